@@ -1,0 +1,173 @@
+"""vpnxlate: AWS Site-to-Site VPN configuration in, router configuration out.
+
+    >>> import vpnxlate
+    >>> conns = vpnxlate.parse(open("vpn-123.txt").read())      # format detected
+    >>> print(vpnxlate.emit(conns, "json"))
+    >>> vpnxlate.convert(text, "json", redact=True)
+    >>> vpnxlate.formats()
+
+Warnings (Terraform's lint rules, duplicate tunnels, options a target cannot express) are
+issued through :mod:`warnings` as :class:`VpnxlateWarning`; ``strict=True`` turns them into
+errors.  :func:`parse_report`/:func:`emit_report` return them instead.
+"""
+
+from __future__ import annotations
+
+import warnings as _warnings
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from . import registry
+from .errors import (
+    Diagnostic,
+    EmitError,
+    FormatError,
+    InputError,
+    OutputError,
+    ParseError,
+    PlaceholderError,
+    Report,
+    ValidationError,
+    VpnxlateError,
+    VpnxlateWarning,
+)
+from .model import Bgp, IkeOptions, IpsecOptions, Tunnel, VpnConnection
+from .registry import OutputFile
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Bgp", "Diagnostic", "EmitError", "FormatError", "IkeOptions", "InputError", "IpsecOptions",
+    "OutputError", "OutputFile", "ParseError", "PlaceholderError", "Report", "Tunnel", "ValidationError",
+    "VpnConnection", "VpnxlateError", "VpnxlateWarning", "__version__", "convert", "detect_format",
+    "emit", "emit_report", "formats", "parse", "parse_report",
+]
+
+
+def formats() -> dict[str, list[dict[str, str]]]:
+    """The registered input formats and output targets with their descriptions."""
+    def describe(names: list[str], load: Any) -> list[dict[str, str]]:
+        return [{"name": n, "description": load(n).DESCRIPTION} for n in names]
+    return {"inputs": describe(registry.input_names(), registry.input_module),
+            "outputs": describe(registry.output_names(), registry.output_module)}
+
+
+def detect_format(text: str, *, source: str | None = None) -> str:
+    """Name of the input format of ``text``, or :class:`FormatError` saying what it looks like."""
+    from .parsers._common import find_placeholder, looks_like_aws, normalize_newlines, sniff_vendor
+
+    for name in registry.input_names():
+        if registry.input_module(name).detect(text):
+            return name
+    plain = normalize_newlines(text)
+    if not plain.strip():
+        raise FormatError("empty input", source=source)
+    vendor = sniff_vendor(plain)
+    if vendor:
+        raise FormatError(
+            f"this looks like AWS's configuration download for {vendor}; vpnxlate reads the Generic, "
+            "Vyatta and XML downloads (choose Vendor 'Generic' or 'Vyatta' in the console, or use "
+            "'aws ec2 describe-vpn-connections')", source=source)
+    placeholder = find_placeholder(plain)
+    if placeholder:
+        raise PlaceholderError(f"placeholder {placeholder!r} instead of a configuration", source=source)
+    if looks_like_aws(plain):
+        raise FormatError("mentions AWS VPN terms but is in none of the formats vpnxlate reads "
+                          "(truncated or edited download?)", source=source)
+    raise FormatError("not an AWS Site-to-Site VPN configuration (Generic, Vyatta, XML or "
+                      "DescribeVpnConnections output expected)", source=source)
+
+
+def parse_report(
+    text: str, format: str | None = None, *, source: str | None = None, strict: bool = False,
+    lint: bool = True,
+) -> tuple[list[VpnConnection], Report]:
+    """Parse ``text``; returns the connections and the warnings."""
+    from .lint import lint as run_lint
+    from .model import merge_connections
+
+    report = Report(source, strict=strict)
+    try:
+        name = format or detect_format(text, source=source)
+        connections = registry.input_module(name).parse(text, report)
+        connections = merge_connections(connections, report)
+        if not connections:
+            raise ParseError("no VPN connection found", source=source)
+        if lint:
+            run_lint(connections, report)
+    except VpnxlateError as e:
+        raise e.located(source=source) from None
+    return connections, report
+
+
+def _issue(report: Report) -> None:
+    for d in report.diagnostics:
+        _warnings.warn(VpnxlateWarning(d), stacklevel=3)
+
+
+def parse(text: str, format: str | None = None, *, source: str | None = None,
+          strict: bool = False) -> list[VpnConnection]:
+    """Parse an AWS VPN configuration into connections (format detected unless given).
+
+    Raises :class:`VpnxlateError` subclasses carrying ``source``, ``line`` and ``field``.
+    """
+    connections, report = parse_report(text, format, source=source, strict=strict)
+    _issue(report)
+    return connections
+
+
+def emit_report(
+    connections: Iterable[VpnConnection], target: str, *, redact: bool = False, strict: bool = False,
+    report: Report | None = None, **options: Any,
+) -> tuple[list[OutputFile], Report]:
+    """Write ``connections`` for ``target``; returns the files and the warnings.
+
+    ``report`` may carry the parse warnings so that targets that list warnings (json) show them.
+    """
+    module = registry.output_module(target)
+    known = {o.dest: o for o in module.OPTIONS}
+    unknown = sorted(set(options) - set(known))
+    if unknown:
+        flags = ", ".join("--" + u.replace("_", "-") for u in unknown)
+        raise EmitError(f"option {flags} does not apply to --to {target}")
+    full = {dest: (o.default if o.kind != "list" or o.default is not None else ()) for dest, o in known.items()}
+    full.update({k: v for k, v in options.items() if v is not None})
+    conns = list(connections)
+    if not conns:
+        raise EmitError("nothing to write: no VPN connection")
+    if redact:
+        conns = [c.redacted() for c in conns]
+    if report is None:
+        report = Report(f"--to {target}", strict=strict)
+    files = module.emit(conns, report, **full)
+    if redact:
+        files = [OutputFile(f.name, f.content, f.mode, secret=False) for f in files]
+    return files, report
+
+
+def render(files: Sequence[OutputFile]) -> str:
+    """One file as it is; several under a header line each (the stdout form of the CLI)."""
+    if len(files) == 1:
+        return files[0].content
+    parts = []
+    for f in files:
+        parts.append(f"#### vpnxlate file: {f.name} (mode {f.file_mode:04o}) ####\n")
+        parts.append(f.content if f.content.endswith("\n") else f.content + "\n")
+    return "".join(parts)
+
+
+def emit(connections: Iterable[VpnConnection], target: str, *, redact: bool = False, strict: bool = False,
+         **options: Any) -> str:
+    """Write ``connections`` for ``target`` and return the text (several files under headers)."""
+    files, report = emit_report(connections, target, redact=redact, strict=strict, **options)
+    _issue(report)
+    return render(files)
+
+
+def convert(text: str, to: str, *, format: str | None = None, source: str | None = None,
+            redact: bool = False, strict: bool = False, **options: Any) -> str:
+    """``emit(parse(text), to)`` in one call."""
+    connections, report = parse_report(text, format, source=source, strict=strict)
+    files, report = emit_report(connections, to, redact=redact, strict=strict, report=report, **options)
+    _issue(report)
+    return render(files)

@@ -1,0 +1,131 @@
+"""The one table that turns every algorithm spelling AWS (and VyOS/Vyatta) uses into the
+model's vocabulary, which is AWS's TunnelOptions vocabulary:
+
+* encryption: ``AES128``, ``AES256``, ``AES128-GCM-16``, ``AES256-GCM-16``
+* integrity: ``SHA1``, ``SHA2-256``, ``SHA2-384``, ``SHA2-512``
+* Diffie-Hellman groups: integers (2, 5, 14-24)
+* IKE versions: ``ikev1``, ``ikev2``
+
+Unknown spellings raise :class:`~vpnxlate.errors.ValidationError` naming the value; they are
+never dropped.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .errors import ValidationError, describe_value
+
+ENCRYPTIONS: tuple[str, ...] = ("AES128", "AES256", "AES128-GCM-16", "AES256-GCM-16")
+INTEGRITIES: tuple[str, ...] = ("SHA1", "SHA2-256", "SHA2-384", "SHA2-512")
+IKE_VERSIONS: tuple[str, ...] = ("ikev1", "ikev2")
+# Groups AWS accepts: phase 1 2, 14-24; phase 2 additionally 5.
+DH_GROUPS: tuple[int, ...] = (2, 5, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24)
+PHASE1_DH_GROUPS: tuple[int, ...] = (2, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24)
+PHASE2_DH_GROUPS: tuple[int, ...] = DH_GROUPS
+GCM_ENCRYPTIONS = frozenset({"AES128-GCM-16", "AES256-GCM-16"})
+
+# What AWS accepts when a tunnel option is left at its default (and what a tunnel created
+# without custom options negotiates); AWS's downloads print only the first of each.
+AWS_DEFAULTS = {
+    "ike_versions": IKE_VERSIONS,
+    "phase1_encryption": ENCRYPTIONS,
+    "phase1_integrity": INTEGRITIES,
+    "phase1_dh": PHASE1_DH_GROUPS,
+    "phase2_encryption": ENCRYPTIONS,
+    "phase2_integrity": INTEGRITIES,
+    "phase2_dh": PHASE2_DH_GROUPS,
+}
+
+
+def _key(text: str) -> str:
+    """Normalise a spelling for lookup: lower case, no separators."""
+    return re.sub(r"[\s_\-.:/()]+", "", text.strip().lower())
+
+
+# spelling key -> canonical name.  Keys are _key() of every spelling seen in AWS downloads
+# (Generic text, XML, Vyatta, TunnelOptions) and in VyOS configurations we read back.
+_ENCRYPTION: dict[str, str] = {}
+for _canon, _spellings in {
+    "AES128": ("AES128", "aes-128-cbc", "aes128", "aes-128", "aes128cbc", "aes"),
+    "AES256": ("AES256", "aes-256-cbc", "aes256", "aes-256", "aes256cbc"),
+    # VyOS names AES-GCM by its ICV length in bits (128 bits = 16 octets)
+    "AES128-GCM-16": ("AES128-GCM-16", "aes-128-gcm-16", "aes128gcm16", "aes128gcm128", "aes-128-gcm",
+                      "aes128gcm"),
+    "AES256-GCM-16": ("AES256-GCM-16", "aes-256-gcm-16", "aes256gcm16", "aes256gcm128", "aes-256-gcm",
+                      "aes256gcm"),
+}.items():
+    for _s in _spellings:
+        _ENCRYPTION[_key(_s)] = _canon
+
+_INTEGRITY: dict[str, str] = {}
+for _canon, _spellings in {
+    "SHA1": ("SHA1", "sha-1", "sha", "hmac-sha1", "hmac-sha1-96", "hmac-sha-1-96", "sha1-96"),
+    "SHA2-256": ("SHA2-256", "sha256", "sha-256", "hmac-sha256", "hmac-sha2-256", "hmac-sha256-128",
+                 "hmac-sha2-256-128", "sha2-256-128"),
+    "SHA2-384": ("SHA2-384", "sha384", "sha-384", "hmac-sha384", "hmac-sha2-384", "hmac-sha384-192",
+                 "hmac-sha2-384-192", "sha2-384-192"),
+    "SHA2-512": ("SHA2-512", "sha512", "sha-512", "hmac-sha512", "hmac-sha2-512", "hmac-sha512-256",
+                 "hmac-sha2-512-256", "sha2-512-256"),
+}.items():
+    for _s in _spellings:
+        _INTEGRITY[_key(_s)] = _canon
+
+_IKE_VERSION = {"ikev1": "ikev1", "ike1": "ikev1", "v1": "ikev1", "1": "ikev1",
+                "ikev2": "ikev2", "ike2": "ikev2", "v2": "ikev2", "2": "ikev2"}
+
+_DH_RE = re.compile(r"^(?:diffiehellman)?(?:group|dhgroup|dh)?(\d{1,2})$")
+
+
+def encryption(value: str, *, field: str | None = None) -> str:
+    """Canonical encryption name for any known spelling."""
+    canon = _ENCRYPTION.get(_key(str(value)))
+    if canon is None:
+        raise ValidationError(
+            f"unknown encryption algorithm {describe_value(value)} (known: {', '.join(ENCRYPTIONS)})",
+            field=field,
+        )
+    return canon
+
+
+def integrity(value: str, *, field: str | None = None) -> str:
+    """Canonical integrity name for any known spelling."""
+    canon = _INTEGRITY.get(_key(str(value)))
+    if canon is None:
+        raise ValidationError(
+            f"unknown integrity algorithm {describe_value(value)} (known: {', '.join(INTEGRITIES)})",
+            field=field,
+        )
+    return canon
+
+
+def dh_group(value: str | int, *, field: str | None = None) -> int:
+    """DH group number from ``2``, ``group2``, ``Group 2``, ``Diffie-Hellman Group 2``, ``dh-group2``."""
+    if isinstance(value, bool):
+        raise ValidationError(f"unknown Diffie-Hellman group {describe_value(value)}", field=field)
+    if isinstance(value, int):
+        number = value
+    else:
+        m = _DH_RE.match(_key(str(value)))
+        if not m:
+            raise ValidationError(f"unknown Diffie-Hellman group {describe_value(value)}", field=field)
+        number = int(m.group(1))
+    if number not in DH_GROUPS:
+        raise ValidationError(
+            f"unsupported Diffie-Hellman group {describe_value(value)} (AWS accepts "
+            f"{', '.join(str(g) for g in DH_GROUPS)})",
+            field=field,
+        )
+    return number
+
+
+def ike_version(value: str, *, field: str | None = None) -> str:
+    """``ikev1``/``ikev2`` from ``IKEv1``, ``ikev2``, ``1``, ``2``."""
+    canon = _IKE_VERSION.get(_key(str(value)))
+    if canon is None:
+        raise ValidationError(f"unknown IKE version {describe_value(value)}", field=field)
+    return canon
+
+
+def is_gcm(name: str) -> bool:
+    return name in GCM_ENCRYPTIONS

@@ -1,0 +1,195 @@
+"""``vpnxlate`` command line.
+
+    vpnxlate convert INPUT [INPUT ...] [--from FORMAT] --to TARGET [-o FILE | --out-dir DIR]
+                     [--force] [--redact] [--strict] [target options]
+    vpnxlate formats
+
+Bad input: exit status 2 and one line ``vpnxlate: error: FILE[:LINE]: what is wrong`` on
+stderr.  Warnings go to stderr as ``vpnxlate: warning: ...``; stdout carries only output.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from typing import Any, NoReturn
+
+from . import registry
+from .errors import EmitError, Report, VpnxlateError
+
+PROG = "vpnxlate"
+EXIT_OK, EXIT_INPUT, EXIT_INTERNAL = 0, 2, 3
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        # one line, like every other error (argparse's usage block stays out of scripts' logs)
+        self.exit(EXIT_INPUT, f"{PROG}: error: {message} (see '{PROG} {self._sub} --help')\n")
+
+    _sub = "convert"
+
+
+def _target_options() -> dict[str, tuple[registry.Option, list[str]]]:
+    """Every target option, with the targets that take it."""
+    out: dict[str, tuple[registry.Option, list[str]]] = {}
+    for name in registry.output_names():
+        for opt in registry.output_module(name).OPTIONS:
+            if opt.dest in out:
+                out[opt.dest][1].append(name)
+            else:
+                out[opt.dest] = (opt, [name])
+    return out
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from . import __version__
+
+    top = _Parser(prog=PROG, description="Turn AWS Site-to-Site VPN configuration into router configuration.")
+    top._sub = ""
+    top.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    sub = top.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    conv = sub.add_parser("convert", help="convert AWS VPN configuration to a target")
+    conv.add_argument("inputs", nargs="+", metavar="INPUT", help="input file(s); - reads standard input")
+    conv.add_argument("--from", dest="input_format", choices=registry.input_names(), metavar="FORMAT",
+                      help="input format (default: detected): " + ", ".join(registry.input_names()))
+    conv.add_argument("--to", dest="target", required=True, choices=registry.output_names(), metavar="TARGET",
+                      help="output target: " + ", ".join(registry.output_names()))
+    out = conv.add_mutually_exclusive_group()
+    out.add_argument("-o", "--output", metavar="FILE", help="write the output (one file) to FILE")
+    out.add_argument("--out-dir", metavar="DIR", help="write the output files into DIR")
+    conv.add_argument("--force", action="store_true", help="overwrite existing output files")
+    conv.add_argument("--redact", action="store_true", help="replace every pre-shared key with ***")
+    conv.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    conv.add_argument("-q", "--quiet", action="store_true", help="do not print warnings")
+    group = conv.add_argument_group("target options")
+    for dest, (opt, targets) in _target_options().items():
+        help_text = f"{opt.help} [{', '.join(targets)}]"
+        kw: dict[str, Any] = {"dest": dest, "help": help_text, "default": None}
+        if opt.kind == "flag":
+            kw["action"] = "store_true"
+            kw["default"] = None
+        elif opt.kind == "list":
+            kw["action"] = "append"
+            kw["metavar"] = opt.metavar or "VALUE"
+        else:
+            kw["metavar"] = opt.metavar or "VALUE"
+            if opt.kind == "int":
+                kw["type"] = int
+            if opt.choices:
+                kw["choices"] = opt.choices
+        group.add_argument(opt.flag, **kw)
+    fmts = sub.add_parser("formats", help="list input formats and output targets")
+    fmts.add_argument("--json", action="store_true", help="machine-readable list")
+    return top
+
+
+def _warn(report: Report, quiet: bool) -> None:
+    if quiet:
+        return
+    for d in report.diagnostics:
+        sys.stderr.write(f"{PROG}: warning: {d}\n")
+
+
+def _convert(args: argparse.Namespace) -> int:
+    from . import emit_report, parse_report, render
+    from .io import read_input, write_file, write_files
+    from .model import merge_connections
+
+    module = registry.output_module(args.target)
+    allowed = {o.dest for o in module.OPTIONS}
+    options: dict[str, Any] = {}
+    for dest, (opt, _targets) in _target_options().items():
+        value = getattr(args, dest)
+        if value is None:
+            continue
+        if dest not in allowed:
+            raise EmitError(f"option {opt.flag} does not apply to --to {args.target}")
+        options[dest] = value
+    report = Report(None, strict=args.strict)
+    connections = []
+    if args.inputs.count("-") > 1:
+        raise EmitError("standard input (-) can be read only once")
+    for path in args.inputs:
+        source, text = read_input(path)
+        conns, rep = parse_report(text, args.input_format, source=source, strict=args.strict)
+        report.extend(rep)
+        connections.extend(conns)
+    if len(args.inputs) > 1:
+        connections = merge_connections(connections, report)
+        from .lint import lint
+        lint(connections, report)
+    files, report = emit_report(connections, args.target, redact=args.redact, strict=args.strict,
+                                report=report, **options)
+    if args.out_dir:
+        written = write_files(files, args.out_dir, force=args.force)
+        _warn(report, args.quiet)
+        for p in written:
+            sys.stderr.write(f"{PROG}: wrote {p}\n") if not args.quiet else None
+        return EXIT_OK
+    if args.output:
+        if len(files) != 1:
+            names = ", ".join(f.name for f in files)
+            raise EmitError(f"--to {args.target} writes {len(files)} files ({names}); use --out-dir DIR")
+        f = files[0]
+        write_file(args.output, f.content, mode=f.file_mode, force=args.force)
+        _warn(report, args.quiet)
+        return EXIT_OK
+    _warn(report, args.quiet)
+    sys.stdout.write(render(files))
+    sys.stdout.flush()
+    return EXIT_OK
+
+
+def _formats(args: argparse.Namespace) -> int:
+    from . import formats
+
+    table = formats()
+    if args.json:
+        import json
+
+        sys.stdout.write(json.dumps(table, indent=2) + "\n")
+        return EXIT_OK
+    for kind, label in (("inputs", "Input formats (--from)"), ("outputs", "Output targets (--to)")):
+        sys.stdout.write(f"{label}:\n")
+        for entry in table[kind]:
+            sys.stdout.write(f"  {entry['name']:<14} {entry['description']}\n")
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        if args.command == "convert":
+            return _convert(args)
+        if args.command == "formats":
+            return _formats(args)
+        parser.print_help(sys.stderr)
+        return EXIT_INPUT
+    except VpnxlateError as e:
+        sys.stderr.write(f"{PROG}: error: {_one_line(str(e))}\n")
+        return EXIT_INPUT
+    except KeyboardInterrupt:
+        sys.stderr.write(f"{PROG}: interrupted\n")
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+    except RecursionError:
+        sys.stderr.write(f"{PROG}: error: input nested too deeply\n")
+        return EXIT_INPUT
+    except MemoryError:
+        sys.stderr.write(f"{PROG}: error: input too large to process\n")
+        return EXIT_INPUT
+    except Exception as e:  # a bug: still one line, never a traceback, but a distinct status
+        sys.stderr.write(f"{PROG}: internal error: {type(e).__name__} (please report this with the input "
+                         f"format, not the file, which holds keys)\n")
+        return EXIT_INTERNAL
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split("\n"))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Output targets: one module per target, registered in :mod:`vpnxlate.registry`."""

@@ -1,0 +1,103 @@
+"""``--to json``: the model as JSON (a public interface; see docs/json.md).
+
+    {"connections": [{"vpn_connection_id", "vpn_gateway_id", "transit_gateway_id",
+      "customer_gateway_id", "routing", "static_routes", "tunnels": [{...}]}],
+     "warnings": ["SOURCE[:LINE]: message", ...]}
+
+Values the input does not state are ``null``.  Keys are only ever added, never renamed.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ..errors import Report
+from ..model import Tunnel, VpnConnection
+from ..registry import Option, OutputFile
+
+NAME = "json"
+DESCRIPTION = "the neutral model as JSON (stable keys; null = not stated in the input)"
+OPTIONS: tuple[Option, ...] = ()
+SCHEMA_VERSION = 1
+
+
+def _s(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def _list(value: tuple[Any, ...] | None) -> list[Any] | None:
+    return None if value is None else list(value)
+
+
+def tunnel_dict(t: Tunnel) -> dict[str, Any]:
+    bgp = t.bgp
+    return {
+        "aws_outside_ip": str(t.aws_outside_ip),
+        "cgw_outside_ip": _s(t.cgw_outside_ip),
+        "psk": t.psk,
+        "cgw_inside_cidr": _s(t.cgw_inside),
+        "aws_inside_ip": _s(t.aws_inside.ip) if t.aws_inside else None,
+        "aws_inside_cidr": _s(t.aws_inside),
+        "cgw_inside_ipv6_cidr": _s(t.cgw_inside_v6),
+        "aws_inside_ipv6_ip": _s(t.aws_inside_v6.ip) if t.aws_inside_v6 else None,
+        "aws_inside_ipv6_cidr": _s(t.aws_inside_v6),
+        "cgw_asn": bgp.cgw_asn if bgp else None,
+        "aws_asn": bgp.aws_asn if bgp else None,
+        "bgp_neighbor_ip": _s(bgp.neighbor_ip) if bgp else None,
+        "bgp_hold_time": bgp.hold_time if bgp else None,
+        "ike": {
+            "versions": _list(t.ike.versions),
+            "encryption": _list(t.ike.encryption),
+            "integrity": _list(t.ike.integrity),
+            "dh_groups": _list(t.ike.dh_groups),
+            "lifetime_s": t.ike.lifetime_s,
+            "mode": t.ike.mode,
+        },
+        "ipsec": {
+            "protocol": t.ipsec.protocol,
+            "encryption": _list(t.ipsec.encryption),
+            "integrity": _list(t.ipsec.integrity),
+            "pfs_dh_groups": _list(t.ipsec.pfs_dh_groups),
+            "lifetime_s": t.ipsec.lifetime_s,
+            "mode": t.ipsec.mode,
+        },
+        "dpd_interval_s": t.dpd_interval_s,
+        "dpd_retries": t.dpd_retries,
+        "dpd_timeout_s": t.dpd_timeout_s,
+        "dpd_timeout_action": t.dpd_timeout_action,
+        "mtu": t.mtu,
+        "tcp_mss": t.tcp_mss,
+        "clear_df_bit": t.clear_df_bit,
+        "fragmentation_before_encryption": t.fragmentation_before_encryption,
+        "rekey_margin_s": t.rekey_margin_s,
+        "rekey_fuzz_pct": t.rekey_fuzz_pct,
+        "replay_window": t.replay_window,
+        "startup_action": t.startup_action,
+    }
+
+
+def connection_dict(c: VpnConnection) -> dict[str, Any]:
+    return {
+        "vpn_connection_id": c.vpn_connection_id,
+        "vpn_gateway_id": c.vpn_gateway_id,
+        "transit_gateway_id": c.transit_gateway_id,
+        "customer_gateway_id": c.customer_gateway_id,
+        "routing": c.routing,
+        "static_routes": None if c.static_routes is None else [str(n) for n in c.static_routes],
+        "tunnels": [tunnel_dict(t) for t in c.tunnels],
+    }
+
+
+def document(connections: list[VpnConnection], warnings: list[str]) -> dict[str, Any]:
+    return {
+        "vpnxlate_json": SCHEMA_VERSION,
+        "connections": [connection_dict(c) for c in connections],
+        "warnings": warnings,
+    }
+
+
+def emit(connections: list[VpnConnection], report: Report, **options: Any) -> list[OutputFile]:
+    text = json.dumps(document(connections, report.messages()), indent=2) + "\n"
+    has_secret = any(t.psk not in (None, "***") for c in connections for t in c.tunnels)
+    return [OutputFile("vpn.json", text, secret=has_secret)]

@@ -1,0 +1,148 @@
+"""Errors and warnings of vpnxlate.
+
+Every problem with the input is a :class:`VpnxlateError` subclass that carries where it
+was found (``source``, ``line``, ``field``).  ``str(error)`` is the one-line form the CLI
+prints after ``vpnxlate: error:``: ``SOURCE[:LINE]: [FIELD: ]message``.
+
+Messages never contain a pre-shared key: code that builds a message from an input value
+must not pass a PSK (use :func:`describe_value` for other values, which also shortens them
+and makes control characters visible).
+"""
+
+from __future__ import annotations
+
+import attrs
+
+
+def describe_value(value: object, limit: int = 60) -> str:
+    """A short, single-line, printable rendering of an input value for messages."""
+    text = str(value)
+    shown = text.encode("unicode_escape").decode("ascii")
+    if len(shown) > limit:
+        shown = shown[: limit - 1] + "…"
+    return repr(shown) if shown != text or not shown or " " in shown else shown
+
+
+class VpnxlateError(Exception):
+    """Base class of every error vpnxlate raises for bad input or impossible output."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        source: str | None = None,
+        line: int | None = None,
+        field: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.source = source
+        self.line = line
+        self.field = field
+
+    def located(self, *, source: str | None = None, line: int | None = None) -> VpnxlateError:
+        """Fill in the location where it is still unknown; returns self."""
+        if self.source is None:
+            self.source = source
+        if self.line is None:
+            self.line = line
+        return self
+
+    def __str__(self) -> str:
+        where = self.source or "<input>"
+        if self.line is not None:
+            where += f":{self.line}"
+        text = self.message
+        if self.field and not text.startswith(self.field):
+            text = f"{self.field}: {text}"
+        return f"{where}: {text}"
+
+
+class InputError(VpnxlateError):
+    """The input cannot be read at all (missing file, too large, not text)."""
+
+
+class FormatError(VpnxlateError):
+    """The input is not a format vpnxlate reads (not an AWS VPN configuration, or another vendor's)."""
+
+
+class ParseError(VpnxlateError):
+    """The input is of a known format but broken: invalid JSON/XML, truncated, missing fields."""
+
+
+class PlaceholderError(ParseError):
+    """The input holds documentation placeholders instead of values (YOUR_UPLINK_ADDRESS, ...)."""
+
+
+class ValidationError(VpnxlateError):
+    """A value is not acceptable: out of range, unknown algorithm, unsafe characters, conflicts."""
+
+
+class EmitError(VpnxlateError):
+    """The model cannot be written to the requested target (or an option is wrong)."""
+
+
+class OutputError(VpnxlateError):
+    """The output cannot be written (file exists without --force, directory missing, ...)."""
+
+
+@attrs.frozen
+class Diagnostic:
+    """A warning about the input or the output; never contains a pre-shared key."""
+
+    message: str
+    source: str | None = None
+    line: int | None = None
+    field: str | None = None
+    code: str = "warning"
+
+    def __str__(self) -> str:
+        where = self.source or "<input>"
+        if self.line is not None:
+            where += f":{self.line}"
+        return f"{where}: {self.message}"
+
+
+class VpnxlateWarning(UserWarning):
+    """Category used when the Python API reports a :class:`Diagnostic` through ``warnings``."""
+
+    def __init__(self, diagnostic: Diagnostic) -> None:
+        super().__init__(str(diagnostic))
+        self.diagnostic = diagnostic
+
+
+class Report:
+    """Collects the warnings of one parse or emit run.
+
+    ``strict=True`` turns every warning into an :class:`EmitError`/:class:`ValidationError`
+    at the point it is raised (the caller's choice between warning and error).
+    """
+
+    def __init__(self, source: str | None = None, *, strict: bool = False) -> None:
+        self.source = source
+        self.strict = strict
+        self.diagnostics: list[Diagnostic] = []
+
+    def warn(
+        self,
+        message: str,
+        *,
+        line: int | None = None,
+        field: str | None = None,
+        source: str | None = None,
+        code: str = "warning",
+        error: type[VpnxlateError] = ValidationError,
+    ) -> None:
+        diag = Diagnostic(message, source or self.source, line, field, code)
+        if self.strict:
+            raise error(message, source=diag.source, line=line, field=field)
+        if diag not in self.diagnostics:
+            self.diagnostics.append(diag)
+
+    def extend(self, other: Report) -> None:
+        for d in other.diagnostics:
+            if d not in self.diagnostics:
+                self.diagnostics.append(d)
+
+    def messages(self) -> list[str]:
+        return [str(d) for d in self.diagnostics]

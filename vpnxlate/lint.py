@@ -1,0 +1,121 @@
+"""Terraform's validation rules for AWS tunnel values, reported as warnings.
+
+Real downloads break some of these rules (placeholder keys, typos in inside addresses), so
+none of them is an error: the model accepts the value and the user is told.
+Rules (terraform-provider-aws ``aws_vpn_connection``):
+
+* PSK: 8-64 characters of ``[A-Za-z0-9_.]``, not starting with ``0``;
+* inside IPv4 CIDR: a /30 inside 169.254.0.0/16, outside the reserved blocks;
+  inside IPv6 CIDR: a /126 inside fd00::/8;
+* phase 1 lifetime 900-28800 s, phase 2 lifetime 900-3600 s (and below phase 1's),
+  rekey margin 60-1800 s (at most half the phase 2 lifetime), fuzz 0-100 %,
+  replay window 64-2048, DPD timeout >= 30 s;
+* customer ASN != AWS ASN; the AWS inside address inside the customer's /30.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+
+from .errors import Report
+from .model import Tunnel, VpnConnection
+
+_PSK_RE = re.compile(r"^[A-Za-z0-9_.]{8,64}$")
+_LINK_LOCAL = ipaddress.IPv4Network("169.254.0.0/16")
+_RESERVED = tuple(ipaddress.IPv4Network(n) for n in (
+    "169.254.0.0/30", "169.254.1.0/30", "169.254.2.0/30", "169.254.3.0/30",
+    "169.254.4.0/30", "169.254.5.0/30", "169.254.169.252/30"))
+_ULA = ipaddress.IPv6Network("fd00::/8")
+# ASNs AWS reserves for itself (a customer gateway cannot use them)
+_AWS_RESERVED_ASNS = frozenset({7224, 9059, 10124, 17943})
+
+
+def lint_tunnel(t: Tunnel, report: Report, context: str) -> None:
+    where = f"{context}tunnel {t.aws_outside_ip}: "
+
+    def warn(field: str, message: str) -> None:
+        report.warn(f"{where}{field}: {message}", field=field, code="lint")
+
+    if t.psk is not None and t.psk != "***":
+        if not _PSK_RE.match(t.psk):
+            warn("psk", f"the pre-shared key ({len(t.psk)} characters) is not 8-64 characters of "
+                        "A-Z a-z 0-9 _ . as AWS requires")
+        elif t.psk.startswith("0"):
+            warn("psk", "the pre-shared key starts with 0, which AWS does not accept")
+    if t.cgw_inside is not None:
+        net = t.cgw_inside.network
+        if net.prefixlen != 30:
+            warn("cgw_inside", f"inside CIDR {net} is not a /30")
+        if not net.subnet_of(_LINK_LOCAL):
+            warn("cgw_inside", f"inside CIDR {net} is not inside 169.254.0.0/16")
+        for r in _RESERVED:
+            if net.overlaps(r):
+                warn("cgw_inside", f"inside CIDR {net} overlaps the reserved block {r}")
+        if t.aws_inside is not None and t.aws_inside.ip not in net:
+            warn("aws_inside", f"AWS inside address {t.aws_inside.ip} is not inside the customer's {net}")
+    if t.cgw_inside_v6 is not None:
+        net6 = t.cgw_inside_v6.network
+        if net6.prefixlen != 126:
+            warn("cgw_inside_v6", f"inside IPv6 CIDR {net6} is not a /126")
+        if not net6.subnet_of(_ULA):
+            warn("cgw_inside_v6", f"inside IPv6 CIDR {net6} is not inside fd00::/8")
+        if t.aws_inside_v6 is not None and t.aws_inside_v6.ip not in net6:
+            warn("aws_inside_v6", f"AWS inside address {t.aws_inside_v6.ip} is not inside the customer's {net6}")
+    p1, p2 = t.ike.lifetime_s, t.ipsec.lifetime_s
+    if p1 is not None and not 900 <= p1 <= 28800:
+        warn("ike.lifetime_s", f"phase 1 lifetime {p1} s is outside AWS's 900..28800")
+    if p2 is not None and not 900 <= p2 <= 3600:
+        warn("ipsec.lifetime_s", f"phase 2 lifetime {p2} s is outside AWS's 900..3600")
+    if p1 is not None and p2 is not None and p2 >= p1:
+        warn("ipsec.lifetime_s", f"phase 2 lifetime {p2} s is not below phase 1's {p1} s")
+    if t.rekey_margin_s is not None:
+        if not 60 <= t.rekey_margin_s <= 1800:
+            warn("rekey_margin_s", f"rekey margin {t.rekey_margin_s} s is outside AWS's 60..1800")
+        if p2 is not None and t.rekey_margin_s > p2 // 2:
+            warn("rekey_margin_s", f"rekey margin {t.rekey_margin_s} s is more than half the phase 2 lifetime")
+    if t.replay_window is not None and not 64 <= t.replay_window <= 2048:
+        warn("replay_window", f"replay window {t.replay_window} is outside AWS's 64..2048")
+    if t.dpd_timeout_s is not None and t.dpd_timeout_s < 30:
+        warn("dpd_timeout_s", f"DPD timeout {t.dpd_timeout_s} s is below AWS's minimum of 30")
+    if t.bgp is not None:
+        if t.bgp.cgw_asn == t.bgp.aws_asn:
+            warn("bgp.cgw_asn", f"the customer ASN equals the AWS ASN ({t.bgp.aws_asn}); AWS refuses this")
+        if t.bgp.cgw_asn in _AWS_RESERVED_ASNS:
+            warn("bgp.cgw_asn", f"the customer ASN {t.bgp.cgw_asn} is reserved by AWS")
+        if t.bgp.neighbor_ip is not None and t.aws_inside is not None and t.bgp.neighbor_ip != t.aws_inside.ip \
+                and (t.aws_inside_v6 is None or t.bgp.neighbor_ip != t.aws_inside_v6.ip):
+            warn("bgp.neighbor_ip", f"BGP neighbor {t.bgp.neighbor_ip} is not the AWS inside address "
+                                    f"{t.aws_inside.ip}")
+
+
+def lint_connection(conn: VpnConnection, report: Report) -> None:
+    context = f"{conn.vpn_connection_id}: " if conn.vpn_connection_id else ""
+    for t in conn.tunnels:
+        lint_tunnel(t, report, context)
+    if conn.routing == "bgp" and any(t.bgp is None for t in conn.tunnels) and any(
+            t.bgp is not None for t in conn.tunnels):
+        report.warn(f"{context}some tunnels have BGP settings and others do not", field="bgp", code="lint")
+    cidrs = [t.cgw_inside.network for t in conn.tunnels if t.cgw_inside is not None]
+    for i, a in enumerate(cidrs):
+        for b in cidrs[i + 1:]:
+            if a.overlaps(b):
+                report.warn(f"{context}the tunnels' inside CIDRs {a} and {b} overlap", field="cgw_inside",
+                            code="lint")
+
+
+def lint(connections: list[VpnConnection], report: Report) -> None:
+    """Lint every connection, and the inside CIDRs across connections (one router holds them all)."""
+    for c in connections:
+        lint_connection(c, report)
+    seen: dict[ipaddress.IPv4Network, str] = {}
+    for c in connections:
+        for t in c.tunnels:
+            if t.cgw_inside is None:
+                continue
+            net = t.cgw_inside.network
+            other = seen.get(net)
+            if other is not None and other != c.name:
+                report.warn(f"inside CIDR {net} is used by both {other} and {c.name}", field="cgw_inside",
+                            code="lint")
+            seen.setdefault(net, c.name)

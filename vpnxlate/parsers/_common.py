@@ -1,0 +1,198 @@
+"""Helpers shared by the parsers: value conversion with located errors, placeholder and
+other-vendor detection.  Nothing here imports lxml."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from .. import algorithms
+from ..errors import ParseError, PlaceholderError, ValidationError, VpnxlateError, describe_value
+from ..model import check_secret
+
+T = TypeVar("T")
+
+# Documentation placeholders seen in AWS docs and templates instead of real values.
+PLACEHOLDER_RE = re.compile(
+    r"YOUR_[A-Z_]+|<\s*(?:LOCAL|REMOTE|VPC)[A-Z _]*>|PRE-SHARED-KEY-IN-PLAIN-TEXT|\[\s*hidden\s*\]"
+    r"|\.\.\.?\s*configuration information\s*\.\.\.?|contents-of-the-sample-configuration-file"
+    r"|^plain-text-password\d*$|^X{6,}$",
+    re.IGNORECASE,
+)
+
+
+def normalize_newlines(text: str) -> str:
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def find_placeholder(text: str) -> str | None:
+    m = PLACEHOLDER_RE.search(text)
+    return m.group(0) if m else None
+
+
+def check_placeholder(value: str, *, field: str | None, line: int | None = None) -> None:
+    found = find_placeholder(value)
+    if found:
+        raise PlaceholderError(
+            f"placeholder {found!r} instead of a value: this is a documentation sample, not a download "
+            "for a real VPN connection", field=field, line=line)
+
+
+def located(fn: Callable[..., T], value: Any, *, field: str, line: int | None = None, **kw: Any) -> T:
+    """Call a converter; give any error the field and line."""
+    try:
+        return fn(value, **kw)
+    except VpnxlateError as e:
+        e.field = e.field or field
+        raise e.located(line=line) from None
+    except (ValueError, TypeError) as e:
+        raise ParseError(f"invalid value {describe_value(value)}: {e}", field=field, line=line) from None
+
+
+def to_ip(value: str, *, field: str, line: int | None = None) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
+    text = value.strip()
+    check_placeholder(text, field=field, line=line)
+    try:
+        return ipaddress.ip_address(text)
+    except ValueError:
+        raise ParseError(f"not an IP address: {describe_value(text)}", field=field, line=line) from None
+
+
+def to_interface(value: str, *, field: str, line: int | None = None,
+                 default_prefix: int | None = None) -> ipaddress.IPv4Interface | ipaddress.IPv6Interface:
+    text = value.strip()
+    check_placeholder(text, field=field, line=line)
+    if "/" not in text and default_prefix is not None:
+        text = f"{text}/{default_prefix}"
+    try:
+        return ipaddress.ip_interface(text)
+    except ValueError:
+        raise ParseError(f"not an address with prefix: {describe_value(text)}", field=field,
+                         line=line) from None
+
+
+_INT_RE = re.compile(r"^\s*(\d{1,12})\s*(?:seconds?|secs?|s|bytes?)?\s*$", re.IGNORECASE)
+
+
+def to_int(value: str | int, *, field: str, line: int | None = None) -> int:
+    """``28800``, ``28800 seconds``, ``1379 bytes`` -> int."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    text = str(value)
+    check_placeholder(text, field=field, line=line)
+    m = _INT_RE.match(text)
+    if not m:
+        raise ParseError(f"not a number: {describe_value(text)}", field=field, line=line)
+    return int(m.group(1))
+
+
+_TRUE = {"true", "enabled", "enable", "yes", "on", "1", "before encryption"}
+_FALSE = {"false", "disabled", "disable", "no", "off", "0", "after encryption"}
+
+
+def to_bool(value: str | bool, *, field: str, line: int | None = None) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise ParseError(f"not a yes/no value: {describe_value(value)}", field=field, line=line)
+
+
+def to_psk(value: str, *, field: str = "psk", line: int | None = None) -> str:
+    text = value.strip()
+    check_placeholder(text, field=field, line=line)
+    try:
+        check_secret(text, field)
+    except ValidationError as e:
+        raise e.located(line=line) from None
+    return text
+
+
+_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
+
+
+def to_id(value: str | None, *, field: str, line: int | None = None) -> str | None:
+    """A resource id (vpn-…, vgw-…, cgw-…, tgw-…); empty means absent (transit gateway VGW id)."""
+    if value is None:
+        return None
+    text = value.strip()
+    if not text:
+        return None
+    check_placeholder(text, field=field, line=line)
+    if not _ID_RE.match(text):
+        raise ValidationError(f"not a valid identifier: {describe_value(text)}", field=field, line=line)
+    return text
+
+
+def to_asn(value: str | int, *, field: str, line: int | None = None) -> int:
+    n = to_int(value, field=field, line=line)
+    if not 1 <= n <= 4294967295:
+        raise ValidationError(f"ASN {n} is out of range (1..4294967295)", field=field, line=line)
+    return n
+
+
+def algos(fn: Callable[..., T], values: list[Any] | tuple[Any, ...], *, field: str,
+          line: int | None = None) -> tuple[T, ...]:
+    """Map a list of spellings through an algorithms.* function, dropping repeats, keeping order."""
+    out: list[T] = []
+    for v in values:
+        canon = located(fn, v, field=field, line=line)
+        if canon not in out:
+            out.append(canon)
+    return tuple(out)
+
+
+encryption = algorithms.encryption
+integrity = algorithms.integrity
+dh_group = algorithms.dh_group
+ike_version = algorithms.ike_version
+
+
+# ------------------------------------------------------------------ other vendors
+
+# (vendor, pattern) in the order they are tried.  Patterns come from AWS's vendor downloads.
+_VENDORS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (v, re.compile(p, re.MULTILINE)) for v, p in (
+        ("strongSwan", r"^\s*IPSEC Tunnel #\d|^\s*conn Tunnel\d|: PSK \"|tested for Strongswan"),
+        ("Openswan", r"tested for Openswan|^\s*phase2alg="),
+        ("Cisco", r"^\s*crypto (isakmp|ikev1|ikev2|keyring|ipsec)\b|^\s*tunnel protection ipsec"),
+        ("Juniper", r"^\s*set security (ike|ipsec)\b|^\s*set interfaces st0\b"),
+        ("Palo Alto", r"^\s*set network (ike|tunnel)\b|Palo Alto"),
+        ("Fortinet", r"^\s*config vpn ipsec phase1-interface|FortiGate"),
+        ("pfSense", r"pfSense|pfsense"),
+        ("MikroTik", r"^\s*/ip ipsec\b|MikroTik|RouterOS"),
+        ("Check Point", r"Check Point|CheckPoint|SmartDashboard"),
+        ("SonicWall", r"SonicWall|SonicOS"),
+        ("WatchGuard", r"WatchGuard|Fireware"),
+        ("Windows Server", r"Windows Server|New-VpnS2SInterface|Add-VpnS2SInterface"),
+        ("Sophos", r"Sophos|Cyberoam"),
+        ("Zyxel", r"Zyxel|ZyWALL"),
+        ("Barracuda", r"Barracuda"),
+        ("F5", r"\bF5 Networks|BIG-IP"),
+        ("Yamaha", r"^\s*ipsec ike (pre-shared-key|local address)"),
+        ("Aruba", r"Aruba"),
+    ))
+
+
+def sniff_vendor(text: str) -> str | None:
+    """The vendor an AWS download that vpnxlate does not read looks like, if any."""
+    head = text[:200_000]
+    for vendor, pattern in _VENDORS:
+        if pattern.search(head):
+            return vendor
+    return None
+
+
+_AWS_HINT = re.compile(r"Amazon Web Services|Virtual Private Cloud|vpn_connection|VpnConnection|"
+                       r"IPSec Tunnel #|Pre-Shared Key|vpn-[0-9a-f]{8}")
+
+
+def looks_like_aws(text: str) -> bool:
+    return bool(_AWS_HINT.search(text[:200_000]))
