@@ -56,18 +56,27 @@ def detect_format(text: str, *, source: str | None = None) -> str:
     """Name of the input format of ``text``, or :class:`FormatError` saying what it looks like."""
     from .parsers._common import find_placeholder, looks_like_aws, normalize_newlines, sniff_vendor
 
-    for name in registry.input_names():
-        if registry.input_module(name).detect(text):
-            return name
     plain = normalize_newlines(text)
     if not plain.strip():
         raise FormatError("empty input", source=source)
-    vendor = sniff_vendor(plain)
-    if vendor:
-        raise FormatError(
+
+    def other_vendor(vendor: str) -> FormatError:
+        return FormatError(
             f"this looks like AWS's configuration download for {vendor}; vpnxlate reads the Generic, "
             "Vyatta and XML downloads (choose Vendor 'Generic' or 'Vyatta' in the console, or use "
             "'aws ec2 describe-vpn-connections')", source=source)
+
+    stripped = plain.lstrip()
+    if not stripped.startswith(("{", "<")):
+        vendor = sniff_vendor(plain, structural_only=True)
+        if vendor:
+            raise other_vendor(vendor)
+    for name in registry.input_names():
+        if registry.input_module(name).detect(text):
+            return name
+    vendor = sniff_vendor(plain)
+    if vendor:
+        raise other_vendor(vendor)
     placeholder = find_placeholder(plain)
     if placeholder:
         raise PlaceholderError(f"placeholder {placeholder!r} instead of a configuration", source=source)

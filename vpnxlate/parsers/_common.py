@@ -157,35 +157,40 @@ ike_version = algorithms.ike_version
 
 # ------------------------------------------------------------------ other vendors
 
-# (vendor, pattern) in the order they are tried.  Patterns come from AWS's vendor downloads.
-_VENDORS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
-    (v, re.compile(p, re.MULTILINE)) for v, p in (
-        ("strongSwan", r"^\s*IPSEC Tunnel #\d|^\s*conn Tunnel\d|: PSK \"|tested for Strongswan"),
-        ("Openswan", r"tested for Openswan|^\s*phase2alg="),
-        ("Cisco", r"^\s*crypto (isakmp|ikev1|ikev2|keyring|ipsec)\b|^\s*tunnel protection ipsec"),
-        ("Juniper", r"^\s*set security (ike|ipsec)\b|^\s*set interfaces st0\b"),
-        ("Palo Alto", r"^\s*set network (ike|tunnel)\b|Palo Alto"),
-        ("Fortinet", r"^\s*config vpn ipsec phase1-interface|FortiGate"),
-        ("pfSense", r"pfSense|pfsense"),
-        ("MikroTik", r"^\s*/ip ipsec\b|MikroTik|RouterOS"),
-        ("Check Point", r"Check Point|CheckPoint|SmartDashboard"),
-        ("SonicWall", r"SonicWall|SonicOS"),
-        ("WatchGuard", r"WatchGuard|Fireware"),
-        ("Windows Server", r"Windows Server|New-VpnS2SInterface|Add-VpnS2SInterface"),
-        ("Sophos", r"Sophos|Cyberoam"),
-        ("Zyxel", r"Zyxel|ZyWALL"),
-        ("Barracuda", r"Barracuda"),
-        ("F5", r"\bF5 Networks|BIG-IP"),
-        ("Yamaha", r"^\s*ipsec ike (pre-shared-key|local address)"),
-        ("Aruba", r"Aruba"),
+# (vendor, pattern, structural).  Structural patterns are configuration statements no AWS
+# Generic/Vyatta/XML download contains; they are checked before the parsers' detect().  The
+# others (vendor names in prose) are only consulted when no parser accepted the text.
+_VENDORS: tuple[tuple[str, re.Pattern[str], bool], ...] = tuple(
+    (v, re.compile(p, re.MULTILINE), strong) for v, p, strong in (
+        ("Openswan", r"tested for Openswan|^\s*phase2alg=", True),
+        ("strongSwan", r"^\s*IPSEC Tunnel #\d|^\s*conn Tunnel\d|: PSK \"|tested for Strongswan", True),
+        ("Cisco", r"^\s*crypto (isakmp|ikev1|ikev2|keyring|ipsec)\b|^\s*tunnel protection ipsec", True),
+        ("Juniper", r"^\s*set security (ike|ipsec)\b|^\s*set interfaces st0\b", True),
+        ("Palo Alto", r"^\s*set network (ike|tunnel)\b", True),
+        ("Fortinet", r"^\s*config vpn ipsec phase1-interface", True),
+        ("MikroTik", r"^\s*/ip ipsec\b", True),
+        ("Windows Server", r"New-VpnS2SInterface|Add-VpnS2SInterface", True),
+        ("Yamaha", r"^\s*ipsec ike (pre-shared-key|local address)", True),
+        ("pfSense", r"pfSense|pfsense", False),
+        ("Palo Alto", r"Palo Alto", False),
+        ("Fortinet", r"FortiGate", False),
+        ("MikroTik", r"MikroTik|RouterOS", False),
+        ("Check Point", r"Check Point|CheckPoint|SmartDashboard", False),
+        ("SonicWall", r"SonicWall|SonicOS", False),
+        ("WatchGuard", r"WatchGuard|Fireware", False),
+        ("Windows Server", r"Windows Server", False),
+        ("Sophos", r"Sophos|Cyberoam", False),
+        ("Zyxel", r"Zyxel|ZyWALL", False),
+        ("Barracuda", r"Barracuda", False),
+        ("F5", r"\bF5 Networks|BIG-IP", False),
     ))
 
 
-def sniff_vendor(text: str) -> str | None:
+def sniff_vendor(text: str, *, structural_only: bool = False) -> str | None:
     """The vendor an AWS download that vpnxlate does not read looks like, if any."""
     head = text[:200_000]
-    for vendor, pattern in _VENDORS:
-        if pattern.search(head):
+    for vendor, pattern, strong in _VENDORS:
+        if (strong or not structural_only) and pattern.search(head):
             return vendor
     return None
 

@@ -33,6 +33,16 @@ def _get(d: dict[str, Any], key: str, where: str, kinds: type | tuple[type, ...]
     return value
 
 
+def _build(cls: Any, where: str, **kw: Any) -> Any:
+    """Construct a model object; a validation error gets the JSON path of its field."""
+    try:
+        return cls(**kw)
+    except VpnxlateError as e:
+        if e.field and not e.field.startswith(where):
+            e.field = where + e.field
+        raise
+
+
 def _tunnel(d: Any, where: str) -> Tunnel:
     if not isinstance(d, dict):
         raise ParseError("a tunnel must be an object", field=where)
@@ -40,7 +50,7 @@ def _tunnel(d: Any, where: str) -> Tunnel:
     ipsec = _get(d, "ipsec", where, dict) or {}
     bgp = None
     if d.get("cgw_asn") is not None or d.get("aws_asn") is not None:
-        bgp = Bgp(cgw_asn=_get(d, "cgw_asn", where, int, True), aws_asn=_get(d, "aws_asn", where, int, True),
+        bgp = _build(Bgp, where, cgw_asn=_get(d, "cgw_asn", where, int, True), aws_asn=_get(d, "aws_asn", where, int, True),
                   neighbor_ip=_get(d, "bgp_neighbor_ip", where, str) or _get(d, "aws_inside_ip", where, str),
                   hold_time=_get(d, "bgp_hold_time", where, int))
     aws_inside = _get(d, "aws_inside_cidr", where, str)
@@ -51,7 +61,8 @@ def _tunnel(d: Any, where: str) -> Tunnel:
     cgw_v6 = _get(d, "cgw_inside_ipv6_cidr", where, str)
     if aws_v6 is None and _get(d, "aws_inside_ipv6_ip", where, str) and cgw_v6:
         aws_v6 = f"{d['aws_inside_ipv6_ip']}/{cgw_v6.partition('/')[2] or 126}"
-    return Tunnel(
+    return _build(
+        Tunnel, where,
         aws_outside_ip=_get(d, "aws_outside_ip", where, str, True),
         cgw_outside_ip=_get(d, "cgw_outside_ip", where, str),
         psk=_get(d, "psk", where, str),
@@ -59,7 +70,8 @@ def _tunnel(d: Any, where: str) -> Tunnel:
         aws_inside=to_interface(aws_inside, field=where + "aws_inside_cidr") if aws_inside else None,
         cgw_inside_v6=to_interface(cgw_v6, field=where + "cgw_inside_ipv6_cidr") if cgw_v6 else None,
         aws_inside_v6=to_interface(aws_v6, field=where + "aws_inside_ipv6_cidr") if aws_v6 else None,
-        ike=IkeOptions(
+        ike=_build(
+            IkeOptions, where + "ike.",
             versions=_get(ike, "versions", where + "ike.", list),
             encryption=_get(ike, "encryption", where + "ike.", list),
             integrity=_get(ike, "integrity", where + "ike.", list),
@@ -67,7 +79,8 @@ def _tunnel(d: Any, where: str) -> Tunnel:
             lifetime_s=_get(ike, "lifetime_s", where + "ike.", int),
             mode=_get(ike, "mode", where + "ike.", str),
         ),
-        ipsec=IpsecOptions(
+        ipsec=_build(
+            IpsecOptions, where + "ipsec.",
             protocol=_get(ipsec, "protocol", where + "ipsec.", str),
             encryption=_get(ipsec, "encryption", where + "ipsec.", list),
             integrity=_get(ipsec, "integrity", where + "ipsec.", list),

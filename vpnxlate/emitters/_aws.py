@@ -1,0 +1,144 @@
+"""Helpers shared by the emitters that write AWS's own download formats (aws-generic,
+aws-vyatta, aws-xml): AWS's spellings of the model's algorithm names, AWS's defaults, file
+naming, and :class:`Picker`, which turns model values into the single values these formats
+hold and warns about everything a format cannot express (never dropping it silently).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from ..errors import EmitError, Report, describe_value
+from ..model import Tunnel, VpnConnection
+
+# AWS spellings (Generic text / XML) of the TunnelOptions names used by the model.
+ENCRYPTION_TEXT = {"AES128": "aes-128-cbc", "AES256": "aes-256-cbc",
+                   "AES128-GCM-16": "aes-128-gcm-16", "AES256-GCM-16": "aes-256-gcm-16"}
+IKE_INTEGRITY_TEXT = {"SHA1": "sha1", "SHA2-256": "sha2-256", "SHA2-384": "sha2-384", "SHA2-512": "sha2-512"}
+ESP_INTEGRITY_TEXT = {"SHA1": "hmac-sha1-96", "SHA2-256": "hmac-sha2-256-128",
+                      "SHA2-384": "hmac-sha2-384-192", "SHA2-512": "hmac-sha2-512-256"}
+# Vyatta spellings (AWS's Vyatta template writes aes128 / sha1)
+ENCRYPTION_VYATTA = {"AES128": "aes128", "AES256": "aes256",
+                     "AES128-GCM-16": "aes128gcm128", "AES256-GCM-16": "aes256gcm128"}
+INTEGRITY_VYATTA = {"SHA1": "sha1", "SHA2-256": "sha256", "SHA2-384": "sha384", "SHA2-512": "sha512"}
+
+# What AWS writes when a tunnel uses the default options (the values of every real download).
+DEFAULTS: dict[str, Any] = {
+    "ike.versions": "ikev1",
+    "ike.encryption": "AES128",
+    "ike.integrity": "SHA1",
+    "ike.dh_groups": 2,
+    "ike.lifetime_s": 28800,
+    "ike.mode": "main",
+    "ipsec.protocol": "esp",
+    "ipsec.encryption": "AES128",
+    "ipsec.integrity": "SHA1",
+    "ipsec.pfs_dh_groups": 2,
+    "ipsec.lifetime_s": 3600,
+    "ipsec.mode": "tunnel",
+    "dpd_interval_s": 10,
+    "dpd_retries": 3,
+    "tcp_mss": 1379,
+    "clear_df_bit": True,
+    "fragmentation_before_encryption": True,
+    "mtu": 1436,
+    "bgp.hold_time": 30,
+}
+
+# Tunnel options only the EC2 API states; none of AWS's download formats holds them.
+API_ONLY_FIELDS = ("rekey_margin_s", "rekey_fuzz_pct", "replay_window", "dpd_timeout_s",
+                   "dpd_timeout_action", "startup_action")
+
+
+def file_stem(conn: VpnConnection) -> str:
+    """``vpn-…`` or, for a connection without id, ``connection-<first AWS outside IP>``."""
+    return conn.vpn_connection_id or f"connection-{conn.tunnels[0].aws_outside_ip}"
+
+
+def ordered(connections: Iterable[VpnConnection]) -> list[VpnConnection]:
+    """Connections in a stable order (by file name) so that input order never changes output;
+    two connections that would share a file name are an error."""
+    conns = sorted(connections, key=lambda c: (file_stem(c), c.tunnels[0].key))
+    seen: set[str] = set()
+    for c in conns:
+        stem = file_stem(c)
+        if stem in seen:
+            raise EmitError(f"two different connections named {stem}; merge them or give them distinct ids",
+                            field="vpn_connection_id")
+        seen.add(stem)
+    return conns
+
+
+def has_secret(connections: Iterable[VpnConnection]) -> bool:
+    return any(t.psk not in (None, "***") for c in connections for t in c.tunnels)
+
+
+def show(field: str, value: Any) -> str:
+    """A value for a warning; never the pre-shared key."""
+    if field == "psk":
+        return "the pre-shared key"
+    if isinstance(value, tuple):
+        return ", ".join(str(v) for v in value)
+    return describe_value(value)
+
+
+class Picker:
+    """Reads the values of one tunnel for a format, warning about what the format cannot hold."""
+
+    def __init__(self, report: Report, target: str, conn: VpnConnection, number: int, tunnel: Tunnel) -> None:
+        self.report = report
+        self.target = target
+        self.conn = conn
+        self.tunnel = tunnel
+        self.where = f"{conn.name}: tunnel {number} ({tunnel.aws_outside_ip})"
+
+    def warn(self, field: str, message: str) -> None:
+        self.report.warn(f"{self.where}: {field}: {message}", field=field, code="unsupported",
+                         error=EmitError)
+
+    def get(self, field: str) -> Any:
+        obj: Any = self.tunnel
+        for part in field.split("."):
+            obj = None if obj is None else getattr(obj, part)
+        return obj
+
+    def value(self, field: str, default: Any = None) -> Any:
+        """A value the format requires: AWS's default (with a warning) when the model has none."""
+        value = self.get(field)
+        if value is None:
+            if default is None:
+                default = DEFAULTS.get(field)
+            if default is None:
+                self.warn(field, f"not stated; {self.target} requires it, left empty")
+            else:
+                self.warn(field, f"not stated; writing AWS's default {describe_value(default)}")
+            return default
+        return value
+
+    def one(self, field: str) -> Any:
+        """The single value of a list field (the format holds one): the first, with a warning."""
+        values = self.get(field)
+        if values is None:
+            return self.value(field)
+        if len(values) > 1:
+            self.warn(field, f"{self.target} holds one value; writing {values[0]} and leaving out "
+                             f"{', '.join(str(v) for v in values[1:])}")
+        return values[0]
+
+    def unsupported(self, field: str, what: str | None = None) -> None:
+        """Warn when the model states a value the format cannot express."""
+        value = self.get(field)
+        if value is not None:
+            self.warn(field, f"{self.target} cannot express {what or show(field, value)}; left out")
+
+    def unsupported_all(self, fields: Iterable[str]) -> None:
+        for f in fields:
+            self.unsupported(f)
+
+
+def connection_unsupported(report: Report, target: str, conn: VpnConnection, field: str) -> None:
+    value = getattr(conn, field)
+    if value is not None:
+        report.warn(f"{conn.name}: {field}: {target} cannot express {show(field, value)}; left out",
+                    field=field, code="unsupported", error=EmitError)

@@ -1,0 +1,242 @@
+"""``--to aws-generic``: AWS's "Generic / Vendor Agnostic" text download (2018+ layout with the
+``IKE version`` and ``Tunnel interface MTU`` lines), one file per connection, written the way
+AWS writes it (80-character ``=`` rules, AWS's prose and TAB padding, ``28800 seconds``,
+``Diffie-Hellman Group 2``).
+
+The format holds one value per algorithm, IPv4 inside addresses only, no transit gateway id
+(a transit gateway connection has an empty Virtual Private Gateway ID), no static routes and
+none of the EC2-API-only tunnel options; those are reported as warnings.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..errors import Report
+from ..model import Tunnel, VpnConnection
+from ..registry import Option, OutputFile
+from . import _aws
+from ._aws import Picker
+
+NAME = "aws-generic"
+DESCRIPTION = "AWS's Generic (vendor agnostic) text download, one file per connection"
+OPTIONS: tuple[Option, ...] = ()
+
+RULE = "=" * 80
+TAB = "\t"
+
+_HEADER = [
+    "Amazon Web Services",
+    "Virtual Private Cloud",
+    "",
+    "VPN Connection Configuration",
+    RULE,
+    "AWS utilizes unique identifiers to manipulate the configuration of ",
+    "a VPN Connection. Each VPN Connection is assigned a VPN Connection Identifier ",
+    "and is associated with two other identifiers, namely the ",
+    "Customer Gateway Identifier and the Virtual Private Gateway Identifier.",
+    "",
+]
+
+_IKE_PROSE = [
+    "Please note, these sample configurations are for the minimum requirement of AES128, SHA1, and DH Group 2.",
+    'Category "VPN" connections in the GovCloud region have a minimum requirement of AES128, SHA2, '
+    "and DH Group 14.",
+    "You will need to modify these sample configuration files to take advantage of AES256, SHA256, "
+    "or other DH groups like 2, 14-18, 22, 23, and 24.",
+    'Higher parameters are only available for VPNs of category "VPN," and not for "VPN-Classic".',
+    "The address of the external interface for your customer gateway must be a static address. ",
+    "Your customer gateway may reside behind a device performing network address translation (NAT).",
+    "To ensure that NAT traversal (NAT-T) can function, you must adjust your firewall !rules to unblock "
+    "UDP port 4500. If not behind NAT, and you are not using an Accelerated VPN, we recommend disabling "
+    "NAT-T. If you are using an Accelerated VPN, make sure that NAT-T is enabled.",
+    "",
+]
+
+_IPSEC_PROSE = [
+    'Category "VPN" connections in the GovCloud region have a minimum requirement of AES128, SHA2, '
+    "and DH Group 14.",
+    "Please note, you may use these additionally supported IPSec parameters for encryption like AES256 "
+    "and other DH groups like 2, 5, 14-18, 22, 23, and 24.",
+    'Higher parameters are only available for VPNs of category "VPN," and not for "VPN-Classic".',
+    "",
+]
+
+_TUNNEL_PROSE = [
+    "Your Customer Gateway must be configured with a tunnel interface that is",
+    "associated with the IPSec tunnel. All traffic transmitted to the tunnel",
+    "interface is encrypted and transmitted to the Virtual Private Gateway.",
+    "",
+    "The Customer Gateway and Virtual Private Gateway each have two addresses that relate",
+    "to this IPSec tunnel. Each contains an outside address, upon which encrypted",
+    "traffic is exchanged. Each also contain an inside address associated with",
+    "the tunnel interface.",
+    "",
+    "The Customer Gateway outside IP address was provided when the Customer Gateway",
+    "was created. Changing the IP address requires the creation of a new",
+    "Customer Gateway.",
+    "",
+    "The Customer Gateway inside IP address should be configured on your tunnel",
+    "interface.",
+    "",
+]
+
+_FOOTER = [
+    "Additional Notes and Questions",
+    RULE,
+    "",
+    "  - Amazon Virtual Private Cloud Getting Started Guide: ",
+    "      http://docs.amazonwebservices.com/AmazonVPC/latest/GettingStartedGuide",
+    "  - Amazon Virtual Private Cloud Network Administrator Guide: ",
+    "      http://docs.amazonwebservices.com/AmazonVPC/latest/NetworkAdminGuide",
+    "  - XSL Version: 2009-07-15-1119716",
+]
+
+
+def _s(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def _pfs(group: int) -> str:
+    # AWS's XSLT maps group2 to "Diffie-Hellman Group 2" and prints other values raw (groupN)
+    return "Diffie-Hellman Group 2" if group == 2 else f"group{group}"
+
+
+def _tunnel(conn: VpnConnection, number: int, t: Tunnel, report: Report) -> list[str]:
+    p = Picker(report, NAME, conn, number, t)
+    p.unsupported_all(_aws.API_ONLY_FIELDS)
+    p.unsupported("cgw_inside_v6", "IPv6 inside addresses")
+    p.unsupported("aws_inside_v6", "IPv6 inside addresses")
+    version = p.one("ike.versions")
+    psk = p.value("psk")
+    cgw_outside = p.value("cgw_outside_ip")
+    cgw_inside = p.value("cgw_inside")
+    aws_inside = p.value("aws_inside")
+    lines = [
+        f"IPSec Tunnel #{number}",
+        RULE,
+        "#1: Internet Key Exchange Configuration",
+        TAB * 2,
+        "Configure the IKE SA as follows:",
+        *_IKE_PROSE,
+        f"  - IKE version              : {'IKEv2' if version == 'ikev2' else 'IKEv1'} ",
+        "  - Authentication Method    : Pre-Shared Key ",
+        f"  - Pre-Shared Key           : {_s(psk)}",
+        f"  - Authentication Algorithm : {_aws.IKE_INTEGRITY_TEXT[p.one('ike.integrity')]}",
+        f"  - Encryption Algorithm     : {_aws.ENCRYPTION_TEXT[p.one('ike.encryption')]}",
+        f"  - Lifetime                 : {p.value('ike.lifetime_s')} seconds",
+        f"  - Phase 1 Negotiation Mode : {p.value('ike.mode')}",
+        f"  - Diffie-Hellman           : Group {p.one('ike.dh_groups')}",
+        "",
+        "#2: IPSec Configuration",
+        "",
+        "Configure the IPSec SA as follows:",
+        *_IPSEC_PROSE,
+        f"  - Protocol                 : {p.value('ipsec.protocol')}",
+        f"  - Authentication Algorithm : {_aws.ESP_INTEGRITY_TEXT[p.one('ipsec.integrity')]}",
+        f"  - Encryption Algorithm     : {_aws.ENCRYPTION_TEXT[p.one('ipsec.encryption')]}",
+        f"  - Lifetime                 : {p.value('ipsec.lifetime_s')} seconds",
+        f"  - Mode                     : {p.value('ipsec.mode')}",
+        f"  - Perfect Forward Secrecy  : {_pfs(p.one('ipsec.pfs_dh_groups'))}",
+        TAB,
+        "IPSec Dead Peer Detection (DPD) will be enabled on the AWS Endpoint. We",
+        "recommend configuring DPD on your endpoint as follows:",
+        f"  - DPD Interval             : {p.value('dpd_interval_s')}",
+        f"  - DPD Retries              : {p.value('dpd_retries')}",
+        "",
+        "IPSec ESP (Encapsulating Security Payload) inserts additional",
+        "headers to transmit packets. These headers require additional space, ",
+        "which reduces the amount of space available to transmit application data.",
+        "To limit the impact of this behavior, we recommend the following ",
+        "configuration on your Customer Gateway:",
+        f"  - TCP MSS Adjustment       : {p.value('tcp_mss')} bytes",
+        f"  - Clear Don't Fragment Bit : {'enabled' if p.value('clear_df_bit') else 'disabled'}",
+        "  - Fragmentation            : "
+        + ("Before encryption" if p.value("fragmentation_before_encryption") else "After encryption"),
+        "",
+        "#3: Tunnel Interface Configuration",
+        "",
+        *_TUNNEL_PROSE,
+        "Outside IP Addresses:",
+        f"  - Customer Gateway {TAB}{TAB}        : {_s(cgw_outside)} ",
+        f"  - Virtual Private Gateway{TAB}        : {t.aws_outside_ip}",
+        TAB * 2,
+        "Inside IP Addresses",
+        f"  - Customer Gateway         {TAB}{TAB}: {_s(cgw_inside)}",
+        f"  - Virtual Private Gateway             : {_s(aws_inside)}",
+        "",
+        "Configure your tunnel to fragment at the optimal size:",
+        f"  - Tunnel interface MTU     : {p.value('mtu')} bytes",
+        "    ",
+        "",
+    ]
+    aws_inside_ip = aws_inside.ip if aws_inside is not None else None
+    if conn.routing == "bgp":
+        if t.bgp is None:
+            p.warn("bgp", f"a BGP connection without BGP values; {NAME} requires the ASNs, left empty")
+        neighbor = t.bgp.neighbor_ip if t.bgp is not None else None
+        if neighbor is None:
+            neighbor = p.value("bgp.neighbor_ip", aws_inside_ip)
+        lines += [
+            "#4: Border Gateway Protocol (BGP) Configuration:",
+            "",
+            "The Border Gateway Protocol (BGPv4) is used within the tunnel, between the inside",
+            "IP addresses, to exchange routes from the VPC to your home network. Each",
+            "BGP router has an Autonomous System Number (ASN). Your ASN was provided ",
+            "to AWS when the Customer Gateway was created.",
+            "",
+            "BGP Configuration Options:",
+            f"  - Customer Gateway ASN{TAB}          : {_s(t.bgp.cgw_asn if t.bgp else None)} ",
+            f"  - Virtual Private  Gateway ASN          : {_s(t.bgp.aws_asn if t.bgp else None)}",
+            f"  - Neighbor IP Address     {TAB}{TAB}  : {_s(neighbor)}",
+            f"  - Neighbor Hold Time       : {p.value('bgp.hold_time') if t.bgp else 30}",
+            "",
+            "Configure BGP to announce routes to the Virtual Private Gateway. The gateway",
+            "will announce prefixes to your customer gateway based upon the prefix you",
+            "assigned to the VPC at creation time.",
+        ]
+    else:
+        p.unsupported("bgp", "BGP values on a static connection")
+        lines += [
+            "#4: Static Routing Configuration:",
+            "",
+            "To route traffic between your internal network and your VPC, ",
+            "you will need a static route added to your router.",
+            "",
+            "Static Route Configuration Options:",
+            "",
+            f"  - Next hop       : {_s(aws_inside_ip)}",
+            "  ",
+            "You should add static routes towards your internal network on the VGW.",
+            "The VGW will then send traffic towards your internal network over ",
+            "the tunnels.",
+        ]
+    return lines
+
+
+def render(conn: VpnConnection, report: Report) -> str:
+    _aws.connection_unsupported(report, NAME, conn, "transit_gateway_id")
+    _aws.connection_unsupported(report, NAME, conn, "static_routes")
+    if conn.vpn_connection_id is None:
+        report.warn(f"{conn.name}: vpn_connection_id: not stated; {NAME} requires it, left empty",
+                    field="vpn_connection_id", code="unsupported")
+    lines = [
+        *_HEADER,
+        f"Your VPN Connection ID{TAB}{TAB}         : {_s(conn.vpn_connection_id)}",
+        f"Your Virtual Private Gateway ID          : {_s(conn.vpn_gateway_id)}",
+        f"Your Customer Gateway ID    {TAB}{TAB} : {_s(conn.customer_gateway_id)}",
+        TAB * 2,
+        "A VPN Connection consists of a pair of IPSec tunnel security associations (SAs). ",
+        "It is important that both tunnel security associations be configured. ",
+        "",
+    ]
+    for number, t in enumerate(conn.tunnels, 1):
+        lines += [TAB * 2, TAB * 4] if number > 1 else [TAB * 4]
+        lines += _tunnel(conn, number, t, report)
+    lines += ["", "", *_FOOTER]
+    return "\n".join(lines) + "\n"
+
+
+def emit(connections: list[VpnConnection], report: Report, **options: Any) -> list[OutputFile]:
+    return [OutputFile(f"{_aws.file_stem(c)}.txt", render(c, report), secret=_aws.has_secret([c]))
+            for c in _aws.ordered(connections)]

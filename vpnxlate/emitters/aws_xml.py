@@ -1,0 +1,143 @@
+"""``--to aws-xml``: AWS's ``CustomerGatewayConfiguration`` XML document, one file per
+connection named ``<vpn id>.xml``, written the way AWS writes it (XML declaration, 2-space
+indentation, element order of AWS's documents, no newline after ``</vpn_connection>``).
+
+The document holds one value per algorithm, IPv4 inside addresses only, no IKE version, no
+MTU, no transit gateway id (a transit gateway connection has an empty ``vpn_gateway_id``),
+no static routes and none of the EC2-API-only tunnel options; those are reported as warnings.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from xml.sax.saxutils import escape, quoteattr
+
+from ..errors import Report
+from ..model import Tunnel, VpnConnection
+from ..registry import Option, OutputFile
+from . import _aws
+from ._aws import Picker
+
+NAME = "aws-xml"
+DESCRIPTION = "AWS's CustomerGatewayConfiguration XML document, one <vpn id>.xml per connection"
+OPTIONS: tuple[Option, ...] = ()
+
+
+class _Writer:
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.depth = 0
+
+    def open(self, tag: str) -> None:
+        self.lines.append(f"{'  ' * self.depth}<{tag}>")
+        self.depth += 1
+
+    def close(self, tag: str) -> None:
+        self.depth -= 1
+        self.lines.append(f"{'  ' * self.depth}</{tag}>")
+
+    def leaf(self, tag: str, value: Any) -> None:
+        text = "" if value is None else escape(str(value))
+        self.lines.append(f"{'  ' * self.depth}<{tag}>{text}</{tag}>")
+
+
+def _bool(value: bool) -> str:
+    return "true" if value else "false"
+
+
+def _side(w: _Writer, tag: str, outside: Any, inside: Any, asn: int | None, hold: int | None, bgp: bool) -> None:
+    w.open(tag)
+    w.open("tunnel_outside_address")
+    w.leaf("ip_address", outside)
+    w.close("tunnel_outside_address")
+    if inside is not None:
+        w.open("tunnel_inside_address")
+        w.leaf("ip_address", inside.ip)
+        w.leaf("network_mask", inside.network.netmask)
+        w.leaf("network_cidr", inside.network.prefixlen)
+        w.close("tunnel_inside_address")
+    if bgp:
+        w.open("bgp")
+        w.leaf("asn", asn)
+        w.leaf("hold_time", hold)
+        w.close("bgp")
+    w.close(tag)
+
+
+def _tunnel(w: _Writer, conn: VpnConnection, number: int, t: Tunnel, report: Report) -> None:
+    p = Picker(report, NAME, conn, number, t)
+    p.unsupported_all(_aws.API_ONLY_FIELDS)
+    p.unsupported("ike.versions", "the IKE version")
+    p.unsupported("mtu", "the tunnel interface MTU")
+    p.unsupported("cgw_inside_v6", "IPv6 inside addresses")
+    p.unsupported("aws_inside_v6", "IPv6 inside addresses")
+    cgw_outside = p.value("cgw_outside_ip")
+    cgw_inside = p.value("cgw_inside")
+    aws_inside = p.value("aws_inside")
+    bgp = conn.routing == "bgp"
+    hold = None
+    if bgp:
+        if t.bgp is None:
+            p.warn("bgp", f"a BGP connection without BGP values; {NAME} requires the ASNs, left empty")
+        else:
+            hold = p.value("bgp.hold_time")
+            if t.bgp.neighbor_ip is not None and (aws_inside is None or t.bgp.neighbor_ip != aws_inside.ip):
+                p.warn("bgp.neighbor_ip", f"{NAME} states the BGP neighbor only as the AWS inside address; "
+                                          f"neighbor {t.bgp.neighbor_ip} left out")
+    else:
+        p.unsupported("bgp", "BGP values on a static connection")
+    w.open("ipsec_tunnel")
+    _side(w, "customer_gateway", cgw_outside, cgw_inside, t.bgp.cgw_asn if t.bgp else None, hold, bgp)
+    _side(w, "vpn_gateway", t.aws_outside_ip, aws_inside, t.bgp.aws_asn if t.bgp else None, hold, bgp)
+    w.open("ike")
+    w.leaf("authentication_protocol", _aws.IKE_INTEGRITY_TEXT[p.one("ike.integrity")])
+    w.leaf("encryption_protocol", _aws.ENCRYPTION_TEXT[p.one("ike.encryption")])
+    w.leaf("lifetime", p.value("ike.lifetime_s"))
+    w.leaf("perfect_forward_secrecy", f"group{p.one('ike.dh_groups')}")
+    w.leaf("mode", p.value("ike.mode"))
+    w.leaf("pre_shared_key", p.value("psk"))
+    w.close("ike")
+    w.open("ipsec")
+    w.leaf("protocol", p.value("ipsec.protocol"))
+    w.leaf("authentication_protocol", _aws.ESP_INTEGRITY_TEXT[p.one("ipsec.integrity")])
+    w.leaf("encryption_protocol", _aws.ENCRYPTION_TEXT[p.one("ipsec.encryption")])
+    w.leaf("lifetime", p.value("ipsec.lifetime_s"))
+    w.leaf("perfect_forward_secrecy", f"group{p.one('ipsec.pfs_dh_groups')}")
+    w.leaf("mode", p.value("ipsec.mode"))
+    w.leaf("clear_df_bit", _bool(p.value("clear_df_bit")))
+    w.leaf("fragmentation_before_encryption", _bool(p.value("fragmentation_before_encryption")))
+    w.leaf("tcp_mss_adjustment", p.value("tcp_mss"))
+    w.open("dead_peer_detection")
+    w.leaf("interval", p.value("dpd_interval_s"))
+    w.leaf("retries", p.value("dpd_retries"))
+    w.close("dead_peer_detection")
+    w.close("ipsec")
+    w.close("ipsec_tunnel")
+
+
+def render(conn: VpnConnection, report: Report) -> str:
+    _aws.connection_unsupported(report, NAME, conn, "transit_gateway_id")
+    _aws.connection_unsupported(report, NAME, conn, "static_routes")
+    w = _Writer()
+    w.lines.append('<?xml version="1.0" encoding="UTF-8"?>')
+    if conn.vpn_connection_id is None:
+        report.warn(f"{conn.name}: vpn_connection_id: not stated; {NAME} requires it, left out",
+                    field="vpn_connection_id", code="unsupported")
+        w.open("vpn_connection")
+    else:
+        w.lines.append(f"<vpn_connection id={quoteattr(conn.vpn_connection_id)}>")
+        w.depth = 1
+    w.leaf("customer_gateway_id", conn.customer_gateway_id)
+    w.leaf("vpn_gateway_id", conn.vpn_gateway_id)
+    w.leaf("vpn_connection_type", "ipsec.1")
+    if conn.routing == "static":
+        w.leaf("vpn_connection_attributes", "NoBGPVPNConnection")
+    for number, t in enumerate(conn.tunnels, 1):
+        _tunnel(w, conn, number, t, report)
+    w.close("vpn_connection")
+    return "\n".join(w.lines)  # AWS writes no newline after </vpn_connection>
+
+
+def emit(connections: list[VpnConnection], report: Report, **options: Any) -> list[OutputFile]:
+    return [OutputFile(f"{_aws.file_stem(c)}.xml", render(c, report), secret=_aws.has_secret([c]))
+            for c in _aws.ordered(connections)]

@@ -1,0 +1,416 @@
+"""``aws-xml``: AWS's ``CustomerGatewayConfiguration`` XML document (``<vpn_connection id="vpn-…">``).
+
+This is the document ``aws ec2 describe-vpn-connections --query
+'VpnConnections[0].CustomerGatewayConfiguration' --output text`` prints and that the EC2
+wrappers (``ec2-xml``, ``ec2-json``) embed; :func:`parse_document` is their entry point.
+
+Security: the XML is parsed by lxml with entity resolution, DTD loading and network access
+off and ``huge_tree`` off; a document that contains ``<!DOCTYPE`` or ``<!ENTITY`` is refused
+before it is parsed, as is nesting deeper than :data:`MAX_DEPTH` elements and any text over
+:data:`MAX_TEXT` characters.  lxml is imported only when a document is parsed.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from ..errors import ParseError, Report, VpnxlateError, describe_value
+from ..model import Bgp, IkeOptions, IpsecOptions, Routing, Tunnel, VpnConnection, merge_tunnels
+from ._common import (
+    algos,
+    dh_group,
+    encryption,
+    integrity,
+    normalize_newlines,
+    to_asn,
+    to_bool,
+    to_id,
+    to_int,
+    to_interface,
+    to_ip,
+    to_psk,
+)
+
+if TYPE_CHECKING:  # pragma: no cover
+    from lxml.etree import _Element, XMLParser
+
+NAME = "aws-xml"
+DESCRIPTION = 'AWS CustomerGatewayConfiguration XML document (<vpn_connection id="vpn-...">)'
+
+#: deepest element nesting accepted (a real document is 6 levels deep)
+MAX_DEPTH = 50
+#: longest text node or attribute value accepted, in characters
+MAX_TEXT = 1024 * 1024
+
+_HEAD = 65536
+_STARTS_XML = re.compile(r"\A\ufeff?\s*<")
+_ROOT_TAG = re.compile(r"<vpn_connection[\s>/]")
+_FORBIDDEN = re.compile(r"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
+_DECLARATION = re.compile(r"\A\s*<\?xml\b[^>]*\?>")
+_TRAILER = re.compile(r",? line \d+, column \d+\s*$")
+
+
+def detect(text: str) -> bool:
+    """A document that starts with ``<`` and has a ``<vpn_connection`` element near its top."""
+    head = text[:_HEAD]
+    return bool(_STARTS_XML.match(head)) and _ROOT_TAG.search(head) is not None
+
+
+# ------------------------------------------------------------------ safe XML parsing
+
+_local = threading.local()
+
+
+def _parser() -> XMLParser:
+    """The one lxml parser configuration (cached per thread: lxml parsers are not thread-safe)."""
+    parser = getattr(_local, "parser", None)
+    if parser is None:
+        from lxml import etree
+
+        parser = etree.XMLParser(
+            resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False,
+            huge_tree=False, remove_comments=True, remove_pis=True,
+        )
+        _local.parser = parser
+    return parser
+
+
+def parse_xml(text: str | bytes, *, line_offset: int = 0, fixed_line: int | None = None,
+              what: str = "XML") -> _Element:
+    """Parse untrusted XML safely; returns the root element with namespaces removed from tags.
+
+    Line numbers in errors are ``line + line_offset`` (or ``fixed_line`` when given).
+    Raises :class:`ParseError` for DTDs/entities, syntax errors, deep nesting, huge text.
+    """
+    from lxml import etree
+
+    if isinstance(text, bytes):
+        from ..io import decode
+
+        text = decode(text, "<input>")
+    text = normalize_newlines(text)
+
+    def where(line: int | None) -> int | None:
+        if fixed_line is not None:
+            return fixed_line
+        return None if line is None else line + line_offset
+
+    bad = _FORBIDDEN.search(text)
+    if bad:
+        raise ParseError(f"DTDs/entities are not allowed in {what} (found <!{bad.group(1).upper()}); "
+                         "AWS never sends them and they can make a parser read files or exhaust memory",
+                         line=where(text.count("\n", 0, bad.start()) + 1))
+    # lxml refuses str input with an encoding declaration, and whitespace may precede it in
+    # hand-saved files: blank it out (same length, so line and column numbers stay right)
+    m = _DECLARATION.match(text)
+    if m:
+        text = re.sub(r"[^\n]", " ", m.group(0)) + text[m.end():]
+    if not text.strip():
+        raise ParseError(f"no {what} content (only an XML declaration or nothing)", line=where(1))
+    try:
+        root = etree.fromstring(text, _parser())
+    except etree.XMLSyntaxError as e:
+        msg = _TRAILER.sub("", str(e.msg or e))
+        if "Excessive depth" in msg:
+            raise ParseError(f"{what} nested deeper than {MAX_DEPTH} elements; refusing it",
+                             line=where(e.lineno)) from None
+        if "huge" in msg.lower() or "too long" in msg.lower():
+            raise ParseError(f"{what} holds a text node over {MAX_TEXT // (1024 * 1024)} MB; refusing it",
+                             line=where(e.lineno)) from None
+        raise ParseError(f"invalid XML: {msg}", line=where(e.lineno)) from None
+    _check_tree(root, where)
+    return root
+
+
+def _check_tree(root: _Element, where: Callable[[int | None], int | None]) -> None:
+    stack: list[tuple[Any, int]] = [(root, 1)]
+    while stack:
+        el, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise ParseError(f"XML nested deeper than {MAX_DEPTH} elements; refusing it",
+                             line=where(el.sourceline))
+        for value in (el.text, el.tail, *el.attrib.values()):
+            if value is not None and len(value) > MAX_TEXT:
+                raise ParseError(f"XML text node of {len(value)} characters (over "
+                                 f"{MAX_TEXT // (1024 * 1024)} MB); refusing it", line=where(el.sourceline))
+        tag = el.tag
+        if isinstance(tag, str) and tag.startswith("{"):
+            el.tag = tag.partition("}")[2]
+        stack.extend((child, depth + 1) for child in el if isinstance(child.tag, str))
+
+
+# ------------------------------------------------------------------ the document
+
+@attrs.frozen
+class Document:
+    """What one ``<vpn_connection>`` document states (before a wrapper adds its own fields)."""
+
+    tunnels: tuple[Tunnel, ...]
+    tunnel_lines: tuple[int | None, ...]
+    vpn_connection_id: str | None = None
+    vpn_gateway_id: str | None = None
+    transit_gateway_id: str | None = None
+    customer_gateway_id: str | None = None
+    routing: Routing = "bgp"
+    #: True when the document says ``NoBGPVPNConnection`` (not only "no bgp elements")
+    no_bgp_attribute: bool = False
+    line: int | None = None
+
+    def fields(self) -> dict[str, Any]:
+        return {"vpn_connection_id": self.vpn_connection_id, "vpn_gateway_id": self.vpn_gateway_id,
+                "transit_gateway_id": self.transit_gateway_id, "customer_gateway_id": self.customer_gateway_id,
+                "routing": self.routing}
+
+    def connection(self, report: Report, **overrides: Any) -> VpnConnection:
+        """Build the connection (identity rule: tunnels merged by AWS outside IP)."""
+        fields = self.fields()
+        fields.update(overrides)
+        return build(self.tunnels, report, tunnel_lines=self.tunnel_lines, line=self.line, **fields)
+
+
+def build(tunnels: tuple[Tunnel, ...] | list[Tunnel], report: Report, *,
+          tunnel_lines: tuple[int | None, ...] = (), line: int | None = None, **fields: Any) -> VpnConnection:
+    """:func:`vpnxlate.model.build_connection` with the tunnels' lines in duplicate-tunnel messages."""
+    cid = fields.get("vpn_connection_id")
+    context = f"{cid}: " if cid else ""
+    line_of = {n: ln for n, ln in enumerate(tunnel_lines) if ln is not None}
+    try:
+        merged = merge_tunnels(tunnels, report, context=context, line_of=line_of)
+        return VpnConnection(tunnels=merged, **fields)
+    except VpnxlateError as e:
+        if e.field == "tunnels" and "at least one tunnel" in e.message:
+            e.message = f"{context}the document has no <ipsec_tunnel> with an outside address"
+        raise e.located(line=line) from None
+
+
+class _Reader:
+    """Text of child elements with stripped values, lines mapped to the outer input."""
+
+    def __init__(self, where: Callable[[int | None], int | None]) -> None:
+        self.where = where
+
+    def line(self, el: Any) -> int | None:
+        return self.where(el.sourceline)
+
+    def text(self, el: Any, path: str) -> tuple[str | None, int | None]:
+        """(stripped text or '' for an empty element, its line); (None, None) when absent."""
+        found = el.find(path)
+        if found is None:
+            return None, None
+        return (found.text or "").strip(), self.line(found)
+
+    def value(self, el: Any, path: str) -> tuple[str | None, int | None]:
+        """Like :meth:`text`, but an empty element counts as absent."""
+        value, line = self.text(el, path)
+        return (value or None), line
+
+
+def _inside(r: _Reader, side: Any, field: str, v6: bool) -> ipaddress.IPv4Interface | ipaddress.IPv6Interface | None:
+    sub = "tunnel_inside_ipv6_address" if v6 else "tunnel_inside_address"
+    el = side.find(sub)
+    if el is None:
+        return None
+    ip, line = r.value(el, "ip_address")
+    if ip is None:
+        return None
+    prefix, pline = r.value(el, "prefix_length" if v6 else "network_cidr")
+    mask, mline = (None, None) if v6 else r.value(el, "network_mask")
+    if prefix is None and mask is not None:
+        try:
+            prefix = str(ipaddress.IPv4Network(f"0.0.0.0/{mask}").prefixlen)
+        except ValueError:
+            raise ParseError(f"not a network mask: {describe_value(mask)}", field=f"{field}/{sub}/network_mask",
+                             line=mline) from None
+    elif prefix is not None and mask is not None:
+        try:
+            agrees = ipaddress.IPv4Network(f"0.0.0.0/{mask}").prefixlen == int(prefix)
+        except ValueError:
+            agrees = False
+        if not agrees:
+            raise ParseError(f"network_mask {describe_value(mask)} and network_cidr {describe_value(prefix)} "
+                             "disagree", field=f"{field}/{sub}", line=mline)
+    iface = to_interface(f"{ip}/{prefix}" if prefix is not None else ip, field=f"{field}/{sub}/ip_address",
+                         line=line if prefix is None else pline, default_prefix=126 if v6 else 30)
+    if iface.version != (6 if v6 else 4):
+        raise ParseError(f"expected an IPv{6 if v6 else 4} address, got {iface.ip}",
+                         field=f"{field}/{sub}/ip_address", line=line)
+    return iface
+
+
+def _tunnel(r: _Reader, el: Any, n: int) -> tuple[Tunnel, bool]:
+    """One ``<ipsec_tunnel>`` → (Tunnel, has bgp elements)."""
+    w = f"ipsec_tunnel[{n}]"
+    tline = r.line(el)
+    cgw = el.find("customer_gateway")
+    vgw = el.find("vpn_gateway")
+    aws_out, line = r.value(el, "vpn_gateway/tunnel_outside_address/ip_address")
+    if aws_out is None:
+        raise ParseError("missing vpn_gateway/tunnel_outside_address/ip_address (the tunnel's AWS endpoint)",
+                         field=w, line=tline)
+    aws_outside_ip = to_ip(aws_out, field=f"{w}/vpn_gateway/tunnel_outside_address/ip_address", line=line)
+    cgw_out, line = r.value(el, "customer_gateway/tunnel_outside_address/ip_address")
+    cgw_outside_ip = to_ip(cgw_out, field=f"{w}/customer_gateway/tunnel_outside_address/ip_address",
+                           line=line) if cgw_out is not None else None
+
+    empty = el.makeelement("none", {})
+    cgw_inside = _inside(r, cgw if cgw is not None else empty, f"{w}/customer_gateway", v6=False)
+    aws_inside = _inside(r, vgw if vgw is not None else empty, f"{w}/vpn_gateway", v6=False)
+    cgw_v6 = _inside(r, cgw if cgw is not None else empty, f"{w}/customer_gateway", v6=True)
+    aws_v6 = _inside(r, vgw if vgw is not None else empty, f"{w}/vpn_gateway", v6=True)
+
+    # BGP
+    cgw_asn, cl = r.value(el, "customer_gateway/bgp/asn")
+    aws_asn, al = r.value(el, "vpn_gateway/bgp/asn")
+    has_bgp = cgw_asn is not None or aws_asn is not None
+    bgp = None
+    if has_bgp:
+        if cgw_asn is None:
+            raise ParseError("vpn_gateway/bgp/asn is given but customer_gateway/bgp/asn is missing",
+                             field=f"{w}/customer_gateway/bgp/asn", line=al)
+        if aws_asn is None:
+            raise ParseError("customer_gateway/bgp/asn is given but vpn_gateway/bgp/asn is missing",
+                             field=f"{w}/vpn_gateway/bgp/asn", line=cl)
+        hold, hl = r.value(el, "vpn_gateway/bgp/hold_time")
+        if hold is None:
+            hold, hl = r.value(el, "customer_gateway/bgp/hold_time")
+        neighbor = aws_inside.ip if aws_inside else (aws_v6.ip if aws_v6 else None)
+        bgp = Bgp(cgw_asn=to_asn(cgw_asn, field=f"{w}/customer_gateway/bgp/asn", line=cl),
+                  aws_asn=to_asn(aws_asn, field=f"{w}/vpn_gateway/bgp/asn", line=al),
+                  neighbor_ip=neighbor,
+                  hold_time=to_int(hold, field=f"{w}/vpn_gateway/bgp/hold_time", line=hl) if hold else None)
+
+    def opt(path: str, conv: Callable[..., Any], **kw: Any) -> Any:
+        value, line = r.value(el, path)
+        return None if value is None else conv(value, field=f"{w}/{path}", line=line, **kw)
+
+    def algo(path: str, fn: Callable[..., Any]) -> tuple[Any, ...] | None:
+        value, line = r.value(el, path)
+        return None if value is None else algos(fn, [value], field=f"{w}/{path}", line=line)
+
+    def word(path: str) -> str | None:
+        value, _line = r.value(el, path)
+        return None if value is None else value.lower()
+
+    psk_text, pl = r.text(el, "ike/pre_shared_key")
+    psk = to_psk(psk_text, field=f"{w}/ike/pre_shared_key", line=pl) if psk_text else None
+
+    def located_model(fn: Callable[[], Any], prefix: str, line: int | None) -> Any:
+        try:
+            return fn()
+        except VpnxlateError as e:
+            e.field = f"{w}/{prefix}{e.field}" if e.field else w
+            raise e.located(line=line) from None
+
+    ike_el, ipsec_el = el.find("ike"), el.find("ipsec")
+    ike = located_model(lambda: IkeOptions(
+        encryption=algo("ike/encryption_protocol", encryption),
+        integrity=algo("ike/authentication_protocol", integrity),
+        dh_groups=algo("ike/perfect_forward_secrecy", dh_group),
+        lifetime_s=opt("ike/lifetime", to_int),
+        mode=word("ike/mode"),
+    ), "ike/", r.line(ike_el) if ike_el is not None else tline)
+    ipsec = located_model(lambda: IpsecOptions(
+        protocol=word("ipsec/protocol"),
+        encryption=algo("ipsec/encryption_protocol", encryption),
+        integrity=algo("ipsec/authentication_protocol", integrity),
+        pfs_dh_groups=algo("ipsec/perfect_forward_secrecy", dh_group),
+        lifetime_s=opt("ipsec/lifetime", to_int),
+        mode=word("ipsec/mode"),
+    ), "ipsec/", r.line(ipsec_el) if ipsec_el is not None else tline)
+    tunnel = located_model(lambda: Tunnel(
+        aws_outside_ip=aws_outside_ip,
+        cgw_outside_ip=cgw_outside_ip,
+        psk=psk,
+        cgw_inside=cgw_inside,
+        aws_inside=aws_inside,
+        cgw_inside_v6=cgw_v6,
+        aws_inside_v6=aws_v6,
+        ike=ike,
+        ipsec=ipsec,
+        dpd_interval_s=opt("ipsec/dead_peer_detection/interval", to_int),
+        dpd_retries=opt("ipsec/dead_peer_detection/retries", to_int),
+        tcp_mss=opt("ipsec/tcp_mss_adjustment", to_int),
+        clear_df_bit=opt("ipsec/clear_df_bit", to_bool),
+        fragmentation_before_encryption=opt("ipsec/fragmentation_before_encryption", to_bool),
+        bgp=bgp,
+    ), "", tline)
+    return tunnel, has_bgp
+
+
+def read_document(text: str | bytes, report: Report, *, line_offset: int = 0,
+                  fixed_line: int | None = None) -> Document:
+    """Read a ``<vpn_connection>`` document into a :class:`Document` (tunnels not yet merged).
+
+    ``line_offset`` is added to the document's own line numbers (for a document embedded in a
+    larger input); ``fixed_line`` replaces them (a document inside one JSON string).
+    """
+    def where(line: int | None) -> int | None:
+        if fixed_line is not None:
+            return fixed_line
+        return None if line is None else line + line_offset
+
+    root = parse_xml(text, line_offset=line_offset, fixed_line=fixed_line, what="the XML document")
+    r = _Reader(where)
+    if root.tag != "vpn_connection":
+        hint = " (use --from ec2-xml)" if root.tag.endswith("Response") else ""
+        raise ParseError(f"the root element is <{root.tag}>, not <vpn_connection>{hint}", line=r.line(root))
+    rline = r.line(root)
+    cid = to_id(root.get("id"), field="vpn_connection/@id", line=rline)
+    ids: dict[str, str | None] = {}
+    for key in ("customer_gateway_id", "vpn_gateway_id", "transit_gateway_id"):
+        value, line = r.text(root, key)
+        ids[key] = to_id(value, field=key, line=line)
+    ctype, line = r.value(root, "vpn_connection_type")
+    if ctype is not None and ctype != "ipsec.1":
+        report.warn(f"{cid or 'connection'}: vpn_connection_type is {describe_value(ctype)}, not ipsec.1",
+                    line=line, field="vpn_connection_type")
+    attributes, aline = r.value(root, "vpn_connection_attributes")
+    no_bgp = attributes == "NoBGPVPNConnection"
+    if attributes is not None and not no_bgp:
+        report.warn(f"{cid or 'connection'}: unknown vpn_connection_attributes {describe_value(attributes)}",
+                    line=aline, field="vpn_connection_attributes")
+
+    tunnels: list[Tunnel] = []
+    lines: list[int | None] = []
+    with_bgp: list[int] = []
+    for n, el in enumerate(root.findall("ipsec_tunnel"), 1):
+        tunnel, has_bgp = _tunnel(r, el, n)
+        tunnels.append(tunnel)
+        lines.append(r.line(el))
+        if has_bgp:
+            with_bgp.append(n - 1)
+
+    routing: Routing = "bgp" if with_bgp and not no_bgp else "static"
+    name = cid or "connection"
+    if no_bgp and with_bgp:
+        report.warn(f"{name}: vpn_connection_attributes says NoBGPVPNConnection but tunnels carry <bgp> "
+                    "elements; reading a static connection and ignoring them", line=aline,
+                    field="vpn_connection_attributes")
+        tunnels = [attrs.evolve(t, bgp=None) for t in tunnels]
+    elif with_bgp and len(with_bgp) != len(tunnels):
+        for i, t in enumerate(tunnels):
+            if i not in with_bgp:
+                report.warn(f"{name}: tunnel {t.aws_outside_ip} has no <bgp> elements while other tunnels "
+                            "have them", line=lines[i], field=f"ipsec_tunnel[{i + 1}]/bgp")
+    return Document(tunnels=tuple(tunnels), tunnel_lines=tuple(lines), vpn_connection_id=cid,
+                    routing=routing, no_bgp_attribute=no_bgp, line=rline, **ids)
+
+
+def parse_document(text: str | bytes, report: Report, *, line_offset: int = 0,
+                   fixed_line: int | None = None) -> VpnConnection:
+    """Parse one ``<vpn_connection>`` document into a connection (used by the EC2 wrappers)."""
+    return read_document(text, report, line_offset=line_offset, fixed_line=fixed_line).connection(report)
+
+
+def parse(text: str, report: Report) -> list[VpnConnection]:
+    return [parse_document(text, report)]
+
+
+__all__ = ["MAX_DEPTH", "MAX_TEXT", "Document", "build", "detect", "parse",
+           "parse_document", "parse_xml", "read_document"]
