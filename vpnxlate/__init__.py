@@ -71,7 +71,7 @@ def detect_format(text: str, *, source: str | None = None) -> str:
         vendor = sniff_vendor(plain, structural_only=True)
         if vendor:
             raise other_vendor(vendor)
-    for name in registry.input_names():
+    for name in registry.detection_candidates(text):
         if registry.input_module(name).detect(text):
             return name
     vendor = sniff_vendor(plain)

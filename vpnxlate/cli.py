@@ -24,16 +24,26 @@ EXIT_OK, EXIT_INPUT, EXIT_INTERNAL = 0, 2, 3
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
+        if message.startswith("unrecognized arguments:") and self._target:
+            # a target option given for another target: say so (imports every emitter, error path only)
+            for word in message.split(":", 1)[1].split():
+                flag = word.split("=", 1)[0]
+                targets = _target_options().get(flag.lstrip("-").replace("-", "_"), (None, []))[1]
+                if targets:
+                    message = f"option {flag} does not apply to --to {self._target} (it is for {', '.join(targets)})"
+                    break
         # one line, like every other error (argparse's usage block stays out of scripts' logs)
-        self.exit(EXIT_INPUT, f"{PROG}: error: {message} (see '{PROG} {self._sub} --help')\n")
+        see = f"{PROG} {self._sub} --help" if self._sub else f"{PROG} --help"
+        self.exit(EXIT_INPUT, f"{PROG}: error: {message} (see '{see}')\n")
 
     _sub = "convert"
+    _target: str | None = None
 
 
-def _target_options() -> dict[str, tuple[registry.Option, list[str]]]:
-    """Every target option, with the targets that take it."""
+def _target_options(targets: Sequence[str] | None = None) -> dict[str, tuple[registry.Option, list[str]]]:
+    """Target options (of every target, or of ``targets``), with the targets that take each."""
     out: dict[str, tuple[registry.Option, list[str]]] = {}
-    for name in registry.output_names():
+    for name in targets if targets is not None else registry.output_names():
         for opt in registry.output_module(name).OPTIONS:
             if opt.dest in out:
                 out[opt.dest][1].append(name)
@@ -42,14 +52,27 @@ def _target_options() -> dict[str, tuple[registry.Option, list[str]]]:
     return out
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _peek_target(argv: Sequence[str]) -> str | None:
+    """The --to value, read before the real parse so that only that target's module is imported."""
+    for i, arg in enumerate(argv):
+        if arg == "--to" and i + 1 < len(argv):
+            return argv[i + 1]
+        if arg.startswith("--to="):
+            return arg[5:]
+    return None
+
+
+def build_parser(target: str | None = None) -> argparse.ArgumentParser:
+    """The argument parser; with ``target``, only that target's options (fast start-up)."""
     from . import __version__
 
     top = _Parser(prog=PROG, description="Turn AWS Site-to-Site VPN configuration into router configuration.")
-    top._sub = ""
+    top._sub = "convert" if target else ""
+    top._target = target
     top.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     sub = top.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     conv = sub.add_parser("convert", help="convert AWS VPN configuration to a target")
+    conv._target = target
     conv.add_argument("inputs", nargs="+", metavar="INPUT", help="input file(s); - reads standard input")
     conv.add_argument("--from", dest="input_format", choices=registry.input_names(), metavar="FORMAT",
                       help="input format (default: detected): " + ", ".join(registry.input_names()))
@@ -63,7 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
     conv.add_argument("--strict", action="store_true", help="treat warnings as errors")
     conv.add_argument("-q", "--quiet", action="store_true", help="do not print warnings")
     group = conv.add_argument_group("target options")
-    for dest, (opt, targets) in _target_options().items():
+    for dest, (opt, targets) in _target_options([target] if target else None).items():
         help_text = f"{opt.help} [{', '.join(targets)}]"
         kw: dict[str, Any] = {"dest": dest, "help": help_text, "default": None}
         if opt.kind == "flag":
@@ -96,16 +119,11 @@ def _convert(args: argparse.Namespace) -> int:
     from .io import read_input, write_file, write_files
     from .model import merge_connections
 
-    module = registry.output_module(args.target)
-    allowed = {o.dest for o in module.OPTIONS}
     options: dict[str, Any] = {}
-    for dest, (opt, _targets) in _target_options().items():
+    for dest in _target_options([args.target]):
         value = getattr(args, dest)
-        if value is None:
-            continue
-        if dest not in allowed:
-            raise EmitError(f"option {opt.flag} does not apply to --to {args.target}")
-        options[dest] = value
+        if value is not None:
+            options[dest] = value
     report = Report(None, strict=args.strict)
     connections = []
     if args.inputs.count("-") > 1:
@@ -124,8 +142,9 @@ def _convert(args: argparse.Namespace) -> int:
     if args.out_dir:
         written = write_files(files, args.out_dir, force=args.force)
         _warn(report, args.quiet)
-        for p in written:
-            sys.stderr.write(f"{PROG}: wrote {p}\n") if not args.quiet else None
+        if not args.quiet:
+            for p in written:
+                sys.stderr.write(f"{PROG}: wrote {p}\n")
         return EXIT_OK
     if args.output:
         if len(files) != 1:
@@ -159,8 +178,11 @@ def _formats(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     try:
-        parser = build_parser()
-        args = parser.parse_args(argv)
+        args_list = list(sys.argv[1:] if argv is None else argv)
+        target = _peek_target(args_list)
+        wants_help = any(a in ("-h", "--help") for a in args_list)
+        parser = build_parser(target if target in registry.OUTPUTS and not wants_help else None)
+        args = parser.parse_args(args_list)
         if args.command == "convert":
             return _convert(args)
         if args.command == "formats":

@@ -23,6 +23,13 @@ def describe_value(value: object, limit: int = 60) -> str:
     return repr(shown) if shown != text or not shown or " " in shown else shown
 
 
+def _locate(source: str | None, line: int | None, text: str) -> str:
+    """``SOURCE[:LINE]: text``; just ``text`` when there is no source (e.g. an option error)."""
+    if source is None:
+        return text if line is None else f"<input>:{line}: {text}"
+    return f"{source}:{line}: {text}" if line is not None else f"{source}: {text}"
+
+
 class VpnxlateError(Exception):
     """Base class of every error vpnxlate raises for bad input or impossible output."""
 
@@ -49,13 +56,10 @@ class VpnxlateError(Exception):
         return self
 
     def __str__(self) -> str:
-        where = self.source or "<input>"
-        if self.line is not None:
-            where += f":{self.line}"
         text = self.message
         if self.field and not text.startswith(self.field):
             text = f"{self.field}: {text}"
-        return f"{where}: {text}"
+        return _locate(self.source, self.line, text)
 
 
 class InputError(VpnxlateError):
@@ -97,10 +101,7 @@ class Diagnostic:
     code: str = "warning"
 
     def __str__(self) -> str:
-        where = self.source or "<input>"
-        if self.line is not None:
-            where += f":{self.line}"
-        return f"{where}: {self.message}"
+        return _locate(self.source, self.line, self.message)
 
 
 class VpnxlateWarning(UserWarning):
@@ -122,6 +123,7 @@ class Report:
         self.source = source
         self.strict = strict
         self.diagnostics: list[Diagnostic] = []
+        self._seen: set[Diagnostic] = set()
 
     def warn(
         self,
@@ -136,13 +138,16 @@ class Report:
         diag = Diagnostic(message, source or self.source, line, field, code)
         if self.strict:
             raise error(message, source=diag.source, line=line, field=field)
-        if diag not in self.diagnostics:
+        self._add(diag)
+
+    def _add(self, diag: Diagnostic) -> None:
+        if diag not in self._seen:
+            self._seen.add(diag)
             self.diagnostics.append(diag)
 
     def extend(self, other: Report) -> None:
         for d in other.diagnostics:
-            if d not in self.diagnostics:
-                self.diagnostics.append(d)
+            self._add(d)
 
     def messages(self) -> list[str]:
         return [str(d) for d in self.diagnostics]

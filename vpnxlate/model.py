@@ -31,7 +31,7 @@ Routing = Literal["bgp", "static"]
 
 # Characters that can break an output format (quotes, comment and statement separators,
 # braces of swanctl/config.boot blocks, shell and escape characters, whitespace/control).
-_UNSAFE_SECRET = re.compile(r"[\x00-\x20\x7f-\U0010ffff'\"`#;{}\\$]")
+_SAFE_SECRET = re.compile(r"[!%&()*+,\-./0-9:<=>?@A-Z\[\]^_a-z|~]+")  # printable ASCII minus the above
 _ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 _TEXT_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._,:/()+@=-]{0,254}$")
 
@@ -150,12 +150,11 @@ def check_secret(value: str, field: str = "psk") -> None:
         raise _fail(field, "the pre-shared key is empty")
     if len(value) > 256:
         raise _fail(field, f"the pre-shared key is {len(value)} characters long (at most 256 accepted)")
-    bad = _UNSAFE_SECRET.search(value)
-    if bad:
-        ch = bad.group(0)
+    if not _SAFE_SECRET.fullmatch(value):
+        pos, ch = next((i, c) for i, c in enumerate(value) if not _SAFE_SECRET.fullmatch(c))
         what = {" ": "a space", "\t": "a tab", "\n": "a newline", "\r": "a carriage return",
                 "\x00": "a NUL character"}.get(ch, f"the character {describe_value(ch)}")
-        raise _fail(field, f"the pre-shared key contains {what} at position {bad.start() + 1}, which "
+        raise _fail(field, f"the pre-shared key contains {what} at position {pos + 1}, which "
                            "no AWS key holds and which could break the generated configuration")
 
 

@@ -26,6 +26,7 @@ Heavy modules (lxml, ciscoconfparse) are imported inside the functions that need
 from __future__ import annotations
 
 import importlib
+import re
 from types import ModuleType
 from typing import Any
 
@@ -37,12 +38,24 @@ INPUTS: dict[str, str] = {
     "ec2-json": "vpnxlate.parsers.ec2_json",
     "ec2-xml": "vpnxlate.parsers.ec2_xml",
     "aws-xml": "vpnxlate.parsers.aws_xml",
+    "vyos": "vpnxlate.parsers.vyos",
     "aws-vyatta": "vpnxlate.parsers.aws_vyatta",
     "aws-generic": "vpnxlate.parsers.aws_generic",
 }
 
+# Formats whose text always starts (after white space) with this character: detection skips
+# importing them for other texts, which keeps `vpnxlate convert` start-up short.
+STARTS_WITH: dict[str, str] = {"json": "{", "ec2-json": "{", "ec2-xml": "<", "aws-xml": "<"}
+_LEADING = re.compile(r"(?:[\ufeff \t\r\n]+|#[^\n]*)*")
+
 OUTPUTS: dict[str, str] = {
     "json": "vpnxlate.emitters.json_out",
+    "aws-generic": "vpnxlate.emitters.aws_generic",
+    "aws-vyatta": "vpnxlate.emitters.aws_vyatta",
+    "aws-xml": "vpnxlate.emitters.aws_xml",
+    "vyos": "vpnxlate.emitters.vyos",
+    "strongswan": "vpnxlate.emitters.strongswan",
+    "swanctl": "vpnxlate.emitters.swanctl",
 }
 
 
@@ -98,6 +111,14 @@ def output_module(name: str) -> ModuleType:
 
 def input_names() -> list[str]:
     return list(INPUTS)
+
+
+def detection_candidates(text: str) -> list[str]:
+    """Input formats worth asking ``detect()`` about, in detection order."""
+    # skip white space and '#' comment lines (seen before JSON in the wild)
+    skip = _LEADING.match(text)
+    first = text[skip.end():skip.end() + 1] if skip else text[:1]
+    return [n for n in INPUTS if n not in STARTS_WITH or STARTS_WITH[n] == first]
 
 
 def output_names() -> list[str]:

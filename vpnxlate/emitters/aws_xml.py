@@ -2,7 +2,10 @@
 connection named ``<vpn id>.xml``, written the way AWS writes it (XML declaration, 2-space
 indentation, element order of AWS's documents, no newline after ``</vpn_connection>``).
 
-The document holds one value per algorithm, IPv4 inside addresses only, no IKE version, no
+IPv6 inside addresses are written as ``tunnel_inside_ipv6_address`` (``ip_address``,
+``prefix_length``) after the IPv4 ``tunnel_inside_address``.
+
+The document holds one value per algorithm, no IKE version, no
 MTU, no transit gateway id (a transit gateway connection has an empty ``vpn_gateway_id``),
 no static routes and none of the EC2-API-only tunnel options; those are reported as warnings.
 """
@@ -45,7 +48,8 @@ def _bool(value: bool) -> str:
     return "true" if value else "false"
 
 
-def _side(w: _Writer, tag: str, outside: Any, inside: Any, asn: int | None, hold: int | None, bgp: bool) -> None:
+def _side(w: _Writer, tag: str, outside: Any, inside: Any, inside6: Any, asn: int | None, hold: int | None,
+          bgp: bool) -> None:
     w.open(tag)
     w.open("tunnel_outside_address")
     w.leaf("ip_address", outside)
@@ -56,6 +60,12 @@ def _side(w: _Writer, tag: str, outside: Any, inside: Any, asn: int | None, hold
         w.leaf("network_mask", inside.network.netmask)
         w.leaf("network_cidr", inside.network.prefixlen)
         w.close("tunnel_inside_address")
+    if inside6 is not None:
+        # the element names of AWS's documents for TunnelInsideIpVersion=ipv6
+        w.open("tunnel_inside_ipv6_address")
+        w.leaf("ip_address", inside6.ip)
+        w.leaf("prefix_length", inside6.network.prefixlen)
+        w.close("tunnel_inside_ipv6_address")
     if bgp:
         w.open("bgp")
         w.leaf("asn", asn)
@@ -69,8 +79,6 @@ def _tunnel(w: _Writer, conn: VpnConnection, number: int, t: Tunnel, report: Rep
     p.unsupported_all(_aws.API_ONLY_FIELDS)
     p.unsupported("ike.versions", "the IKE version")
     p.unsupported("mtu", "the tunnel interface MTU")
-    p.unsupported("cgw_inside_v6", "IPv6 inside addresses")
-    p.unsupported("aws_inside_v6", "IPv6 inside addresses")
     cgw_outside = p.value("cgw_outside_ip")
     cgw_inside = p.value("cgw_inside")
     aws_inside = p.value("aws_inside")
@@ -87,8 +95,8 @@ def _tunnel(w: _Writer, conn: VpnConnection, number: int, t: Tunnel, report: Rep
     else:
         p.unsupported("bgp", "BGP values on a static connection")
     w.open("ipsec_tunnel")
-    _side(w, "customer_gateway", cgw_outside, cgw_inside, t.bgp.cgw_asn if t.bgp else None, hold, bgp)
-    _side(w, "vpn_gateway", t.aws_outside_ip, aws_inside, t.bgp.aws_asn if t.bgp else None, hold, bgp)
+    _side(w, "customer_gateway", cgw_outside, cgw_inside, t.cgw_inside_v6, t.bgp.cgw_asn if t.bgp else None, hold, bgp)
+    _side(w, "vpn_gateway", t.aws_outside_ip, aws_inside, t.aws_inside_v6, t.bgp.aws_asn if t.bgp else None, hold, bgp)
     w.open("ike")
     w.leaf("authentication_protocol", _aws.IKE_INTEGRITY_TEXT[p.one("ike.integrity")])
     w.leaf("encryption_protocol", _aws.ENCRYPTION_TEXT[p.one("ike.encryption")])

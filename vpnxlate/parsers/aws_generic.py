@@ -124,11 +124,13 @@ def _norm_label(label: str) -> str:
     return " ".join(text.split()).rstrip(":").strip().lower()
 
 
-def _split_field(text: str) -> tuple[str, str] | None:
+def _split_field(text: str) -> tuple[str, str, str] | None:
+    """(normalised label, value, label as written with its whitespace collapsed) of a field line."""
     m = _FIELD_RE.match(text)
     if not m:
         return None
-    return _norm_label(m.group("label")), m.group("value")
+    label = m.group("label")
+    return _norm_label(label), m.group("value"), " ".join(label.split()).rstrip(":").strip()
 
 
 def _list(value: str) -> list[str]:
@@ -269,9 +271,10 @@ class _Reader:
         if text.startswith("-") and text[1:2].isspace():
             self._field(n, text[1:].strip())
             return
-        if self.tunnel is None:
-            self._header_line(n, text)
+        if text.startswith("Your ") and self._header_line(n, text):
             return
+        if self.tunnel is None:
+            return  # header prose
         m = _SECTION_RE.match(text)
         if m:
             self._section(n, int(m.group(1)), m.group(2))
@@ -283,21 +286,26 @@ class _Reader:
         else:
             self.block = None  # prose ends an address block
 
-    def _header_line(self, n: int, text: str) -> None:
+    def _header_line(self, n: int, text: str) -> bool:
+        """``Your VPN Connection ID : vpn-…`` and its siblings; False for other lines."""
         parts = _split_field(text)
         if parts is None or parts[0] not in _ID_LABELS:
-            return
+            return False
         key = _ID_LABELS[parts[0]]
         conn = self._connection(n)
         if key == "vpn_connection_id" and conn.tunnels:
             # a second download pasted after the first one, without its title
             self._new_connection(n)
             conn = self._connection(n)
+        self.tunnel = None
+        self.section = None
+        self.block = None
         value = to_id(parts[1], field=key, line=n)
         seen = conn.ids.get(key)
         if seen is not None and seen[0] != value:
             raise ParseError(f"stated twice with different values (first at line {seen[1]})", field=key, line=n)
         conn.ids.setdefault(key, (value, n))
+        return True
 
     def _section(self, n: int, number: int, title: str) -> None:
         assert self.tunnel is not None
@@ -322,7 +330,7 @@ class _Reader:
         parts = _split_field(text)
         if parts is None:
             return  # a bullet without a colon is prose
-        label, value = parts
+        label, value, shown = parts
         tunnel = self.tunnel
         if self.block in ("outside", "inside") and label in _GATEWAY_LABELS:
             who = _GATEWAY_LABELS[label]
@@ -334,18 +342,18 @@ class _Reader:
         specs = _LABELS.get(label)
         if specs is None:
             if label in _GATEWAY_LABELS:
-                self.report.warn(f"{describe_value(label)} address outside an 'Outside IP Addresses' or "
+                self.report.warn(f"{describe_value(shown)} address outside an 'Outside IP Addresses' or "
                                  "'Inside IP Addresses' block ignored", line=n,
                                  field=tunnel.name(label.replace(" ", "_")), code="ignored-field")
             else:
-                self.report.warn(f"unrecognised field {describe_value(label)} ignored", line=n,
+                self.report.warn(f"unrecognised field {describe_value(shown)} ignored", line=n,
                                  field=tunnel.name(label.replace(" ", "_")), code="unknown-field")
             return
         for path, kind, sections in specs:
             if sections is None or self.section in sections:
                 self._store(tunnel, path, kind, value, n)
                 return
-        self.report.warn(f"field {describe_value(label)} outside the IKE (#1) and IPsec (#2) sections ignored",
+        self.report.warn(f"field {describe_value(shown)} outside the IKE (#1) and IPsec (#2) sections ignored",
                          line=n, field=tunnel.name(label.replace(" ", "_")), code="ignored-field")
 
     def _store(self, tunnel: _TunnelData, path: str, kind: str, value: str, n: int) -> None:
@@ -432,7 +440,7 @@ class _Reader:
                            encryption=t.get("ipsec.encryption"), integrity=t.get("ipsec.integrity"),
                            pfs_dh_groups=t.get("ipsec.pfs_dh_groups"), lifetime_s=t.get("ipsec.lifetime_s"),
                            mode=t.get("ipsec.mode"))
-        tunnel = self._make(
+        tunnel: Tunnel = self._make(
             Tunnel, t, "",
             aws_outside_ip=t.get("aws_outside_ip"), cgw_outside_ip=t.get("cgw_outside_ip"), psk=t.get("psk"),
             cgw_inside=t.get("cgw_inside"), aws_inside=t.get("aws_inside"),

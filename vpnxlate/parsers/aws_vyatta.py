@@ -140,6 +140,9 @@ _HEADER_FIELD = {"vpnconnection": "vpn_connection_id", "virtualprivategateway": 
 _BGP_NEIGHBOR_KNOWN = (["soft-reconfiguration", "inbound"],
                        ["address-family", "ipv4-unicast", "soft-reconfiguration", "inbound"])
 
+# model attribute -> the Vyatta node that states it (for error fields)
+_NODE_NAME = {"lifetime_s": "lifetime", "pfs_dh_groups": "pfs", "versions": "key-exchange"}
+
 _SECRET_WORDS = ("secret", "psk", "password", "key")
 
 
@@ -277,7 +280,7 @@ class _Reader:
             ip = ipaddress.ip_address(name)
         except ValueError:
             check_placeholder(name, field=field, line=line)
-            raise ParseError(f"peer {describe_value(name)} is not an IP address: AWS's Vyatta download names "
+            raise ParseError(f"{describe_value(name)} is not an IP address: AWS's Vyatta download names "
                              "each peer by its AWS outside IP (VyOS 1.4+ named peers are another format)",
                              field=field, line=line) from None
         self.peers.setdefault(ip, line)
@@ -431,9 +434,10 @@ class _Reader:
         try:
             return cls(**kw)
         except VpnxlateError as e:
-            v = vals.get(e.field or "")
+            name = (e.field or "").rpartition(".")[2]  # "ipsec.mode" -> "mode"
+            v = vals.get(name)
             if v is not None:
-                e.field = f"{where} {e.field}"
+                e.field = f"{where} {_NODE_NAME.get(name, name)}"
                 raise e.located(line=v.line) from None
             raise e.located(line=default_line) from None
 
@@ -442,17 +446,17 @@ class _Reader:
         where = f"peer {ip}"
         psk_v = self.get("peer", key, "psk")
         if psk_v is None:
-            raise ParseError(f"{where} has no 'authentication pre-shared-secret' line (truncated download?)",
+            raise ParseError("line missing for this peer (truncated download?)",
                              field=f"{where} authentication pre-shared-secret", line=first)
         psk = to_psk(psk_v.value, field=f"{where} authentication pre-shared-secret", line=psk_v.line)
         ike_v = self.get("peer", key, "ike-group")
         if ike_v is None:
-            raise ParseError(f"{where} has no 'ike-group' line (truncated download?)", field=f"{where} ike-group",
+            raise ParseError("line missing for this peer (truncated download?)", field=f"{where} ike-group",
                              line=first)
         ike = self.ike(ike_v.value, ike_v.line, f"{where} ike-group")
         esp_v = self.get("peer", key, "vti esp-group") or self.get("peer", key, "default-esp-group")
         if esp_v is None:
-            raise ParseError(f"{where} has no 'vti esp-group' line (truncated download?)",
+            raise ParseError("line missing for this peer (truncated download?)",
                              field=f"{where} vti esp-group", line=first)
         ipsec = self.esp(esp_v.value, esp_v.line, f"{where} vti esp-group", ike)
         local_v = self.get("peer", key, "local-address")
@@ -480,7 +484,7 @@ class _Reader:
             v4 = self.vti_addr.get((vti, 4))
             v6 = self.vti_addr.get((vti, 6))
             if v4 is None and v6 is None:
-                raise ParseError(f"{where} is bound to {describe_value(vti)}, but the file has no "
+                raise ParseError(f"bound to {describe_value(vti)}, but the file has no "
                                  f"'set interfaces vti {describe_value(vti)} address' line (truncated download?)",
                                  field=f"{where} vti bind", line=bind.line)
             cgw_inside = v4[0] if v4 else None
@@ -521,16 +525,16 @@ class _Reader:
             inside = t.cgw_inside if ip.version == 4 else t.cgw_inside_v6
             assert inside is not None
             if ip == inside.ip:
-                raise ValidationError(f"BGP neighbor {ip} is the customer gateway's own inside address",
+                raise ValidationError(f"this is the customer gateway's own inside address ({inside})",
                                       field=f"bgp neighbor {ip}", line=first)
             if index in taken:
-                raise ValidationError(f"BGP neighbors {taken[index]} and {ip} are both in the inside network "
-                                      f"{inside.network} of the tunnel to {t.aws_outside_ip}",
+                raise ValidationError(f"shares the inside network {inside.network} of the tunnel to "
+                                      f"{t.aws_outside_ip} with BGP neighbor {taken[index]}",
                                       field=f"bgp neighbor {ip}", line=first)
             taken[index] = ip
             remote = self.get("bgp", str(ip), "remote-as")
             if remote is None:
-                raise ParseError(f"BGP neighbor {ip} has no 'remote-as' line (truncated download?)",
+                raise ParseError("line missing for this neighbor (truncated download?)",
                                  field=f"bgp neighbor {ip} remote-as", line=first)
             aws_asn = to_asn(remote.value, field=f"bgp neighbor {ip} remote-as", line=remote.line)
             hold_v = self.get("bgp", str(ip), "holdtime")

@@ -38,7 +38,7 @@ from ._common import (
 )
 
 if TYPE_CHECKING:  # pragma: no cover
-    from lxml.etree import _Element, XMLParser
+    from lxml.etree import XMLParser, _Element
 
 NAME = "aws-xml"
 DESCRIPTION = 'AWS CustomerGatewayConfiguration XML document (<vpn_connection id="vpn-...">)'
@@ -110,39 +110,54 @@ def parse_xml(text: str | bytes, *, line_offset: int = 0, fixed_line: int | None
     # hand-saved files: blank it out (same length, so line and column numbers stay right)
     m = _DECLARATION.match(text)
     if m:
-        text = re.sub(r"[^\n]", " ", m.group(0)) + text[m.end():]
+        decl = m.group(0)
+        blank = " " * len(decl) if "\n" not in decl else re.sub(r"[^\n]", " ", decl)
+        text = blank + text[m.end():]
     if not text.strip():
-        raise ParseError(f"no {what} content (only an XML declaration or nothing)", line=where(1))
+        raise ParseError(f"no XML content ({what} is empty or holds only an XML declaration)", line=where(1))
     try:
         root = etree.fromstring(text, _parser())
     except etree.XMLSyntaxError as e:
         msg = _TRAILER.sub("", str(e.msg or e))
         if "Excessive depth" in msg:
-            raise ParseError(f"{what} nested deeper than {MAX_DEPTH} elements; refusing it",
+            raise ParseError(f"{what} is nested deeper than {MAX_DEPTH} elements; refusing it",
                              line=where(e.lineno)) from None
         if "huge" in msg.lower() or "too long" in msg.lower():
             raise ParseError(f"{what} holds a text node over {MAX_TEXT // (1024 * 1024)} MB; refusing it",
                              line=where(e.lineno)) from None
         raise ParseError(f"invalid XML: {msg}", line=where(e.lineno)) from None
-    _check_tree(root, where)
+    _check_tree(root, where, huge=len(text) > MAX_TEXT, namespaced="xmlns" in text)
     return root
 
 
-def _check_tree(root: _Element, where: Callable[[int | None], int | None]) -> None:
-    stack: list[tuple[Any, int]] = [(root, 1)]
-    while stack:
-        el, depth = stack.pop()
-        if depth > MAX_DEPTH:
-            raise ParseError(f"XML nested deeper than {MAX_DEPTH} elements; refusing it",
-                             line=where(el.sourceline))
-        for value in (el.text, el.tail, *el.attrib.values()):
-            if value is not None and len(value) > MAX_TEXT:
-                raise ParseError(f"XML text node of {len(value)} characters (over "
-                                 f"{MAX_TEXT // (1024 * 1024)} MB); refusing it", line=where(el.sourceline))
+def _too_deep() -> Any:
+    """A compiled XPath selecting the elements nested deeper than MAX_DEPTH (cached per thread)."""
+    xpath = getattr(_local, "too_deep", None)
+    if xpath is None:
+        from lxml import etree
+
+        xpath = etree.XPath("/" + "/".join(["*"] * (MAX_DEPTH + 1)))
+        _local.too_deep = xpath
+    return xpath
+
+
+def _check_tree(root: _Element, where: Callable[[int | None], int | None], *, huge: bool,
+                namespaced: bool) -> None:
+    deep = _too_deep()(root)
+    if deep:
+        raise ParseError(f"the XML is nested deeper than {MAX_DEPTH} elements; refusing it",
+                         line=where(deep[0].sourceline))
+    if not (huge or namespaced):
+        return  # no text node can be larger than the whole input; no namespace to strip
+    for el in root.iter():
+        if huge:
+            for value in (el.text, el.tail, *el.attrib.values()):
+                if value is not None and len(value) > MAX_TEXT:
+                    raise ParseError(f"XML text node of {len(value)} characters (over "
+                                     f"{MAX_TEXT // (1024 * 1024)} MB); refusing it", line=where(el.sourceline))
         tag = el.tag
-        if isinstance(tag, str) and tag.startswith("{"):
+        if namespaced and isinstance(tag, str) and tag.startswith("{"):
             el.tag = tag.partition("}")[2]
-        stack.extend((child, depth + 1) for child in el if isinstance(child.tag, str))
 
 
 # ------------------------------------------------------------------ the document
@@ -189,50 +204,83 @@ def build(tunnels: tuple[Tunnel, ...] | list[Tunnel], report: Report, *,
         raise e.located(line=line) from None
 
 
-class _Reader:
-    """Text of child elements with stripped values, lines mapped to the outer input."""
+class _Paths:
+    """The elements under one element by relative path (``ike/lifetime``; the first one wins),
+    collected in one pass; values are stripped, lines mapped to the outer input."""
 
-    def __init__(self, where: Callable[[int | None], int | None]) -> None:
+    def __init__(self, el: Any, where: Callable[[int | None], int | None], *, deep: bool = True) -> None:
         self.where = where
+        self.el = el
+        self.paths: dict[str, Any] = {}
+        self._collect(el, "", deep)
+
+    def _collect(self, el: Any, prefix: str, deep: bool) -> None:
+        paths = self.paths
+        for child in el:
+            tag = child.tag
+            if not isinstance(tag, str):
+                continue
+            path = prefix + tag
+            if path in paths:
+                continue
+            paths[path] = child
+            if deep and len(child):
+                self._collect(child, path + "/", deep)
 
     def line(self, el: Any) -> int | None:
         return self.where(el.sourceline)
 
-    def text(self, el: Any, path: str) -> tuple[str | None, int | None]:
+    def has(self, path: str) -> bool:
+        return path in self.paths
+
+    def text(self, path: str) -> tuple[str | None, int | None]:
         """(stripped text or '' for an empty element, its line); (None, None) when absent."""
-        found = el.find(path)
+        found = self.paths.get(path)
         if found is None:
             return None, None
-        return (found.text or "").strip(), self.line(found)
+        return (found.text or "").strip(), self.where(found.sourceline)
 
-    def value(self, el: Any, path: str) -> tuple[str | None, int | None]:
+    def value(self, path: str) -> tuple[str | None, int | None]:
         """Like :meth:`text`, but an empty element counts as absent."""
-        value, line = self.text(el, path)
+        value, line = self.text(path)
         return (value or None), line
 
+    def line_of(self, path: str, default: int | None) -> int | None:
+        found = self.paths.get(path)
+        return default if found is None else self.where(found.sourceline)
 
-def _inside(r: _Reader, side: Any, field: str, v6: bool) -> ipaddress.IPv4Interface | ipaddress.IPv6Interface | None:
-    sub = "tunnel_inside_ipv6_address" if v6 else "tunnel_inside_address"
-    el = side.find(sub)
-    if el is None:
-        return None
-    ip, line = r.value(el, "ip_address")
+
+_MASKS: dict[str, int | None] = {}
+# (algorithms function, spelling) -> canonical tuple; only successful lookups are kept
+_ALGOS: dict[tuple[Callable[..., Any], str], tuple[Any, ...]] = {}
+
+
+def _mask_prefix(mask: str) -> int | None:
+    if mask not in _MASKS:
+        try:
+            _MASKS[mask] = ipaddress.IPv4Network(f"0.0.0.0/{mask}").prefixlen
+        except ValueError:
+            _MASKS[mask] = None
+        if len(_MASKS) > 64:  # only a handful of masks exist; never let odd inputs grow it
+            _MASKS.clear()
+    return _MASKS.get(mask)
+
+
+def _inside(p: _Paths, side: str, field: str, v6: bool) -> ipaddress.IPv4Interface | ipaddress.IPv6Interface | None:
+    sub = f"{side}/tunnel_inside_ipv6_address" if v6 else f"{side}/tunnel_inside_address"
+    ip, line = p.value(f"{sub}/ip_address")
     if ip is None:
         return None
-    prefix, pline = r.value(el, "prefix_length" if v6 else "network_cidr")
-    mask, mline = (None, None) if v6 else r.value(el, "network_mask")
-    if prefix is None and mask is not None:
-        try:
-            prefix = str(ipaddress.IPv4Network(f"0.0.0.0/{mask}").prefixlen)
-        except ValueError:
+    prefix, pline = p.value(f"{sub}/prefix_length" if v6 else f"{sub}/network_cidr")
+    mask, mline = (None, None) if v6 else p.value(f"{sub}/network_mask")
+    if mask is not None:
+        mask_len = _mask_prefix(mask)
+        if mask_len is None:
             raise ParseError(f"not a network mask: {describe_value(mask)}", field=f"{field}/{sub}/network_mask",
-                             line=mline) from None
-    elif prefix is not None and mask is not None:
-        try:
-            agrees = ipaddress.IPv4Network(f"0.0.0.0/{mask}").prefixlen == int(prefix)
-        except ValueError:
-            agrees = False
-        if not agrees:
+                             line=mline)
+        if prefix is None:
+            prefix = str(mask_len)
+        elif prefix.isdigit() and int(prefix) != mask_len:
             raise ParseError(f"network_mask {describe_value(mask)} and network_cidr {describe_value(prefix)} "
                              "disagree", field=f"{field}/{sub}", line=mline)
     iface = to_interface(f"{ip}/{prefix}" if prefix is not None else ip, field=f"{field}/{sub}/ip_address",
@@ -243,30 +291,28 @@ def _inside(r: _Reader, side: Any, field: str, v6: bool) -> ipaddress.IPv4Interf
     return iface
 
 
-def _tunnel(r: _Reader, el: Any, n: int) -> tuple[Tunnel, bool]:
+def _tunnel(where: Callable[[int | None], int | None], el: Any, n: int) -> tuple[Tunnel, bool]:
     """One ``<ipsec_tunnel>`` → (Tunnel, has bgp elements)."""
     w = f"ipsec_tunnel[{n}]"
+    r = _Paths(el, where)
     tline = r.line(el)
-    cgw = el.find("customer_gateway")
-    vgw = el.find("vpn_gateway")
-    aws_out, line = r.value(el, "vpn_gateway/tunnel_outside_address/ip_address")
+    aws_out, line = r.value("vpn_gateway/tunnel_outside_address/ip_address")
     if aws_out is None:
         raise ParseError("missing vpn_gateway/tunnel_outside_address/ip_address (the tunnel's AWS endpoint)",
                          field=w, line=tline)
     aws_outside_ip = to_ip(aws_out, field=f"{w}/vpn_gateway/tunnel_outside_address/ip_address", line=line)
-    cgw_out, line = r.value(el, "customer_gateway/tunnel_outside_address/ip_address")
+    cgw_out, line = r.value("customer_gateway/tunnel_outside_address/ip_address")
     cgw_outside_ip = to_ip(cgw_out, field=f"{w}/customer_gateway/tunnel_outside_address/ip_address",
                            line=line) if cgw_out is not None else None
 
-    empty = el.makeelement("none", {})
-    cgw_inside = _inside(r, cgw if cgw is not None else empty, f"{w}/customer_gateway", v6=False)
-    aws_inside = _inside(r, vgw if vgw is not None else empty, f"{w}/vpn_gateway", v6=False)
-    cgw_v6 = _inside(r, cgw if cgw is not None else empty, f"{w}/customer_gateway", v6=True)
-    aws_v6 = _inside(r, vgw if vgw is not None else empty, f"{w}/vpn_gateway", v6=True)
+    cgw_inside = _inside(r, "customer_gateway", w, v6=False)
+    aws_inside = _inside(r, "vpn_gateway", w, v6=False)
+    cgw_v6 = _inside(r, "customer_gateway", w, v6=True)
+    aws_v6 = _inside(r, "vpn_gateway", w, v6=True)
 
     # BGP
-    cgw_asn, cl = r.value(el, "customer_gateway/bgp/asn")
-    aws_asn, al = r.value(el, "vpn_gateway/bgp/asn")
+    cgw_asn, cl = r.value("customer_gateway/bgp/asn")
+    aws_asn, al = r.value("vpn_gateway/bgp/asn")
     has_bgp = cgw_asn is not None or aws_asn is not None
     bgp = None
     if has_bgp:
@@ -276,9 +322,9 @@ def _tunnel(r: _Reader, el: Any, n: int) -> tuple[Tunnel, bool]:
         if aws_asn is None:
             raise ParseError("customer_gateway/bgp/asn is given but vpn_gateway/bgp/asn is missing",
                              field=f"{w}/vpn_gateway/bgp/asn", line=cl)
-        hold, hl = r.value(el, "vpn_gateway/bgp/hold_time")
+        hold, hl = r.value("vpn_gateway/bgp/hold_time")
         if hold is None:
-            hold, hl = r.value(el, "customer_gateway/bgp/hold_time")
+            hold, hl = r.value("customer_gateway/bgp/hold_time")
         neighbor = aws_inside.ip if aws_inside else (aws_v6.ip if aws_v6 else None)
         bgp = Bgp(cgw_asn=to_asn(cgw_asn, field=f"{w}/customer_gateway/bgp/asn", line=cl),
                   aws_asn=to_asn(aws_asn, field=f"{w}/vpn_gateway/bgp/asn", line=al),
@@ -286,35 +332,47 @@ def _tunnel(r: _Reader, el: Any, n: int) -> tuple[Tunnel, bool]:
                   hold_time=to_int(hold, field=f"{w}/vpn_gateway/bgp/hold_time", line=hl) if hold else None)
 
     def opt(path: str, conv: Callable[..., Any], **kw: Any) -> Any:
-        value, line = r.value(el, path)
-        return None if value is None else conv(value, field=f"{w}/{path}", line=line, **kw)
+        value, line = r.value(path)
+        if value is None:
+            return None
+        if conv is to_int and value.isdigit() and len(value) < 10:
+            return int(value)  # the common case, without the general converter
+        return conv(value, field=f"{w}/{path}", line=line, **kw)
 
     def algo(path: str, fn: Callable[..., Any]) -> tuple[Any, ...] | None:
-        value, line = r.value(el, path)
-        return None if value is None else algos(fn, [value], field=f"{w}/{path}", line=line)
+        value, line = r.value(path)
+        if value is None:
+            return None
+        key = (fn, value)
+        known = _ALGOS.get(key)
+        if known is None:
+            known = algos(fn, [value], field=f"{w}/{path}", line=line)
+            if len(_ALGOS) < 256:
+                _ALGOS[key] = known
+        return known
 
-    def word(path: str) -> str | None:
-        value, _line = r.value(el, path)
+    def word(path: str) -> Any:  # validated by the model (Literal fields)
+        value, _line = r.value(path)
         return None if value is None else value.lower()
 
-    psk_text, pl = r.text(el, "ike/pre_shared_key")
+    psk_text, pl = r.text("ike/pre_shared_key")
     psk = to_psk(psk_text, field=f"{w}/ike/pre_shared_key", line=pl) if psk_text else None
 
     def located_model(fn: Callable[[], Any], prefix: str, line: int | None) -> Any:
         try:
             return fn()
         except VpnxlateError as e:
-            e.field = f"{w}/{prefix}{e.field}" if e.field else w
+            if not (e.field or "").startswith(w):
+                e.field = f"{w}/{prefix}{e.field}" if e.field else w
             raise e.located(line=line) from None
 
-    ike_el, ipsec_el = el.find("ike"), el.find("ipsec")
     ike = located_model(lambda: IkeOptions(
         encryption=algo("ike/encryption_protocol", encryption),
         integrity=algo("ike/authentication_protocol", integrity),
         dh_groups=algo("ike/perfect_forward_secrecy", dh_group),
         lifetime_s=opt("ike/lifetime", to_int),
         mode=word("ike/mode"),
-    ), "ike/", r.line(ike_el) if ike_el is not None else tline)
+    ), "ike/", r.line_of("ike", tline))
     ipsec = located_model(lambda: IpsecOptions(
         protocol=word("ipsec/protocol"),
         encryption=algo("ipsec/encryption_protocol", encryption),
@@ -322,7 +380,7 @@ def _tunnel(r: _Reader, el: Any, n: int) -> tuple[Tunnel, bool]:
         pfs_dh_groups=algo("ipsec/perfect_forward_secrecy", dh_group),
         lifetime_s=opt("ipsec/lifetime", to_int),
         mode=word("ipsec/mode"),
-    ), "ipsec/", r.line(ipsec_el) if ipsec_el is not None else tline)
+    ), "ipsec/", r.line_of("ipsec", tline))
     tunnel = located_model(lambda: Tunnel(
         aws_outside_ip=aws_outside_ip,
         cgw_outside_ip=cgw_outside_ip,
@@ -356,7 +414,7 @@ def read_document(text: str | bytes, report: Report, *, line_offset: int = 0,
         return None if line is None else line + line_offset
 
     root = parse_xml(text, line_offset=line_offset, fixed_line=fixed_line, what="the XML document")
-    r = _Reader(where)
+    r = _Paths(root, where, deep=False)
     if root.tag != "vpn_connection":
         hint = " (use --from ec2-xml)" if root.tag.endswith("Response") else ""
         raise ParseError(f"the root element is <{root.tag}>, not <vpn_connection>{hint}", line=r.line(root))
@@ -364,13 +422,13 @@ def read_document(text: str | bytes, report: Report, *, line_offset: int = 0,
     cid = to_id(root.get("id"), field="vpn_connection/@id", line=rline)
     ids: dict[str, str | None] = {}
     for key in ("customer_gateway_id", "vpn_gateway_id", "transit_gateway_id"):
-        value, line = r.text(root, key)
+        value, line = r.text(key)
         ids[key] = to_id(value, field=key, line=line)
-    ctype, line = r.value(root, "vpn_connection_type")
+    ctype, line = r.value("vpn_connection_type")
     if ctype is not None and ctype != "ipsec.1":
         report.warn(f"{cid or 'connection'}: vpn_connection_type is {describe_value(ctype)}, not ipsec.1",
                     line=line, field="vpn_connection_type")
-    attributes, aline = r.value(root, "vpn_connection_attributes")
+    attributes, aline = r.value("vpn_connection_attributes")
     no_bgp = attributes == "NoBGPVPNConnection"
     if attributes is not None and not no_bgp:
         report.warn(f"{cid or 'connection'}: unknown vpn_connection_attributes {describe_value(attributes)}",
@@ -380,7 +438,7 @@ def read_document(text: str | bytes, report: Report, *, line_offset: int = 0,
     lines: list[int | None] = []
     with_bgp: list[int] = []
     for n, el in enumerate(root.findall("ipsec_tunnel"), 1):
-        tunnel, has_bgp = _tunnel(r, el, n)
+        tunnel, has_bgp = _tunnel(where, el, n)
         tunnels.append(tunnel)
         lines.append(r.line(el))
         if has_bgp:

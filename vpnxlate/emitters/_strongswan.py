@@ -1,0 +1,518 @@
+"""Shared logic of the strongSwan targets (``--to strongswan`` and ``--to swanctl``).
+
+Both targets are route based and bring every tunnel of every connection up at once: each tunnel
+gets its own CHILD_SA mark (ipsec.conf ``mark=``, swanctl ``mark_in``/``mark_out``, or
+``if_id_in``/``if_id_out`` for XFRM interfaces) and its own tunnel interface, created by the
+updown script (:data:`UPDOWN_SCRIPT`) when the CHILD_SA comes up.
+
+This module plans every tunnel once (:func:`plan_tunnels`): names, marks and interface names
+derived from the connection id and the AWS outside IP (never from a position), strongSwan
+proposals mapped from the model's algorithm lists, lifetimes, rekey margin, DPD, NAT fix-up.
+The two emitters only format the plans.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import re
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import attrs
+
+from .. import algorithms
+from ..errors import EmitError, Report, describe_value
+from ..model import IPAddress, IPNetwork, Tunnel, VpnConnection, check_secret
+from ..registry import Option
+
+# ------------------------------------------------------------------ AWS's defaults
+
+DEFAULT_MTU = 1436          # "Tunnel interface MTU : 1436 bytes" (Generic/Vyatta downloads)
+DEFAULT_MSS = 1379          # XML tcp_mss_adjustment
+DEFAULT_IKE_LIFETIME = 28800
+DEFAULT_CHILD_LIFETIME = 3600
+DEFAULT_DPD_INTERVAL = 10
+DEFAULT_DPD_RETRIES = 3
+AWS_REKEY_MARGIN = 270      # RekeyMarginTimeSeconds default
+AWS_REKEY_FUZZ = 100        # RekeyFuzzPercentage default
+
+# ------------------------------------------------------------------ algorithm keywords
+
+ENCRYPTION_KW: dict[str, str] = {
+    "AES128": "aes128", "AES256": "aes256",
+    "AES128-GCM-16": "aes128gcm16", "AES256-GCM-16": "aes256gcm16",
+}
+INTEGRITY_KW: dict[str, str] = {
+    "SHA1": "sha1", "SHA2-256": "sha256", "SHA2-384": "sha384", "SHA2-512": "sha512",
+}
+PRF_KW: dict[str, str] = {
+    "SHA1": "prfsha1", "SHA2-256": "prfsha256", "SHA2-384": "prfsha384", "SHA2-512": "prfsha512",
+}
+DH_KW: dict[int, str] = {
+    2: "modp1024", 5: "modp1536", 14: "modp2048", 15: "modp3072", 16: "modp4096", 17: "modp6144",
+    18: "modp8192", 19: "ecp256", 20: "ecp384", 21: "ecp521", 22: "modp1024s160", 23: "modp2048s224",
+    24: "modp2048s256",
+}
+
+# ------------------------------------------------------------------ options
+
+LOCAL_ADDRESS = Option("--local-address", "the router's own (private) address when it sits behind NAT, e.g. an "
+                       "EC2 instance with an elastic IP; the IKE identity stays the customer gateway IP",
+                       metavar="IP")
+IKE_VERSION = Option("--ike-version", "IKE version to use (default: ikev2 only when the input allows only IKEv2, "
+                     "else ikev1)", choices=("1", "2"), metavar="{1,2}")
+INTERFACE = Option("--interface", "tunnel interface type: vti (marks) or xfrm (XFRM interfaces with if_id; "
+                   "Linux 4.19+)", choices=("vti", "xfrm"), default="vti", metavar="{vti,xfrm}")
+
+MARK_MIN, MARK_SPAN = 100_000_000, 900_000_000   # 9 decimal digits: names stay <= 15 characters
+IFNAME_MAX = 15
+
+# ------------------------------------------------------------------ value safety
+
+# A value written into ipsec.conf/ipsec.secrets/swanctl.conf or onto the updown command line:
+# no whitespace, quotes, comment or statement characters, braces, shell characters.
+_SAFE_VALUE = re.compile(r"^[A-Za-z0-9._:/%,!@+=-]+$")
+_NAME_CHARS = re.compile(r"[^A-Za-z0-9_-]+")
+
+
+def safe(value: object, field: str) -> str:
+    """``value`` as text, refused (EmitError) if it could add a line, a setting or a shell word."""
+    text = str(value)
+    if not text or not _SAFE_VALUE.match(text):
+        raise EmitError(f"refusing to write {describe_value(text)}: it contains characters that could change "
+                        "the meaning of the configuration (whitespace, quotes, #, ;, braces, ...)", field=field)
+    return text
+
+
+def quote_secret(psk: str, field: str = "psk") -> str:
+    """The PSK in double quotes (the model has already refused keys with quotes or backslashes)."""
+    check_secret(psk, field)
+    return f'"{psk}"'
+
+
+def section_name(text: str) -> str:
+    """A connection/section name from an id: letters, digits, ``-`` and ``_`` only."""
+    return _NAME_CHARS.sub("-", text).strip("-") or "aws"
+
+
+# ------------------------------------------------------------------ the plan of one tunnel
+
+@attrs.frozen
+class TunnelPlan:
+    """Everything a strongSwan config needs for one tunnel (all values already validated)."""
+
+    conn_key: str                 # connection id (or derived from the outside IPs)
+    conn_label: str               # for comments/messages
+    name: str                     # conn / connection / child name
+    mark: int                     # CHILD_SA mark == VTI ikey/okey (or XFRM if_id)
+    ifname: str
+    version: int                  # 1 or 2
+    ike_proposals: tuple[str, ...]
+    esp_proposals: tuple[str, ...]
+    ike_lifetime: int
+    child_lifetime: int
+    margin: int                   # rekey margin (s): rekey this long (plus fuzz) before expiry
+    dpd_delay: int
+    dpd_timeout: int | None       # IKEv1 only
+    local_addr: str               # left / local_addrs
+    local_id: str                 # leftid / local.id / PSK selector (the public CGW IP)
+    remote: str                   # AWS outside IP (right / remote_addrs / remote.id)
+    inside_local: str             # 169.254.x.y/30
+    inside_remote: str            # 169.254.x.z
+    mtu: int
+    mss: int
+    routes: tuple[str, ...]       # static routes sent into this tunnel
+    route_metric: int
+    psk: str
+    replay_window: int | None
+    comment: str
+
+    def updown(self, script: str, interface: str) -> str:
+        """The updown command line (no quotes; every word validated)."""
+        words = [script, "-ln", self.ifname, "-ll", self.inside_local, "-lr", self.inside_remote,
+                 "-m", str(self.mark), "-mtu", str(self.mtu), "-mss", str(self.mss)]
+        if interface == "xfrm":
+            words += ["-t", "xfrm"]
+        if self.routes:
+            words += ["-r", ",".join(self.routes), "-rm", str(self.route_metric)]
+        return " ".join(safe(w, "updown") for w in words)
+
+
+def ike_proposals(t: Tunnel, version: int, enc: Sequence[str], integ: Sequence[str], dh: Sequence[int],
+                  report: Report, label: str) -> tuple[str, ...]:
+    """strongSwan IKE proposals: AEAD (GCM + PRF) and non-AEAD (cipher + integrity) kept apart."""
+    aead = [e for e in enc if algorithms.is_gcm(e)]
+    plain = [e for e in enc if not algorithms.is_gcm(e)]
+    if aead and version == 1:
+        report.warn(f"{label}: IKEv1 cannot use AES-GCM for the IKE SA; leaving out {', '.join(aead)} in "
+                    "phase 1", field="ike.encryption", code="ikev1-gcm", error=EmitError)
+        aead = []
+        if not plain:
+            raise EmitError(f"{label}: phase 1 allows only AES-GCM, which IKEv1 cannot use; use --ike-version 2",
+                            field="ike.encryption")
+    dh_kw = [DH_KW[g] for g in dh]
+    out: list[tuple[int, str]] = []
+    if aead:
+        out.append((enc.index(aead[0]), "-".join([ENCRYPTION_KW[e] for e in aead] + [PRF_KW[i] for i in integ]
+                                                 + dh_kw)))
+    if plain:
+        out.append((enc.index(plain[0]), "-".join([ENCRYPTION_KW[e] for e in plain]
+                                                  + [INTEGRITY_KW[i] for i in integ] + dh_kw)))
+    return tuple(p for _, p in sorted(out))
+
+
+def esp_proposals(enc: Sequence[str], integ: Sequence[str], pfs: Sequence[int]) -> tuple[str, ...]:
+    """strongSwan ESP proposals with the PFS groups (phase 2 needs PFS on AWS); GCM without integrity."""
+    aead = [e for e in enc if algorithms.is_gcm(e)]
+    plain = [e for e in enc if not algorithms.is_gcm(e)]
+    dh_kw = [DH_KW[g] for g in pfs]
+    out: list[tuple[int, str]] = []
+    if aead:
+        out.append((enc.index(aead[0]), "-".join([ENCRYPTION_KW[e] for e in aead] + dh_kw)))
+    if plain:
+        out.append((enc.index(plain[0]), "-".join([ENCRYPTION_KW[e] for e in plain]
+                                                  + [INTEGRITY_KW[i] for i in integ] + dh_kw)))
+    return tuple(p for _, p in sorted(out))
+
+
+def connection_key(conn: VpnConnection) -> str:
+    """The connection's id, or (without one) a stable key derived from its AWS outside IPs."""
+    if conn.vpn_connection_id:
+        return conn.vpn_connection_id
+    ips = ",".join(sorted(str(t.aws_outside_ip) for t in conn.tunnels))
+    return "aws-" + hashlib.sha256(ips.encode()).hexdigest()[:10]
+
+
+def tunnel_mark(conn_key: str, aws_ip: IPAddress) -> int:
+    """A mark (and XFRM if_id) from the connection key and the AWS outside IP: 9 decimal digits."""
+    digest = hashlib.sha256(f"vpnxlate-strongswan|{conn_key}|{aws_ip}".encode()).digest()
+    return MARK_MIN + int.from_bytes(digest[:8], "big") % MARK_SPAN
+
+
+def _ip_slug(ip: IPAddress) -> str:
+    return str(ip).replace(".", "-").replace(":", "-")
+
+
+def _parse_local_address(value: Any) -> ipaddress.IPv4Address | None:
+    if value is None or value == "":
+        return None
+    try:
+        addr = ipaddress.ip_address(str(value).strip())
+    except ValueError:
+        raise EmitError(f"--local-address: not an IP address: {describe_value(value)}",
+                        field="local_address") from None
+    if not isinstance(addr, ipaddress.IPv4Address):
+        raise EmitError(f"--local-address: {addr} is not an IPv4 address (the tunnels are IPv4)",
+                        field="local_address")
+    return addr
+
+
+def _parse_ike_version(value: Any) -> int | None:
+    if value is None or value == "":
+        return None
+    text = str(value).strip().lower().removeprefix("ikev")
+    if text not in ("1", "2"):
+        raise EmitError(f"--ike-version must be 1 or 2, not {describe_value(value)}", field="ike_version")
+    return int(text)
+
+
+def parse_interface(value: Any) -> str:
+    text = "vti" if value is None else str(value)
+    if text not in ("vti", "xfrm"):
+        raise EmitError(f"--interface must be vti or xfrm, not {describe_value(value)}", field="interface")
+    return text
+
+
+def _choose_version(t: Tunnel, forced: int | None, label: str, defaults: list[str]) -> int:
+    allowed = t.ike.versions
+    if forced is not None:
+        want = f"ikev{forced}"
+        if allowed is not None and want not in allowed:
+            raise EmitError(f"{label}: --ike-version {forced} contradicts the input, which allows only "
+                            f"{', '.join(allowed)} on the AWS side", field="ike_version")
+        return forced
+    if allowed is None:
+        defaults.append("IKE version (ikev1)")
+        return 1
+    return 2 if allowed == ("ikev2",) else 1
+
+
+def _rekey_margin(t: Tunnel, lifetimes: Iterable[int], report: Report, label: str, defaults: list[str]) -> int:
+    """Our rekey margin: AWS rekeys ``margin .. margin*(1+fuzz)`` before expiry, strongSwan (fuzz 100 %)
+    ``m .. 2m`` before; ``m = margin*(1+fuzz)`` makes us rekey first."""
+    # No download format states these two (only EC2 TunnelOptions do), so AWS's documented
+    # defaults are the AWS side's real values when they are absent: no warning for them.
+    aws_margin = AWS_REKEY_MARGIN if t.rekey_margin_s is None else t.rekey_margin_s
+    fuzz = AWS_REKEY_FUZZ if t.rekey_fuzz_pct is None else t.rekey_fuzz_pct
+    margin = aws_margin * (100 + fuzz) // 100
+    shortest = min(lifetimes)
+    if 2 * margin >= shortest:
+        clamped = max(shortest // 4, 1)
+        report.warn(f"{label}: rekeying before AWS would need a margin of {margin} s, too long for a lifetime "
+                    f"of {shortest} s; using {clamped} s (AWS may rekey first)", field="rekey_margin_s",
+                    code="rekey-margin", error=EmitError)
+        margin = clamped
+    return margin
+
+
+def plan_tunnels(connections: Sequence[VpnConnection], report: Report, *, local_address: Any = None,
+                 ike_version: Any = None, interface: str = "vti") -> list[TunnelPlan]:
+    """Plan every tunnel of every connection; sorted by (connection key, AWS outside IP)."""
+    local = _parse_local_address(local_address)
+    forced = _parse_ike_version(ike_version)
+    plans: list[TunnelPlan] = []
+    public_ips: set[str] = set()
+    for conn in sorted(connections, key=connection_key):
+        key = connection_key(conn)
+        conn_label = conn.vpn_connection_id or f"connection {key} (no VPN connection id)"
+        for index, t in enumerate(conn.tunnels):
+            plans.append(_plan_one(conn, key, conn_label, index, t, report, local, forced, interface))
+            public_ips.add(plans[-1].local_id)
+    if local is None:
+        ips = ", ".join(sorted(public_ips, key=lambda ip: ipaddress.ip_address(ip).packed))
+        report.warn(f"no --local-address: using the customer gateway IP ({ips}) as the local address and "
+                    "IKE identity; a router behind NAT (an EC2 instance with an elastic IP) needs "
+                    "--local-address PRIVATE_IP", field="local_address", code="no-local-address",
+                    error=EmitError)
+    plans.sort(key=lambda p: (p.conn_key, ipaddress.ip_address(p.remote).version, int(ipaddress.ip_address(p.remote))))
+    _check_unique(plans)
+    return plans
+
+
+def _check_unique(plans: Sequence[TunnelPlan]) -> None:
+    for attr in ("name", "mark", "ifname"):
+        seen: dict[Any, TunnelPlan] = {}
+        for p in plans:
+            value = getattr(p, attr)
+            other = seen.get(value)
+            if other is not None:
+                raise EmitError(f"{other.conn_label} tunnel {other.remote} and {p.conn_label} tunnel {p.remote} "
+                                f"would get the same {attr} {value}; give the connections distinct ids",
+                                field="tunnels")
+            seen[value] = p
+
+
+def _plan_one(conn: VpnConnection, key: str, conn_label: str, index: int, t: Tunnel, report: Report,
+              local: ipaddress.IPv4Address | None, forced: int | None, interface: str) -> TunnelPlan:
+    label = f"{conn_label} tunnel {t.aws_outside_ip}"
+    defaults: list[str] = []
+    if not isinstance(t.aws_outside_ip, ipaddress.IPv4Address):
+        raise EmitError(f"{label}: IPv6 outside addresses are not supported by the strongSwan targets (VTI)",
+                        field="aws_outside_ip")
+    if t.cgw_outside_ip is None:
+        raise EmitError(f"{label}: the input does not state the customer gateway IP, which is the IKE identity "
+                        "AWS expects", field="cgw_outside_ip")
+    if t.psk is None:
+        raise EmitError(f"{label}: the input holds no pre-shared key for this tunnel", field="psk")
+    if t.cgw_inside is None or t.aws_inside is None:
+        raise EmitError(f"{label}: the input does not state the tunnel's IPv4 inside addresses (IPv6-only "
+                        "tunnels are not supported by the strongSwan targets)", field="cgw_inside")
+    if t.cgw_inside_v6 is not None:
+        report.warn(f"{label}: the IPv6 inside addresses ({t.cgw_inside_v6}) are not configured (VTI carries "
+                    "IPv4 only)", field="cgw_inside_v6", code="ipv6-inside", error=EmitError)
+    if t.ike.mode == "aggressive":
+        report.warn(f"{label}: the input says aggressive mode; AWS uses main mode, which is what is written",
+                    field="ike.mode", code="aggressive-mode", error=EmitError)
+    if t.ipsec.mode == "transport":
+        report.warn(f"{label}: the input says transport mode; route-based tunnels use tunnel mode, which is "
+                    "what is written", field="ipsec.mode", code="transport-mode", error=EmitError)
+
+    version = _choose_version(t, forced, label, defaults)
+    ike = t.ike
+    ipsec = t.ipsec
+    dflt = algorithms.AWS_DEFAULTS
+
+    def pick(value: tuple[Any, ...] | None, default: tuple[Any, ...], what: str) -> tuple[Any, ...]:
+        if value is not None:
+            return value
+        defaults.append(f"{what} ({', '.join(str(v) for v in default)})")
+        return default
+
+    ike_enc = pick(ike.encryption, dflt["phase1_encryption"], "phase 1 encryption")
+    ike_int = pick(ike.integrity, dflt["phase1_integrity"], "phase 1 integrity")
+    ike_dh = pick(ike.dh_groups, dflt["phase1_dh"], "phase 1 DH groups")
+    esp_enc = pick(ipsec.encryption, dflt["phase2_encryption"], "phase 2 encryption")
+    esp_needs_integrity = any(not algorithms.is_gcm(e) for e in esp_enc)
+    esp_int: tuple[str, ...] = ()
+    if esp_needs_integrity:
+        esp_int = pick(ipsec.integrity, dflt["phase2_integrity"], "phase 2 integrity")
+    pfs = pick(ipsec.pfs_dh_groups, dflt["phase2_dh"], "phase 2 PFS groups")
+    ike_life = ike.lifetime_s
+    if ike_life is None:
+        ike_life = DEFAULT_IKE_LIFETIME
+        defaults.append(f"phase 1 lifetime ({DEFAULT_IKE_LIFETIME} s)")
+    child_life = ipsec.lifetime_s
+    if child_life is None:
+        child_life = DEFAULT_CHILD_LIFETIME
+        defaults.append(f"phase 2 lifetime ({DEFAULT_CHILD_LIFETIME} s)")
+    dpd_delay = t.dpd_interval_s
+    if dpd_delay is None:
+        dpd_delay = DEFAULT_DPD_INTERVAL
+        defaults.append(f"DPD interval ({DEFAULT_DPD_INTERVAL} s)")
+    dpd_timeout: int | None = None
+    if version == 1:
+        dpd_timeout = t.dpd_timeout_s
+        if dpd_timeout is None:
+            retries = t.dpd_retries
+            if retries is None:
+                retries = DEFAULT_DPD_RETRIES
+                defaults.append(f"DPD retries ({DEFAULT_DPD_RETRIES})")
+            dpd_timeout = dpd_delay * retries
+    mtu = t.mtu
+    if mtu is None:
+        mtu = DEFAULT_MTU
+        defaults.append(f"tunnel interface MTU ({DEFAULT_MTU})")
+    mss = t.tcp_mss
+    if mss is None:
+        mss = DEFAULT_MSS
+        defaults.append(f"TCP MSS ({DEFAULT_MSS})")
+    margin = _rekey_margin(t, (ike_life, child_life), report, label, defaults)
+    if defaults:
+        report.warn(f"{label}: not stated in the input, using AWS's defaults: {'; '.join(defaults)}",
+                    field="tunnels", code="aws-default", error=EmitError)
+
+    mark = tunnel_mark(key, t.aws_outside_ip)
+    ifname = ("xfrm" if interface == "xfrm" else "vti") + str(mark)
+    if len(ifname) > IFNAME_MAX:  # cannot happen with 9-digit marks; kept as a guard
+        raise EmitError(f"{label}: interface name {ifname} is longer than {IFNAME_MAX} characters", field="name")
+    name = section_name(f"{key}-{_ip_slug(t.aws_outside_ip)}")
+    public = safe(t.cgw_outside_ip, "cgw_outside_ip")
+    routes: tuple[str, ...] = ()
+    if conn.routing == "static" and conn.static_routes:
+        skipped: list[IPNetwork] = [n for n in conn.static_routes if isinstance(n, ipaddress.IPv6Network)]
+        routes = tuple(safe(n, "static_routes") for n in conn.static_routes if n not in skipped)
+        if skipped:
+            report.warn(f"{label}: IPv6 static routes are not installed: {', '.join(map(str, skipped))}",
+                        field="static_routes", code="ipv6-route", error=EmitError)
+    inside_local = safe(t.cgw_inside, "cgw_inside")
+    inside_remote = safe(t.aws_inside.ip, "aws_inside")
+    comment = f"{conn_label}, tunnel {t.aws_outside_ip}: {ifname} {inside_local} <-> {inside_remote}"
+    if t.bgp is not None:
+        neighbor = t.bgp.neighbor_ip or t.aws_inside.ip
+        comment += f", BGP AS {t.bgp.cgw_asn} <-> AS {t.bgp.aws_asn} (neighbor {neighbor})"
+    elif routes:
+        comment += f", static routes {', '.join(routes)}"
+    return TunnelPlan(
+        conn_key=key, conn_label=conn_label, name=safe(name, "name"), mark=mark, ifname=ifname, version=version,
+        ike_proposals=tuple(safe(p, "ike.proposals") for p in ike_proposals(
+            t, version, ike_enc, ike_int, ike_dh, report, label)),
+        esp_proposals=tuple(safe(p, "ipsec.proposals") for p in esp_proposals(esp_enc, esp_int, pfs)),
+        ike_lifetime=ike_life, child_lifetime=child_life, margin=margin, dpd_delay=dpd_delay,
+        dpd_timeout=dpd_timeout,
+        local_addr=safe(local if local is not None else t.cgw_outside_ip, "local_address"),
+        local_id=public, remote=safe(t.aws_outside_ip, "aws_outside_ip"),
+        inside_local=inside_local, inside_remote=inside_remote, mtu=mtu, mss=mss, routes=routes,
+        route_metric=100 * (index + 1), psk=t.psk, replay_window=t.replay_window,
+        comment=comment.replace("\n", " "),
+    )
+
+
+def routing_warnings(connections: Sequence[VpnConnection], report: Report) -> None:
+    """What the strongSwan targets leave to the user: BGP, and static routes the input does not state."""
+    for conn in sorted(connections, key=connection_key):
+        label = conn.vpn_connection_id or f"connection {connection_key(conn)}"
+        if conn.routing == "bgp" and any(t.bgp for t in conn.tunnels):
+            report.warn(f"{label}: BGP is not configured by strongSwan; run a BGP daemon (FRR, BIRD) over the "
+                        "tunnel interfaces with the neighbors named in the comments", field="bgp",
+                        code="bgp-not-configured", error=EmitError)
+        elif conn.routing == "static" and not conn.static_routes:
+            report.warn(f"{label}: static routing, but the input names no routes; add routes to the VPC "
+                        "through the tunnel interfaces yourself", field="static_routes",
+                        code="no-static-routes", error=EmitError)
+
+
+# ------------------------------------------------------------------ files shared by both targets
+
+STRONGSWAN_CONF = """\
+# strongswan.conf written by vpnxlate for route-based AWS tunnels
+# (Debian/Ubuntu: /etc/strongswan.conf; the includes are those of Debian's default file)
+charon {
+    load_modular = yes
+    # with 0.0.0.0/0 traffic selectors charon would otherwise put a default route into
+    # table 220 and pull all traffic away from the tunnel interfaces
+    install_routes = no
+    install_virtual_ip = no
+    plugins {
+        include strongswan.d/charon/*.conf
+        # the forecast plugin re-marks inbound ESP, which breaks VTI + mark tunnels
+        forecast {
+            load = no
+        }
+    }
+}
+
+include strongswan.d/*.conf
+"""
+
+UPDOWN_SCRIPT = r"""#!/bin/bash
+# aws-updown.sh written by vpnxlate: create/remove the tunnel interface of one AWS tunnel.
+# Called by charon's updown plugin (PLUTO_* environment) for the CHILD_SA, e.g.
+#   aws-updown.sh -ln vti123456789 -ll 169.254.21.2/30 -lr 169.254.21.1 -m 123456789 -mtu 1436 -mss 1379
+# -ln NAME     interface name
+# -ll ADDR/PFX local inside address
+# -lr ADDR     AWS inside address
+# -m  N        CHILD_SA mark (VTI ikey/okey) or XFRM if_id: must equal the connection's value
+# -mtu N       interface MTU
+# -mss N       TCP MSS clamp for connections through the interface
+# -t  vti|xfrm interface type (default vti)
+# -r  NETS     optional comma-separated routes sent into this interface, with metric -rm N
+set -u
+TYPE=vti
+ROUTES=""
+METRIC=100
+MTU=1436
+MSS=""
+while [ $# -gt 1 ]; do
+    case "$1" in
+        -ln)  IFNAME="$2" ;;
+        -ll)  LOCAL_INSIDE="$2" ;;
+        -lr)  REMOTE_INSIDE="$2" ;;
+        -m)   MARK="$2" ;;
+        -mtu) MTU="$2" ;;
+        -mss) MSS="$2" ;;
+        -t)   TYPE="$2" ;;
+        -r)   ROUTES="$2" ;;
+        -rm)  METRIC="$2" ;;
+        *)    echo "aws-updown: unknown option $1" >&2; exit 1 ;;
+    esac
+    shift 2
+done
+: "${IFNAME:?-ln missing}" "${LOCAL_INSIDE:?-ll missing}" "${REMOTE_INSIDE:?-lr missing}" "${MARK:?-m missing}"
+
+mss_rule() {
+    iptables -t mangle "$1" FORWARD -o "$IFNAME" -p tcp --tcp-flags SYN,RST SYN -j TCPMSS --set-mss "$MSS"
+}
+
+case "${PLUTO_VERB:-}" in
+up-client)
+    ip link del "$IFNAME" 2>/dev/null
+    if [ "$TYPE" = xfrm ]; then
+        ip link add "$IFNAME" type xfrm if_id "$MARK"
+    else
+        # local is the address IKE runs from (the private one behind NAT)
+        ip link add "$IFNAME" type vti local "$PLUTO_ME" remote "$PLUTO_PEER" ikey "$MARK" okey "$MARK"
+        sysctl -qw "net.ipv4.conf.$IFNAME.disable_policy=1"
+    fi
+    sysctl -qw "net.ipv4.conf.$IFNAME.rp_filter=2"
+    ip addr add "$LOCAL_INSIDE" dev "$IFNAME"
+    ip link set "$IFNAME" up mtu "$MTU"
+    for r in ${ROUTES//,/ }; do
+        ip route replace "$r" dev "$IFNAME" metric "$METRIC"
+    done
+    if [ -n "$MSS" ]; then
+        mss_rule -C 2>/dev/null || mss_rule -A 2>/dev/null \
+            || echo "aws-updown: TCP MSS clamp for $IFNAME not installed" >&2
+    fi
+    echo "aws-updown: $IFNAME up ($LOCAL_INSIDE <-> $REMOTE_INSIDE over $PLUTO_ME -> $PLUTO_PEER, $TYPE $MARK)"
+    ;;
+down-client)
+    if [ -n "$MSS" ]; then
+        while mss_rule -D 2>/dev/null; do :; done
+    fi
+    ip link del "$IFNAME" 2>/dev/null
+    echo "aws-updown: $IFNAME down"
+    ;;
+esac
+exit 0
+"""

@@ -1,0 +1,187 @@
+"""A small reader for VyOS/Vyatta ``config.boot`` files (the brace-structured saved config).
+
+Only what ``--to vyos --router-config FILE`` needs: find an interface under ``interfaces`` and
+return its static IPv4 address.  Errors name ``FILE:LINE``.
+
+    interfaces {
+        ethernet eth0 {
+            address 10.0.1.5/24
+            hw-id 0a:00:00:00:00:01
+            vif 100 {
+                address 192.168.100.1/24
+            }
+        }
+    }
+    /* Warning: Do not remove the following line. */
+    // vyos-config-version: "bgp@5:..."
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+
+import attrs
+
+from ..errors import EmitError, ParseError, describe_value
+
+_IFACE_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,14}(?:\.\d{1,4}){0,2}$")
+
+
+@attrs.frozen
+class Node:
+    """``name [tag ...] { children }`` or a leaf ``name [value]``."""
+
+    words: tuple[str, ...]
+    line: int
+    children: tuple[Node, ...] | None = None  # None = leaf
+
+    @property
+    def name(self) -> str:
+        return self.words[0]
+
+    def blocks(self, name: str) -> list[Node]:
+        return [c for c in self.children or () if c.name == name]
+
+
+def _tokens(text: str, source: str) -> list[tuple[str, int, bool]]:
+    """(token, line, quoted); newlines are returned as ("\\n", line, False)."""
+    out: list[tuple[str, int, bool]] = []
+    i, n, line = 0, len(text), 1
+    while i < n:
+        ch = text[i]
+        if ch == "\n":
+            out.append(("\n", line, False))
+            line += 1
+            i += 1
+        elif ch in " \t\r\f\v":
+            i += 1
+        elif text.startswith("/*", i):
+            end = text.find("*/", i + 2)
+            if end < 0:
+                raise ParseError("unterminated /* comment", source=source, line=line)
+            line += text.count("\n", i, end)
+            i = end + 2
+        elif text.startswith("//", i) or ch == "#":
+            while i < n and text[i] != "\n":
+                i += 1
+        elif ch in "{}":
+            out.append((ch, line, False))
+            i += 1
+        elif ch == '"':
+            j, buf = i + 1, []
+            while j < n and text[j] != '"':
+                if text[j] == "\\" and j + 1 < n:
+                    j += 1
+                if text[j] == "\n":
+                    raise ParseError("unterminated quoted value", source=source, line=line)
+                buf.append(text[j])
+                j += 1
+            if j >= n:
+                raise ParseError("unterminated quoted value", source=source, line=line)
+            out.append(("".join(buf), line, True))
+            i = j + 1
+        else:
+            j = i
+            while j < n and text[j] not in " \t\r\f\v\n{}\"":
+                j += 1
+            out.append((text[i:j], line, False))
+            i = j
+    return out
+
+
+def parse(text: str, source: str) -> Node:
+    """Parse a config.boot into a tree (the root node has the name ``""``)."""
+    tokens = _tokens(text, source)
+    stack: list[tuple[list[Node], tuple[str, ...], int]] = [([], ("",), 0)]
+    words: list[str] = []
+    first_line = 0
+    for tok, line, quoted in tokens:
+        if quoted or tok not in ("\n", "{", "}"):
+            if not words:
+                first_line = line
+            words.append(tok)
+            continue
+        if tok == "{":
+            if not words:
+                raise ParseError("'{' without a node name", source=source, line=line)
+            stack.append(([], tuple(words), first_line))
+            words = []
+            continue
+        if words:  # a leaf ends at a newline or a closing brace
+            stack[-1][0].append(Node(tuple(words), first_line))
+            words = []
+        if tok == "}":
+            if len(stack) == 1:
+                raise ParseError("'}' without a matching '{'", source=source, line=line)
+            children, head, head_line = stack.pop()
+            stack[-1][0].append(Node(head, head_line, tuple(children)))
+    if words:
+        stack[-1][0].append(Node(tuple(words), first_line))
+    if len(stack) > 1:
+        _children, head, head_line = stack[-1]
+        raise ParseError(f"'{' '.join(head)} {{' is never closed (missing '}}')", source=source,
+                         line=head_line)
+    return Node(("",), 0, tuple(stack[0][0]))
+
+
+def _find_interface(root: Node, iface: str) -> Node | None:
+    base, _, vifs = iface.partition(".")
+    for top in root.blocks("interfaces"):
+        for kind in top.children or ():
+            if kind.children is None or len(kind.words) != 2 or kind.words[1] != base:
+                continue
+            node: Node | None = kind
+            for vif in vifs.split(".") if vifs else ():
+                inner = [c for c in (node.children or ()) if c.children is not None
+                         and c.words[:1] in (("vif",), ("vif-s",), ("vif-c",)) and c.words[1:] == (vif,)]
+                node = inner[0] if inner else None
+                if node is None:
+                    break
+            if node is not None:
+                return node
+    return None
+
+
+def _interface_names(root: Node) -> list[str]:
+    return sorted(k.words[1] for top in root.blocks("interfaces") for k in top.children or ()
+                  if k.children is not None and len(k.words) == 2)
+
+
+def interface_address(text: str, iface: str, source: str
+                      ) -> tuple[ipaddress.IPv4Interface, list[tuple[str, int]]]:
+    """The first static IPv4 address of ``iface``; returns ``(address, notes)`` where notes are
+    ``(warning, line)`` pairs (further addresses that were not used)."""
+    if not _IFACE_RE.match(iface):
+        raise EmitError(f"--local-interface: not an interface name: {describe_value(iface)}")
+    root = parse(text, source)
+    node = _find_interface(root, iface)
+    if node is None:
+        known = ", ".join(_interface_names(root)) or "none"
+        raise ParseError(f"interface {iface} not found under 'interfaces' (interfaces found: {known})",
+                         source=source)
+    addresses: list[tuple[ipaddress.IPv4Interface, int]] = []
+    dynamic = False
+    for leaf in node.children or ():
+        if leaf.children is not None or leaf.name != "address":
+            continue
+        if len(leaf.words) != 2:
+            raise ParseError("'address' needs one value", source=source, line=leaf.line)
+        value = leaf.words[1]
+        if value in ("dhcp", "dhcpv6"):
+            dynamic = True
+            continue
+        try:
+            addr = ipaddress.ip_interface(value)
+        except ValueError:
+            raise ParseError(f"interface {iface}: not an address: {describe_value(value)}", source=source,
+                             line=leaf.line) from None
+        if isinstance(addr, ipaddress.IPv4Interface):
+            addresses.append((addr, leaf.line))
+    if not addresses:
+        how = " (it uses 'address dhcp')" if dynamic else ""
+        raise ParseError(f"interface {iface} has no static IPv4 address{how}; give the router's private "
+                         "address with --local-address", source=source, line=node.line)
+    notes = [(f"interface {iface} also has address {addr}; using {addresses[0][0]}", line)
+             for addr, line in addresses[1:]]
+    return addresses[0][0], notes

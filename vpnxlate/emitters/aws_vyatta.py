@@ -1,0 +1,283 @@
+"""``--to aws-vyatta``: AWS's "Vyatta Network OS 6.5+" download, one file per connection,
+written the way AWS writes it: ``!`` comment prose, one block of ``set`` commands per tunnel
+in which the global ``ike-group``/``esp-group``/``ipsec-interfaces`` lines are repeated.
+
+The groups are named ``AWS`` as in AWS's template when every tunnel of the connection uses
+the same phase 1 / phase 2 values; otherwise each tunnel gets its own groups (``AWS1``,
+``AWS2``, ...) so that the repeated lines never contradict each other.
+
+The template holds one value per algorithm, no IKE version or phase 1 mode, no DPD interval or retries (AWS's
+template writes the constants 15 s / 30 s),
+TCP MSS, DF bit or fragmentation settings, no IPv6 inside addresses, no transit gateway id,
+no static routes and none of the EC2-API-only tunnel options; those are reported as warnings.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..errors import Report
+from ..model import Tunnel, VpnConnection
+from ..registry import Option, OutputFile
+from . import _aws
+from ._aws import Picker
+
+NAME = "aws-vyatta"
+DESCRIPTION = "AWS's Vyatta Network OS download (set commands), one file per connection"
+OPTIONS: tuple[Option, ...] = ()
+
+SEPARATOR = "! " + "-" * 80
+DPD_INTERVAL = 15  # the constants of AWS's Vyatta template
+DPD_TIMEOUT = 30
+
+
+def _q(value: Any) -> str:
+    return "''" if value is None else f"'{value}'"
+
+
+def _groups(conn: VpnConnection, t: Tunnel, report: Report, number: int) -> tuple[list[str], list[str], Any]:
+    """(ike-group lines, esp-group lines, dpd lines) of a tunnel, before naming."""
+    p = Picker(report, NAME, conn, number, t)
+    dh = p.one("ike.dh_groups")
+    pfs = p.one("ipsec.pfs_dh_groups")
+    ike = [
+        f"lifetime {_q(p.value('ike.lifetime_s'))}",
+        f"proposal 1 dh-group {_q(dh)}",
+        f"proposal 1 encryption {_q(_aws.ENCRYPTION_VYATTA[p.one('ike.encryption')])}",
+        f"proposal 1 hash {_q(_aws.INTEGRITY_VYATTA[p.one('ike.integrity')])}",
+    ]
+    esp = [
+        "compression 'disable'",
+        f"lifetime {_q(p.value('ipsec.lifetime_s'))}",
+        f"mode {_q(p.value('ipsec.mode'))}",
+        f"pfs {_q('enable' if pfs == dh else f'dh-group{pfs}')}",
+        f"proposal 1 encryption {_q(_aws.ENCRYPTION_VYATTA[p.one('ipsec.encryption')])}",
+        f"proposal 1 hash {_q(_aws.INTEGRITY_VYATTA[p.one('ipsec.integrity')])}",
+    ]
+    dpd = [
+        "dead-peer-detection action 'restart'",
+        f"dead-peer-detection interval {_q(DPD_INTERVAL)}",
+        f"dead-peer-detection timeout {_q(DPD_TIMEOUT)}",
+    ]
+    return ike, esp, dpd
+
+
+def _warn_unsupported(p: Picker) -> None:
+    p.unsupported_all(_aws.API_ONLY_FIELDS)
+    p.unsupported("ike.versions", "the IKE version")
+    p.unsupported("ike.mode", "the phase 1 negotiation mode")
+    p.unsupported("dpd_interval_s", "the DPD interval (the template's dead-peer-detection values are "
+                                    "constants)")
+    p.unsupported("dpd_retries", "DPD retries")
+    p.unsupported("tcp_mss", "the TCP MSS adjustment")
+    p.unsupported("clear_df_bit", "the clear-DF-bit setting")
+    p.unsupported("fragmentation_before_encryption", "the fragmentation setting")
+    p.unsupported("cgw_inside_v6", "IPv6 inside addresses")
+    p.unsupported("aws_inside_v6", "IPv6 inside addresses")
+    if p.tunnel.ipsec.protocol not in (None, "esp"):  # pragma: no cover - the model allows only esp
+        p.unsupported("ipsec.protocol")
+
+
+_HEADER = [
+    "! Amazon Web Services",
+    "! Virtual Private Cloud",
+    "",
+    "! AWS utilizes unique identifiers to manipulate the configuration of ",
+    "! a VPN Connection. Each VPN Connection is assigned an identifier and is ",
+    "! associated with two other identifiers, namely the ",
+    "! Customer Gateway Identifier and Virtual Private Gateway Identifier.",
+    "!",
+]
+
+_IKE_PROSE = [
+    "! #1: Internet Key Exchange (IKE) Configuration",
+    "!",
+    "! A policy is established for the supported ISAKMP encryption, ",
+    "! authentication, Diffie-Hellman, lifetime, and key parameters.",
+    "! Please note, these sample configurations are for the minimum requirement of AES128, SHA1, and DH Group 2.",
+    '! Category "VPN" connections in the GovCloud region have a minimum requirement of AES128, SHA2, '
+    "and DH Group 14.",
+    "! You will need to modify these sample configuration files to take advantage of AES256, SHA256, "
+    "or other DH groups like 2, 14-18, 22, 23, and 24.",
+    '! Higher parameters are only available for VPNs of category "VPN," and not for "VPN-Classic".',
+    "! The address of the external interface for your customer gateway must be a static address. ",
+    "! Your customer gateway may reside behind a device performing network address translation (NAT).",
+    "! To ensure that NAT traversal (NAT-T) can function, you must adjust your firewall !rules to unblock "
+    "UDP port 4500. If not behind NAT, and you are not using an Accelerated VPN, we recommend disabling "
+    "NAT-T. If you are using an Accelerated VPN, make sure that NAT-T is enabled.",
+    "!",
+]
+
+_IPSEC_PROSE = [
+    "! #2: IPSec Configuration",
+    "! ",
+    "! The IPSec transform set defines the encryption, authentication, and IPSec",
+    "! mode parameters.",
+    "!",
+    "! Please note, you may use these additionally supported IPSec parameters for encryption like AES256 "
+    "and other DH groups like 2, 5, 14-18, 22, 23, and 24.",
+    '! Higher parameters are only available for VPNs of category "VPN," and not for "VPN-Classic".',
+    "!",
+]
+
+_DPD_PROSE = [
+    "! This option enables IPSec Dead Peer Detection, which causes periodic",
+    "! messages to be sent to ensure a Security Association remains operational.",
+    "!",
+]
+
+_TUNNEL_PROSE = [
+    SEPARATOR,
+    "! #3: Tunnel Interface Configuration",
+    "!",
+    "! A tunnel interface is configured to be the logical interface associated  ",
+    "! with the tunnel. All traffic routed to the tunnel interface will be ",
+    "! encrypted and transmitted to the VPC. Similarly, traffic from the VPC",
+    "! will be logically received on this interface.",
+    "!",
+    "!",
+    "! The address of the interface is configured with the setup for your ",
+    "! Customer Gateway.  If the address changes, the Customer Gateway and VPN ",
+    "! Connection must be recreated with Amazon VPC.",
+    "!",
+]
+
+_FOOTER = [
+    "",
+    "! Additional Notes and Questions",
+    "!  - Amazon Virtual Private Cloud Getting Started Guide: ",
+    "!       http://docs.amazonwebservices.com/AmazonVPC/latest/GettingStartedGuide",
+    "!  - Amazon Virtual Private Cloud Network Administrator Guide: ",
+    "!       http://docs.amazonwebservices.com/AmazonVPC/latest/NetworkAdminGuide",
+    "!  - XSL Version: 2009-07-15-1119716",
+]
+
+
+def _tunnel(conn: VpnConnection, number: int, t: Tunnel, report: Report, group: str,
+            parts: tuple[list[str], list[str], list[str]]) -> list[str]:
+    p = Picker(report, NAME, conn, number, t)
+    _warn_unsupported(p)
+    ike, esp, dpd = parts
+    peer = f"set vpn ipsec site-to-site peer {t.aws_outside_ip}"
+    vti = f"vti{number - 1}"
+    cgw_inside = p.value("cgw_inside")
+    aws_inside = p.value("aws_inside") if conn.routing == "bgp" else t.aws_inside
+    cgw_outside = p.value("cgw_outside_ip")
+    psk = p.value("psk")
+    mtu = p.value("mtu")
+    lines = [
+        SEPARATOR,
+        f"! IPSec Tunnel #{number}",
+        SEPARATOR,
+        *_IKE_PROSE,
+        *(f"set vpn ipsec ike-group {group} {line}" for line in ike),
+        f"{peer} authentication mode 'pre-shared-secret'",
+        f"{peer} authentication pre-shared-secret {_q(psk)}",
+        f"{peer} description 'VPC tunnel {number}'",
+        f"{peer} ike-group '{group}'",
+        f"{peer} local-address {_q(cgw_outside)}",
+        f"{peer} vti bind '{vti}'",
+        f"{peer} vti esp-group '{group}'",
+        "",
+        *_IPSEC_PROSE,
+        "set vpn ipsec ipsec-interfaces interface 'eth0'",
+        *(f"set vpn ipsec esp-group {group} {line}" for line in esp),
+        "",
+        *_DPD_PROSE,
+        *(f"set vpn ipsec ike-group {group} {line}" for line in dpd),
+        "",
+        *_TUNNEL_PROSE,
+        f"set interfaces vti {vti} address {_q(cgw_inside)}",
+        f"set interfaces vti {vti} description 'VPC tunnel {number}'",
+        f"set interfaces vti {vti} mtu {_q(mtu)}",
+        "",
+    ]
+    neighbor = aws_inside.ip if aws_inside is not None else None
+    if conn.routing == "bgp" and t.bgp is not None:
+        b = t.bgp
+        if b.neighbor_ip is not None and b.neighbor_ip != neighbor:
+            p.warn("bgp.neighbor_ip", f"{NAME} states the BGP neighbor only as the AWS inside address; "
+                                      f"neighbor {b.neighbor_ip} left out")
+        hold = p.value("bgp.hold_time")
+        bgp = f"set protocols bgp {b.cgw_asn}"
+        lines += [
+            SEPARATOR,
+            "! #4: Border Gateway Protocol (BGP) Configuration",
+            "! ",
+            "! BGP is used within the tunnel to exchange prefixes between the",
+            "! Virtual Private Gateway and your Customer Gateway. The Virtual Private Gateway",
+            "! will announce the prefix corresponding to your VPC.",
+            "!",
+            "! Your Customer Gateway may announce a default route (0.0.0.0/0),",
+            "! which can be done with the 'network' statement.",
+            "!",
+            "! The BGP timers are adjusted to provide more rapid detection of outages.",
+            "!",
+            f"! The local BGP Autonomous System Number (ASN) ({b.cgw_asn}) is configured",
+            "! as part of your Customer Gateway. If the ASN must be changed, the ",
+            "! Customer Gateway and VPN Connection will need to be recreated with AWS.",
+            "!",
+            f"{bgp} neighbor {neighbor} remote-as '{b.aws_asn}'",
+            f"{bgp} neighbor {neighbor} soft-reconfiguration 'inbound'",
+            f"{bgp} neighbor {neighbor} timers holdtime '{hold}'",
+            f"{bgp} neighbor {neighbor} timers keepalive '{hold // 3 if hold >= 3 else hold}'",
+            "",
+            "! To advertise additional prefixes to Amazon VPC, add these prefixes to the 'network'",
+            "! statement and identify a prefix you wish to advertise. Make sure the prefix is present",
+            "! in the routing table of the device with a valid next-hop.  For example, the following",
+            "! will advertise the 192.168.0.0/16 prefix to Amazon VPC.",
+            "!",
+            f"{bgp} network 0.0.0.0/0",
+            "!",
+            "",
+        ]
+    else:
+        if conn.routing == "bgp":
+            p.warn("bgp", f"a BGP connection without BGP values; {NAME} writes no BGP commands")
+        else:
+            p.unsupported("bgp", "BGP values on a static connection")
+        p.unsupported("aws_inside", "the AWS inside address of a static connection (only a BGP neighbor "
+                                    "line states it)")
+        lines += [
+            SEPARATOR,
+            "! #4: Static Route Configuration",
+            "!",
+            "! Your Customer Gateway needs to set a static route for the prefix corresponding to your",
+            "! VPC to send traffic over the tunnel interface.",
+            "! An example for a VPC with the prefix 10.0.0.0/16 is provided below:",
+            f"! set protocols static interface-route 10.0.0.0/16 next-hop-interface {vti}",
+            "!",
+            "",
+        ]
+    return lines
+
+
+def render(conn: VpnConnection, report: Report) -> str:
+    _aws.connection_unsupported(report, NAME, conn, "transit_gateway_id")
+    _aws.connection_unsupported(report, NAME, conn, "static_routes")
+    if conn.vpn_connection_id is None:
+        report.warn(f"{conn.name}: vpn_connection_id: not stated; {NAME} requires it, left empty",
+                    field="vpn_connection_id", code="unsupported")
+    parts = [_groups(conn, t, report, n) for n, t in enumerate(conn.tunnels, 1)]
+    shared = all(p[:2] == parts[0][:2] and p[2] == parts[0][2] for p in parts)
+    lines = [
+        *_HEADER,
+        f"! Your VPN Connection ID                  : {conn.vpn_connection_id or ''}",
+        f"! Your Virtual Private Gateway ID         : {conn.vpn_gateway_id or ''}",
+        f"! Your Customer Gateway ID                : {conn.customer_gateway_id or ''}",
+        "!",
+        "!",
+        "! This configuration consists of two tunnels. Both tunnels must be ",
+        "! configured on your Customer Gateway.",
+        "!",
+    ]
+    for number, t in enumerate(conn.tunnels, 1):
+        group = "AWS" if shared else f"AWS{number}"
+        lines += _tunnel(conn, number, t, report, group, parts[number - 1])
+    lines += _FOOTER
+    return "\n".join(line.rstrip() if line.startswith("set ") else line for line in lines) + "\n"
+
+
+def emit(connections: list[VpnConnection], report: Report, **options: Any) -> list[OutputFile]:
+    return [OutputFile(f"{_aws.file_stem(c)}.txt", render(c, report), secret=_aws.has_secret([c]))
+            for c in _aws.ordered(connections)]

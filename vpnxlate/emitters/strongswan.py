@@ -1,0 +1,129 @@
+"""``--to strongswan``: legacy strongSwan 5.x configuration (ipsec.conf, ipsec.secrets), route based.
+
+Files: ``ipsec.conf``, ``ipsec.secrets`` (secret), ``aws-updown.sh`` (0755), ``strongswan.conf``.
+Every tunnel of every connection is its own ``conn`` with its own mark; the updown script makes
+a VTI keyed with that mark, so all tunnels are up at once.  What the tunnels share is written
+once: in ``conn %default``, and in ``conn profile-XXXXXXXX`` sections (``auto = ignore``) pulled
+in with ``also =`` when connections differ in proposals, lifetimes or DPD.  See docs/strongswan.md.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from typing import Any
+
+from ..errors import Report
+from ..model import VpnConnection
+from ..registry import Option, OutputFile
+from . import _strongswan as ss
+
+NAME = "strongswan"
+DESCRIPTION = "strongSwan 5.x ipsec.conf + ipsec.secrets, route based (VTI + marks), all tunnels up"
+OPTIONS: tuple[Option, ...] = (ss.LOCAL_ADDRESS, ss.IKE_VERSION)
+
+UPDOWN_PATH = "/etc/ipsec.d/aws-updown.sh"
+
+# Order of the settings in every section.
+_KEY_ORDER = ("type", "authby", "keyexchange", "ike", "esp", "ikelifetime", "lifetime", "margintime",
+              "keyingtries", "dpddelay", "dpdtimeout", "dpdaction", "replay_window", "left", "leftid",
+              "leftsubnet", "rightsubnet", "auto")
+_IDENTITY = ("left", "leftid")
+
+
+def _settings(p: ss.TunnelPlan) -> dict[str, str]:
+    s = {
+        "type": "tunnel",
+        "authby": "psk",
+        "keyexchange": f"ikev{p.version}",
+        "ike": ",".join(p.ike_proposals) + "!",
+        "esp": ",".join(p.esp_proposals) + "!",
+        "ikelifetime": f"{p.ike_lifetime}s",
+        "lifetime": f"{p.child_lifetime}s",
+        "margintime": f"{p.margin}s",
+        "keyingtries": "%forever",
+        "dpddelay": f"{p.dpd_delay}s",
+    }
+    if p.dpd_timeout is not None:
+        s["dpdtimeout"] = f"{p.dpd_timeout}s"
+    s["dpdaction"] = "restart"
+    if p.replay_window is not None:
+        s["replay_window"] = str(p.replay_window)
+    s.update({"left": p.local_addr, "leftid": p.local_id, "leftsubnet": "0.0.0.0/0", "rightsubnet": "0.0.0.0/0",
+              "auto": "start"})
+    return {k: ss.safe(v, k) if k not in ("ike", "esp") else v for k, v in s.items()}
+
+
+def _section(header: str, items: list[tuple[str, str]], comments: Sequence[str] = ()) -> str:
+    lines = [f"# {c}" for c in comments]
+    lines.append(header)
+    lines.extend(f"    {k} = {v}" for k, v in items)
+    return "\n".join(lines) + "\n"
+
+
+def render_ipsec_conf(plans: list[ss.TunnelPlan]) -> str:
+    per = [_settings(p) for p in plans]
+    common: dict[str, str] = {}
+    for k in _KEY_ORDER:
+        values = {s.get(k) for s in per}
+        if len(values) == 1 and None not in values:
+            common[k] = per[0][k]
+    rest = [{k: v for k, v in s.items() if k not in common and k not in _IDENTITY} for s in per]
+    profiles: dict[str, dict[str, str]] = {}
+    profile_of: list[str | None] = []
+    users: dict[str, set[str]] = {}
+    for p, r in zip(plans, rest, strict=True):
+        if not r:
+            profile_of.append(None)
+            continue
+        text = "\n".join(f"{k}={v}" for k, v in r.items())
+        name = "profile-" + hashlib.sha256(text.encode()).hexdigest()[:8]
+        profiles[name] = r
+        profile_of.append(name)
+        users.setdefault(name, set()).add(p.conn_label)
+    if profiles:
+        common.pop("auto", None)
+
+    out = [
+        "# ipsec.conf written by vpnxlate from an AWS Site-to-Site VPN configuration",
+        "# Route based: one VTI per tunnel, selected by the tunnel's mark (see aws-updown.sh);",
+        f"# all tunnels are up at once.  Install as /etc/ipsec.conf, the script as {UPDOWN_PATH}.",
+        "config setup",
+        "    uniqueids = no",
+        "",
+        _section("conn %default", [(k, common[k]) for k in _KEY_ORDER if k in common]),
+    ]
+    for name in sorted(profiles):
+        shared = [(k, v) for k, v in profiles[name].items() if k != "auto"] + [("auto", "ignore")]
+        out.append(_section(f"conn {name}", shared, [f"shared by {', '.join(sorted(users[name]))}"]))
+    for p, s, prof in zip(plans, per, profile_of, strict=True):
+        items: list[tuple[str, str]] = []
+        if prof:
+            items.append(("also", prof))
+        items += [(k, s[k]) for k in _IDENTITY if k not in common]
+        items += [("right", p.remote), ("mark", str(p.mark)),
+                  ("leftupdown", f'"{p.updown(UPDOWN_PATH, "vti")}"')]
+        if prof:
+            items.append(("auto", "start"))
+        out.append(_section(f"conn {p.name}", items, [p.comment]))
+    return "\n".join(out)
+
+
+def render_secrets(plans: list[ss.TunnelPlan]) -> str:
+    lines = ["# ipsec.secrets written by vpnxlate (mode 0600; install as /etc/ipsec.secrets)",
+             "# local id (the customer gateway's public IP)  AWS outside IP : PSK \"key\""]
+    for p in plans:
+        lines.append(f"{p.local_id} {p.remote} : PSK {ss.quote_secret(p.psk, 'psk')}")
+    return "\n".join(lines) + "\n"
+
+
+def emit(connections: list[VpnConnection], report: Report, **options: Any) -> list[OutputFile]:
+    plans = ss.plan_tunnels(connections, report, local_address=options.get("local_address"),
+                            ike_version=options.get("ike_version"), interface="vti")
+    ss.routing_warnings(connections, report)
+    return [
+        OutputFile("ipsec.conf", render_ipsec_conf(plans)),
+        OutputFile("ipsec.secrets", render_secrets(plans), mode=0o600, secret=True),
+        OutputFile("aws-updown.sh", ss.UPDOWN_SCRIPT, mode=0o755),
+        OutputFile("strongswan.conf", ss.STRONGSWAN_CONF),
+    ]

@@ -1,0 +1,289 @@
+"""What the two EC2 wrappers (``ec2-xml``, ``ec2-json``) share: the wrapper's ids and routing
+on top of the embedded document, and ``Options.TunnelOptions`` merged into the tunnels **by
+AWS outside IP** (never by position).
+
+Where TunnelOptions and the embedded ``CustomerGatewayConfiguration`` disagree, TunnelOptions
+win: AWS does not update the document when tunnel options are modified (aws/aws-cli#9421).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import attrs
+
+from ..errors import ParseError, Report, ValidationError, VpnxlateError, describe_value
+from ..model import IPAddress, Routing, Tunnel, VpnConnection
+from ._common import algos, dh_group, encryption, ike_version, integrity, to_int, to_ip, to_psk
+from .aws_xml import Document, build
+
+# TunnelOptions key -> (model part: None = Tunnel, "ike", "ipsec"; model attribute; converter)
+_LISTS: dict[str, tuple[str, str, Callable[..., Any]]] = {
+    "IkeVersions": ("ike", "versions", ike_version),
+    "Phase1EncryptionAlgorithms": ("ike", "encryption", encryption),
+    "Phase1IntegrityAlgorithms": ("ike", "integrity", integrity),
+    "Phase1DHGroupNumbers": ("ike", "dh_groups", dh_group),
+    "Phase2EncryptionAlgorithms": ("ipsec", "encryption", encryption),
+    "Phase2IntegrityAlgorithms": ("ipsec", "integrity", integrity),
+    "Phase2DHGroupNumbers": ("ipsec", "pfs_dh_groups", dh_group),
+}
+_INTS: dict[str, tuple[str | None, str]] = {
+    "Phase1LifetimeSeconds": ("ike", "lifetime_s"),
+    "Phase2LifetimeSeconds": ("ipsec", "lifetime_s"),
+    "RekeyMarginTimeSeconds": (None, "rekey_margin_s"),
+    "RekeyFuzzPercentage": (None, "rekey_fuzz_pct"),
+    "ReplayWindowSize": (None, "replay_window"),
+    "DpdTimeoutSeconds": (None, "dpd_timeout_s"),
+}
+_WORDS: dict[str, str] = {"DpdTimeoutAction": "dpd_timeout_action", "StartupAction": "startup_action"}
+
+_ID_KEYS = (
+    # model field, wrapper's JSON name (XML uses the lowerCamel form), document element
+    ("vpn_connection_id", "VpnConnectionId", "vpn_connection/@id"),
+    ("customer_gateway_id", "CustomerGatewayId", "customer_gateway_id"),
+    ("vpn_gateway_id", "VpnGatewayId", "vpn_gateway_id"),
+    ("transit_gateway_id", "TransitGatewayId", "transit_gateway_id"),
+)
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, tuple):
+        return ",".join(str(v) for v in value)
+    return str(value)
+
+
+def _values(raw: Any, field: str) -> list[Any] | None:
+    """``[{"Value": x}, ...]`` (also plain ``[x, ...]``) -> ``[x, ...]``; empty means "not stated"."""
+    if raw is None:
+        return None
+    if not isinstance(raw, list):
+        raise ParseError(f"expected a list of {{\"Value\": ...}} objects, got {type(raw).__name__}", field=field)
+    out = []
+    for item in raw:
+        value = item.get("Value") if isinstance(item, dict) else item
+        if value is None or isinstance(value, dict | list | bool):
+            raise ParseError(f"not a value: {describe_value(item)}", field=field)
+        out.append(value)
+    return out or None
+
+
+def _inside_pair(cidr: Any, field: str, version: int) -> tuple[Any, Any]:
+    """``169.254.21.0/30`` -> (customer .2/30, AWS .1/30): AWS takes the first host, the customer the second."""
+    if not isinstance(cidr, str):
+        raise ParseError(f"expected a CIDR string, got {describe_value(cidr)}", field=field)
+    try:
+        net = ipaddress.ip_network(cidr.strip(), strict=True)
+    except ValueError:
+        raise ParseError(f"not a network: {describe_value(cidr)}", field=field) from None
+    if net.version != version or net.num_addresses < 4:
+        raise ValidationError(f"{net} is not an IPv{version} tunnel inside CIDR (/30 or /126 expected)",
+                              field=field)
+    iface = ipaddress.ip_interface
+    return iface(f"{net[2]}/{net.prefixlen}"), iface(f"{net[1]}/{net.prefixlen}")
+
+
+class _Merge:
+    """Collects TunnelOptions values for one tunnel and the fields that disagree with the document."""
+
+    def __init__(self, tunnel: Tunnel) -> None:
+        self.tunnel = tunnel
+        self.top: dict[str, Any] = {}
+        self.ike: dict[str, Any] = {}
+        self.ipsec: dict[str, Any] = {}
+        self.diffs: list[str] = []
+
+    def set(self, part: str | None, attr: str, value: Any, key: str, *, secret: bool = False) -> None:
+        if value is None:
+            return
+        current = getattr(self.tunnel if part is None else getattr(self.tunnel, part), attr)
+        if current is not None and current != value:
+            if secret:
+                self.diffs.append(f"{key} (values not shown)")
+            else:
+                self.diffs.append(f"{key} (document {_shown(current)}, TunnelOptions {_shown(value)})")
+        {None: self.top, "ike": self.ike, "ipsec": self.ipsec}[part][attr] = value
+
+    def result(self) -> Tunnel:
+        t = self.tunnel
+        return attrs.evolve(t, ike=attrs.evolve(t.ike, **self.ike), ipsec=attrs.evolve(t.ipsec, **self.ipsec),
+                            **self.top)
+
+
+def _apply_options(tunnel: Tunnel, opts: Mapping[str, Any], where: str) -> tuple[Tunnel, list[str]]:
+    m = _Merge(tunnel)
+    cidr = opts.get("TunnelInsideCidr")
+    if cidr:
+        cgw, aws = _inside_pair(cidr, f"{where}.TunnelInsideCidr", 4)
+        if tunnel.cgw_inside is None or tunnel.cgw_inside.network != cgw.network:
+            m.set(None, "cgw_inside", cgw, "TunnelInsideCidr")
+            m.top["aws_inside"] = aws
+            if tunnel.bgp is not None and (tunnel.bgp.neighbor_ip is None or tunnel.bgp.neighbor_ip.version == 4):
+                m.top["bgp"] = attrs.evolve(tunnel.bgp, neighbor_ip=aws.ip)
+    cidr6 = opts.get("TunnelInsideIpv6Cidr")
+    if cidr6:
+        cgw6, aws6 = _inside_pair(cidr6, f"{where}.TunnelInsideIpv6Cidr", 6)
+        if tunnel.cgw_inside_v6 is None or tunnel.cgw_inside_v6.network != cgw6.network:
+            m.set(None, "cgw_inside_v6", cgw6, "TunnelInsideIpv6Cidr")
+            m.top["aws_inside_v6"] = aws6
+            bgp = m.top.get("bgp", tunnel.bgp)
+            if bgp is not None and (bgp.neighbor_ip is None or bgp.neighbor_ip.version == 6):
+                m.top["bgp"] = attrs.evolve(bgp, neighbor_ip=aws6.ip)
+    psk = opts.get("PreSharedKey")
+    if psk is not None:
+        if not isinstance(psk, str):
+            raise ParseError("the pre-shared key must be a string", field=f"{where}.PreSharedKey")
+        m.set(None, "psk", to_psk(psk, field=f"{where}.PreSharedKey"), "PreSharedKey", secret=True)
+    for key, (part, attr, fn) in _LISTS.items():
+        values = _values(opts.get(key), f"{where}.{key}")
+        if values is not None:
+            m.set(part, attr, algos(fn, values, field=f"{where}.{key}"), key)
+    for key, (ipart, attr) in _INTS.items():
+        value = opts.get(key)
+        if value is not None:
+            if isinstance(value, bool) or not isinstance(value, int | str):
+                raise ParseError(f"expected a number, got {describe_value(value)}", field=f"{where}.{key}")
+            m.set(ipart, attr, to_int(value, field=f"{where}.{key}"), key)
+    for key, attr in _WORDS.items():
+        value = opts.get(key)
+        if value is not None:
+            if not isinstance(value, str):
+                raise ParseError(f"expected a string, got {describe_value(value)}", field=f"{where}.{key}")
+            m.set(None, attr, value.strip().lower(), key)
+    try:
+        return m.result(), m.diffs
+    except VpnxlateError as e:
+        e.field = f"{where}.{e.field}" if e.field else where
+        raise
+
+
+def _tunnel_from_options(opts: Mapping[str, Any], ip: IPAddress, where: str) -> Tunnel | None:
+    """A tunnel from TunnelOptions alone (document without tunnels): needs outside IP, inside CIDR, PSK."""
+    if not (opts.get("TunnelInsideCidr") or opts.get("TunnelInsideIpv6Cidr")) or not opts.get("PreSharedKey"):
+        return None
+    tunnel, _diffs = _apply_options(Tunnel(aws_outside_ip=ip), opts, where)
+    return tunnel
+
+
+def assemble(
+    doc: Document | None,
+    report: Report,
+    *,
+    wrapper_ids: Mapping[str, str | None],
+    static_routes_only: bool | None,
+    routes: Sequence[str] | None,
+    tunnel_options: Sequence[Mapping[str, Any]] | None,
+    options_path: str = "Options.TunnelOptions",
+    line: int | None = None,
+    camel: bool = False,
+) -> VpnConnection:
+    """The connection of one wrapper entry: document + wrapper ids/routing/routes + TunnelOptions."""
+    name = wrapper_ids.get("vpn_connection_id") or (doc.vpn_connection_id if doc else None) or "connection"
+    try:
+        return _assemble(doc, report, name, wrapper_ids, static_routes_only, routes, tunnel_options,
+                         options_path, line, camel)
+    except VpnxlateError as e:
+        if not e.message.startswith(name):
+            e.message = f"{name}: {e.message}"
+        raise e.located(line=line) from None
+
+
+def _assemble(doc: Document | None, report: Report, name: str, wrapper_ids: Mapping[str, str | None],
+              static_routes_only: bool | None, routes: Sequence[str] | None,
+              tunnel_options: Sequence[Mapping[str, Any]] | None, options_path: str, line: int | None,
+              camel: bool) -> VpnConnection:
+    def wname(key: str) -> str:
+        return key[0].lower() + key[1:] if camel else key
+
+    fields: dict[str, Any] = {}
+    for attr, key, element in _ID_KEYS:
+        mine = wrapper_ids.get(attr)
+        theirs = getattr(doc, attr) if doc else None
+        if mine and theirs and mine != theirs:
+            report.warn(f"{name}: the wrapper's {wname(key)} {mine} differs from the document's {element} "
+                        f"{theirs}; using {mine}", line=line, field=wname(key))
+        fields[attr] = mine or theirs
+    if fields["vpn_gateway_id"] and fields["transit_gateway_id"]:
+        # one side came from the document only: the wrapper's gateway wins
+        drop = "vpn_gateway_id" if wrapper_ids.get("transit_gateway_id") else "transit_gateway_id"
+        if not wrapper_ids.get(drop):
+            report.warn(f"{name}: the document names {fields[drop]} but the wrapper has "
+                        f"{fields['transit_gateway_id' if drop == 'vpn_gateway_id' else 'vpn_gateway_id']}; "
+                        f"ignoring {fields[drop]}", line=line, field=drop)
+            fields[drop] = None
+
+    tunnels = list(doc.tunnels) if doc else []
+    tunnel_lines = list(doc.tunnel_lines) if doc else []
+    routing: Routing = doc.routing if doc else ("static" if static_routes_only else "bgp")
+    sro = wname("Options") + "." + wname("StaticRoutesOnly")
+    if static_routes_only is True and routing == "bgp":
+        report.warn(f"{name}: {sro} is true but the document has BGP settings; reading a static "
+                    "connection and ignoring them", line=line, field=sro)
+        routing = "static"
+        tunnels = [attrs.evolve(t, bgp=None) for t in tunnels]
+    elif static_routes_only is False and routing == "static" and doc is not None and doc.tunnels:
+        report.warn(f"{name}: {sro} is false but the document has no BGP settings"
+                    f"{' (NoBGPVPNConnection)' if doc.no_bgp_attribute else ''}; reading a static connection",
+                    line=line, field=sro)
+    fields["routing"] = routing
+
+    if tunnel_options:
+        tunnels = _merge_options(tunnels, tunnel_lines, tunnel_options, report, name, options_path, line)
+        if routing == "bgp" and (doc is None or not doc.tunnels):
+            report.warn(f"{name}: BGP routing, but TunnelOptions do not state the BGP ASNs",
+                        line=line, field=options_path)
+    if not tunnels:
+        raise ParseError("no tunnels: the embedded document has no <ipsec_tunnel> and "
+                         f"{options_path} has no entry with OutsideIpAddress, TunnelInsideCidr and "
+                         "PreSharedKey", field=options_path)
+    fields["static_routes"] = list(routes) if routes else None
+    return build(tunnels, report, tunnel_lines=tuple(tunnel_lines), line=line, **fields)
+
+
+def _merge_options(tunnels: list[Tunnel], tunnel_lines: list[int | None],
+                   tunnel_options: Sequence[Mapping[str, Any]], report: Report, name: str, path: str,
+                   line: int | None) -> list[Tunnel]:
+    from_document = bool(tunnels)
+    out = list(tunnels)
+    seen: set[IPAddress] = set()
+    for i, opts in enumerate(tunnel_options):
+        where = f"{path}[{i}]"
+        if not isinstance(opts, Mapping):
+            raise ParseError("a TunnelOptions entry must be an object", field=where)
+        raw_ip = opts.get("OutsideIpAddress")
+        if not raw_ip:
+            report.warn(f"{name}: {where} has no OutsideIpAddress; it cannot be matched to a tunnel and is "
+                        "ignored", line=line, field=where)
+            continue
+        if not isinstance(raw_ip, str):
+            raise ParseError(f"expected an IP address string, got {describe_value(raw_ip)}",
+                             field=f"{where}.OutsideIpAddress")
+        ip = to_ip(raw_ip, field=f"{where}.OutsideIpAddress")
+        if ip in seen:
+            report.warn(f"{name}: {path} lists tunnel {ip} twice; using the first entry", line=line, field=where)
+            continue
+        seen.add(ip)
+        matches = [n for n, t in enumerate(out) if t.aws_outside_ip == ip]
+        if not matches:
+            if from_document:
+                report.warn(f"{name}: {where} is for outside IP {ip}, which no tunnel of the embedded "
+                            "document has; ignored", line=line, field=where)
+                continue
+            tunnel = _tunnel_from_options(opts, ip, where)
+            if tunnel is None:
+                report.warn(f"{name}: {where} (tunnel {ip}) lacks TunnelInsideCidr or PreSharedKey; "
+                            "cannot build a tunnel from it", line=line, field=where)
+                continue
+            out.append(tunnel)
+            tunnel_lines.append(None)
+            continue
+        for n in matches:  # identical duplicates collapse later; each gets the same options
+            merged, diffs = _apply_options(out[n], opts, where)
+            if diffs:
+                report.warn(f"{name}: tunnel {ip}: {path} disagree with the embedded "
+                            f"CustomerGatewayConfiguration in {'; '.join(diffs)}; using TunnelOptions "
+                            "(AWS does not update the document when tunnel options change)",
+                            line=line, field=where, code="tunnel-options")
+            out[n] = merged
+    return out

@@ -1,0 +1,229 @@
+"""``ec2-json``: ``aws ec2 describe-vpn-connections`` / ``create-vpn-connection`` / boto3 output.
+
+Accepted shapes: ``{"VpnConnections": [...]}`` (also an object instead of the list),
+``{"VpnConnection": {...}}``, a bare list or object of connections (``--query``), and
+``{"VpnConnectionDeviceSampleConfiguration": "<text>"}`` (``get-vpn-connection-device-sample-
+configuration``), whose text is handed to the text parser its content is detected as.
+
+The ``CustomerGatewayConfiguration`` string is read by :mod:`vpnxlate.parsers.aws_xml` (also
+when double-escaped, ``\\n`` / ``<\\/``, or written with ``\\u003c``); ``Options.TunnelOptions``
+are merged into the tunnels by AWS outside IP and win over the document (see
+:mod:`vpnxlate.parsers._ec2`).  Full-line ``#`` comments, seen in pasted output, are ignored.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from ..errors import ParseError, PlaceholderError, Report, VpnxlateError, describe_value
+from ..model import VpnConnection
+from ._common import find_placeholder, to_id
+from ._ec2 import assemble
+from .aws_xml import read_document
+
+NAME = "ec2-json"
+DESCRIPTION = "AWS CLI / boto3 JSON: describe-vpn-connections, create-vpn-connection, device sample configuration"
+
+_HEAD = 65536
+_START = re.compile(r"\A\ufeff?(?:[ \t]*(?:#[^\n]*)?\n)*\s*[\[{]")
+_OWN = re.compile(r'\A\s*\{\s*"(?:vpnxlate_json|connections)"\s*:')
+_KEYS = re.compile(r'"(?:VpnConnections|VpnConnection|VpnConnectionDeviceSampleConfiguration|'
+                   r'CustomerGatewayConfiguration)"\s*:')
+_COMMENT = re.compile(r"^[ \t]*#.*$", re.MULTILINE)
+_ONLY_DECLARATION = re.compile(r"\A\s*(?:<\?xml\b[^>]*\?>?)?\s*\Z")
+_DEAD = ("deleted", "deleting")
+_SAMPLE = "VpnConnectionDeviceSampleConfiguration"
+_CGC = "CustomerGatewayConfiguration"
+
+
+def detect(text: str) -> bool:
+    """JSON (possibly after ``#`` comment lines) with an EC2 VPN key near the top; never vpnxlate's own JSON."""
+    head = text[:_HEAD]
+    if not _START.match(head):
+        return False
+    body = _COMMENT.sub("", head)
+    return not _OWN.match(body) and _KEYS.search(head) is not None
+
+
+def _key_lines(text: str, key: str) -> list[int]:
+    """1-based line of every ``"key":`` in order (one pass over the text)."""
+    lines, line, pos = [], 1, 0
+    for m in re.finditer(rf'"{key}"\s*:', text):
+        line += text.count("\n", pos, m.start())
+        pos = m.start()
+        lines.append(line)
+    return lines
+
+
+def _unescape(value: str) -> str:
+    """Undo a second level of JSON escaping (``\\n``, ``\\"``, ``<\\/``) when the text has no real newline."""
+    if "\n" in value or not ("\\n" in value or "<\\/" in value or '\\"' in value):
+        return value
+    try:
+        decoded = json.loads(f'"{value}"')
+    except (json.JSONDecodeError, RecursionError):
+        decoded = (value.replace("\\r\\n", "\n").replace("\\n", "\n").replace('\\"', '"')
+                   .replace("\\/", "/").replace("\\t", "\t").replace("\\\\", "\\"))
+    return decoded if isinstance(decoded, str) else value
+
+
+def _str(d: Mapping[str, Any], key: str, where: str) -> str | None:
+    value = d.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ParseError(f"expected a string, got {describe_value(value)}", field=f"{where}{key}")
+    return value
+
+
+def _load(text: str) -> tuple[Any, str]:
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    clean = _COMMENT.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+    try:
+        return json.loads(clean), clean
+    except json.JSONDecodeError as e:
+        raise ParseError(f"invalid JSON: {e.msg} (column {e.colno})", line=e.lineno) from None
+    except RecursionError:
+        raise ParseError("invalid JSON: nested too deeply") from None
+
+
+def parse(text: str, report: Report) -> list[VpnConnection]:
+    doc, clean = _load(text)
+    if isinstance(doc, dict) and _SAMPLE in doc:
+        lines = _key_lines(clean, _SAMPLE)
+        return _sample(doc[_SAMPLE], report, lines[0] if len(lines) == 1 else None)
+    if isinstance(doc, list):
+        items, where = doc, ""
+    elif isinstance(doc, dict) and "VpnConnections" in doc:
+        value = doc["VpnConnections"]
+        items, where = ([value] if isinstance(value, dict) else value), "VpnConnections"
+        if not isinstance(items, list):
+            raise ParseError(f"VpnConnections must be a list, not {type(value).__name__}", field="VpnConnections")
+    elif isinstance(doc, dict) and "VpnConnection" in doc:
+        items, where = [doc["VpnConnection"]], "VpnConnection"
+    elif isinstance(doc, dict) and (_CGC in doc or "VpnConnectionId" in doc):
+        items, where = [doc], ""
+    else:
+        raise ParseError("no VpnConnections, VpnConnection or VpnConnectionDeviceSampleConfiguration key "
+                         "(expected the output of aws ec2 describe-vpn-connections)")
+    cgc_lines = _key_lines(clean, _CGC)
+    with_cgc = [i for i, c in enumerate(items) if isinstance(c, dict) and _CGC in c]
+    line_of = dict(zip(with_cgc, cgc_lines, strict=False)) if len(with_cgc) == len(cgc_lines) else {}
+    out = []
+    for i, c in enumerate(items):
+        path = f"{where}[{i}]." if where != "VpnConnection" else "VpnConnection."
+        conn = _connection(c, report, path, line_of.get(i), i + 1)
+        if conn is not None:
+            out.append(conn)
+    return out
+
+
+def _connection(c: Any, report: Report, where: str, line: int | None, n: int) -> VpnConnection | None:
+    if not isinstance(c, dict):
+        raise ParseError(f"a connection must be an object, not {type(c).__name__}", field=where.rstrip("."))
+    cid = to_id(_str(c, "VpnConnectionId", where), field=f"{where}VpnConnectionId", line=line)
+    name = cid or f"connection #{n}"
+    state = (_str(c, "State", where) or "").lower() or None
+    options = c.get("Options") or {}
+    if not isinstance(options, dict):
+        raise ParseError(f"{name}: Options must be an object", field=f"{where}Options", line=line)
+    tunnel_options = options.get("TunnelOptions")
+    if tunnel_options is not None and not isinstance(tunnel_options, list):
+        raise ParseError(f"{name}: TunnelOptions must be a list", field=f"{where}Options.TunnelOptions", line=line)
+    sro = options.get("StaticRoutesOnly")
+    if sro is not None and not isinstance(sro, bool):
+        raise ParseError(f"{name}: StaticRoutesOnly must be true or false",
+                         field=f"{where}Options.StaticRoutesOnly", line=line)
+
+    raw = _str(c, _CGC, where)
+    cfg = _unescape(raw) if raw is not None else None
+    doc = None
+    if cfg is None or _ONLY_DECLARATION.match(cfg):
+        if state in _DEAD:
+            report.warn(f"{name} is {state} and has no configuration; skipped", line=line, field=f"{where}State")
+            return None
+        if cfg is None and tunnel_options:
+            report.warn(f"{name}: no CustomerGatewayConfiguration; tunnels built from Options.TunnelOptions "
+                        "alone", line=line, field=f"{where}{_CGC}")
+        else:
+            what = "is missing" if cfg is None else (
+                "holds only an XML declaration" if cfg.strip() else "is empty")
+            raise ParseError(f"{name}: no embedded configuration ({_CGC} {what})", field=f"{where}{_CGC}",
+                             line=line)
+    else:
+        if not cfg.lstrip().startswith("<"):
+            found = find_placeholder(cfg)
+            if found:
+                raise PlaceholderError(f"{name}: no embedded configuration: the string holds the documentation "
+                                       f"placeholder {found!r}", field=f"{where}{_CGC}", line=line)
+            raise ParseError(f"{name}: {_CGC} is not an XML document (starts with "
+                             f"{describe_value(cfg.lstrip()[:20])})", field=f"{where}{_CGC}", line=line)
+        if state in _DEAD:
+            report.warn(f"{name} is in state {state}", line=line, field=f"{where}State")
+        try:
+            doc = read_document(cfg, report, fixed_line=line)
+        except VpnxlateError as e:
+            if not e.message.startswith(name):
+                e.message = f"{name}: {_CGC}: {e.message}"
+            raise
+    ids = {
+        "vpn_connection_id": cid,
+        "customer_gateway_id": to_id(_str(c, "CustomerGatewayId", where), field=f"{where}CustomerGatewayId",
+                                     line=line),
+        "vpn_gateway_id": to_id(_str(c, "VpnGatewayId", where), field=f"{where}VpnGatewayId", line=line),
+        "transit_gateway_id": to_id(_str(c, "TransitGatewayId", where), field=f"{where}TransitGatewayId",
+                                    line=line),
+    }
+    routes = []
+    raw_routes = c.get("Routes") or []
+    if not isinstance(raw_routes, list):
+        raise ParseError(f"{name}: Routes must be a list", field=f"{where}Routes", line=line)
+    for j, r in enumerate(raw_routes):
+        if not isinstance(r, dict):
+            raise ParseError(f"{name}: a route must be an object", field=f"{where}Routes[{j}]", line=line)
+        cidr = _str(r, "DestinationCidrBlock", f"{where}Routes[{j}].")
+        if not cidr:
+            continue
+        rstate = (_str(r, "State", f"{where}Routes[{j}].") or "").lower()
+        if rstate in _DEAD:
+            report.warn(f"{name}: static route {cidr} is {rstate}; left out", line=line, field=f"{where}Routes")
+            continue
+        routes.append(cidr)
+    return assemble(doc, report, wrapper_ids=ids, static_routes_only=sro, routes=routes,
+                    tunnel_options=tunnel_options, options_path="Options.TunnelOptions", line=line)
+
+
+def _sample(value: Any, report: Report, line: int | None) -> list[VpnConnection]:
+    """``get-vpn-connection-device-sample-configuration`` output: parse the embedded text download."""
+    from .. import detect_format
+    from ..registry import input_module
+
+    if not isinstance(value, str):
+        raise ParseError("expected a string", field=_SAMPLE, line=line)
+    text = _unescape(value)
+    if not text.strip():
+        raise ParseError(f"no embedded configuration ({_SAMPLE} is empty)", field=_SAMPLE, line=line)
+    if len(text.strip()) < 200:
+        found = find_placeholder(text)
+        if found:
+            raise PlaceholderError(f"no embedded configuration: the string holds the documentation placeholder "
+                                   f"{found!r}", field=_SAMPLE, line=line)
+    sub = Report(report.source, strict=report.strict)
+    try:
+        name = detect_format(text)
+        if name == NAME:
+            raise ParseError(f"{_SAMPLE} holds another JSON wrapper", field=_SAMPLE)
+        connections = input_module(name).parse(text, sub)
+    except VpnxlateError as e:
+        inner = f" (its line {e.line})" if e.line is not None else ""
+        e.message = f"{_SAMPLE}{inner}: {e.message}"
+        e.line = line
+        raise
+    for d in sub.diagnostics:
+        inner = f" (its line {d.line})" if d.line is not None else ""
+        report.warn(f"{_SAMPLE}{inner}: {d.message}", line=line, field=d.field, code=d.code)
+    return connections

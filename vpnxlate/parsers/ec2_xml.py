@@ -1,0 +1,134 @@
+"""``ec2-xml``: EC2 Query API responses (``DescribeVpnConnectionsResponse``,
+``CreateVpnConnectionResponse``, ``ModifyVpnConnection…Response``), any API version namespace.
+
+Each ``vpnConnectionSet/item`` (or the single ``vpnConnection``) holds the XML-escaped
+``CustomerGatewayConfiguration`` document in ``customerGatewayConfiguration``; it is parsed
+with :func:`vpnxlate.parsers.aws_xml.read_document` (same safety rules).  The wrapper's ids
+win over the document's (with a warning when they differ), ``options/staticRoutesOnly`` makes
+the connection static, ``routes/item/destinationCidrBlock`` gives its static routes and
+``options/tunnelOptionSet`` (newer API versions) is merged by AWS outside IP like the JSON
+``Options.TunnelOptions``.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from ..errors import ParseError, PlaceholderError, Report, VpnxlateError
+from ..model import VpnConnection
+from ._common import find_placeholder, to_bool, to_id
+from ._ec2 import assemble
+from .aws_xml import parse_xml, read_document
+
+NAME = "ec2-xml"
+DESCRIPTION = "EC2 API XML: DescribeVpnConnectionsResponse / CreateVpnConnectionResponse"
+
+_STARTS_XML = re.compile(r"\A\ufeff?\s*<")
+_ROOT = re.compile(r"<(?:[A-Za-z_][\w.-]*:)?(?:Describe|Create|Modify)Vpn(?:Connection|Tunnel)\w*Response[\s>/]")
+_ONLY_DECLARATION = re.compile(r"\A\s*(?:<\?xml\b[^>]*\?>?)?\s*\Z")
+_DEAD = ("deleted", "deleting")
+
+
+def detect(text: str) -> bool:
+    head = text[:65536]
+    return bool(_STARTS_XML.match(head)) and _ROOT.search(head) is not None
+
+
+def _text(el: Any, path: str) -> str | None:
+    found = el.find(path)
+    if found is None:
+        return None
+    return (found.text or "").strip()
+
+
+def _pascal(tag: str) -> str:
+    return tag[:1].upper() + tag[1:]
+
+
+def _tunnel_options(item: Any) -> list[dict[str, Any]]:
+    """``options/tunnelOptionSet/item`` -> the JSON ``TunnelOptions`` shape (``phase1…Set`` -> lists)."""
+    out: list[dict[str, Any]] = []
+    for entry in item.findall("options/tunnelOptionSet/item"):
+        d: dict[str, Any] = {}
+        for child in entry:
+            tag = child.tag
+            if tag.endswith("Set"):
+                d[_pascal(tag[:-3]) + "s"] = [{"Value": (v.text or "").strip()} for v in child.findall("item/value")]
+            elif len(child) == 0:
+                d[_pascal(tag)] = (child.text or "").strip() or None
+        out.append(d)
+    return out
+
+
+def _connection(item: Any, report: Report, n: int) -> VpnConnection | None:
+    line = item.sourceline
+    cid = to_id(_text(item, "vpnConnectionId"), field="vpnConnectionId", line=line)
+    name = cid or f"connection #{n}"
+    state = (_text(item, "state") or "").lower() or None
+    cfg_el = item.find("customerGatewayConfiguration")
+    inner = (cfg_el.text or "") if cfg_el is not None else ""
+    if _ONLY_DECLARATION.match(inner):
+        if state in _DEAD:
+            report.warn(f"{name} is {state} and has no configuration; skipped", line=line, field="state")
+            return None
+        what = "only an XML declaration" if inner.strip() else "nothing"
+        raise ParseError(f"{name}: no embedded configuration (the element holds {what}; truncated response?)",
+                         field="customerGatewayConfiguration",
+                         line=cfg_el.sourceline if cfg_el is not None else line)
+    cline = cfg_el.sourceline
+    placeholder = find_placeholder(inner) if not inner.lstrip().startswith("<") else None
+    if placeholder:
+        raise PlaceholderError(f"{name}: no embedded configuration: the element holds the documentation "
+                               f"placeholder {placeholder!r}", field="customerGatewayConfiguration",
+                               line=cline)
+    if state in _DEAD:
+        report.warn(f"{name} is in state {state}", line=line, field="state")
+    try:
+        doc = read_document(inner, report, line_offset=cline - 1)
+    except VpnxlateError as e:
+        if not e.message.startswith(name):
+            e.message = f"{name}: customerGatewayConfiguration: {e.message}"
+        raise
+    ids = {
+        "vpn_connection_id": cid,
+        "customer_gateway_id": to_id(_text(item, "customerGatewayId"), field="customerGatewayId", line=line),
+        "vpn_gateway_id": to_id(_text(item, "vpnGatewayId"), field="vpnGatewayId", line=line),
+        "transit_gateway_id": to_id(_text(item, "transitGatewayId"), field="transitGatewayId", line=line),
+    }
+    sro_text = _text(item, "options/staticRoutesOnly")
+    sro = to_bool(sro_text, field="options/staticRoutesOnly", line=line) if sro_text else None
+    routes: list[str] = []
+    for r in item.findall("routes/item"):
+        cidr = _text(r, "destinationCidrBlock")
+        if not cidr:
+            continue
+        rstate = (_text(r, "state") or "").lower()
+        if rstate in _DEAD:
+            report.warn(f"{name}: static route {cidr} is {rstate}; left out", line=r.sourceline, field="routes")
+            continue
+        routes.append(cidr)
+    return assemble(doc, report, wrapper_ids=ids, static_routes_only=sro, routes=routes,
+                    tunnel_options=_tunnel_options(item) or None, options_path="options/tunnelOptionSet",
+                    line=line, camel=True)
+
+
+def parse(text: str, report: Report) -> list[VpnConnection]:
+    root = parse_xml(text, what="the EC2 response")
+    tag = root.tag
+    if tag.startswith("Describe"):
+        items = root.findall("vpnConnectionSet/item")
+    elif root.find("vpnConnection") is not None:
+        items = root.findall("vpnConnection")
+    else:
+        items = []
+    if not items:
+        hint = " (use --from aws-xml for the bare document)" if tag == "vpn_connection" else ""
+        raise ParseError(f"<{tag}> holds no VPN connection (no vpnConnectionSet/item or vpnConnection){hint}",
+                         line=root.sourceline)
+    out = []
+    for n, item in enumerate(items, 1):
+        conn = _connection(item, report, n)
+        if conn is not None:
+            out.append(conn)
+    return out

@@ -1,0 +1,297 @@
+"""``vyos``: VyOS set-commands (``--to vyos`` output of any version 1.1 - 1.5, also its
+``#cloud-config`` form, and VyOS 1.4-style configurations with named peers) read back into the model.
+
+AWS's own "Vyatta" downloads (peers named by IP, ``! Amazon Web Services`` header) are left to the
+``aws-vyatta`` parser: :func:`detect` accepts only our header or syntax that AWS never prints.
+The public customer gateway IP is taken from the IKE identity (``local-id`` / ``authentication id``),
+so a NAT fix-up's private ``local-address`` does not end up in the model.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from typing import Any
+
+from ..errors import ParseError, Report, describe_value
+from ..model import Bgp, IkeOptions, IpsecOptions, Tunnel, VpnConnection, build_connection
+from ._common import algos, dh_group, encryption, ike_version, integrity, normalize_newlines, to_int, to_psk
+
+NAME = "vyos"
+DESCRIPTION = "VyOS set-commands written by --to vyos (any version 1.1-1.5, also #cloud-config) read back"
+
+_HEADER = re.compile(r"^# vpnxlate: VyOS \d\.\d set-commands", re.MULTILINE)
+_SET = r"^[ \t]*(?:-[ \t]*')?set "
+_MODERN = re.compile(
+    _SET + r"(?:vpn ipsec site-to-site peer [-_A-Za-z0-9|@]*[-_A-Za-z|@][-_A-Za-z0-9|@]* remote-address "
+    r"|vpn ipsec authentication psk |protocols bgp system-as |vpn ipsec options disable-route-autoinstall"
+    r"|vpn ipsec interface )", re.MULTILINE)
+_AWS = re.compile(r"^\s*! *(Amazon Web Services|Your VPN Connection ID)", re.MULTILINE)
+_CONN_LINE = re.compile(
+    r"^# connection (\S+): vpn-gateway (\S+); transit-gateway (\S+); customer-gateway (\S+); routing (bgp|static)$")
+_DESC_ID = re.compile(r"^(vpn-[A-Za-z0-9]+) tunnel \d+$")
+_PEER_ID = re.compile(r"^AWS-([0-9a-f]{8,17})-T\d+$")
+
+
+def detect(text: str) -> bool:
+    head = text[:200_000]
+    if _HEADER.search(head[:4096]):
+        return True
+    if _AWS.search(head):
+        return False
+    return bool(_MODERN.search(head))
+
+
+def tokenize(line: str, lineno: int) -> list[str]:
+    """Words of a VyOS command; '...' and "..." quote values."""
+    toks: list[str] = []
+    cur: str | None = None
+    i, n = 0, len(line)
+    while i < n:
+        ch = line[i]
+        if ch.isspace():
+            if cur is not None:
+                toks.append(cur)
+                cur = None
+            i += 1
+        elif ch in "'\"":
+            j = line.find(ch, i + 1)
+            if j < 0:
+                raise ParseError("unterminated quote", line=lineno)
+            cur = (cur or "") + line[i + 1:j]
+            i = j + 1
+        elif ch == "#" and cur is None:
+            break
+        else:
+            cur = (cur or "") + ch
+            i += 1
+    if cur is not None:
+        toks.append(cur)
+    return toks
+
+
+def _commands(text: str) -> list[tuple[list[str], int]]:
+    out = []
+    for n, raw in enumerate(normalize_newlines(text).split("\n"), 1):
+        line = raw.strip()
+        if not line or line.startswith(("#", "!")) or line in ("configure", "commit", "save", "exit",
+                                                                 "vyos_config_commands:"):
+            continue
+        m = re.match(r"^-\s*'(.*)'\s*$", line)
+        if m:  # cloud-config: a YAML single-quoted string, '' = '
+            line = m.group(1).replace("''", "'")
+        elif line.startswith("-"):
+            raise ParseError("expected a single-quoted command in vyos_config_commands", line=n)
+        toks = tokenize(line, n)
+        if not toks or toks[0] != "set":
+            raise ParseError(f"not a VyOS 'set' command: {describe_value(line)}", line=n)
+        out.append((toks[1:], n))
+    return out
+
+
+class _Config:
+    def __init__(self) -> None:
+        self.ike: dict[str, dict[str, Any]] = {}
+        self.esp: dict[str, dict[str, Any]] = {}
+        self.peers: dict[str, dict[tuple[str, ...], tuple[str, int]]] = {}
+        self.psk: dict[str, dict[str, Any]] = {}
+        self.vti: dict[str, dict[str, tuple[str, int]]] = {}
+        self.neighbors: dict[str, dict[tuple[str, ...], tuple[str, int]]] = {}
+        self.asn: tuple[str, int] | None = None
+        self.conn_info: dict[str, tuple[str, ...]] = {}
+
+    def group(self, table: dict[str, dict[str, Any]], name: str) -> dict[str, Any]:
+        return table.setdefault(name, {"proposals": {}})
+
+    def add(self, toks: list[str], n: int) -> None:
+        match toks:
+            case ["vpn", "ipsec", ("ike-group" | "esp-group") as kind, g, "proposal", p, key, value]:
+                table = self.ike if kind == "ike-group" else self.esp
+                self.group(table, g)["proposals"].setdefault(to_int(p, field=f"{kind} proposal", line=n),
+                                                             {})[key] = (value, n)
+            case ["vpn", "ipsec", ("ike-group" | "esp-group") as kind, g, "dead-peer-detection", key, value]:
+                self.group(self.ike if kind == "ike-group" else self.esp, g)["dpd " + key] = (value, n)
+            case ["vpn", "ipsec", ("ike-group" | "esp-group") as kind, g, key, value]:
+                self.group(self.ike if kind == "ike-group" else self.esp, g)[key] = (value, n)
+            case ["vpn", "ipsec", "site-to-site", "peer", peer, *rest] if len(rest) >= 2:
+                self.peers.setdefault(peer, {})[tuple(rest[:-1])] = (rest[-1], n)
+            case ["vpn", "ipsec", "authentication", "psk", name, "id", value]:
+                self.psk.setdefault(name, {"ids": []})["ids"].append(value)
+            case ["vpn", "ipsec", "authentication", "psk", name, "secret", value]:
+                self.psk.setdefault(name, {"ids": []})["secret"] = (value, n)
+            case ["interfaces", "vti", name, key, value]:
+                self.vti.setdefault(name, {}).setdefault(key, (value, n))
+            case ["interfaces", "vti", name, "ip", "adjust-mss", value] if value.isdigit():
+                self.vti.setdefault(name, {})["adjust-mss"] = (value, n)
+            case ["protocols", "bgp", "system-as", value]:
+                self.asn = (value, n)
+            case ["protocols", "bgp", "neighbor", ip, *rest] if rest:
+                self.neighbors.setdefault(ip, {})[tuple(rest[:-1])] = (rest[-1], n)
+            case ["protocols", "bgp", asn, "neighbor", ip, *rest] if asn.isdigit() and rest:
+                self.asn = (asn, n)
+                self.neighbors.setdefault(ip, {})[tuple(rest[:-1])] = (rest[-1], n)
+            case ["protocols", "bgp", asn, *_rest] if asn.isdigit():
+                self.asn = (asn, n)
+            case _:
+                pass
+
+
+def _ip(value: str, field: str, line: int) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.ip_address(value)
+    except ValueError:
+        return None
+
+
+def _ike(cfg: _Config, name: str, where: str, line: int) -> tuple[IkeOptions, dict[str, Any]]:
+    g = cfg.ike.get(name)
+    if g is None:
+        raise ParseError(f"{where}: ike-group {describe_value(name)} is not defined", line=line)
+    props = [g["proposals"][k] for k in sorted(g["proposals"])]
+
+    def column(key: str, fn: Any, field: str) -> tuple[Any, ...] | None:
+        vals = [p[key] for p in props if key in p]
+        if not vals:
+            return None
+        return algos(fn, [v for v, _ in vals], field=field, line=vals[0][1])
+
+    versions = None
+    if "key-exchange" in g:
+        value, n = g["key-exchange"]
+        versions = algos(ike_version, [value], field="ike.versions", line=n)
+    lifetime = to_int(g["lifetime"][0], field="ike.lifetime_s", line=g["lifetime"][1]) if "lifetime" in g else None
+    mode = g["mode"][0] if "mode" in g else None
+    opts = IkeOptions(versions=versions, encryption=column("encryption", encryption, "ike.encryption"),
+                      integrity=column("hash", integrity, "ike.integrity"),
+                      dh_groups=column("dh-group", dh_group, "ike.dh_groups"), lifetime_s=lifetime,
+                      mode=mode if mode in ("main", "aggressive") else None)
+    return opts, g
+
+
+def _esp(cfg: _Config, name: str, ike: IkeOptions, where: str, line: int) -> IpsecOptions:
+    g = cfg.esp.get(name)
+    if g is None:
+        raise ParseError(f"{where}: esp-group {describe_value(name)} is not defined", line=line)
+    props = [g["proposals"][k] for k in sorted(g["proposals"])]
+
+    def column(key: str, fn: Any, field: str) -> tuple[Any, ...] | None:
+        vals = [p[key] for p in props if key in p]
+        if not vals:
+            return None
+        return algos(fn, [v for v, _ in vals], field=field, line=vals[0][1])
+
+    pfs: tuple[int, ...] | None = None
+    if "pfs" in g:
+        value, n = g["pfs"]
+        if value == "enable":
+            pfs = ike.dh_groups
+        elif value != "disable":
+            pfs = algos(dh_group, [value], field="ipsec.pfs_dh_groups", line=n)
+    lifetime = to_int(g["lifetime"][0], field="ipsec.lifetime_s", line=g["lifetime"][1]) if "lifetime" in g else None
+    mode = g["mode"][0] if "mode" in g else None
+    return IpsecOptions(protocol="esp", encryption=column("encryption", encryption, "ipsec.encryption"),
+                        integrity=column("hash", integrity, "ipsec.integrity"), pfs_dh_groups=pfs,
+                        lifetime_s=lifetime, mode=mode if mode in ("tunnel", "transport") else None)
+
+
+def _tunnel(cfg: _Config, peer: str, p: dict[tuple[str, ...], tuple[str, int]]) -> tuple[Tunnel, str | None]:
+    first = min(n for _, n in p.values())
+    where = f"peer {peer}"
+    remote = p.get(("remote-address",))
+    aws_ip = _ip(remote[0], "remote-address", remote[1]) if remote else _ip(peer, "peer", first)
+    if aws_ip is None:
+        raise ParseError(f"{where}: no remote-address (and the peer is not named by its IP)", line=first)
+    # PSK: in the peer (<= 1.3) or 'authentication psk NAME' (1.4+: same name, else the one naming the AWS IP)
+    psk = None
+    if ("authentication", "pre-shared-secret") in p:
+        value, n = p[("authentication", "pre-shared-secret")]
+        psk = to_psk(value, line=n)
+    else:
+        entry = cfg.psk.get(peer) or next((e for _, e in sorted(cfg.psk.items()) if str(aws_ip) in e["ids"]), None)
+        if entry and "secret" in entry:
+            value, n = entry["secret"]
+            psk = to_psk(value, line=n)
+    identity = p.get(("authentication", "local-id")) or p.get(("authentication", "id"))
+    local = p.get(("local-address",))
+    cgw = (_ip(identity[0], "local-id", identity[1]) if identity else None) or (
+        _ip(local[0], "local-address", local[1]) if local else None)
+    bind = p.get(("vti", "bind"))
+    if bind is None:
+        raise ParseError(f"{where}: no 'vti bind' (only route-based VTI peers are read)", line=first)
+    vti = cfg.vti.get(bind[0])
+    if vti is None or "address" not in vti:
+        raise ParseError(f"{where}: vti interface {describe_value(bind[0])} has no address", line=bind[1])
+    try:
+        inside = ipaddress.IPv4Interface(vti["address"][0])
+    except ValueError:
+        raise ParseError(f"not an IPv4 address with prefix: {describe_value(vti['address'][0])}",
+                         line=vti["address"][1]) from None
+    mtu = to_int(vti["mtu"][0], field="mtu", line=vti["mtu"][1]) if "mtu" in vti else None
+    mss = vti.get("adjust-mss")
+    ike_ref = p.get(("ike-group",))
+    if ike_ref is None:
+        raise ParseError(f"{where}: no ike-group", line=first)
+    ike, ike_group = _ike(cfg, ike_ref[0], where, ike_ref[1])
+    esp_ref = p.get(("vti", "esp-group")) or p.get(("default-esp-group",))
+    if esp_ref is None:
+        raise ParseError(f"{where}: no vti esp-group", line=first)
+    ipsec = _esp(cfg, esp_ref[0], ike, where, esp_ref[1])
+    bgp, aws_inside = None, None
+    for ip_text, nb in sorted(cfg.neighbors.items()):
+        ip = _ip(ip_text, "neighbor", 0)
+        if ip is None or ip not in inside.network or ip == inside.ip or ("remote-as",) not in nb:
+            continue
+        if cfg.asn is None:
+            raise ParseError("BGP neighbors without a local ASN (system-as)", line=nb[("remote-as",)][1])
+        hold = nb.get(("timers", "holdtime"))
+        bgp = Bgp(cgw_asn=to_int(cfg.asn[0], field="cgw_asn", line=cfg.asn[1]),
+                  aws_asn=to_int(nb[("remote-as",)][0], field="aws_asn", line=nb[("remote-as",)][1]),
+                  neighbor_ip=ip, hold_time=to_int(hold[0], field="bgp_hold_time", line=hold[1]) if hold else None)
+        aws_inside = ipaddress.IPv4Interface(f"{ip}/{inside.network.prefixlen}")
+        break
+    if aws_inside is None and inside.network.prefixlen == 30:
+        hosts = [h for h in inside.network.hosts() if h != inside.ip]
+        aws_inside = ipaddress.IPv4Interface(f"{hosts[0]}/30")
+    dpd_interval = ike_group.get("dpd interval")
+    dpd_timeout = ike_group.get("dpd timeout")
+    tunnel = Tunnel(
+        aws_outside_ip=aws_ip, cgw_outside_ip=cgw, psk=psk, cgw_inside=inside, aws_inside=aws_inside,
+        ike=ike, ipsec=ipsec, mtu=mtu, bgp=bgp, tcp_mss=to_int(mss[0], field="tcp_mss", line=mss[1]) if mss else None,
+        dpd_interval_s=to_int(dpd_interval[0], field="dpd_interval_s", line=dpd_interval[1]) if dpd_interval else None,
+        dpd_timeout_s=to_int(dpd_timeout[0], field="dpd_timeout_s", line=dpd_timeout[1]) if dpd_timeout else None,
+    )
+    desc = p.get(("description",))
+    conn_id = None
+    if desc and _DESC_ID.match(desc[0]):
+        conn_id = _DESC_ID.match(desc[0]).group(1)  # type: ignore[union-attr]
+    elif _PEER_ID.match(peer):
+        conn_id = "vpn-" + _PEER_ID.match(peer).group(1)  # type: ignore[union-attr]
+    return tunnel, conn_id
+
+
+def parse(text: str, report: Report) -> list[VpnConnection]:
+    cfg = _Config()
+    for line in normalize_newlines(text).split("\n"):
+        m = _CONN_LINE.match(line.strip())
+        if m:
+            cfg.conn_info[m.group(1)] = m.groups()
+    for toks, n in _commands(text):
+        cfg.add(toks, n)
+    if not cfg.peers:
+        raise ParseError("no 'vpn ipsec site-to-site peer' in the VyOS configuration")
+    groups: dict[str | None, list[Tunnel]] = {}
+    for peer in sorted(cfg.peers):
+        tunnel, conn_id = _tunnel(cfg, peer, cfg.peers[peer])
+        groups.setdefault(conn_id, []).append(tunnel)
+    out = []
+    for conn_id in sorted(groups, key=lambda k: k or ""):
+        tunnels = groups[conn_id]
+        info = cfg.conn_info.get(conn_id or "-")
+
+        def field(i: int, info: tuple[str, ...] | None = info) -> str | None:
+            return None if info is None or info[i] == "-" else info[i]
+
+        routing = "bgp" if any(t.bgp for t in tunnels) else "static"
+        out.append(build_connection(tunnels, report, vpn_connection_id=conn_id, vpn_gateway_id=field(1),
+                                    transit_gateway_id=field(2), customer_gateway_id=field(3), routing=routing))
+    return out
