@@ -31,11 +31,19 @@ _ULA = ipaddress.IPv6Network("fd00::/8")
 _AWS_RESERVED_ASNS = frozenset({7224, 9059, 10124, 17943})
 
 
-def lint_tunnel(t: Tunnel, report: Report, context: str) -> None:
-    where = f"{context}tunnel {t.aws_outside_ip}: "
+def _span(net: ipaddress.IPv4Network | ipaddress.IPv6Network) -> tuple[int, int]:
+    """First and last address of a network as integers (the range tests below are integer compares)."""
+    first = int(net.network_address)
+    return first, first + (1 << (net.max_prefixlen - net.prefixlen)) - 1
 
+
+_LINK_LOCAL_SPAN = _span(_LINK_LOCAL)
+_RESERVED_SPANS = tuple((r, *_span(r)) for r in _RESERVED)
+
+
+def lint_tunnel(t: Tunnel, report: Report, context: str) -> None:
     def warn(field: str, message: str) -> None:
-        report.warn(f"{where}{field}: {message}", field=field, code="lint")
+        report.warn(f"{context}tunnel {t.aws_outside_ip}: {field}: {message}", field=field, code="lint")
 
     if t.psk is not None and t.psk != "***":
         if not _PSK_RE.match(t.psk):
@@ -45,23 +53,16 @@ def lint_tunnel(t: Tunnel, report: Report, context: str) -> None:
             warn("psk", "the pre-shared key starts with 0, which AWS does not accept")
     if t.cgw_inside is not None:
         net = t.cgw_inside.network
+        first, last = _span(net)
         if net.prefixlen != 30:
             warn("cgw_inside", f"inside CIDR {net} is not a /30")
-        if not net.subnet_of(_LINK_LOCAL):
+        if not (_LINK_LOCAL_SPAN[0] <= first and last <= _LINK_LOCAL_SPAN[1]):  # net.subnet_of(_LINK_LOCAL)
             warn("cgw_inside", f"inside CIDR {net} is not inside 169.254.0.0/16")
-        for r in _RESERVED:
-            if net.overlaps(r):
+        for r, r_first, r_last in _RESERVED_SPANS:
+            if first <= r_last and r_first <= last:  # net.overlaps(r)
                 warn("cgw_inside", f"inside CIDR {net} overlaps the reserved block {r}")
-        if t.aws_inside is not None and t.aws_inside.ip not in net:
+        if t.aws_inside is not None and not first <= int(t.aws_inside) <= last:  # aws_inside.ip in net
             warn("aws_inside", f"AWS inside address {t.aws_inside.ip} is not inside the customer's {net}")
-    if t.cgw_inside_v6 is not None:
-        net6 = t.cgw_inside_v6.network
-        if net6.prefixlen != 126:
-            warn("cgw_inside_v6", f"inside IPv6 CIDR {net6} is not a /126")
-        if not net6.subnet_of(_ULA):
-            warn("cgw_inside_v6", f"inside IPv6 CIDR {net6} is not inside fd00::/8")
-        if t.aws_inside_v6 is not None and t.aws_inside_v6.ip not in net6:
-            warn("aws_inside_v6", f"AWS inside address {t.aws_inside_v6.ip} is not inside the customer's {net6}")
     p1, p2 = t.ike.lifetime_s, t.ipsec.lifetime_s
     if p1 is not None and not 900 <= p1 <= 28800:
         warn("ike.lifetime_s", f"phase 1 lifetime {p1} s is outside AWS's 900..28800")
@@ -96,10 +97,11 @@ def lint_connection(conn: VpnConnection, report: Report) -> None:
     if conn.routing == "bgp" and any(t.bgp is None for t in conn.tunnels) and any(
             t.bgp is not None for t in conn.tunnels):
         report.warn(f"{context}some tunnels have BGP settings and others do not", field="bgp", code="lint")
-    cidrs = [t.cgw_inside.network for t in conn.tunnels if t.cgw_inside is not None]
-    for i, a in enumerate(cidrs):
-        for b in cidrs[i + 1:]:
-            if a.overlaps(b):
+    cidrs = [(t.cgw_inside.network, *_span(t.cgw_inside.network)) for t in conn.tunnels
+             if t.cgw_inside is not None]
+    for i, (a, a_first, a_last) in enumerate(cidrs):
+        for b, b_first, b_last in cidrs[i + 1:]:
+            if a_first <= b_last and b_first <= a_last:  # a.overlaps(b)
                 report.warn(f"{context}the tunnels' inside CIDRs {a} and {b} overlap", field="cgw_inside",
                             code="lint")
 
@@ -108,14 +110,15 @@ def lint(connections: list[VpnConnection], report: Report) -> None:
     """Lint every connection, and the inside CIDRs across connections (one router holds them all)."""
     for c in connections:
         lint_connection(c, report)
-    seen: dict[ipaddress.IPv4Network, str] = {}
+    seen: dict[tuple[int, int], str] = {}  # inside network (address, prefix length) -> first user
     for c in connections:
+        name = c.name
         for t in c.tunnels:
             if t.cgw_inside is None:
                 continue
             net = t.cgw_inside.network
-            other = seen.get(net)
-            if other is not None and other != c.name:
-                report.warn(f"inside CIDR {net} is used by both {other} and {c.name}", field="cgw_inside",
+            key = (int(net.network_address), net.prefixlen)
+            other = seen.setdefault(key, name)
+            if other != name:
+                report.warn(f"inside CIDR {net} is used by both {other} and {name}", field="cgw_inside",
                             code="lint")
-            seen.setdefault(net, c.name)

@@ -204,11 +204,33 @@ def build(tunnels: tuple[Tunnel, ...] | list[Tunnel], report: Report, *,
         raise e.located(line=line) from None
 
 
+class _Where:
+    """Maps a line of the XML document to a line of the input: ``line + offset``, or always
+    ``fixed`` (a document inside one JSON string)."""
+
+    __slots__ = ("fixed", "offset")
+
+    def __init__(self, offset: int = 0, fixed: int | None = None) -> None:
+        self.offset = offset
+        self.fixed = fixed
+
+    def __call__(self, line: int | None) -> int | None:
+        if self.fixed is not None:
+            return self.fixed
+        return None if line is None else line + self.offset
+
+    def of(self, el: Any) -> int | None:
+        """The input line of an element."""
+        return self.fixed if self.fixed is not None else self(el.sourceline)
+
+
 class _Paths:
     """The elements under one element by relative path (``ike/lifetime``; the first one wins),
     collected in one pass; values are stripped, lines mapped to the outer input."""
 
-    def __init__(self, el: Any, where: Callable[[int | None], int | None], *, deep: bool = True) -> None:
+    __slots__ = ("el", "paths", "where")
+
+    def __init__(self, el: Any, where: _Where, *, deep: bool = True) -> None:
         self.where = where
         self.el = el
         self.paths: dict[str, Any] = {}
@@ -228,7 +250,7 @@ class _Paths:
                 self._collect(child, path + "/", deep)
 
     def line(self, el: Any) -> int | None:
-        return self.where(el.sourceline)
+        return self.where.of(el)
 
     def has(self, path: str) -> bool:
         return path in self.paths
@@ -238,21 +260,23 @@ class _Paths:
         found = self.paths.get(path)
         if found is None:
             return None, None
-        return (found.text or "").strip(), self.where(found.sourceline)
+        text = found.text
+        return (text.strip() if text else ""), self.where.of(found)
 
     def value(self, path: str) -> tuple[str | None, int | None]:
         """Like :meth:`text`, but an empty element counts as absent."""
-        value, line = self.text(path)
-        return (value or None), line
+        found = self.paths.get(path)
+        if found is None:
+            return None, None
+        text = found.text
+        return ((text.strip() or None) if text else None), self.where.of(found)
 
     def line_of(self, path: str, default: int | None) -> int | None:
         found = self.paths.get(path)
-        return default if found is None else self.where(found.sourceline)
+        return default if found is None else self.where.of(found)
 
 
 _MASKS: dict[str, int | None] = {}
-# (algorithms function, spelling) -> canonical tuple; only successful lookups are kept
-_ALGOS: dict[tuple[Callable[..., Any], str], tuple[Any, ...]] = {}
 
 
 def _mask_prefix(mask: str) -> int | None:
@@ -280,7 +304,7 @@ def _inside(p: _Paths, side: str, field: str, v6: bool) -> ipaddress.IPv4Interfa
                              line=mline)
         if prefix is None:
             prefix = str(mask_len)
-        elif prefix.isdigit() and int(prefix) != mask_len:
+        elif prefix.isdecimal() and int(prefix) != mask_len:
             raise ParseError(f"network_mask {describe_value(mask)} and network_cidr {describe_value(prefix)} "
                              "disagree", field=f"{field}/{sub}", line=mline)
     iface = to_interface(f"{ip}/{prefix}" if prefix is not None else ip, field=f"{field}/{sub}/ip_address",
@@ -291,7 +315,60 @@ def _inside(p: _Paths, side: str, field: str, v6: bool) -> ipaddress.IPv4Interfa
     return iface
 
 
-def _tunnel(where: Callable[[int | None], int | None], el: Any, n: int) -> tuple[Tunnel, bool]:
+# The <ike> and <ipsec> elements: (model attribute, element, converter; None = a word the
+# model validates, lower-cased), in the order they are converted (which error comes first).
+_PhaseFields = tuple[tuple[str, str, Callable[..., Any] | None], ...]
+_IKE_FIELDS: _PhaseFields = (
+    ("encryption", "ike/encryption_protocol", encryption),
+    ("integrity", "ike/authentication_protocol", integrity),
+    ("dh_groups", "ike/perfect_forward_secrecy", dh_group),
+    ("lifetime_s", "ike/lifetime", to_int),
+    ("mode", "ike/mode", None),
+)
+_IPSEC_FIELDS: _PhaseFields = (
+    ("protocol", "ipsec/protocol", None),
+    ("encryption", "ipsec/encryption_protocol", encryption),
+    ("integrity", "ipsec/authentication_protocol", integrity),
+    ("pfs_dh_groups", "ipsec/perfect_forward_secrecy", dh_group),
+    ("lifetime_s", "ipsec/lifetime", to_int),
+    ("mode", "ipsec/mode", None),
+)
+# (model class, element texts) -> the IkeOptions/IpsecOptions built from them.  The objects are
+# frozen, and the tunnels of a document (and of many documents) usually state the same values:
+# sharing one object saves converting and validating them again.  Only successes are kept.
+_PHASES: dict[tuple[Any, ...], Any] = {}
+
+
+def _phase(r: _Paths, w: str, cls: type[IkeOptions] | type[IpsecOptions], fields: _PhaseFields,
+           section_line: int | None) -> Any:
+    texts = tuple(r.value(element)[0] for _attr, element, _conv in fields)
+    key = (cls, *texts)
+    known = _PHASES.get(key)
+    if known is not None:
+        return known
+    prefix = fields[0][1].split("/")[0] + "/"
+    try:
+        kwargs: dict[str, Any] = {}
+        for (attr, element, conv), value in zip(fields, texts, strict=True):
+            if value is None:
+                kwargs[attr] = None
+            elif conv is None:
+                kwargs[attr] = value.lower()
+            elif conv is to_int:
+                kwargs[attr] = to_int(value, field=f"{w}/{element}", line=r.value(element)[1])
+            else:
+                kwargs[attr] = algos(conv, [value], field=f"{w}/{element}", line=r.value(element)[1])
+        built = cls(**kwargs)
+    except VpnxlateError as e:
+        if not (e.field or "").startswith(w):
+            e.field = f"{w}/{prefix}{e.field}" if e.field else w
+        raise e.located(line=section_line) from None
+    if len(_PHASES) < 256:  # a handful of combinations exist; never let odd inputs grow it
+        _PHASES[key] = built
+    return built
+
+
+def _tunnel(where: _Where, el: Any, n: int) -> tuple[Tunnel, bool]:
     """One ``<ipsec_tunnel>`` → (Tunnel, has bgp elements)."""
     w = f"ipsec_tunnel[{n}]"
     r = _Paths(el, where)
@@ -331,73 +408,36 @@ def _tunnel(where: Callable[[int | None], int | None], el: Any, n: int) -> tuple
                   neighbor_ip=neighbor,
                   hold_time=to_int(hold, field=f"{w}/vpn_gateway/bgp/hold_time", line=hl) if hold else None)
 
-    def opt(path: str, conv: Callable[..., Any], **kw: Any) -> Any:
+    def opt(path: str, conv: Callable[..., Any]) -> Any:
         value, line = r.value(path)
-        if value is None:
-            return None
-        if conv is to_int and value.isdigit() and len(value) < 10:
-            return int(value)  # the common case, without the general converter
-        return conv(value, field=f"{w}/{path}", line=line, **kw)
-
-    def algo(path: str, fn: Callable[..., Any]) -> tuple[Any, ...] | None:
-        value, line = r.value(path)
-        if value is None:
-            return None
-        key = (fn, value)
-        known = _ALGOS.get(key)
-        if known is None:
-            known = algos(fn, [value], field=f"{w}/{path}", line=line)
-            if len(_ALGOS) < 256:
-                _ALGOS[key] = known
-        return known
-
-    def word(path: str) -> Any:  # validated by the model (Literal fields)
-        value, _line = r.value(path)
-        return None if value is None else value.lower()
+        return None if value is None else conv(value, field=f"{w}/{path}", line=line)
 
     psk_text, pl = r.text("ike/pre_shared_key")
     psk = to_psk(psk_text, field=f"{w}/ike/pre_shared_key", line=pl) if psk_text else None
-
-    def located_model(fn: Callable[[], Any], prefix: str, line: int | None) -> Any:
-        try:
-            return fn()
-        except VpnxlateError as e:
-            if not (e.field or "").startswith(w):
-                e.field = f"{w}/{prefix}{e.field}" if e.field else w
-            raise e.located(line=line) from None
-
-    ike = located_model(lambda: IkeOptions(
-        encryption=algo("ike/encryption_protocol", encryption),
-        integrity=algo("ike/authentication_protocol", integrity),
-        dh_groups=algo("ike/perfect_forward_secrecy", dh_group),
-        lifetime_s=opt("ike/lifetime", to_int),
-        mode=word("ike/mode"),
-    ), "ike/", r.line_of("ike", tline))
-    ipsec = located_model(lambda: IpsecOptions(
-        protocol=word("ipsec/protocol"),
-        encryption=algo("ipsec/encryption_protocol", encryption),
-        integrity=algo("ipsec/authentication_protocol", integrity),
-        pfs_dh_groups=algo("ipsec/perfect_forward_secrecy", dh_group),
-        lifetime_s=opt("ipsec/lifetime", to_int),
-        mode=word("ipsec/mode"),
-    ), "ipsec/", r.line_of("ipsec", tline))
-    tunnel = located_model(lambda: Tunnel(
-        aws_outside_ip=aws_outside_ip,
-        cgw_outside_ip=cgw_outside_ip,
-        psk=psk,
-        cgw_inside=cgw_inside,
-        aws_inside=aws_inside,
-        cgw_inside_v6=cgw_v6,
-        aws_inside_v6=aws_v6,
-        ike=ike,
-        ipsec=ipsec,
-        dpd_interval_s=opt("ipsec/dead_peer_detection/interval", to_int),
-        dpd_retries=opt("ipsec/dead_peer_detection/retries", to_int),
-        tcp_mss=opt("ipsec/tcp_mss_adjustment", to_int),
-        clear_df_bit=opt("ipsec/clear_df_bit", to_bool),
-        fragmentation_before_encryption=opt("ipsec/fragmentation_before_encryption", to_bool),
-        bgp=bgp,
-    ), "", tline)
+    ike = _phase(r, w, IkeOptions, _IKE_FIELDS, r.line_of("ike", tline))
+    ipsec = _phase(r, w, IpsecOptions, _IPSEC_FIELDS, r.line_of("ipsec", tline))
+    try:
+        tunnel = Tunnel(
+            aws_outside_ip=aws_outside_ip,
+            cgw_outside_ip=cgw_outside_ip,
+            psk=psk,
+            cgw_inside=cgw_inside,
+            aws_inside=aws_inside,
+            cgw_inside_v6=cgw_v6,
+            aws_inside_v6=aws_v6,
+            ike=ike,
+            ipsec=ipsec,
+            dpd_interval_s=opt("ipsec/dead_peer_detection/interval", to_int),
+            dpd_retries=opt("ipsec/dead_peer_detection/retries", to_int),
+            tcp_mss=opt("ipsec/tcp_mss_adjustment", to_int),
+            clear_df_bit=opt("ipsec/clear_df_bit", to_bool),
+            fragmentation_before_encryption=opt("ipsec/fragmentation_before_encryption", to_bool),
+            bgp=bgp,
+        )
+    except VpnxlateError as e:
+        if not (e.field or "").startswith(w):
+            e.field = f"{w}/{e.field}" if e.field else w
+        raise e.located(line=tline) from None
     return tunnel, has_bgp
 
 
@@ -408,11 +448,7 @@ def read_document(text: str | bytes, report: Report, *, line_offset: int = 0,
     ``line_offset`` is added to the document's own line numbers (for a document embedded in a
     larger input); ``fixed_line`` replaces them (a document inside one JSON string).
     """
-    def where(line: int | None) -> int | None:
-        if fixed_line is not None:
-            return fixed_line
-        return None if line is None else line + line_offset
-
+    where = _Where(line_offset, fixed_line)
     root = parse_xml(text, line_offset=line_offset, fixed_line=fixed_line, what="the XML document")
     r = _Paths(root, where, deep=False)
     if root.tag != "vpn_connection":
@@ -437,7 +473,7 @@ def read_document(text: str | bytes, report: Report, *, line_offset: int = 0,
     tunnels: list[Tunnel] = []
     lines: list[int | None] = []
     with_bgp: list[int] = []
-    for n, el in enumerate(root.findall("ipsec_tunnel"), 1):
+    for n, el in enumerate(root.iterchildren("ipsec_tunnel"), 1):
         tunnel, has_bgp = _tunnel(where, el, n)
         tunnels.append(tunnel)
         lines.append(r.line(el))
