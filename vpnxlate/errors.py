@@ -11,7 +11,7 @@ and makes control characters visible).
 
 from __future__ import annotations
 
-import attrs
+from attrs.exceptions import FrozenInstanceError
 
 
 def describe_value(value: object, limit: int = 60) -> str:
@@ -90,15 +90,65 @@ class OutputError(VpnxlateError):
     """The output cannot be written (file exists without --force, directory missing, ...)."""
 
 
-@attrs.frozen
-class Diagnostic:
-    """A warning about the input or the output; never contains a pre-shared key."""
+class Record:
+    """Base of small immutable value classes (:class:`Diagnostic`, ``registry.Option``,
+    ``registry.OutputFile``): equal, hashed, pickled and shown by the values of ``_fields``.
 
+    Plain classes rather than attrs classes: they are created on every start-up, and attrs'
+    class creation is a noticeable part of it.  Subclasses set their fields in ``__init__``
+    with ``object.__setattr__``.
+    """
+
+    _fields: tuple[str, ...] = ()
+    __slots__ = ()
+
+    def _values(self) -> tuple[object, ...]:
+        return tuple(getattr(self, name) for name in self._fields)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise FrozenInstanceError
+
+    def __delattr__(self, name: str) -> None:
+        raise FrozenInstanceError
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self._values() == other._values()  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash(self._values())
+
+    def __reduce__(self) -> tuple[type[Record], tuple[object, ...]]:
+        return self.__class__, self._values()
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in self._fields)
+        return f"{self.__class__.__name__}({fields})"
+
+
+class Diagnostic(Record):
+    """A warning about the input or the output; never contains a pre-shared key (immutable)."""
+
+    _fields = ("message", "source", "line", "field", "code")  # constructor order
+    __slots__ = _fields
     message: str
-    source: str | None = None
-    line: int | None = None
-    field: str | None = None
-    code: str = "warning"
+    source: str | None
+    line: int | None
+    field: str | None
+    code: str
+
+    def __init__(self, message: str, source: str | None = None, line: int | None = None,
+                 field: str | None = None, code: str = "warning") -> None:
+        init = object.__setattr__
+        init(self, "message", message)
+        init(self, "source", source)
+        init(self, "line", line)
+        init(self, "field", field)
+        init(self, "code", code)
+
+    def _values(self) -> tuple[str, str | None, int | None, str | None, str]:
+        return self.message, self.source, self.line, self.field, self.code  # (the hot path)
 
     def __str__(self) -> str:
         return _locate(self.source, self.line, self.message)

@@ -64,6 +64,8 @@ def read_input(path: str, *, limit: int = MAX_INPUT_BYTES) -> tuple[str, str]:
         raise InputError("permission denied", source=path) from None
     except OSError as e:
         raise InputError(f"cannot read: {e.strerror}", source=path) from None
+    except ValueError:  # e.g. a NUL character in the path
+        raise InputError("not a valid file name", source=repr(path)) from None
     return path, decode(data, path)
 
 
@@ -106,10 +108,13 @@ def write_file(path: str, content: str, *, mode: int = 0o644, force: bool = Fals
         raise OutputError("exists; use --force to overwrite it", source=path)
     if not os.path.isdir(directory):
         raise OutputError("directory does not exist", source=path)
+    tmp = None
     try:
         tmp = _write_temp(content, directory, mode)
         os.replace(tmp, path)
     except OSError as e:
+        if tmp is not None and os.path.exists(tmp):
+            os.unlink(tmp)
         raise OutputError(f"cannot write: {e.strerror}", source=path) from None
 
 

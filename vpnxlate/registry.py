@@ -26,11 +26,10 @@ Heavy modules (lxml, ciscoconfparse) are imported inside the functions that need
 from __future__ import annotations
 
 import importlib
-import re
 from types import ModuleType
 from typing import Any
 
-import attrs
+from .errors import Record
 
 # Detection order matters: the first parser whose detect() accepts the text wins.
 INPUTS: dict[str, str] = {
@@ -46,7 +45,9 @@ INPUTS: dict[str, str] = {
 # Formats whose text always starts (after white space) with this character: detection skips
 # importing them for other texts, which keeps `vpnxlate convert` start-up short.
 STARTS_WITH: dict[str, str] = {"json": "{", "ec2-json": "{", "ec2-xml": "<", "aws-xml": "<"}
-_LEADING = re.compile(r"(?:[\ufeff \t\r\n]+|#[^\n]*)*")
+# Formats whose detect() accepts only a text containing this string (set-commands): the same
+# shortcut for texts without it, such as a Generic download.  Keep in step with detect().
+CONTAINS: dict[str, str] = {"vyos": "set", "aws-vyatta": "set"}
 
 OUTPUTS: dict[str, str] = {
     "json": "vpnxlate.emitters.json_out",
@@ -59,34 +60,57 @@ OUTPUTS: dict[str, str] = {
 }
 
 
-@attrs.frozen
-class Option:
-    """A target option: ``--flag VALUE`` on the CLI, ``dest=VALUE`` in :func:`vpnxlate.emit`."""
+class Option(Record):
+    """A target option: ``--flag VALUE`` on the CLI, ``dest=VALUE`` in :func:`vpnxlate.emit` (immutable)."""
 
+    _fields = ("flag", "help", "kind", "choices", "default", "metavar")  # constructor order
+    __slots__ = _fields
     flag: str
     help: str
-    kind: str = "str"  # "str", "int", "flag" (boolean switch), "list" (repeatable)
-    choices: tuple[str, ...] | None = None
-    default: Any = None
-    metavar: str | None = None
+    kind: str  # "str", "int", "flag" (boolean switch), "list" (repeatable)
+    choices: tuple[str, ...] | None
+    default: Any
+    metavar: str | None
+
+    def __init__(self, flag: str, help: str, kind: str = "str", choices: tuple[str, ...] | None = None,
+                 default: Any = None, metavar: str | None = None) -> None:
+        init = object.__setattr__
+        init(self, "flag", flag)
+        init(self, "help", help)
+        init(self, "kind", kind)
+        init(self, "choices", choices)
+        init(self, "default", default)
+        init(self, "metavar", metavar)
 
     @property
     def dest(self) -> str:
         return self.flag.lstrip("-").replace("-", "_")
 
 
-@attrs.frozen
-class OutputFile:
-    """One generated file.  ``secret`` files are written with mode 0600."""
+class OutputFile(Record):
+    """One generated file.  ``secret`` files are written with mode 0600 (immutable)."""
 
+    _fields = ("name", "content", "mode", "secret")  # constructor order
+    __slots__ = _fields
     name: str
     content: str
-    mode: int = 0o644
-    secret: bool = False
+    mode: int
+    secret: bool
+
+    def __init__(self, name: str, content: str, mode: int = 0o644, secret: bool = False) -> None:
+        init = object.__setattr__
+        init(self, "name", name)
+        init(self, "content", content)
+        init(self, "mode", mode)
+        init(self, "secret", secret)
 
     @property
     def file_mode(self) -> int:
         return 0o600 if self.secret else self.mode
+
+    def __repr__(self) -> str:  # a secret file's content (keys) is not shown
+        content = f"<{len(self.content)} characters>" if self.secret else repr(self.content)
+        return f"OutputFile(name={self.name!r}, content={content}, mode={self.mode!r}, secret={self.secret!r})"
 
 
 def _load(table: dict[str, str], name: str, kind: str) -> ModuleType:
@@ -115,10 +139,26 @@ def input_names() -> list[str]:
 
 def detection_candidates(text: str) -> list[str]:
     """Input formats worth asking ``detect()`` about, in detection order."""
-    # skip white space and '#' comment lines (seen before JSON in the wild)
-    skip = _LEADING.match(text)
-    first = text[skip.end():skip.end() + 1] if skip else text[:1]
-    return [n for n in INPUTS if n not in STARTS_WITH or STARTS_WITH[n] == first]
+    first = _first_character(text)
+    return [n for n in INPUTS if (n not in STARTS_WITH or STARTS_WITH[n] == first)
+            and (n not in CONTAINS or CONTAINS[n] in text)]
+
+
+def _first_character(text: str) -> str:
+    """The first character after white space and '#' comment lines (seen before JSON in the wild)."""
+    pos, end = 0, len(text)
+    while pos < end:
+        ch = text[pos]
+        if ch in "\ufeff \t\r\n":
+            pos += 1
+        elif ch == "#":
+            newline = text.find("\n", pos)
+            if newline < 0:
+                return ""
+            pos = newline + 1
+        else:
+            return ch
+    return ""
 
 
 def output_names() -> list[str]:

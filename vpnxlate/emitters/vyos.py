@@ -485,16 +485,16 @@ def _identity(p: Planned, opts: Options) -> tuple[str | None, str]:
     return public, public or "any"
 
 
-def _write_tunnel(cmds: Commands, p: Planned, opts: Options) -> None:
+def _write_tunnel(cmds: Commands, p: Planned, opts: Options, report: Report) -> None:
     s, t = opts.syntax, p.tunnel
     public, local = _identity(p, opts)
     aws = str(t.aws_outside_ip)
     vti = ("interfaces", "vti", p.vti)
     cmds.set((*vti, "address"), t.cgw_inside)
     cmds.set((*vti, "description"), p.description)
-    cmds.set((*vti, "mtu"), t.mtu or DEFAULT_MTU)
+    cmds.set((*vti, "mtu"), _clamp(t.mtu or DEFAULT_MTU, 68, 9000 if s.legacy else 16000, "vti MTU", s, report))
     if not s.legacy and t.tcp_mss:
-        cmds.set((*vti, "ip", "adjust-mss"), t.tcp_mss)
+        cmds.set((*vti, "ip", "adjust-mss"), _clamp(t.tcp_mss, 536, 65535, "TCP MSS", s, report))
     name = aws if s.legacy else p.peer_name
     peer = ("vpn", "ipsec", "site-to-site", "peer", name)
     if s.legacy:
@@ -705,7 +705,7 @@ def render(connections: list[VpnConnection], report: Report, opts: Options) -> t
     for e in sorted({p.esp for p in plan}, key=lambda e: e.name):
         _write_esp(cmds, e, s, report)
     for p in plan:
-        _write_tunnel(cmds, p, opts)
+        _write_tunnel(cmds, p, opts, report)
     bgp = [p for p in plan if p.conn.routing == "bgp"]
     static = [p for p in plan if p.conn.routing == "static"]
     for p in bgp:

@@ -26,6 +26,8 @@ PLACEHOLDER_RE = re.compile(
 def normalize_newlines(text: str) -> str:
     if text.startswith("\ufeff"):
         text = text[1:]
+    if "\r" not in text:
+        return text
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
@@ -198,44 +200,44 @@ ike_version = algorithms.ike_version
 # (vendor, pattern, structural).  Structural patterns are configuration statements no AWS
 # Generic/Vyatta/XML download contains; they are checked before the parsers' detect().  The
 # others (vendor names in prose) are only consulted when no parser accepted the text.
-_VENDORS: tuple[tuple[str, re.Pattern[str], bool], ...] = tuple(
-    (v, re.compile(p, re.MULTILINE), strong) for v, p, strong in (
-        ("Openswan", r"tested for Openswan|^\s*phase2alg=", True),
-        ("strongSwan", r"^\s*IPSEC Tunnel #\d|^\s*conn Tunnel\d|: PSK \"|tested for Strongswan", True),
-        ("Cisco", r"^\s*crypto (isakmp|ikev1|ikev2|keyring|ipsec)\b|^\s*tunnel protection ipsec", True),
-        ("Juniper", r"^\s*set security (ike|ipsec)\b|^\s*set interfaces st0\b", True),
-        ("Palo Alto", r"^\s*set network (ike|tunnel)\b", True),
-        ("Fortinet", r"^\s*config vpn ipsec phase1-interface", True),
-        ("MikroTik", r"^\s*/ip ipsec\b", True),
-        ("Windows Server", r"New-VpnS2SInterface|Add-VpnS2SInterface", True),
-        ("Yamaha", r"^\s*ipsec ike (pre-shared-key|local address)", True),
-        ("pfSense", r"pfSense|pfsense", False),
-        ("Palo Alto", r"Palo Alto", False),
-        ("Fortinet", r"FortiGate", False),
-        ("MikroTik", r"MikroTik|RouterOS", False),
-        ("Check Point", r"Check Point|CheckPoint|SmartDashboard", False),
-        ("SonicWall", r"SonicWall|SonicOS", False),
-        ("WatchGuard", r"WatchGuard|Fireware", False),
-        ("Windows Server", r"Windows Server", False),
-        ("Sophos", r"Sophos|Cyberoam", False),
-        ("Zyxel", r"Zyxel|ZyWALL", False),
-        ("Barracuda", r"Barracuda", False),
-        ("F5", r"\bF5 Networks|BIG-IP", False),
-    ))
+# (Compiled when first used, through re's cache: most runs never need the prose patterns.)
+_VENDORS: tuple[tuple[str, str, bool], ...] = (
+    ("Openswan", r"tested for Openswan|^\s*phase2alg=", True),
+    ("strongSwan", r"^\s*IPSEC Tunnel #\d|^\s*conn Tunnel\d|: PSK \"|tested for Strongswan", True),
+    ("Cisco", r"^\s*crypto (isakmp|ikev1|ikev2|keyring|ipsec)\b|^\s*tunnel protection ipsec", True),
+    ("Juniper", r"^\s*set security (ike|ipsec)\b|^\s*set interfaces st0\b", True),
+    ("Palo Alto", r"^\s*set network (ike|tunnel)\b", True),
+    ("Fortinet", r"^\s*config vpn ipsec phase1-interface", True),
+    ("MikroTik", r"^\s*/ip ipsec\b", True),
+    ("Windows Server", r"New-VpnS2SInterface|Add-VpnS2SInterface", True),
+    ("Yamaha", r"^\s*ipsec ike (pre-shared-key|local address)", True),
+    ("pfSense", r"pfSense|pfsense", False),
+    ("Palo Alto", r"Palo Alto", False),
+    ("Fortinet", r"FortiGate", False),
+    ("MikroTik", r"MikroTik|RouterOS", False),
+    ("Check Point", r"Check Point|CheckPoint|SmartDashboard", False),
+    ("SonicWall", r"SonicWall|SonicOS", False),
+    ("WatchGuard", r"WatchGuard|Fireware", False),
+    ("Windows Server", r"Windows Server", False),
+    ("Sophos", r"Sophos|Cyberoam", False),
+    ("Zyxel", r"Zyxel|ZyWALL", False),
+    ("Barracuda", r"Barracuda", False),
+    ("F5", r"\bF5 Networks|BIG-IP", False),
+)
 
 
 def sniff_vendor(text: str, *, structural_only: bool = False) -> str | None:
     """The vendor an AWS download that vpnxlate does not read looks like, if any."""
     head = text[:200_000]
     for vendor, pattern, strong in _VENDORS:
-        if (strong or not structural_only) and pattern.search(head):
+        if (strong or not structural_only) and re.search(pattern, head, re.MULTILINE):
             return vendor
     return None
 
 
-_AWS_HINT = re.compile(r"Amazon Web Services|Virtual Private Cloud|vpn_connection|VpnConnection|"
-                       r"IPSec Tunnel #|Pre-Shared Key|vpn-[0-9a-f]{8}")
+_AWS_HINT = (r"Amazon Web Services|Virtual Private Cloud|vpn_connection|VpnConnection|"
+             r"IPSec Tunnel #|Pre-Shared Key|vpn-[0-9a-f]{8}")
 
 
 def looks_like_aws(text: str) -> bool:
-    return bool(_AWS_HINT.search(text[:200_000]))
+    return bool(re.search(_AWS_HINT, text[:200_000]))

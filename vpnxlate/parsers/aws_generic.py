@@ -22,8 +22,6 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-import attrs
-
 from .. import algorithms
 from ..errors import FormatError, ParseError, Report, ValidationError, VpnxlateError, describe_value
 from ..model import Bgp, IkeOptions, IpsecOptions, Tunnel, VpnConnection, build_connection, merge_tunnels
@@ -179,12 +177,15 @@ _CONVERTERS: dict[str, Callable[..., Any]] = {
 
 # ------------------------------------------------------------------ collected data
 
-@attrs.define
+# (plain classes: attrs classes cost start-up time, and these are internal state holders)
 class _TunnelData:
-    number: int
-    line: int
-    values: dict[str, tuple[Any, int]] = attrs.field(factory=dict)
-    routing: tuple[str, int] | None = None
+    __slots__ = ("line", "number", "routing", "values")
+
+    def __init__(self, number: int, line: int) -> None:
+        self.number = number
+        self.line = line
+        self.values: dict[str, tuple[Any, int]] = {}
+        self.routing: tuple[str, int] | None = None
 
     def name(self, path: str) -> str:
         return f"tunnel{self.number}.{path}"
@@ -206,11 +207,13 @@ class _TunnelData:
         return self.line if item is None else item[1]
 
 
-@attrs.define
 class _ConnData:
-    line: int
-    ids: dict[str, tuple[str | None, int]] = attrs.field(factory=dict)
-    tunnels: list[_TunnelData] = attrs.field(factory=list)
+    __slots__ = ("ids", "line", "tunnels")
+
+    def __init__(self, line: int) -> None:
+        self.line = line
+        self.ids: dict[str, tuple[str | None, int]] = {}
+        self.tunnels: list[_TunnelData] = []
 
     @property
     def empty(self) -> bool:
