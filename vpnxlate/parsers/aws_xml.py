@@ -126,6 +126,10 @@ def parse_xml(text: str | bytes, *, line_offset: int = 0, fixed_line: int | None
             raise ParseError(f"{what} holds a text node over {MAX_TEXT // (1024 * 1024)} MB; refusing it",
                              line=where(e.lineno)) from None
         raise ParseError(f"invalid XML: {msg}", line=where(e.lineno)) from None
+    except ValueError:
+        # lxml refuses any leading '<?xml…' with an encoding pseudo-attribute that our
+        # declaration pattern did not take for a declaration (e.g. '<?xml0 … encoding=…?>')
+        raise ParseError("invalid XML: malformed XML declaration", line=where(1)) from None
     _check_tree(root, where, huge=len(text) > MAX_TEXT, namespaced="xmlns" in text)
     return root
 
