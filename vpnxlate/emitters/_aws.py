@@ -137,6 +137,16 @@ class Picker:
             self.unsupported(f)
 
 
+def check_connection(report: Report, target: str, conn: VpnConnection, missing_id: str) -> None:
+    """What no AWS download format holds (transit gateway id, static routes), and a missing
+    connection id (``missing_id`` says what the target writes instead), as warnings."""
+    connection_unsupported(report, target, conn, "transit_gateway_id")
+    connection_unsupported(report, target, conn, "static_routes")
+    if conn.vpn_connection_id is None:
+        report.warn(f"{conn.name}: vpn_connection_id: not stated; {target} requires it, {missing_id}",
+                    field="vpn_connection_id", code="unsupported")
+
+
 def connection_unsupported(report: Report, target: str, conn: VpnConnection, field: str) -> None:
     value = getattr(conn, field)
     if value is not None:

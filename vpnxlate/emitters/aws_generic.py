@@ -215,11 +215,7 @@ def _tunnel(conn: VpnConnection, number: int, t: Tunnel, report: Report) -> list
 
 
 def render(conn: VpnConnection, report: Report) -> str:
-    _aws.connection_unsupported(report, NAME, conn, "transit_gateway_id")
-    _aws.connection_unsupported(report, NAME, conn, "static_routes")
-    if conn.vpn_connection_id is None:
-        report.warn(f"{conn.name}: vpn_connection_id: not stated; {NAME} requires it, left empty",
-                    field="vpn_connection_id", code="unsupported")
+    _aws.check_connection(report, NAME, conn, "left empty")
     lines = [
         *_HEADER,
         f"Your VPN Connection ID{TAB}{TAB}         : {_s(conn.vpn_connection_id)}",

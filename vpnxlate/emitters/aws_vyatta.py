@@ -253,11 +253,7 @@ def _tunnel(conn: VpnConnection, number: int, t: Tunnel, report: Report, group: 
 
 
 def render(conn: VpnConnection, report: Report) -> str:
-    _aws.connection_unsupported(report, NAME, conn, "transit_gateway_id")
-    _aws.connection_unsupported(report, NAME, conn, "static_routes")
-    if conn.vpn_connection_id is None:
-        report.warn(f"{conn.name}: vpn_connection_id: not stated; {NAME} requires it, left empty",
-                    field="vpn_connection_id", code="unsupported")
+    _aws.check_connection(report, NAME, conn, "left empty")
     parts = [_groups(conn, t, report, n) for n, t in enumerate(conn.tunnels, 1)]
     shared = all(p[:2] == parts[0][:2] and p[2] == parts[0][2] for p in parts)
     lines = [

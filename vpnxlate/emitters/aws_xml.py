@@ -124,13 +124,10 @@ def _tunnel(w: _Writer, conn: VpnConnection, number: int, t: Tunnel, report: Rep
 
 
 def render(conn: VpnConnection, report: Report) -> str:
-    _aws.connection_unsupported(report, NAME, conn, "transit_gateway_id")
-    _aws.connection_unsupported(report, NAME, conn, "static_routes")
+    _aws.check_connection(report, NAME, conn, "left out")
     w = _Writer()
     w.lines.append('<?xml version="1.0" encoding="UTF-8"?>')
     if conn.vpn_connection_id is None:
-        report.warn(f"{conn.name}: vpn_connection_id: not stated; {NAME} requires it, left out",
-                    field="vpn_connection_id", code="unsupported")
         w.open("vpn_connection")
     else:
         w.lines.append(f"<vpn_connection id={quoteattr(conn.vpn_connection_id)}>")
