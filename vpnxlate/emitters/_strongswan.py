@@ -338,35 +338,23 @@ def _plan_one(conn: VpnConnection, key: str, conn_label: str, index: int, t: Tun
     if esp_needs_integrity:
         esp_int = pick(ipsec.integrity, dflt["phase2_integrity"], "phase 2 integrity")
     pfs = pick(ipsec.pfs_dh_groups, dflt["phase2_dh"], "phase 2 PFS groups")
-    ike_life = ike.lifetime_s
-    if ike_life is None:
-        ike_life = DEFAULT_IKE_LIFETIME
-        defaults.append(f"phase 1 lifetime ({DEFAULT_IKE_LIFETIME} s)")
-    child_life = ipsec.lifetime_s
-    if child_life is None:
-        child_life = DEFAULT_CHILD_LIFETIME
-        defaults.append(f"phase 2 lifetime ({DEFAULT_CHILD_LIFETIME} s)")
-    dpd_delay = t.dpd_interval_s
-    if dpd_delay is None:
-        dpd_delay = DEFAULT_DPD_INTERVAL
-        defaults.append(f"DPD interval ({DEFAULT_DPD_INTERVAL} s)")
+    def stated(value: int | None, default: int, what: str) -> int:
+        """The model's value, else AWS's default (named in the one warning per tunnel)."""
+        if value is not None:
+            return value
+        defaults.append(what.format(default))
+        return default
+
+    ike_life = stated(ike.lifetime_s, DEFAULT_IKE_LIFETIME, "phase 1 lifetime ({} s)")
+    child_life = stated(ipsec.lifetime_s, DEFAULT_CHILD_LIFETIME, "phase 2 lifetime ({} s)")
+    dpd_delay = stated(t.dpd_interval_s, DEFAULT_DPD_INTERVAL, "DPD interval ({} s)")
     dpd_timeout: int | None = None
     if version == 1:
         dpd_timeout = t.dpd_timeout_s
         if dpd_timeout is None:
-            retries = t.dpd_retries
-            if retries is None:
-                retries = DEFAULT_DPD_RETRIES
-                defaults.append(f"DPD retries ({DEFAULT_DPD_RETRIES})")
-            dpd_timeout = dpd_delay * retries
-    mtu = t.mtu
-    if mtu is None:
-        mtu = DEFAULT_MTU
-        defaults.append(f"tunnel interface MTU ({DEFAULT_MTU})")
-    mss = t.tcp_mss
-    if mss is None:
-        mss = DEFAULT_MSS
-        defaults.append(f"TCP MSS ({DEFAULT_MSS})")
+            dpd_timeout = dpd_delay * stated(t.dpd_retries, DEFAULT_DPD_RETRIES, "DPD retries ({})")
+    mtu = stated(t.mtu, DEFAULT_MTU, "tunnel interface MTU ({})")
+    mss = stated(t.tcp_mss, DEFAULT_MSS, "TCP MSS ({})")
     margin = _rekey_margin(t, (ike_life, child_life), report, label, defaults)
     if defaults:
         report.warn(f"{label}: not stated in the input, using AWS's defaults: {'; '.join(defaults)}",

@@ -143,17 +143,18 @@ def _ip(value: str, field: str, line: int) -> ipaddress.IPv4Address | ipaddress.
         return None
 
 
+def _proposal_column(g: dict[str, Any], key: str, fn: Any, field: str) -> tuple[Any, ...] | None:
+    """One setting of every proposal of a group, in proposal order, mapped through ``fn``."""
+    vals = [p[key] for p in (g["proposals"][k] for k in sorted(g["proposals"])) if key in p]
+    if not vals:
+        return None
+    return algos(fn, [v for v, _ in vals], field=field, line=vals[0][1])
+
+
 def _ike(cfg: _Config, name: str, where: str, line: int) -> tuple[IkeOptions, dict[str, Any]]:
     g = cfg.ike.get(name)
     if g is None:
         raise ParseError(f"{where}: ike-group {describe_value(name)} is not defined", line=line)
-    props = [g["proposals"][k] for k in sorted(g["proposals"])]
-
-    def column(key: str, fn: Any, field: str) -> tuple[Any, ...] | None:
-        vals = [p[key] for p in props if key in p]
-        if not vals:
-            return None
-        return algos(fn, [v for v, _ in vals], field=field, line=vals[0][1])
 
     versions = None
     if "key-exchange" in g:
@@ -161,9 +162,9 @@ def _ike(cfg: _Config, name: str, where: str, line: int) -> tuple[IkeOptions, di
         versions = algos(ike_version, [value], field="ike.versions", line=n)
     lifetime = to_int(g["lifetime"][0], field="ike.lifetime_s", line=g["lifetime"][1]) if "lifetime" in g else None
     mode = g["mode"][0] if "mode" in g else None
-    opts = IkeOptions(versions=versions, encryption=column("encryption", encryption, "ike.encryption"),
-                      integrity=column("hash", integrity, "ike.integrity"),
-                      dh_groups=column("dh-group", dh_group, "ike.dh_groups"), lifetime_s=lifetime,
+    opts = IkeOptions(versions=versions, encryption=_proposal_column(g, "encryption", encryption, "ike.encryption"),
+                      integrity=_proposal_column(g, "hash", integrity, "ike.integrity"),
+                      dh_groups=_proposal_column(g, "dh-group", dh_group, "ike.dh_groups"), lifetime_s=lifetime,
                       mode=mode if mode in ("main", "aggressive") else None)
     return opts, g
 
@@ -172,13 +173,6 @@ def _esp(cfg: _Config, name: str, ike: IkeOptions, where: str, line: int) -> Ips
     g = cfg.esp.get(name)
     if g is None:
         raise ParseError(f"{where}: esp-group {describe_value(name)} is not defined", line=line)
-    props = [g["proposals"][k] for k in sorted(g["proposals"])]
-
-    def column(key: str, fn: Any, field: str) -> tuple[Any, ...] | None:
-        vals = [p[key] for p in props if key in p]
-        if not vals:
-            return None
-        return algos(fn, [v for v, _ in vals], field=field, line=vals[0][1])
 
     pfs: tuple[int, ...] | None = None
     if "pfs" in g:
@@ -189,8 +183,8 @@ def _esp(cfg: _Config, name: str, ike: IkeOptions, where: str, line: int) -> Ips
             pfs = algos(dh_group, [value], field="ipsec.pfs_dh_groups", line=n)
     lifetime = to_int(g["lifetime"][0], field="ipsec.lifetime_s", line=g["lifetime"][1]) if "lifetime" in g else None
     mode = g["mode"][0] if "mode" in g else None
-    return IpsecOptions(protocol="esp", encryption=column("encryption", encryption, "ipsec.encryption"),
-                        integrity=column("hash", integrity, "ipsec.integrity"), pfs_dh_groups=pfs,
+    return IpsecOptions(protocol="esp", encryption=_proposal_column(g, "encryption", encryption, "ipsec.encryption"),
+                        integrity=_proposal_column(g, "hash", integrity, "ipsec.integrity"), pfs_dh_groups=pfs,
                         lifetime_s=lifetime, mode=mode if mode in ("tunnel", "transport") else None)
 
 
