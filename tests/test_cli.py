@@ -16,7 +16,7 @@ from vpnxlate.errors import InputError
 from vpnxlate.io import read_input
 from vpnxlate.model import Bgp, IkeOptions, Tunnel, VpnConnection
 
-from .conftest import FIXTURES, assert_one_line_error, run_cli
+from .conftest import assert_one_line_error, run_cli
 
 PSK1, PSK2 = "FAKE_tunnel1.key_example", "FAKE_tunnel2.key_example"
 
@@ -238,6 +238,3 @@ def test_api_errors_carry_source_line_field() -> None:
     with pytest.raises(vpnxlate.FormatError):
         vpnxlate.parse("hello", source="x.txt")
 
-
-def test_fixture_dir_exists() -> None:
-    assert (FIXTURES / "README.md").exists()

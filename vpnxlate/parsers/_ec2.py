@@ -17,7 +17,7 @@ import attrs
 from ..errors import ParseError, Report, ValidationError, VpnxlateError, describe_value
 from ..model import IPAddress, Routing, Tunnel, VpnConnection
 from ._common import algos, dh_group, encryption, ike_version, integrity, to_int, to_ip, to_psk
-from .aws_xml import Document, build
+from .aws_xml import Document, build, read_document
 
 # TunnelOptions key -> (model part: None = Tunnel, "ike", "ipsec"; model attribute; converter)
 _LISTS: dict[str, tuple[str, str, Callable[..., Any]]] = {
@@ -46,6 +46,17 @@ _ID_KEYS = (
     ("vpn_gateway_id", "VpnGatewayId", "vpn_gateway_id"),
     ("transit_gateway_id", "TransitGatewayId", "transit_gateway_id"),
 )
+
+
+def read_embedded(text: str, report: Report, name: str, element: str, **where: Any) -> Document:
+    """Read the document a wrapper embeds; its errors say which connection and element they
+    come from.  ``where`` is ``line_offset=`` or ``fixed_line=`` for aws_xml.read_document."""
+    try:
+        return read_document(text, report, **where)
+    except VpnxlateError as e:
+        if not e.message.startswith(name):
+            e.message = f"{name}: {element}: {e.message}"
+        raise
 
 
 def _shown(value: Any) -> str:

@@ -21,8 +21,7 @@ from typing import Any
 from ..errors import ParseError, PlaceholderError, Report, VpnxlateError, describe_value
 from ..model import VpnConnection
 from ._common import find_placeholder, to_id
-from ._ec2 import assemble
-from .aws_xml import read_document
+from ._ec2 import assemble, read_embedded
 
 NAME = "ec2-json"
 DESCRIPTION = "AWS CLI / boto3 JSON: describe-vpn-connections, create-vpn-connection, device sample configuration"
@@ -167,12 +166,7 @@ def _connection(c: Any, report: Report, where: str, line: int | None, n: int) ->
                              f"{describe_value(cfg.lstrip()[:20])})", field=f"{where}{_CGC}", line=line)
         if state in _DEAD:
             report.warn(f"{name} is in state {state}", line=line, field=f"{where}State")
-        try:
-            doc = read_document(cfg, report, fixed_line=line)
-        except VpnxlateError as e:
-            if not e.message.startswith(name):
-                e.message = f"{name}: {_CGC}: {e.message}"
-            raise
+        doc = read_embedded(cfg, report, name, _CGC, fixed_line=line)
     ids = {
         "vpn_connection_id": cid,
         "customer_gateway_id": to_id(_str(c, "CustomerGatewayId", where), field=f"{where}CustomerGatewayId",

@@ -15,11 +15,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ..errors import ParseError, PlaceholderError, Report, VpnxlateError
+from ..errors import ParseError, PlaceholderError, Report
 from ..model import VpnConnection
 from ._common import find_placeholder, to_bool, to_id
-from ._ec2 import assemble
-from .aws_xml import parse_xml, read_document
+from ._ec2 import assemble, read_embedded
+from .aws_xml import parse_xml
 
 NAME = "ec2-xml"
 DESCRIPTION = "EC2 API XML: DescribeVpnConnectionsResponse / CreateVpnConnectionResponse"
@@ -84,12 +84,7 @@ def _connection(item: Any, report: Report, n: int) -> VpnConnection | None:
                                line=cline)
     if state in _DEAD:
         report.warn(f"{name} is in state {state}", line=line, field="state")
-    try:
-        doc = read_document(inner, report, line_offset=cline - 1)
-    except VpnxlateError as e:
-        if not e.message.startswith(name):
-            e.message = f"{name}: customerGatewayConfiguration: {e.message}"
-        raise
+    doc = read_embedded(inner, report, name, "customerGatewayConfiguration", line_offset=cline - 1)
     ids = {
         "vpn_connection_id": cid,
         "customer_gateway_id": to_id(_text(item, "customerGatewayId"), field="customerGatewayId", line=line),
