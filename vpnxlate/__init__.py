@@ -54,7 +54,7 @@ def formats() -> dict[str, list[dict[str, str]]]:
 
 def detect_format(text: str, *, source: str | None = None) -> str:
     """Name of the input format of ``text``, or :class:`FormatError` saying what it looks like."""
-    from .parsers._common import find_placeholder, looks_like_aws, normalize_newlines, sniff_vendor
+    from .parsers._common import find_placeholder, looks_like_aws, normalize_newlines, placeholder_label, sniff_vendor
 
     plain = normalize_newlines(text)
     if not plain.strip():
@@ -79,7 +79,7 @@ def detect_format(text: str, *, source: str | None = None) -> str:
         raise other_vendor(vendor)
     placeholder = find_placeholder(plain)
     if placeholder:
-        raise PlaceholderError(f"placeholder {placeholder!r} instead of a configuration", source=source)
+        raise PlaceholderError(f"placeholder {placeholder_label(placeholder)} instead of a configuration", source=source)
     if looks_like_aws(plain):
         raise FormatError("mentions AWS VPN terms but is in none of the formats vpnxlate reads "
                           "(truncated or edited download?)", source=source)

@@ -34,7 +34,7 @@ class _Parser(argparse.ArgumentParser):
                     break
         # one line, like every other error (argparse's usage block stays out of scripts' logs)
         see = f"{PROG} {self._sub} --help" if self._sub else f"{PROG} --help"
-        self.exit(EXIT_INPUT, f"{PROG}: error: {message} (see '{see}')\n")
+        self.exit(EXIT_INPUT, f"{PROG}: error: {_one_line(message)} (see '{see}')\n")
 
     _sub = "convert"
     _target: str | None = None
@@ -111,7 +111,7 @@ def _warn(report: Report, quiet: bool) -> None:
     if quiet:
         return
     for d in report.diagnostics:
-        sys.stderr.write(f"{PROG}: warning: {d}\n")
+        sys.stderr.write(f"{PROG}: warning: {_one_line(str(d))}\n")
 
 
 def _convert(args: argparse.Namespace) -> int:
@@ -144,7 +144,7 @@ def _convert(args: argparse.Namespace) -> int:
         _warn(report, args.quiet)
         if not args.quiet:
             for p in written:
-                sys.stderr.write(f"{PROG}: wrote {p}\n")
+                sys.stderr.write(f"{PROG}: wrote {_one_line(p)}\n")
         return EXIT_OK
     if args.output:
         if len(files) != 1:
@@ -210,7 +210,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _one_line(text: str) -> str:
-    return " ".join(text.split("\n"))
+    """The last line of defence of every message: control and format characters escaped (an ESC
+    sequence must not rewrite the terminal, a CR/LF must not fake a ``vpnxlate:`` line)."""
+    from .errors import escape_text
+
+    return escape_text(text)
 
 
 if __name__ == "__main__":  # pragma: no cover

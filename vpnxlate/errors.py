@@ -11,12 +11,83 @@ and makes control characters visible).
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
+
 from attrs.exceptions import FrozenInstanceError
+
+# ------------------------------------------------------------------ the character rule
+
+# C0 controls, DEL and the C1 controls (U+0085 NEL among them): the ASCII/Latin-1 part of the rule.
+_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# Unicode categories refused besides: format characters (bidi controls U+200E/F, U+202A-E,
+# U+2066-9, zero-width characters, U+FEFF, ...), line/paragraph separators (U+2028/2029) and
+# lone surrogates (which cannot even be encoded).
+_UNSAFE_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs"})
+
+
+def unsafe_character(text: str) -> tuple[int, str] | None:
+    """(position, character) of the first control or format character of ``text``, else None.
+
+    The one character rule of vpnxlate: the model refuses such characters in every string
+    field (:func:`vpnxlate.model.check_text`), the emitters refuse to write them, and
+    messages show them escaped (:func:`escape_text`).
+    """
+    m = _CONTROL_RE.search(text)
+    if m is not None:
+        return m.start(), m.group(0)
+    if text.isascii():
+        return None
+    import unicodedata
+
+    category = unicodedata.category
+    for i, ch in enumerate(text):
+        if ch >= "\xa0" and category(ch) in _UNSAFE_CATEGORIES:
+            return i, ch
+    return None
+
+
+def _escape_char(ch: str) -> str:
+    n = ord(ch)
+    return f"\\x{n:02x}" if n < 0x100 else f"\\u{n:04x}" if n < 0x10000 else f"\\U{n:08x}"
+
+
+def escape_text(text: str) -> str:
+    """``text`` with every control/format character (the rule of :func:`unsafe_character`)
+    written as a ``\\xNN``/``\\uNNNN`` escape: safe to print on a terminal, one line."""
+    if unsafe_character(text) is None:
+        return text
+    import unicodedata
+
+    category = unicodedata.category
+    return "".join(_escape_char(ch) if category(ch) in _UNSAFE_CATEGORIES else ch for ch in text)
+
+
+# A value that could be a pre-shared key: at least 8 characters of AWS's key alphabet
+# ([A-Za-z0-9._]).  Not keys: numbers and dotted quads (digits and dots only), AWS's upper-case
+# placeholder names (YOUR_UPLINK_ADDRESS), and algorithm keywords of up to 16 characters
+# (modp1024, aes256gcm16, hmacsha256) -- a real key is seldom that short and that regular.
+_KEY_LIKE_RE = re.compile(r"[A-Za-z0-9._]{8,}")
+_NOT_A_KEY_RE = re.compile(r"[0-9.]+|YOUR_[A-Z_]+|(?i:(?:aes|sha|modp|ecp|group|dh|hmac|ike|md5|prf|3?des"
+                           r"|camellia|chacha|curve|x25519|x448|cast|blowfish)[a-z0-9_]{0,13})")
+
+
+def could_be_key(text: str) -> bool:
+    """True when ``text`` could be a pre-shared key moved into another field (see describe_value)."""
+    return _KEY_LIKE_RE.fullmatch(text) is not None and _NOT_A_KEY_RE.fullmatch(text) is None
 
 
 def describe_value(value: object, limit: int = 60) -> str:
-    """A short, single-line, printable rendering of an input value for messages."""
+    """A short, single-line, printable rendering of an input value for messages: the one
+    function through which every input value reaches an error or a warning.
+
+    Control, format and all non-ASCII characters are escaped (``\\x1b``, ``\\u202e``), long
+    values shortened; a value that could be a pre-shared key (8 or more characters of AWS's key
+    alphabet, e.g. a key that landed in a DH group field) is not shown at all, only its length.
+    """
     text = str(value)
+    if could_be_key(text):
+        return f"<a value of {len(text)} characters, not shown: it could be a key>"
     shown = text.encode("unicode_escape").decode("ascii")
     if len(shown) > limit:
         shown = shown[: limit - 1] + "…"
@@ -24,10 +95,13 @@ def describe_value(value: object, limit: int = 60) -> str:
 
 
 def _locate(source: str | None, line: int | None, text: str) -> str:
-    """``SOURCE[:LINE]: text``; just ``text`` when there is no source (e.g. an option error)."""
+    """``SOURCE[:LINE]: text``; just ``text`` when there is no source (e.g. an option error).
+    Control/format characters are escaped: the source is a file name, which may hold anything."""
     if source is None:
-        return text if line is None else f"<input>:{line}: {text}"
-    return f"{source}:{line}: {text}" if line is not None else f"{source}: {text}"
+        located = text if line is None else f"<input>:{line}: {text}"
+    else:
+        located = f"{source}:{line}: {text}" if line is not None else f"{source}: {text}"
+    return escape_text(located)
 
 
 class VpnxlateError(Exception):
@@ -201,3 +275,17 @@ class Report:
 
     def messages(self) -> list[str]:
         return [str(d) for d in self.diagnostics]
+
+    def __len__(self) -> int:
+        return len(self.diagnostics)
+
+    def __iter__(self) -> Iterator[Diagnostic]:
+        return iter(self.diagnostics)
+
+    def __repr__(self) -> str:
+        codes: dict[str, int] = {}
+        for d in self.diagnostics:
+            codes[d.code] = codes.get(d.code, 0) + 1
+        counts = ", ".join(f"{code}: {n}" for code, n in sorted(codes.items()))
+        return (f"<Report source={self.source!r} strict={self.strict} {len(self.diagnostics)} warning"
+                f"{'' if len(self.diagnostics) == 1 else 's'}{' (' + counts + ')' if counts else ''}>")

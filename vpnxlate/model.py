@@ -22,7 +22,7 @@ from typing import Any, Literal, TypeVar
 import attrs
 
 from . import algorithms
-from .errors import Report, ValidationError, describe_value
+from .errors import Report, ValidationError, describe_value, unsafe_character
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPInterface = ipaddress.IPv4Interface | ipaddress.IPv6Interface
@@ -32,8 +32,13 @@ Routing = Literal["bgp", "static"]
 # Characters that can break an output format (quotes, comment and statement separators,
 # braces of swanctl/config.boot blocks, shell and escape characters, whitespace/control).
 _SAFE_SECRET = re.compile(r"[!%&()*+,\-./0-9:<=>?@A-Z\[\]^_a-z|~]+")  # printable ASCII minus the above
-_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
-_TEXT_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._,:/()+@=-]{0,254}$")
+_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")  # always fullmatch: "$" matches before a final "\n"
+# The text of an address, interface or network as the model stores it: hex digits, "." and ":"
+# (and "/" before a prefix).  No scope id ("%..."), no blanks, nothing else.
+_PLAIN_IP_RE = re.compile(r"[0-9A-Fa-f.:]+(?:/[0-9.]+)?")
+_IP_TYPES: tuple[type, type] = (ipaddress.IPv4Address, ipaddress.IPv6Address)
+_INTERFACE_TYPES: tuple[type, type] = (ipaddress.IPv4Interface, ipaddress.IPv6Interface)
+_NETWORK_TYPES: tuple[type, type] = (ipaddress.IPv4Network, ipaddress.IPv6Network)
 
 T = TypeVar("T")
 
@@ -52,40 +57,143 @@ def _opt_tuple(value: Iterable[T] | None) -> tuple[T, ...] | None:
     return tuple(value)
 
 
-def _to_address(value: Any) -> Any:
-    if value is None or isinstance(value, ipaddress.IPv4Address | ipaddress.IPv6Address):
-        return value
-    if isinstance(value, str):
-        try:
-            return ipaddress.ip_address(value.strip())
-        except ValueError:
-            pass
-    return value  # the validator reports it with the field name
+def check_text(value: str, field: str) -> str:
+    """Refuse a string holding a control or format character (C0, DEL, C1, U+0085, U+2028/2029,
+    bidi controls and every other Unicode Cf character, lone surrogates); returns ``value``.
 
-
-def _to_interface(value: Any) -> Any:
-    if value is None or isinstance(value, ipaddress.IPv4Interface | ipaddress.IPv6Interface):
-        return value
-    if isinstance(value, str):
-        try:
-            return ipaddress.ip_interface(value.strip())
-        except ValueError:
-            pass
+    Every string field of the model goes through this rule (see :func:`vpnxlate.errors.unsafe_character`):
+    such a character can end a line or a comment in an output, or make a terminal or an editor
+    show something other than what is there.  The message names the character, never the value.
+    """
+    if not isinstance(value, str):
+        raise _fail(field, f"expected a string, got {type(value).__name__}")
+    found = unsafe_character(value)
+    if found is not None:
+        pos, ch = found
+        raise _fail(field, f"contains the control/format character U+{ord(ch):04X} at position {pos + 1}; "
+                           "such characters could end a line or a comment of the generated configuration")
     return value
+
+
+def check_id(value: str, field: str) -> str:
+    """Refuse anything but a plain resource id (``vpn-…``, ``vgw-…``): ``[A-Za-z0-9][A-Za-z0-9._-]``,
+    at most 128 characters, matched in full (a trailing newline is refused too); returns ``value``."""
+    check_text(value, field)
+    if not _ID_RE.fullmatch(value):
+        raise _fail(field, f"not a valid identifier: {describe_value(value)}")
+    return value
+
+
+_SCOPE_REFUSED = ("IPv6 scope ids (text after '%') are refused: AWS never uses them, and the text "
+                  "could change the meaning of the generated configuration")
+
+
+def _plain_ip(value: Any, types: tuple[type, type], field: str, what: str) -> Any:
+    """``value`` (an ipaddress object of ``types``) as an object of exactly that class, without a
+    scope id (so its text is the plain canonical form); ValidationError otherwise."""
+    cls = type(value)
+    if cls is types[0]:  # IPv4: no scope ids
+        return value
+    if cls is types[1]:
+        if getattr(value, "network_address", value).scope_id is not None:
+            raise _fail(field, _SCOPE_REFUSED)
+        return value
+    if isinstance(value, bool) or not isinstance(value, types):
+        raise _fail(field, f"expected {what}, got {describe_value(value)}")
+    # a subclass (its __str__ may say anything): rebuild the plain object from the numbers
+    base = types[0] if isinstance(value, types[0]) else types[1]
+    if isinstance(value, _IP_TYPES) and not isinstance(value, _INTERFACE_TYPES):
+        if getattr(value, "scope_id", None) is not None:
+            raise _fail(field, _SCOPE_REFUSED)
+        return base(value.packed)
+    address = value.network_address if isinstance(value, _NETWORK_TYPES) else value.ip
+    if getattr(address, "scope_id", None) is not None:
+        raise _fail(field, _SCOPE_REFUSED)
+    return base((address.packed, value.network.prefixlen if hasattr(value, "network") else value.prefixlen))
+
+
+def _parse_ip(value: Any, parse: Any, field: str, what: str) -> Any:
+    if isinstance(value, str):
+        text = value.strip()
+        if "%" in text:
+            raise _fail(field, _SCOPE_REFUSED)
+        if not _PLAIN_IP_RE.fullmatch(text):
+            raise _fail(field, f"expected {what}, got {describe_value(value)}")
+        try:
+            return parse(text)
+        except ValueError:
+            raise _fail(field, f"expected {what}, got {describe_value(value)}") from None
+    return value
+
+
+def check_address(value: Any, field: str) -> IPAddress:
+    """An IPv4/IPv6 address from an ``ipaddress`` object or its text: no scope id, no other text,
+    always a plain ``IPv4Address``/``IPv6Address`` (ValidationError otherwise)."""
+    return _plain_ip(_parse_ip(value, ipaddress.ip_address, field, "an IP address"), _IP_TYPES, field,
+                     "an IP address")
+
+
+def check_interface(value: Any, field: str) -> IPInterface:
+    """As :func:`check_address`, for an address with prefix (``169.254.10.2/30``)."""
+    return _plain_ip(_parse_ip(value, ipaddress.ip_interface, field, "an address with prefix"),
+                     _INTERFACE_TYPES, field, "an address with prefix")
+
+
+def check_network(value: Any, field: str) -> IPNetwork:
+    """As :func:`check_address`, for a network (``10.0.0.0/16``; host bits must be zero)."""
+    return _plain_ip(_parse_ip(value, ipaddress.ip_network, field, "a network"), _NETWORK_TYPES, field,
+                     "a network")
+
+
+class _Pending:
+    """A converter's input that the validator (which knows the field name) must refuse."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+
+def _ip_converter(check: Any) -> Any:
+    def convert(value: Any) -> Any:
+        if value is None:
+            return None
+        try:
+            return check(value, "")
+        except ValidationError:
+            return _Pending(value)  # reported with the field name by _check_ip
+    return convert
+
+
+_to_address = _ip_converter(check_address)
+_to_interface = _ip_converter(check_interface)
 
 
 def _to_networks(value: Any) -> Any:
     if value is None:
         return None
+    if isinstance(value, str | bytes):
+        value = (value,)
     out = []
     for v in value:
-        item = v
-        if isinstance(v, str):
-            with contextlib.suppress(ValueError):
-                item = ipaddress.ip_network(v.strip())
-        out.append(item)
-    return tuple(sorted(set(out), key=_net_key)) if all(
-        isinstance(v, ipaddress.IPv4Network | ipaddress.IPv6Network) for v in out) else tuple(out)
+        try:
+            out.append(check_network(v, ""))
+        except ValidationError:
+            return _Pending(v)
+    return tuple(sorted(set(out), key=_net_key))
+
+
+def _check_ip(check: Any, allowed: tuple[type, ...], what: str, optional: bool = True) -> Any:
+    """Validator of an address field: the converter's refusals, with the field name; then the type."""
+    def validate(inst: Any, attr: attrs.Attribute[Any], value: Any) -> None:
+        if value is None and optional:
+            return
+        if isinstance(value, _Pending):
+            check(value.value, attr.name)  # raises with the field name
+            raise _fail(attr.name, f"expected {what}")  # pragma: no cover - check raises
+        if not isinstance(value, allowed):
+            raise _fail(attr.name, f"expected {what}, got {describe_value(value)}")
+    return validate
 
 
 def _net_key(net: IPNetwork) -> tuple[int, int, int]:
@@ -137,8 +245,9 @@ def _check_id() -> Any:
     def check(inst: Any, attr: attrs.Attribute[Any], value: Any) -> None:
         if value is None:
             return
-        if not isinstance(value, str) or not _ID_RE.match(value):
+        if not isinstance(value, str):
             raise _fail(attr.name, f"not a valid identifier: {describe_value(value)}")
+        check_id(value, attr.name)
     return check
 
 
@@ -165,11 +274,6 @@ def _validate_psk(inst: Any, attr: attrs.Attribute[Any], value: Any) -> None:
 
 def _redact_repr(value: str | None) -> str:
     return "None" if value is None else "'***'"
-
-
-def _check_text(inst: Any, attr: attrs.Attribute[Any], value: Any) -> None:
-    if value is not None and (not isinstance(value, str) or not _TEXT_RE.match(value)):
-        raise _fail(attr.name, f"unsafe or empty text {describe_value(value)}")
 
 
 # ------------------------------------------------------------------ classes
@@ -228,7 +332,7 @@ class Bgp:
     aws_asn: int = attrs.field(validator=_check_int(1, 4294967295))
     neighbor_ip: IPAddress | None = attrs.field(
         default=None, converter=_to_address,
-        validator=_check_type((ipaddress.IPv4Address, ipaddress.IPv6Address), "an IP address"))
+        validator=_check_ip(check_address, _IP_TYPES, "an IP address"))
     hold_time: int | None = attrs.field(default=None, validator=_check_int(0, 65535))
 
 
@@ -238,23 +342,25 @@ class Tunnel:
 
     aws_outside_ip: IPAddress = attrs.field(
         converter=_to_address,
-        validator=_check_type((ipaddress.IPv4Address, ipaddress.IPv6Address), "an IP address", optional=False))
+        validator=_check_ip(check_address, _IP_TYPES, "an IP address", optional=False))
     cgw_outside_ip: IPAddress | None = attrs.field(
         default=None, converter=_to_address,
-        validator=_check_type((ipaddress.IPv4Address, ipaddress.IPv6Address), "an IP address"))
+        validator=_check_ip(check_address, _IP_TYPES, "an IP address"))
     psk: str | None = attrs.field(default=None, repr=_redact_repr, validator=_validate_psk)
     cgw_inside: ipaddress.IPv4Interface | None = attrs.field(
         default=None, converter=_to_interface,
-        validator=_check_type(ipaddress.IPv4Interface, "an IPv4 address with prefix (169.254.x.y/30)"))
+        validator=_check_ip(check_interface, (ipaddress.IPv4Interface,),
+                            "an IPv4 address with prefix (169.254.x.y/30)"))
     aws_inside: ipaddress.IPv4Interface | None = attrs.field(
         default=None, converter=_to_interface,
-        validator=_check_type(ipaddress.IPv4Interface, "an IPv4 address with prefix (169.254.x.y/30)"))
+        validator=_check_ip(check_interface, (ipaddress.IPv4Interface,),
+                            "an IPv4 address with prefix (169.254.x.y/30)"))
     cgw_inside_v6: ipaddress.IPv6Interface | None = attrs.field(
         default=None, converter=_to_interface,
-        validator=_check_type(ipaddress.IPv6Interface, "an IPv6 address with prefix (/126)"))
+        validator=_check_ip(check_interface, (ipaddress.IPv6Interface,), "an IPv6 address with prefix (/126)"))
     aws_inside_v6: ipaddress.IPv6Interface | None = attrs.field(
         default=None, converter=_to_interface,
-        validator=_check_type(ipaddress.IPv6Interface, "an IPv6 address with prefix (/126)"))
+        validator=_check_ip(check_interface, (ipaddress.IPv6Interface,), "an IPv6 address with prefix (/126)"))
     ike: IkeOptions = attrs.field(factory=IkeOptions, validator=attrs.validators.instance_of(IkeOptions))
     ipsec: IpsecOptions = attrs.field(factory=IpsecOptions, validator=attrs.validators.instance_of(IpsecOptions))
     dpd_interval_s: int | None = attrs.field(default=None, validator=_check_int(1, 3600))
@@ -338,6 +444,8 @@ class VpnConnection:
     def _routes(self, attr: attrs.Attribute[Any], value: Any) -> None:
         if value is None:
             return
+        if isinstance(value, _Pending):
+            check_network(value.value, "static_routes")  # raises, naming the field
         for net in value:
             if not isinstance(net, ipaddress.IPv4Network | ipaddress.IPv6Network):
                 raise _fail("static_routes", f"not a network: {describe_value(net)}")

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from ..errors import EmitError, Report, describe_value
+from ..errors import EmitError, Report, describe_value, unsafe_character
 from ..model import Tunnel, VpnConnection
 
 # AWS spellings (Generic text / XML) of the TunnelOptions names used by the model.
@@ -49,6 +49,21 @@ DEFAULTS: dict[str, Any] = {
 # Tunnel options only the EC2 API states; none of AWS's download formats holds them.
 API_ONLY_FIELDS = ("rekey_margin_s", "rekey_fuzz_pct", "replay_window", "dpd_timeout_s",
                    "dpd_timeout_action", "startup_action")
+
+
+def value_text(value: Any, field: str | None = None) -> str:
+    """The text of a value written into an AWS-format file (``""`` for None); refused
+    (EmitError) if it holds a control or format character, which could add a line (Generic,
+    Vyatta) or make the XML unreadable (ESC, NUL are not XML characters at all).  The targets'
+    quoting (Vyatta quotes, XML escaping) is applied to this text."""
+    if value is None:
+        return ""
+    text = str(value)
+    bad = unsafe_character(text)
+    if bad is not None:
+        raise EmitError(f"refusing to write a value holding the control/format character U+{ord(bad[1]):04X}",
+                        field=field)
+    return text
 
 
 def file_stem(conn: VpnConnection) -> str:

@@ -22,8 +22,8 @@ from typing import Any
 import attrs
 
 from .. import algorithms
-from ..errors import EmitError, Report, describe_value
-from ..model import IPAddress, IPNetwork, Tunnel, VpnConnection, check_secret
+from ..errors import EmitError, Report, describe_value, escape_text
+from ..model import IPAddress, IPNetwork, Tunnel, VpnConnection, check_address, check_secret
 from ..registry import Option
 
 # ------------------------------------------------------------------ AWS's defaults
@@ -72,17 +72,24 @@ IFNAME_MAX = 15
 
 # A value written into ipsec.conf/ipsec.secrets/swanctl.conf or onto the updown command line:
 # no whitespace, quotes, comment or statement characters, braces, shell characters.
-_SAFE_VALUE = re.compile(r"^[A-Za-z0-9._:/%,!@+=-]+$")
+_SAFE_VALUE = re.compile(r"[A-Za-z0-9._:/%,!@+=-]+")  # fullmatch: "$" would let a final "\n" through
 _NAME_CHARS = re.compile(r"[^A-Za-z0-9_-]+")
 
 
 def safe(value: object, field: str) -> str:
     """``value`` as text, refused (EmitError) if it could add a line, a setting or a shell word."""
     text = str(value)
-    if not text or not _SAFE_VALUE.match(text):
+    if not text or not _SAFE_VALUE.fullmatch(text):
         raise EmitError(f"refusing to write {describe_value(text)}: it contains characters that could change "
                         "the meaning of the configuration (whitespace, quotes, #, ;, braces, ...)", field=field)
     return text
+
+
+def comment(text: str) -> str:
+    """Text for a ``#`` comment line of ipsec.conf/swanctl.conf: every control and format character
+    escaped (strongSwan ends a comment at a newline and, in swanctl.conf, at a carriage return, so
+    either would turn the rest of the text into configuration)."""
+    return escape_text(text)
 
 
 def quote_secret(psk: str, field: str = "psk") -> str:
@@ -198,7 +205,7 @@ def _parse_local_address(value: Any) -> ipaddress.IPv4Address | None:
     if value is None or value == "":
         return None
     try:
-        addr = ipaddress.ip_address(str(value).strip())
+        addr = check_address(ipaddress.ip_address(str(value).strip()), "local_address")
     except ValueError:
         raise EmitError(f"--local-address: not an IP address: {describe_value(value)}",
                         field="local_address") from None
@@ -375,12 +382,13 @@ def _plan_one(conn: VpnConnection, key: str, conn_label: str, index: int, t: Tun
                         field="static_routes", code="ipv6-route", error=EmitError)
     inside_local = safe(t.cgw_inside, "cgw_inside")
     inside_remote = safe(t.aws_inside.ip, "aws_inside")
-    comment = f"{conn_label}, tunnel {t.aws_outside_ip}: {ifname} {inside_local} <-> {inside_remote}"
+    comment_text = f"{conn_label}, tunnel {t.aws_outside_ip}: {ifname} {inside_local} <-> {inside_remote}"
     if t.bgp is not None:
         neighbor = t.bgp.neighbor_ip or t.aws_inside.ip
-        comment += f", BGP AS {t.bgp.cgw_asn} <-> AS {t.bgp.aws_asn} (neighbor {neighbor})"
+        comment_text += f", BGP AS {t.bgp.cgw_asn} <-> AS {t.bgp.aws_asn} (neighbor {neighbor})"
     elif routes:
-        comment += f", static routes {', '.join(routes)}"
+        comment_text += f", static routes {', '.join(routes)}"
+    comment_text = comment(comment_text)
     return TunnelPlan(
         conn_key=key, conn_label=conn_label, name=safe(name, "name"), mark=mark, ifname=ifname, version=version,
         ike_proposals=tuple(safe(p, "ike.proposals") for p in ike_proposals(
@@ -392,7 +400,7 @@ def _plan_one(conn: VpnConnection, key: str, conn_label: str, index: int, t: Tun
         local_id=public, remote=safe(t.aws_outside_ip, "aws_outside_ip"),
         inside_local=inside_local, inside_remote=inside_remote, mtu=mtu, mss=mss, routes=routes,
         route_metric=100 * (index + 1), psk=t.psk, replay_window=t.replay_window,
-        comment=comment.replace("\n", " "),
+        comment=comment_text,
     )
 
 

@@ -25,7 +25,7 @@ import attrs
 
 from ..errors import EmitError, ParseError, describe_value
 
-_IFACE_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,14}(?:\.\d{1,4}){0,2}$")
+_IFACE_RE = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,14}(?:\.\d{1,4}){0,2}")
 
 
 @attrs.frozen
@@ -152,7 +152,7 @@ def interface_address(text: str, iface: str, source: str
                       ) -> tuple[ipaddress.IPv4Interface, list[tuple[str, int]]]:
     """The first static IPv4 address of ``iface``; returns ``(address, notes)`` where notes are
     ``(warning, line)`` pairs (further addresses that were not used)."""
-    if not _IFACE_RE.match(iface):
+    if not _IFACE_RE.fullmatch(iface):
         raise EmitError(f"--local-interface: not an interface name: {describe_value(iface)}")
     root = parse(text, source)
     node = _find_interface(root, iface)

@@ -14,9 +14,10 @@ no static routes and none of the EC2-API-only tunnel options; those are reported
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from ..errors import Report
+from ..errors import EmitError, Report, describe_value
 from ..model import Tunnel, VpnConnection
 from ..registry import Option, OutputFile
 from . import _aws
@@ -31,8 +32,25 @@ DPD_INTERVAL = 15  # the constants of AWS's Vyatta template
 DPD_TIMEOUT = 30
 
 
+_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/-]*")
+
+
 def _q(value: Any) -> str:
-    return "''" if value is None else f"'{value}'"
+    """A value in single quotes (``''`` for None): the one quoting function of this target's values.
+    A quote or a control/format character is refused (it would end the quoted word or the line)."""
+    text = _aws.value_text(value)
+    if "'" in text:
+        raise EmitError("refusing to write a value holding a single quote into Vyatta set-commands")
+    return f"'{text}'"
+
+
+def _w(value: Any) -> str:
+    """A path element written without quotes (AWS's template writes the peer and neighbor addresses
+    and the ASN bare): it must be a plain word (address, number), else it is refused."""
+    text = _aws.value_text(value)
+    if not _WORD.fullmatch(text):
+        raise EmitError(f"refusing to write {describe_value(text)} as a word of a Vyatta set-command")
+    return text
 
 
 def _groups(conn: VpnConnection, t: Tunnel, report: Report, number: int) -> tuple[list[str], list[str], Any]:
@@ -158,7 +176,7 @@ def _tunnel(conn: VpnConnection, number: int, t: Tunnel, report: Report, group: 
     p = Picker(report, NAME, conn, number, t)
     _warn_unsupported(p)
     ike, esp, dpd = parts
-    peer = f"set vpn ipsec site-to-site peer {t.aws_outside_ip}"
+    peer = f"set vpn ipsec site-to-site peer {_w(t.aws_outside_ip)}"
     vti = f"vti{number - 1}"
     cgw_inside = p.value("cgw_inside")
     aws_inside = p.value("aws_inside") if conn.routing == "bgp" else t.aws_inside
@@ -170,26 +188,26 @@ def _tunnel(conn: VpnConnection, number: int, t: Tunnel, report: Report, group: 
         f"! IPSec Tunnel #{number}",
         SEPARATOR,
         *_IKE_PROSE,
-        *(f"set vpn ipsec ike-group {group} {line}" for line in ike),
+        *(f"set vpn ipsec ike-group {_w(group)} {line}" for line in ike),
         f"{peer} authentication mode 'pre-shared-secret'",
         f"{peer} authentication pre-shared-secret {_q(psk)}",
-        f"{peer} description 'VPC tunnel {number}'",
-        f"{peer} ike-group '{group}'",
+        f"{peer} description {_q(f'VPC tunnel {number}')}",
+        f"{peer} ike-group {_q(group)}",
         f"{peer} local-address {_q(cgw_outside)}",
-        f"{peer} vti bind '{vti}'",
-        f"{peer} vti esp-group '{group}'",
+        f"{peer} vti bind {_q(vti)}",
+        f"{peer} vti esp-group {_q(group)}",
         "",
         *_IPSEC_PROSE,
         "set vpn ipsec ipsec-interfaces interface 'eth0'",
-        *(f"set vpn ipsec esp-group {group} {line}" for line in esp),
+        *(f"set vpn ipsec esp-group {_w(group)} {line}" for line in esp),
         "",
         *_DPD_PROSE,
-        *(f"set vpn ipsec ike-group {group} {line}" for line in dpd),
+        *(f"set vpn ipsec ike-group {_w(group)} {line}" for line in dpd),
         "",
         *_TUNNEL_PROSE,
-        f"set interfaces vti {vti} address {_q(cgw_inside)}",
-        f"set interfaces vti {vti} description 'VPC tunnel {number}'",
-        f"set interfaces vti {vti} mtu {_q(mtu)}",
+        f"set interfaces vti {_w(vti)} address {_q(cgw_inside)}",
+        f"set interfaces vti {_w(vti)} description {_q(f'VPC tunnel {number}')}",
+        f"set interfaces vti {_w(vti)} mtu {_q(mtu)}",
         "",
     ]
     neighbor = aws_inside.ip if aws_inside is not None else None
@@ -199,7 +217,8 @@ def _tunnel(conn: VpnConnection, number: int, t: Tunnel, report: Report, group: 
             p.warn("bgp.neighbor_ip", f"{NAME} states the BGP neighbor only as the AWS inside address; "
                                       f"neighbor {b.neighbor_ip} left out")
         hold = p.value("bgp.hold_time")
-        bgp = f"set protocols bgp {b.cgw_asn}"
+        bgp = f"set protocols bgp {_w(b.cgw_asn)}"
+        nb = f"{bgp} neighbor {_w(neighbor)}"
         lines += [
             SEPARATOR,
             "! #4: Border Gateway Protocol (BGP) Configuration",
@@ -213,14 +232,14 @@ def _tunnel(conn: VpnConnection, number: int, t: Tunnel, report: Report, group: 
             "!",
             "! The BGP timers are adjusted to provide more rapid detection of outages.",
             "!",
-            f"! The local BGP Autonomous System Number (ASN) ({b.cgw_asn}) is configured",
+            f"! The local BGP Autonomous System Number (ASN) ({_aws.value_text(b.cgw_asn)}) is configured",
             "! as part of your Customer Gateway. If the ASN must be changed, the ",
             "! Customer Gateway and VPN Connection will need to be recreated with AWS.",
             "!",
-            f"{bgp} neighbor {neighbor} remote-as '{b.aws_asn}'",
-            f"{bgp} neighbor {neighbor} soft-reconfiguration 'inbound'",
-            f"{bgp} neighbor {neighbor} timers holdtime '{hold}'",
-            f"{bgp} neighbor {neighbor} timers keepalive '{hold // 3 if hold >= 3 else hold}'",
+            f"{nb} remote-as {_q(b.aws_asn)}",
+            f"{nb} soft-reconfiguration 'inbound'",
+            f"{nb} timers holdtime {_q(hold)}",
+            f"{nb} timers keepalive {_q(hold // 3 if hold >= 3 else hold)}",
             "",
             "! To advertise additional prefixes to Amazon VPC, add these prefixes to the 'network'",
             "! statement and identify a prefix you wish to advertise. Make sure the prefix is present",
@@ -245,7 +264,7 @@ def _tunnel(conn: VpnConnection, number: int, t: Tunnel, report: Report, group: 
             "! Your Customer Gateway needs to set a static route for the prefix corresponding to your",
             "! VPC to send traffic over the tunnel interface.",
             "! An example for a VPC with the prefix 10.0.0.0/16 is provided below:",
-            f"! set protocols static interface-route 10.0.0.0/16 next-hop-interface {vti}",
+            f"! set protocols static interface-route 10.0.0.0/16 next-hop-interface {_w(vti)}",
             "!",
             "",
         ]
@@ -258,9 +277,9 @@ def render(conn: VpnConnection, report: Report) -> str:
     shared = all(p[:2] == parts[0][:2] and p[2] == parts[0][2] for p in parts)
     lines = [
         *_HEADER,
-        f"! Your VPN Connection ID                  : {conn.vpn_connection_id or ''}",
-        f"! Your Virtual Private Gateway ID         : {conn.vpn_gateway_id or ''}",
-        f"! Your Customer Gateway ID                : {conn.customer_gateway_id or ''}",
+        f"! Your VPN Connection ID                  : {_aws.value_text(conn.vpn_connection_id)}",
+        f"! Your Virtual Private Gateway ID         : {_aws.value_text(conn.vpn_gateway_id)}",
+        f"! Your Customer Gateway ID                : {_aws.value_text(conn.customer_gateway_id)}",
         "!",
         "!",
         "! This configuration consists of two tunnels. Both tunnels must be ",

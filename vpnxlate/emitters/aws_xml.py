@@ -40,8 +40,18 @@ class _Writer:
         self.lines.append(f"{'  ' * self.depth}</{tag}>")
 
     def leaf(self, tag: str, value: Any) -> None:
-        text = "" if value is None else escape(str(value))
-        self.lines.append(f"{'  ' * self.depth}<{tag}>{text}</{tag}>")
+        self.lines.append(f"{'  ' * self.depth}<{tag}>{text(value)}</{tag}>")
+
+
+def text(value: Any) -> str:
+    """Every value written into the document, as XML character data (``""`` for None): refused if it
+    holds a control/format character (ESC, NUL are not XML characters), else ``&<>`` escaped."""
+    return escape(_aws.value_text(value))
+
+
+def attribute(value: Any) -> str:
+    """A value as a quoted XML attribute (same refusal as :func:`text`)."""
+    return quoteattr(_aws.value_text(value))
 
 
 def _bool(value: bool) -> str:
@@ -130,7 +140,7 @@ def render(conn: VpnConnection, report: Report) -> str:
     if conn.vpn_connection_id is None:
         w.open("vpn_connection")
     else:
-        w.lines.append(f"<vpn_connection id={quoteattr(conn.vpn_connection_id)}>")
+        w.lines.append(f"<vpn_connection id={attribute(conn.vpn_connection_id)}>")
         w.depth = 1
     w.leaf("customer_gateway_id", conn.customer_gateway_id)
     w.leaf("vpn_gateway_id", conn.vpn_gateway_id)

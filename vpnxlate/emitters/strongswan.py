@@ -55,7 +55,7 @@ def _settings(p: ss.TunnelPlan) -> dict[str, str]:
 
 
 def _section(header: str, items: list[tuple[str, str]], comments: Sequence[str] = ()) -> str:
-    lines = [f"# {c}" for c in comments]
+    lines = [f"# {ss.comment(c)}" for c in comments]
     lines.append(header)
     lines.extend(f"    {k} = {v}" for k, v in items)
     return "\n".join(lines) + "\n"

@@ -25,7 +25,7 @@ UPDOWN_PATH = "/etc/swanctl/aws-updown.sh"
 
 def _connection(p: ss.TunnelPlan, interface: str) -> list[str]:
     ind = "    "
-    lines = [f"{ind}# {p.comment}", f"{ind}{p.name} {{"]
+    lines = [f"{ind}# {ss.comment(p.comment)}", f"{ind}{p.name} {{"]
     body = [
         f"version = {p.version}",
         f"local_addrs = {p.local_addr}",

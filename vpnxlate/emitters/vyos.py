@@ -21,8 +21,8 @@ from typing import Any
 import attrs
 
 from .. import algorithms
-from ..errors import EmitError, Report, describe_value
-from ..model import IPAddress, Tunnel, VpnConnection, address_key
+from ..errors import EmitError, Report, describe_value, escape_text, unsafe_character
+from ..model import IPAddress, Tunnel, VpnConnection, address_key, check_address, check_network
 from ..registry import Option, OutputFile
 
 NAME = "vyos"
@@ -67,8 +67,7 @@ INSIDE_BLOCK = ipaddress.IPv4Network("169.254.0.0/16")
 HASH_VTI_BASE = 16384  # tunnels without an IPv4 inside /30 in 169.254.0.0/16 get hashed numbers above this
 MAX_FIRST_VTI = 1_000_000
 
-_SAFE_WORD = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/@|-]*$")
-_UNSAFE_VALUE = re.compile(r"['\x00-\x1f\x7f\u0080-\u009f\u2028\u2029]")
+_SAFE_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/@|-]*")  # fullmatch: "$" would let a final "\n" through
 
 
 # ------------------------------------------------------------------ version syntax
@@ -101,17 +100,23 @@ class Syntax:
 def quote(value: object) -> str:
     """A VyOS value in single quotes; refuses anything that could break the line or the quote."""
     text = str(value)
-    bad = _UNSAFE_VALUE.search(text)
-    if bad or not text:
-        what = "is empty" if not text else f"contains {describe_value(bad.group(0) if bad else '')}"
+    bad = unsafe_character(text)
+    if bad or not text or "'" in text:
+        what = ("is empty" if not text else f"contains {describe_value(bad[1] if bad else chr(39))}")
         raise EmitError(f"refusing to write a value that {what}: it would break the VyOS command line")
     return f"'{text}'"
+
+
+def comment(line: str) -> str:
+    """A ``#`` comment line as written: every control/format character escaped, so that it stays
+    one comment line (a newline or CR would make the rest a command)."""
+    return escape_text(line if line.startswith("#") else "# " + line)
 
 
 def word(value: object) -> str:
     """A path element (tag value, node name) written without quotes; must be a plain word."""
     text = str(value)
-    if not _SAFE_WORD.match(text):
+    if not _SAFE_WORD.fullmatch(text):
         raise EmitError(f"refusing to write {describe_value(text)} as a VyOS path element")
     return text
 
@@ -152,9 +157,9 @@ class Options:
 
 def _prefix(text: str, flag: str) -> ipaddress.IPv4Network:
     try:
-        net = ipaddress.ip_network(str(text).strip(), strict=True)
+        net = check_network(ipaddress.ip_network(str(text).strip(), strict=True), flag.lstrip("-").replace("-", "_"))
     except ValueError as e:
-        raise EmitError(f"{flag}: not a network prefix: {describe_value(text)} ({e})") from None
+        raise EmitError(f"{flag}: not a network prefix: {describe_value(text)} ({escape_text(str(e))})") from None
     if not isinstance(net, ipaddress.IPv4Network):
         raise EmitError(f"{flag}: {net} is IPv6; the VyOS target writes IPv4 BGP/static routing only")
     return net
@@ -179,7 +184,7 @@ def _options(o: dict[str, Any], connections: list[VpnConnection], report: Report
     if version not in VERSIONS:
         raise EmitError(f"--vyos-version: {describe_value(version)} is not one of {', '.join(VERSIONS)}")
     iface = str(o.get("local_interface") or "eth0")
-    if not re.match(r"^[A-Za-z][A-Za-z0-9_-]{0,14}(\.\d{1,4}){0,2}$", iface):
+    if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_-]{0,14}(\.\d{1,4}){0,2}", iface):
         raise EmitError(f"--local-interface: not an interface name: {describe_value(iface)}")
 
     local: IPAddress | None = None
@@ -188,7 +193,7 @@ def _options(o: dict[str, Any], connections: list[VpnConnection], report: Report
         raise EmitError("give either --local-address or --router-config, not both")
     if o.get("local_address"):
         try:
-            local = ipaddress.ip_address(str(o["local_address"]).strip())
+            local = check_address(ipaddress.ip_address(str(o["local_address"]).strip()), "local_address")
         except ValueError:
             raise EmitError(f"--local-address: not an IP address: {describe_value(o['local_address'])}") from None
         local_source = "--local-address"
@@ -207,7 +212,8 @@ def _options(o: dict[str, Any], connections: list[VpnConnection], report: Report
     next_hop = None
     if o.get("advertise_next_hop"):
         try:
-            next_hop = ipaddress.ip_address(str(o["advertise_next_hop"]).strip())
+            next_hop = check_address(ipaddress.ip_address(str(o["advertise_next_hop"]).strip()),
+                                     "advertise_next_hop")
         except ValueError:
             raise EmitError("--advertise-next-hop: not an IP address: "
                             f"{describe_value(o['advertise_next_hop'])}") from None
@@ -719,7 +725,7 @@ def render(connections: list[VpnConnection], report: Report, opts: Options) -> t
     _write_static(cmds, static, opts, report)
     if bgp:
         _write_bgp(cmds, bgp, opts, report)
-    return _header(plan, opts, connections), list(cmds)
+    return [comment(line) for line in _header(plan, opts, connections)], list(cmds)
 
 
 def cloud_config(header: list[str], commands: list[str]) -> str:

@@ -9,8 +9,16 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from .. import algorithms
-from ..errors import ParseError, PlaceholderError, ValidationError, VpnxlateError, describe_value
-from ..model import check_secret
+from ..errors import (
+    ParseError,
+    PlaceholderError,
+    ValidationError,
+    VpnxlateError,
+    could_be_key,
+    describe_value,
+    escape_text,
+)
+from ..model import check_id, check_secret
 
 T = TypeVar("T")
 
@@ -36,12 +44,30 @@ def find_placeholder(text: str) -> str | None:
     return m.group(0) if m else None
 
 
+# The placeholder spellings a message may name (AWS's documentation and templates).  What the
+# open patterns (YOUR_..., XXXXXX, plain-text-password) matched is input text, maybe part of a
+# key: it is never echoed, only described.
+KNOWN_PLACEHOLDERS = frozenset({
+    "your_uplink_address", "your_bgp_asn", "your_psk_here", "pre-shared-key-in-plain-text", "[hidden]",
+    "contents-of-the-sample-configuration-file",
+})
+
+
+def placeholder_label(found: str) -> str:
+    """How a message names a placeholder match: a known spelling quoted, anything else described."""
+    if found.lower() in KNOWN_PLACEHOLDERS:
+        return repr(found)
+    if "configuration information" in found.lower():
+        return "'...configuration information...'"
+    return f"(a documentation placeholder of {len(found)} characters)"
+
+
 def check_placeholder(value: str, *, field: str | None, line: int | None = None) -> None:
     found = find_placeholder(value)
     if found:
         raise PlaceholderError(
-            f"placeholder {found!r} instead of a value: this is a documentation sample, not a download "
-            "for a real VPN connection", field=field, line=line)
+            f"placeholder {placeholder_label(found)} instead of a value: this is a documentation sample, not a "
+            "download for a real VPN connection", field=field, line=line)
 
 
 def located(fn: Callable[..., T], value: Any, *, field: str, line: int | None = None, **kw: Any) -> T:
@@ -52,7 +78,9 @@ def located(fn: Callable[..., T], value: Any, *, field: str, line: int | None = 
         e.field = e.field or field
         raise e.located(line=line) from None
     except (ValueError, TypeError) as e:
-        raise ParseError(f"invalid value {describe_value(value)}: {e}", field=field, line=line) from None
+        # the exception's text may quote the value: shown only when describe_value shows the value
+        detail = "" if could_be_key(str(value)) else f": {escape_text(str(e))}"
+        raise ParseError(f"invalid value {describe_value(value)}{detail}", field=field, line=line) from None
 
 
 # Dotted-quad IPv4 exactly as ipaddress accepts it (ASCII digits, no leading zeros, 0-255),
@@ -155,9 +183,6 @@ def to_psk(value: str, *, field: str = "psk", line: int | None = None) -> str:
     return text
 
 
-_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
-
-
 def to_id(value: str | None, *, field: str, line: int | None = None) -> str | None:
     """A resource id (vpn-…, vgw-…, cgw-…, tgw-…); empty means absent (transit gateway VGW id)."""
     if value is None:
@@ -166,9 +191,10 @@ def to_id(value: str | None, *, field: str, line: int | None = None) -> str | No
     if not text:
         return None
     check_placeholder(text, field=field, line=line)
-    if not _ID_RE.match(text):
-        raise ValidationError(f"not a valid identifier: {describe_value(text)}", field=field, line=line)
-    return text
+    try:
+        return check_id(text, field)
+    except ValidationError as e:
+        raise e.located(line=line) from None
 
 
 def to_asn(value: str | int, *, field: str, line: int | None = None) -> int:

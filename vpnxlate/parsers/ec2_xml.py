@@ -17,7 +17,7 @@ from typing import Any
 
 from ..errors import ParseError, PlaceholderError, Report
 from ..model import VpnConnection
-from ._common import find_placeholder, to_bool, to_id
+from ._common import find_placeholder, placeholder_label, to_bool, to_id
 from ._ec2 import assemble, read_embedded
 from .aws_xml import parse_xml
 
@@ -80,7 +80,7 @@ def _connection(item: Any, report: Report, n: int) -> VpnConnection | None:
     placeholder = find_placeholder(inner) if not inner.lstrip().startswith("<") else None
     if placeholder:
         raise PlaceholderError(f"{name}: no embedded configuration: the element holds the documentation "
-                               f"placeholder {placeholder!r}", field="customerGatewayConfiguration",
+                               f"placeholder {placeholder_label(placeholder)}", field="customerGatewayConfiguration",
                                line=cline)
     if state in _DEAD:
         report.warn(f"{name} is in state {state}", line=line, field="state")
