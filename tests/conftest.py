@@ -16,6 +16,14 @@ VYOS_CHECK = SHARED / "tools" / "vyos_check.py"
 SWANLAB = SHARED / "swanlab" / "swanlab.py"
 
 
+def shared_file(*parts: str) -> Path:
+    """A path under ../shared (VPNXLATE_SHARED); skips the test with a reason when it is absent."""
+    path = SHARED.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"{path} not found (../shared must sit beside the checkout, or set VPNXLATE_SHARED)")
+    return path
+
+
 def fixture_text(rel: str) -> str:
     return (FIXTURES / rel).read_text(encoding="utf-8")
 

@@ -366,11 +366,11 @@ def test_vyos_mtu_above_9000_is_clamped_on_legacy() -> None:
     files, report = emit_report([_one_tunnel(mtu=9216)], "vyos", vyos_version="1.3")
     assert vyos_errors(files[0].content, "1.3") == []
     assert "set interfaces vti vti1344 mtu '9000'" in files[0].content.splitlines()
-    assert "--to vyos: VyOS 1.3 accepts a vti MTU of 68..9000; writing 9000 instead of 9216" in report.messages()
+    assert "target vyos: VyOS 1.3 accepts a vti MTU of 68..9000; writing 9000 instead of 9216" in report.messages()
 
 
 def test_vyos_mss_below_536_is_clamped() -> None:
     files, report = emit_report([_one_tunnel(tcp_mss=535)], "vyos", vyos_version="1.4")
     assert vyos_errors(files[0].content, "1.4") == []
     assert "set interfaces vti vti1344 ip adjust-mss '536'" in files[0].content.splitlines()
-    assert "--to vyos: VyOS 1.4 accepts a TCP MSS of 536..65535; writing 536 instead of 535" in report.messages()
+    assert "target vyos: VyOS 1.4 accepts a TCP MSS of 536..65535; writing 536 instead of 535" in report.messages()

@@ -104,11 +104,11 @@ def test_ikev1_drops_gcm_in_phase1_with_warning() -> None:
                                                 integrity=("SHA1",), dh_groups=(14,), lifetime_s=28800))
     files, report = emit([conn("vpn-x", t)])
     assert "    ike = aes256-sha1-modp2048!\n" in files["ipsec.conf"]
-    assert ("--to strongswan: vpn-x tunnel 203.0.113.5: IKEv1 cannot use AES-GCM for the IKE SA; leaving out "
+    assert ("target strongswan: vpn-x tunnel 203.0.113.5: IKEv1 cannot use AES-GCM for the IKE SA; leaving out "
             "AES128-GCM-16 in phase 1") in report.messages()
     only_gcm = tunnel("203.0.113.5", 5, ike=IkeOptions(versions=("ikev1", "ikev2"), encryption=("AES128-GCM-16",),
                                                        integrity=("SHA1",), dh_groups=(14,), lifetime_s=28800))
-    with pytest.raises(EmitError, match="only AES-GCM, which IKEv1 cannot use; use --ike-version 2"):
+    with pytest.raises(EmitError, match="only AES-GCM, which IKEv1 cannot use; use ike_version 2"):
         emit([conn("vpn-x", only_gcm)])
     files, _ = emit([conn("vpn-x", only_gcm)], ike_version="2")
     assert "    ike = aes128gcm16-prfsha1-modp2048!\n" in files["ipsec.conf"]
@@ -133,13 +133,13 @@ def test_ike_version(versions: tuple[str, ...] | None, option: str | None, expec
 @pytest.mark.parametrize(("versions", "option"), [(("ikev1",), "2"), (("ikev2",), "1")])
 def test_ike_version_option_contradicting_aws_is_an_error(versions: tuple[str, ...], option: str) -> None:
     t = tunnel("203.0.113.5", 5, ike=attrs.evolve(tunnel("203.0.113.5", 5).ike, versions=versions))
-    with pytest.raises(EmitError, match=f"--ike-version {option} contradicts the input, which allows only "
+    with pytest.raises(EmitError, match=f"ike_version {option} contradicts the input, which allows only "
                                         f"{versions[0]} on the AWS side"):
         emit([conn("vpn-x", t)], ike_version=option)
 
 
 def test_ike_version_option_is_validated() -> None:
-    with pytest.raises(EmitError, match="--ike-version must be 1 or 2"):
+    with pytest.raises(EmitError, match="ike_version must be 1 or 2"):
         emit(load(BGP_JSON), ike_version="3")
 
 
@@ -232,7 +232,7 @@ def test_local_address_changes_left_but_not_the_identity() -> None:
     assert files["ipsec.secrets"].splitlines()[2:] == [
         '198.51.100.10 203.0.113.21 : PSK "FAKE_tunnel2.key_example"',
         '198.51.100.10 203.0.113.22 : PSK "FAKE_tunnel1.key_example"']
-    assert not any("--local-address" in m for m in report.messages())
+    assert not any("local_address" in m for m in report.messages())
     sw = emit(load(BGP_JSON), "swanctl", local_address="192.0.2.130")[0]["swanctl.conf"]
     assert sw.count("        local_addrs = 192.0.2.130\n") == 2
     assert sw.count("            id = 198.51.100.10\n") == 2
@@ -242,13 +242,13 @@ def test_local_address_changes_left_but_not_the_identity() -> None:
 def test_without_local_address_public_ip_and_warning() -> None:
     files, report = emit(load(BGP_JSON))
     assert "    left = 198.51.100.10\n    leftid = 198.51.100.10\n" in files["ipsec.conf"]
-    assert ("--to strongswan: no --local-address: using the customer gateway IP (198.51.100.10) as the local "
+    assert ("target strongswan: no local_address: using the customer gateway IP (198.51.100.10) as the local "
             "address and IKE identity; a router behind NAT (an EC2 instance with an elastic IP) needs "
-            "--local-address PRIVATE_IP") in report.messages()
+            "local_address PRIVATE_IP") in report.messages()
 
 
 @pytest.mark.parametrize(("value", "message"), [
-    ("192.0.2.300", "--local-address: not an IP address"), ("2001:db8::1", "is not an IPv4 address"),
+    ("192.0.2.300", "local_address: not an IP address"), ("2001:db8::1", "is not an IPv4 address"),
     ("192.0.2.1\nleft=x", "not an IP address")])
 def test_bad_local_address(value: str, message: str) -> None:
     with pytest.raises(EmitError, match=re.escape(message)):
@@ -262,14 +262,14 @@ def test_missing_values_fall_back_to_aws_defaults_with_one_warning_per_tunnel() 
                   cgw_inside="169.254.9.2/30", aws_inside="169.254.9.1/30")
     files, report = emit([conn("vpn-bare", bare)], local_address="192.0.2.130")
     assert report.messages() == [
-        "--to strongswan: vpn-bare tunnel 203.0.113.9: not stated in the input, using AWS's defaults: "
+        "target strongswan: vpn-bare tunnel 203.0.113.9: not stated in the input, using AWS's defaults: "
         "IKE version (ikev1); phase 1 encryption (AES128, AES256, AES128-GCM-16, AES256-GCM-16); "
         "phase 1 integrity (SHA1, SHA2-256, SHA2-384, SHA2-512); phase 1 DH groups (2, 14, 15, 16, 17, 18, 19, "
         "20, 21, 22, 23, 24); phase 2 encryption (AES128, AES256, AES128-GCM-16, AES256-GCM-16); phase 2 "
         "integrity (SHA1, SHA2-256, SHA2-384, SHA2-512); phase 2 PFS groups (2, 5, 14, 15, 16, 17, 18, 19, 20, "
         "21, 22, 23, 24); phase 1 lifetime (28800 s); phase 2 lifetime (3600 s); DPD interval (10 s); "
         "DPD retries (3); tunnel interface MTU (1436); TCP MSS (1379)",
-        "--to strongswan: vpn-bare tunnel 203.0.113.9: IKEv1 cannot use AES-GCM for the IKE SA; leaving out "
+        "target strongswan: vpn-bare tunnel 203.0.113.9: IKEv1 cannot use AES-GCM for the IKE SA; leaving out "
         "AES128-GCM-16, AES256-GCM-16 in phase 1",
     ]
     conf = files["ipsec.conf"]
@@ -309,7 +309,7 @@ def test_rekey_margin_too_long_for_the_lifetime_is_clamped_with_warning() -> Non
                ipsec=IpsecOptions(encryption=("AES128",), integrity=("SHA1",), pfs_dh_groups=(2,), lifetime_s=900))
     files, report = emit([conn("vpn-x", t)], local_address="192.0.2.130")
     assert "    margintime = 225s\n" in files["ipsec.conf"]
-    assert ("--to strongswan: vpn-x tunnel 203.0.113.5: rekeying before AWS would need a margin of 900 s, too "
+    assert ("target strongswan: vpn-x tunnel 203.0.113.5: rekeying before AWS would need a margin of 900 s, too "
             "long for a lifetime of 900 s; using 225 s (AWS may rekey first)") in report.messages()
 
 
@@ -327,11 +327,11 @@ def test_static_routes_go_into_the_updown_with_a_metric_per_tunnel() -> None:
 
 def test_bgp_and_missing_routes_are_reported() -> None:
     _, report = emit(load(BGP_JSON))
-    assert ("--to strongswan: vpn-0c0ffee0123456789: BGP is not configured by strongSwan; run a BGP daemon "
+    assert ("target strongswan: vpn-0c0ffee0123456789: BGP is not configured by strongSwan; run a BGP daemon "
             "(FRR, BIRD) over the tunnel interfaces with the neighbors named in the comments") in report.messages()
     static = conn("vpn-s", tunnel("203.0.113.5", 5), routing="static")
     _, report = emit([static], local_address="192.0.2.130")
-    assert report.messages() == ["--to strongswan: vpn-s: static routing, but the input names no routes; add "
+    assert report.messages() == ["target strongswan: vpn-s: static routing, but the input names no routes; add "
                                  "routes to the VPC through the tunnel interfaces yourself"]
 
 

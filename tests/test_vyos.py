@@ -16,7 +16,7 @@ from vpnxlate.emitters import vyos as vy
 from vpnxlate.emitters._vyos_configboot import interface_address
 from vpnxlate.parsers import vyos as vyos_parser
 
-from .conftest import FIXTURES, SHARED, assert_one_line_error, fixture_text, run_cli, vyos_check
+from .conftest import FIXTURES, SHARED, assert_one_line_error, fixture_text, run_cli, shared_file, vyos_check
 
 VERSIONS = ("1.1", "1.2", "1.3", "1.4", "1.5")
 CONN = "vpn-0c0ffee0123456789"
@@ -123,9 +123,9 @@ def test_without_fixup_warns_and_uses_public_ip() -> None:
     text, report = emit(parsed("canonical/generic.txt"), vyos_version="1.2")
     assert "set vpn ipsec site-to-site peer 203.0.113.22 local-address '198.51.100.10'" in commands(text)
     msgs = [d.message for d in report.diagnostics if d.code == "vyos-no-local-address"]
-    assert msgs == ["no --local-address or --router-config: local-address is the public customer gateway IP as "
+    assert msgs == ["no local_address or router_config: local-address is the public customer gateway IP as "
                     "AWS prints it (198.51.100.10); behind NAT (EC2, most clouds) give the router's private address"]
-    with pytest.raises(vpnxlate.VpnxlateError, match="no --local-address"):
+    with pytest.raises(vpnxlate.VpnxlateError, match="no local_address"):
         vpnxlate.emit_report(parsed("canonical/generic.txt"), "vyos", strict=True)
 
 
@@ -484,11 +484,11 @@ def test_detect_leaves_aws_vyatta_downloads_alone() -> None:
                  *sorted((SHARED / "vyos-samples").glob("aws-vyatta-*.txt"))]:
         assert not vyos_parser.detect(path.read_text()), path
         assert vpnxlate.detect_format(path.read_text()) != "vyos"
-    assert vyos_parser.detect((SHARED / "vyos-samples" / "rewrite-1.4.txt").read_text())
+    assert vyos_parser.detect(shared_file("vyos-samples", "rewrite-1.4.txt").read_text())
 
 
 def test_parse_third_party_named_peer_config() -> None:
-    conns, _ = vpnxlate.parse_report((SHARED / "vyos-samples" / "rewrite-1.4.txt").read_text(), lint=False)
+    conns, _ = vpnxlate.parse_report(shared_file("vyos-samples", "rewrite-1.4.txt").read_text(), lint=False)
     (c,) = conns
     (t,) = c.tunnels
     assert (str(t.aws_outside_ip), t.psk, str(t.cgw_inside), str(t.aws_inside)) == (

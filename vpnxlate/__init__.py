@@ -30,6 +30,7 @@ from .errors import (
     ValidationError,
     VpnxlateError,
     VpnxlateWarning,
+    in_api_terms,
 )
 from .model import Bgp, IkeOptions, IpsecOptions, Tunnel, VpnConnection
 from .registry import OutputFile
@@ -40,8 +41,44 @@ __all__ = [
     "Bgp", "Diagnostic", "EmitError", "FormatError", "IkeOptions", "InputError", "IpsecOptions",
     "OutputError", "OutputFile", "ParseError", "PlaceholderError", "Report", "Tunnel", "ValidationError",
     "VpnConnection", "VpnxlateError", "VpnxlateWarning", "__version__", "convert", "detect_format",
-    "emit", "emit_report", "formats", "parse", "parse_report",
+    "emit", "emit_report", "formats", "parse", "parse_report", "render", "to_dict",
 ]
+
+Text = str | bytes | bytearray | memoryview
+
+
+def __dir__() -> list[str]:
+    """``dir(vpnxlate)`` is the public API: exactly ``__all__``."""
+    return sorted(__all__)
+
+
+def _as_text(text: Text, source: str | None) -> str:
+    """The input as text: ``str`` as it is, bytes decoded as the CLI decodes files (UTF-8 with or
+    without BOM, UTF-16 with BOM; the same size limit)."""
+    if isinstance(text, str):
+        return text
+    if isinstance(text, bytes | bytearray | memoryview):
+        from .io import MAX_INPUT_BYTES, decode
+
+        data = bytes(text)
+        name = source or "<bytes>"
+        if len(data) > MAX_INPUT_BYTES:
+            raise InputError(f"input is larger than {MAX_INPUT_BYTES // (1024 * 1024)} MB; refusing it",
+                             source=name)
+        return decode(data, name)
+    raise InputError(f"expected the configuration as str or bytes, got {type(text).__name__}", source=source)
+
+
+def to_dict(value: VpnConnection | Tunnel | Iterable[VpnConnection], *, redact: bool = False) -> Any:
+    """The model as plain, JSON-ready data (the objects of ``--to json``; null = not stated):
+    a dict for a connection or a tunnel, a list of dicts for several connections."""
+    from .emitters.json_out import connection_dict, tunnel_dict
+
+    if isinstance(value, Tunnel):
+        return tunnel_dict(value.redacted() if redact else value)
+    if isinstance(value, VpnConnection):
+        return connection_dict(value.redacted() if redact else value)
+    return [to_dict(c, redact=redact) for c in value]
 
 
 def formats() -> dict[str, list[dict[str, str]]]:
@@ -52,8 +89,15 @@ def formats() -> dict[str, list[dict[str, str]]]:
             "outputs": describe(registry.output_names(), registry.output_module)}
 
 
-def detect_format(text: str, *, source: str | None = None) -> str:
-    """Name of the input format of ``text``, or :class:`FormatError` saying what it looks like."""
+def detect_format(text: Text, *, source: str | None = None) -> str:
+    """Name of the input format of ``text`` (str or bytes), or :class:`FormatError` saying what it looks like."""
+    try:
+        return _detect_format(_as_text(text, source), source=source)
+    except VpnxlateError as e:
+        raise in_api_terms(e) from None
+
+
+def _detect_format(text: str, *, source: str | None = None) -> str:
     from .parsers._common import find_placeholder, looks_like_aws, normalize_newlines, placeholder_label, sniff_vendor
 
     plain = normalize_newlines(text)
@@ -88,16 +132,30 @@ def detect_format(text: str, *, source: str | None = None) -> str:
 
 
 def parse_report(
+    text: Text, format: str | None = None, *, source: str | None = None, strict: bool = False,
+    lint: bool = True,
+) -> tuple[list[VpnConnection], Report]:
+    """Parse ``text`` (str, or bytes decoded like the CLI's input files); returns the connections
+    and the warnings.  Messages name options in API terms (``local_address``, ``target vyos``)."""
+    try:
+        connections, report = _parse_report(_as_text(text, source), format, source=source, strict=strict,
+                                             lint=lint)
+    except VpnxlateError as e:
+        raise in_api_terms(e) from None
+    return connections, report.in_api_terms()
+
+
+def _parse_report(
     text: str, format: str | None = None, *, source: str | None = None, strict: bool = False,
     lint: bool = True,
 ) -> tuple[list[VpnConnection], Report]:
-    """Parse ``text``; returns the connections and the warnings."""
+    """:func:`parse_report` for the CLI: str input, messages in CLI terms."""
     from .lint import lint as run_lint
     from .model import merge_connections
 
     report = Report(source, strict=strict)
     try:
-        name = format or detect_format(text, source=source)
+        name = format or _detect_format(text, source=source)
         connections = registry.input_module(name).parse(text, report)
         connections = merge_connections(connections, report)
         if not connections:
@@ -114,9 +172,10 @@ def _issue(report: Report) -> None:
         _warnings.warn(VpnxlateWarning(d), stacklevel=3)
 
 
-def parse(text: str, format: str | None = None, *, source: str | None = None,
+def parse(text: Text, format: str | None = None, *, source: str | None = None,
           strict: bool = False) -> list[VpnConnection]:
-    """Parse an AWS VPN configuration into connections (format detected unless given).
+    """Parse an AWS VPN configuration (str, or bytes decoded like the CLI's input files) into
+    connections (format detected unless given).
 
     Raises :class:`VpnxlateError` subclasses carrying ``source``, ``line`` and ``field``.
     """
@@ -132,7 +191,21 @@ def emit_report(
     """Write ``connections`` for ``target``; returns the files and the warnings.
 
     ``report`` may carry the parse warnings so that targets that list warnings (json) show them.
+    Messages name options in API terms (``local_address``, ``target vyos``).
     """
+    try:
+        files, report = _emit_report(connections, target, redact=redact, strict=strict, report=report,
+                                     **options)
+    except VpnxlateError as e:
+        raise in_api_terms(e) from None
+    return files, report.in_api_terms()
+
+
+def _emit_report(
+    connections: Iterable[VpnConnection], target: str, *, redact: bool = False, strict: bool = False,
+    report: Report | None = None, **options: Any,
+) -> tuple[list[OutputFile], Report]:
+    """:func:`emit_report` for the CLI: messages in CLI terms."""
     module = registry.output_module(target)
     known = {o.dest: o for o in module.OPTIONS}
     unknown = sorted(set(options) - set(known))
@@ -173,7 +246,7 @@ def emit(connections: Iterable[VpnConnection], target: str, *, redact: bool = Fa
     return render(files)
 
 
-def convert(text: str, to: str, *, format: str | None = None, source: str | None = None,
+def convert(text: Text, to: str, *, format: str | None = None, source: str | None = None,
             redact: bool = False, strict: bool = False, **options: Any) -> str:
     """``emit(parse(text), to)`` in one call."""
     connections, report = parse_report(text, format, source=source, strict=strict)

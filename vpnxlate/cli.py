@@ -115,7 +115,9 @@ def _warn(report: Report, quiet: bool) -> None:
 
 
 def _convert(args: argparse.Namespace) -> int:
-    from . import emit_report, parse_report, render
+    from . import _emit_report as emit_report  # CLI terms in messages (--local-address)
+    from . import _parse_report as parse_report
+    from . import render
     from .io import read_input, write_file, write_files
     from .model import merge_connections
 

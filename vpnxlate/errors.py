@@ -164,6 +164,36 @@ class OutputError(VpnxlateError):
     """The output cannot be written (file exists without --force, directory missing, ...)."""
 
 
+# ------------------------------------------------------------------ CLI terms -> API terms
+
+# Messages name options as the command line spells them (``--local-address``, ``--to vyos``);
+# the Python API renders them in its own terms (``local_address``, ``target vyos``), see api_terms().
+_FLAG_RE = re.compile(r"(?<![\w-])--(?:(to|from) ([a-z0-9-]+)|([a-z][a-z0-9]*(?:-[a-z0-9]+)*))\b")
+_API_WORD = {"to": "target", "from": "format"}
+
+
+def api_terms(text: str) -> str:
+    """``text`` with every command-line option name replaced by the API's name for it:
+    ``--local-address`` -> ``local_address`` (the keyword argument), ``--to vyos`` -> ``target vyos``,
+    ``--from aws-xml`` -> ``format aws-xml``.  The CLI prints messages as they are."""
+    if "--" not in text:
+        return text
+
+    def sub(m: re.Match[str]) -> str:
+        if m.group(1):
+            return f"{_API_WORD[m.group(1)]} {m.group(2)}"
+        return m.group(3).replace("-", "_")
+    return _FLAG_RE.sub(sub, text)
+
+
+def in_api_terms(error: VpnxlateError) -> VpnxlateError:
+    """The error with its message and source in API terms (see :func:`api_terms`); returns it."""
+    error.message = api_terms(error.message)
+    if error.source is not None:
+        error.source = api_terms(error.source)
+    return error
+
+
 class Record:
     """Base of small immutable value classes (:class:`Diagnostic`, ``registry.Option``,
     ``registry.OutputFile``): equal, hashed, pickled and shown by the values of ``_fields``.
@@ -275,6 +305,15 @@ class Report:
 
     def messages(self) -> list[str]:
         return [str(d) for d in self.diagnostics]
+
+    def in_api_terms(self) -> Report:
+        """Rewrite the warnings (message and source) in API terms (see :func:`api_terms`); returns self."""
+        self.diagnostics = [Diagnostic(api_terms(d.message), None if d.source is None else api_terms(d.source),
+                                       d.line, d.field, d.code) for d in self.diagnostics]
+        self._seen = set(self.diagnostics)
+        if self.source is not None:
+            self.source = api_terms(self.source)
+        return self
 
     def __len__(self) -> int:
         return len(self.diagnostics)
