@@ -64,17 +64,23 @@ def escape_text(text: str) -> str:
 
 
 # A value that could be a pre-shared key: at least 8 characters of AWS's key alphabet
-# ([A-Za-z0-9._]).  Not keys: numbers and dotted quads (digits and dots only), AWS's upper-case
+# ([A-Za-z0-9._]).  Not keys: words of lower-case letters only, hex digits, numbers and dotted quads (digits and dots only), AWS's upper-case
 # placeholder names (YOUR_UPLINK_ADDRESS), and algorithm keywords of up to 16 characters
 # (modp1024, aes256gcm16, hmacsha256) -- a real key is seldom that short and that regular.
 _KEY_LIKE_RE = re.compile(r"[A-Za-z0-9._]{8,}")
-_NOT_A_KEY_RE = re.compile(r"[0-9.]+|YOUR_[A-Z_]+|(?i:(?:aes|sha|modp|ecp|group|dh|hmac|ike|md5|prf|3?des"
+_NOT_A_KEY_RE = re.compile(r"[0-9.]+|[0-9a-f]+|YOUR_[A-Z_]+|(?i:(?:aes|sha|modp|ecp|group|dh|hmac|ike|md5|prf|3?des"
                            r"|camellia|chacha|curve|x25519|x448|cast|blowfish)[a-z0-9_]{0,13})")
 
 
 def could_be_key(text: str) -> bool:
-    """True when ``text`` could be a pre-shared key moved into another field (see describe_value)."""
-    return _KEY_LIKE_RE.fullmatch(text) is not None and _NOT_A_KEY_RE.fullmatch(text) is None
+    """True when ``text`` could be a pre-shared key moved into another field (see describe_value):
+    8 or more characters of AWS's key alphabet, not only lower-case letters (a word such as
+    ``authentication``), not a number or dotted quad, hex digits (the ids' ``0c0ffee…``), placeholder
+    name or algorithm keyword -- alone or as one word of a longer value (``Group <key>``)."""
+    for token in _KEY_LIKE_RE.findall(text):  # a key is one token of its alphabet, maybe inside more text
+        if not (token.isalpha() and token.islower()) and _NOT_A_KEY_RE.fullmatch(token) is None:
+            return True
+    return False
 
 
 def describe_value(value: object, limit: int = 60) -> str:

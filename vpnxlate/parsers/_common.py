@@ -17,6 +17,7 @@ from ..errors import (
     could_be_key,
     describe_value,
     escape_text,
+    unsafe_character,
 )
 from ..model import check_id, check_secret
 
@@ -53,9 +54,12 @@ KNOWN_PLACEHOLDERS = frozenset({
 })
 
 
-def placeholder_label(found: str) -> str:
-    """How a message names a placeholder match: a known spelling quoted, anything else described."""
-    if found.lower() in KNOWN_PLACEHOLDERS:
+def placeholder_label(found: str, value: str | None = None) -> str:
+    """How a message names a placeholder match: a known spelling, or a match that is the whole
+    ``value`` (then the value is a placeholder, not a key), quoted; anything else (part of a
+    value, maybe of a key) only described."""
+    if found.lower() in KNOWN_PLACEHOLDERS or (value is not None and value.strip() == found
+                                                and unsafe_character(found) is None):
         return repr(found)
     if "configuration information" in found.lower():
         return "'...configuration information...'"
@@ -66,7 +70,7 @@ def check_placeholder(value: str, *, field: str | None, line: int | None = None)
     found = find_placeholder(value)
     if found:
         raise PlaceholderError(
-            f"placeholder {placeholder_label(found)} instead of a value: this is a documentation sample, not a "
+            f"placeholder {placeholder_label(found, value)} instead of a value: this is a documentation sample, not a "
             "download for a real VPN connection", field=field, line=line)
 
 

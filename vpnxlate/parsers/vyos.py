@@ -13,8 +13,8 @@ import ipaddress
 import re
 from typing import Any
 
-from ..errors import ParseError, Report, describe_value
-from ..model import Bgp, IkeOptions, IpsecOptions, Tunnel, VpnConnection, build_connection
+from ..errors import ParseError, Report, ValidationError, describe_value
+from ..model import Bgp, IkeOptions, IpsecOptions, Tunnel, VpnConnection, build_connection, check_address, check_text
 from ._common import algos, dh_group, encryption, ike_version, integrity, normalize_newlines, to_int, to_psk
 
 NAME = "vyos"
@@ -137,10 +137,15 @@ class _Config:
 
 
 def _ip(value: str, field: str, line: int) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """An address, or None for another kind of value (``any``, an FQDN id); a value holding a
+    control/format character or an IPv6 scope id is refused."""
     try:
-        return ipaddress.ip_address(value)
+        check_text(value, field)
+        return check_address(ipaddress.ip_address(value), field)
     except ValueError:
         return None
+    except ValidationError as e:
+        raise e.located(line=line or None) from None
 
 
 def _proposal_column(g: dict[str, Any], key: str, fn: Any, field: str) -> tuple[Any, ...] | None:
