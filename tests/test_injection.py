@@ -225,7 +225,7 @@ def test_every_target_refuses_or_neutralises_planted_values(target: str, case: i
     _assert_clean(files, "INJECTED")
     if target == "json":  # JSON escapes: the text is there, but as \n / \r escapes in a string
         doc = json.loads(files[0].content)
-        assert json.dumps(doc) and "\\n" in files[0].content or field.startswith("bgp") or "\\r" in files[0].content
+        assert (json.dumps(doc) and "\\n" in files[0].content) or field.startswith("bgp") or "\\r" in files[0].content
 
 
 def test_aws_vyatta_peer_address_goes_through_its_word_function() -> None:
@@ -500,7 +500,7 @@ def test_api_messages_use_api_terms_cli_keeps_flags(tmp_path: Path) -> None:
     _, report = vpnxlate.emit_report(conns, "swanctl")
     assert report.messages()[0].startswith("target swanctl: no local_address: using the customer gateway IP")
     assert not any("--" in m for m in report.messages())
-    with pytest.raises(vpnxlate.EmitError, match="^ike_version must be 1 or 2, not 3$"):
+    with pytest.raises(vpnxlate.EmitError, match=r"^ike_version must be 1 or 2, not 3$"):
         vpnxlate.emit(conns, "swanctl", ike_version="3")
     with pytest.raises(vpnxlate.EmitError) as e:
         vpnxlate.emit(conns, "vyos", local_address="10.0.0.1", router_config="x")

@@ -123,7 +123,8 @@ def _detect_format(text: str, *, source: str | None = None) -> str:
         raise other_vendor(vendor)
     placeholder = find_placeholder(plain)
     if placeholder:
-        raise PlaceholderError(f"placeholder {placeholder_label(placeholder)} instead of a configuration", source=source)
+        raise PlaceholderError(f"placeholder {placeholder_label(placeholder)} instead of a configuration",
+                               source=source)
     if looks_like_aws(plain):
         raise FormatError("mentions AWS VPN terms but is in none of the formats vpnxlate reads "
                           "(truncated or edited download?)", source=source)

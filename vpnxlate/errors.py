@@ -64,9 +64,10 @@ def escape_text(text: str) -> str:
 
 
 # A value that could be a pre-shared key: at least 8 characters of AWS's key alphabet
-# ([A-Za-z0-9._]).  Not keys: words of lower-case letters only, hex digits, numbers and dotted quads (digits and dots only), AWS's upper-case
-# placeholder names (YOUR_UPLINK_ADDRESS), and algorithm keywords of up to 16 characters
-# (modp1024, aes256gcm16, hmacsha256) -- a real key is seldom that short and that regular.
+# ([A-Za-z0-9._]).  Not keys: words of lower-case letters only, hex digits, numbers and dotted
+# quads (digits and dots only), AWS's upper-case placeholder names (YOUR_UPLINK_ADDRESS), and
+# algorithm keywords of up to 16 characters (modp1024, aes256gcm16, hmacsha256) -- a real key
+# is seldom that short and that regular.
 _KEY_LIKE_RE = re.compile(r"[A-Za-z0-9._]{8,}")
 _NOT_A_KEY_RE = re.compile(r"[0-9.]+|[0-9a-f]+|YOUR_[A-Z_]+|(?i:(?:aes|sha|modp|ecp|group|dh|hmac|ike|md5|prf|3?des"
                            r"|camellia|chacha|curve|x25519|x448|cast|blowfish)[a-z0-9_]{0,13})")

@@ -13,7 +13,6 @@ A pre-shared key never shows in ``repr``/``str`` of these objects.
 
 from __future__ import annotations
 
-import contextlib
 import ipaddress
 import re
 from collections.abc import Iterable

@@ -161,7 +161,8 @@ def _connection(c: Any, report: Report, where: str, line: int | None, n: int) ->
             found = find_placeholder(cfg)
             if found:
                 raise PlaceholderError(f"{name}: no embedded configuration: the string holds the documentation "
-                                       f"placeholder {placeholder_label(found, cfg)}", field=f"{where}{_CGC}", line=line)
+                                       f"placeholder {placeholder_label(found, cfg)}", field=f"{where}{_CGC}",
+                                       line=line)
             raise ParseError(f"{name}: {_CGC} is not an XML document (starts with "
                              f"{describe_value(cfg.lstrip()[:20])})", field=f"{where}{_CGC}", line=line)
         if state in _DEAD:

@@ -80,8 +80,8 @@ def _connection(item: Any, report: Report, n: int) -> VpnConnection | None:
     placeholder = find_placeholder(inner) if not inner.lstrip().startswith("<") else None
     if placeholder:
         raise PlaceholderError(f"{name}: no embedded configuration: the element holds the documentation "
-                               f"placeholder {placeholder_label(placeholder, inner)}", field="customerGatewayConfiguration",
-                               line=cline)
+                               f"placeholder {placeholder_label(placeholder, inner)}",
+                               field="customerGatewayConfiguration", line=cline)
     if state in _DEAD:
         report.warn(f"{name} is in state {state}", line=line, field="state")
     doc = read_embedded(inner, report, name, "customerGatewayConfiguration", line_offset=cline - 1)
