@@ -538,3 +538,14 @@ def test_all_and_dir_agree() -> None:
     assert len(set(vpnxlate.__all__)) == len(vpnxlate.__all__)
     for name in vpnxlate.__all__:
         assert hasattr(vpnxlate, name), name
+
+
+def test_placeholder_shaped_psk_not_echoed_but_other_fields_are() -> None:
+    from vpnxlate.parsers._common import check_placeholder
+
+    with pytest.raises(vpnxlate.PlaceholderError) as e:
+        check_placeholder("YOUR_SECRET_KEY", field="tunnel1.psk", line=3)
+    assert "YOUR_SECRET" not in str(e.value)
+    assert str(e.value).startswith("<input>:3: tunnel1.psk: placeholder (a documentation placeholder of 15 characters)")
+    with pytest.raises(vpnxlate.PlaceholderError, match="placeholder 'YOUR_UPLINK_ADDRESS' instead of a value"):
+        check_placeholder("YOUR_UPLINK_ADDRESS", field="tunnel1.cgw_outside_ip")

@@ -66,11 +66,19 @@ def placeholder_label(found: str, value: str | None = None) -> str:
     return f"(a documentation placeholder of {len(found)} characters)"
 
 
+def _secret_field(field: str | None) -> bool:
+    """A field that holds (or is named like one that holds) a pre-shared key: a placeholder match
+    there is named only when it is a known spelling."""
+    name = (field or "").lower()
+    return any(w in name for w in ("psk", "pre-shared", "pre_shared", "preshared", "secret", "key"))
+
+
 def check_placeholder(value: str, *, field: str | None, line: int | None = None) -> None:
     found = find_placeholder(value)
     if found:
+        label = placeholder_label(found, None if _secret_field(field) else value)
         raise PlaceholderError(
-            f"placeholder {placeholder_label(found, value)} instead of a value: this is a documentation sample, not a "
+            f"placeholder {label} instead of a value: this is a documentation sample, not a "
             "download for a real VPN connection", field=field, line=line)
 
 
