@@ -21,7 +21,7 @@ import re
 from .errors import Report
 from .model import Tunnel, VpnConnection
 
-_PSK_RE = re.compile(r"^[A-Za-z0-9_.]{8,64}$")
+_PSK_RE = re.compile(r"[A-Za-z0-9_.]{8,64}")  # fullmatch
 _LINK_LOCAL = ipaddress.IPv4Network("169.254.0.0/16")
 _RESERVED = tuple(ipaddress.IPv4Network(n) for n in (
     "169.254.0.0/30", "169.254.1.0/30", "169.254.2.0/30", "169.254.3.0/30",
@@ -46,7 +46,7 @@ def lint_tunnel(t: Tunnel, report: Report, context: str) -> None:
         report.warn(f"{context}tunnel {t.aws_outside_ip}: {field}: {message}", field=field, code="lint")
 
     if t.psk is not None and t.psk != "***":
-        if not _PSK_RE.match(t.psk):
+        if not _PSK_RE.fullmatch(t.psk):
             warn("psk", f"the pre-shared key ({len(t.psk)} characters) is not 8-64 characters of "
                         "A-Z a-z 0-9 _ . as AWS requires")
         elif t.psk.startswith("0"):

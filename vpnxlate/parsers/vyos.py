@@ -29,8 +29,8 @@ _MODERN = re.compile(
 _AWS = re.compile(r"^\s*! *(Amazon Web Services|Your VPN Connection ID)", re.MULTILINE)
 _CONN_LINE = re.compile(
     r"^# connection (\S+): vpn-gateway (\S+); transit-gateway (\S+); customer-gateway (\S+); routing (bgp|static)$")
-_DESC_ID = re.compile(r"^(vpn-[A-Za-z0-9]+) tunnel \d+$")
-_PEER_ID = re.compile(r"^AWS-([0-9a-f]{8,17})-T\d+$")
+_DESC_ID = re.compile(r"(vpn-[A-Za-z0-9]+) tunnel \d+")  # fullmatch
+_PEER_ID = re.compile(r"AWS-([0-9a-f]{8,17})-T\d+")  # fullmatch
 
 
 def detect(text: str) -> bool:
@@ -261,10 +261,10 @@ def _tunnel(cfg: _Config, peer: str, p: dict[tuple[str, ...], tuple[str, int]]) 
     )
     desc = p.get(("description",))
     conn_id = None
-    if desc and _DESC_ID.match(desc[0]):
-        conn_id = _DESC_ID.match(desc[0]).group(1)  # type: ignore[union-attr]
-    elif _PEER_ID.match(peer):
-        conn_id = "vpn-" + _PEER_ID.match(peer).group(1)  # type: ignore[union-attr]
+    if desc and _DESC_ID.fullmatch(desc[0]):
+        conn_id = _DESC_ID.fullmatch(desc[0]).group(1)  # type: ignore[union-attr]
+    elif _PEER_ID.fullmatch(peer):
+        conn_id = "vpn-" + _PEER_ID.fullmatch(peer).group(1)  # type: ignore[union-attr]
     return tunnel, conn_id
 
 
