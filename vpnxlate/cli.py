@@ -128,6 +128,7 @@ def _convert(args: argparse.Namespace) -> int:
             options[dest] = value
     report = Report(None, strict=args.strict)
     connections = []
+    sources: list[str | None] = []
     if args.inputs.count("-") > 1:
         raise EmitError("standard input (-) can be read only once")
     for path in args.inputs:
@@ -135,8 +136,9 @@ def _convert(args: argparse.Namespace) -> int:
         conns, rep = parse_report(text, args.input_format, source=source, strict=args.strict)
         report.extend(rep)
         connections.extend(conns)
+        sources.extend([source] * len(conns))
     if len(args.inputs) > 1:
-        connections = merge_connections(connections, report)
+        connections = merge_connections(connections, report, sources=sources)
         from .lint import lint
         lint(connections, report)
     files, report = emit_report(connections, args.target, redact=args.redact, strict=args.strict,
