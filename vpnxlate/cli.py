@@ -79,10 +79,10 @@ def build_parser(target: str | None = None) -> argparse.ArgumentParser:
     conv.add_argument("--to", dest="target", required=True, choices=registry.output_names(), metavar="TARGET",
                       help="output target: " + ", ".join(registry.output_names()))
     out = conv.add_mutually_exclusive_group()
-    out.add_argument("-o", "--output", metavar="FILE", help="write the output (one file) to FILE (- = standard output); "
-                     "only a regular file is ever replaced")
-    out.add_argument("--out-dir", metavar="DIR", help="write the output files into DIR, all or nothing (created if missing; "
-                     "a symbolic link is refused)")
+    out.add_argument("-o", "--output", metavar="FILE", help="write the output (one file) to FILE "
+                     "(- = standard output); only a regular file is ever replaced")
+    out.add_argument("--out-dir", metavar="DIR", help="write the output files into DIR, all or nothing "
+                     "(created if missing; a symbolic link is refused)")
     conv.add_argument("--force", action="store_true", help="overwrite existing output files (regular files only)")
     conv.add_argument("--redact", action="store_true", help="replace every pre-shared key with ***")
     conv.add_argument("--strict", action="store_true", help="treat warnings as errors")

@@ -222,10 +222,11 @@ class IpsecOptions:
 
 @attrs.frozen
 class Bgp:
-    """BGP session over a tunnel (dynamic routing)."""
+    """BGP session over a tunnel (dynamic routing).  An ASN is ``None`` when the input states
+    only the other side's (a partial document); emitters that need it refuse then."""
 
-    cgw_asn: int = attrs.field(validator=_check_int(1, 4294967295))
-    aws_asn: int = attrs.field(validator=_check_int(1, 4294967295))
+    cgw_asn: int | None = attrs.field(validator=_check_int(1, 4294967295))
+    aws_asn: int | None = attrs.field(validator=_check_int(1, 4294967295))
     neighbor_ip: IPAddress | None = attrs.field(
         default=None, converter=_to_address,
         validator=_check_type((ipaddress.IPv4Address, ipaddress.IPv6Address), "an IP address"))

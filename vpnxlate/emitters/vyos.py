@@ -21,7 +21,7 @@ from typing import Any
 import attrs
 
 from .. import algorithms
-from ..errors import EmitError, Report, describe_value
+from ..errors import NOT_STATED_HINT, EmitError, Report, describe_value
 from ..model import IPAddress, Tunnel, VpnConnection, address_key
 from ..registry import Option, OutputFile
 
@@ -464,7 +464,7 @@ def _plan(connections: list[VpnConnection], opts: Options, report: Report) -> li
                 report.warn(f"{where}: the IPv6 inside addresses are not written (IPv4 VTI only)",
                             field="cgw_inside_v6")
             if t.psk is None:
-                raise EmitError(f"{where}: no pre-shared key in the input")
+                raise EmitError(f"{where}: no pre-shared key in the input; {NOT_STATED_HINT}", field="psk")
             peer = str(t.aws_outside_ip)
             if peer in peers:
                 raise EmitError(f"{where}: AWS outside IP {peer} is also used by {peers[peer]}")
@@ -570,7 +570,13 @@ def _accepts(p: Planned, opts: Options) -> tuple[ipaddress.IPv4Network, ...]:
 
 def _write_bgp(cmds: Commands, bgp: list[Planned], opts: Options, report: Report) -> None:
     s = opts.syntax
-    asns = sorted({p.tunnel.bgp.cgw_asn for p in bgp if p.tunnel.bgp})
+    for p in bgp:
+        b = p.tunnel.bgp
+        for attr, who in (("cgw_asn", "customer gateway (this router's) ASN"), ("aws_asn", "AWS ASN")):
+            if b is not None and getattr(b, attr) is None:
+                raise EmitError(f"{p.where}: the input does not state the {who}; {NOT_STATED_HINT}",
+                                field=f"bgp.{attr}")
+    asns = sorted({p.tunnel.bgp.cgw_asn for p in bgp if p.tunnel.bgp and p.tunnel.bgp.cgw_asn})
     if len(asns) > 1:
         raise EmitError(f"the connections use different customer ASNs ({', '.join(map(str, asns))}); one VyOS "
                         "router runs one BGP ASN")
