@@ -118,22 +118,28 @@ def test_planted_directory_leaves_old_set(tmp_path: Path) -> None:
     assert _temps(out) == []
 
 
+def _fail_at(monkeypatch: pytest.MonkeyPatch, name: str, nth: int, exc: BaseException) -> dict[str, int]:
+    """Make ``os.<name>`` raise ``exc`` on its ``nth`` call (counting from 1); returns the counter."""
+    calls = {"n": 0}
+    real = getattr(os, name)
+
+    def broken(*args: Any, **kw: Any) -> Any:
+        calls["n"] += 1
+        if calls["n"] == nth:
+            raise exc
+        return real(*args, **kw)
+
+    monkeypatch.setattr(os, name, broken)
+    return calls
+
+
 @pytest.mark.parametrize("nth", [1, 2, 3])
 def test_replace_failing_at_nth_file_restores_old_set(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                       nth: int) -> None:
     write_files(_set("old"), str(tmp_path))
     os.chmod(tmp_path / "a.conf", 0o640)
     before = _snapshot(tmp_path)
-    calls = {"n": 0}
-    real = os.replace
-
-    def broken(*args: Any, **kw: Any) -> Any:
-        calls["n"] += 1
-        if calls["n"] == nth:
-            raise OSError(errno.ENOSPC, "No space left on device")
-        return real(*args, **kw)
-
-    monkeypatch.setattr(os, "replace", broken)
+    calls = _fail_at(monkeypatch, "replace", nth, OSError(errno.ENOSPC, "No space left on device"))
     with pytest.raises(vpnxlate.OutputError, match="cannot write: No space left on device"):
         write_files(_set("new"), str(tmp_path), force=True)
     monkeypatch.undo()
@@ -144,16 +150,7 @@ def test_replace_failing_at_nth_file_restores_old_set(tmp_path: Path, monkeypatc
 @pytest.mark.parametrize("nth", [1, 2, 3])
 def test_link_failing_at_nth_file_leaves_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, nth: int) -> None:
     (tmp_path / "unrelated").write_text("mine\n")
-    calls = {"n": 0}
-    real = os.link
-
-    def broken(*args: Any, **kw: Any) -> Any:
-        calls["n"] += 1
-        if calls["n"] == nth:
-            raise OSError(errno.EIO, "Input/output error")
-        return real(*args, **kw)
-
-    monkeypatch.setattr(os, "link", broken)
+    _fail_at(monkeypatch, "link", nth, OSError(errno.EIO, "Input/output error"))
     with pytest.raises(vpnxlate.OutputError, match="cannot write: Input/output error"):
         write_files(_set("new"), str(tmp_path))
     monkeypatch.undo()
@@ -163,35 +160,19 @@ def test_link_failing_at_nth_file_leaves_nothing(tmp_path: Path, monkeypatch: py
 def test_forced_set_backup_link_failing_restores(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     write_files(_set("old"), str(tmp_path))
     before = _snapshot(tmp_path)
-    calls = {"n": 0}
-    real = os.link
-
-    def broken(*args: Any, **kw: Any) -> Any:  # the backup link of the third file fails
-        calls["n"] += 1
-        if calls["n"] == 3:
-            raise OSError(errno.EIO, "Input/output error")
-        return real(*args, **kw)
-
-    monkeypatch.setattr(os, "link", broken)
+    _fail_at(monkeypatch, "link", 3, OSError(errno.EIO, "Input/output error"))  # the third file's backup
     with pytest.raises(vpnxlate.OutputError):
         write_files(_set("new"), str(tmp_path), force=True)
     monkeypatch.undo()
     assert _snapshot(tmp_path) == before
 
 
-def test_unexpected_exception_leaves_no_temp_with_a_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(("name", "nth"), [("write", 3), ("replace", 2)])  # Ctrl-C while staging / placing
+def test_unexpected_exception_leaves_no_temp_with_a_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                        name: str, nth: int) -> None:
     write_files(_set("old"), str(tmp_path))
     before = _snapshot(tmp_path)
-    calls = {"n": 0}
-    real = os.write
-
-    def interrupted(*args: Any, **kw: Any) -> Any:  # the secret file was staged; then Ctrl-C
-        calls["n"] += 1
-        if calls["n"] == 3:
-            raise KeyboardInterrupt
-        return real(*args, **kw)
-
-    monkeypatch.setattr(os, "write", interrupted)
+    _fail_at(monkeypatch, name, nth, KeyboardInterrupt())
     with pytest.raises(KeyboardInterrupt):
         write_files(_set("new"), str(tmp_path), force=True)
     monkeypatch.undo()
