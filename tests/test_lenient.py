@@ -227,6 +227,15 @@ def test_nested_key_far_into_the_text_and_bare_list() -> None:
     assert vpnxlate.parse(bare) == vpnxlate.parse(json.dumps(inner))
 
 
+def test_ec2_xml_document_escaped_twice() -> None:
+    conns, messages = parse_file(LENIENT / "double-escaped.xml")
+    canonical, _ = parse_file(FIXTURES / "canonical" / "ec2" / "describe.xml")
+    assert conns == canonical
+    assert messages == ["double-escaped.xml:12: vpn-0c0ffee0123456789: customerGatewayConfiguration is XML-escaped "
+                        "twice; read after unescaping it once more"]
+    assert "&amp;lt;vpn_connection" in (LENIENT / "double-escaped.xml").read_text()
+
+
 def test_nested_without_connections_is_one_error() -> None:
     proc = run_cli("convert", "-", "--to", "json", "--from", "ec2-json", stdin='{"response": {"Other": []}}')
     assert_one_line_error(proc, "no VpnConnections, VpnConnection or VpnConnectionDeviceSampleConfiguration key")

@@ -81,6 +81,11 @@ def _connection(item: Any, report: Report, n: int) -> VpnConnection | None:
                          field="customerGatewayConfiguration",
                          line=cfg_el.sourceline if cfg_el is not None else line)
     cline = cfg_el.sourceline
+    if inner.lstrip().startswith("&lt;"):  # escaped twice (&amp;lt;vpn_connection…): undo the second level
+        inner = (inner.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"').replace("&apos;", "'")
+                 .replace("&amp;", "&"))
+        report.warn(f"{name}: customerGatewayConfiguration is XML-escaped twice; read after unescaping it once "
+                    "more", line=cline, field="customerGatewayConfiguration", code="escaped-twice")
     placeholder = find_placeholder(inner) if not inner.lstrip().startswith("<") else None
     if placeholder:
         raise PlaceholderError(f"{name}: no embedded configuration: the element holds the documentation "
