@@ -513,7 +513,7 @@ def _temp_leftovers(directory: Path) -> list[str]:
     return [p.name for p in directory.iterdir() if p.name.startswith(".vpnxlate-")]
 
 
-@pytest.mark.parametrize("fail", ["os.replace", "os.fsync"])
+@pytest.mark.parametrize("fail", ["os.link", "os.fsync"])  # (without --force, files are placed by link(2))
 def test_write_files_atomic_on_failure(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fail: str) -> None:
     files = [registry.OutputFile("a.conf", "one\n"), registry.OutputFile("b.secrets", "two\n", secret=True)]
     calls = {"n": 0}

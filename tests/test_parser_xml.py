@@ -243,10 +243,13 @@ def test_no_bgp_attribute_wins_over_bgp_elements() -> None:
                                  "tunnels carry <bgp> elements; reading a static connection and ignoring them"]
 
 
-def test_half_bgp_is_an_error() -> None:
+def test_half_bgp_leaves_the_other_asn_null() -> None:  # a partial document (issue 9): warn, never guess
     text = doc(tunnel_xml(extra="<bgp><asn>65000</asn></bgp>"))
-    with pytest.raises(ParseError, match="vpn_gateway/bgp/asn is missing"):
-        aws_xml.parse(text, Report())
+    report = Report("t")
+    (c,) = aws_xml.parse(text, report)
+    assert c.routing == "bgp" and c.tunnels[0].bgp == Bgp(cgw_asn=65000, aws_asn=None)
+    assert report.messages() == ["t:4: ipsec_tunnel[1]: customer_gateway/bgp/asn is given but vpn_gateway/bgp/asn "
+                                 "is missing (a partial document?); that ASN is not stated"]
 
 
 def test_mask_without_cidr_and_disagreeing_mask() -> None:

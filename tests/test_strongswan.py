@@ -421,7 +421,7 @@ def test_cli_nothing_half_written(tmp_path: Path) -> None:
     (tmp_path / "strongswan.conf").write_text("mine\n")
     proc = run_cli("convert", str(FIXTURES / "canonical" / "generic.txt"), "--to", "swanctl",
                    "--out-dir", str(tmp_path))
-    assert_one_line_error(proc, "strongswan.conf exists")
+    assert_one_line_error(proc, "strongswan.conf: exists")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["strongswan.conf"]
     assert (tmp_path / "strongswan.conf").read_text() == "mine\n"
 

@@ -79,9 +79,11 @@ def build_parser(target: str | None = None) -> argparse.ArgumentParser:
     conv.add_argument("--to", dest="target", required=True, choices=registry.output_names(), metavar="TARGET",
                       help="output target: " + ", ".join(registry.output_names()))
     out = conv.add_mutually_exclusive_group()
-    out.add_argument("-o", "--output", metavar="FILE", help="write the output (one file) to FILE")
-    out.add_argument("--out-dir", metavar="DIR", help="write the output files into DIR")
-    conv.add_argument("--force", action="store_true", help="overwrite existing output files")
+    out.add_argument("-o", "--output", metavar="FILE", help="write the output (one file) to FILE "
+                     "(- = standard output); only a regular file is ever replaced")
+    out.add_argument("--out-dir", metavar="DIR", help="write the output files into DIR, all or nothing "
+                     "(created if missing; a symbolic link is refused)")
+    conv.add_argument("--force", action="store_true", help="overwrite existing output files (regular files only)")
     conv.add_argument("--redact", action="store_true", help="replace every pre-shared key with ***")
     conv.add_argument("--strict", action="store_true", help="treat warnings as errors")
     conv.add_argument("-q", "--quiet", action="store_true", help="do not print warnings")
@@ -128,6 +130,7 @@ def _convert(args: argparse.Namespace) -> int:
             options[dest] = value
     report = Report(None, strict=args.strict)
     connections = []
+    sources: list[str | None] = []
     if args.inputs.count("-") > 1:
         raise EmitError("standard input (-) can be read only once")
     for path in args.inputs:
@@ -135,8 +138,9 @@ def _convert(args: argparse.Namespace) -> int:
         conns, rep = parse_report(text, args.input_format, source=source, strict=args.strict)
         report.extend(rep)
         connections.extend(conns)
+        sources.extend([source] * len(conns))
     if len(args.inputs) > 1:
-        connections = merge_connections(connections, report)
+        connections = merge_connections(connections, report, sources=sources)
         from .lint import lint
         lint(connections, report)
     files, report = emit_report(connections, args.target, redact=args.redact, strict=args.strict,
@@ -148,7 +152,7 @@ def _convert(args: argparse.Namespace) -> int:
             for p in written:
                 sys.stderr.write(f"{PROG}: wrote {_one_line(p)}\n")
         return EXIT_OK
-    if args.output:
+    if args.output and args.output != "-":  # -o - is standard output, as without -o
         if len(files) != 1:
             names = ", ".join(f.name for f in files)
             raise EmitError(f"--to {args.target} writes {len(files)} files ({names}); use --out-dir DIR")

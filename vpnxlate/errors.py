@@ -167,6 +167,12 @@ class EmitError(VpnxlateError):
     """The model cannot be written to the requested target (or an option is wrong)."""
 
 
+#: The end of an emitter's message about a value it needs that no input states and no option
+#: supplies (the CLI merges inputs that describe the same connection).
+NOT_STATED_HINT = ("no option supplies it: add an input that states it (e.g. the connection's Generic or XML "
+                   "download as another INPUT; inputs describing the same connection are merged)")
+
+
 class OutputError(VpnxlateError):
     """The output cannot be written (file exists without --force, directory missing, ...)."""
 

@@ -325,10 +325,11 @@ class IpsecOptions:
 
 @attrs.frozen
 class Bgp:
-    """BGP session over a tunnel (dynamic routing)."""
+    """BGP session over a tunnel (dynamic routing).  An ASN is ``None`` when the input states
+    only the other side's (a partial document); emitters that need it refuse then."""
 
-    cgw_asn: int = attrs.field(validator=_check_int(1, 4294967295))
-    aws_asn: int = attrs.field(validator=_check_int(1, 4294967295))
+    cgw_asn: int | None = attrs.field(validator=_check_int(1, 4294967295))
+    aws_asn: int | None = attrs.field(validator=_check_int(1, 4294967295))
     neighbor_ip: IPAddress | None = attrs.field(
         default=None, converter=_to_address,
         validator=_check_ip(check_address, _IP_TYPES, "an IP address"))
@@ -478,30 +479,88 @@ def _differences(a: Any, b: Any, prefix: str = "") -> list[str]:
     return out
 
 
-def merge_tunnels(
-    tunnels: Iterable[Tunnel], report: Report, *, context: str = "", line_of: dict[int, int] | None = None
-) -> tuple[Tunnel, ...]:
-    """Apply the identity rule: tunnels with the same AWS outside IP must be identical.
+def _merge_stated(a: Any, b: Any, path: str, conflicts: list[str], filled: list[str]) -> Any:
+    """``a`` completed from ``b``: a value one of them leaves ``None`` ("not stated") is taken from
+    the other, attrs objects (ike, ipsec, bgp) are merged field by field; the paths of values
+    both state differently go to ``conflicts`` (``a``'s value is kept), those ``b`` adds to ``filled``."""
+    if a == b or b is None:
+        return a
+    if a is None:
+        filled.append(path)
+        return b
+    if attrs.has(type(a)) and type(a) is type(b):
+        before = len(conflicts)
+        changes = {f.name: _merge_stated(getattr(a, f.name), getattr(b, f.name),
+                                         f"{path}.{f.name}" if path else f.name, conflicts, filled)
+                   for f in attrs.fields(type(a)) if getattr(a, f.name) != getattr(b, f.name)}
+        return a if len(conflicts) > before else attrs.evolve(a, **changes)
+    conflicts.append(path)
+    return a
 
-    Identical duplicates collapse into one (with a warning); a duplicate with a different PSK,
-    inside CIDR or any other value is a :class:`ValidationError` naming the fields (never the key).
+
+def _both(path: str, a: Any, b: Any, src_a: str | None, src_b: str | None) -> str:
+    """``field (VALUE in a.txt, VALUE in b.xml)``; a key is never shown."""
+    if src_a is None or src_b is None or src_a == src_b:
+        return path
+    if path.rsplit(".", 1)[-1] == "psk":
+        return f"{path} (different keys in {src_a} and {src_b})"
+
+    def shown(v: Any) -> str:
+        return describe_value(",".join(map(str, v)) if isinstance(v, tuple) else v)
+    return f"{path} ({shown(a)} in {src_a}, {shown(b)} in {src_b})"
+
+
+def _value_at(obj: Any, path: str) -> Any:
+    for part in path.split("."):
+        obj = getattr(obj, part, None)
+    return obj
+
+
+def merge_tunnels(
+    tunnels: Iterable[Tunnel], report: Report, *, context: str = "", line_of: dict[int, int] | None = None,
+    sources: list[str | None] | None = None,
+) -> tuple[Tunnel, ...]:
+    """Apply the identity rule: tunnels with the same AWS outside IP are the same tunnel.
+
+    Identical duplicates collapse into one (with a warning).  A duplicate that states values the
+    other leaves out (``None``) completes it (with a warning naming the fields); two stated values
+    that differ (a different PSK, inside CIDR, ...) are a :class:`ValidationError` naming the
+    fields (and, with ``sources``, the inputs each came from; never the key).
     """
     by_ip: dict[IPAddress, Tunnel] = {}
+    src_of: dict[IPAddress, str | None] = {}
     for n, t in enumerate(tunnels):
+        src = sources[n] if sources is not None else None
         seen = by_ip.get(t.aws_outside_ip)
         if seen is None:
             by_ip[t.aws_outside_ip] = t
+            src_of[t.aws_outside_ip] = src
             continue
         line = (line_of or {}).get(n)
+        first = src_of[t.aws_outside_ip]
+        inputs = f" ({first} and {src})" if first is not None and src is not None and first != src else ""
         if seen == t:
-            report.warn(f"{context}two identical tunnels with AWS outside IP {t.aws_outside_ip}; "
+            report.warn(f"{context}two identical tunnels with AWS outside IP {t.aws_outside_ip}{inputs}; "
                         "keeping one", line=line, field="tunnels", code="duplicate-tunnel")
             continue
-        diffs = _differences(seen, t)
-        raise ValidationError(
-            f"{context}two tunnels with AWS outside IP {t.aws_outside_ip} differ in "
-            f"{', '.join(diffs)}; a tunnel is identified by its AWS outside IP",
-            field="tunnels", line=line)
+        conflicts: list[str] = []
+        filled: list[str] = []
+        merged = _merge_stated(seen, t, "", conflicts, filled)
+        if conflicts:
+            shown = [_both(p, _value_at(seen, p), _value_at(t, p), first, src) for p in conflicts]
+            raise ValidationError(
+                f"{context}two tunnels with AWS outside IP {t.aws_outside_ip} differ in "
+                f"{', '.join(shown)}; a tunnel is identified by its AWS outside IP",
+                field="tunnels", line=line, source=src if inputs else None)
+        if filled:
+            report.warn(f"{context}tunnel {t.aws_outside_ip} is given twice{inputs}; merged: the second states "
+                        f"{', '.join(filled)}, which the first leaves out", line=line, field="tunnels",
+                        code="merged-tunnel")
+        else:
+            report.warn(f"{context}tunnel {t.aws_outside_ip} is given twice{inputs}; the second states nothing "
+                        "the first does not; keeping the first", line=line, field="tunnels",
+                        code="duplicate-tunnel")
+        by_ip[t.aws_outside_ip] = merged
     return tuple(sorted(by_ip.values(), key=lambda t: t.key))
 
 
@@ -512,28 +571,59 @@ def build_connection(tunnels: Iterable[Tunnel], report: Report, **fields: Any) -
     return VpnConnection(tunnels=merged, **fields)
 
 
-def merge_connections(connections: Iterable[VpnConnection], report: Report) -> list[VpnConnection]:
-    """Merge connections read from several inputs: the same connection id twice collapses
-    (its tunnels merged by the identity rule); different ids stay apart, in first-seen order.
-    Connection fields that disagree are an error."""
-    out: dict[str, VpnConnection] = {}
-    anonymous: list[VpnConnection] = []
-    for c in connections:
-        if c.vpn_connection_id is None:
-            anonymous.append(c)
+def merge_connections(connections: Iterable[VpnConnection], report: Report, *,
+                      sources: list[str | None] | None = None) -> list[VpnConnection]:
+    """Merge connections read from one or several inputs (``sources``: the input of each).
+
+    The same connection -- the same connection id, or, where one of them has no id, an AWS
+    outside IP in common -- collapses: values one states and the other leaves out are merged,
+    its tunnels merged by :func:`merge_tunnels`.  Different ids stay apart, in first-seen order.
+    Two stated values that differ are an error naming the field (and both inputs)."""
+    out: list[VpnConnection] = []
+    out_src: list[str | None] = []
+    tunnel_src: list[dict[IPAddress, str | None]] = []
+    by_id: dict[str, int] = {}
+    by_ip: dict[IPAddress, int] = {}
+    for i, c in enumerate(connections):
+        src = sources[i] if sources is not None else None
+        pos = by_id.get(c.vpn_connection_id) if c.vpn_connection_id is not None else None
+        if pos is None:
+            hits = {by_ip[t.aws_outside_ip] for t in c.tunnels if t.aws_outside_ip in by_ip}
+            hits = {h for h in hits if out[h].vpn_connection_id is None or c.vpn_connection_id is None}
+            pos = hits.pop() if len(hits) == 1 else None
+        if pos is None:
+            if c.vpn_connection_id is not None:
+                by_id[c.vpn_connection_id] = len(out)
+            for t in c.tunnels:
+                by_ip.setdefault(t.aws_outside_ip, len(out))
+            out.append(c)
+            out_src.append(src)
+            tunnel_src.append({t.aws_outside_ip: src for t in c.tunnels})
             continue
-        seen = out.get(c.vpn_connection_id)
-        if seen is None:
-            out[c.vpn_connection_id] = c
-            continue
+        seen, first = out[pos], out_src[pos]
+        inputs = f" ({first} and {src})" if first is not None and src is not None and first != src else ""
+        name = seen.vpn_connection_id or c.vpn_connection_id or c.name
         if seen == c:
-            report.warn(f"connection {c.vpn_connection_id} appears twice with the same content; "
-                        "keeping one", field="connections", code="duplicate-connection")
+            report.warn(f"connection {name} appears twice with the same content{inputs}; keeping one",
+                        field="connections", code="duplicate-connection")
             continue
-        diffs = [d for d in _differences(attrs.evolve(seen, tunnels=c.tunnels), c)]
-        if diffs:
-            raise ValidationError(f"connection {c.vpn_connection_id} appears twice and differs in "
-                                  f"{', '.join(diffs)}", field="connections")
-        out[c.vpn_connection_id] = attrs.evolve(
-            seen, tunnels=merge_tunnels(seen.tunnels + c.tunnels, report, context=f"{c.vpn_connection_id}: "))
-    return [*out.values(), *anonymous]
+        conflicts: list[str] = []
+        filled: list[str] = []
+        fields = _merge_stated(attrs.evolve(seen, tunnels=c.tunnels), c, "", conflicts, filled)
+        if conflicts:
+            shown = [_both(p, getattr(seen, p), getattr(c, p), first, src) for p in conflicts]
+            raise ValidationError(f"connection {name} appears twice and differs in {', '.join(shown)}",
+                                  field="connections", source=src if inputs else None)
+        srcs = [tunnel_src[pos].get(t.aws_outside_ip, first) for t in seen.tunnels] + [src] * len(c.tunnels)
+        tunnels = merge_tunnels(seen.tunnels + c.tunnels, report, context=f"{name}: ", sources=srcs)
+        if filled:
+            report.warn(f"connection {name} appears twice{inputs}; merged: the second states "
+                        f"{', '.join(filled)}, which the first leaves out", field="connections",
+                        code="merged-connection")
+        out[pos] = merged = attrs.evolve(fields, tunnels=tunnels)
+        if merged.vpn_connection_id is not None:
+            by_id.setdefault(merged.vpn_connection_id, pos)
+        for t in c.tunnels:
+            by_ip.setdefault(t.aws_outside_ip, pos)
+            tunnel_src[pos].setdefault(t.aws_outside_ip, src)
+    return out

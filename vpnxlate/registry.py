@@ -42,9 +42,9 @@ INPUTS: dict[str, str] = {
     "aws-generic": "vpnxlate.parsers.aws_generic",
 }
 
-# Formats whose text always starts (after white space) with this character: detection skips
-# importing them for other texts, which keeps `vpnxlate convert` start-up short.
-STARTS_WITH: dict[str, str] = {"json": "{", "ec2-json": "{", "ec2-xml": "<", "aws-xml": "<"}
+# Formats whose text always starts (after white space) with one of these characters: detection
+# skips importing them for other texts, which keeps `vpnxlate convert` start-up short.
+STARTS_WITH: dict[str, str] = {"json": "{", "ec2-json": "{[", "ec2-xml": "<", "aws-xml": "<"}
 # Formats whose detect() accepts only a text containing this string (set-commands): the same
 # shortcut for texts without it, such as a Generic download.  Keep in step with detect().
 CONTAINS: dict[str, str] = {"vyos": "set", "aws-vyatta": "set"}
@@ -140,7 +140,7 @@ def input_names() -> list[str]:
 def detection_candidates(text: str) -> list[str]:
     """Input formats worth asking ``detect()`` about, in detection order."""
     first = _first_character(text)
-    return [n for n in INPUTS if (n not in STARTS_WITH or STARTS_WITH[n] == first)
+    return [n for n in INPUTS if (n not in STARTS_WITH or (first != "" and first in STARTS_WITH[n]))
             and (n not in CONTAINS or CONTAINS[n] in text)]
 
 

@@ -22,7 +22,7 @@ from typing import Any
 import attrs
 
 from .. import algorithms
-from ..errors import EmitError, Report, describe_value, escape_text
+from ..errors import NOT_STATED_HINT, EmitError, Report, describe_value, escape_text
 from ..model import IPAddress, IPNetwork, Tunnel, VpnConnection, check_address, check_secret
 from ..registry import Option
 
@@ -309,9 +309,11 @@ def _plan_one(conn: VpnConnection, key: str, conn_label: str, index: int, t: Tun
                         field="aws_outside_ip")
     if t.cgw_outside_ip is None:
         raise EmitError(f"{label}: the input does not state the customer gateway IP, which is the IKE identity "
-                        "AWS expects", field="cgw_outside_ip")
+                        f"AWS expects (--local-address is the router's own address, not the identity); "
+                        f"{NOT_STATED_HINT}", field="cgw_outside_ip")
     if t.psk is None:
-        raise EmitError(f"{label}: the input holds no pre-shared key for this tunnel", field="psk")
+        raise EmitError(f"{label}: the input holds no pre-shared key for this tunnel; {NOT_STATED_HINT}",
+                        field="psk")
     if t.cgw_inside is None or t.aws_inside is None:
         raise EmitError(f"{label}: the input does not state the tunnel's IPv4 inside addresses (IPv6-only "
                         "tunnels are not supported by the strongSwan targets)", field="cgw_inside")
@@ -385,7 +387,7 @@ def _plan_one(conn: VpnConnection, key: str, conn_label: str, index: int, t: Tun
     comment_text = f"{conn_label}, tunnel {t.aws_outside_ip}: {ifname} {inside_local} <-> {inside_remote}"
     if t.bgp is not None:
         neighbor = t.bgp.neighbor_ip or t.aws_inside.ip
-        comment_text += f", BGP AS {t.bgp.cgw_asn} <-> AS {t.bgp.aws_asn} (neighbor {neighbor})"
+        comment_text += f", BGP AS {t.bgp.cgw_asn or '?'} <-> AS {t.bgp.aws_asn or '?'} (neighbor {neighbor})"
     elif routes:
         comment_text += f", static routes {', '.join(routes)}"
     comment_text = comment(comment_text)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ..errors import EmitError, Report, describe_value
+from ..errors import NOT_STATED_HINT, EmitError, Report, describe_value
 from ..model import Tunnel, VpnConnection
 from ..registry import Option, OutputFile
 from . import _aws
@@ -217,6 +217,10 @@ def _tunnel(conn: VpnConnection, number: int, t: Tunnel, report: Report, group: 
             p.warn("bgp.neighbor_ip", f"{NAME} states the BGP neighbor only as the AWS inside address; "
                                       f"neighbor {b.neighbor_ip} left out")
         hold = p.value("bgp.hold_time")
+        for attr in ("cgw_asn", "aws_asn"):
+            if getattr(b, attr) is None:
+                raise EmitError(f"{p.where}: the input does not state the BGP ASN bgp.{attr}, which {NAME} "
+                                f"writes in its commands; {NOT_STATED_HINT}", field=f"bgp.{attr}")
         bgp = f"set protocols bgp {_w(b.cgw_asn)}"
         nb = f"{bgp} neighbor {_w(neighbor)}"
         lines += [

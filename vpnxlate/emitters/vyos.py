@@ -21,7 +21,7 @@ from typing import Any
 import attrs
 
 from .. import algorithms
-from ..errors import EmitError, Report, describe_value, escape_text, unsafe_character
+from ..errors import NOT_STATED_HINT, EmitError, Report, describe_value, escape_text, unsafe_character
 from ..model import IPAddress, Tunnel, VpnConnection, address_key, check_address, check_network
 from ..registry import Option, OutputFile
 
@@ -32,8 +32,13 @@ VERSIONS: tuple[str, ...] = ("1.1", "1.2", "1.3", "1.4", "1.5")
 LOCAL_ADDRESS_HELP = ("router's private address (NAT fix-up: used as local address; the public customer "
                       "gateway IP stays the IKE identity)")
 
+# code names of the release trains (VyOS's own images and docs use both)
+CODE_NAMES = {"helium": "1.1", "crux": "1.2", "equuleus": "1.3", "sagitta": "1.4", "circinus": "1.5"}
+_VERSION_RE = re.compile(r"[vV]?(\d{1,3})\.(\d{1,3})(?:[.-][A-Za-z0-9][A-Za-z0-9.+_-]{0,63})?")
+
 OPTIONS: tuple[Option, ...] = (
-    Option("--vyos-version", "VyOS release train to write for (default 1.4)", choices=VERSIONS,
+    Option("--vyos-version", f"VyOS release train to write for: {', '.join(VERSIONS)}, or a release of one "
+           "(1.4.1, 1.5-rolling-202411050024, 1.3.8) or its code name (sagitta); default 1.4",
            default="1.4", metavar="VERSION"),
     Option("--local-address", LOCAL_ADDRESS_HELP, metavar="IP"),
     Option("--local-interface", "interface that carries IPsec (default eth0); with --router-config its "
@@ -179,10 +184,26 @@ def conn_tag(c: VpnConnection) -> str:
     return re.sub(r"[^A-Za-z0-9-]", "-", raw)
 
 
+def vyos_series(version: str) -> str:
+    """The release train (``1.1`` … ``1.5``) of a VyOS version: ``1.4``, ``1.4.1``,
+    ``1.5-rolling-202411050024``, ``1.3.8``, ``1.2.9-S1``, ``sagitta``; anything else is an error."""
+    text = version.strip()
+    series = CODE_NAMES.get(text.lower())
+    if series is None:
+        m = _VERSION_RE.fullmatch(text)
+        if m is None:
+            raise EmitError(f"--vyos-version: {describe_value(version)} is not a VyOS version (use a release "
+                            f"train {', '.join(VERSIONS)} or a release such as 1.4.1)")
+        series = f"{int(m.group(1))}.{int(m.group(2))}"
+    if series not in VERSIONS:
+        which = "" if series == text else f" (release train {series})"
+        raise EmitError(f"--vyos-version: {describe_value(version)}{which}: unknown VyOS release train "
+                        f"(known: {', '.join(VERSIONS)})")
+    return series
+
+
 def _options(o: dict[str, Any], connections: list[VpnConnection], report: Report) -> Options:
-    version = str(o.get("vyos_version") or "1.4")
-    if version not in VERSIONS:
-        raise EmitError(f"--vyos-version: {describe_value(version)} is not one of {', '.join(VERSIONS)}")
+    version = vyos_series(str(o.get("vyos_version") or "1.4"))
     iface = str(o.get("local_interface") or "eth0")
     if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_-]{0,14}(\.\d{1,4}){0,2}", iface):
         raise EmitError(f"--local-interface: not an interface name: {describe_value(iface)}")
@@ -449,7 +470,7 @@ def _plan(connections: list[VpnConnection], opts: Options, report: Report) -> li
                 report.warn(f"{where}: the IPv6 inside addresses are not written (IPv4 VTI only)",
                             field="cgw_inside_v6")
             if t.psk is None:
-                raise EmitError(f"{where}: no pre-shared key in the input")
+                raise EmitError(f"{where}: no pre-shared key in the input; {NOT_STATED_HINT}", field="psk")
             peer = str(t.aws_outside_ip)
             if peer in peers:
                 raise EmitError(f"{where}: AWS outside IP {peer} is also used by {peers[peer]}")
@@ -555,7 +576,13 @@ def _accepts(p: Planned, opts: Options) -> tuple[ipaddress.IPv4Network, ...]:
 
 def _write_bgp(cmds: Commands, bgp: list[Planned], opts: Options, report: Report) -> None:
     s = opts.syntax
-    asns = sorted({p.tunnel.bgp.cgw_asn for p in bgp if p.tunnel.bgp})
+    for p in bgp:
+        b = p.tunnel.bgp
+        for attr, who in (("cgw_asn", "customer gateway (this router's) ASN"), ("aws_asn", "AWS ASN")):
+            if b is not None and getattr(b, attr) is None:
+                raise EmitError(f"{p.where}: the input does not state the {who}; {NOT_STATED_HINT}",
+                                field=f"bgp.{attr}")
+    asns = sorted({p.tunnel.bgp.cgw_asn for p in bgp if p.tunnel.bgp and p.tunnel.bgp.cgw_asn})
     if len(asns) > 1:
         raise EmitError(f"the connections use different customer ASNs ({', '.join(map(str, asns))}); one VyOS "
                         "router runs one BGP ASN")

@@ -80,19 +80,36 @@ def _values(raw: Any, field: str) -> list[Any] | None:
     return out or None
 
 
-def _inside_pair(cidr: Any, field: str, version: int) -> tuple[Any, Any]:
-    """``169.254.21.0/30`` -> (customer .2/30, AWS .1/30): AWS takes the first host, the customer the second."""
+#: TunnelOptions keys whose input line a wrapper parser reports (``option_lines`` of assemble)
+INSIDE_KEYS = ("TunnelInsideCidr", "TunnelInsideIpv6Cidr")
+OptionLines = Mapping[int, Mapping[str, int]]  # id() of a TunnelOptions entry -> key -> input line
+
+
+def _inside_pair(cidr: Any, field: str, version: int, report: Report | None = None,
+                 line: int | None = None) -> tuple[Any, Any]:
+    """``169.254.21.0/30`` -> (customer .2/30, AWS .1/30): AWS takes the first host, the customer the second.
+
+    A CIDR written with host bits set (``169.254.21.1/30``, as other tools write it) is read as
+    its network, with a warning saying so (with ``report``; without, it is an error)."""
     if not isinstance(cidr, str):
         raise ParseError(f"expected a CIDR string, got {describe_value(cidr)}", field=field)
+    text = cidr.strip()
     try:
-        net = ipaddress.ip_network(cidr.strip(), strict=True)
+        net = ipaddress.ip_network(text, strict=False)
     except ValueError:
         raise ParseError(f"not a network: {describe_value(cidr)}", field=field) from None
     if net.version != version or net.num_addresses < 4:
         raise ValidationError(f"{net} is not an IPv{version} tunnel inside CIDR (/30 or /126 expected)",
                               field=field)
     iface = ipaddress.ip_interface
-    return iface(f"{net[2]}/{net.prefixlen}"), iface(f"{net[1]}/{net.prefixlen}")
+    cgw, aws = iface(f"{net[2]}/{net.prefixlen}"), iface(f"{net[1]}/{net.prefixlen}")
+    if ipaddress.ip_interface(text).ip != net.network_address:
+        message = (f"{field}: {describe_value(text)} has host bits set; read as the network {net} (customer "
+                   f"gateway {cgw.ip}/{net.prefixlen}, AWS {aws.ip}/{net.prefixlen})")
+        if report is None:
+            raise ValidationError(message, field=field)
+        report.warn(message, line=line, field=field, code="inside-host-bits")
+    return cgw, aws
 
 
 class _Merge:
@@ -122,11 +139,13 @@ class _Merge:
                             **self.top)
 
 
-def _apply_options(tunnel: Tunnel, opts: Mapping[str, Any], where: str) -> tuple[Tunnel, list[str]]:
+def _apply_options(tunnel: Tunnel, opts: Mapping[str, Any], where: str, report: Report | None = None,
+                   line: int | None = None, option_lines: OptionLines | None = None) -> tuple[Tunnel, list[str]]:
     m = _Merge(tunnel)
     cidr = opts.get("TunnelInsideCidr")
+    lines = (option_lines or {}).get(id(opts), {})
     if cidr:
-        cgw, aws = _inside_pair(cidr, f"{where}.TunnelInsideCidr", 4)
+        cgw, aws = _inside_pair(cidr, f"{where}.TunnelInsideCidr", 4, report, lines.get("TunnelInsideCidr", line))
         if tunnel.cgw_inside is None or tunnel.cgw_inside.network != cgw.network:
             m.set(None, "cgw_inside", cgw, "TunnelInsideCidr")
             m.top["aws_inside"] = aws
@@ -134,7 +153,8 @@ def _apply_options(tunnel: Tunnel, opts: Mapping[str, Any], where: str) -> tuple
                 m.top["bgp"] = attrs.evolve(tunnel.bgp, neighbor_ip=aws.ip)
     cidr6 = opts.get("TunnelInsideIpv6Cidr")
     if cidr6:
-        cgw6, aws6 = _inside_pair(cidr6, f"{where}.TunnelInsideIpv6Cidr", 6)
+        cgw6, aws6 = _inside_pair(cidr6, f"{where}.TunnelInsideIpv6Cidr", 6, report,
+                                  lines.get("TunnelInsideIpv6Cidr", line))
         if tunnel.cgw_inside_v6 is None or tunnel.cgw_inside_v6.network != cgw6.network:
             m.set(None, "cgw_inside_v6", cgw6, "TunnelInsideIpv6Cidr")
             m.top["aws_inside_v6"] = aws6
@@ -169,11 +189,12 @@ def _apply_options(tunnel: Tunnel, opts: Mapping[str, Any], where: str) -> tuple
         raise
 
 
-def _tunnel_from_options(opts: Mapping[str, Any], ip: IPAddress, where: str) -> Tunnel | None:
+def _tunnel_from_options(opts: Mapping[str, Any], ip: IPAddress, where: str, report: Report,
+                         line: int | None, option_lines: OptionLines | None) -> Tunnel | None:
     """A tunnel from TunnelOptions alone (document without tunnels): needs outside IP, inside CIDR, PSK."""
     if not (opts.get("TunnelInsideCidr") or opts.get("TunnelInsideIpv6Cidr")) or not opts.get("PreSharedKey"):
         return None
-    tunnel, _diffs = _apply_options(Tunnel(aws_outside_ip=ip), opts, where)
+    tunnel, _diffs = _apply_options(Tunnel(aws_outside_ip=ip), opts, where, report, line, option_lines)
     return tunnel
 
 
@@ -188,12 +209,13 @@ def assemble(
     options_path: str = "Options.TunnelOptions",
     line: int | None = None,
     camel: bool = False,
+    option_lines: OptionLines | None = None,
 ) -> VpnConnection:
     """The connection of one wrapper entry: document + wrapper ids/routing/routes + TunnelOptions."""
     name = wrapper_ids.get("vpn_connection_id") or (doc.vpn_connection_id if doc else None) or "connection"
     try:
         return _assemble(doc, report, name, wrapper_ids, static_routes_only, routes, tunnel_options,
-                         options_path, line, camel)
+                         options_path, line, camel, option_lines)
     except VpnxlateError as e:
         if not e.message.startswith(name):
             e.message = f"{name}: {e.message}"
@@ -203,7 +225,7 @@ def assemble(
 def _assemble(doc: Document | None, report: Report, name: str, wrapper_ids: Mapping[str, str | None],
               static_routes_only: bool | None, routes: Sequence[str] | None,
               tunnel_options: Sequence[Mapping[str, Any]] | None, options_path: str, line: int | None,
-              camel: bool) -> VpnConnection:
+              camel: bool, option_lines: OptionLines | None) -> VpnConnection:
     def wname(key: str) -> str:
         return key[0].lower() + key[1:] if camel else key
 
@@ -240,7 +262,8 @@ def _assemble(doc: Document | None, report: Report, name: str, wrapper_ids: Mapp
     fields["routing"] = routing
 
     if tunnel_options:
-        tunnels = _merge_options(tunnels, tunnel_lines, tunnel_options, report, name, options_path, line)
+        tunnels = _merge_options(tunnels, tunnel_lines, tunnel_options, report, name, options_path, line,
+                                 option_lines)
         if routing == "bgp" and (doc is None or not doc.tunnels):
             report.warn(f"{name}: BGP routing, but TunnelOptions do not state the BGP ASNs",
                         line=line, field=options_path)
@@ -254,7 +277,7 @@ def _assemble(doc: Document | None, report: Report, name: str, wrapper_ids: Mapp
 
 def _merge_options(tunnels: list[Tunnel], tunnel_lines: list[int | None],
                    tunnel_options: Sequence[Mapping[str, Any]], report: Report, name: str, path: str,
-                   line: int | None) -> list[Tunnel]:
+                   line: int | None, option_lines: OptionLines | None = None) -> list[Tunnel]:
     from_document = bool(tunnels)
     out = list(tunnels)
     seen: set[IPAddress] = set()
@@ -281,7 +304,7 @@ def _merge_options(tunnels: list[Tunnel], tunnel_lines: list[int | None],
                 report.warn(f"{name}: {where} is for outside IP {ip}, which no tunnel of the embedded "
                             "document has; ignored", line=line, field=where)
                 continue
-            tunnel = _tunnel_from_options(opts, ip, where)
+            tunnel = _tunnel_from_options(opts, ip, where, report, line, option_lines)
             if tunnel is None:
                 report.warn(f"{name}: {where} (tunnel {ip}) lacks TunnelInsideCidr or PreSharedKey; "
                             "cannot build a tunnel from it", line=line, field=where)
@@ -290,7 +313,7 @@ def _merge_options(tunnels: list[Tunnel], tunnel_lines: list[int | None],
             tunnel_lines.append(None)
             continue
         for n in matches:  # identical duplicates collapse later; each gets the same options
-            merged, diffs = _apply_options(out[n], opts, where)
+            merged, diffs = _apply_options(out[n], opts, where, report, line, option_lines)
             if diffs:
                 report.warn(f"{name}: tunnel {ip}: {path} disagree with the embedded "
                             f"CustomerGatewayConfiguration in {'; '.join(diffs)}; using TunnelOptions "

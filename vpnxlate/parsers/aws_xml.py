@@ -372,7 +372,7 @@ def _phase(r: _Paths, w: str, cls: type[IkeOptions] | type[IpsecOptions], fields
     return built
 
 
-def _tunnel(where: _Where, el: Any, n: int) -> tuple[Tunnel, bool]:
+def _tunnel(where: _Where, el: Any, n: int, report: Report) -> tuple[Tunnel, bool]:
     """One ``<ipsec_tunnel>`` → (Tunnel, has bgp elements)."""
     w = f"ipsec_tunnel[{n}]"
     r = _Paths(el, where)
@@ -397,18 +397,17 @@ def _tunnel(where: _Where, el: Any, n: int) -> tuple[Tunnel, bool]:
     has_bgp = cgw_asn is not None or aws_asn is not None
     bgp = None
     if has_bgp:
-        if cgw_asn is None:
-            raise ParseError("vpn_gateway/bgp/asn is given but customer_gateway/bgp/asn is missing",
-                             field=f"{w}/customer_gateway/bgp/asn", line=al)
-        if aws_asn is None:
-            raise ParseError("customer_gateway/bgp/asn is given but vpn_gateway/bgp/asn is missing",
-                             field=f"{w}/vpn_gateway/bgp/asn", line=cl)
+        for missing, given, gline in (("customer_gateway", "vpn_gateway", al), ("vpn_gateway", "customer_gateway", cl)):
+            if (cgw_asn if missing == "customer_gateway" else aws_asn) is None:
+                report.warn(f"{w}: {given}/bgp/asn is given but {missing}/bgp/asn is missing (a partial "
+                            "document?); that ASN is not stated", field=f"{w}/{missing}/bgp/asn", line=gline,
+                            code="partial-document")
         hold, hl = r.value("vpn_gateway/bgp/hold_time")
         if hold is None:
             hold, hl = r.value("customer_gateway/bgp/hold_time")
         neighbor = aws_inside.ip if aws_inside else (aws_v6.ip if aws_v6 else None)
-        bgp = Bgp(cgw_asn=to_asn(cgw_asn, field=f"{w}/customer_gateway/bgp/asn", line=cl),
-                  aws_asn=to_asn(aws_asn, field=f"{w}/vpn_gateway/bgp/asn", line=al),
+        bgp = Bgp(cgw_asn=to_asn(cgw_asn, field=f"{w}/customer_gateway/bgp/asn", line=cl) if cgw_asn else None,
+                  aws_asn=to_asn(aws_asn, field=f"{w}/vpn_gateway/bgp/asn", line=al) if aws_asn else None,
                   neighbor_ip=neighbor,
                   hold_time=to_int(hold, field=f"{w}/vpn_gateway/bgp/hold_time", line=hl) if hold else None)
 
@@ -478,7 +477,7 @@ def read_document(text: str | bytes, report: Report, *, line_offset: int = 0,
     lines: list[int | None] = []
     with_bgp: list[int] = []
     for n, el in enumerate(root.iterchildren("ipsec_tunnel"), 1):
-        tunnel, has_bgp = _tunnel(where, el, n)
+        tunnel, has_bgp = _tunnel(where, el, n, report)
         tunnels.append(tunnel)
         lines.append(r.line(el))
         if has_bgp:

@@ -21,7 +21,7 @@ from typing import Any
 from ..errors import ParseError, PlaceholderError, Report, VpnxlateError, describe_value
 from ..model import VpnConnection
 from ._common import find_placeholder, placeholder_label, to_id
-from ._ec2 import assemble, read_embedded
+from ._ec2 import INSIDE_KEYS, assemble, read_embedded
 
 NAME = "ec2-json"
 DESCRIPTION = "AWS CLI / boto3 JSON: describe-vpn-connections, create-vpn-connection, device sample configuration"
@@ -29,8 +29,8 @@ DESCRIPTION = "AWS CLI / boto3 JSON: describe-vpn-connections, create-vpn-connec
 _HEAD = 65536
 _START = re.compile(r"\A\ufeff?(?:[ \t]*(?:#[^\n]*)?\n)*\s*[\[{]")
 _OWN = re.compile(r'\A\s*\{\s*"(?:vpnxlate_json|connections)"\s*:')
-_KEYS = re.compile(r'"(?:VpnConnections|VpnConnection|VpnConnectionDeviceSampleConfiguration|'
-                   r'CustomerGatewayConfiguration)"\s*:')
+_KEYS = re.compile(r'\\?"(?:VpnConnections|VpnConnection|VpnConnectionDeviceSampleConfiguration|'
+                   r'CustomerGatewayConfiguration)\\?"\s*:')
 _COMMENT = re.compile(r"^[ \t]*#.*$", re.MULTILINE)
 _ONLY_DECLARATION = re.compile(r"\A\s*(?:<\?xml\b[^>]*\?>?)?\s*\Z")
 _DEAD = ("deleted", "deleting")
@@ -44,7 +44,10 @@ def detect(text: str) -> bool:
     if not _START.match(head):
         return False
     body = _COMMENT.sub("", head)
-    return not _OWN.match(body) and _KEYS.search(head) is not None
+    if _OWN.match(body):
+        return False
+    # the keys anywhere: a response captured under another key may start far into the text
+    return _KEYS.search(head) is not None or (len(text) > _HEAD and _KEYS.search(text, _HEAD - 64) is not None)
 
 
 def _key_lines(text: str, key: str) -> list[int]:
@@ -92,39 +95,98 @@ def _load(text: str) -> tuple[Any, str]:
         raise ParseError("invalid JSON: nested too deeply") from None
 
 
+_CONNECTION_KEYS = (_CGC, "VpnConnectionId", "CustomerGatewayId", "Options")
+_MAX_EMBEDDED = 3  # levels of JSON held in JSON strings ({"body": "{\\"VpnConnections\\": ...}"})
+
+
+def _is_connection(node: Any) -> bool:
+    return isinstance(node, dict) and any(k in node for k in _CONNECTION_KEYS)
+
+
+def _find(doc: Any) -> list[tuple[str, Any]]:
+    """``(JSON path prefix, connection)`` of every VPN connection in ``doc``, in document order:
+    under ``VpnConnections`` / ``VpnConnection`` keys or as objects holding a
+    ``CustomerGatewayConfiguration`` or ``VpnConnectionId``, at any depth (a captured response
+    under some key, a list of captures, a JSON string holding the response).  One pass over
+    the nodes, no recursion."""
+    out: list[tuple[str, Any]] = []
+    stack: list[tuple[str, Any, int]] = [("", doc, 0)]
+    while stack:
+        path, node, level = stack.pop()
+        children: list[tuple[str, Any, int]] = []
+        if isinstance(node, dict):
+            if "VpnConnections" in node:
+                value, where = node["VpnConnections"], f"{path}VpnConnections"
+                if isinstance(value, dict):
+                    value = [value]
+                if not isinstance(value, list):
+                    raise ParseError(f"VpnConnections must be a list, not {type(value).__name__}", field=where)
+                out.extend((f"{where}[{i}].", c) for i, c in enumerate(value))
+                continue
+            if isinstance(node.get("VpnConnection"), dict):
+                out.append((f"{path}VpnConnection.", node["VpnConnection"]))
+                continue
+            if _CGC in node or "VpnConnectionId" in node:
+                out.append((path, node))
+                continue
+            children = [(f"{path}{k}.", v, level) for k, v in node.items()]
+        elif isinstance(node, list):
+            children = [(f"{path[:-1] if path else ''}[{i}].", v, level) for i, v in enumerate(node)]
+        elif isinstance(node, str) and level < _MAX_EMBEDDED and node.lstrip()[:1] in ("{", "[") \
+                and _KEYS.search(node) is not None:
+            try:
+                children = [(path, json.loads(node), level + 1)]
+            except (json.JSONDecodeError, RecursionError):
+                children = []
+        stack.extend(reversed(children))
+    return out
+
+
+def _value_lines(clean: str, items: list[tuple[str, Any]]) -> dict[int, dict[str, int]]:
+    """Input line of each TunnelOptions inside CIDR, by ``id()`` of its entry (when the keys in
+    the text and the entries found pair up one to one)."""
+    out: dict[int, dict[str, int]] = {}
+    entries = [o for _, c in items if isinstance(c, dict) and isinstance(c.get("Options"), dict)
+               and isinstance(c["Options"].get("TunnelOptions"), list)
+               for o in c["Options"]["TunnelOptions"] if isinstance(o, dict)]
+    for key in INSIDE_KEYS:
+        if key not in clean:
+            continue
+        lines = _key_lines(clean, key)
+        having = [o for o in entries if key in o]
+        if len(having) == len(lines):
+            for o, ln in zip(having, lines, strict=True):
+                out.setdefault(id(o), {})[key] = ln
+    return out
+
+
 def parse(text: str, report: Report) -> list[VpnConnection]:
     doc, clean = _load(text)
     if isinstance(doc, dict) and _SAMPLE in doc:
         lines = _key_lines(clean, _SAMPLE)
         return _sample(doc[_SAMPLE], report, lines[0] if len(lines) == 1 else None)
-    if isinstance(doc, list):
-        items, where = doc, ""
-    elif isinstance(doc, dict) and "VpnConnections" in doc:
-        value = doc["VpnConnections"]
-        items, where = ([value] if isinstance(value, dict) else value), "VpnConnections"
-        if not isinstance(items, list):
-            raise ParseError(f"VpnConnections must be a list, not {type(value).__name__}", field="VpnConnections")
-    elif isinstance(doc, dict) and "VpnConnection" in doc:
-        items, where = [doc["VpnConnection"]], "VpnConnection"
-    elif isinstance(doc, dict) and (_CGC in doc or "VpnConnectionId" in doc):
-        items, where = [doc], ""
+    if isinstance(doc, list) and (not doc or any(_is_connection(c) or not isinstance(c, dict | list) for c in doc)):
+        found = [(f"[{i}].", c) for i, c in enumerate(doc)]  # a list of connections (--query)
     else:
+        found = _find(doc)
+    if not found:
         raise ParseError("no VpnConnections, VpnConnection or VpnConnectionDeviceSampleConfiguration key "
                          "(expected the output of aws ec2 describe-vpn-connections)")
     cgc_lines = _key_lines(clean, _CGC)
-    with_cgc = [i for i, c in enumerate(items) if isinstance(c, dict) and _CGC in c]
+    with_cgc = [i for i, (_, c) in enumerate(found) if isinstance(c, dict) and _CGC in c]
     line_of = dict(zip(with_cgc, cgc_lines, strict=False)) if len(with_cgc) == len(cgc_lines) else {}
+    option_lines = _value_lines(clean, found)
 
     out = []
-    for i, c in enumerate(items):
-        path = f"{where}[{i}]." if where != "VpnConnection" else "VpnConnection."
-        conn = _connection(c, report, path, line_of.get(i), i + 1)
+    for i, (path, c) in enumerate(found):
+        conn = _connection(c, report, path, line_of.get(i), i + 1, option_lines)
         if conn is not None:
             out.append(conn)
     return out
 
 
-def _connection(c: Any, report: Report, where: str, line: int | None, n: int) -> VpnConnection | None:
+def _connection(c: Any, report: Report, where: str, line: int | None, n: int,
+                option_lines: dict[int, dict[str, int]]) -> VpnConnection | None:
     if not isinstance(c, dict):
         raise ParseError(f"a connection must be an object, not {type(c).__name__}", field=where.rstrip("."))
     cid = to_id(_str(c, "VpnConnectionId", where), field=f"{where}VpnConnectionId", line=line)
@@ -192,7 +254,8 @@ def _connection(c: Any, report: Report, where: str, line: int | None, n: int) ->
             continue
         routes.append(cidr)
     return assemble(doc, report, wrapper_ids=ids, static_routes_only=sro, routes=routes,
-                    tunnel_options=tunnel_options, options_path="Options.TunnelOptions", line=line)
+                    tunnel_options=tunnel_options, options_path="Options.TunnelOptions", line=line,
+                    option_lines=option_lines)
 
 
 def _sample(value: Any, report: Report, line: int | None) -> list[VpnConnection]:

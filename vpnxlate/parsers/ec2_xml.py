@@ -18,7 +18,7 @@ from typing import Any
 from ..errors import ParseError, PlaceholderError, Report
 from ..model import VpnConnection
 from ._common import find_placeholder, placeholder_label, to_bool, to_id
-from ._ec2 import assemble, read_embedded
+from ._ec2 import INSIDE_KEYS, assemble, read_embedded
 from .aws_xml import parse_xml
 
 NAME = "ec2-xml"
@@ -46,8 +46,9 @@ def _pascal(tag: str) -> str:
     return tag[:1].upper() + tag[1:]
 
 
-def _tunnel_options(item: Any) -> list[dict[str, Any]]:
-    """``options/tunnelOptionSet/item`` -> the JSON ``TunnelOptions`` shape (``phase1…Set`` -> lists)."""
+def _tunnel_options(item: Any, lines: dict[int, dict[str, int]]) -> list[dict[str, Any]]:
+    """``options/tunnelOptionSet/item`` -> the JSON ``TunnelOptions`` shape (``phase1…Set`` -> lists);
+    the lines of the inside CIDRs go to ``lines`` (by ``id()`` of the entry)."""
     out: list[dict[str, Any]] = []
     for entry in item.findall("options/tunnelOptionSet/item"):
         d: dict[str, Any] = {}
@@ -56,7 +57,10 @@ def _tunnel_options(item: Any) -> list[dict[str, Any]]:
             if tag.endswith("Set"):
                 d[_pascal(tag[:-3]) + "s"] = [{"Value": (v.text or "").strip()} for v in child.findall("item/value")]
             elif len(child) == 0:
-                d[_pascal(tag)] = (child.text or "").strip() or None
+                key = _pascal(tag)
+                d[key] = (child.text or "").strip() or None
+                if key in INSIDE_KEYS and child.sourceline is not None:
+                    lines.setdefault(id(d), {})[key] = child.sourceline
         out.append(d)
     return out
 
@@ -77,6 +81,11 @@ def _connection(item: Any, report: Report, n: int) -> VpnConnection | None:
                          field="customerGatewayConfiguration",
                          line=cfg_el.sourceline if cfg_el is not None else line)
     cline = cfg_el.sourceline
+    if inner.lstrip().startswith("&lt;"):  # escaped twice (&amp;lt;vpn_connection…): undo the second level
+        inner = (inner.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"').replace("&apos;", "'")
+                 .replace("&amp;", "&"))
+        report.warn(f"{name}: customerGatewayConfiguration is XML-escaped twice; read after unescaping it once "
+                    "more", line=cline, field="customerGatewayConfiguration", code="escaped-twice")
     placeholder = find_placeholder(inner) if not inner.lstrip().startswith("<") else None
     if placeholder:
         raise PlaceholderError(f"{name}: no embedded configuration: the element holds the documentation "
@@ -103,9 +112,10 @@ def _connection(item: Any, report: Report, n: int) -> VpnConnection | None:
             report.warn(f"{name}: static route {cidr} is {rstate}; left out", line=r.sourceline, field="routes")
             continue
         routes.append(cidr)
+    option_lines: dict[int, dict[str, int]] = {}
     return assemble(doc, report, wrapper_ids=ids, static_routes_only=sro, routes=routes,
-                    tunnel_options=_tunnel_options(item) or None, options_path="options/tunnelOptionSet",
-                    line=line, camel=True)
+                    tunnel_options=_tunnel_options(item, option_lines) or None,
+                    options_path="options/tunnelOptionSet", line=line, camel=True, option_lines=option_lines)
 
 
 def parse(text: str, report: Report) -> list[VpnConnection]:

@@ -50,8 +50,8 @@ def _tunnel(d: Any, where: str) -> Tunnel:
     ipsec = _get(d, "ipsec", where, dict) or {}
     bgp = None
     if d.get("cgw_asn") is not None or d.get("aws_asn") is not None:
-        bgp = _build(Bgp, where, cgw_asn=_get(d, "cgw_asn", where, int, True),
-                     aws_asn=_get(d, "aws_asn", where, int, True),
+        bgp = _build(Bgp, where, cgw_asn=_get(d, "cgw_asn", where, int),
+                     aws_asn=_get(d, "aws_asn", where, int),
                      neighbor_ip=_get(d, "bgp_neighbor_ip", where, str) or _get(d, "aws_inside_ip", where, str),
                      hold_time=_get(d, "bgp_hold_time", where, int))
     aws_inside = _get(d, "aws_inside_cidr", where, str)
