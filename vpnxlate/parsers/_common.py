@@ -113,7 +113,9 @@ def to_interface(value: str, *, field: str, line: int | None = None,
                          line=line) from None
 
 
-_INT_RE = re.compile(r"^\s*(\d{1,12})\s*(?:seconds?|secs?|s|bytes?)?\s*$", re.IGNORECASE)
+# (the unit and its trailing blanks in one optional group: two \s* runs side by side backtrack
+# quadratically over a long run of blanks)
+_INT_RE = re.compile(r"^\s*(\d{1,12})\s*(?:(?:seconds?|secs?|s|bytes?)\s*)?$", re.IGNORECASE)
 
 
 def to_int(value: str | int, *, field: str, line: int | None = None) -> int:
@@ -202,15 +204,15 @@ ike_version = algorithms.ike_version
 # others (vendor names in prose) are only consulted when no parser accepted the text.
 # (Compiled when first used, through re's cache: most runs never need the prose patterns.)
 _VENDORS: tuple[tuple[str, str, bool], ...] = (
-    ("Openswan", r"tested for Openswan|^\s*phase2alg=", True),
-    ("strongSwan", r"^\s*IPSEC Tunnel #\d|^\s*conn Tunnel\d|: PSK \"|tested for Strongswan", True),
-    ("Cisco", r"^\s*crypto (isakmp|ikev1|ikev2|keyring|ipsec)\b|^\s*tunnel protection ipsec", True),
-    ("Juniper", r"^\s*set security (ike|ipsec)\b|^\s*set interfaces st0\b", True),
-    ("Palo Alto", r"^\s*set network (ike|tunnel)\b", True),
-    ("Fortinet", r"^\s*config vpn ipsec phase1-interface", True),
-    ("MikroTik", r"^\s*/ip ipsec\b", True),
+    ("Openswan", r"tested for Openswan|^[^\S\n]*phase2alg=", True),
+    ("strongSwan", r"^[^\S\n]*IPSEC Tunnel #\d|^[^\S\n]*conn Tunnel\d|: PSK \"|tested for Strongswan", True),
+    ("Cisco", r"^[^\S\n]*crypto (isakmp|ikev1|ikev2|keyring|ipsec)\b|^[^\S\n]*tunnel protection ipsec", True),
+    ("Juniper", r"^[^\S\n]*set security (ike|ipsec)\b|^[^\S\n]*set interfaces st0\b", True),
+    ("Palo Alto", r"^[^\S\n]*set network (ike|tunnel)\b", True),
+    ("Fortinet", r"^[^\S\n]*config vpn ipsec phase1-interface", True),
+    ("MikroTik", r"^[^\S\n]*/ip ipsec\b", True),
     ("Windows Server", r"New-VpnS2SInterface|Add-VpnS2SInterface", True),
-    ("Yamaha", r"^\s*ipsec ike (pre-shared-key|local address)", True),
+    ("Yamaha", r"^[^\S\n]*ipsec ike (pre-shared-key|local address)", True),
     ("pfSense", r"pfSense|pfsense", False),
     ("Palo Alto", r"Palo Alto", False),
     ("Fortinet", r"FortiGate", False),

@@ -26,7 +26,7 @@ _MODERN = re.compile(
     _SET + r"(?:vpn ipsec site-to-site peer [-_A-Za-z0-9|@]*[-_A-Za-z|@][-_A-Za-z0-9|@]* remote-address "
     r"|vpn ipsec authentication psk |protocols bgp system-as |vpn ipsec options disable-route-autoinstall"
     r"|vpn ipsec interface )", re.MULTILINE)
-_AWS = re.compile(r"^\s*! *(Amazon Web Services|Your VPN Connection ID)", re.MULTILINE)
+_AWS = re.compile(r"^[^\S\n]*! *(Amazon Web Services|Your VPN Connection ID)", re.MULTILINE)
 _CONN_LINE = re.compile(
     r"^# connection (\S+): vpn-gateway (\S+); transit-gateway (\S+); customer-gateway (\S+); routing (bgp|static)$")
 _DESC_ID = re.compile(r"^(vpn-[A-Za-z0-9]+) tunnel \d+$")
