@@ -12,6 +12,7 @@ is refused is timed the same way: errors must be linear as well.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 import warnings
@@ -41,10 +42,8 @@ def _best(fn: Callable[[], Any], repeat: int = 3) -> float:
 def _parse(text: str, fmt: str | None) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        try:
+        with contextlib.suppress(vpnxlate.VpnxlateError):
             vpnxlate.parse_report(text, fmt, source="x")
-        except vpnxlate.VpnxlateError:
-            pass
 
 
 def assert_linear(make: Callable[[int], Any], run: Callable[[Any], None], what: str) -> None:

@@ -593,7 +593,7 @@ def _read_tunnel(where: _Where, el: Any, n: int) -> tuple[Tunnel, bool]:
     """One ``<ipsec_tunnel>``: the fast path, or :func:`_tunnel` (exact errors) when it declines."""
     try:
         fast = _fast_tunnel(el)
-    except Exception:  # noqa: BLE001 - any failure: the slow path reports it precisely
+    except Exception:  # any failure: the slow path reports it precisely
         fast = None
     return fast if fast is not None else _tunnel(where, el, n)
 
