@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
 from collections.abc import Iterable
 from typing import BinaryIO
 
@@ -119,6 +118,8 @@ def write_file(path: str, content: str, *, mode: int = 0o644, force: bool = Fals
 
 
 def _write_temp(content: str, directory: str, mode: int) -> str:
+    import tempfile  # here, not at the top: with shutil/random it costs ~4 ms of every start
+
     fd, tmp = tempfile.mkstemp(prefix=".vpnxlate-", dir=directory)
     try:
         os.fchmod(fd, mode)
