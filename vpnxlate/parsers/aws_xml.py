@@ -151,11 +151,15 @@ def _check_tree(root: _Element, where: Callable[[int | None], int | None], *, hu
     if deep:
         raise ParseError(f"the XML is nested deeper than {MAX_DEPTH} elements; refusing it",
                          line=where(deep[0].sourceline))
+    if huge:
+        # one XPath (C, linear) finds whether any value is too long; only then are the elements
+        # walked to name the first one (lxml's attrib.values() is quadratic in the attributes)
+        huge = bool(root.xpath(f"//@*[string-length(.) > {MAX_TEXT}] | //text()[string-length(.) > {MAX_TEXT}]"))
     if not (huge or namespaced):
         return  # no text node can be larger than the whole input; no namespace to strip
     for el in root.iter():
         if huge:
-            for value in (el.text, el.tail, *el.attrib.values()):
+            for value in (el.text, el.tail, *(el.xpath("@*") if len(el.attrib) else ())):
                 if value is not None and len(value) > MAX_TEXT:
                     raise ParseError(f"XML text node of {len(value)} characters (over "
                                      f"{MAX_TEXT // (1024 * 1024)} MB); refusing it", line=where(el.sourceline))
