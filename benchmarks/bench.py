@@ -218,7 +218,7 @@ def curve(sizes: list[int], budget: float) -> dict[str, dict[int, float | None]]
         if prev is not None and prev[1] * (n / prev[0]) ** 2 > budget * 4 and prev[1] * n / prev[0] > budget:
             rows.setdefault(label, {})[n] = None  # predicted to take far too long: skipped
             return None
-        repeat = max(1, min(20, 20_000 // n))
+        repeat = max(1, min(5, 2_000 // n))
         t, result = cpu(fn, repeat)
         rows.setdefault(label, {})[n] = t / n * 1e6
         if t > budget / 4:
