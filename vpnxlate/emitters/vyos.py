@@ -280,7 +280,7 @@ class IkeGroup:
 
     @property
     def name(self) -> str:
-        return "AWS-IKE-" + _digest(attrs.astuple(self))
+        return _group_name("AWS-IKE-", self)
 
 
 @attrs.frozen
@@ -293,13 +293,17 @@ class EspGroup:
 
     @property
     def name(self) -> str:
-        return "AWS-ESP-" + _digest(attrs.astuple(self))
+        return _group_name("AWS-ESP-", self)
+
+
+def _digest(values: tuple[Any, ...]) -> str:
+    return hashlib.sha256(repr(values).encode()).hexdigest()[:8]
 
 
 @functools.lru_cache(maxsize=4096)
-def _digest(values: tuple[Any, ...]) -> str:
+def _group_name(prefix: str, group: Any) -> str:
     # cached: every peer names its groups, and a few distinct groups serve thousands of tunnels
-    return hashlib.sha256(repr(values).encode()).hexdigest()[:8]
+    return prefix + _digest(attrs.astuple(group))
 
 
 def _ike_group(t: Tunnel, where: str, report: Report) -> IkeGroup:

@@ -91,8 +91,11 @@ def ip_interface(text: str) -> ipaddress.IPv4Interface | ipaddress.IPv6Interface
 
 def to_ip(value: str, *, field: str, line: int | None = None) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
     text = value.strip()
-    if _quad(text) is None:  # a dotted quad holds no placeholder
+    quad = _quad(text)
+    if quad is None:  # a dotted quad holds no placeholder
         check_placeholder(text, field=field, line=line)
+    elif quad[1] is None:
+        return ipaddress.IPv4Address(quad[0])  # what ip_address(text) returns, without parsing again
     try:
         return ip_address(text)
     except ValueError:
@@ -102,8 +105,11 @@ def to_ip(value: str, *, field: str, line: int | None = None) -> ipaddress.IPv4A
 def to_interface(value: str, *, field: str, line: int | None = None,
                  default_prefix: int | None = None) -> ipaddress.IPv4Interface | ipaddress.IPv6Interface:
     text = value.strip()
-    if _quad(text) is None:  # a dotted quad holds no placeholder
+    quad = _quad(text)
+    if quad is None:  # a dotted quad holds no placeholder
         check_placeholder(text, field=field, line=line)
+    elif quad[1] is not None:
+        return ipaddress.IPv4Interface(quad)  # what ip_interface(text) returns, without parsing again
     if "/" not in text and default_prefix is not None:
         text = f"{text}/{default_prefix}"
     try:
