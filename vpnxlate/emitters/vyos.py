@@ -12,9 +12,11 @@ with BGP or static routing.  See docs/vyos.md.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import ipaddress
 import re
+from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
@@ -131,9 +133,19 @@ class Commands:
 
     def __init__(self) -> None:
         self.lines: dict[str, None] = {}
+        self._words: set[object] = set()  # path elements already checked by word()
 
     def set(self, path: Iterable[object], value: object | None = None) -> None:
-        line = "set " + " ".join(word(p) for p in path)
+        words = self._words
+        parts = []
+        for p in path:
+            if p.__class__ is not str or p not in words:  # most elements repeat on every line
+                text = word(p)
+                if p.__class__ is str:
+                    words.add(p)
+                p = text
+            parts.append(p)
+        line = "set " + " ".join(parts)
         if value is not None:
             line += " " + quote(value)
         self.lines.setdefault(line, None)
@@ -295,7 +307,7 @@ class IkeGroup:
 
     @property
     def name(self) -> str:
-        return "AWS-IKE-" + _digest(attrs.astuple(self))
+        return _group_name("AWS-IKE-", self)
 
 
 @attrs.frozen
@@ -308,11 +320,17 @@ class EspGroup:
 
     @property
     def name(self) -> str:
-        return "AWS-ESP-" + _digest(attrs.astuple(self))
+        return _group_name("AWS-ESP-", self)
 
 
 def _digest(values: tuple[Any, ...]) -> str:
     return hashlib.sha256(repr(values).encode()).hexdigest()[:8]
+
+
+@functools.lru_cache(maxsize=4096)
+def _group_name(prefix: str, group: Any) -> str:
+    # cached: every peer names its groups, and a few distinct groups serve thousands of tunnels
+    return prefix + _digest(attrs.astuple(group))
 
 
 def _ike_group(t: Tunnel, where: str, report: Report) -> IkeGroup:
@@ -452,7 +470,7 @@ def vti_number(t: Tunnel, tag: str, first: int) -> tuple[int, bool]:
 def _plan(connections: list[VpnConnection], opts: Options, report: Report) -> list[Planned]:
     conns = sorted(connections, key=lambda c: (conn_tag(c), address_key(c.tunnels[0].aws_outside_ip)))
     tags = [conn_tag(c) for c in conns]
-    dup = sorted({t for t in tags if tags.count(t) > 1})
+    dup = sorted(t for t, k in Counter(tags).items() if k > 1)
     if dup:
         raise EmitError(f"two connections map to the same VyOS names (AWS-{dup[0]}-…); give them distinct "
                         "connection ids")
@@ -488,6 +506,9 @@ def _plan(connections: list[VpnConnection], opts: Options, report: Report) -> li
                 hashed.append((where, t, number, c, tag))
                 out.append(Planned(c, tag, i, t, -1, ike, esp))
     # hashed numbers: probe upwards on collision, in a fixed order (by tag, AWS IP)
+    if len(hashed) > HASH_VTI_BASE:
+        raise EmitError(f"{len(hashed)} tunnels have no inside /30 in {INSIDE_BLOCK}; one router numbers at "
+                        f"most {HASH_VTI_BASE} such vti interfaces")
     fixed: dict[tuple[str, str], int] = {}
     for where, t, number, _c, tag in sorted(hashed, key=lambda h: (h[4], address_key(h[1].aws_outside_ip))):
         n = number
@@ -701,14 +722,16 @@ def _header(plan: list[Planned], opts: Options, connections: list[VpnConnection]
         f"--role {opts.role})",
         "# Paste in configuration mode ('configure'), then 'commit' and 'save'.",
     ]
+    by_conn: dict[int, list[Planned]] = {}
+    for p in plan:
+        by_conn.setdefault(id(p.conn), []).append(p)
     for c in sorted(connections, key=conn_tag):
         lines.append(f"# connection {c.vpn_connection_id or '-'}: vpn-gateway {c.vpn_gateway_id or '-'}; "
                      f"transit-gateway {c.transit_gateway_id or '-'}; customer-gateway "
                      f"{c.customer_gateway_id or '-'}; routing {c.routing}")
-        for p in plan:
-            if p.conn is c:
-                lines.append(f"#   tunnel {p.index}: AWS {p.tunnel.aws_outside_ip}, {p.vti} {p.tunnel.cgw_inside}"
-                             + ("" if s.legacy else f", peer {p.peer_name}"))
+        for p in by_conn.get(id(c), ()):
+            lines.append(f"#   tunnel {p.index}: AWS {p.tunnel.aws_outside_ip}, {p.vti} {p.tunnel.cgw_inside}"
+                         + ("" if s.legacy else f", peer {p.peer_name}"))
     publics = sorted({str(p.tunnel.cgw_outside_ip) for p in plan if p.tunnel.cgw_outside_ip})
     if opts.local_address is not None:
         lines.append(f"# local address {opts.local_address} from {opts.local_source} (NAT fix-up); IKE identity "

@@ -131,8 +131,11 @@ def ip_interface(text: str) -> ipaddress.IPv4Interface | ipaddress.IPv6Interface
 
 def to_ip(value: str, *, field: str, line: int | None = None) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
     text = value.strip()
-    if _quad(text) is None:  # a dotted quad holds no placeholder
+    quad = _quad(text)
+    if quad is None:  # a dotted quad holds no placeholder
         check_placeholder(text, field=field, line=line)
+    elif quad[1] is None:
+        return ipaddress.IPv4Address(quad[0])  # what ip_address(text) returns, without parsing again
     try:
         return ip_address(text)
     except ValueError:
@@ -142,8 +145,11 @@ def to_ip(value: str, *, field: str, line: int | None = None) -> ipaddress.IPv4A
 def to_interface(value: str, *, field: str, line: int | None = None,
                  default_prefix: int | None = None) -> ipaddress.IPv4Interface | ipaddress.IPv6Interface:
     text = value.strip()
-    if _quad(text) is None:  # a dotted quad holds no placeholder
+    quad = _quad(text)
+    if quad is None:  # a dotted quad holds no placeholder
         check_placeholder(text, field=field, line=line)
+    elif quad[1] is not None:
+        return ipaddress.IPv4Interface(quad)  # what ip_interface(text) returns, without parsing again
     if "/" not in text and default_prefix is not None:
         text = f"{text}/{default_prefix}"
     try:
@@ -153,7 +159,9 @@ def to_interface(value: str, *, field: str, line: int | None = None,
                          line=line) from None
 
 
-_INT_RE = re.compile(r"^\s*(\d{1,12})\s*(?:seconds?|secs?|s|bytes?)?\s*$", re.IGNORECASE)
+# (the unit and its trailing blanks in one optional group: two \s* runs side by side backtrack
+# quadratically over a long run of blanks)
+_INT_RE = re.compile(r"^\s*(\d{1,12})\s*(?:(?:seconds?|secs?|s|bytes?)\s*)?$", re.IGNORECASE)
 
 
 def to_int(value: str | int, *, field: str, line: int | None = None) -> int:
@@ -240,15 +248,15 @@ ike_version = algorithms.ike_version
 # others (vendor names in prose) are only consulted when no parser accepted the text.
 # (Compiled when first used, through re's cache: most runs never need the prose patterns.)
 _VENDORS: tuple[tuple[str, str, bool], ...] = (
-    ("Openswan", r"tested for Openswan|^\s*phase2alg=", True),
-    ("strongSwan", r"^\s*IPSEC Tunnel #\d|^\s*conn Tunnel\d|: PSK \"|tested for Strongswan", True),
-    ("Cisco", r"^\s*crypto (isakmp|ikev1|ikev2|keyring|ipsec)\b|^\s*tunnel protection ipsec", True),
-    ("Juniper", r"^\s*set security (ike|ipsec)\b|^\s*set interfaces st0\b", True),
-    ("Palo Alto", r"^\s*set network (ike|tunnel)\b", True),
-    ("Fortinet", r"^\s*config vpn ipsec phase1-interface", True),
-    ("MikroTik", r"^\s*/ip ipsec\b", True),
+    ("Openswan", r"tested for Openswan|^[^\S\n]*phase2alg=", True),
+    ("strongSwan", r"^[^\S\n]*IPSEC Tunnel #\d|^[^\S\n]*conn Tunnel\d|: PSK \"|tested for Strongswan", True),
+    ("Cisco", r"^[^\S\n]*crypto (isakmp|ikev1|ikev2|keyring|ipsec)\b|^[^\S\n]*tunnel protection ipsec", True),
+    ("Juniper", r"^[^\S\n]*set security (ike|ipsec)\b|^[^\S\n]*set interfaces st0\b", True),
+    ("Palo Alto", r"^[^\S\n]*set network (ike|tunnel)\b", True),
+    ("Fortinet", r"^[^\S\n]*config vpn ipsec phase1-interface", True),
+    ("MikroTik", r"^[^\S\n]*/ip ipsec\b", True),
     ("Windows Server", r"New-VpnS2SInterface|Add-VpnS2SInterface", True),
-    ("Yamaha", r"^\s*ipsec ike (pre-shared-key|local address)", True),
+    ("Yamaha", r"^[^\S\n]*ipsec ike (pre-shared-key|local address)", True),
     ("pfSense", r"pfSense|pfsense", False),
     ("Palo Alto", r"Palo Alto", False),
     ("Fortinet", r"FortiGate", False),

@@ -16,7 +16,7 @@ import attrs
 
 from ..errors import ParseError, Report, ValidationError, VpnxlateError, describe_value
 from ..model import IPAddress, Routing, Tunnel, VpnConnection
-from ._common import algos, dh_group, encryption, ike_version, integrity, to_int, to_ip, to_psk
+from ._common import _quad, algos, dh_group, encryption, ike_version, integrity, to_int, to_ip, to_psk
 from .aws_xml import Document, build, read_document
 
 # TunnelOptions key -> (model part: None = Tunnel, "ike", "ipsec"; model attribute; converter)
@@ -94,6 +94,10 @@ def _inside_pair(cidr: Any, field: str, version: int, report: Report | None = No
     if not isinstance(cidr, str):
         raise ParseError(f"expected a CIDR string, got {describe_value(cidr)}", field=field)
     text = cidr.strip()
+    quad = _quad(text) if version == 4 else None
+    if quad is not None and quad[1] is not None and quad[1] <= 30 and not quad[0] & (0xFFFFFFFF >> quad[1]):
+        # the common case (a dotted quad /0../30, no host bits) from integers: same objects
+        return ipaddress.IPv4Interface((quad[0] + 2, quad[1])), ipaddress.IPv4Interface((quad[0] + 1, quad[1]))
     try:
         net = ipaddress.ip_network(text, strict=False)
     except ValueError:
@@ -134,9 +138,35 @@ class _Merge:
         {None: self.top, "ike": self.ike, "ipsec": self.ipsec}[part][attr] = value
 
     def result(self) -> Tunnel:
+        """The tunnel with the collected values; only the parts a value changes are built again
+        (and validated again), and options that change nothing give back the tunnel itself."""
         t = self.tunnel
-        return attrs.evolve(t, ike=attrs.evolve(t.ike, **self.ike), ipsec=attrs.evolve(t.ipsec, **self.ipsec),
-                            **self.top)
+        top = {k: v for k, v in self.top.items() if getattr(t, k) != v}
+        ike, ipsec = _evolved(t.ike, self.ike), _evolved(t.ipsec, self.ipsec)
+        if ike is not t.ike:
+            top["ike"] = ike
+        if ipsec is not t.ipsec:
+            top["ipsec"] = ipsec
+        return attrs.evolve(t, **top) if top else t
+
+
+# (phase options, changed values) -> the evolved phase options: the same few proposal sets
+# recur on every tunnel (they are frozen, so one object serves all).  Only successes; bounded.
+_EVOLVED: dict[tuple[Any, ...], Any] = {}
+
+
+def _evolved(part: Any, values: dict[str, Any]) -> Any:
+    changed = tuple(sorted((k, v) for k, v in values.items() if getattr(part, k) != v))
+    if not changed:
+        return part
+    key = (part, changed)
+    known = _EVOLVED.get(key)
+    if known is None:
+        known = attrs.evolve(part, **dict(changed))
+        if len(_EVOLVED) > 256:
+            _EVOLVED.clear()
+        _EVOLVED[key] = known
+    return known
 
 
 def _apply_options(tunnel: Tunnel, opts: Mapping[str, Any], where: str, report: Report | None = None,
@@ -167,9 +197,21 @@ def _apply_options(tunnel: Tunnel, opts: Mapping[str, Any], where: str, report: 
             raise ParseError("the pre-shared key must be a string", field=f"{where}.PreSharedKey")
         m.set(None, "psk", to_psk(psk, field=f"{where}.PreSharedKey"), "PreSharedKey", secret=True)
     for key, (part, attr, fn) in _LISTS.items():
-        values = _values(opts.get(key), f"{where}.{key}")
-        if values is not None:
-            m.set(part, attr, algos(fn, values, field=f"{where}.{key}"), key)
+        raw = opts.get(key)
+        if raw is None:
+            continue
+        spelled = _hashable(raw)
+        canon = None if spelled is None else _ALGOS.get((key, spelled))
+        if canon is None:
+            values = _values(raw, f"{where}.{key}")
+            if values is None:
+                continue
+            canon = algos(fn, values, field=f"{where}.{key}")
+            if spelled is not None:
+                if len(_ALGOS) > 256:
+                    _ALGOS.clear()
+                _ALGOS[(key, spelled)] = canon
+        m.set(part, attr, canon, key)
     for key, (ipart, attr) in _INTS.items():
         value = opts.get(key)
         if value is not None:
@@ -187,6 +229,26 @@ def _apply_options(tunnel: Tunnel, opts: Mapping[str, Any], where: str, report: 
     except VpnxlateError as e:
         e.field = f"{where}.{e.field}" if e.field else where
         raise
+
+
+# (TunnelOptions key, its list as written) -> the canonical algorithm names (only successes; bounded)
+_ALGOS: dict[tuple[str, Any], tuple[Any, ...]] = {}
+
+
+def _hashable(raw: Any) -> Any:
+    """A list of {"Value": x} (or plain values) as a hashable key; None for other shapes."""
+    if not isinstance(raw, list):
+        return None
+    out = []
+    for item in raw:
+        if isinstance(item, dict):
+            if len(item) != 1 or "Value" not in item:
+                return None
+            item = item["Value"]
+        if not isinstance(item, str | int) or isinstance(item, bool):
+            return None
+        out.append((type(item), item))
+    return tuple(out) or None
 
 
 def _tunnel_from_options(opts: Mapping[str, Any], ip: IPAddress, where: str, report: Report,

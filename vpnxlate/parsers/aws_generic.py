@@ -70,11 +70,12 @@ def detect(text: str) -> bool:
 # ------------------------------------------------------------------ line grammar
 
 _TUNNEL_RE = re.compile(r"^IPsec Tunnel #(\d+)$", re.IGNORECASE)
-_SECTION_RE = re.compile(r"^#(\d+):\s*(.*?)\s*$")
+_SECTION_RE = re.compile(r"^#(\d+):(.*)$")  # title stripped by the caller (no backtracking on blanks)
 _RULE_RE = re.compile(r"^(?:=+|-+)$")
-# label, separator colon, an optional second colon (``Customer Gateway:        : value``), value.
-# The second colon must be followed by whitespace or the end so that "::1" stays a value.
-_FIELD_RE = re.compile(r"^(?P<label>[^:]*?)\s*:(?:\s*:(?=\s|$))?\s*(?P<value>.*?)\s*$")
+# A field line is: label, separator colon, an optional second colon (``Customer Gateway:
+# :  value``), value.  The second colon must be followed by whitespace or the end so that "::1"
+# stays a value.  (Split by hand, not by a regex with lazy groups before ``\s*``: those
+# backtrack over every blank of a long run, quadratic in its length.)
 _ID_LABELS = {
     "your vpn connection id": "vpn_connection_id",
     "your virtual private gateway id": "vpn_gateway_id",
@@ -124,11 +125,14 @@ def _norm_label(label: str) -> str:
 
 def _split_field(text: str) -> tuple[str, str, str] | None:
     """(normalised label, value, label as written with its whitespace collapsed) of a field line."""
-    m = _FIELD_RE.match(text)
-    if not m:
+    colon = text.find(":")
+    if colon < 0:
         return None
-    label = m.group("label")
-    return _norm_label(label), m.group("value"), " ".join(label.split()).rstrip(":").strip()
+    label, rest = text[:colon].rstrip(), text[colon + 1:]
+    second = rest.lstrip()
+    if second[:1] == ":" and (len(second) == 1 or second[1].isspace()):
+        rest = second[1:]
+    return _norm_label(label), rest.strip(), " ".join(label.split()).rstrip(":").strip()
 
 
 def _list(value: str) -> list[str]:
@@ -280,7 +284,7 @@ class _Reader:
             return  # header prose
         m = _SECTION_RE.match(text)
         if m:
-            self._section(n, int(m.group(1)), m.group(2))
+            self._section(n, int(m.group(1)), m.group(2).strip())
             return
         if lowered == "outside ip addresses":
             self.block = "outside"

@@ -47,15 +47,15 @@ IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 _DETECT_LIMIT = 200_000
 _FIRST_CMD = re.compile(r"^set\s+(?:vpn\s+ipsec|interfaces\s+vti|protocols\s+bgp)\s")
-_AWS_HEADER = re.compile(r"^\s*!\s*Amazon Web Services\s*$", re.MULTILINE)
-_PEER = re.compile(r"^\s*set\s+vpn\s+ipsec\s+site-to-site\s+peer\s+(\S+)", re.MULTILINE)
+_AWS_HEADER = re.compile(r"^[^\S\n]*!\s*Amazon Web Services\s*$", re.MULTILINE)
+_PEER = re.compile(r"^[^\S\n]*set\s+vpn\s+ipsec\s+site-to-site\s+peer\s+(\S+)", re.MULTILINE)
 # Other vendors' set-commands and VyOS >= 1.4 spellings (peers with names, remote-address,
 # 'authentication psk', 'protocols bgp system-as'): not this format.
 _NOT_VYATTA = re.compile(
-    r"^\s*set\s+(?:security\s+(?:ike|ipsec)|network\s+(?:ike|tunnel))\b"
-    r"|^\s*set\s+vpn\s+ipsec\s+site-to-site\s+peer\s+\S+\s+remote-address\b"
-    r"|^\s*set\s+vpn\s+ipsec\s+authentication\s+psk\b"
-    r"|^\s*set\s+protocols\s+bgp\s+(?:system-as|neighbor|address-family)\b",
+    r"^[^\S\n]*set\s+(?:security\s+(?:ike|ipsec)|network\s+(?:ike|tunnel))\b"
+    r"|^[^\S\n]*set\s+vpn\s+ipsec\s+site-to-site\s+peer\s+\S+\s+remote-address\b"
+    r"|^[^\S\n]*set\s+vpn\s+ipsec\s+authentication\s+psk\b"
+    r"|^[^\S\n]*set\s+protocols\s+bgp\s+(?:system-as|neighbor|address-family)\b",
     re.MULTILINE,
 )
 # Commands of an interactive session that guides paste around the set-commands.

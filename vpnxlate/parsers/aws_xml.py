@@ -151,11 +151,15 @@ def _check_tree(root: _Element, where: Callable[[int | None], int | None], *, hu
     if deep:
         raise ParseError(f"the XML is nested deeper than {MAX_DEPTH} elements; refusing it",
                          line=where(deep[0].sourceline))
+    if huge:
+        # one XPath (C, linear) finds whether any value is too long; only then are the elements
+        # walked to name the first one (lxml's attrib.values() is quadratic in the attributes)
+        huge = bool(root.xpath(f"//@*[string-length(.) > {MAX_TEXT}] | //text()[string-length(.) > {MAX_TEXT}]"))
     if not (huge or namespaced):
         return  # no text node can be larger than the whole input; no namespace to strip
     for el in root.iter():
         if huge:
-            for value in (el.text, el.tail, *el.attrib.values()):
+            for value in (el.text, el.tail, *(el.xpath("@*") if len(el.attrib) else ())):
                 if value is not None and len(value) > MAX_TEXT:
                     raise ParseError(f"XML text node of {len(value)} characters (over "
                                      f"{MAX_TEXT // (1024 * 1024)} MB); refusing it", line=where(el.sourceline))
@@ -444,6 +448,159 @@ def _tunnel(where: _Where, el: Any, n: int, report: Report) -> tuple[Tunnel, boo
     return tunnel, has_bgp
 
 
+# ------------------------------------------------------------------ the fast path
+
+# The texts of a tunnel that differ between tunnels (outside IP, inside addresses, key) and the
+# ones that usually recur across tunnels and documents (customer gateway IP, BGP ASNs and hold
+# time, phase 1/2 proposals, DPD, MSS, DF bit).
+_UNIQUE_FIELDS = (
+    "vpn_gateway/tunnel_outside_address/ip_address", "ike/pre_shared_key",
+    *(f"{side}/{sub}/{leaf}" for side in ("customer_gateway", "vpn_gateway")
+      for sub, leaves in (("tunnel_inside_address", ("ip_address", "network_cidr", "network_mask")),
+                          ("tunnel_inside_ipv6_address", ("ip_address", "prefix_length")))
+      for leaf in leaves),
+)
+_COMMON_FIELDS = (
+    "customer_gateway/tunnel_outside_address/ip_address",
+    "customer_gateway/bgp/asn", "vpn_gateway/bgp/asn", "vpn_gateway/bgp/hold_time",
+    "customer_gateway/bgp/hold_time",
+    "ipsec/dead_peer_detection/interval", "ipsec/dead_peer_detection/retries", "ipsec/tcp_mss_adjustment",
+    "ipsec/clear_df_bit", "ipsec/fragmentation_before_encryption",
+    *(element for _attr, element, _conv in _IKE_FIELDS + _IPSEC_FIELDS),
+)
+# A tunnel element's shape (pre-order (tag, number of children) of every node, which fixes the
+# tree) -> where, in ``el.iter()`` order, the element each path names sits (-1: absent).  AWS's
+# documents have one or two shapes, so _Paths (path strings for every element) runs once per
+# shape, not once per tunnel.
+_SHAPES: dict[tuple[Any, ...], tuple[tuple[int, ...], tuple[int, ...]]] = {}
+# raw texts of _COMMON_FIELDS -> their conversions (only successes; bounded)
+_COMMON: dict[tuple[str | None, ...], dict[str, Any]] = {}
+
+
+def _bounded(cache: dict[Any, Any], limit: int) -> dict[Any, Any]:
+    if len(cache) > limit:  # a handful of values recur; never let odd inputs grow it
+        cache.clear()
+    return cache
+
+
+def _shape(el: Any, elems: list[Any]) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    position = {id(e): i for i, e in enumerate(elems)}
+    paths = {path: position[id(found)] for path, found in _Paths(el, _Where()).paths.items()}
+    return (tuple(paths.get(f, -1) for f in _UNIQUE_FIELDS), tuple(paths.get(f, -1) for f in _COMMON_FIELDS))
+
+
+def _stripped(text: str | None) -> str | None:
+    return (text.strip() or None) if text else None
+
+
+def _common(raw: tuple[str | None, ...]) -> dict[str, Any] | None:
+    """The conversions of the recurring texts (as :func:`_tunnel` makes them), or None."""
+    v = dict(zip(_COMMON_FIELDS, map(_stripped, raw), strict=True))
+    ike = _PHASES.get((IkeOptions, *(v[element] for _a, element, _c in _IKE_FIELDS)))
+    ipsec = _PHASES.get((IpsecOptions, *(v[element] for _a, element, _c in _IPSEC_FIELDS)))
+    if ike is None or ipsec is None:
+        return None  # _tunnel converts and caches them (or says what is wrong)
+    cgw_out = v["customer_gateway/tunnel_outside_address/ip_address"]
+    cgw_asn, aws_asn = v["customer_gateway/bgp/asn"], v["vpn_gateway/bgp/asn"]
+    has_bgp = cgw_asn is not None or aws_asn is not None
+    asns = None
+    if has_bgp:
+        if cgw_asn is None or aws_asn is None:
+            return None
+        hold = v["vpn_gateway/bgp/hold_time"]
+        if hold is None:
+            hold = v["customer_gateway/bgp/hold_time"]
+        asns = (to_asn(cgw_asn, field=""), to_asn(aws_asn, field=""), to_int(hold, field="") if hold else None)
+
+    def opt(path: str, conv: Callable[..., Any]) -> Any:
+        value = v[path]
+        return None if value is None else conv(value, field="")
+
+    return {
+        "ike": ike, "ipsec": ipsec, "asns": asns,
+        "cgw_outside_ip": to_ip(cgw_out, field="") if cgw_out is not None else None,
+        "dpd_interval_s": opt("ipsec/dead_peer_detection/interval", to_int),
+        "dpd_retries": opt("ipsec/dead_peer_detection/retries", to_int),
+        "tcp_mss": opt("ipsec/tcp_mss_adjustment", to_int),
+        "clear_df_bit": opt("ipsec/clear_df_bit", to_bool),
+        "fragmentation_before_encryption": opt("ipsec/fragmentation_before_encryption", to_bool),
+    }
+
+
+def _fast_inside(ip: str | None, prefix: str | None, mask: str | None, v6: bool) -> Any:
+    """:func:`_inside` on the texts alone (raises on anything :func:`_inside` refuses)."""
+    if ip is None:
+        return None
+    if mask is not None:
+        mask_len = _mask_prefix(mask)
+        if mask_len is None:
+            raise ValueError("mask")
+        if prefix is None:
+            prefix = str(mask_len)
+        elif prefix.isdecimal() and int(prefix) != mask_len:
+            raise ValueError("mask")
+    iface = to_interface(f"{ip}/{prefix}" if prefix is not None else ip, field="",
+                         default_prefix=126 if v6 else 30)
+    if iface.version != (6 if v6 else 4):
+        raise ValueError("version")
+    return iface
+
+
+def _fast_tunnel(el: Any) -> tuple[Tunnel, bool] | None:
+    """What :func:`_tunnel` returns, without path strings, line numbers or error context; None
+    (or an exception) when anything is unusual or wrong: the caller then runs :func:`_tunnel`,
+    which says exactly what."""
+    elems = list(el.iter())
+    shape = tuple([(e.tag, len(e)) for e in elems])
+    plan = _SHAPES.get(shape)
+    if plan is None:
+        plan = _bounded(_SHAPES, 64)[shape] = _shape(el, elems)
+    unique_at, common_at = plan
+    texts = [e.text for e in elems]
+    texts.append(None)  # position -1: absent
+    raw = tuple([texts[i] for i in common_at])
+    common = _COMMON.get(raw)
+    if common is None:
+        common = _common(raw)
+        if common is None:
+            return None
+        _bounded(_COMMON, 256)[raw] = common
+    (aws_out, psk_text, cgw4_ip, cgw4_cidr, cgw4_mask, cgw6_ip, cgw6_len,
+     aws4_ip, aws4_cidr, aws4_mask, aws6_ip, aws6_len) = [texts[i] for i in unique_at]
+    aws_out = _stripped(aws_out)
+    if aws_out is None:
+        return None
+    aws_inside = _fast_inside(_stripped(aws4_ip), _stripped(aws4_cidr), _stripped(aws4_mask), False)
+    aws_v6 = _fast_inside(_stripped(aws6_ip), _stripped(aws6_len), None, True)
+    bgp = None
+    asns = common["asns"]
+    if asns is not None:
+        neighbor = aws_inside.ip if aws_inside else (aws_v6.ip if aws_v6 else None)
+        bgp = Bgp(cgw_asn=asns[0], aws_asn=asns[1], neighbor_ip=neighbor, hold_time=asns[2])
+    psk_text = psk_text.strip() if psk_text else None
+    tunnel = Tunnel(
+        aws_outside_ip=to_ip(aws_out, field=""), cgw_outside_ip=common["cgw_outside_ip"],
+        psk=to_psk(psk_text, field="") if psk_text else None,
+        cgw_inside=_fast_inside(_stripped(cgw4_ip), _stripped(cgw4_cidr), _stripped(cgw4_mask), False),
+        aws_inside=aws_inside,
+        cgw_inside_v6=_fast_inside(_stripped(cgw6_ip), _stripped(cgw6_len), None, True),
+        aws_inside_v6=aws_v6, ike=common["ike"], ipsec=common["ipsec"],
+        dpd_interval_s=common["dpd_interval_s"], dpd_retries=common["dpd_retries"], tcp_mss=common["tcp_mss"],
+        clear_df_bit=common["clear_df_bit"],
+        fragmentation_before_encryption=common["fragmentation_before_encryption"], bgp=bgp,
+    )
+    return tunnel, asns is not None
+
+
+def _read_tunnel(where: _Where, el: Any, n: int, report: Report) -> tuple[Tunnel, bool]:
+    """One ``<ipsec_tunnel>``: the fast path, or :func:`_tunnel` (exact errors) when it declines."""
+    try:
+        fast = _fast_tunnel(el)
+    except Exception:  # any failure: the slow path reports it precisely
+        fast = None
+    return fast if fast is not None else _tunnel(where, el, n, report)
+
+
 def read_document(text: str | bytes, report: Report, *, line_offset: int = 0,
                   fixed_line: int | None = None) -> Document:
     """Read a ``<vpn_connection>`` document into a :class:`Document` (tunnels not yet merged).
@@ -477,7 +634,7 @@ def read_document(text: str | bytes, report: Report, *, line_offset: int = 0,
     lines: list[int | None] = []
     with_bgp: list[int] = []
     for n, el in enumerate(root.iterchildren("ipsec_tunnel"), 1):
-        tunnel, has_bgp = _tunnel(where, el, n, report)
+        tunnel, has_bgp = _read_tunnel(where, el, n, report)
         tunnels.append(tunnel)
         lines.append(r.line(el))
         if has_bgp:

@@ -26,7 +26,7 @@ _MODERN = re.compile(
     _SET + r"(?:vpn ipsec site-to-site peer [-_A-Za-z0-9|@]*[-_A-Za-z|@][-_A-Za-z0-9|@]* remote-address "
     r"|vpn ipsec authentication psk |protocols bgp system-as |vpn ipsec options disable-route-autoinstall"
     r"|vpn ipsec interface )", re.MULTILINE)
-_AWS = re.compile(r"^\s*! *(Amazon Web Services|Your VPN Connection ID)", re.MULTILINE)
+_AWS = re.compile(r"^[^\S\n]*! *(Amazon Web Services|Your VPN Connection ID)", re.MULTILINE)
 _CONN_LINE = re.compile(
     r"^# connection (\S+): vpn-gateway (\S+); transit-gateway (\S+); customer-gateway (\S+); routing (bgp|static)$")
 _DESC_ID = re.compile(r"(vpn-[A-Za-z0-9]+) tunnel \d+")  # fullmatch
@@ -99,6 +99,29 @@ class _Config:
         self.neighbors: dict[str, dict[tuple[str, ...], tuple[str, int]]] = {}
         self.asn: tuple[str, int] | None = None
         self.conn_info: dict[str, tuple[str, ...]] = {}
+
+    def psk_naming(self, ip: str) -> dict[str, Any] | None:
+        """The first (by name) ``authentication psk`` entry with ``ip`` among its ids."""
+        index = self.__dict__.get("_psk_index")
+        if index is None:  # built once: looking it up per peer was quadratic
+            index = self.__dict__["_psk_index"] = {}
+            for _name, entry in sorted(self.psk.items()):
+                for i in entry["ids"]:
+                    index.setdefault(i, entry)
+        return index.get(ip)
+
+    def neighbors_in(self, inside: ipaddress.IPv4Interface) -> list[tuple[Any, dict[tuple[str, ...], Any]]]:
+        """The BGP neighbors inside ``inside``'s network, in the order of their address text."""
+        prefix = inside.network.prefixlen
+        index = self.__dict__.setdefault("_nb_index", {})
+        by_net = index.get(prefix)
+        if by_net is None:  # built once per prefix length: scanning every neighbor per peer was quadratic
+            by_net = index[prefix] = {}
+            for ip_text, nb in sorted(self.neighbors.items()):
+                ip = _ip(ip_text, "neighbor", 0)
+                if isinstance(ip, ipaddress.IPv4Address):
+                    by_net.setdefault(int(ip) >> (32 - prefix), []).append((ip, nb))
+        return by_net.get(int(inside.network.network_address) >> (32 - prefix), [])
 
     def group(self, table: dict[str, dict[str, Any]], name: str) -> dict[str, Any]:
         return table.setdefault(name, {"proposals": {}})
@@ -206,7 +229,7 @@ def _tunnel(cfg: _Config, peer: str, p: dict[tuple[str, ...], tuple[str, int]]) 
         value, n = p[("authentication", "pre-shared-secret")]
         psk = to_psk(value, line=n)
     else:
-        entry = cfg.psk.get(peer) or next((e for _, e in sorted(cfg.psk.items()) if str(aws_ip) in e["ids"]), None)
+        entry = cfg.psk.get(peer) or cfg.psk_naming(str(aws_ip))
         if entry and "secret" in entry:
             value, n = entry["secret"]
             psk = to_psk(value, line=n)
@@ -236,9 +259,8 @@ def _tunnel(cfg: _Config, peer: str, p: dict[tuple[str, ...], tuple[str, int]]) 
         raise ParseError(f"{where}: no vti esp-group", line=first)
     ipsec = _esp(cfg, esp_ref[0], ike, where, esp_ref[1])
     bgp, aws_inside = None, None
-    for ip_text, nb in sorted(cfg.neighbors.items()):
-        ip = _ip(ip_text, "neighbor", 0)
-        if ip is None or ip not in inside.network or ip == inside.ip or ("remote-as",) not in nb:
+    for ip, nb in cfg.neighbors_in(inside):
+        if ip == inside.ip or ("remote-as",) not in nb:
             continue
         if cfg.asn is None:
             raise ParseError("BGP neighbors without a local ASN (system-as)", line=nb[("remote-as",)][1])
