@@ -95,7 +95,7 @@ def test_acceptance_command(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     out = tmp_path / "vyos.txt"
     out.write_text(proc.stdout)
-    assert len(commands(proc.stdout)) == 83
+    assert len(commands(proc.stdout)) == 85
     check = vyos_check(out, "1.4")
     assert check.returncode == 0 and "ERROR" not in check.stdout, check.stdout
 
@@ -157,6 +157,7 @@ def test_spoke_policies_exact() -> None:
         "set protocols bgp neighbor 169.254.22.1 address-family ipv4-unicast soft-reconfiguration inbound",
         "set protocols bgp neighbor 169.254.22.1 timers holdtime '30'",
         "set protocols bgp neighbor 169.254.22.1 timers keepalive '10'",
+        "set protocols bgp neighbor 169.254.22.1 timers connect '10'",
         f"set protocols bgp neighbor 169.254.21.1 description '{CONN} tunnel 2'",
         "set protocols bgp neighbor 169.254.21.1 remote-as '64512'",
         "set protocols bgp neighbor 169.254.21.1 address-family ipv4-unicast maximum-prefix '1000'",
@@ -165,6 +166,7 @@ def test_spoke_policies_exact() -> None:
         "set protocols bgp neighbor 169.254.21.1 address-family ipv4-unicast soft-reconfiguration inbound",
         "set protocols bgp neighbor 169.254.21.1 timers holdtime '30'",
         "set protocols bgp neighbor 169.254.21.1 timers keepalive '10'",
+        "set protocols bgp neighbor 169.254.21.1 timers connect '10'",
         "set protocols bgp address-family ipv4-unicast network 10.10.0.0/16",
         "set protocols static route 10.10.0.0/16 blackhole distance '254'",
     ]
@@ -283,7 +285,7 @@ def test_1_1_versus_1_4_diff_is_pinned() -> None:
         expect_added += [f"{peer_old} {name} description '{CONN} tunnel {i}'", f"{peer_old} {name} vti bind '{vti[p]}'",
                          f"set interfaces vti {vti[p]} ip adjust-mss '1379'"]  # ≤1.3: a warning instead
         for rest in (f"description '{CONN} tunnel {i}'", "remote-as '64512'", "timers holdtime '30'",
-                     "timers keepalive '10'"):
+                     "timers keepalive '10'", "timers connect '10'"):
             expect_removed.append(f"set protocols bgp 65010 neighbor {n} {rest}")
             expect_added.append(f"set protocols bgp neighbor {n} {rest}")
         for rest in (f"route-map export 'AWS-{TAG}-OUT'", f"route-map import 'AWS-{TAG}-IN'",

@@ -34,8 +34,6 @@ from ..errors import EmitError, Report, describe_value
 from ..registry import OutputFile
 from ._policy import Neighbor, RoutingPolicy
 
-CONNECT_RETRY = 10
-
 # A word in frr.conf: no whitespace, no comment character, nothing that could end a line.
 _WORD = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/-]*$")
 # A description (rest of the line): printable ASCII without '!' (comment) or '#'.
@@ -165,7 +163,7 @@ def _neighbor(n: Neighbor) -> list[str]:
         lines.append(f" neighbor {a} local-as {n.local_as} no-prepend replace-as")
     if n.hold_time is not None:
         lines.append(f" neighbor {a} timers {n.keepalive} {n.hold_time}")
-    lines.append(f" neighbor {a} timers connect {CONNECT_RETRY}")
+    lines.append(f" neighbor {a} timers connect {n.connect_retry}")
     return lines
 
 

@@ -72,6 +72,7 @@ DEFAULT_MAX_PREFIX = 1000
 MAX_PREFIX_LIMIT = 4294967295
 BLACKHOLE_DISTANCE = 254
 PREFERRED_LOCAL_PREF = 200
+CONNECT_RETRY = 10
 MAX_ASN = 4294967295
 DEFAULT_ROUTE = ipaddress.IPv4Network("0.0.0.0/0")
 
@@ -136,6 +137,7 @@ class Neighbor:
     export_map: str
     import_map: str
     max_prefix: int
+    connect_retry: int = CONNECT_RETRY  # s; FRR's default (120 s) would delay a recovered tunnel's session
 
     @property
     def ref(self) -> tuple[str, str]:

@@ -442,6 +442,12 @@ charon {
     # table 220 and pull all traffic away from the tunnel interfaces
     install_routes = no
     install_virtual_ip = no
+    # IKEv2 has no DPD timeout: a peer is dead when the retransmissions of a DPD (or any) request
+    # give up: 2.5 s x (1 + 1.8 + 1.8^2 + 1.8^3) = 30 s, AWS's DPD timeout.  strongSwan's default
+    # (4 s, 5 tries: 165 s) would hold traffic on a dead tunnel that long before failing over.
+    retransmit_timeout = 2.5
+    retransmit_base = 1.8
+    retransmit_tries = 3
     plugins {
         include strongswan.d/charon/*.conf
         # the forecast plugin re-marks inbound ESP, which breaks VTI + mark tunnels

@@ -533,6 +533,7 @@ def _write_bgp(cmds: Commands, bgp: list[Planned], policy: _policy.RoutingPolicy
             cmds.set((*nb, "timers", "holdtime"), hold)
             if hold:
                 cmds.set((*nb, "timers", "keepalive"), max(1, hold // 3))
+        cmds.set((*nb, "timers", "connect"), n.connect_retry)
     for net in policy.advertise:
         cmds.set((*root, *(("address-family", "ipv4-unicast") if s.afi else ()), "network", net))
     for o in policy.origins:
