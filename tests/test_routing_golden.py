@@ -69,3 +69,13 @@ def test_routing_output_is_order_independent(case: str) -> None:
     inputs, target, options, _ = CASES[case]
     conns = _connections(inputs)
     assert vpnxlate.emit(conns, target, **options) == vpnxlate.emit(list(reversed(conns)), target, **options)
+
+
+def test_docs_show_the_golden_frr_conf() -> None:
+    inputs, target, options, _ = CASES["bgp-spoke"]
+    doc = (ROOT / "docs" / "strongswan.md").read_text(encoding="utf-8")
+    assert "```text\n" + (GOLDEN / "bgp-spoke" / "frr.conf").read_text(encoding="utf-8") + "```" in doc
+    # the command shown above it is the golden case's
+    assert (f"vpnxlate convert fixtures/{inputs[0]} --to {target} --local-address {options['local_address']} \\\n"
+            f"    --advertise {options['advertise'][0]} --advertise-next-hop {options['advertise_next_hop']} "
+            f"--prefer-tunnel {options['prefer_tunnel']} --out-dir out") in doc

@@ -534,7 +534,7 @@ def test_docs_examples_are_the_tools_output(tmp_path: Path) -> None:
 
     doc = (FIXTURES.parent / "docs" / "vyos.md").read_text()
     blocks = re.findall(r"```console\n\$ (vpnxlate [^\n]+)\n(.*?)```", doc, re.DOTALL)
-    assert len(blocks) == 3
+    assert len(blocks) == 4
     for command, output in blocks:
         proc = run_cli(*shlex.split(command)[1:])
         assert proc.returncode == 0, proc.stderr

@@ -56,8 +56,9 @@ ALLOW_DEFAULT = Option("--allow-default", "accept a default route (0.0.0.0/0) fr
                        kind="flag")
 MAX_PREFIX = Option("--max-prefix", "most prefixes accepted from AWS per BGP session; more close the session "
                     "(default 1000)", kind="int", default=None, metavar="N")
-PREFER_TUNNEL = Option("--prefer-tunnel", "tunnel 1 or 2 carries the traffic while it is up: BGP AS-path "
-                       "prepend out and local preference in on the other one; static routes: lower metric",
+PREFER_TUNNEL = Option("--prefer-tunnel", "tunnel 1 or 2 (by AWS outside IP, lower first) carries the traffic "
+                       "while it is up, both ways: BGP local preference 200 on its routes and AS-path prepend on the "
+                       "other's announcements; static routes: the other one gets the higher metric",
                        choices=("1", "2"), metavar="N")
 ROLE = Option("--role", "spoke (policies per connection) or hub (one aggregate OUT policy, one IN policy "
               "per connection)", choices=("spoke", "hub"), default="spoke", metavar="ROLE")
