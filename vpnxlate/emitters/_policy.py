@@ -262,11 +262,11 @@ def parse_options(o: Mapping[str, Any], connections: Sequence[VpnConnection]) ->
         text = str(item)
         if "=" in text:
             cid, _, pfx = text.partition("=")
-            tag = ids.get(cid.strip())
-            if tag is None:
+            owner = ids.get(cid.strip())
+            if owner is None:
                 known = ", ".join(sorted(c.vpn_connection_id or conn_tag(c) for c in connections))
                 raise EmitError(f"--accept: no connection {describe_value(cid.strip())} (connections: {known})")
-            by_conn.setdefault(tag, []).append(parse_prefix(pfx, "--accept"))
+            by_conn.setdefault(owner, []).append(parse_prefix(pfx, "--accept"))
         else:
             accept_all.append(parse_prefix(text, "--accept"))
     allow_default = bool(o.get("allow_default"))
