@@ -94,7 +94,7 @@ CASES: dict[str, Case] = {
     "neg-bgp-prefix-outside-advertise": Case((GENERIC,), "strongswan", GENERIC, "bgp",
                                              (*ADV, "--advertise", "192.0.2.192/26"), must_fail="192.0.2.192/26"),
     "neg-static-customer-routes": Case((STATIC,), "strongswan", GENERIC, "static", ("--accept", LAN),
-                                       must_fail="routed"),
+                                       must_fail="no route into a tunnel"),
 }
 
 
