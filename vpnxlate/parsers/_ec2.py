@@ -146,10 +146,14 @@ def _apply_options(tunnel: Tunnel, opts: Mapping[str, Any], where: str) -> tuple
         if not isinstance(psk, str):
             raise ParseError("the pre-shared key must be a string", field=f"{where}.PreSharedKey")
         m.set(None, "psk", to_psk(psk, field=f"{where}.PreSharedKey"), "PreSharedKey", secret=True)
+    stated = set(tunnel.stated_tunnel_options or ())
     for key, (part, attr, fn) in _LISTS.items():
         values = _values(opts.get(key), f"{where}.{key}")
         if values is not None:
             m.set(part, attr, algos(fn, values, field=f"{where}.{key}"), key)
+            stated.add(key)
+    if stated:
+        m.top["stated_tunnel_options"] = tuple(stated)
     for key, (ipart, attr) in _INTS.items():
         value = opts.get(key)
         if value is not None:
