@@ -212,7 +212,9 @@ def test_ec2_xml_tunnel_option_set_merged_by_outside_ip() -> None:
     ike = attrs.evolve(IKE, encryption=("AES256",), versions=("ikev2",), lifetime_s=14400)
     ipsec = attrs.evolve(IPSEC, pfs_dh_groups=(14, 15))
     base = canonical_bgp()
-    assert conns == [attrs.evolve(base, tunnels=tuple(attrs.evolve(t, ike=ike, ipsec=ipsec) for t in base.tunnels))]
+    stated = ("IkeVersions", "Phase1EncryptionAlgorithms", "Phase2DHGroupNumbers")
+    assert conns == [attrs.evolve(base, tunnels=tuple(attrs.evolve(t, ike=ike, ipsec=ipsec, stated_tunnel_options=stated)
+                                                      for t in base.tunnels))]
     assert len(report.diagnostics) == 2
     assert report.messages()[0].startswith(
         "c.xml:4: vpn-0c0ffee0123456789: tunnel 203.0.113.21: options/tunnelOptionSet disagree with the embedded "
