@@ -73,7 +73,9 @@ def test_files_modes_and_layout() -> None:
     files, _ = vpnxlate.emit_report(load(BGP_JSON), "libreswan")
     modes = {f.name: f.file_mode for f in files}
     assert modes == {"ipsec.conf": 0o644, "ipsec.secrets": 0o600, f"aws-{BGP_ID}.conf": 0o644,
-                     f"aws-{BGP_ID}.secrets": 0o600, "aws-libreswan-updown": 0o755}
+                     f"aws-{BGP_ID}.secrets": 0o600, "aws-libreswan-updown": 0o755,
+                     # the routing half, shared with the strongSwan targets
+                     "frr.conf": 0o644, "daemons": 0o644, "99-vpnxlate-forwarding.conf": 0o644}
     by = {f.name: f.content for f in files}
     assert by["ipsec.secrets"].splitlines()[-1] == "include /etc/ipsec.d/*.secrets"
     assert by["ipsec.conf"].splitlines()[-1] == "include /etc/ipsec.d/*.conf"
@@ -142,11 +144,11 @@ def test_strict_turns_the_dh_choice_into_an_error() -> None:
     t = tunnel("203.0.113.5", 5, ike=IkeOptions(versions=("ikev2",), encryption=("AES128",), integrity=("SHA1",),
                                                 dh_groups=(2,), lifetime_s=28800))
     c = conn("vpn-1", t, routing="static", static_routes=["192.0.2.64/26"])
+    opts = {"strict": True, "local_address": "192.0.2.130", "accept": ["192.0.2.0/26"]}
     ok = attrs.evolve(t, ike=attrs.evolve(t.ike, dh_groups=(14,)), ipsec=attrs.evolve(t.ipsec, pfs_dh_groups=(14,)))
-    vpnxlate.emit_report([attrs.evolve(c, tunnels=(ok,))],
-                         "libreswan", strict=True, local_address="192.0.2.130")  # nothing to warn about
+    vpnxlate.emit_report([attrs.evolve(c, tunnels=(ok,))], "libreswan", **opts)  # nothing to warn about
     with pytest.raises(EmitError, match="MODP1024"):
-        vpnxlate.emit_report([c], "libreswan", strict=True, local_address="192.0.2.130")
+        vpnxlate.emit_report([c], "libreswan", **opts)
 
 
 def test_tunnel_options_restricting_to_group2_are_refused(tmp_path: Path) -> None:
@@ -259,11 +261,29 @@ def test_dedup_moves_differing_settings_into_the_tunnel_conns() -> None:
     assert (two["ikelifetime"], two["dpddelay"]) == ("14400s", "20")
 
 
-def test_static_routes_go_to_the_updown_with_metrics() -> None:
-    files, _ = emit(load(STATIC_JSON), local_address="192.0.2.130")
+@pytest.mark.parametrize(("prefer", "metrics"), [(None, (100, 200)), ("2", (200, 100))])
+def test_static_accept_routes_go_to_the_updown_with_metrics(prefer: str | None, metrics: tuple[int, int]) -> None:
+    opts: dict[str, Any] = {"accept": ["10.50.0.0/16", "10.60.0.0/16"]}
+    if prefer:
+        opts["prefer_tunnel"] = prefer
+    files, _ = emit(load(STATIC_JSON), local_address="192.0.2.130", **opts)
     text = files["aws-vpn-05a7e0000000000c1.conf"]
     ups = [conn_block(text, f"vpn-05a7e0000000000c1-203-0-113-6{n}")["leftupdown"] for n in (1, 2)]
-    assert ups[0].endswith(' -r 10.20.0.0/16 -rm 100"') and ups[1].endswith(' -r 10.20.0.0/16 -rm 200"')
+    for up, metric in zip(ups, metrics, strict=True):
+        assert up.endswith(f' -r 10.50.0.0/16,10.60.0.0/16 -rm {metric}"'), up
+    assert "frr.conf" not in files and "99-vpnxlate-forwarding.conf" in files
+
+
+def test_bgp_connection_gets_frr_on_the_vtis() -> None:
+    files, _ = emit(load(BGP_JSON), advertise=["192.0.2.64/26"])
+    frr = files["frr.conf"]
+    assert "bgpd=yes" in files["daemons"]
+    for aws in ("203.0.113.21", "203.0.113.22"):
+        mark = ss.tunnel_mark(BGP_ID, vpnxlate.model.ipaddress.ip_address(aws))
+        assert f"vti{mark}" in frr
+    for neighbor in ("169.254.21.1", "169.254.22.1"):
+        assert f" neighbor {neighbor} remote-as 64512\n" in frr
+    assert " network 192.0.2.64/26\n" in frr
 
 
 def test_two_connections_two_dropins_deterministic() -> None:
@@ -273,7 +293,7 @@ def test_two_connections_two_dropins_deterministic() -> None:
     names = [f.name for f in first]
     assert names == ["ipsec.conf", "ipsec.secrets", "aws-vpn-0a11ce0000000ae25.conf",
                      "aws-vpn-0a11ce0000000ae25.secrets", f"aws-{BGP_ID}.conf", f"aws-{BGP_ID}.secrets",
-                     "aws-libreswan-updown"]
+                     "aws-libreswan-updown", "frr.conf", "daemons", "99-vpnxlate-forwarding.conf"]
 
 
 # ------------------------------------------------------------------ quoting
@@ -312,7 +332,7 @@ def _check_config(tmp_path: Path, files: dict[str, str]) -> None:
     setup = files["ipsec.conf"].replace("include /etc/ipsec.d/*.conf", f"include {tmp_path}/dropins/*.conf")
     (tmp_path / "dropins").mkdir()
     for name, text in files.items():
-        if name.endswith(".conf") and name != "ipsec.conf":
+        if name.startswith("aws-") and name.endswith(".conf"):
             (tmp_path / "dropins" / name).write_text(text, encoding="utf-8")
     (tmp_path / "ipsec.conf").write_text(setup, encoding="utf-8")
     proc = subprocess.run([str(LSW_BIN / "addconn"), "--config", str(tmp_path / "ipsec.conf"), "--checkconfig"],
@@ -336,7 +356,7 @@ CHECKS: dict[str, tuple[Path, dict[str, Any]]] = {
     "bgp-v4-ikev1": (BGP_JSON, {}),
     "bgp-v4-ikev2": (BGP_JSON, {"ike_version": "2", "local_address": "192.0.2.130", "_both": True}),
     "ikev2-aes256-replay": (IKEV2_JSON, {}),
-    "static-xfrm": (STATIC_JSON, {"interface": "xfrm"}),
+    "static-xfrm": (STATIC_JSON, {"interface": "xfrm", "accept": ["10.50.0.0/16"]}),
 }
 
 

@@ -271,6 +271,8 @@ def test_missing_values_fall_back_to_aws_defaults_with_one_warning_per_tunnel() 
         "DPD retries (3); tunnel interface MTU (1436); TCP MSS (1379)",
         "--to strongswan: vpn-bare tunnel 203.0.113.9: IKEv1 cannot use AES-GCM for the IKE SA; leaving out "
         "AES128-GCM-16, AES256-GCM-16 in phase 1",
+        "--to strongswan: vpn-bare: BGP routing, but the input names no ASNs for its tunnels; no BGP "
+        "configuration is written for it",
     ]
     conf = files["ipsec.conf"]
     groups = "modp1024-modp2048-modp3072-modp4096-modp6144-modp8192-ecp256-ecp384-ecp521-modp1024s160-" \
@@ -320,19 +322,27 @@ def test_ikev2_has_no_dpdtimeout() -> None:
 
 
 def test_static_routes_go_into_the_updown_with_a_metric_per_tunnel() -> None:
-    conf = emit(load(STATIC_JSON), local_address="192.0.2.130")[0]["ipsec.conf"]
-    assert '-r 10.20.0.0/16 -rm 100"' in conn_block(conf, "vpn-05a7e0000000000c1-203-0-113-61")
-    assert '-r 10.20.0.0/16 -rm 200"' in conn_block(conf, "vpn-05a7e0000000000c1-203-0-113-62")
+    # --accept names the AWS side; the connection's Routes (10.20.0.0/16) are the customer's own networks
+    conf = emit(load(STATIC_JSON), local_address="192.0.2.130", accept=["10.0.0.0/16"])[0]["ipsec.conf"]
+    assert '-r 10.0.0.0/16 -rm 100"' in conn_block(conf, "vpn-05a7e0000000000c1-203-0-113-61")
+    assert '-r 10.0.0.0/16 -rm 200"' in conn_block(conf, "vpn-05a7e0000000000c1-203-0-113-62")
+    assert "-r 10.20.0.0/16" not in conf
+    conf = emit(load(STATIC_JSON), local_address="192.0.2.130", accept=["10.0.0.0/16"],
+                prefer_tunnel="2")[0]["ipsec.conf"]
+    assert '-r 10.0.0.0/16 -rm 200"' in conn_block(conf, "vpn-05a7e0000000000c1-203-0-113-61")
+    assert '-r 10.0.0.0/16 -rm 100"' in conn_block(conf, "vpn-05a7e0000000000c1-203-0-113-62")
 
 
 def test_bgp_and_missing_routes_are_reported() -> None:
-    _, report = emit(load(BGP_JSON))
-    assert ("--to strongswan: vpn-0c0ffee0123456789: BGP is not configured by strongSwan; run a BGP daemon "
-            "(FRR, BIRD) over the tunnel interfaces with the neighbors named in the comments") in report.messages()
+    files, report = emit(load(BGP_JSON))
+    assert "frr.conf" in files and "daemons" in files  # BGP is configured, by FRR
+    assert ("--to strongswan: no --advertise: the BGP sessions advertise nothing to AWS (OUT route-maps deny "
+            "all)") in report.messages()
     static = conn("vpn-s", tunnel("203.0.113.5", 5), routing="static")
-    _, report = emit([static], local_address="192.0.2.130")
-    assert report.messages() == ["--to strongswan: vpn-s: static routing, but the input names no routes; add "
-                                 "routes to the VPC through the tunnel interfaces yourself"]
+    files, report = emit([static], local_address="192.0.2.130")
+    assert report.messages() == ["--to strongswan: static connection vpn-s: no --accept prefixes, so no route "
+                                 "into the tunnels is written (add --accept VPC_CIDR)"]
+    assert "frr.conf" not in files
 
 
 @pytest.mark.parametrize(("change", "message"), [
@@ -405,7 +415,8 @@ def test_cli_out_dir_modes_and_refusal(tmp_path: Path) -> None:
     assert proc.stdout == ""
     modes = {p.name: stat.S_IMODE(os.stat(p).st_mode) for p in out.iterdir()}
     assert modes == {"ipsec.conf": 0o644, "ipsec.secrets": 0o600, "aws-updown.sh": 0o755,
-                     "strongswan.conf": 0o644}
+                     "strongswan.conf": 0o644, "frr.conf": 0o644, "daemons": 0o644,
+                     "99-vpnxlate-forwarding.conf": 0o644}
     before = {p.name: p.read_bytes() for p in out.iterdir()}
     proc = run_cli("convert", str(FIXTURES / "canonical" / "generic.txt"), "--to", "strongswan",
                    "--out-dir", str(out))
@@ -431,12 +442,14 @@ def test_cli_swanctl_modes_and_stdout(tmp_path: Path) -> None:
                    "--interface", "xfrm", "--out-dir", str(tmp_path))
     assert proc.returncode == 0, proc.stderr
     modes = {p.name: stat.S_IMODE(os.stat(p).st_mode) for p in tmp_path.iterdir()}
-    assert modes == {"swanctl.conf": 0o600, "aws-updown.sh": 0o755, "strongswan.conf": 0o644}
+    assert modes == {"swanctl.conf": 0o600, "aws-updown.sh": 0o755, "strongswan.conf": 0o644, "frr.conf": 0o644,
+                     "daemons": 0o644, "99-vpnxlate-forwarding.conf": 0o644}
     assert "vpnxlate: warning: " in proc.stderr and "not stated in the input" in proc.stderr
     proc = run_cli("convert", str(FIXTURES / "canonical" / "connection.xml"), "--to", "swanctl", "-q")
     assert proc.returncode == 0
     headers = re.findall(r"^#### vpnxlate file: (\S+) \(mode (\d+)\) ####$", proc.stdout, re.M)
-    assert headers == [("swanctl.conf", "0600"), ("aws-updown.sh", "0755"), ("strongswan.conf", "0644")]
+    assert headers == [("swanctl.conf", "0600"), ("aws-updown.sh", "0755"), ("strongswan.conf", "0644"),
+                       ("frr.conf", "0644"), ("daemons", "0644"), ("99-vpnxlate-forwarding.conf", "0644")]
 
 
 def test_cli_option_errors() -> None:
@@ -448,7 +461,7 @@ def test_cli_option_errors() -> None:
     assert_one_line_error(run_cli("convert", generic, "--to", "swanctl", "--local-address", "nope"),
                           "--local-address: not an IP address")
     proc = run_cli("convert", generic, "--to", "strongswan", "--strict", "--local-address", "192.0.2.130")
-    assert_one_line_error(proc, "vpn-0c0ffee0123456789: BGP is not configured by strongSwan")
+    assert_one_line_error(proc, "no --advertise: the BGP sessions advertise nothing to AWS")
 
 
 def test_errors_are_vpnxlate_errors() -> None:

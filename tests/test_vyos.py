@@ -58,11 +58,11 @@ def spoke(asn: int = 65010) -> VpnConnection:
 
 MATRIX = [
     ("canonical/generic.txt", "spoke",
-     {"advertise": ("10.0.0.0/16",), "accept": ("10.1.0.0/16",), "prefer_tunnel": "1"}),
-    ("canonical/generic.txt", "hub", {"advertise": ("10.0.0.0/8",), "accept": (f"{CONN}=10.1.0.0/16",)}),
-    ("canonical/vyatta.txt", "spoke", {"advertise": ("10.0.0.0/16",), "advertise_next_hop": "10.0.1.1"}),
+     {"advertise": ("10.10.0.0/16",), "accept": ("10.1.0.0/16",), "prefer_tunnel": "1"}),
+    ("canonical/generic.txt", "hub", {"advertise": ("172.16.0.0/12",), "accept": (f"{CONN}=10.1.0.0/16",)}),
+    ("canonical/vyatta.txt", "spoke", {"advertise": ("10.10.0.0/16",), "advertise_next_hop": "10.0.1.1"}),
     ("canonical/vyatta.txt", "spoke", {}),
-    ("canonical/connection.xml", "hub", {"advertise": ("10.0.0.0/8",), "prefer_tunnel": "2"}),
+    ("canonical/connection.xml", "hub", {"advertise": ("172.16.0.0/12",), "prefer_tunnel": "2"}),
     ("canonical/ec2/describe-cli.json", "spoke", {"accept": ("10.1.0.0/16",)}),
     ("canonical/static-generic.txt", "spoke", {"accept": ("10.20.0.0/16", "10.21.0.0/16"), "prefer_tunnel": "1"}),
     ("canonical/static.xml", "hub", {"accept": ("10.20.0.0/16",)}),
@@ -77,7 +77,7 @@ def test_checker_accepts_every_fixture_role_and_version(version: str, tmp_path: 
         assert len(commands(text)) == len(set(commands(text))), rel  # never a repeated line
         blocks.append(f"# ---- {rel} {role} {opts}\n{text}")
     two, _ = emit([*parsed("canonical/generic.txt"), spoke()], vyos_version=version, role="hub",
-                  advertise=("10.0.0.0/8",), accept=(f"{CONN}=10.1.0.0/16", "vpn-0babe00000000beef=10.2.0.0/16"))
+                  advertise=("172.16.0.0/12",), accept=(f"{CONN}=10.1.0.0/16", "vpn-0babe00000000beef=10.2.0.0/16"))
     blocks.append(two)
     path = tmp_path / f"all-{version}.txt"
     path.write_text("\n".join(blocks))
@@ -91,11 +91,11 @@ def test_checker_accepts_every_fixture_role_and_version(version: str, tmp_path: 
 
 def test_acceptance_command(tmp_path: Path) -> None:
     proc = run_cli("convert", "fixtures/canonical/vyatta.txt", "--to", "vyos", "--vyos-version", "1.4",
-                   "--local-address", "10.0.1.5", "--advertise", "10.0.0.0/16")
+                   "--local-address", "10.0.1.5", "--advertise", "10.0.0.0/16", "--advertise-next-hop", "10.0.1.1")
     assert proc.returncode == 0, proc.stderr
     out = tmp_path / "vyos.txt"
     out.write_text(proc.stdout)
-    assert len(commands(proc.stdout)) == 70
+    assert len(commands(proc.stdout)) == 85
     check = vyos_check(out, "1.4")
     assert check.returncode == 0 and "ERROR" not in check.stdout, check.stdout
 
@@ -131,12 +131,12 @@ def test_without_fixup_warns_and_uses_public_ip() -> None:
 
 def test_spoke_policies_exact() -> None:
     text, _ = emit(parsed("canonical/generic.txt"), vyos_version="1.4", local_address="10.0.1.5",
-                   advertise=("10.0.0.0/16",), accept=("10.1.0.0/16", "10.3.0.0/16"))
+                   advertise=("10.10.0.0/16",), accept=("10.1.0.0/16", "10.3.0.0/16"))
     pol = [c for c in commands(text) if c.startswith(("set policy", "set protocols"))]
     out, inn = f"AWS-{TAG}-OUT", f"AWS-{TAG}-IN"
     assert pol == [
         f"set policy prefix-list {out} rule 10 action 'permit'",
-        f"set policy prefix-list {out} rule 10 prefix '10.0.0.0/16'",
+        f"set policy prefix-list {out} rule 10 prefix '10.10.0.0/16'",
         f"set policy route-map {out} rule 10 action 'permit'",
         f"set policy route-map {out} rule 10 match ip address prefix-list '{out}'",
         f"set policy route-map {out} rule 20 action 'deny'",
@@ -148,39 +148,52 @@ def test_spoke_policies_exact() -> None:
         f"set policy route-map {inn} rule 10 match ip address prefix-list '{inn}'",
         f"set policy route-map {inn} rule 20 action 'deny'",
         "set protocols bgp system-as '65010'",
+        "set protocols bgp parameters router-id '10.0.1.5'",
         f"set protocols bgp neighbor 169.254.22.1 description '{CONN} tunnel 1'",
         "set protocols bgp neighbor 169.254.22.1 remote-as '64512'",
+        "set protocols bgp neighbor 169.254.22.1 address-family ipv4-unicast maximum-prefix '1000'",
         f"set protocols bgp neighbor 169.254.22.1 address-family ipv4-unicast route-map export '{out}'",
         f"set protocols bgp neighbor 169.254.22.1 address-family ipv4-unicast route-map import '{inn}'",
         "set protocols bgp neighbor 169.254.22.1 address-family ipv4-unicast soft-reconfiguration inbound",
         "set protocols bgp neighbor 169.254.22.1 timers holdtime '30'",
         "set protocols bgp neighbor 169.254.22.1 timers keepalive '10'",
+        "set protocols bgp neighbor 169.254.22.1 timers connect '10'",
         f"set protocols bgp neighbor 169.254.21.1 description '{CONN} tunnel 2'",
         "set protocols bgp neighbor 169.254.21.1 remote-as '64512'",
+        "set protocols bgp neighbor 169.254.21.1 address-family ipv4-unicast maximum-prefix '1000'",
         f"set protocols bgp neighbor 169.254.21.1 address-family ipv4-unicast route-map export '{out}'",
         f"set protocols bgp neighbor 169.254.21.1 address-family ipv4-unicast route-map import '{inn}'",
         "set protocols bgp neighbor 169.254.21.1 address-family ipv4-unicast soft-reconfiguration inbound",
         "set protocols bgp neighbor 169.254.21.1 timers holdtime '30'",
         "set protocols bgp neighbor 169.254.21.1 timers keepalive '10'",
-        "set protocols bgp address-family ipv4-unicast network 10.0.0.0/16",
-        "set protocols static route 10.0.0.0/16 blackhole distance '254'",
+        "set protocols bgp neighbor 169.254.21.1 timers connect '10'",
+        "set protocols bgp address-family ipv4-unicast network 10.10.0.0/16",
+        "set protocols static route 10.10.0.0/16 blackhole distance '254'",
     ]
     assert "0.0.0.0/0" not in text
 
 
-def test_no_advertise_denies_everything_and_accepts_all() -> None:
+def test_no_advertise_denies_everything_and_accepts_all_but_a_default_route() -> None:
     text, report = emit(parsed("canonical/generic.txt"), vyos_version="1.1", local_address="10.0.1.5")
     pol = [c for c in commands(text) if c.startswith("set policy")]
+    inn = f"AWS-{TAG}-IN"
     assert pol == [f"set policy route-map AWS-{TAG}-OUT rule 10 action 'deny'",
-                   f"set policy route-map AWS-{TAG}-IN rule 10 action 'permit'"]
-    assert "network" not in text and "0.0.0.0/0" not in text
-    assert any(d.code == "vyos-no-advertise" for d in report.diagnostics)
+                   f"set policy prefix-list {inn} rule 10 action 'deny'",
+                   f"set policy prefix-list {inn} rule 10 prefix '0.0.0.0/0'",
+                   f"set policy prefix-list {inn} rule 20 action 'permit'",
+                   f"set policy prefix-list {inn} rule 20 prefix '0.0.0.0/0'",
+                   f"set policy prefix-list {inn} rule 20 le '32'",
+                   f"set policy route-map {inn} rule 10 action 'permit'",
+                   f"set policy route-map {inn} rule 10 match ip address prefix-list '{inn}'",
+                   f"set policy route-map {inn} rule 20 action 'deny'"]
+    assert "network" not in text
+    assert any(d.code == "no-advertise" for d in report.diagnostics)
 
 
 @pytest.mark.parametrize(("version", "prepend"), [("1.3", "set as-path-prepend"), ("1.4", "set as-path prepend")])
 def test_prefer_tunnel_prepends_on_the_other_tunnel(version: str, prepend: str) -> None:
     text, _ = emit(parsed("canonical/generic.txt"), vyos_version=version, local_address="10.0.1.5",
-                   advertise=("10.0.0.0/16",), advertise_next_hop="10.0.1.1", prefer_tunnel="1")
+                   advertise=("10.10.0.0/16",), advertise_next_hop="10.0.1.1", prefer_tunnel="1")
     pre = f"AWS-{TAG}-OUT-PREPEND"
     cmds = commands(text)
     assert [c for c in cmds if pre + " " in c and "route-map" in c and "policy" in c] == [
@@ -192,17 +205,17 @@ def test_prefer_tunnel_prepends_on_the_other_tunnel(version: str, prepend: str) 
     bgp = "set protocols bgp 65010 neighbor" if version == "1.3" else "set protocols bgp neighbor"
     assert f"{bgp} 169.254.22.1 address-family ipv4-unicast route-map export 'AWS-{TAG}-OUT'" in cmds
     assert f"{bgp} 169.254.21.1 address-family ipv4-unicast route-map export '{pre}'" in cmds
-    assert "set protocols static route 10.0.0.0/16 next-hop 10.0.1.1" in cmds
+    assert "set protocols static route 10.10.0.0/16 next-hop 10.0.1.1" in cmds
 
 
 def test_hub_naming_two_spokes() -> None:
     conns = [*parsed("canonical/generic.txt"), spoke()]
-    text, _ = emit(conns, vyos_version="1.4", role="hub", local_address="10.0.1.5", advertise=("10.0.0.0/8",),
+    text, _ = emit(conns, vyos_version="1.4", role="hub", local_address="10.0.1.5", advertise=("172.16.0.0/12",),
                    accept=(f"{CONN}=10.1.0.0/16", "0babe00000000beef=10.2.0.0/16"))
     cmds = commands(text)
     assert [c for c in cmds if c.startswith("set policy prefix-list")] == [
         "set policy prefix-list AWS-HUB-OUT rule 10 action 'permit'",
-        "set policy prefix-list AWS-HUB-OUT rule 10 prefix '10.0.0.0/8'",
+        "set policy prefix-list AWS-HUB-OUT rule 10 prefix '172.16.0.0/12'",
         "set policy prefix-list AWS-0babe00000000beef-IN rule 10 action 'permit'",
         "set policy prefix-list AWS-0babe00000000beef-IN rule 10 prefix '10.2.0.0/16'",
         f"set policy prefix-list AWS-{TAG}-IN rule 10 action 'permit'",
@@ -237,8 +250,8 @@ def test_one_group_for_identical_proposals() -> None:
 
 def test_1_1_versus_1_4_diff_is_pinned() -> None:
     conns = parsed("canonical/generic.txt")
-    old, _ = emit(conns, vyos_version="1.1", local_address="10.0.1.5", advertise=("10.0.0.0/16",))
-    new, _ = emit(conns, vyos_version="1.4", local_address="10.0.1.5", advertise=("10.0.0.0/16",))
+    old, _ = emit(conns, vyos_version="1.1", local_address="10.0.1.5", advertise=("10.10.0.0/16",))
+    new, _ = emit(conns, vyos_version="1.4", local_address="10.0.1.5", advertise=("10.10.0.0/16",))
     diff = [d for d in difflib.unified_diff(commands(old), commands(new), lineterm="", n=0)
             if d[:1] in "+-" and not d.startswith(("+++", "---"))]
     ike = "AWS-IKE-614a78c2"  # named by the proposal, not by the version
@@ -272,15 +285,18 @@ def test_1_1_versus_1_4_diff_is_pinned() -> None:
         expect_added += [f"{peer_old} {name} description '{CONN} tunnel {i}'", f"{peer_old} {name} vti bind '{vti[p]}'",
                          f"set interfaces vti {vti[p]} ip adjust-mss '1379'"]  # ≤1.3: a warning instead
         for rest in (f"description '{CONN} tunnel {i}'", "remote-as '64512'", "timers holdtime '30'",
-                     "timers keepalive '10'"):
+                     "timers keepalive '10'", "timers connect '10'"):
             expect_removed.append(f"set protocols bgp 65010 neighbor {n} {rest}")
             expect_added.append(f"set protocols bgp neighbor {n} {rest}")
         for rest in (f"route-map export 'AWS-{TAG}-OUT'", f"route-map import 'AWS-{TAG}-IN'",
-                     "soft-reconfiguration inbound"):
+                     "soft-reconfiguration inbound", "maximum-prefix '1000'"):
             expect_removed.append(f"set protocols bgp 65010 neighbor {n} {rest}")
             expect_added.append(f"set protocols bgp neighbor {n} address-family ipv4-unicast {rest}")
-    expect_removed.append("set protocols bgp 65010 network 10.0.0.0/16")
-    expect_added.append("set protocols bgp address-family ipv4-unicast network 10.0.0.0/16")
+    expect_removed.append("set protocols bgp 65010 network 10.10.0.0/16")
+    expect_removed += ["set protocols bgp 65010 parameters router-id '10.0.1.5'",
+                       "set vpn ipsec nat-traversal 'enable'"]  # 1.1 behind NAT
+    expect_added.append("set protocols bgp parameters router-id '10.0.1.5'")
+    expect_added.append("set protocols bgp address-family ipv4-unicast network 10.10.0.0/16")
     assert all(ike in c for c in commands(old) + commands(new) if c.startswith("set vpn ipsec ike-group"))
     assert removed == sorted(expect_removed)
     assert added == sorted(expect_added)
@@ -294,9 +310,10 @@ def test_static_connection_routes() -> None:
         "set protocols static interface-route 10.20.0.0/16 next-hop-interface vti3904 distance '10'",
         "set protocols static interface-route 10.20.0.0/16 next-hop-interface vti3968",
     ]
+    # without --prefer-tunnel tunnel 1 is preferred; the other one is the backup (distance 10)
     assert [c for c in commands(new) if "protocols" in c] == [
         "set protocols static route 10.20.0.0/16 interface vti3904",
-        "set protocols static route 10.20.0.0/16 interface vti3968",
+        "set protocols static route 10.20.0.0/16 interface vti3968 distance '10'",
     ]
     assert "bgp" not in new and "policy" not in new
 
@@ -399,21 +416,25 @@ def test_injection_refused() -> None:
     assert_one_line_error(proc, "--local-interface: not an interface name")
     proc = run_cli("convert", "fixtures/canonical/generic.txt", "--to", "vyos", "--advertise", "10.0.0.1/16")
     assert_one_line_error(proc, "--advertise: not a network prefix")
-    proc = run_cli("convert", "fixtures/canonical/generic.txt", "--to", "vyos", "--accept", "vpn-nope=10.0.0.0/16")
+    proc = run_cli("convert", "fixtures/canonical/generic.txt", "--to", "vyos", "--accept", "vpn-nope=10.10.0.0/16")
     assert_one_line_error(proc, "--accept: no connection vpn-nope")
 
 
-def test_different_customer_asns_refused() -> None:
-    with pytest.raises(EmitError, match=r"different customer ASNs \(65010, 65099\)"):
-        emit([*parsed("canonical/generic.txt"), spoke(65099)], local_address="10.0.1.5")
+def test_different_customer_asns_use_local_as() -> None:
+    text, _ = emit([*parsed("canonical/generic.txt"), spoke(65099)], local_address="10.0.1.5")
+    cmds = commands(text)
+    assert "set protocols bgp system-as '65010'" in cmds
+    assert [c for c in cmds if "local-as" in c] == [
+        "set protocols bgp neighbor 169.254.71.5 local-as 65099 no-prepend replace-as",
+        "set protocols bgp neighbor 169.254.72.5 local-as 65099 no-prepend replace-as"]
 
 
 # ------------------------------------------------------------------ determinism and stability
 
 def test_deterministic_and_input_order_independent() -> None:
     a, b = parsed("canonical/generic.txt")[0], spoke()
-    one, _ = emit([a, b], local_address="10.0.1.5", advertise=("10.0.0.0/8",))
-    two, _ = emit([b, a], local_address="10.0.1.5", advertise=("10.0.0.0/8",))
+    one, _ = emit([a, b], local_address="10.0.1.5", advertise=("172.16.0.0/12",))
+    two, _ = emit([b, a], local_address="10.0.1.5", advertise=("172.16.0.0/12",))
     assert one == two
 
 
@@ -421,8 +442,8 @@ def test_deterministic_and_input_order_independent() -> None:
 def test_adding_a_connection_changes_nothing_of_the_others(version: str) -> None:
     a = parsed("canonical/generic.txt")[0]
     # a new connection whose id sorts FIRST must not renumber or rename the existing ones
-    alone, _ = emit([a], vyos_version=version, local_address="10.0.1.5", advertise=("10.0.0.0/8",))
-    both, _ = emit([a, spoke()], vyos_version=version, local_address="10.0.1.5", advertise=("10.0.0.0/8",))
+    alone, _ = emit([a], vyos_version=version, local_address="10.0.1.5", advertise=("172.16.0.0/12",))
+    both, _ = emit([a, spoke()], vyos_version=version, local_address="10.0.1.5", advertise=("172.16.0.0/12",))
     assert TAG > "0babe"
     assert set(commands(alone)) <= set(commands(both))
 
@@ -459,7 +480,7 @@ def _essentials(c: VpnConnection) -> list[tuple[object, ...]]:
 def test_parse_back_every_version(version: str, rel: str) -> None:
     original = parsed(rel)
     conns = [*original, spoke()] if "static" not in rel else original
-    text, _ = emit(conns, vyos_version=version, local_address="10.0.1.5", advertise=("10.0.0.0/16",),
+    text, _ = emit(conns, vyos_version=version, local_address="10.0.1.5", advertise=("10.10.0.0/16",),
                    accept=("10.20.0.0/16",))
     assert vpnxlate.detect_format(text) == "vyos"
     back, _ = vpnxlate.parse_report(text, lint=False)
@@ -472,7 +493,7 @@ def test_parse_back_every_version(version: str, rel: str) -> None:
         assert _essentials(got) == _essentials(c)
         assert [t.ike.versions for t in got.tunnels] == [t.ike.versions or ("ikev1",) for t in c.tunnels]
     # and writing what was read gives the same bytes again
-    again, _ = emit(back, vyos_version=version, local_address="10.0.1.5", advertise=("10.0.0.0/16",),
+    again, _ = emit(back, vyos_version=version, local_address="10.0.1.5", advertise=("10.10.0.0/16",),
                     accept=("10.20.0.0/16",))
     if version == "1.1":  # DPD 10 s was written as 1.1's minimum 15 s: another proposal, another name
         again, text = (sorted(re.sub(r"AWS-IKE-[0-9a-f]{8}", "AWS-IKE-x", t).splitlines()) for t in (again, text))
@@ -513,7 +534,7 @@ def test_docs_examples_are_the_tools_output(tmp_path: Path) -> None:
 
     doc = (FIXTURES.parent / "docs" / "vyos.md").read_text()
     blocks = re.findall(r"```console\n\$ (vpnxlate [^\n]+)\n(.*?)```", doc, re.DOTALL)
-    assert len(blocks) == 3
+    assert len(blocks) == 4
     for command, output in blocks:
         proc = run_cli(*shlex.split(command)[1:])
         assert proc.returncode == 0, proc.stderr

@@ -23,8 +23,9 @@ import attrs
 
 from .. import algorithms
 from ..errors import EmitError, Report, describe_value
-from ..model import IPAddress, IPNetwork, Tunnel, VpnConnection, check_secret
-from ..registry import Option
+from ..model import IPAddress, Tunnel, VpnConnection, check_secret
+from ..registry import Option, OutputFile
+from . import _frr, _policy
 
 # ------------------------------------------------------------------ AWS's defaults
 
@@ -378,21 +379,14 @@ def _plan_one(conn: VpnConnection, key: str, conn_label: str, index: int, t: Tun
         raise EmitError(f"{label}: interface name {ifname} is longer than {IFNAME_MAX} characters", field="name")
     name = section_name(f"{key}-{_ip_slug(t.aws_outside_ip)}")
     public = safe(t.cgw_outside_ip, "cgw_outside_ip")
-    routes: tuple[str, ...] = ()
-    if conn.routing == "static" and conn.static_routes:
-        skipped: list[IPNetwork] = [n for n in conn.static_routes if isinstance(n, ipaddress.IPv6Network)]
-        routes = tuple(safe(n, "static_routes") for n in conn.static_routes if n not in skipped)
-        if skipped:
-            report.warn(f"{label}: IPv6 static routes are not installed: {', '.join(map(str, skipped))}",
-                        field="static_routes", code="ipv6-route", error=EmitError)
     inside_local = safe(t.cgw_inside, "cgw_inside")
     inside_remote = safe(t.aws_inside.ip, "aws_inside")
     comment = f"{conn_label}, tunnel {t.aws_outside_ip}: {ifname} {inside_local} <-> {inside_remote}"
     if t.bgp is not None:
         neighbor = t.bgp.neighbor_ip or t.aws_inside.ip
         comment += f", BGP AS {t.bgp.cgw_asn} <-> AS {t.bgp.aws_asn} (neighbor {neighbor})"
-    elif routes:
-        comment += f", static routes {', '.join(routes)}"
+    elif conn.routing == "static" and conn.static_routes:
+        comment += f", static (AWS routes {', '.join(safe(n, 'static_routes') for n in conn.static_routes)} here)"
     return TunnelPlan(
         conn_key=key, conn_label=conn_label, name=safe(name, "name"), mark=mark, ifname=ifname, version=version,
         ike_proposals=tuple(safe(p, "ike.proposals") for p in ike_proposals(
@@ -402,7 +396,7 @@ def _plan_one(conn: VpnConnection, key: str, conn_label: str, index: int, t: Tun
         dpd_timeout=dpd_timeout,
         local_addr=safe(local if local is not None else t.cgw_outside_ip, "local_address"),
         local_id=public, remote=safe(t.aws_outside_ip, "aws_outside_ip"),
-        inside_local=inside_local, inside_remote=inside_remote, mtu=mtu, mss=mss, routes=routes,
+        inside_local=inside_local, inside_remote=inside_remote, mtu=mtu, mss=mss, routes=(),
         route_metric=100 * (index + 1), psk=t.psk, replay_window=t.replay_window,
         comment=comment.replace("\n", " "),
         ike_algorithms=(tuple(ike_enc), tuple(ike_int), tuple(ike_dh)),
@@ -410,18 +404,45 @@ def _plan_one(conn: VpnConnection, key: str, conn_label: str, index: int, t: Tun
     )
 
 
-def routing_warnings(connections: Sequence[VpnConnection], report: Report, target: str = "strongSwan") -> None:
-    """What the strongSwan targets leave to the user: BGP, and static routes the input does not state."""
-    for conn in sorted(connections, key=connection_key):
-        label = conn.vpn_connection_id or f"connection {connection_key(conn)}"
-        if conn.routing == "bgp" and any(t.bgp for t in conn.tunnels):
-            report.warn(f"{label}: BGP is not configured by {target}; run a BGP daemon (FRR, BIRD) over the "
-                        "tunnel interfaces with the neighbors named in the comments", field="bgp",
-                        code="bgp-not-configured", error=EmitError)
-        elif conn.routing == "static" and not conn.static_routes:
-            report.warn(f"{label}: static routing, but the input names no routes; add routes to the VPC "
-                        "through the tunnel interfaces yourself", field="static_routes",
-                        code="no-static-routes", error=EmitError)
+def routing(connections: Sequence[VpnConnection], plans: list[TunnelPlan], report: Report,
+            options: dict[str, Any]) -> tuple[list[TunnelPlan], list[OutputFile]]:
+    """The routing half of the strongSwan targets, from the shared policy (:mod:`._policy`).
+
+    Static connections: the ``--accept`` prefixes go on the updown command line of both tunnels
+    (``-r``), the preferred tunnel with metric 100, the other with 200; the route disappears with
+    its tunnel interface, so the other tunnel takes over.  BGP connections: FRR's ``frr.conf`` and
+    ``daemons`` (:mod:`._frr`).  Always: ``99-vpnxlate-forwarding.conf`` for /etc/sysctl.d."""
+    local = _parse_local_address(options.get("local_address"))
+    addresses: list[IPAddress] = [local] if local is not None else []
+    addresses += sorted({ipaddress.ip_address(p.local_id) for p in plans}, key=lambda a: (a.version, int(a)))
+    policy = _policy.build_policy(connections, options, report, router_addresses=addresses, require_asns=False)
+    by_ref: dict[tuple[str, str], TunnelPlan] = {(p.conn_key, p.remote): p for p in plans}
+    links: list[_frr.TunnelLink] = []
+    updated: dict[tuple[str, str], TunnelPlan] = {}
+    for conn in connections:
+        key, tag = connection_key(conn), _policy.conn_tag(conn)
+        for t in conn.tunnels:
+            plan = by_ref[(key, str(t.aws_outside_ip))]
+            links.append(_frr.TunnelLink(tag, str(t.aws_outside_ip), plan.ifname))
+            routes = policy.routes_for(tag, t.aws_outside_ip)
+            if routes:
+                metric = METRIC_PREFERRED if routes[0].preferred else METRIC_BACKUP
+                nets = tuple(safe(r.prefix, "accept") for r in routes)
+                comment = f"{plan.comment}, routes {', '.join(nets)} (metric {metric})"
+                updated[(key, plan.remote)] = attrs.evolve(plan, routes=nets, route_metric=metric, comment=comment)
+    plans = [updated.get((p.conn_key, p.remote), p) for p in plans]
+    files = _frr.frr_files(policy, links, report)
+    files.append(OutputFile(SYSCTL_NAME, SYSCTL_CONF))
+    return plans, files
+
+
+METRIC_PREFERRED, METRIC_BACKUP = 100, 200
+SYSCTL_NAME = "99-vpnxlate-forwarding.conf"
+SYSCTL_CONF = """\
+# written by vpnxlate: this router forwards between its LAN and the AWS tunnels.
+# Install as /etc/sysctl.d/99-vpnxlate-forwarding.conf and run 'sysctl --system'.
+net.ipv4.ip_forward = 1
+"""
 
 
 # ------------------------------------------------------------------ files shared by both targets
@@ -435,6 +456,12 @@ charon {
     # table 220 and pull all traffic away from the tunnel interfaces
     install_routes = no
     install_virtual_ip = no
+    # IKEv2 has no DPD timeout: a peer is dead when the retransmissions of a DPD (or any) request
+    # give up: 2.5 s x (1 + 1.8 + 1.8^2 + 1.8^3) = 30 s, AWS's DPD timeout.  strongSwan's default
+    # (4 s, 5 tries: 165 s) would hold traffic on a dead tunnel that long before failing over.
+    retransmit_timeout = 2.5
+    retransmit_base = 1.8
+    retransmit_tries = 3
     plugins {
         include strongswan.d/charon/*.conf
         # the forecast plugin re-marks inbound ESP, which breaks VTI + mark tunnels
@@ -486,18 +513,35 @@ mss_rule() {
     iptables -t mangle "$1" FORWARD -o "$IFNAME" -p tcp --tcp-flags SYN,RST SYN -j TCPMSS --set-mss "$MSS"
 }
 
+# A CHILD_SA can come up before the one it replaces goes down (IKEv2 make-before-break
+# reauthentication, a duplicate CHILD_SA, a restart racing a late DELETE).  The interface then
+# belongs to the newer SA: up-client keeps a live interface, and down-client deletes it only if
+# the IKE_SA going down is the one that brought it up last and no other installed outbound SA
+# uses this mark / if_id.
+STATE_DIR="${VPNXLATE_UPDOWN_STATE:-/run/vpnxlate-updown}"
+sa_count() {
+    local key
+    if [ "$TYPE" = xfrm ]; then key="if_id $(printf '0x%x' "$MARK")"; else key="mark $(printf '0x%x' "$MARK")/"; fi
+    ip -o xfrm state list dst "$PLUTO_PEER" proto esp 2>/dev/null | grep -c -F -e "$key" || true
+}
+
 case "${PLUTO_VERB:-}" in
 up-client)
-    ip link del "$IFNAME" 2>/dev/null
-    if [ "$TYPE" = xfrm ]; then
-        ip link add "$IFNAME" type xfrm if_id "$MARK"
+    if ip link show dev "$IFNAME" >/dev/null 2>&1 && [ "$(sa_count)" -ge 2 ]; then
+        echo "aws-updown: $IFNAME kept (another SA with $TYPE $MARK is installed)"
     else
-        # local is the address IKE runs from (the private one behind NAT)
-        ip link add "$IFNAME" type vti local "$PLUTO_ME" remote "$PLUTO_PEER" ikey "$MARK" okey "$MARK"
-        sysctl -qw "net.ipv4.conf.$IFNAME.disable_policy=1"
+        ip link del "$IFNAME" 2>/dev/null
+        if [ "$TYPE" = xfrm ]; then
+            ip link add "$IFNAME" type xfrm if_id "$MARK"
+        else
+            # local is the address IKE runs from (the private one behind NAT)
+            ip link add "$IFNAME" type vti local "$PLUTO_ME" remote "$PLUTO_PEER" ikey "$MARK" okey "$MARK"
+            sysctl -qw "net.ipv4.conf.$IFNAME.disable_policy=1"
+        fi
     fi
+    mkdir -p "$STATE_DIR" && echo "${PLUTO_UNIQUEID:-}" > "$STATE_DIR/$IFNAME"
     sysctl -qw "net.ipv4.conf.$IFNAME.rp_filter=2"
-    ip addr add "$LOCAL_INSIDE" dev "$IFNAME"
+    ip addr replace "$LOCAL_INSIDE" dev "$IFNAME"
     ip link set "$IFNAME" up mtu "$MTU"
     for r in ${ROUTES//,/ }; do
         ip route replace "$r" dev "$IFNAME" metric "$METRIC"
@@ -509,10 +553,20 @@ up-client)
     echo "aws-updown: $IFNAME up ($LOCAL_INSIDE <-> $REMOTE_INSIDE over $PLUTO_ME -> $PLUTO_PEER, $TYPE $MARK)"
     ;;
 down-client)
+    owner="$(cat "$STATE_DIR/$IFNAME" 2>/dev/null || true)"
+    if [ -n "$owner" ] && [ "$owner" != "${PLUTO_UNIQUEID:-}" ]; then
+        echo "aws-updown: $IFNAME kept (it belongs to IKE_SA #$owner, not #${PLUTO_UNIQUEID:-?})"
+        exit 0
+    fi
+    if [ "$(sa_count)" -ge 2 ]; then
+        echo "aws-updown: $IFNAME kept (another SA with $TYPE $MARK is installed)"
+        exit 0
+    fi
     if [ -n "$MSS" ]; then
         while mss_rule -D 2>/dev/null; do :; done
     fi
     ip link del "$IFNAME" 2>/dev/null
+    rm -f "$STATE_DIR/$IFNAME"
     echo "aws-updown: $IFNAME down"
     ;;
 esac

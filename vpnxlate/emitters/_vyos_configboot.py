@@ -18,6 +18,7 @@ return its static IPv4 address.  Errors name ``FILE:LINE``.
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import re
 
@@ -185,3 +186,31 @@ def interface_address(text: str, iface: str, source: str
     notes = [(f"interface {iface} also has address {addr}; using {addresses[0][0]}", line)
              for addr, line in addresses[1:]]
     return addresses[0][0], notes
+
+
+def default_gateway(text: str, source: str, address: ipaddress.IPv4Interface | ipaddress.IPv6Interface
+                    ) -> tuple[ipaddress.IPv4Address, str] | None:
+    """The router's next hop towards the rest of its network, for routes that must not be blackholed:
+    ``protocols static route 0.0.0.0/0 next-hop X`` or ``system gateway-address X``, else (the router
+    sits in an AWS subnet) the subnet's VPC router, network address + 1 (AWS reserves it for that).
+    Returns ``(next hop, where it came from)``."""
+    if not isinstance(address, ipaddress.IPv4Interface) or address.network.prefixlen >= 31:
+        return None
+    root = parse(text, source)
+    for proto in root.blocks("protocols"):
+        for static in proto.blocks("static"):
+            for route in static.children or ():
+                if route.children is None or route.words != ("route", "0.0.0.0/0"):
+                    continue
+                for hop in route.children:
+                    if hop.words[:1] == ("next-hop",) and len(hop.words) == 2:
+                        with contextlib.suppress(ValueError):
+                            return (ipaddress.IPv4Address(hop.words[1]),
+                                    f"{source}: protocols static route 0.0.0.0/0 next-hop")
+    for system in root.blocks("system"):
+        for leaf in system.children or ():
+            if leaf.children is None and leaf.words[:1] == ("gateway-address",) and len(leaf.words) == 2:
+                with contextlib.suppress(ValueError):
+                    return ipaddress.IPv4Address(leaf.words[1]), f"{source}: system gateway-address"
+    return (address.network.network_address + 1,
+            f"the VPC router of {address.network}, derived from --router-config")

@@ -25,13 +25,14 @@ from ..errors import EmitError, Report, describe_value
 from ..model import Tunnel, VpnConnection, check_secret
 from ..registry import Option, OutputFile
 from . import _strongswan as ss
+from ._policy import ROUTING_OPTIONS
 
 NAME = "libreswan"
 DESCRIPTION = "Libreswan 4.x/5.x ipsec.conf + ipsec.d drop-ins, route based (VTI + marks or XFRM), all tunnels up"
 LIBRESWAN_VERSION = Option("--libreswan-version", "Libreswan major version: 4 (ikev2=no|insist; Debian 12, RHEL 8/9, "
                            "Amazon Linux) or 5 (keyexchange=ikev1|ikev2)", choices=("4", "5"), default="4",
                            metavar="{4,5}")
-OPTIONS: tuple[Option, ...] = (ss.LOCAL_ADDRESS, ss.IKE_VERSION, ss.INTERFACE, LIBRESWAN_VERSION)
+OPTIONS: tuple[Option, ...] = (ss.LOCAL_ADDRESS, ss.IKE_VERSION, ss.INTERFACE, LIBRESWAN_VERSION, *ROUTING_OPTIONS)
 
 UPDOWN_PATH = "/usr/local/sbin/aws-libreswan-updown"
 UPDOWN_NAME = "aws-libreswan-updown"
@@ -360,7 +361,7 @@ def emit(connections: list[VpnConnection], report: Report, **options: Any) -> li
     plans = ss.plan_tunnels(connections, report, local_address=options.get("local_address"),
                             ike_version=options.get("ike_version"), interface=interface,
                             ifname_prefix="ipsec" if interface == "xfrm" else "vti", dpd_timeout_always=True)
-    ss.routing_warnings(connections, report, target="Libreswan")
+    plans, routing = ss.routing(connections, plans, report, options)
     by_conn: dict[str, list[ss.TunnelPlan]] = {}
     for p in plans:
         by_conn.setdefault(p.conn_key, []).append(p)
@@ -378,4 +379,4 @@ def emit(connections: list[VpnConnection], report: Report, **options: Any) -> li
         files.append(OutputFile(f"{stem}.conf", render_connection(key, conn_plans, settings)))
         files.append(OutputFile(f"{stem}.secrets", render_secrets(key, conn_plans), mode=0o600, secret=True))
     files.append(OutputFile(UPDOWN_NAME, UPDOWN_SCRIPT, mode=0o755))
-    return files
+    return files + routing

@@ -17,15 +17,16 @@ from ..errors import Report
 from ..model import VpnConnection
 from ..registry import Option, OutputFile
 from . import _strongswan as ss
+from ._policy import ROUTING_OPTIONS
 
 NAME = "strongswan"
 DESCRIPTION = "strongSwan 5.x ipsec.conf + ipsec.secrets, route based (VTI + marks), all tunnels up"
-OPTIONS: tuple[Option, ...] = (ss.LOCAL_ADDRESS, ss.IKE_VERSION)
+OPTIONS: tuple[Option, ...] = (ss.LOCAL_ADDRESS, ss.IKE_VERSION, *ROUTING_OPTIONS)
 
 UPDOWN_PATH = "/etc/ipsec.d/aws-updown.sh"
 
 # Order of the settings in every section.
-_KEY_ORDER = ("type", "authby", "keyexchange", "ike", "esp", "ikelifetime", "lifetime", "margintime",
+_KEY_ORDER = ("type", "authby", "keyexchange", "reauth", "ike", "esp", "ikelifetime", "lifetime", "margintime",
               "keyingtries", "dpddelay", "dpdtimeout", "dpdaction", "replay_window", "left", "leftid",
               "leftsubnet", "rightsubnet", "auto")
 _IDENTITY = ("left", "leftid")
@@ -36,6 +37,10 @@ def _settings(p: ss.TunnelPlan) -> dict[str, str]:
         "type": "tunnel",
         "authby": "psk",
         "keyexchange": f"ikev{p.version}",
+    }
+    if p.version == 2:
+        s["reauth"] = "no"  # AWS rekeys the IKE_SA, it does not reauthenticate (a reauth rebuilds the VTI)
+    s |= {
         "ike": ",".join(p.ike_proposals) + "!",
         "esp": ",".join(p.esp_proposals) + "!",
         "ikelifetime": f"{p.ike_lifetime}s",
@@ -120,10 +125,11 @@ def render_secrets(plans: list[ss.TunnelPlan]) -> str:
 def emit(connections: list[VpnConnection], report: Report, **options: Any) -> list[OutputFile]:
     plans = ss.plan_tunnels(connections, report, local_address=options.get("local_address"),
                             ike_version=options.get("ike_version"), interface="vti")
-    ss.routing_warnings(connections, report)
+    plans, routing = ss.routing(connections, plans, report, options)
     return [
         OutputFile("ipsec.conf", render_ipsec_conf(plans)),
         OutputFile("ipsec.secrets", render_secrets(plans), mode=0o600, secret=True),
         OutputFile("aws-updown.sh", ss.UPDOWN_SCRIPT, mode=0o755),
         OutputFile("strongswan.conf", ss.STRONGSWAN_CONF),
+        *routing,
     ]

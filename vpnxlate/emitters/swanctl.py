@@ -15,10 +15,11 @@ from ..errors import Report
 from ..model import VpnConnection
 from ..registry import Option, OutputFile
 from . import _strongswan as ss
+from ._policy import ROUTING_OPTIONS
 
 NAME = "swanctl"
 DESCRIPTION = "strongSwan 5.x swanctl.conf, route based (VTI + marks or XFRM if_id), all tunnels up"
-OPTIONS: tuple[Option, ...] = (ss.LOCAL_ADDRESS, ss.IKE_VERSION, ss.INTERFACE)
+OPTIONS: tuple[Option, ...] = (ss.LOCAL_ADDRESS, ss.IKE_VERSION, ss.INTERFACE, *ROUTING_OPTIONS)
 
 UPDOWN_PATH = "/etc/swanctl/aws-updown.sh"
 
@@ -95,9 +96,10 @@ def emit(connections: list[VpnConnection], report: Report, **options: Any) -> li
     interface = ss.parse_interface(options.get("interface"))
     plans = ss.plan_tunnels(connections, report, local_address=options.get("local_address"),
                             ike_version=options.get("ike_version"), interface=interface)
-    ss.routing_warnings(connections, report)
+    plans, routing = ss.routing(connections, plans, report, options)
     return [
         OutputFile("swanctl.conf", render_swanctl_conf(plans, interface), mode=0o600, secret=True),
         OutputFile("aws-updown.sh", ss.UPDOWN_SCRIPT, mode=0o755),
         OutputFile("strongswan.conf", ss.STRONGSWAN_CONF),
+        *routing,
     ]

@@ -24,6 +24,8 @@ from .. import algorithms
 from ..errors import EmitError, Report, describe_value
 from ..model import IPAddress, Tunnel, VpnConnection, address_key
 from ..registry import Option, OutputFile
+from . import _policy
+from ._policy import ROUTING_OPTIONS, conn_tag
 
 NAME = "vyos"
 DESCRIPTION = "VyOS 1.1-1.5 set-commands (VTI, BGP with prefix-list/route-map policy, or static routes)"
@@ -40,15 +42,7 @@ OPTIONS: tuple[Option, ...] = (
            "address is the local address", default="eth0", metavar="IFACE"),
     Option("--router-config", "the router's config.boot: read --local-interface's address from it",
            metavar="FILE"),
-    Option("--advertise", "prefix to advertise to AWS over BGP (repeatable)", kind="list", metavar="PREFIX"),
-    Option("--advertise-next-hop", "next hop of the static routes for --advertise prefixes (default: "
-           "blackhole, distance 254)", metavar="IP"),
-    Option("--accept", "prefix to accept from AWS / route into the tunnels: PREFIX or CONN_ID=PREFIX "
-           "(repeatable)", kind="list", metavar="[CONN_ID=]PREFIX"),
-    Option("--prefer-tunnel", "prefer tunnel 1 or 2 (AS-path prepend / higher distance on the other one)",
-           choices=("1", "2"), metavar="N"),
-    Option("--role", "spoke (policies per connection) or hub (one aggregate OUT policy, one IN policy "
-           "per connection)", choices=("spoke", "hub"), default="spoke", metavar="ROLE"),
+    *ROUTING_OPTIONS,
     Option("--first-vti", "offset added to every vti number (default 0)", kind="int", default=0, metavar="N"),
     Option("--cloud-init", "wrap the commands as #cloud-config vyos_config_commands", kind="flag"),
 )
@@ -66,6 +60,7 @@ DEFAULT_MTU = 1436
 INSIDE_BLOCK = ipaddress.IPv4Network("169.254.0.0/16")
 HASH_VTI_BASE = 16384  # tunnels without an IPv4 inside /30 in 169.254.0.0/16 get hashed numbers above this
 MAX_FIRST_VTI = 1_000_000
+STATIC_BACKUP_DISTANCE = 10  # the non-preferred tunnel's static routes (the preferred one: 1)
 
 _SAFE_WORD = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/@|-]*$")
 _UNSAFE_VALUE = re.compile(r"['\x00-\x1f\x7f\u0080-\u009f\u2028\u2029]")
@@ -140,38 +135,18 @@ class Options:
     local_address: IPAddress | None
     local_source: str | None  # where local_address came from (for the header)
     interface: str
-    advertise: tuple[ipaddress.IPv4Network, ...]
-    advertise_next_hop: ipaddress.IPv4Address | None
-    accept_all: tuple[ipaddress.IPv4Network, ...]
-    accept_by_conn: dict[str, tuple[ipaddress.IPv4Network, ...]]
-    prefer: int | None
-    role: str
+    routing: _policy.RoutingOptions
+    gateway: tuple[ipaddress.IPv4Address, str] | None  # next hop derived from --router-config
     first_vti: int
     cloud_init: bool
 
+    @property
+    def role(self) -> str:
+        return self.routing.role
 
-def _prefix(text: str, flag: str) -> ipaddress.IPv4Network:
-    try:
-        net = ipaddress.ip_network(str(text).strip(), strict=True)
-    except ValueError as e:
-        raise EmitError(f"{flag}: not a network prefix: {describe_value(text)} ({e})") from None
-    if not isinstance(net, ipaddress.IPv4Network):
-        raise EmitError(f"{flag}: {net} is IPv6; the VyOS target writes IPv4 BGP/static routing only")
-    return net
-
-
-def _sorted_nets(nets: Iterable[ipaddress.IPv4Network]) -> tuple[ipaddress.IPv4Network, ...]:
-    return tuple(sorted(set(nets), key=lambda n: (int(n.network_address), n.prefixlen)))
-
-
-def conn_tag(c: VpnConnection) -> str:
-    """The connection's part of every name: the vpn id without ``vpn-`` (else the first AWS IP)."""
-    if c.vpn_connection_id:
-        raw = c.vpn_connection_id
-        raw = raw[4:] if raw.startswith("vpn-") and len(raw) > 4 else raw
-    else:
-        raw = "ip-" + str(c.tunnels[0].aws_outside_ip)
-    return re.sub(r"[^A-Za-z0-9-]", "-", raw)
+    @property
+    def prefer(self) -> int | None:
+        return self.routing.prefer
 
 
 def _options(o: dict[str, Any], connections: list[VpnConnection], report: Report) -> Options:
@@ -184,6 +159,7 @@ def _options(o: dict[str, Any], connections: list[VpnConnection], report: Report
 
     local: IPAddress | None = None
     local_source: str | None = None
+    gateway: tuple[ipaddress.IPv4Address, str] | None = None
     if o.get("local_address") and o.get("router_config"):
         raise EmitError("give either --local-address or --router-config, not both")
     if o.get("local_address"):
@@ -194,7 +170,7 @@ def _options(o: dict[str, Any], connections: list[VpnConnection], report: Report
         local_source = "--local-address"
     elif o.get("router_config"):
         from ..io import read_input
-        from ._vyos_configboot import interface_address
+        from ._vyos_configboot import default_gateway, interface_address
 
         source, text = read_input(str(o["router_config"]))
         addr, notes = interface_address(text, iface, source)
@@ -202,55 +178,14 @@ def _options(o: dict[str, Any], connections: list[VpnConnection], report: Report
             report.warn(note, source=source, line=line, field="router_config")
         local = addr.ip
         local_source = f"{source} ({iface} {addr})"
+        gateway = default_gateway(text, source, addr)
 
-    advertise = _sorted_nets(_prefix(p, "--advertise") for p in o.get("advertise") or ())
-    next_hop = None
-    if o.get("advertise_next_hop"):
-        try:
-            next_hop = ipaddress.ip_address(str(o["advertise_next_hop"]).strip())
-        except ValueError:
-            raise EmitError("--advertise-next-hop: not an IP address: "
-                            f"{describe_value(o['advertise_next_hop'])}") from None
-        if not isinstance(next_hop, ipaddress.IPv4Address):
-            raise EmitError("--advertise-next-hop: must be an IPv4 address")
-        if not advertise:
-            raise EmitError("--advertise-next-hop needs --advertise")
-
-    ids: dict[str, str] = {}
-    for c in connections:
-        tag = conn_tag(c)
-        ids[tag] = tag
-        if c.vpn_connection_id:
-            ids[c.vpn_connection_id] = tag
-    accept_all: list[ipaddress.IPv4Network] = []
-    by_conn: dict[str, list[ipaddress.IPv4Network]] = {}
-    for item in o.get("accept") or ():
-        text = str(item)
-        if "=" in text:
-            cid, _, pfx = text.partition("=")
-            tag = ids.get(cid.strip())
-            if tag is None:
-                known = ", ".join(sorted(c.vpn_connection_id or conn_tag(c) for c in connections))
-                raise EmitError(f"--accept: no connection {describe_value(cid.strip())} (connections: {known})")
-            by_conn.setdefault(tag, []).append(_prefix(pfx, "--accept"))
-        else:
-            accept_all.append(_prefix(text, "--accept"))
-
-    prefer = o.get("prefer_tunnel")
-    if prefer is not None:
-        if str(prefer) not in ("1", "2"):
-            raise EmitError(f"--prefer-tunnel: must be 1 or 2, not {describe_value(prefer)}")
-        prefer = int(prefer)
-    role = str(o.get("role") or "spoke")
-    if role not in ("spoke", "hub"):
-        raise EmitError(f"--role: must be spoke or hub, not {describe_value(role)}")
+    routing = _policy.parse_options(o, connections)
     first = o.get("first_vti")
     first = 0 if first is None else first
     if isinstance(first, bool) or not isinstance(first, int) or not 0 <= first <= MAX_FIRST_VTI:
         raise EmitError(f"--first-vti: must be an integer 0..{MAX_FIRST_VTI}, not {describe_value(first)}")
-    return Options(Syntax(version), local, local_source, iface, advertise, next_hop, _sorted_nets(accept_all),
-                   {k: _sorted_nets(v) for k, v in by_conn.items()}, prefer, role, first,
-                   bool(o.get("cloud_init")))
+    return Options(Syntax(version), local, local_source, iface, routing, gateway, first, bool(o.get("cloud_init")))
 
 
 # ------------------------------------------------------------------ proposals
@@ -522,94 +457,75 @@ def _write_tunnel(cmds: Commands, p: Planned, opts: Options, report: Report) -> 
     cmds.set((*peer, "vti", "esp-group"), p.esp.name)
 
 
-def _route_map(cmds: Commands, name: str, prefix_list: str | None, prepend: str | None, syntax: Syntax) -> None:
-    base = ("policy", "route-map", name)
-    if prefix_list is None and prepend is None:
-        cmds.set((*base, "rule", 10, "action"), "deny")
-        return
-    cmds.set((*base, "rule", 10, "action"), "permit")
-    if prefix_list:
-        cmds.set((*base, "rule", 10, "match", "ip", "address", "prefix-list"), prefix_list)
-    if prepend:
-        path = ("set", "as-path-prepend") if syntax.legacy else ("set", "as-path", "prepend")
-        cmds.set((*base, "rule", 10, *path), prepend)
-    if prefix_list:
-        cmds.set((*base, "rule", 20, "action"), "deny")
+def _route_map(cmds: Commands, rm: _policy.RouteMap, syntax: Syntax) -> None:
+    base = ("policy", "route-map", rm.name)
+    for r in rm.rules:
+        cmds.set((*base, "rule", r.seq, "action"), r.action)
+        if r.match_prefix_list:
+            cmds.set((*base, "rule", r.seq, "match", "ip", "address", "prefix-list"), r.match_prefix_list)
+        if r.prepend:
+            path = ("set", "as-path-prepend") if syntax.legacy else ("set", "as-path", "prepend")
+            cmds.set((*base, "rule", r.seq, *path), " ".join(str(a) for a in r.prepend))
+        if r.local_preference is not None:
+            cmds.set((*base, "rule", r.seq, "set", "local-preference"), r.local_preference)
 
 
-def _prefix_list(cmds: Commands, name: str, nets: tuple[ipaddress.IPv4Network, ...]) -> None:
-    for n, net in enumerate(nets, 1):
-        cmds.set(("policy", "prefix-list", name, "rule", n * 10, "action"), "permit")
-        cmds.set(("policy", "prefix-list", name, "rule", n * 10, "prefix"), net)
+def _prefix_list(cmds: Commands, pl: _policy.PrefixList) -> None:
+    for r in pl.rules:
+        cmds.set(("policy", "prefix-list", pl.name, "rule", r.seq, "action"), r.action)
+        cmds.set(("policy", "prefix-list", pl.name, "rule", r.seq, "prefix"), r.prefix)
+        if r.le is not None:
+            cmds.set(("policy", "prefix-list", pl.name, "rule", r.seq, "le"), r.le)
 
 
-def _accepts(p: Planned, opts: Options) -> tuple[ipaddress.IPv4Network, ...]:
-    return _sorted_nets((*opts.accept_all, *opts.accept_by_conn.get(p.tag, ())))
+def _write_policies(cmds: Commands, policy: _policy.RoutingPolicy, syntax: Syntax) -> None:
+    """Every route-map, each after the prefix-lists it matches (first use)."""
+    lists = {pl.name: pl for pl in policy.prefix_lists}
+    for rm in policy.route_maps:
+        for r in rm.rules:
+            pl = lists.pop(r.match_prefix_list, None) if r.match_prefix_list else None
+            if pl is not None:
+                _prefix_list(cmds, pl)
+        _route_map(cmds, rm, syntax)
+    for pl in lists.values():
+        _prefix_list(cmds, pl)
 
 
-def _write_bgp(cmds: Commands, bgp: list[Planned], opts: Options, report: Report) -> None:
+def _write_bgp(cmds: Commands, bgp: list[Planned], policy: _policy.RoutingPolicy, opts: Options,
+               report: Report) -> None:
     s = opts.syntax
-    asns = sorted({p.tunnel.bgp.cgw_asn for p in bgp if p.tunnel.bgp})
-    if len(asns) > 1:
-        raise EmitError(f"the connections use different customer ASNs ({', '.join(map(str, asns))}); one VyOS "
-                        "router runs one BGP ASN")
-    asn = asns[0]
-    for a in (asn, *(p.tunnel.bgp.aws_asn for p in bgp if p.tunnel.bgp)):
+    asn = policy.router_asn
+    assert asn is not None
+    for a in (asn, *(n.remote_asn for n in policy.neighbors), *(n.local_asn for n in policy.neighbors)):
         if a > 4294967294:
             raise EmitError(f"ASN {a} is outside VyOS's range 1..4294967294")
-    # policies
-    hub = opts.role == "hub"
-    prepend = f"{asn} {asn}"
-    if not opts.advertise:
-        report.warn("no --advertise: the BGP sessions advertise nothing to AWS (OUT route-maps deny all)",
-                    field="advertise", code="vyos-no-advertise")
-    out_names: dict[str, tuple[str, str]] = {}
-    for owner in (["HUB"] if hub else sorted({p.tag for p in bgp})):
-        out = f"AWS-{owner}-OUT"
-        if opts.advertise:
-            _prefix_list(cmds, out, opts.advertise)
-        _route_map(cmds, out, out if opts.advertise else None, None, s)
-        pre = out
-        if opts.prefer is not None and len({p.index for p in bgp if hub or p.tag == owner}) > 1:
-            pre = f"{out}-PREPEND"
-            _route_map(cmds, pre, out, prepend, s)
-        out_names[owner] = (out, pre)
-    in_names: dict[str, str] = {}
-    for p in bgp:
-        if p.tag in in_names:
-            continue
-        name = f"AWS-{p.tag}-IN"
-        nets = _accepts(p, opts)
-        if nets:
-            _prefix_list(cmds, name, nets)
-            _route_map(cmds, name, name, None, s)
-        else:
-            if hub:
-                report.warn(f"hub: no --accept for {p.conn.name}; accepting every route it sends",
-                            field="accept")
-            cmds.set(("policy", "route-map", name, "rule", 10, "action"), "permit")
-        in_names[p.tag] = name
-    # protocols bgp
+    _write_policies(cmds, policy, s)
     root: tuple[object, ...] = ("protocols", "bgp", asn) if s.legacy else ("protocols", "bgp")
     if not s.legacy:
         cmds.set(("protocols", "bgp", "system-as"), asn)
-    for p in bgp:
-        b = p.tunnel.bgp
-        assert b is not None
-        ip = b.neighbor_ip or (p.tunnel.aws_inside.ip if p.tunnel.aws_inside else None)
-        if ip is None:
-            raise EmitError(f"{p.where}: no BGP neighbor address (AWS inside IP) in the input")
-        nb = (*root, "neighbor", ip)
+    if policy.router_id is not None:
+        cmds.set((*root, "parameters", "router-id"), policy.router_id)
+    where = {(p.tag, str(p.tunnel.aws_outside_ip)): p for p in bgp}
+    for n in policy.neighbors:
+        p = where[n.ref]
+        nb = (*root, "neighbor", n.address)
         af = (*nb, "address-family", "ipv4-unicast") if s.afi else nb
-        out, pre = out_names["HUB" if hub else p.tag]
-        export = pre if opts.prefer is not None and p.index != opts.prefer else out
         cmds.set((*nb, "description"), p.description)
-        cmds.set((*nb, "remote-as"), b.aws_asn)
-        cmds.set((*af, "route-map", "export"), export)
-        cmds.set((*af, "route-map", "import"), in_names[p.tag])
+        cmds.set((*nb, "remote-as"), n.remote_asn)
+        if n.local_as is not None:
+            if s.version == "1.1":
+                report.warn(f"{p.where}: VyOS 1.1 has no 'local-as ... replace-as': AWS sees the AS_PATH "
+                            f"'{n.local_as} {asn} ...' (one AS longer than from the other connections)",
+                            field="bgp", code="vyos-local-as")
+                cmds.set((*nb, "local-as", n.local_as, "no-prepend"))
+            else:
+                cmds.set((*nb, "local-as", n.local_as, "no-prepend", "replace-as"))
+        cmds.set((*af, "maximum-prefix"), n.max_prefix)
+        cmds.set((*af, "route-map", "export"), n.export_map)
+        cmds.set((*af, "route-map", "import"), n.import_map)
         cmds.set((*af, "soft-reconfiguration", "inbound"))
-        if b.hold_time is not None:
-            hold = b.hold_time
+        if n.hold_time is not None:
+            hold = n.hold_time
             if s.legacy and 0 < hold < 4:
                 report.warn(f"{p.where}: VyOS {s.version} accepts a BGP hold time of 0 or 4..65535; writing 4",
                             field="bgp_hold_time")
@@ -617,36 +533,36 @@ def _write_bgp(cmds: Commands, bgp: list[Planned], opts: Options, report: Report
             cmds.set((*nb, "timers", "holdtime"), hold)
             if hold:
                 cmds.set((*nb, "timers", "keepalive"), max(1, hold // 3))
-    for net in opts.advertise:
+        cmds.set((*nb, "timers", "connect"), n.connect_retry)
+    for net in policy.advertise:
         cmds.set((*root, *(("address-family", "ipv4-unicast") if s.afi else ()), "network", net))
-    for net in opts.advertise:
-        if net.prefixlen == 0:
-            report.warn("--advertise 0.0.0.0/0: AWS will send all VPC traffic for the internet to this router",
-                        field="advertise")
-        if opts.advertise_next_hop:
-            cmds.set(("protocols", "static", "route", net, "next-hop", opts.advertise_next_hop))
+    for o in policy.origins:
+        if o.next_hop is not None:
+            cmds.set(("protocols", "static", "route", o.prefix, "next-hop", o.next_hop))
         else:
-            cmds.set(("protocols", "static", "route", net, "blackhole", "distance"), 254)
+            cmds.set(("protocols", "static", "route", o.prefix, "blackhole", "distance"), o.distance)
 
 
-def _write_static(cmds: Commands, static: list[Planned], opts: Options, report: Report) -> None:
+def _router_addresses(plan: list[Planned], opts: Options) -> tuple[IPAddress, ...]:
+    """The router's own address: the local address, else the customer gateway IP(s) it holds."""
+    if opts.local_address is not None:
+        return (opts.local_address,)
+    return tuple(sorted({p.tunnel.cgw_outside_ip for p in plan if p.tunnel.cgw_outside_ip}, key=address_key))
+
+
+def _write_static(cmds: Commands, static: list[Planned], policy: _policy.RoutingPolicy, opts: Options) -> None:
     s = opts.syntax
     for p in static:
-        nets = _accepts(p, opts)
-        if not nets:
-            report.warn(f"static connection {p.conn.name}: no --accept prefixes, so no route into the tunnels is "
-                        "written (add --accept VPC_CIDR)", field="accept", code="vyos-no-route")
-            continue
-        distance = 10 if opts.prefer is not None and p.index != opts.prefer else None
-        for net in nets:
+        for r in policy.routes_for(p.tag, p.tunnel.aws_outside_ip):
             if s.legacy:
-                path: tuple[object, ...] = ("protocols", "static", "interface-route", net, "next-hop-interface", p.vti)
+                path: tuple[object, ...] = ("protocols", "static", "interface-route", r.prefix,
+                                            "next-hop-interface", p.vti)
             else:
-                path = ("protocols", "static", "route", net, "interface", p.vti)
-            if distance is None:
+                path = ("protocols", "static", "route", r.prefix, "interface", p.vti)
+            if r.preferred:
                 cmds.set(path)
             else:
-                cmds.set((*path, "distance"), distance)
+                cmds.set((*path, "distance"), STATIC_BACKUP_DISTANCE)
 
 
 def _notes(connections: list[VpnConnection], report: Report, syntax: Syntax) -> None:
@@ -696,6 +612,9 @@ def render(connections: list[VpnConnection], report: Report, opts: Options) -> t
     cmds = Commands()
     if s.legacy:
         cmds.set(("vpn", "ipsec", "ipsec-interfaces", "interface"), opts.interface)
+        if s.version == "1.1" and opts.local_address is not None:
+            # behind NAT: 1.1 (Openswan-era starter config) negotiates NAT-T only when told to
+            cmds.set(("vpn", "ipsec", "nat-traversal"), "enable")
     else:
         cmds.set(("vpn", "ipsec", "interface"), opts.interface)
     if s.version != "1.1":
@@ -708,17 +627,13 @@ def render(connections: list[VpnConnection], report: Report, opts: Options) -> t
         _write_tunnel(cmds, p, opts, report)
     bgp = [p for p in plan if p.conn.routing == "bgp"]
     static = [p for p in plan if p.conn.routing == "static"]
-    for p in bgp:
-        if p.tunnel.bgp is None:
-            raise EmitError(f"{p.where}: BGP routing but no ASNs in the input")
-    if opts.prefer is not None and bgp and not opts.advertise:
-        raise EmitError("--prefer-tunnel with BGP needs --advertise (the prepend goes on the advertised prefixes)")
-    if opts.advertise and not bgp:
-        report.warn("--advertise applies to BGP connections only; these are static (AWS routes to you by its "
-                    "static routes)", field="advertise")
-    _write_static(cmds, static, opts, report)
+    policy = _policy.build_policy(
+        connections, opts.routing, report,
+        router_addresses=_router_addresses(plan, opts),
+        derived_next_hop=opts.gateway, next_hop_hint="--advertise-next-hop or --router-config")
+    _write_static(cmds, static, policy, opts)
     if bgp:
-        _write_bgp(cmds, bgp, opts, report)
+        _write_bgp(cmds, bgp, policy, opts, report)
     return _header(plan, opts, connections), list(cmds)
 
 

@@ -37,18 +37,35 @@ mss_rule() {
     iptables -t mangle "$1" FORWARD -o "$IFNAME" -p tcp --tcp-flags SYN,RST SYN -j TCPMSS --set-mss "$MSS"
 }
 
+# A CHILD_SA can come up before the one it replaces goes down (IKEv2 make-before-break
+# reauthentication, a duplicate CHILD_SA, a restart racing a late DELETE).  The interface then
+# belongs to the newer SA: up-client keeps a live interface, and down-client deletes it only if
+# the IKE_SA going down is the one that brought it up last and no other installed outbound SA
+# uses this mark / if_id.
+STATE_DIR="${VPNXLATE_UPDOWN_STATE:-/run/vpnxlate-updown}"
+sa_count() {
+    local key
+    if [ "$TYPE" = xfrm ]; then key="if_id $(printf '0x%x' "$MARK")"; else key="mark $(printf '0x%x' "$MARK")/"; fi
+    ip -o xfrm state list dst "$PLUTO_PEER" proto esp 2>/dev/null | grep -c -F -e "$key" || true
+}
+
 case "${PLUTO_VERB:-}" in
 up-client)
-    ip link del "$IFNAME" 2>/dev/null
-    if [ "$TYPE" = xfrm ]; then
-        ip link add "$IFNAME" type xfrm if_id "$MARK"
+    if ip link show dev "$IFNAME" >/dev/null 2>&1 && [ "$(sa_count)" -ge 2 ]; then
+        echo "aws-updown: $IFNAME kept (another SA with $TYPE $MARK is installed)"
     else
-        # local is the address IKE runs from (the private one behind NAT)
-        ip link add "$IFNAME" type vti local "$PLUTO_ME" remote "$PLUTO_PEER" ikey "$MARK" okey "$MARK"
-        sysctl -qw "net.ipv4.conf.$IFNAME.disable_policy=1"
+        ip link del "$IFNAME" 2>/dev/null
+        if [ "$TYPE" = xfrm ]; then
+            ip link add "$IFNAME" type xfrm if_id "$MARK"
+        else
+            # local is the address IKE runs from (the private one behind NAT)
+            ip link add "$IFNAME" type vti local "$PLUTO_ME" remote "$PLUTO_PEER" ikey "$MARK" okey "$MARK"
+            sysctl -qw "net.ipv4.conf.$IFNAME.disable_policy=1"
+        fi
     fi
+    mkdir -p "$STATE_DIR" && echo "${PLUTO_UNIQUEID:-}" > "$STATE_DIR/$IFNAME"
     sysctl -qw "net.ipv4.conf.$IFNAME.rp_filter=2"
-    ip addr add "$LOCAL_INSIDE" dev "$IFNAME"
+    ip addr replace "$LOCAL_INSIDE" dev "$IFNAME"
     ip link set "$IFNAME" up mtu "$MTU"
     for r in ${ROUTES//,/ }; do
         ip route replace "$r" dev "$IFNAME" metric "$METRIC"
@@ -60,10 +77,20 @@ up-client)
     echo "aws-updown: $IFNAME up ($LOCAL_INSIDE <-> $REMOTE_INSIDE over $PLUTO_ME -> $PLUTO_PEER, $TYPE $MARK)"
     ;;
 down-client)
+    owner="$(cat "$STATE_DIR/$IFNAME" 2>/dev/null || true)"
+    if [ -n "$owner" ] && [ "$owner" != "${PLUTO_UNIQUEID:-}" ]; then
+        echo "aws-updown: $IFNAME kept (it belongs to IKE_SA #$owner, not #${PLUTO_UNIQUEID:-?})"
+        exit 0
+    fi
+    if [ "$(sa_count)" -ge 2 ]; then
+        echo "aws-updown: $IFNAME kept (another SA with $TYPE $MARK is installed)"
+        exit 0
+    fi
     if [ -n "$MSS" ]; then
         while mss_rule -D 2>/dev/null; do :; done
     fi
     ip link del "$IFNAME" 2>/dev/null
+    rm -f "$STATE_DIR/$IFNAME"
     echo "aws-updown: $IFNAME down"
     ;;
 esac

@@ -1,0 +1,270 @@
+"""Live proof that what vpnxlate writes *routes*: BGP and static connections over both tunnels,
+with failover, for --to strongswan / swanctl and (through ../shared/tools/vyos_render.py) for
+--to vyos 1.3/1.4/1.5, against ../shared/swanlab's emulated AWS side (``--bgp``,
+``--static-routes``, ``--expect-advertised``, ``--failover``).
+
+Every case generates the customer config with the CLI (VyOS: then renders it as VyOS would run
+it), runs it in the lab and asserts on the lab's result: sessions Established on both tunnels,
+exactly the advertised prefixes at AWS (never 0.0.0.0/0), the VPC learned over both, LAN -> VPC
+routed by the config alone (no harness route), and with ``--failover`` recovery over tunnel 2
+within the hold time / DPD timeout plus a margin, and tunnel 1 back.  The negative cases (wrong
+ASN, a prefix outside --advertise, static routes to the customer's own networks) must fail.
+
+Runs two at a time (``VPNXLATE_SWANLAB_JOBS``); about 12-15 minutes on the 2-core CI machine.
+``VPNXLATE_ROUTING_RESULTS=FILE`` writes the measured figures (failover times) as JSON.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import attrs
+import pytest
+
+from .conftest import FIXTURES, SHARED, SWANLAB, run_cli
+from .test_swanlab import IKEV2_AWS, IKEV2_INPUT, NAT_PRIVATE, _describe, _lab_unavailable
+
+pytestmark = pytest.mark.swanlab
+
+VYOS_RENDER = SHARED / "tools" / "vyos_render.py"
+GENERIC = FIXTURES / "canonical" / "generic.txt"
+ROUTING = FIXTURES / "routing"
+STATIC = ROUTING / "static-canonical.json"
+STATIC_V2 = ROUTING / "static-ikev2.json"
+IKEV2_BGP_AWS = ROUTING / "aws-ikev2-aes256-bgp.json"
+LAN = "192.0.2.64/26"      # the lab's customer LAN (what the customer advertises)
+VPC = "192.0.2.0/26"       # the lab's VPC (what AWS advertises / what --accept names)
+HOLD = 30                  # BGP hold time of every input here (and of the lab's AWS side)
+DPD_TIMEOUT = 30           # DPD timeout (IKEv1 dpdtimeout; IKEv2: retransmissions, see strongswan.conf)
+MARGIN = 12                # UML under load: detection + reconvergence + 0.5 s ping resolution
+RUN_TIMEOUT, FAILOVER_TIMEOUT = 420, 720
+
+
+@attrs.frozen
+class Case:
+    inputs: tuple[Path, ...]
+    target: str                       # strongswan | swanctl | vyos
+    aws: Path
+    mode: str                         # bgp | static
+    options: tuple[str, ...] = ()
+    vyos: str | None = None           # VyOS version rendered by vyos_render.py
+    nat: bool = False
+    failover: bool = False
+    ike_version: str = "1"
+    expect_advertised: tuple[str, ...] = (LAN,)
+    must_fail: str | None = None      # negative case: what the lab must report
+    preferred_lab_tunnel: int | None = None  # swanlab's tunnel number the config prefers (symmetric paths)
+
+
+ADV = ("--advertise", LAN)
+CASES: dict[str, Case] = {
+    # strongSwan: BGP (FRR beside the IPsec files)
+    "bgp-swanctl-ikev1-failover": Case((GENERIC,), "swanctl", GENERIC, "bgp", (*ADV, "--prefer-tunnel", "2"),
+                                       failover=True, preferred_lab_tunnel=1),
+    "bgp-ipsec-ikev1-nat": Case((GENERIC,), "strongswan", GENERIC, "bgp", ADV, nat=True),
+    "bgp-ipsec-ikev2": Case((IKEV2_INPUT,), "strongswan", IKEV2_BGP_AWS, "bgp", ADV, ike_version="2"),
+    "bgp-swanctl-ikev2-nat": Case((IKEV2_INPUT,), "swanctl", IKEV2_BGP_AWS, "bgp", ADV, nat=True, ike_version="2"),
+    # strongSwan: static (the updown routes the --accept prefixes, metric 100 / 200)
+    "static-ipsec-ikev1-failover": Case((STATIC,), "strongswan", GENERIC, "static",
+                                        ("--accept", VPC, "--prefer-tunnel", "2"), failover=True,
+                                        preferred_lab_tunnel=1),
+    "static-swanctl-ikev2-nat": Case((STATIC_V2,), "swanctl", IKEV2_AWS, "static", ("--accept", VPC), nat=True,
+                                     ike_version="2", preferred_lab_tunnel=1),
+    # VyOS, rendered as VyOS 1.3 / 1.4 / 1.5 would run it
+    "vyos13-bgp": Case((GENERIC,), "vyos", GENERIC, "bgp", ADV, vyos="1.3"),
+    "vyos14-bgp-failover": Case((GENERIC,), "vyos", GENERIC, "bgp", (*ADV, "--prefer-tunnel", "2"), vyos="1.4",
+                                failover=True, preferred_lab_tunnel=1),
+    "vyos15-bgp-nat": Case((GENERIC,), "vyos", GENERIC, "bgp", ADV, vyos="1.5", nat=True),
+    "vyos14-static-failover": Case((STATIC,), "vyos", GENERIC, "static", ("--accept", VPC, "--prefer-tunnel", "2"),
+                                   vyos="1.4", failover=True, preferred_lab_tunnel=1),
+    "vyos13-static-nat": Case((STATIC,), "vyos", GENERIC, "static", ("--accept", VPC, "--prefer-tunnel", "2"),
+                              vyos="1.3", nat=True, preferred_lab_tunnel=1),
+    # negatives: each must fail
+    "neg-bgp-wrong-asn": Case((GENERIC,), "swanctl", ROUTING / "aws-canonical-asn65099.json", "bgp", ADV,
+                              must_fail="Bad Peer AS"),
+    "neg-bgp-prefix-outside-advertise": Case((GENERIC,), "strongswan", GENERIC, "bgp",
+                                             (*ADV, "--advertise", "192.0.2.192/26"), must_fail="192.0.2.192/26"),
+    "neg-static-customer-routes": Case((STATIC,), "strongswan", GENERIC, "static", ("--accept", LAN),
+                                       must_fail="routed"),
+}
+
+
+def _generate(case: Case, cfg: Path, work: Path) -> str | None:
+    """Write the customer config into ``cfg``; an error text, or None."""
+    args = ["convert", *map(str, case.inputs), "--to", case.target, "-q", *case.options]
+    if case.nat:
+        args += ["--local-address", NAT_PRIVATE]
+    if case.vyos is None:
+        cfg.mkdir(parents=True)
+        gen = run_cli(*args, "--out-dir", str(cfg))
+        return None if gen.returncode == 0 else gen.stderr
+    gen = run_cli(*args, "--vyos-version", case.vyos)
+    if gen.returncode != 0:
+        return gen.stderr
+    commands = work / "vyos.txt"
+    commands.write_text(gen.stdout)
+    render = subprocess.run([sys.executable, str(VYOS_RENDER), "--version", case.vyos, str(commands),
+                             "--out", str(cfg)], capture_output=True, text=True, timeout=120)
+    if render.returncode != 0:  # 3 = VyOS would refuse the commit, 2 = not modelled
+        return f"vyos_render exit {render.returncode}: {render.stdout}{render.stderr}"
+    return None
+
+
+def _run_case(name: str, case: Case, base: Path) -> dict[str, Any]:
+    work = base / name
+    work.mkdir(parents=True)
+    cfg = work / "customer"
+    error = _generate(case, cfg, work)
+    if error is not None:
+        return {"name": name, "generate_error": error}
+    cmd = [sys.executable, str(SWANLAB), "run", "--aws", str(case.aws), "--customer", str(cfg),
+           "--json", str(work / "result.json"), "--workdir", str(work / "runs"), "-q"]
+    if case.mode == "bgp":
+        cmd += ["--bgp", "--expect-advertised", ",".join(case.expect_advertised)]
+    else:
+        cmd.append("--static-routes")
+    if case.failover:
+        cmd += ["--failover", "--no-vpc"]
+    if case.nat:
+        cmd.append("--nat")
+    timeout = FAILOVER_TIMEOUT if case.failover else RUN_TIMEOUT
+    start = time.monotonic()
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+        rc, out = proc.returncode, proc.stdout + proc.stderr
+    except subprocess.TimeoutExpired as e:
+        rc, out = -1, f"timed out after {timeout} s: {e.stdout!r}"
+    wall = time.monotonic() - start
+    result = json.loads((work / "result.json").read_text()) if (work / "result.json").exists() else None
+    return {"name": name, "rc": rc, "output": out[-4000:], "result": result, "wall_s": round(wall, 1),
+            "files": sorted(p.name for p in cfg.iterdir())}
+
+
+@pytest.fixture(scope="module")
+def lab_results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
+    reason = _lab_unavailable()
+    if reason:
+        pytest.skip(reason)
+    if not VYOS_RENDER.exists():
+        pytest.skip(f"{VYOS_RENDER} not found")
+    base = tmp_path_factory.mktemp("swanlab-routing")
+    workers = int(os.environ.get("VPNXLATE_SWANLAB_JOBS", "2"))
+    start = time.monotonic()
+    # the long failover runs first, so that the two workers finish together
+    order = sorted(CASES, key=lambda n: not CASES[n].failover)
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        futures = {name: pool.submit(_run_case, name, CASES[name], base) for name in order}
+        results = {name: f.result() for name, f in futures.items()}
+    print(f"\nswanlab routing: {len(CASES)} runs, {workers} at a time, {time.monotonic() - start:.0f} s in all")
+    figures = {}
+    for name, r in results.items():
+        fo = (r.get("result") or {}).get("failover") or {}
+        figures[name] = {"rc": r.get("rc"), "wall_s": r.get("wall_s"), "interruption_s": fo.get("interruption_s"),
+                         "lost": fo.get("lost"), "restore_s": fo.get("restore_s")}
+        print(f"  {name}: rc={r.get('rc')} {r.get('wall_s')} s" + (
+            f"; failover {fo.get('interruption_s')} s, {fo.get('lost')} lost, tunnel 1 back after "
+            f"{fo.get('restore_s')} s" if fo else ""))
+    if os.environ.get("VPNXLATE_ROUTING_RESULTS"):
+        Path(os.environ["VPNXLATE_ROUTING_RESULTS"]).write_text(json.dumps(figures, indent=1) + "\n")
+    return results
+
+
+def _ok(r: dict[str, Any]) -> dict[str, Any]:
+    assert "generate_error" not in r, _describe(r)
+    res = r["result"]
+    assert r["rc"] == 0 and res is not None and res["ok"] is True, _describe(r)
+    assert res["errors"] == []
+    return res
+
+
+POSITIVE = [n for n, c in CASES.items() if c.must_fail is None]
+
+
+@pytest.mark.parametrize("name", POSITIVE)
+def test_both_tunnels_and_routing(lab_results: dict[str, dict[str, Any]], name: str) -> None:
+    case = CASES[name]
+    r = lab_results[name]
+    res = _ok(r)
+    assert res["nat"] is case.nat
+    assert len(res["tunnels"]) == 2
+    for t in res["tunnels"]:
+        assert t["ike_up"] is True and t["child_up"] is True, t["name"]
+        assert t["ike"]["version"] == case.ike_version
+        if case.nat:
+            assert t["ike"]["remote-port"] == "4500"
+        if case.mode == "bgp":
+            b = t["bgp"]
+            assert b["state"] == "Established", (t["name"], b)
+            # exactly --advertise at AWS, never a default route
+            assert sorted(b["received"]) == sorted(case.expect_advertised), (t["name"], b)
+            assert "0.0.0.0/0" not in b["received"] and b["extra"] == [] and b["missing"] == []
+            assert b["cgw_learned_vpc"] is True, (t["name"], b)
+            assert b["hold_s"] == HOLD
+    routing = res["routing"]
+    assert routing["mode"] == case.mode
+    ping = routing["routed_ping"]
+    assert ping["ok"] is True and ping["received"] > 0 and ping["plaintext_icmp_on_wire"] == 0, ping
+    if case.mode == "bgp":
+        assert routing["cgw_frr"] is True
+        # the VPC over both tunnels: one path per AWS inside address ("169.254.a.2 <-> 169.254.a.1")
+        vgws = sorted(t["inside"].split(" <-> ")[1] for t in res["tunnels"])
+        assert sorted(routing["cgw_vpc_paths"]["peers"]) == vgws, routing
+    if case.preferred_lab_tunnel is not None:
+        # --prefer-tunnel steers both directions: LAN -> VPC and back through the preferred tunnel only
+        esp = ping["esp_packets"]
+        pref, other = f"tunnel{case.preferred_lab_tunnel}", f"tunnel{3 - case.preferred_lab_tunnel}"
+        assert esp[pref]["to_aws"] > 0 and esp[pref]["from_aws"] > 0, esp
+        assert esp[other] == {"to_aws": 0, "from_aws": 0}, esp
+
+
+def test_bgp_outputs_hold_frr_and_static_outputs_do_not(lab_results: dict[str, dict[str, Any]]) -> None:
+    for name, case in CASES.items():
+        r = lab_results[name]
+        if case.vyos is not None or "files" not in r:
+            continue
+        assert ("frr.conf" in r["files"]) is (case.mode == "bgp"), (name, r["files"])
+        assert "99-vpnxlate-forwarding.conf" in r["files"]
+
+
+FAILOVER = [n for n, c in CASES.items() if c.failover]
+
+
+@pytest.mark.parametrize("name", FAILOVER)
+def test_failover_to_tunnel_2_and_back(lab_results: dict[str, dict[str, Any]], name: str) -> None:
+    case = CASES[name]
+    fo = _ok(lab_results[name])["failover"]
+    assert fo["ok"] is True and fo["recovered"] is True, fo
+    assert fo["via_tunnel2"] is True, fo
+    bound = (HOLD if case.mode == "bgp" else DPD_TIMEOUT) + MARGIN
+    assert 0 < fo["interruption_s"] <= bound, fo
+    assert fo.get("lost_after_recovery", 0) == 0, fo
+    assert fo["restored"] is True and fo["tunnel1_ping_after_restore"].split("/")[1] != "0", fo
+
+
+NEGATIVE = [n for n, c in CASES.items() if c.must_fail is not None]
+
+
+@pytest.mark.parametrize("name", NEGATIVE)
+def test_negative_cases_fail(lab_results: dict[str, dict[str, Any]], name: str) -> None:
+    case = CASES[name]
+    r = lab_results[name]
+    assert "generate_error" not in r, _describe(r)
+    res = r["result"]
+    assert r["rc"] == 1 and res is not None and res["ok"] is False, _describe(r)
+    # IPsec itself is fine: the failure is the routing one
+    assert all(t["ike_up"] and t["child_up"] for t in res["tunnels"]), _describe(r)
+    text = json.dumps(res)
+    assert case.must_fail in text, _describe(r)
+    if name == "neg-bgp-wrong-asn":
+        assert all(t["bgp"]["state"] != "Established" for t in res["tunnels"])
+    elif name == "neg-bgp-prefix-outside-advertise":
+        assert all(t["bgp"]["extra"] == ["192.0.2.192/26"] for t in res["tunnels"])
+    else:
+        assert res["routing"]["routed_ping"]["ok"] is False

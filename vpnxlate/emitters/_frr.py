@@ -1,0 +1,180 @@
+"""FRR writer of the routing policy (:mod:`._policy`) for the Linux IPsec targets.
+
+:func:`frr_files` returns ``frr.conf`` (integrated config, ``vtysh -b`` / frr.service reads it)
+and ``daemons`` (Debian/Ubuntu ``/etc/frr/daemons``: bgpd on) for the BGP part of a policy; no
+files when the policy has no BGP neighbor.  It is a pure function of the policy and the
+per-tunnel interface names an IPsec target supplies (:class:`TunnelLink`), so any IPsec target
+(strongSwan, swanctl, Libreswan) writes the same FRR configuration.
+
+What it writes and why (docs/strongswan.md, "Routing"):
+
+* ``frr defaults traditional``; FRR 8's ``bgp ebgp-requires-policy`` stays on: every neighbor has
+  a route-map in both directions (without them FRR would send and accept nothing).
+* ``bgp router-id`` = the router's own address when known: otherwise FRR picks the highest
+  interface address, often a tunnel's 169.254.x.y, and a tunnel going down would change the router
+  id and reset the other tunnel's session too.
+* One eBGP neighbor per tunnel on the AWS inside address: ``remote-as`` AWS, ``timers KEEPALIVE
+  HOLD`` from the model, ``timers connect 10`` (FRR's default retry is 120 s: the session over a
+  recovered tunnel would wait that long), ``local-as ASN no-prepend replace-as`` where the
+  connection's customer ASN is not the router's, ``soft-reconfiguration inbound``,
+  ``maximum-prefix``.
+* ``network P`` needs P in the RIB (``bgp network import-check``): a connected route does, else
+  the policy's origin route is written for staticd (``ip route P blackhole 254`` — any real route
+  for P or a part of it wins; or ``ip route P NEXT_HOP`` when the router sits inside P).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+
+import attrs
+
+from ..errors import EmitError, Report, describe_value
+from ..registry import OutputFile
+from ._policy import Neighbor, RoutingPolicy
+
+# A word in frr.conf: no whitespace, no comment character, nothing that could end a line.
+_WORD = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/-]*$")
+# A description (rest of the line): printable ASCII without '!' (comment) or '#'.
+_TEXT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._:/()=,+@<>-]*$")
+
+DAEMONS = """\
+# /etc/frr/daemons written by vpnxlate (Debian/Ubuntu format): BGP for the AWS tunnels.
+# zebra and staticd always run; staticd installs the routes that originate the advertised prefixes.
+bgpd=yes
+ospfd=no
+ospf6d=no
+ripd=no
+ripngd=no
+isisd=no
+pimd=no
+ldpd=no
+nhrpd=no
+eigrpd=no
+babeld=no
+sharpd=no
+pbrd=no
+bfdd=no
+fabricd=no
+vrrpd=no
+pathd=no
+vtysh_enable=yes
+zebra_options="  -A 127.0.0.1 -s 90000000"
+bgpd_options="   -A 127.0.0.1"
+staticd_options="-A 127.0.0.1"
+frr_profile="traditional"
+"""
+
+
+@attrs.frozen
+class TunnelLink:
+    """What an IPsec target knows about one tunnel: its policy reference and interface name."""
+
+    tag: str
+    aws_outside_ip: str
+    ifname: str
+
+    @property
+    def ref(self) -> tuple[str, str]:
+        return (self.tag, self.aws_outside_ip)
+
+
+def frr_word(value: object, field: str = "frr") -> str:
+    """``value`` as one frr.conf word; refused (EmitError) if it could add a word, a comment or a line."""
+    text = str(value)
+    if not _WORD.match(text):
+        raise EmitError(f"refusing to write {describe_value(text)} into frr.conf", field=field)
+    return text
+
+
+def frr_text(value: object, field: str = "frr") -> str:
+    text = str(value)
+    if not _TEXT.match(text):
+        raise EmitError(f"refusing to write {describe_value(text)} into frr.conf", field=field)
+    return text
+
+
+def render_frr_conf(policy: RoutingPolicy, links: Iterable[TunnelLink] = (), *, header: Sequence[str] = ()
+                    ) -> str:
+    """The frr.conf text of the BGP part of ``policy`` (``links`` name the tunnel interfaces)."""
+    if policy.router_asn is None or not policy.neighbors:
+        raise EmitError("no BGP neighbor: nothing for FRR to do")
+    w = frr_word
+    ifnames = {link.ref: link.ifname for link in links}
+    out = ["! frr.conf written by vpnxlate: BGP over the AWS Site-to-Site VPN tunnels",
+           "! Install as /etc/frr/frr.conf (with the daemons file as /etc/frr/daemons), then",
+           "! 'systemctl restart frr'; check with 'vtysh -c \"show bgp summary\"'.",
+           *(f"! {frr_text(h)}" for h in header),
+           "frr defaults traditional",
+           "log syslog informational",
+           "!"]
+    for n in policy.neighbors:
+        ifname = ifnames.get(n.ref)
+        via = f" over {w(ifname)}" if ifname else ""
+        local_as = f", local-as {n.local_as}" if n.local_as is not None else ""
+        out.append("! " + frr_text(f"{n.description}{via}: {n.local_inside} <-> {n.address}, "
+                                   f"AS {n.local_asn} <-> AS {n.remote_asn}{local_as}"))
+    out.append("!")
+    for pl in policy.prefix_lists:
+        for r in pl.rules:
+            le = f" le {r.le}" if r.le is not None else ""
+            out.append(f"ip prefix-list {w(pl.name)} seq {r.seq} {r.action} {w(r.prefix)}{le}")
+        out.append("!")
+    for rm in policy.route_maps:
+        for rule in rm.rules:
+            out.append(f"route-map {w(rm.name)} {rule.action} {rule.seq}")
+            if rule.match_prefix_list:
+                out.append(f" match ip address prefix-list {w(rule.match_prefix_list)}")
+            if rule.prepend:
+                out.append(" set as-path prepend " + " ".join(str(a) for a in rule.prepend))
+            if rule.local_preference is not None:
+                out.append(f" set local-preference {rule.local_preference}")
+            out.append("exit")
+        out.append("!")
+    for o in policy.origins:
+        target = w(o.next_hop) if o.next_hop is not None else "blackhole"
+        out.append(f"ip route {w(o.prefix)} {target}" + (f" {o.distance}" if o.distance is not None else ""))
+    if policy.origins:
+        out.append("!")
+    out.append(f"router bgp {policy.router_asn}")
+    if policy.router_id is not None:
+        out.append(f" bgp router-id {w(policy.router_id)}")
+    out.append(" bgp log-neighbor-changes")
+    for n in policy.neighbors:
+        out += _neighbor(n)
+    out += [" !", " address-family ipv4 unicast"]
+    out += [f"  network {w(net)}" for net in policy.advertise]
+    for n in policy.neighbors:
+        a = w(n.address)
+        out += [f"  neighbor {a} soft-reconfiguration inbound",
+                f"  neighbor {a} maximum-prefix {n.max_prefix}",
+                f"  neighbor {a} route-map {w(n.import_map)} in",
+                f"  neighbor {a} route-map {w(n.export_map)} out"]
+    out += [" exit-address-family", "exit", "!"]
+    return "\n".join(out) + "\n"
+
+
+def _neighbor(n: Neighbor) -> list[str]:
+    a = frr_word(n.address)
+    lines = [f" neighbor {a} remote-as {n.remote_asn}",
+             f" neighbor {a} description {frr_text(n.description)}"]
+    if n.local_as is not None:
+        lines.append(f" neighbor {a} local-as {n.local_as} no-prepend replace-as")
+    if n.hold_time is not None:
+        lines.append(f" neighbor {a} timers {n.keepalive} {n.hold_time}")
+    lines.append(f" neighbor {a} timers connect {n.connect_retry}")
+    return lines
+
+
+def frr_files(policy: RoutingPolicy, links: Iterable[TunnelLink], report: Report, *,
+              header: Sequence[str] = ()) -> list[OutputFile]:
+    """``frr.conf`` and ``daemons`` for the BGP neighbors of ``policy``; ``[]`` without BGP."""
+    if policy.router_asn is None or not policy.neighbors:
+        return []
+    if policy.router_id is None:
+        report.warn("BGP router id not set (the router's address is unknown): FRR picks the highest interface "
+                    "address, and if that is a tunnel's, a tunnel going down resets the other session too; set "
+                    "'bgp router-id' in frr.conf", field="bgp", code="frr-router-id")
+    return [OutputFile("frr.conf", render_frr_conf(policy, links, header=header)),
+            OutputFile("daemons", DAEMONS)]

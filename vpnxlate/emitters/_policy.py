@@ -1,0 +1,500 @@
+"""The routing policy of every routing target: one model, built once, written by each target.
+
+:func:`build_policy` turns the routing options (:data:`ROUTING_OPTIONS`, declared by every IPsec
+target that routes: ``vyos``, ``strongswan``, ``swanctl``, ...) and the connections into a
+:class:`RoutingPolicy`:
+
+* **BGP** (dynamic connections): one :class:`Neighbor` per tunnel (the AWS inside address, the
+  AWS ASN, the ASN AWS expects from this connection, hold time/keepalive, prefix limit, the
+  route-maps it uses), the prefix-lists and route-maps (:class:`PrefixList`, :class:`RouteMap`)
+  and how each advertised prefix gets into the routing table (:class:`Origin`: a blackhole
+  route with distance 254, or a route via a next hop when the router's own address lies inside
+  the prefix).
+* **static** connections: the ``--accept`` prefixes (the AWS side: VPC CIDRs) routed into both
+  tunnels, the preferred tunnel first (:class:`StaticRoute`).
+
+Writers: VyOS set-commands (``vyos.py``) and FRR's ``frr.conf`` (``_frr.py``) for the strongSwan
+targets.  Names use ``[-A-Za-z0-9]`` only, so they need no quoting anywhere.
+
+Policy rules (docs/strongswan.md, docs/vyos.md):
+
+* OUT: exactly the ``--advertise`` prefixes, nothing without them (never 0.0.0.0/0 by accident);
+  with ``--prefer-tunnel N`` the other tunnel's OUT route-map prepends the ASN twice.
+* IN: exactly the ``--accept`` prefixes; without ``--accept`` everything except a default
+  route (unless ``--allow-default``) and the advertised prefixes themselves; at most
+  ``--max-prefix`` prefixes per session; with ``--prefer-tunnel N`` tunnel N's routes get
+  local preference 200, so the router also *sends* through tunnel N (symmetric paths).
+* A hub whose connections use different customer ASNs runs one ASN (``--router-asn``, default
+  the smallest) and gives every other neighbor ``local-as ASN no-prepend replace-as``, so each
+  AWS side sees exactly the ASN it was configured with.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, Literal
+
+import attrs
+
+from ..errors import EmitError, Report, describe_value
+from ..model import IPAddress, Tunnel, VpnConnection, address_key
+from ..registry import Option
+
+# ------------------------------------------------------------------ options (shared by every routing target)
+
+ADVERTISE = Option("--advertise", "prefix to advertise to AWS over BGP (repeatable)", kind="list",
+                   metavar="PREFIX")
+ADVERTISE_NEXT_HOP = Option(
+    "--advertise-next-hop", "next hop of the route that puts each --advertise prefix into the routing table "
+    "(default: a blackhole route, distance 254; needed when the router's own address is inside a prefix)",
+    metavar="IP")
+ACCEPT = Option("--accept", "prefix to accept from AWS (BGP) / to route into the tunnels (static): PREFIX or "
+                "CONN_ID=PREFIX (repeatable)", kind="list", metavar="[CONN_ID=]PREFIX")
+ALLOW_DEFAULT = Option("--allow-default", "accept a default route (0.0.0.0/0) from AWS; refused otherwise",
+                       kind="flag")
+MAX_PREFIX = Option("--max-prefix", "most prefixes accepted from AWS per BGP session; more close the session "
+                    "(default 1000)", kind="int", default=None, metavar="N")
+PREFER_TUNNEL = Option("--prefer-tunnel", "tunnel 1 or 2 (by AWS outside IP, lower first) carries the traffic "
+                       "while it is up, both ways: BGP local preference 200 on its routes and AS-path prepend on the "
+                       "other's announcements; static routes: the other one gets the higher metric",
+                       choices=("1", "2"), metavar="N")
+ROLE = Option("--role", "spoke (policies per connection) or hub (one aggregate OUT policy, one IN policy "
+              "per connection)", choices=("spoke", "hub"), default="spoke", metavar="ROLE")
+ROUTER_ASN = Option("--router-asn", "the router's own BGP ASN when the connections use different customer "
+                    "ASNs (default: the smallest; the others get per-neighbor local-as)", kind="int",
+                    metavar="ASN")
+
+ROUTING_OPTIONS: tuple[Option, ...] = (ADVERTISE, ADVERTISE_NEXT_HOP, ACCEPT, ALLOW_DEFAULT, MAX_PREFIX,
+                                       PREFER_TUNNEL, ROLE, ROUTER_ASN)
+
+DEFAULT_MAX_PREFIX = 1000
+MAX_PREFIX_LIMIT = 4294967295
+BLACKHOLE_DISTANCE = 254
+PREFERRED_LOCAL_PREF = 200
+CONNECT_RETRY = 10
+MAX_ASN = 4294967295
+DEFAULT_ROUTE = ipaddress.IPv4Network("0.0.0.0/0")
+
+Net = ipaddress.IPv4Network
+
+
+# ------------------------------------------------------------------ the model
+
+@attrs.frozen
+class PrefixRule:
+    seq: int
+    action: Literal["permit", "deny"]
+    prefix: Net
+    le: int | None = None
+
+
+@attrs.frozen
+class PrefixList:
+    name: str
+    rules: tuple[PrefixRule, ...]
+
+
+@attrs.frozen
+class RouteMapRule:
+    seq: int
+    action: Literal["permit", "deny"]
+    match_prefix_list: str | None = None
+    prepend: tuple[int, ...] = ()
+    local_preference: int | None = None
+
+
+@attrs.frozen
+class RouteMap:
+    name: str
+    rules: tuple[RouteMapRule, ...]
+
+
+@attrs.frozen
+class Origin:
+    """How an advertised prefix gets into the RIB: via ``next_hop``, else a blackhole route."""
+
+    prefix: Net
+    next_hop: ipaddress.IPv4Address | None
+    distance: int | None  # None: the route's default distance
+
+
+@attrs.frozen
+class Neighbor:
+    """One eBGP session over one tunnel."""
+
+    tag: str                      # connection tag (names, lookups)
+    conn_name: str
+    index: int                    # 1 / 2: the tunnel's position (sorted by AWS outside IP)
+    aws_outside_ip: IPAddress     # the tunnel's identity
+    address: ipaddress.IPv4Address            # the AWS inside address = the BGP neighbor
+    local_inside: ipaddress.IPv4Interface     # the customer inside address
+    remote_asn: int               # AWS
+    local_asn: int                # the ASN AWS expects from this connection
+    router_asn: int               # the router's own ASN
+    hold_time: int | None
+    keepalive: int | None
+    export_map: str
+    import_map: str
+    max_prefix: int
+    connect_retry: int = CONNECT_RETRY  # s; FRR's default (120 s) would delay a recovered tunnel's session
+
+    @property
+    def ref(self) -> tuple[str, str]:
+        return (self.tag, str(self.aws_outside_ip))
+
+    @property
+    def local_as(self) -> int | None:
+        """``local-as`` for this neighbor (None when it is the router's ASN)."""
+        return None if self.local_asn == self.router_asn else self.local_asn
+
+    @property
+    def description(self) -> str:
+        return f"{self.conn_name} tunnel {self.index}"
+
+
+@attrs.frozen
+class StaticRoute:
+    """A prefix on the AWS side routed into one tunnel of a static connection."""
+
+    prefix: Net
+    tag: str
+    conn_name: str
+    index: int
+    aws_outside_ip: IPAddress
+    preferred: bool
+
+    @property
+    def ref(self) -> tuple[str, str]:
+        return (self.tag, str(self.aws_outside_ip))
+
+
+@attrs.frozen
+class RoutingPolicy:
+    role: str
+    prefer: int | None
+    router_asn: int | None        # None: no BGP connection
+    router_id: ipaddress.IPv4Address | None
+    advertise: tuple[Net, ...]
+    origins: tuple[Origin, ...]
+    prefix_lists: tuple[PrefixList, ...]
+    route_maps: tuple[RouteMap, ...]
+    neighbors: tuple[Neighbor, ...]
+    static_routes: tuple[StaticRoute, ...]
+
+    def routes_for(self, tag: str, aws_outside_ip: IPAddress) -> tuple[StaticRoute, ...]:
+        ref = (tag, str(aws_outside_ip))
+        return tuple(r for r in self.static_routes if r.ref == ref)
+
+
+# ------------------------------------------------------------------ helpers
+
+def conn_tag(c: VpnConnection) -> str:
+    """The connection's part of every name: the vpn id without ``vpn-`` (else the first AWS IP)."""
+    if c.vpn_connection_id:
+        raw = c.vpn_connection_id
+        raw = raw[4:] if raw.startswith("vpn-") and len(raw) > 4 else raw
+    else:
+        raw = "ip-" + str(c.tunnels[0].aws_outside_ip)
+    return re.sub(r"[^A-Za-z0-9-]", "-", raw)
+
+
+def parse_prefix(text: object, flag: str) -> Net:
+    try:
+        net = ipaddress.ip_network(str(text).strip(), strict=True)
+    except ValueError as e:
+        raise EmitError(f"{flag}: not a network prefix: {describe_value(text)} ({e})") from None
+    if not isinstance(net, ipaddress.IPv4Network):
+        raise EmitError(f"{flag}: {net} is IPv6; BGP/static routing is written for IPv4 only")
+    return net
+
+
+def sorted_nets(nets: Iterable[Net]) -> tuple[Net, ...]:
+    return tuple(sorted(set(nets), key=lambda n: (int(n.network_address), n.prefixlen)))
+
+
+def _ipv4(value: Any, flag: str) -> ipaddress.IPv4Address:
+    try:
+        addr = ipaddress.ip_address(str(value).strip())
+    except ValueError:
+        raise EmitError(f"{flag}: not an IP address: {describe_value(value)}") from None
+    if not isinstance(addr, ipaddress.IPv4Address):
+        raise EmitError(f"{flag}: must be an IPv4 address")
+    return addr
+
+
+@attrs.frozen
+class RoutingOptions:
+    """The parsed routing options (see :data:`ROUTING_OPTIONS`)."""
+
+    advertise: tuple[Net, ...]
+    next_hop: ipaddress.IPv4Address | None
+    accept_all: tuple[Net, ...]
+    accept_by_conn: Mapping[str, tuple[Net, ...]]
+    allow_default: bool
+    max_prefix: int
+    prefer: int | None
+    role: str
+    router_asn: int | None
+
+    def accepts(self, tag: str) -> tuple[Net, ...]:
+        return sorted_nets((*self.accept_all, *self.accept_by_conn.get(tag, ())))
+
+
+def parse_options(o: Mapping[str, Any], connections: Sequence[VpnConnection]) -> RoutingOptions:
+    advertise = sorted_nets(parse_prefix(p, "--advertise") for p in o.get("advertise") or ())
+    next_hop = None
+    if o.get("advertise_next_hop"):
+        next_hop = _ipv4(o["advertise_next_hop"], "--advertise-next-hop")
+        if not advertise:
+            raise EmitError("--advertise-next-hop needs --advertise")
+    ids: dict[str, str] = {}
+    for c in connections:
+        tag = conn_tag(c)
+        ids[tag] = tag
+        if c.vpn_connection_id:
+            ids[c.vpn_connection_id] = tag
+    accept_all: list[Net] = []
+    by_conn: dict[str, list[Net]] = {}
+    for item in o.get("accept") or ():
+        text = str(item)
+        if "=" in text:
+            cid, _, pfx = text.partition("=")
+            tag = ids.get(cid.strip())
+            if tag is None:
+                known = ", ".join(sorted(c.vpn_connection_id or conn_tag(c) for c in connections))
+                raise EmitError(f"--accept: no connection {describe_value(cid.strip())} (connections: {known})")
+            by_conn.setdefault(tag, []).append(parse_prefix(pfx, "--accept"))
+        else:
+            accept_all.append(parse_prefix(text, "--accept"))
+    allow_default = bool(o.get("allow_default"))
+    if not allow_default and DEFAULT_ROUTE in (*accept_all, *(n for v in by_conn.values() for n in v)):
+        raise EmitError("--accept 0.0.0.0/0: a default route from AWS is refused unless --allow-default is given")
+    max_prefix = o.get("max_prefix")
+    max_prefix = DEFAULT_MAX_PREFIX if max_prefix is None else max_prefix
+    if isinstance(max_prefix, bool) or not isinstance(max_prefix, int) or not 1 <= max_prefix <= MAX_PREFIX_LIMIT:
+        raise EmitError(f"--max-prefix: must be an integer 1..{MAX_PREFIX_LIMIT}, not {describe_value(max_prefix)}")
+    prefer = o.get("prefer_tunnel")
+    if prefer is not None:
+        if str(prefer) not in ("1", "2"):
+            raise EmitError(f"--prefer-tunnel: must be 1 or 2, not {describe_value(prefer)}")
+        prefer = int(prefer)
+    role = str(o.get("role") or "spoke")
+    if role not in ("spoke", "hub"):
+        raise EmitError(f"--role: must be spoke or hub, not {describe_value(role)}")
+    router_asn = o.get("router_asn")
+    if router_asn is not None and (isinstance(router_asn, bool) or not isinstance(router_asn, int)
+                                   or not 1 <= router_asn <= MAX_ASN):
+        raise EmitError(f"--router-asn: must be an integer 1..{MAX_ASN}, not {describe_value(router_asn)}")
+    return RoutingOptions(advertise, next_hop, sorted_nets(accept_all),
+                          {k: sorted_nets(v) for k, v in by_conn.items()}, allow_default, max_prefix, prefer,
+                          role, router_asn)
+
+
+# ------------------------------------------------------------------ building the policy
+
+def build_policy(connections: Sequence[VpnConnection], options: Mapping[str, Any] | RoutingOptions,
+                 report: Report, *, router_addresses: Iterable[IPAddress] = (),
+                 derived_next_hop: tuple[ipaddress.IPv4Address, str] | None = None,
+                 next_hop_hint: str = "--advertise-next-hop", require_asns: bool = True) -> RoutingPolicy:
+    """The routing policy of ``connections`` (sorted by connection tag and AWS outside IP).
+
+    ``router_addresses``: the router's own addresses the target knows (local/private address,
+    customer gateway IP); an advertised prefix that contains one of them is never blackholed.
+    ``derived_next_hop``: (next hop, where it came from), used for such a prefix when
+    ``--advertise-next-hop`` is not given (VyOS: from ``--router-config``).  ``next_hop_hint``
+    names the option(s) in the error raised when neither is available.  ``require_asns``: a BGP
+    connection without ASNs is an error (else a warning, and no BGP for it).
+    """
+    opts = options if isinstance(options, RoutingOptions) else parse_options(options, connections)
+    conns = sorted(connections, key=lambda c: (conn_tag(c), address_key(c.tunnels[0].aws_outside_ip)))
+    tags = [conn_tag(c) for c in conns]
+    dup = sorted({t for t in tags if tags.count(t) > 1})
+    if dup:
+        raise EmitError(f"two connections map to the same policy names (AWS-{dup[0]}-…); give them distinct "
+                        "connection ids")
+    bgp = [c for c in conns if c.routing == "bgp"]
+    static = [c for c in conns if c.routing == "static"]
+    if not require_asns:
+        for c in [c for c in bgp if not all(t.bgp for t in c.tunnels)]:
+            report.warn(f"{c.name}: BGP routing, but the input names no ASNs for its tunnels; no BGP configuration "
+                        "is written for it", field="bgp", code="no-bgp-asn", error=EmitError)
+            bgp.remove(c)
+    if opts.advertise and not bgp:
+        report.warn("--advertise applies to BGP connections only; these are static (AWS routes to you by its "
+                    "static routes)", field="advertise", code="advertise-static")
+    static_routes = _static_routes(static, opts, report)
+    if not bgp:
+        return RoutingPolicy(opts.role, opts.prefer, None, None, opts.advertise, (), (), (), (), static_routes)
+
+    if opts.prefer is not None and not opts.advertise:
+        raise EmitError("--prefer-tunnel with BGP needs --advertise (the prepend goes on the advertised prefixes)")
+    for c in bgp:
+        for i, t in enumerate(c.tunnels, 1):
+            if t.bgp is None:
+                raise EmitError(f"{c.name} tunnel {i} ({t.aws_outside_ip}): BGP routing but no ASNs in the input")
+    asns = sorted({t.bgp.cgw_asn for c in bgp for t in c.tunnels if t.bgp})
+    router_asn = opts.router_asn if opts.router_asn is not None else asns[0]
+    router_id = _router_id(router_addresses)
+    origins = _origins(opts, report, router_addresses, derived_next_hop, next_hop_hint)
+    prefix_lists: dict[str, PrefixList] = {}
+    route_maps: dict[str, RouteMap] = {}
+    hub = opts.role == "hub"
+    if not opts.advertise:
+        report.warn("no --advertise: the BGP sessions advertise nothing to AWS (OUT route-maps deny all)",
+                    field="advertise", code="no-advertise")
+
+    def out_map(owner: str, asn: int, prepend: bool, mixed: bool) -> str:
+        name = f"AWS-{owner}-OUT"
+        if opts.advertise and name not in prefix_lists:
+            prefix_lists[name] = PrefixList(name, tuple(PrefixRule(10 * n, "permit", net)
+                                                        for n, net in enumerate(opts.advertise, 1)))
+        if name not in route_maps:
+            route_maps[name] = _match_map(name, name if opts.advertise else None)
+        if not prepend:
+            return name
+        pre = f"{name}-PREPEND" + (f"-{asn}" if mixed else "")
+        if pre not in route_maps:
+            route_maps[pre] = RouteMap(pre, (RouteMapRule(10, "permit", name, prepend=(asn, asn)),
+                                             RouteMapRule(20, "deny")))
+        return pre
+
+    def in_map(c: VpnConnection, tag: str, preferred: bool) -> str:
+        name = f"AWS-{tag}-IN"
+        if name not in prefix_lists:
+            nets = opts.accepts(tag)
+            if nets:
+                rules = tuple(PrefixRule(10 * n, "permit", net) for n, net in enumerate(nets, 1))
+            else:
+                if hub:
+                    report.warn(f"hub: no --accept for {c.name}; accepting every route it sends except "
+                                + ("the advertised prefixes" if opts.allow_default
+                                   else "a default route and the advertised prefixes"),
+                                field="accept", code="accept-all")
+                rules = _accept_all_rules(opts)
+            prefix_lists[name] = PrefixList(name, rules)
+            route_maps[name] = _match_map(name, name)
+        if not preferred:
+            return name
+        pref = f"{name}-PREFERRED"
+        if pref not in route_maps:
+            route_maps[pref] = RouteMap(pref, (RouteMapRule(10, "permit", name,
+                                                            local_preference=PREFERRED_LOCAL_PREF),
+                                               RouteMapRule(20, "deny")))
+        return pref
+
+    neighbors: list[Neighbor] = []
+    owners_asns: dict[str, set[int]] = {}
+    for c, tag in ((c, conn_tag(c)) for c in bgp):
+        owner = "HUB" if hub else tag
+        owners_asns.setdefault(owner, set()).update(t.bgp.cgw_asn for t in c.tunnels if t.bgp)
+    seen_ips: dict[str, str] = {}
+    for c in bgp:
+        tag = conn_tag(c)
+        owner = "HUB" if hub else tag
+        two = len(c.tunnels) > 1
+        for i, t in enumerate(c.tunnels, 1):
+            b = t.bgp
+            assert b is not None
+            where = f"{c.name} tunnel {i} ({t.aws_outside_ip})"
+            ip = b.neighbor_ip or (t.aws_inside.ip if t.aws_inside else None)
+            if not isinstance(ip, ipaddress.IPv4Address) or t.cgw_inside is None:
+                raise EmitError(f"{where}: no IPv4 BGP neighbor address (AWS inside IP) in the input")
+            if str(ip) in seen_ips:
+                raise EmitError(f"{where}: BGP neighbor {ip} is also the neighbor of {seen_ips[str(ip)]}")
+            seen_ips[str(ip)] = where
+            if b.cgw_asn == b.aws_asn:
+                raise EmitError(f"{where}: the customer ASN and the AWS ASN are both {b.aws_asn}; AWS needs eBGP")
+            prepend = opts.prefer is not None and two and i != opts.prefer
+            preferred = opts.prefer is not None and two and i == opts.prefer
+            hold = b.hold_time
+            keepalive = None if hold is None else (max(1, hold // 3) if hold else 0)
+            neighbors.append(Neighbor(
+                tag=tag, conn_name=c.name, index=i, aws_outside_ip=t.aws_outside_ip, address=ip,
+                local_inside=t.cgw_inside, remote_asn=b.aws_asn, local_asn=b.cgw_asn, router_asn=router_asn,
+                hold_time=hold, keepalive=keepalive,
+                export_map=out_map(owner, b.cgw_asn, prepend, len(owners_asns[owner]) > 1),
+                import_map=in_map(c, tag, preferred), max_prefix=opts.max_prefix))
+    return RoutingPolicy(opts.role, opts.prefer, router_asn, router_id, opts.advertise, origins,
+                         tuple(prefix_lists.values()), tuple(route_maps.values()), tuple(neighbors), static_routes)
+
+
+def _match_map(name: str, prefix_list: str | None) -> RouteMap:
+    if prefix_list is None:
+        return RouteMap(name, (RouteMapRule(10, "deny"),))
+    return RouteMap(name, (RouteMapRule(10, "permit", prefix_list), RouteMapRule(20, "deny")))
+
+
+def _accept_all_rules(opts: RoutingOptions) -> tuple[PrefixRule, ...]:
+    """Everything AWS sends, except a default route (unless allowed) and our own advertised prefixes."""
+    rules: list[PrefixRule] = []
+    if not opts.allow_default:
+        rules.append(PrefixRule(10, "deny", DEFAULT_ROUTE))
+    for n, net in enumerate(opts.advertise, 1):
+        rules.append(PrefixRule(10 + 10 * n, "deny", net, le=32))
+    rules.append(PrefixRule(10 * (len(opts.advertise) + 2), "permit", DEFAULT_ROUTE, le=32))
+    return tuple(rules)
+
+
+def _router_id(addresses: Iterable[IPAddress]) -> ipaddress.IPv4Address | None:
+    """A stable router id: the first IPv4 address the target knows (its local or public address).
+
+    Without it FRR picks the highest interface address, often a tunnel's 169.254.x.y, and a
+    tunnel going down would then change the router id and reset every BGP session."""
+    for a in addresses:
+        if isinstance(a, ipaddress.IPv4Address):
+            return a
+    return None
+
+
+def _origins(opts: RoutingOptions, report: Report, router_addresses: Iterable[IPAddress],
+             derived: tuple[ipaddress.IPv4Address, str] | None, hint: str) -> tuple[Origin, ...]:
+    own = [a for a in router_addresses if isinstance(a, ipaddress.IPv4Address)]
+    out: list[Origin] = []
+    for net in opts.advertise:
+        if net.prefixlen == 0:
+            report.warn("--advertise 0.0.0.0/0: AWS will send all VPC traffic for the internet to this router",
+                        field="advertise", code="advertise-default")
+        inside = [a for a in own if a in net]
+        if opts.next_hop is not None:
+            out.append(Origin(net, opts.next_hop, None))
+        elif inside and derived is not None:
+            report.warn(f"--advertise {net} contains the router's own address {inside[0]}: routing it via "
+                        f"{derived[0]} ({derived[1]}) instead of a blackhole route, which would cut the router "
+                        f"off from the rest of {net}", field="advertise", code="advertise-next-hop")
+            out.append(Origin(net, derived[0], None))
+        elif inside:
+            raise EmitError(f"--advertise {net} contains the router's own address {inside[0]}: a blackhole route "
+                            f"for it would cut the router off from the rest of {net}; give {hint} (the next hop "
+                            f"towards {net}, e.g. its subnet's gateway)")
+        else:
+            out.append(Origin(net, None, BLACKHOLE_DISTANCE))
+    return tuple(out)
+
+
+def _static_routes(static: Sequence[VpnConnection], opts: RoutingOptions, report: Report
+                   ) -> tuple[StaticRoute, ...]:
+    out: list[StaticRoute] = []
+    for c in static:
+        tag = conn_tag(c)
+        nets = opts.accepts(tag)
+        if not nets:
+            report.warn(f"static connection {c.name}: no --accept prefixes, so no route into the tunnels is "
+                        "written (add --accept VPC_CIDR)", field="accept", code="no-static-route")
+            continue
+        own = [n for n in nets if any(n.overlaps(r) for r in c.static_routes or ())]
+        if own:
+            report.warn(f"static connection {c.name}: --accept {', '.join(map(str, own))} overlaps the "
+                        "connection's static routes, which are your own networks (AWS routes them to you); "
+                        "--accept names the AWS side (the VPC)", field="accept", code="accept-own-network")
+        preferred = opts.prefer if opts.prefer is not None and len(c.tunnels) > 1 else 1
+        for i, t in enumerate(c.tunnels, 1):
+            for net in nets:
+                out.append(StaticRoute(net, tag, c.name, i, t.aws_outside_ip, i == preferred))
+    return tuple(out)
+
+
+def tunnel_index(conn: VpnConnection, tunnel: Tunnel) -> int:
+    """1-based position of ``tunnel`` in ``conn`` (sorted by AWS outside IP)."""
+    return conn.tunnels.index(tunnel) + 1
