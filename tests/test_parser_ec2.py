@@ -213,8 +213,8 @@ def test_ec2_xml_tunnel_option_set_merged_by_outside_ip() -> None:
     ipsec = attrs.evolve(IPSEC, pfs_dh_groups=(14, 15))
     base = canonical_bgp()
     stated = ("IkeVersions", "Phase1EncryptionAlgorithms", "Phase2DHGroupNumbers")
-    assert conns == [attrs.evolve(base, tunnels=tuple(attrs.evolve(t, ike=ike, ipsec=ipsec, stated_tunnel_options=stated)
-                                                      for t in base.tunnels))]
+    tunnels = tuple(attrs.evolve(t, ike=ike, ipsec=ipsec, stated_tunnel_options=stated) for t in base.tunnels)
+    assert conns == [attrs.evolve(base, tunnels=tunnels)]
     assert len(report.diagnostics) == 2
     assert report.messages()[0].startswith(
         "c.xml:4: vpn-0c0ffee0123456789: tunnel 203.0.113.21: options/tunnelOptionSet disagree with the embedded "

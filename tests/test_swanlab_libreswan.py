@@ -30,8 +30,16 @@ import pytest
 from vpnxlate.emitters._strongswan import tunnel_mark
 
 from .conftest import FIXTURES, SWANLAB, run_cli
-from .test_swanlab import CANONICAL, CANONICAL_ID, IKEV2_ID, IKEV2_INPUT, NAT_PRIVATE, _describe, \
-    _lab_unavailable, _vti_key
+from .test_swanlab import (
+    CANONICAL,
+    CANONICAL_ID,
+    IKEV2_ID,
+    IKEV2_INPUT,
+    NAT_PRIVATE,
+    _describe,
+    _lab_unavailable,
+    _vti_key,
+)
 from .test_swanlab_routing import DPD_TIMEOUT, HOLD, IKEV2_BGP_AWS, LAN, MARGIN, STATIC, VPC
 
 pytestmark = pytest.mark.swanlab

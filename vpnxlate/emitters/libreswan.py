@@ -94,41 +94,53 @@ def _supported(phase: int, version: int) -> frozenset[int]:
     return frozenset(DH_KW) - ({5} if phase == 1 else set())
 
 
-def _dh_groups(t: Tunnel, phase: int, version: int, planned: Sequence[int], report: Report, label: str) -> list[int]:
-    """The DH groups to write for one phase: the input's groups that Libreswan supports (strongest
-    first); when there are none and the input does not restrict them (a download lists only
-    AWS's minimum, group 2), the strongest group AWS accepts by default; an error when EC2
-    TunnelOptions restrict the groups to ones Libreswan lacks."""
+def _dh_groups(t: Tunnel, phase: int, version: int, planned: Sequence[int],
+               label: str) -> tuple[list[int], str | None]:
+    """The DH groups to write for one phase, and what to say about them: the input's groups that
+    Libreswan supports (strongest first); when there are none and the input does not restrict
+    them (a download lists only AWS's minimum, group 2), the strongest group AWS accepts by
+    default; an error when EC2 TunnelOptions restrict the groups to ones Libreswan lacks."""
     option = _DH_OPTION[phase]
     what = "phase 1 (IKE)" if phase == 1 else "phase 2 (PFS)"
     supported = _supported(phase, version)
     usable = _strongest([g for g in planned if g in supported])
     dropped = [g for g in planned if g not in supported]
-    restricted = option in (t.stated_tunnel_options or ())
     v1_pfs = phase == 2 and version == 1
-    limit = "IKEv1 quick mode takes only MODP groups (5, 14-18)" if v1_pfs else \
-        "current Libreswan builds have no MODP1024 (group 2) and no groups 22-24"
+    limit = "current Libreswan builds have no MODP1024 (group 2) and no groups 22-24" + (
+        "; IKEv1 quick mode takes one MODP group (5, 14-18)" if v1_pfs else "")
+    groups = ", ".join(map(str, planned))
     if usable:
-        if dropped:
-            report.warn(f"{label}: leaving out DH group(s) {', '.join(map(str, dropped))} in {what}: {limit}",
-                        field="ike.dh_groups" if phase == 1 else "ipsec.pfs_dh_groups", code="libreswan-dh",
-                        error=EmitError)
-        return usable[:1] if v1_pfs else usable
-    if restricted:
+        chosen = usable[:1] if v1_pfs else usable
+        if not dropped:
+            return chosen, None
+        return chosen, f"{what}: leaving out DH group(s) {', '.join(map(str, dropped))} of {groups} ({limit})"
+    if option in (t.stated_tunnel_options or ()):
         need = "5 or 14-18" if v1_pfs else ("14-21" if phase == 1 else "5 or 14-21")
         hint = " (or use --ike-version 2)" if v1_pfs else ""
-        raise EmitError(f"{label}: the tunnel's TunnelOptions {option} allow only DH group(s) "
-                        f"{', '.join(map(str, planned))}, which Libreswan cannot use for {what} ({limit}); add "
-                        f"group {need} to {option} on the AWS side (aws ec2 modify-vpn-tunnel-options){hint}",
-                        field=option)
+        raise EmitError(f"{label}: the tunnel's TunnelOptions {option} allow only DH group(s) {groups}, which "
+                        f"Libreswan cannot use for {what} ({limit}); add group {need} to {option} on the AWS "
+                        f"side (aws ec2 modify-vpn-tunnel-options){hint}", field=option)
     best = _strongest([g for g in AWS_DEFAULT_DH[phase] if g in supported])[0]
-    report.warn(f"{label}: {what}: the input lists only DH group(s) {', '.join(map(str, planned))}, which Libreswan "
-                f"cannot use ({limit}); AWS's downloads list AWS's minimum and AWS accepts groups "
-                f"{'2, 14-24' if phase == 1 else '2, 5, 14-24'} unless the tunnel's {option} restrict them, so the "
-                f"strongest AWS accepts and Libreswan supports is written: group {best} ({DH_KW[best]}). If {option} "
-                f"is restricted on the AWS side, add {best} there (aws ec2 modify-vpn-tunnel-options)",
-                field=option, code="libreswan-dh", error=EmitError)
-    return [best]
+    accepted = "2, 14-24" if phase == 1 else "2, 5, 14-24"
+    return [best], (f"{what}: the input lists only DH group(s) {groups} ({limit}); written: group {best} "
+                    f"({DH_KW[best]}), the strongest AWS accepts by default ({accepted}, unless the tunnel's "
+                    f"{option} restrict them; then add {best} there)")
+
+
+def _dh_choice(p: ss.TunnelPlan, report: Report) -> tuple[list[int], list[int]]:
+    """Both phases' groups, with one warning per tunnel for what had to change."""
+    t = p.source
+    assert t is not None
+    label = f"{p.conn_label} tunnel {p.remote}"
+    dh1, note1 = _dh_groups(t, 1, p.version, p.ike_algorithms[2], label)
+    dh2, note2 = _dh_groups(t, 2, p.version, p.esp_algorithms[2], label)
+    notes = [n for n in (note1, note2) if n]
+    if notes:
+        report.warn(f"{label}: Libreswan cannot use every DH group of the input: {'; '.join(notes)}. AWS's downloads "
+                    "list AWS's minimum; restrictions are set with aws ec2 modify-vpn-tunnel-options",
+                    field="ike.dh_groups" if note1 else "ipsec.pfs_dh_groups", code="libreswan-dh",
+                    error=EmitError)
+    return dh1, dh2
 
 
 def ike_proposals(version: int, enc: Sequence[str], integ: Sequence[str], dh: Sequence[int],
@@ -168,13 +180,10 @@ _TUNNEL_ORDER = ("right", "rightid", "mark", "vti-interface", "leftvti", "ipsec-
 
 
 def _settings(p: ss.TunnelPlan, major: str, interface: str, report: Report) -> dict[str, str]:
-    t = p.source
-    assert t is not None
     label = f"{p.conn_label} tunnel {p.remote}"
-    ike_enc, ike_int, ike_dh = p.ike_algorithms
-    esp_enc, esp_int, esp_pfs = p.esp_algorithms
-    dh1 = _dh_groups(t, 1, p.version, ike_dh, report, label)
-    dh2 = _dh_groups(t, 2, p.version, esp_pfs, report, label)
+    ike_enc, ike_int, _ = p.ike_algorithms
+    esp_enc, esp_int, _ = p.esp_algorithms
+    dh1, dh2 = _dh_choice(p, report)
     for life, what in ((p.ike_lifetime, "ikelifetime"), (p.child_lifetime, "salifetime")):
         if life > 86400:
             report.warn(f"{label}: {what} {life} s is longer than Libreswan's maximum of 24 h; pluto uses 24 h",
