@@ -7,8 +7,6 @@ tests/test_routing_golden.py`` and review the diff.
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,9 +15,9 @@ import vpnxlate
 from vpnxlate.model import VpnConnection
 
 from .conftest import FIXTURES, ROOT
+from .test_strongswan_golden import _check
 
 GOLDEN = ROOT / "tests" / "golden" / "routing"
-UPDATE = os.environ.get("VPNXLATE_UPDATE_GOLDEN") == "1"
 HUB_SECOND = "routing/second-vpc-asn65020.json"
 
 # case -> (inputs under fixtures/, target, options, files pinned)
@@ -43,14 +41,6 @@ def _connections(names: tuple[str, ...]) -> list[VpnConnection]:
     for n in names:
         out.extend(vpnxlate.parse((FIXTURES / n).read_text(encoding="utf-8")))
     return out
-
-
-def _check(path: Path, text: str) -> None:
-    if UPDATE:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    assert path.exists(), f"{path} missing; run with VPNXLATE_UPDATE_GOLDEN=1"
-    assert text == path.read_text(encoding="utf-8"), f"output differs from {path}"
 
 
 @pytest.mark.parametrize("case", sorted(CASES))

@@ -99,16 +99,21 @@ def _run_case(name: str, case: Case, base: Path) -> dict[str, Any]:
         cmd.append("--nat")
     if case.negative:
         cmd += ["--negative", case.negative]
+    return {"name": name, **run_swanlab(cmd, work, LAB_TIMEOUT),
+            "config": {p.name: p.read_text() for p in cfg.iterdir() if p.name != "aws-updown.sh"}}
+
+
+def run_swanlab(cmd: list[str], work: Path, timeout: float) -> dict[str, Any]:
+    """Run one ``swanlab.py run`` (its ``--json`` in ``work/result.json``): rc, output tail, result, wall time."""
     start = time.monotonic()
     try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=LAB_TIMEOUT)
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
         rc, out = proc.returncode, proc.stdout + proc.stderr
     except subprocess.TimeoutExpired as e:
-        rc, out = -1, f"timed out after {LAB_TIMEOUT} s: {e.stdout!r}"
+        rc, out = -1, f"timed out after {timeout} s: {e.stdout!r}"
     wall = time.monotonic() - start
     result = json.loads((work / "result.json").read_text()) if (work / "result.json").exists() else None
-    return {"name": name, "rc": rc, "output": out[-4000:], "result": result, "wall_s": round(wall, 1),
-            "config": {p.name: p.read_text() for p in cfg.iterdir() if p.name != "aws-updown.sh"}}
+    return {"rc": rc, "output": out[-4000:], "result": result, "wall_s": round(wall, 1)}
 
 
 @pytest.fixture(scope="module")

@@ -29,7 +29,7 @@ import attrs
 import pytest
 
 from .conftest import FIXTURES, SHARED, SWANLAB, run_cli
-from .test_swanlab import IKEV2_AWS, IKEV2_INPUT, NAT_PRIVATE, _describe, _lab_unavailable
+from .test_swanlab import IKEV2_AWS, IKEV2_INPUT, NAT_PRIVATE, _describe, _lab_unavailable, run_swanlab
 
 pytestmark = pytest.mark.swanlab
 
@@ -61,6 +61,7 @@ class Case:
     expect_advertised: tuple[str, ...] = (LAN,)
     must_fail: str | None = None      # negative case: what the lab must report
     preferred_lab_tunnel: int | None = None  # swanlab's tunnel number the config prefers (symmetric paths)
+    replacement_check: tuple[str, str, str] | None = None  # (conn id, AWS IP, AWS inside IP), swanctl only
 
 
 ADV = ("--advertise", LAN)
@@ -70,7 +71,8 @@ CASES: dict[str, Case] = {
                                        failover=True, preferred_lab_tunnel=1),
     "bgp-ipsec-ikev1-nat": Case((GENERIC,), "strongswan", GENERIC, "bgp", ADV, nat=True),
     "bgp-ipsec-ikev2": Case((IKEV2_INPUT,), "strongswan", IKEV2_BGP_AWS, "bgp", ADV, ike_version="2"),
-    "bgp-swanctl-ikev2-nat": Case((IKEV2_INPUT,), "swanctl", IKEV2_BGP_AWS, "bgp", ADV, nat=True, ike_version="2"),
+    "bgp-swanctl-ikev2-nat": Case((IKEV2_INPUT,), "swanctl", IKEV2_BGP_AWS, "bgp", ADV, nat=True, ike_version="2",
+                                  replacement_check=("vpn-0a11ce0000000ae25", "203.0.113.31", "169.254.31.1")),
     # strongSwan: static (the updown routes the --accept prefixes, metric 100 / 200)
     "static-ipsec-ikev1-failover": Case((STATIC,), "strongswan", GENERIC, "static",
                                         ("--accept", VPC, "--prefer-tunnel", "2"), failover=True,
@@ -94,6 +96,40 @@ CASES: dict[str, Case] = {
     "neg-static-customer-routes": Case((STATIC,), "strongswan", GENERIC, "static", ("--accept", LAN),
                                        must_fail="routed"),
 }
+
+
+# After the checks, inside the lab: bring up a second CHILD_SA of tunnel 1 (as a replacement does),
+# then delete the older one.  The updown must keep the interface of the live one: it must still
+# exist and carry pings.  (The previous updown deleted it on the old SA's down-client.)
+REPLACEMENT_CHECK = r"""
+set -u
+C=""
+for p in $(ip netns pids "${SWL}cgw"); do [ "$(cat /proc/$p/comm 2>/dev/null)" = charon ] && C=$p; done
+[ -n "$C" ] || { echo "REPLACEMENT: no charon"; exit 1; }
+sw() { nsenter -t "$C" -m -n swanctl "$@"; }
+ids() { sw --list-sas --ike NAME | grep -E "^ +NAME: #[0-9]+, .*INSTALLED" | sed -E 's/.*#([0-9]+),.*/\1/'; }
+old=$(ids | sort -n | head -1)
+sw --initiate --child NAME --timeout 20 >/dev/null 2>&1
+sleep 2
+echo "REPLACEMENT: children before terminate: $(ids | sort -n | tr '\n' ' ')"
+sw --terminate --child-id "$old" --timeout 20 >/dev/null 2>&1
+sleep 2
+echo "REPLACEMENT: children after terminate: $(ids | sort -n | tr '\n' ' ')"
+if ip netns exec "${SWL}cgw" ip link show dev IFNAME >/dev/null 2>&1; then echo "REPLACEMENT: link=yes"; \
+else echo "REPLACEMENT: link=no"; fi
+n=$(ip netns exec "${SWL}cgw" ping -n -c 3 -i 0.3 -W 2 AWSINSIDE | grep -c "bytes from")
+echo "REPLACEMENT: ping=$n/3"
+"""
+
+
+def _replacement_cmd(conn_id: str, aws_ip: str, aws_inside: str) -> str:
+    import ipaddress
+
+    from vpnxlate.emitters._strongswan import section_name, tunnel_mark
+
+    name = section_name(f"{conn_id}-{aws_ip.replace('.', '-')}")
+    ifname = f"vti{tunnel_mark(conn_id, ipaddress.ip_address(aws_ip))}"
+    return REPLACEMENT_CHECK.replace("IFNAME", ifname).replace("NAME", name).replace("AWSINSIDE", aws_inside)
 
 
 def _generate(case: Case, cfg: Path, work: Path) -> str | None:
@@ -134,17 +170,10 @@ def _run_case(name: str, case: Case, base: Path) -> dict[str, Any]:
         cmd += ["--failover", "--no-vpc"]
     if case.nat:
         cmd.append("--nat")
+    if case.replacement_check:
+        cmd += ["--debug-cmd", _replacement_cmd(*case.replacement_check)]
     timeout = FAILOVER_TIMEOUT if case.failover else RUN_TIMEOUT
-    start = time.monotonic()
-    try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
-        rc, out = proc.returncode, proc.stdout + proc.stderr
-    except subprocess.TimeoutExpired as e:
-        rc, out = -1, f"timed out after {timeout} s: {e.stdout!r}"
-    wall = time.monotonic() - start
-    result = json.loads((work / "result.json").read_text()) if (work / "result.json").exists() else None
-    return {"name": name, "rc": rc, "output": out[-4000:], "result": result, "wall_s": round(wall, 1),
-            "files": sorted(p.name for p in cfg.iterdir())}
+    return {"name": name, **run_swanlab(cmd, work, timeout), "files": sorted(p.name for p in cfg.iterdir())}
 
 
 @pytest.fixture(scope="module")
@@ -268,3 +297,17 @@ def test_negative_cases_fail(lab_results: dict[str, dict[str, Any]], name: str) 
         assert all(t["bgp"]["extra"] == ["192.0.2.192/26"] for t in res["tunnels"])
     else:
         assert res["routing"]["routed_ping"]["ok"] is False
+
+
+REPLACEMENT = [n for n, c in CASES.items() if c.replacement_check]
+
+
+@pytest.mark.parametrize("name", REPLACEMENT)
+def test_replacement_child_sa_keeps_the_interface(lab_results: dict[str, dict[str, Any]], name: str) -> None:
+    res = _ok(lab_results[name])
+    debug = (Path(res["rundir"]) / "logs" / "debug.txt").read_text()
+    marks = [line.removeprefix("REPLACEMENT: ") for line in debug.splitlines() if line.startswith("REPLACEMENT: ")]
+    assert len(marks) == 4, debug
+    assert len(marks[0].split(": ")[1].split()) == 2, debug   # two CHILD_SAs of tunnel 1 at once
+    assert len(marks[1].split(": ")[1].split()) == 1, debug   # the older one deleted
+    assert marks[2] == "link=yes" and marks[3] == "ping=3/3", debug

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Literal
 
@@ -261,11 +262,11 @@ def parse_options(o: Mapping[str, Any], connections: Sequence[VpnConnection]) ->
         text = str(item)
         if "=" in text:
             cid, _, pfx = text.partition("=")
-            tag = ids.get(cid.strip())
-            if tag is None:
+            owner = ids.get(cid.strip())
+            if owner is None:
                 known = ", ".join(sorted(c.vpn_connection_id or conn_tag(c) for c in connections))
                 raise EmitError(f"--accept: no connection {describe_value(cid.strip())} (connections: {known})")
-            by_conn.setdefault(tag, []).append(parse_prefix(pfx, "--accept"))
+            by_conn.setdefault(owner, []).append(parse_prefix(pfx, "--accept"))
         else:
             accept_all.append(parse_prefix(text, "--accept"))
     allow_default = bool(o.get("allow_default"))
@@ -309,10 +310,10 @@ def build_policy(connections: Sequence[VpnConnection], options: Mapping[str, Any
     """
     opts = options if isinstance(options, RoutingOptions) else parse_options(options, connections)
     conns = sorted(connections, key=lambda c: (conn_tag(c), address_key(c.tunnels[0].aws_outside_ip)))
-    tags = [conn_tag(c) for c in conns]
-    dup = sorted({t for t in tags if tags.count(t) > 1})
-    if dup:
-        raise EmitError(f"two connections map to the same policy names (AWS-{dup[0]}-…); give them distinct "
+    seen = Counter(conn_tag(c) for c in conns)
+    clash = min((t for t, n in seen.items() if n > 1), default=None)
+    if clash is not None:
+        raise EmitError(f"two connections map to the same policy names (AWS-{clash}-…); give them distinct "
                         "connection ids")
     bgp = [c for c in conns if c.routing == "bgp"]
     static = [c for c in conns if c.routing == "static"]
