@@ -39,6 +39,7 @@ from .test_swanlab import (
     _describe,
     _lab_unavailable,
     _vti_key,
+    run_swanlab,
 )
 from .test_swanlab_routing import DPD_TIMEOUT, HOLD, IKEV2_BGP_AWS, LAN, MARGIN, STATIC, VPC
 
@@ -118,22 +119,13 @@ def _run_case(name: str, case: Case, base: Path) -> dict[str, Any]:
         cmd.append("--static-routes")
     if case.failover:
         cmd += ["--failover", "--no-vpc"]
-    timeout = FAILOVER_TIMEOUT if case.failover else RUN_TIMEOUT
-    start = time.monotonic()
-    try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
-        rc, output = proc.returncode, proc.stdout + proc.stderr
-    except subprocess.TimeoutExpired as e:
-        rc, output = -1, f"timed out after {timeout} s: {e.stdout!r}"
-    wall = time.monotonic() - start
-    result = json.loads((work / "result.json").read_text()) if (work / "result.json").exists() else None
+    run = run_swanlab(cmd, work, FAILOVER_TIMEOUT if case.failover else RUN_TIMEOUT)
     logs: dict[str, str] = {}
-    if result and result.get("rundir"):
+    if run["result"] and run["result"].get("rundir"):
         for log in ("cgw-net-final.txt", "cgw-pluto.log"):
-            path = Path(result["rundir"]) / "logs" / log
+            path = Path(run["result"]["rundir"]) / "logs" / log
             logs[log] = path.read_text(errors="replace") if path.exists() else ""
-    return {"name": name, "rc": rc, "output": output[-4000:], "result": result, "wall_s": round(wall, 1),
-            "logs": logs, "files": sorted(p.name for p in out.iterdir())}
+    return {"name": name, **run, "logs": logs, "files": sorted(p.name for p in out.iterdir())}
 
 
 @pytest.fixture(scope="module")
