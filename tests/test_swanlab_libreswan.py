@@ -14,13 +14,10 @@ from __future__ import annotations
 
 import ipaddress
 import json
-import os
 import re
 import shutil
 import subprocess
 import sys
-import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +36,8 @@ from .test_swanlab import (
     _describe,
     _lab_unavailable,
     _vti_key,
+    lab_ok,
+    run_cases,
     run_swanlab,
 )
 from .test_swanlab_routing import DPD_TIMEOUT, HOLD, IKEV2_BGP_AWS, LAN, MARGIN, STATIC, VPC
@@ -137,32 +136,7 @@ def lab_results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str,
     if "Libreswan for --format libreswan (pluto): missing" in check.stdout + check.stderr:
         pytest.skip("swanlab has no Libreswan (run ../shared/swanlab/install-deps.sh)")
     base = tmp_path_factory.mktemp("swanlab-libreswan")
-    workers = int(os.environ.get("VPNXLATE_SWANLAB_JOBS", "2"))
-    start = time.monotonic()
-    order = sorted(CASES, key=lambda n: not CASES[n].failover)  # the long runs first
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        futures = {name: pool.submit(_run_case, name, CASES[name], base) for name in order}
-        results = {name: f.result() for name, f in futures.items()}
-    print(f"\nswanlab libreswan: {len(CASES)} runs, {workers} at a time, {time.monotonic() - start:.0f} s in all")
-    figures = {}
-    for name, r in results.items():
-        fo = (r.get("result") or {}).get("failover") or {}
-        figures[name] = {"rc": r.get("rc"), "wall_s": r.get("wall_s"), "interruption_s": fo.get("interruption_s"),
-                         "lost": fo.get("lost"), "restore_s": fo.get("restore_s")}
-        print(f"  {name}: rc={r.get('rc')} {r.get('wall_s')} s" + (
-            f"; failover {fo.get('interruption_s')} s, {fo.get('lost')} lost, tunnel 1 back after "
-            f"{fo.get('restore_s')} s" if fo else ""))
-    if os.environ.get("VPNXLATE_LIBRESWAN_RESULTS"):
-        Path(os.environ["VPNXLATE_LIBRESWAN_RESULTS"]).write_text(json.dumps(figures, indent=1) + "\n")
-    return results
-
-
-def _ok(r: dict[str, Any]) -> dict[str, Any]:
-    assert "generate_error" not in r, _describe(r)
-    res = r["result"]
-    assert r["rc"] == 0 and res is not None and res["ok"] is True, _describe(r)
-    assert res["errors"] == []
-    return res
+    return run_cases("libreswan", CASES, _run_case, base, "VPNXLATE_LIBRESWAN_RESULTS")
 
 
 POSITIVE = [n for n, c in CASES.items() if not c.must_fail]
@@ -172,7 +146,7 @@ POSITIVE = [n for n, c in CASES.items() if not c.must_fail]
 def test_both_tunnels_up_with_libreswan(lab_results: dict[str, dict[str, Any]], name: str) -> None:
     case = CASES[name]
     r = lab_results[name]
-    res = _ok(r)
+    res = lab_ok(r)
     assert res["nat"] is case.nat
     assert len(res["tunnels"]) == 2
     net = r["logs"]["cgw-net-final.txt"]
@@ -217,7 +191,7 @@ ROUTED = [n for n, c in CASES.items() if c.mode is not None]
 def test_routing_with_libreswan(lab_results: dict[str, dict[str, Any]], name: str) -> None:
     case = CASES[name]
     r = lab_results[name]
-    res = _ok(r)
+    res = lab_ok(r)
     routing = res["routing"]
     assert routing["mode"] == case.mode
     ping = routing["routed_ping"]
@@ -249,7 +223,7 @@ FAILOVER = [n for n, c in CASES.items() if c.failover]
 @pytest.mark.parametrize("name", FAILOVER)
 def test_failover_with_libreswan(lab_results: dict[str, dict[str, Any]], name: str) -> None:
     case = CASES[name]
-    fo = _ok(lab_results[name])["failover"]
+    fo = lab_ok(lab_results[name])["failover"]
     assert fo["ok"] is True and fo["recovered"] is True and fo["via_tunnel2"] is True, fo
     bound = (HOLD if case.mode == "bgp" else DPD_TIMEOUT) + MARGIN
     assert 0 < fo["interruption_s"] <= bound, fo
