@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -404,3 +405,59 @@ def test_every_dh_keyword_is_known_to_libreswan(group: int) -> None:
     _algparse(2, "ike", f"aes128-sha2_256;{lsw.DH_KW[group]}")
     if group in lsw.MODP_GROUPS:
         _algparse(1, "esp", f"aes128-sha1;{lsw.DH_KW[group]}")
+
+
+# ------------------------------------------------------------------ the updown on a real (namespaced) kernel
+
+needs_netns = pytest.mark.skipif(os.geteuid() != 0 or shutil.which("unshare") is None
+                                 or shutil.which("iptables") is None,
+                                 reason="needs root, unshare and iptables (a private network namespace)")
+
+UPDOWN_DRIVER = r"""
+set -e
+ip link set lo up
+ip link add vti123 type veth peer name peer0
+ip link set peer0 up
+export PATH="$STUB:$PATH" PLUTO_ME=198.51.100.10 PLUTO_PEER=203.0.113.1
+run() { PLUTO_VERB=$1 sh "$SCRIPT" -ln vti123 -ll 169.254.1.2/30 -mtu 1436 -mss 1379 \
+    -r 192.0.2.0/26,10.0.0.0/8 -rm 200; }
+run up-client > "$LOG"
+run up-client >> "$LOG"
+echo "== up"
+ip -o addr show dev vti123 | grep -o "inet [0-9./]*"
+ip -o link show vti123 | grep -o "mtu [0-9]*"
+cat /proc/sys/net/ipv4/conf/vti123/rp_filter
+ip route show dev vti123 | grep metric
+iptables -t mangle -S FORWARD | grep TCPMSS
+run down-client >> "$LOG"
+echo "== down"
+ip route show dev vti123 | grep metric || true
+iptables -t mangle -S FORWARD | grep TCPMSS || true
+"""
+
+
+@needs_netns
+def test_updown_adds_mtu_mss_routes_and_removes_them(tmp_path: Path) -> None:
+    stub = tmp_path / "bin"
+    stub.mkdir()
+    (stub / "ipsec").write_text('#!/bin/sh\necho "libreswan $*"\n')  # stands in for Libreswan's _updown
+    (stub / "ipsec").chmod(0o755)
+    script = tmp_path / "aws-libreswan-updown"
+    script.write_text(lsw.UPDOWN_SCRIPT)
+    if Path("/usr/libexec/ipsec/_updown").exists():
+        pytest.skip("a system-wide Libreswan would run instead of the stub")
+    proc = subprocess.run(["unshare", "-n", "sh", "-c", UPDOWN_DRIVER], capture_output=True, text=True, timeout=60,
+                          env={**os.environ, "STUB": str(stub), "SCRIPT": str(script),
+                               "LOG": str(tmp_path / "log")})
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    up, _, down = proc.stdout.partition("== down\n")
+    # Libreswan's own script runs first, every time
+    assert (tmp_path / "log").read_text().splitlines() == [
+        "libreswan _updown", "aws-libreswan-updown: vti123 up (169.254.1.2/30 over 198.51.100.10 -> 203.0.113.1)",
+        "libreswan _updown", "aws-libreswan-updown: vti123 up (169.254.1.2/30 over 198.51.100.10 -> 203.0.113.1)",
+        "libreswan _updown", "aws-libreswan-updown: vti123 down"]
+    assert up.split("== up\n")[1].splitlines() == [
+        "inet 169.254.1.2/30", "mtu 1436", "2",
+        "10.0.0.0/8 scope link metric 200 ", "192.0.2.0/26 scope link metric 200 ",
+        "-A FORWARD -o vti123 -p tcp -m tcp --tcp-flags SYN,RST SYN -j TCPMSS --set-mss 1379"]  # once, not twice
+    assert down.splitlines() == []

@@ -161,7 +161,6 @@ def test_both_tunnels_up_with_libreswan(lab_results: dict[str, dict[str, Any]], 
         assert t["cgw_vti"]["ikey"] == t["cgw_vti"]["okey"] == _vti_key(mark)
         assert t["cgw_vti"]["local"] == (NAT_PRIVATE if case.nat else t["ike"]["remote-host"])
         assert t["ike"]["remote-id"] in ("198.51.100.10", "192.0.2.50")  # the public IP, NAT or not
-        assert t["child"]["mark-in"] == t["child"]["mark-out"] == f"{mark:08x}"
         # the customer's own view: pluto's conn for this tunnel carried the traffic
         cgw = t["cgw_view"]["libreswan_trafficstatus_end"]
         assert cgw["conn"] == f"{case.conn_id}-{t['aws_outside_ip'].replace('.', '-')}"

@@ -329,18 +329,26 @@ mss_rule() {
     iptables -t mangle "$1" FORWARD -o "$IFNAME" -p tcp --tcp-flags SYN,RST SYN -j TCPMSS --set-mss "$MSS"
 }
 
+# every command is a process, and pluto waits for this script before it answers AWS (IKEv1 sends
+# its last quick mode message after up-client): one 'ip -batch' and shell built-ins where possible
+routes() {  # the -r list, one per line
+    old_ifs=$IFS; IFS=,
+    for r in $ROUTES; do echo "$r"; done
+    IFS=$old_ifs
+}
+
 case "${PLUTO_VERB:-}" in
 up-client)
     if [ ! -d "/proc/sys/net/ipv4/conf/$IFNAME" ]; then
         echo "aws-libreswan-updown: no interface $IFNAME" >&2
         exit 1
     fi
-    ip addr replace "$LOCAL_INSIDE" dev "$IFNAME"
-    sysctl -qw "net.ipv4.conf.$IFNAME.rp_filter=2"
-    ip link set "$IFNAME" up mtu "$MTU"
-    for r in $(echo "$ROUTES" | tr ',' ' '); do
-        ip route replace "$r" dev "$IFNAME" metric "$METRIC"
-    done
+    echo 2 > "/proc/sys/net/ipv4/conf/$IFNAME/rp_filter"
+    {
+        echo "address replace $LOCAL_INSIDE dev $IFNAME"
+        echo "link set $IFNAME up mtu $MTU"
+        routes | while read -r r; do echo "route replace $r dev $IFNAME metric $METRIC"; done
+    } | ip -batch -
     if [ -n "$MSS" ]; then
         mss_rule -C 2>/dev/null || mss_rule -A 2>/dev/null \
             || echo "aws-libreswan-updown: TCP MSS clamp for $IFNAME not installed" >&2
@@ -348,9 +356,10 @@ up-client)
     echo "aws-libreswan-updown: $IFNAME up ($LOCAL_INSIDE over $PLUTO_ME -> $PLUTO_PEER)"
     ;;
 down-client)
-    for r in $(echo "$ROUTES" | tr ',' ' '); do
-        ip route del "$r" dev "$IFNAME" metric "$METRIC" 2>/dev/null
-    done
+    if [ -n "$ROUTES" ]; then
+        routes | while read -r r; do echo "route del $r dev $IFNAME metric $METRIC"; done \
+            | ip -force -batch - 2>/dev/null
+    fi
     if [ -n "$MSS" ]; then
         while mss_rule -D 2>/dev/null; do :; done
     fi
