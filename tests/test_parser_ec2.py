@@ -15,7 +15,7 @@ from tests.conftest import assert_one_line_error, fixture_text, run_cli
 from tests.test_parser_xml import IKE, IPSEC, canonical_bgp, canonical_static
 from vpnxlate import detect_format, parse_report
 from vpnxlate.errors import FormatError, ParseError, PlaceholderError, Report, ValidationError
-from vpnxlate.model import Bgp, IkeOptions, IpsecOptions, VpnConnection
+from vpnxlate.model import TUNNEL_OPTION_LISTS, Bgp, IkeOptions, IpsecOptions, VpnConnection
 from vpnxlate.parsers import aws_generic, ec2_json, ec2_xml
 
 
@@ -99,7 +99,10 @@ def test_tunnel_options_merged_by_outside_ip_not_by_index() -> None:
     custom_ipsec = IpsecOptions(protocol="esp", encryption=("AES256",), integrity=("SHA2-256",),
                                 pfs_dh_groups=(14,), lifetime_s=1800, mode="tunnel")
     extras = {"ike": custom_ike, "ipsec": custom_ipsec, "rekey_margin_s": 540, "rekey_fuzz_pct": 100,
-              "replay_window": 1024, "dpd_timeout_s": 30, "dpd_timeout_action": "restart", "startup_action": "start"}
+              "replay_window": 1024, "dpd_timeout_s": 30, "dpd_timeout_action": "restart", "startup_action": "start",
+              # the algorithm lists TunnelOptions state are AWS's complete accepted sets
+              "stated_tunnel_options": tuple(sorted(k for k in options[0] if k in TUNNEL_OPTION_LISTS))}
+    assert len(extras["stated_tunnel_options"]) == 7
     base = canonical_bgp()
     t21, t22 = base.tunnels
     assert c == attrs.evolve(base, tunnels=(attrs.evolve(t21, psk="FAKE_tunnel2.rotated_key", **extras),
@@ -209,7 +212,9 @@ def test_ec2_xml_tunnel_option_set_merged_by_outside_ip() -> None:
     ike = attrs.evolve(IKE, encryption=("AES256",), versions=("ikev2",), lifetime_s=14400)
     ipsec = attrs.evolve(IPSEC, pfs_dh_groups=(14, 15))
     base = canonical_bgp()
-    assert conns == [attrs.evolve(base, tunnels=tuple(attrs.evolve(t, ike=ike, ipsec=ipsec) for t in base.tunnels))]
+    stated = ("IkeVersions", "Phase1EncryptionAlgorithms", "Phase2DHGroupNumbers")
+    tunnels = tuple(attrs.evolve(t, ike=ike, ipsec=ipsec, stated_tunnel_options=stated) for t in base.tunnels)
+    assert conns == [attrs.evolve(base, tunnels=tunnels)]
     assert len(report.diagnostics) == 2
     assert report.messages()[0].startswith(
         "c.xml:4: vpn-0c0ffee0123456789: tunnel 203.0.113.21: options/tunnelOptionSet disagree with the embedded "

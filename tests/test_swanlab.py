@@ -199,3 +199,37 @@ def test_negative_psk_fails(lab_results: dict[str, dict[str, Any]]) -> None:
     assert len(res["tunnels"]) == 2
     for t in res["tunnels"]:
         assert t["ike_up"] is False and t["child_up"] is False
+
+
+def run_cases(label: str, cases: dict[str, Any], run_case: Any, base: Path,
+              results_env: str) -> dict[str, dict[str, Any]]:
+    """Run ``run_case(name, case, base)`` for every case, ``VPNXLATE_SWANLAB_JOBS`` (2) at a time, the
+    failover cases first (the long ones: the workers then finish together); print each run's rc,
+    wall time and failover figures, and write them as JSON to ``$results_env`` when it is set."""
+    workers = int(os.environ.get("VPNXLATE_SWANLAB_JOBS", "2"))
+    start = time.monotonic()
+    order = sorted(cases, key=lambda n: not getattr(cases[n], "failover", False))
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        futures = {name: pool.submit(run_case, name, cases[name], base) for name in order}
+        results = {name: f.result() for name, f in futures.items()}
+    print(f"\nswanlab {label}: {len(cases)} runs, {workers} at a time, {time.monotonic() - start:.0f} s in all")
+    figures = {}
+    for name, r in results.items():
+        fo = (r.get("result") or {}).get("failover") or {}
+        figures[name] = {"rc": r.get("rc"), "wall_s": r.get("wall_s"), "interruption_s": fo.get("interruption_s"),
+                         "lost": fo.get("lost"), "restore_s": fo.get("restore_s")}
+        print(f"  {name}: rc={r.get('rc')} {r.get('wall_s')} s" + (
+            f"; failover {fo.get('interruption_s')} s, {fo.get('lost')} lost, tunnel 1 back after "
+            f"{fo.get('restore_s')} s" if fo else ""))
+    if os.environ.get(results_env):
+        Path(os.environ[results_env]).write_text(json.dumps(figures, indent=1) + "\n")
+    return results
+
+
+def lab_ok(r: dict[str, Any]) -> dict[str, Any]:
+    """The result of a lab run that must have passed (generated, exit 0, ok, no errors)."""
+    assert "generate_error" not in r, _describe(r)
+    res = r["result"]
+    assert r["rc"] == 0 and res is not None and res["ok"] is True, _describe(r)
+    assert res["errors"] == []
+    return res

@@ -17,11 +17,8 @@ Runs two at a time (``VPNXLATE_SWANLAB_JOBS``); about 12-15 minutes on the 2-cor
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
-import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +26,16 @@ import attrs
 import pytest
 
 from .conftest import FIXTURES, SHARED, SWANLAB, run_cli
-from .test_swanlab import IKEV2_AWS, IKEV2_INPUT, NAT_PRIVATE, _describe, _lab_unavailable, run_swanlab
+from .test_swanlab import (
+    IKEV2_AWS,
+    IKEV2_INPUT,
+    NAT_PRIVATE,
+    _describe,
+    _lab_unavailable,
+    lab_ok,
+    run_cases,
+    run_swanlab,
+)
 
 pytestmark = pytest.mark.swanlab
 
@@ -193,33 +199,10 @@ def lab_results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str,
     if not VYOS_RENDER.exists():
         pytest.skip(f"{VYOS_RENDER} not found")
     base = tmp_path_factory.mktemp("swanlab-routing")
-    workers = int(os.environ.get("VPNXLATE_SWANLAB_JOBS", "2"))
-    start = time.monotonic()
-    # the long failover runs first, so that the two workers finish together
-    order = sorted(CASES, key=lambda n: not CASES[n].failover)
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        futures = {name: pool.submit(_run_case, name, CASES[name], base) for name in order}
-        results = {name: f.result() for name, f in futures.items()}
-    print(f"\nswanlab routing: {len(CASES)} runs, {workers} at a time, {time.monotonic() - start:.0f} s in all")
-    figures = {}
-    for name, r in results.items():
-        fo = (r.get("result") or {}).get("failover") or {}
-        figures[name] = {"rc": r.get("rc"), "wall_s": r.get("wall_s"), "interruption_s": fo.get("interruption_s"),
-                         "lost": fo.get("lost"), "restore_s": fo.get("restore_s")}
-        print(f"  {name}: rc={r.get('rc')} {r.get('wall_s')} s" + (
-            f"; failover {fo.get('interruption_s')} s, {fo.get('lost')} lost, tunnel 1 back after "
-            f"{fo.get('restore_s')} s" if fo else ""))
-    if os.environ.get("VPNXLATE_ROUTING_RESULTS"):
-        Path(os.environ["VPNXLATE_ROUTING_RESULTS"]).write_text(json.dumps(figures, indent=1) + "\n")
-    return results
+    return run_cases("routing", CASES, _run_case, base, "VPNXLATE_ROUTING_RESULTS")
 
 
-def _ok(r: dict[str, Any]) -> dict[str, Any]:
-    assert "generate_error" not in r, _describe(r)
-    res = r["result"]
-    assert r["rc"] == 0 and res is not None and res["ok"] is True, _describe(r)
-    assert res["errors"] == []
-    return res
+_ok = lab_ok
 
 
 POSITIVE = [n for n, c in CASES.items() if c.must_fail is None]

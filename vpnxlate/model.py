@@ -41,6 +41,12 @@ _NETWORK_TYPES: tuple[type, type] = (ipaddress.IPv4Network, ipaddress.IPv6Networ
 
 T = TypeVar("T")
 
+# The EC2 TunnelOptions keys that hold algorithm lists (see Tunnel.stated_tunnel_options).
+TUNNEL_OPTION_LISTS: tuple[str, ...] = (
+    "IkeVersions", "Phase1EncryptionAlgorithms", "Phase1IntegrityAlgorithms", "Phase1DHGroupNumbers",
+    "Phase2EncryptionAlgorithms", "Phase2IntegrityAlgorithms", "Phase2DHGroupNumbers",
+)
+
 
 # ------------------------------------------------------------------ converters/validators
 
@@ -54,6 +60,12 @@ def _opt_tuple(value: Iterable[T] | None) -> tuple[T, ...] | None:
     if isinstance(value, str | bytes):
         return (value,)  # type: ignore[return-value]
     return tuple(value)
+
+
+def _sorted_keys(value: tuple[Any, ...] | None) -> tuple[Any, ...] | None:
+    if value is None or not all(isinstance(v, str) for v in value):
+        return value  # the validator reports it
+    return tuple(sorted(set(value)))
 
 
 def check_text(value: str, field: str) -> str:
@@ -379,6 +391,18 @@ class Tunnel:
     dpd_timeout_s: int | None = attrs.field(default=None, validator=_check_int(1, 86400))
     dpd_timeout_action: Literal["clear", "none", "restart"] | None = attrs.field(default=None)
     startup_action: Literal["add", "start"] | None = attrs.field(default=None)
+    # Which algorithm lists came from EC2 TunnelOptions (their AWS key names, e.g.
+    # "Phase1DHGroupNumbers"): such a list is the complete set AWS accepts on this tunnel.  Any
+    # other list is what a download printed, AWS's minimum (AWS accepts its defaults as well).
+    stated_tunnel_options: tuple[str, ...] | None = attrs.field(
+        default=None, converter=lambda v: _sorted_keys(_opt_tuple(v)))
+
+    @stated_tunnel_options.validator
+    def _stated(self, attr: attrs.Attribute[Any], value: Any) -> None:
+        for key in value or ():
+            if key not in TUNNEL_OPTION_LISTS:
+                raise _fail(attr.name, f"{describe_value(key)} is not a TunnelOptions algorithm list "
+                                       f"({', '.join(TUNNEL_OPTION_LISTS)})")
 
     @dpd_timeout_action.validator
     def _dpd_action(self, attr: attrs.Attribute[Any], value: Any) -> None:

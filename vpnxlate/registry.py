@@ -57,6 +57,7 @@ OUTPUTS: dict[str, str] = {
     "vyos": "vpnxlate.emitters.vyos",
     "strongswan": "vpnxlate.emitters.strongswan",
     "swanctl": "vpnxlate.emitters.swanctl",
+    "libreswan": "vpnxlate.emitters.libreswan",
 }
 
 

@@ -135,6 +135,11 @@ class TunnelPlan:
     psk: str
     replay_window: int | None
     comment: str
+    # the algorithm lists behind the proposals (AWS names; AWS's defaults filled in), for targets
+    # with another proposal syntax (Libreswan), and the tunnel the plan was made from
+    ike_algorithms: tuple[tuple[str, ...], tuple[str, ...], tuple[int, ...]] = ((), (), ())
+    esp_algorithms: tuple[tuple[str, ...], tuple[str, ...], tuple[int, ...]] = ((), (), ())
+    source: Tunnel | None = attrs.field(default=None, repr=False)
 
     def updown(self, script: str, interface: str) -> str:
         """The updown command line (no quotes; every word validated)."""
@@ -147,41 +152,42 @@ class TunnelPlan:
         return " ".join(safe(w, "updown") for w in words)
 
 
-def ike_proposals(t: Tunnel, version: int, enc: Sequence[str], integ: Sequence[str], dh: Sequence[int],
-                  report: Report, label: str) -> tuple[str, ...]:
-    """strongSwan IKE proposals: AEAD (GCM + PRF) and non-AEAD (cipher + integrity) kept apart."""
+def split_aead(enc: Sequence[str]) -> list[tuple[bool, list[str]]]:
+    """The ciphers in two groups, AEAD (GCM) and not, each only if present, in the order of their
+    first cipher in ``enc``: an AEAD proposal has no integrity algorithm (ESP) or a PRF (IKE)."""
     aead = [e for e in enc if algorithms.is_gcm(e)]
     plain = [e for e in enc if not algorithms.is_gcm(e)]
+    groups = [(True, aead), (False, plain)]
+    return sorted(((g, c) for g, c in groups if c), key=lambda gc: enc.index(gc[1][0]))
+
+
+def ike_ciphers(version: int, enc: Sequence[str], report: Report, label: str) -> tuple[str, ...]:
+    """The phase 1 ciphers usable with this IKE version: IKEv1 cannot use AES-GCM for the IKE SA
+    (a warning; an error when nothing else is left)."""
+    aead = [e for e in enc if algorithms.is_gcm(e)]
     if aead and version == 1:
         report.warn(f"{label}: IKEv1 cannot use AES-GCM for the IKE SA; leaving out {', '.join(aead)} in "
                     "phase 1", field="ike.encryption", code="ikev1-gcm", error=EmitError)
-        aead = []
-        if not plain:
+        if len(aead) == len(enc):
             raise EmitError(f"{label}: phase 1 allows only AES-GCM, which IKEv1 cannot use; use --ike-version 2",
                             field="ike.encryption")
+        return tuple(e for e in enc if not algorithms.is_gcm(e))
+    return tuple(enc)
+
+
+def ike_proposals(t: Tunnel, version: int, enc: Sequence[str], integ: Sequence[str], dh: Sequence[int],
+                  report: Report, label: str) -> tuple[str, ...]:
+    """strongSwan IKE proposals: AEAD (GCM + PRF) and non-AEAD (cipher + integrity) kept apart."""
     dh_kw = [DH_KW[g] for g in dh]
-    out: list[tuple[int, str]] = []
-    if aead:
-        out.append((enc.index(aead[0]), "-".join([ENCRYPTION_KW[e] for e in aead] + [PRF_KW[i] for i in integ]
-                                                 + dh_kw)))
-    if plain:
-        out.append((enc.index(plain[0]), "-".join([ENCRYPTION_KW[e] for e in plain]
-                                                  + [INTEGRITY_KW[i] for i in integ] + dh_kw)))
-    return tuple(p for _, p in sorted(out))
+    return tuple("-".join([ENCRYPTION_KW[e] for e in ciphers] + [(PRF_KW if aead else INTEGRITY_KW)[i] for i in integ]
+                          + dh_kw) for aead, ciphers in split_aead(ike_ciphers(version, enc, report, label)))
 
 
 def esp_proposals(enc: Sequence[str], integ: Sequence[str], pfs: Sequence[int]) -> tuple[str, ...]:
     """strongSwan ESP proposals with the PFS groups (phase 2 needs PFS on AWS); GCM without integrity."""
-    aead = [e for e in enc if algorithms.is_gcm(e)]
-    plain = [e for e in enc if not algorithms.is_gcm(e)]
     dh_kw = [DH_KW[g] for g in pfs]
-    out: list[tuple[int, str]] = []
-    if aead:
-        out.append((enc.index(aead[0]), "-".join([ENCRYPTION_KW[e] for e in aead] + dh_kw)))
-    if plain:
-        out.append((enc.index(plain[0]), "-".join([ENCRYPTION_KW[e] for e in plain]
-                                                  + [INTEGRITY_KW[i] for i in integ] + dh_kw)))
-    return tuple(p for _, p in sorted(out))
+    return tuple("-".join([ENCRYPTION_KW[e] for e in ciphers] + ([] if aead else [INTEGRITY_KW[i] for i in integ])
+                          + dh_kw) for aead, ciphers in split_aead(enc))
 
 
 def connection_key(conn: VpnConnection) -> str:
@@ -265,8 +271,12 @@ def _rekey_margin(t: Tunnel, lifetimes: Iterable[int], report: Report, label: st
 
 
 def plan_tunnels(connections: Sequence[VpnConnection], report: Report, *, local_address: Any = None,
-                 ike_version: Any = None, interface: str = "vti") -> list[TunnelPlan]:
-    """Plan every tunnel of every connection; sorted by (connection key, AWS outside IP)."""
+                 ike_version: Any = None, interface: str = "vti", ifname_prefix: str | None = None,
+                 dpd_timeout_always: bool = False) -> list[TunnelPlan]:
+    """Plan every tunnel of every connection; sorted by (connection key, AWS outside IP).
+
+    ``ifname_prefix`` overrides the interface name's prefix (``vti``/``xfrm``); with
+    ``dpd_timeout_always`` the DPD timeout is planned for IKEv2 tunnels too (Libreswan uses it)."""
     local = _parse_local_address(local_address)
     forced = _parse_ike_version(ike_version)
     plans: list[TunnelPlan] = []
@@ -275,7 +285,8 @@ def plan_tunnels(connections: Sequence[VpnConnection], report: Report, *, local_
         key = connection_key(conn)
         conn_label = conn.vpn_connection_id or f"connection {key} (no VPN connection id)"
         for index, t in enumerate(conn.tunnels):
-            plans.append(_plan_one(conn, key, conn_label, index, t, report, local, forced, interface))
+            plans.append(_plan_one(conn, key, conn_label, index, t, report, local, forced, interface,
+                                   ifname_prefix, dpd_timeout_always))
             public_ips.add(plans[-1].local_id)
     if local is None:
         ips = ", ".join(sorted(public_ips, key=lambda ip: ipaddress.ip_address(ip).packed))
@@ -302,7 +313,8 @@ def _check_unique(plans: Sequence[TunnelPlan]) -> None:
 
 
 def _plan_one(conn: VpnConnection, key: str, conn_label: str, index: int, t: Tunnel, report: Report,
-              local: ipaddress.IPv4Address | None, forced: int | None, interface: str) -> TunnelPlan:
+              local: ipaddress.IPv4Address | None, forced: int | None, interface: str,
+              ifname_prefix: str | None = None, dpd_timeout_always: bool = False) -> TunnelPlan:
     label = f"{conn_label} tunnel {t.aws_outside_ip}"
     defaults: list[str] = []
     if not isinstance(t.aws_outside_ip, ipaddress.IPv4Address):
@@ -359,7 +371,7 @@ def _plan_one(conn: VpnConnection, key: str, conn_label: str, index: int, t: Tun
     child_life = stated(ipsec.lifetime_s, DEFAULT_CHILD_LIFETIME, "phase 2 lifetime ({} s)")
     dpd_delay = stated(t.dpd_interval_s, DEFAULT_DPD_INTERVAL, "DPD interval ({} s)")
     dpd_timeout: int | None = None
-    if version == 1:
+    if version == 1 or dpd_timeout_always:
         dpd_timeout = t.dpd_timeout_s
         if dpd_timeout is None:
             dpd_timeout = dpd_delay * stated(t.dpd_retries, DEFAULT_DPD_RETRIES, "DPD retries ({})")
@@ -371,7 +383,7 @@ def _plan_one(conn: VpnConnection, key: str, conn_label: str, index: int, t: Tun
                     field="tunnels", code="aws-default", error=EmitError)
 
     mark = tunnel_mark(key, t.aws_outside_ip)
-    ifname = ("xfrm" if interface == "xfrm" else "vti") + str(mark)
+    ifname = (ifname_prefix or ("xfrm" if interface == "xfrm" else "vti")) + str(mark)
     if len(ifname) > IFNAME_MAX:  # cannot happen with 9-digit marks; kept as a guard
         raise EmitError(f"{label}: interface name {ifname} is longer than {IFNAME_MAX} characters", field="name")
     name = section_name(f"{key}-{_ip_slug(t.aws_outside_ip)}")
@@ -397,6 +409,8 @@ def _plan_one(conn: VpnConnection, key: str, conn_label: str, index: int, t: Tun
         inside_local=inside_local, inside_remote=inside_remote, mtu=mtu, mss=mss, routes=(),
         route_metric=100 * (index + 1), psk=t.psk, replay_window=t.replay_window,
         comment=comment_text,
+        ike_algorithms=(tuple(ike_enc), tuple(ike_int), tuple(ike_dh)),
+        esp_algorithms=(tuple(esp_enc), tuple(esp_int), tuple(pfs)), source=t,
     )
 
 

@@ -75,6 +75,7 @@ def tunnel_dict(t: Tunnel) -> dict[str, Any]:
         "rekey_fuzz_pct": t.rekey_fuzz_pct,
         "replay_window": t.replay_window,
         "startup_action": t.startup_action,
+        "stated_tunnel_options": _list(t.stated_tunnel_options),
     }
 
 

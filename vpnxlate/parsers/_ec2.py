@@ -196,6 +196,7 @@ def _apply_options(tunnel: Tunnel, opts: Mapping[str, Any], where: str, report: 
         if not isinstance(psk, str):
             raise ParseError("the pre-shared key must be a string", field=f"{where}.PreSharedKey")
         m.set(None, "psk", to_psk(psk, field=f"{where}.PreSharedKey"), "PreSharedKey", secret=True)
+    stated = set(tunnel.stated_tunnel_options or ())
     for key, (part, attr, fn) in _LISTS.items():
         raw = opts.get(key)
         if raw is None:
@@ -212,6 +213,9 @@ def _apply_options(tunnel: Tunnel, opts: Mapping[str, Any], where: str, report: 
                     _ALGOS.clear()
                 _ALGOS[(key, spelled)] = canon
         m.set(part, attr, canon, key)
+        stated.add(key)
+    if stated:
+        m.top["stated_tunnel_options"] = tuple(sorted(stated))
     for key, (ipart, attr) in _INTS.items():
         value = opts.get(key)
         if value is not None:

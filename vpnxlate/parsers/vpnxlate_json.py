@@ -102,6 +102,7 @@ def _tunnel(d: Any, where: str) -> Tunnel:
         rekey_fuzz_pct=_get(d, "rekey_fuzz_pct", where, int),
         replay_window=_get(d, "replay_window", where, int),
         startup_action=_get(d, "startup_action", where, str),
+        stated_tunnel_options=_get(d, "stated_tunnel_options", where, list),
     )
 
 
