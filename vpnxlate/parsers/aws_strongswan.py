@@ -1,0 +1,6 @@
+NAME = "aws-strongswan"
+DESCRIPTION = "todo"
+VENDOR = "x"
+
+def detect(text):
+    return False
