@@ -76,16 +76,18 @@ class Node:
             yield from c.walk()
 
 
-def read_tree(text: str, syntax: str) -> list[Node]:
+def read_tree(text: str, syntax: str, origin: list[int] | None = None) -> list[Node]:
     """The top-level lines of ``text`` parsed by ciscoconfparse (``ios``, ``asa``, ``junos``).
 
-    Comment lines (``!``/``#`` first) are left out.  Anything ciscoconfparse raises on odd input
-    becomes a :class:`ParseError`."""
+    Comment lines (``!``/``#`` first) are left out.  ``origin[i]`` is the input line of line i
+    when the caller rewrote the text.  Anything ciscoconfparse raises on odd input becomes a
+    :class:`ParseError`."""
     from ciscoconfparse import CiscoConfParse  # heavy: only when a vendor parser runs
     from loguru import logger
 
     logger.disable("ciscoconfparse")
     lines = text.split("\n")
+    where = origin or list(range(1, len(lines) + 1))
     try:
         parsed = CiscoConfParse(lines, syntax=syntax, comment="!#", ignore_blank_lines=False)
         objs = list(parsed.ConfigObjs)
@@ -95,7 +97,7 @@ def read_tree(text: str, syntax: str) -> list[Node]:
         raise ParseError(f"ciscoconfparse could not read this {syntax} configuration") from None
 
     def convert(o: Any) -> Node:
-        return Node(o.text.strip(), o.linenum + 1,
+        return Node(o.text.strip(), where[o.linenum] if o.linenum < len(where) else o.linenum + 1,
                     [convert(c) for c in o.children if not _comment(c.text)])
 
     return [convert(o) for o in objs if o.parent is o and not _comment(o.text) and o.text.strip()]
