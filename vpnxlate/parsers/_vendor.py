@@ -15,7 +15,7 @@ from typing import Any
 
 from ..errors import ParseError, Report, VpnxlateError, describe_value
 from ..model import Bgp, IkeOptions, IpsecOptions, Tunnel, VpnConnection, build_connection
-from ._common import check_placeholder, located, to_id, to_int, to_interface, to_ip
+from ._common import check_placeholder, located, to_id, to_int, to_ip
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -38,7 +38,7 @@ def header_blocks(text: str) -> list[dict[str, Any]]:
         line = text.count("\n", 0, m.start()) + 1
         field = _HEADER_FIELD[re.sub(r"\s+", "", m.group(1)).lower()]
         value = to_id(m.group(2).strip().split(" ")[0] if m.group(2).strip() else "", field=field, line=line)
-        if not blocks or field == "vpn_connection_id" and "vpn_connection_id" in blocks[-1] \
+        if not blocks or (field == "vpn_connection_id" and "vpn_connection_id" in blocks[-1]) \
                 or field in blocks[-1]:
             blocks.append({})
         blocks[-1][field] = value
@@ -93,7 +93,7 @@ def read_tree(text: str, syntax: str, origin: list[int] | None = None) -> list[N
         objs = list(parsed.ConfigObjs)
     except VpnxlateError:
         raise
-    except Exception:  # noqa: BLE001 - a third-party parser's failure on hostile input
+    except Exception:
         raise ParseError(f"ciscoconfparse could not read this {syntax} configuration") from None
 
     def convert(o: Any) -> Node:

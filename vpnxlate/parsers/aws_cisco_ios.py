@@ -34,7 +34,8 @@ from typing import Any
 
 from ..errors import ParseError, Report
 from ..model import VpnConnection
-from ._common import algos, dh_group, encryption, integrity, normalize_newlines, to_asn, to_int, to_ip, to_psk
+from ._cisco import arg, bgp_neighbors, by_name, child, children, isakmp, transform_set
+from ._common import algos, dh_group, normalize_newlines, to_int, to_ip, to_psk
 from ._vendor import (
     Facts,
     Node,
@@ -65,48 +66,20 @@ def detect(text: str) -> bool:
     return bool(_IOS.search(head)) and bool(_TUNNEL.search(head)) and not _ASA.search(head)
 
 
-# ------------------------------------------------------------------ stanza tables
-
-def _by_name(tree: list[Node], *prefix: str) -> dict[str, Node]:
-    n = len(prefix)
-    return {node.words[n]: node for node in tree
-            if len(node.words) > n and [w.lower() for w in node.words[:n]] == list(prefix)}
-
-
-def _child(node: Node | None, *prefix: str) -> Node | None:
-    for c in _children(node, *prefix):
-        return c
-    return None
-
-
-def _children(node: Node | None, *prefix: str) -> list[Node]:
-    if node is None:
-        return []
-    n = len(prefix)
-    return [c for c in node.children if [w.lower() for w in c.words[:n]] == list(prefix)]
-
-
-def _arg(node: Node | None, *prefix: str, index: int = 0) -> tuple[str | None, int | None]:
-    c = _child(node, *prefix)
-    if c is None or len(c.words) <= len(prefix) + index:
-        return None, None
-    return c.words[len(prefix) + index], c.line
-
-
 class _Config:
     def __init__(self, tree: list[Node]) -> None:
         self.tree = tree
-        self.isakmp_policies = {int(k): v for k, v in _by_name(tree, "crypto", "isakmp", "policy").items()
+        self.isakmp_policies = {int(k): v for k, v in by_name(tree, "crypto", "isakmp", "policy").items()
                                 if k.isdecimal()}
-        self.isakmp_profiles = _by_name(tree, "crypto", "isakmp", "profile")
-        self.keyrings = _by_name(tree, "crypto", "keyring")
-        self.transform_sets = _by_name(tree, "crypto", "ipsec", "transform-set")
-        self.ipsec_profiles = _by_name(tree, "crypto", "ipsec", "profile")
-        self.ikev2_proposals = _by_name(tree, "crypto", "ikev2", "proposal")
-        self.ikev2_policies = _by_name(tree, "crypto", "ikev2", "policy")
-        self.ikev2_keyrings = _by_name(tree, "crypto", "ikev2", "keyring")
-        self.ikev2_profiles = _by_name(tree, "crypto", "ikev2", "profile")
-        self.interfaces = {k.lower(): v for k, v in _by_name(tree, "interface").items()}
+        self.isakmp_profiles = by_name(tree, "crypto", "isakmp", "profile")
+        self.keyrings = by_name(tree, "crypto", "keyring")
+        self.transform_sets = by_name(tree, "crypto", "ipsec", "transform-set")
+        self.ipsec_profiles = by_name(tree, "crypto", "ipsec", "profile")
+        self.ikev2_proposals = by_name(tree, "crypto", "ikev2", "proposal")
+        self.ikev2_policies = by_name(tree, "crypto", "ikev2", "policy")
+        self.ikev2_keyrings = by_name(tree, "crypto", "ikev2", "keyring")
+        self.ikev2_profiles = by_name(tree, "crypto", "ikev2", "profile")
+        self.interfaces = {k.lower(): v for k, v in by_name(tree, "interface").items()}
         self.globals = [n for n in tree if n.words[:1] == ["crypto"] and not n.children]
         self.bgp = [n for n in tree if [w.lower() for w in n.words[:2]] == ["router", "bgp"]]
 
@@ -116,13 +89,13 @@ def parse(text: str, report: Report) -> list[VpnConnection]:
     headers = header_blocks(text)
     cfg = _Config(read_tree(text, "ios"))
     global_dpd, df_bit, frag, replay = _globals(cfg)
-    neighbors = _bgp_neighbors(cfg)
+    neighbors = bgp_neighbors(cfg.bgp)
     slas = _sla_targets(cfg)
     routes = _routes(cfg)
     tunnels: list[tuple[str | None, Facts]] = []
     static_routes: dict[str | None, list[ipaddress.IPv4Network]] = {}
     for ifname, iface in cfg.interfaces.items():
-        prot = _child(iface, "tunnel", "protection", "ipsec", "profile")
+        prot = child(iface, "tunnel", "protection", "ipsec", "profile")
         if not ifname.startswith("tunnel") or prot is None or len(prot.words) < 5:
             continue
         conn_id, facts = _tunnel(cfg, ifname, iface, prot, global_dpd, df_bit, frag, replay)
@@ -153,33 +126,33 @@ def _tunnel(cfg: _Config, ifname: str, iface: Node, prot: Node, global_dpd: tupl
             replay: tuple[int, int] | None) -> tuple[str | None, Facts]:
     f = Facts(iface.line)
     profile_name = prot.words[4]
-    dest, line = _arg(iface, "tunnel", "destination")
+    dest, line = arg(iface, "tunnel", "destination")
     if dest is not None:
         f.set("aws_outside_ip", to_ip(dest, field="aws_outside_ip", line=line), line)
-    src, line = _arg(iface, "tunnel", "source")
+    src, line = arg(iface, "tunnel", "source")
     if src is not None and line is not None:
         f.set("cgw_outside_ip", ip_or_interface(src, field="cgw_outside_ip", line=line), line)
-    addr = _child(iface, "ip", "address")
+    addr = child(iface, "ip", "address")
     if addr is not None and len(addr.words) >= 4:
         f.set("cgw_inside", mask_interface(addr.words[2], addr.words[3], field="cgw_inside", line=addr.line),
               addr.line)
     for field, words in (("mtu", ("ip", "mtu")), ("tcp_mss", ("ip", "tcp", "adjust-mss"))):
-        value, line = _arg(iface, *words)
+        value, line = arg(iface, *words)
         if value is not None:
             f.set(field, to_int(value, field=field, line=line), line)
-    for node in _children(iface, "crypto", "ipsec"):
+    for node in children(iface, "crypto", "ipsec"):
         _df_or_frag(f, node)
     profile = cfg.ipsec_profiles.get(profile_name)
     if profile is None:
         raise ParseError(f"tunnel protection names IPsec profile {profile_name!r}, which is not defined",
                          field="ipsec", line=prot.line)
     _ipsec(cfg, f, profile)
-    ikev2_name, line = _arg(profile, "set", "ikev2-profile")
+    ikev2_name, line = arg(profile, "set", "ikev2-profile")
     if ikev2_name is not None or (not cfg.isakmp_profiles and cfg.ikev2_profiles):
         _ikev2(cfg, f, ikev2_name, line or profile.line)
         dpd = None
     else:
-        isakmp_name, _ = _arg(profile, "set", "isakmp-profile")
+        isakmp_name, _ = arg(profile, "set", "isakmp-profile")
         _ikev1(cfg, f, ifname, isakmp_name)
         dpd = global_dpd
     if "dpd_interval_s" not in f.values and dpd is not None:
@@ -204,50 +177,22 @@ def _df_or_frag(f: Facts, node: Node) -> None:
 
 
 def _ipsec(cfg: _Config, f: Facts, profile: Node) -> None:
-    ts_name, line = _arg(profile, "set", "transform-set")
+    ts_name, line = arg(profile, "set", "transform-set")
     if ts_name is not None:
         ts = cfg.transform_sets.get(ts_name)
         if ts is None:
             raise ParseError(f"IPsec profile uses transform set {ts_name!r}, which is not defined",
                              field="ipsec", line=line)
-        _transform_set(f, ts)
-    pfs, line = _arg(profile, "set", "pfs")
+        transform_set(f, ts)
+    pfs, line = arg(profile, "set", "pfs")
     if pfs is not None:
         f.set("ipsec.pfs_dh_groups", algos(dh_group, [pfs], field="ipsec.pfs_dh_groups", line=line), line)
-    life = _child(profile, "set", "security-association", "lifetime", "seconds")
+    life = child(profile, "set", "security-association", "lifetime", "seconds")
     if life is not None and len(life.words) >= 5:
         f.set("ipsec.lifetime_s", to_int(life.words[4], field="ipsec.lifetime_s", line=life.line), life.line)
-    replay = _child(profile, "set", "security-association", "replay", "window-size")
+    replay = child(profile, "set", "security-association", "replay", "window-size")
     if replay is not None and len(replay.words) >= 5:
         f.set("replay_window", to_int(replay.words[4], field="replay_window", line=replay.line), replay.line)
-
-
-def _transform_set(f: Facts, ts: Node) -> None:
-    words = ts.words[4:]
-    enc: list[str] = []
-    integ: list[str] = []
-    i = 0
-    while i < len(words):
-        w = words[i].lower()
-        if w in ("esp-aes", "esp-gcm", "esp-gmac") and i + 1 < len(words) and words[i + 1].isdecimal():
-            enc.append(f"{w} {words[i + 1]}")
-            i += 2
-            continue
-        if w.endswith("-hmac"):
-            integ.append(w)
-        elif w.startswith("esp-") or w.startswith("ah-"):
-            if w.startswith("ah-"):
-                raise ParseError(f"AH transform {w!r}: AWS uses ESP", field="ipsec.protocol", line=ts.line)
-            enc.append(w)
-        i += 1
-    f.set("ipsec.protocol", "esp", ts.line)
-    if enc:
-        f.set("ipsec.encryption", algos(encryption, enc, field="ipsec.encryption", line=ts.line), ts.line)
-    if integ:
-        f.set("ipsec.integrity", algos(integrity, integ, field="ipsec.integrity", line=ts.line), ts.line)
-    mode, line = _arg(ts, "mode")
-    if mode is not None:
-        f.set("ipsec.mode", mode.lower(), line)
 
 
 def _ikev1(cfg: _Config, f: Facts, ifname: str, profile_name: str | None) -> None:
@@ -256,37 +201,37 @@ def _ikev1(cfg: _Config, f: Facts, ifname: str, profile_name: str | None) -> Non
     profile = cfg.isakmp_profiles.get(profile_name) if profile_name else None
     if profile is None:
         for p in cfg.isakmp_profiles.values():
-            m = _child(p, "match", "identity", "address")
+            m = child(p, "match", "identity", "address")
             if m is not None and len(m.words) >= 4 and aws is not None and m.words[3] == str(aws):
                 profile = p
                 break
     keyring_name = None
     if profile is not None:
-        m = _child(profile, "match", "identity", "address")
+        m = child(profile, "match", "identity", "address")
         if m is not None and len(m.words) >= 4:
             f.set("aws_outside_ip", to_ip(m.words[3], field="aws_outside_ip", line=m.line), m.line)
             aws = f.get("aws_outside_ip")
         _local(f, profile)
-        keyring_name, _ = _arg(profile, "keyring")
-        ka = _child(profile, "keepalive")
+        keyring_name, _ = arg(profile, "keyring")
+        ka = child(profile, "keepalive")
         if ka is not None and len(ka.words) >= 2:
             f.set("dpd_interval_s", to_int(ka.words[1], field="dpd_interval_s", line=ka.line), ka.line)
-        mode = _child(profile, "initiate", "mode", "aggressive")
+        mode = child(profile, "initiate", "mode", "aggressive")
         if mode is not None:
             f.set("ike.mode", "aggressive", mode.line)
     rings = [cfg.keyrings[keyring_name]] if keyring_name in cfg.keyrings else list(cfg.keyrings.values())
     for ring in rings:
-        for psk in _children(ring, "pre-shared-key", "address"):
+        for psk in children(ring, "pre-shared-key", "address"):
             if len(psk.words) >= 5 and aws is not None and psk.words[2] == str(aws):
                 f.set("psk", to_psk(psk.words[-1], line=psk.line), psk.line)
                 _local(f, ring)
     policy = _isakmp_policy(cfg, ifname)
     if policy is not None:
-        _isakmp(f, policy)
+        isakmp(f, policy)
 
 
 def _local(f: Facts, node: Node) -> None:
-    local, line = _arg(node, "local-address")
+    local, line = arg(node, "local-address")
     if local is not None and line is not None:
         f.set("cgw_outside_ip", ip_or_interface(local, field="cgw_outside_ip", line=line), line)
 
@@ -298,21 +243,6 @@ def _isakmp_policy(cfg: _Config, ifname: str) -> Node | None:
     return cfg.isakmp_policies[min(cfg.isakmp_policies)] if cfg.isakmp_policies else None
 
 
-def _isakmp(f: Facts, policy: Node) -> None:
-    for c in policy.children:
-        w = c.words
-        key = w[0].lower()
-        if key == "encryption" and len(w) >= 2:
-            f.set("ike.encryption", algos(encryption, [" ".join(w[1:3])], field="ike.encryption", line=c.line),
-                  c.line)
-        elif key == "hash" and len(w) >= 2:
-            f.set("ike.integrity", algos(integrity, [w[1]], field="ike.integrity", line=c.line), c.line)
-        elif key == "group" and len(w) >= 2:
-            f.set("ike.dh_groups", algos(dh_group, [w[1]], field="ike.dh_groups", line=c.line), c.line)
-        elif key == "lifetime" and len(w) >= 2:
-            f.set("ike.lifetime_s", to_int(w[1], field="ike.lifetime_s", line=c.line), c.line)
-
-
 def _ikev2(cfg: _Config, f: Facts, name: str | None, line: int) -> None:
     f.set("ike.versions", ("ikev2",), None)
     aws = f.get("aws_outside_ip")
@@ -321,28 +251,28 @@ def _ikev2(cfg: _Config, f: Facts, name: str | None, line: int) -> None:
         raise ParseError(f"IPsec profile uses IKEv2 profile {name!r}, which is not defined", field="ike", line=line)
     if profile is None:
         for p in cfg.ikev2_profiles.values():
-            m = _child(p, "match", "identity", "remote", "address")
+            m = child(p, "match", "identity", "remote", "address")
             if m is not None and len(m.words) >= 5 and m.words[4] == str(aws):
                 profile = p
     if profile is None:
         return
-    m = _child(profile, "match", "identity", "remote", "address")
+    m = child(profile, "match", "identity", "remote", "address")
     if m is not None and len(m.words) >= 5:
         f.set("aws_outside_ip", to_ip(m.words[4], field="aws_outside_ip", line=m.line), m.line)
         aws = f.get("aws_outside_ip")
-    local = _child(profile, "identity", "local", "address")
+    local = child(profile, "identity", "local", "address")
     if local is not None and len(local.words) >= 4:
         f.set("cgw_outside_ip", to_ip(local.words[3], field="cgw_outside_ip", line=local.line), local.line)
-    life, lline = _arg(profile, "lifetime")
+    life, lline = arg(profile, "lifetime")
     if life is not None:
         f.set("ike.lifetime_s", to_int(life, field="ike.lifetime_s", line=lline), lline)
-    dpd, dline = _arg(profile, "dpd")
+    dpd, dline = arg(profile, "dpd")
     if dpd is not None:
         f.set("dpd_interval_s", to_int(dpd, field="dpd_interval_s", line=dline), dline)
-    ring_name, _ = _arg(profile, "keyring", "local")
+    ring_name, _ = arg(profile, "keyring", "local")
     ring = cfg.ikev2_keyrings.get(ring_name or "")
     for ring_node in ([ring] if ring is not None else list(cfg.ikev2_keyrings.values())):
-        for peer in _children(ring_node, "peer"):
+        for peer in children(ring_node, "peer"):
             addr = next((g for g in peer.walk() if g.words[:1] == ["address"] and len(g.words) >= 2), None)
             if addr is None or aws is None or addr.words[1] != str(aws):
                 continue
@@ -351,13 +281,13 @@ def _ikev2(cfg: _Config, f: Facts, name: str | None, line: int) -> None:
                     f.set("psk", to_psk(key.words[-1], line=key.line), key.line)
     policy = _ikev2_policy(cfg, f)
     if policy is not None:
-        prop_name, pline = _arg(policy, "proposal")
+        prop_name, pline = arg(policy, "proposal")
         proposal = cfg.ikev2_proposals.get(prop_name or "")
         if prop_name is not None and proposal is None:
             raise ParseError(f"IKEv2 policy uses proposal {prop_name!r}, which is not defined", field="ike",
                              line=pline)
         if proposal is not None:
-            _ikev2_proposal(f, proposal)
+            isakmp(f, proposal)
 
 
 def _ikev2_policy(cfg: _Config, f: Facts) -> Node | None:
@@ -367,24 +297,12 @@ def _ikev2_policy(cfg: _Config, f: Facts) -> Node | None:
     matching: list[Node] = []
     general: list[Node] = []
     for policy in cfg.ikev2_policies.values():
-        m = _child(policy, "match", "address", "local")
+        m = child(policy, "match", "address", "local")
         if m is None:
             general.append(policy)
         elif len(m.words) >= 4 and local is not None and m.words[3] == str(local):
             matching.append(policy)
     return (matching or general or [None])[0]
-
-
-def _ikev2_proposal(f: Facts, proposal: Node) -> None:
-    for c in proposal.children:
-        w = c.words
-        key = w[0].lower()
-        if key == "encryption" and len(w) >= 2:
-            f.set("ike.encryption", algos(encryption, w[1:], field="ike.encryption", line=c.line), c.line)
-        elif key == "integrity" and len(w) >= 2:
-            f.set("ike.integrity", algos(integrity, w[1:], field="ike.integrity", line=c.line), c.line)
-        elif key == "group" and len(w) >= 2:
-            f.set("ike.dh_groups", algos(dh_group, w[1:], field="ike.dh_groups", line=c.line), c.line)
 
 
 # ------------------------------------------------------------------ global statements
@@ -402,29 +320,6 @@ def _globals(cfg: _Config) -> tuple[Any, Any, Any, Any]:
         elif w[:5] == ["crypto", "ipsec", "security-association", "replay", "window-size"] and len(w) >= 6:
             replay = (to_int(w[5], field="replay_window", line=node.line), node.line)
     return dpd, df, frag, replay
-
-
-def _bgp_neighbors(cfg: _Config) -> list[tuple[tuple[int, int], Any, int | None, int | None, int]]:
-    """(router bgp ASN with its line, neighbor IP, remote-as, hold time, line) per neighbor."""
-    out: dict[Any, list[Any]] = {}
-    for router in cfg.bgp:
-        if len(router.words) < 3:
-            continue
-        asn = (to_asn(router.words[2], field="bgp.cgw_asn", line=router.line), router.line)
-        for node in router.walk():
-            w = node.words
-            if len(w) < 3 or w[0].lower() != "neighbor":
-                continue
-            try:
-                ip = ipaddress.IPv4Address(w[1])
-            except ValueError:
-                continue  # a peer group name
-            entry = out.setdefault(ip, [asn, ip, None, None, node.line])
-            if w[2].lower() == "remote-as" and len(w) >= 4:
-                entry[2] = to_asn(w[3], field="bgp.aws_asn", line=node.line)
-            elif w[2].lower() == "timers" and len(w) >= 5:
-                entry[3] = to_int(w[4], field="bgp.hold_time", line=node.line)
-    return [tuple(e) for e in out.values()]  # type: ignore[misc]
 
 
 def _sla_targets(cfg: _Config) -> list[tuple[ipaddress.IPv4Address, str, int]]:
