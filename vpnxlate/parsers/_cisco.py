@@ -6,7 +6,7 @@ from __future__ import annotations
 import ipaddress
 from typing import Any
 
-from ..errors import ParseError
+from ..errors import ParseError, Report
 from ._common import algos, dh_group, encryption, integrity, to_asn, to_int
 from ._vendor import Facts, Node
 
@@ -66,6 +66,42 @@ def transform_set(f: Facts, ts: Node, first: int = 4) -> None:
         f.set("ipsec.mode", mode.lower(), line)
 
 
+def policies(f: Facts, table: dict[int, Node], ifname: str, report: Report) -> None:
+    """The IKE policy of interface ``TunnelN``: policy 199+N when it exists (AWS numbers the
+    policies of Tunnel1/Tunnel2 200/201), otherwise every policy, in priority order — what IOS/ASA
+    offers a peer (algorithm lists; the lifetime when the policies that state one agree)."""
+    number = ifname[len("tunnel"):]
+    if number.isdecimal() and 199 + int(number) in table:
+        isakmp(f, table[199 + int(number)])
+        return
+    if not table:
+        return
+    if len(table) > 1:
+        report.warn(f"{ifname[:1].upper() + ifname[1:]}: no IKE policy {199 + int(number) if number.isdecimal() else '199+N'}; "
+                    f"reading every policy ({', '.join(str(n) for n in sorted(table))}), as the router "
+                    "offers them all to this peer", field="ike", line=table[min(table)].line)
+    merged: dict[str, list[Any]] = {}
+    lines: dict[str, int] = {}
+    for n in sorted(table):
+        one = Facts(table[n].line)
+        isakmp(one, table[n])
+        for field, value in one.values.items():
+            lines.setdefault(field, one.lines[field])
+            if isinstance(value, tuple):
+                merged.setdefault(field, [])
+                merged[field] += [v for v in value if v not in merged[field]]
+            else:
+                merged.setdefault(field, [])
+                if value not in merged[field]:
+                    merged[field].append(value)
+    for field, values in merged.items():
+        if field == "ike.lifetime_s":
+            if len(values) == 1:
+                f.set(field, values[0], lines[field])
+        else:
+            f.set(field, tuple(values), lines[field])
+
+
 def isakmp(f: Facts, policy: Node) -> None:
     """``crypto isakmp|ikev1|ikev2 policy N``: encryption (``aes 128``, ``aes``, ``aes-256``),
     hash/integrity, group, lifetime (``28800`` or ``seconds 28800``)."""
@@ -99,11 +135,20 @@ def bgp_neighbors(routers: list[Node]) -> list[tuple[tuple[int, int], Any, int |
                 ip = ipaddress.IPv4Address(w[1])
             except ValueError:
                 continue  # a peer group name
-            entry = out.setdefault(ip, [asn, ip, None, None, node.line])
+            entry = out.setdefault(ip, [asn, ip, None, None, node.line, {}])
             if w[2].lower() == "remote-as" and len(w) >= 4:
-                entry[2] = to_asn(w[3], field="bgp.aws_asn", line=node.line)
+                _once(entry, 2, to_asn(w[3], field="bgp.aws_asn", line=node.line), "bgp.aws_asn", node.line)
             elif w[2].lower() == "timers" and len(w) >= 5:
-                entry[3] = to_int(w[4], field="bgp.hold_time", line=node.line)
-    return [tuple(e) for e in out.values()]  # type: ignore[misc]
+                _once(entry, 3, to_int(w[4], field="bgp.hold_time", line=node.line), "bgp.hold_time", node.line)
+    return [tuple(e[:5]) for e in out.values()]  # type: ignore[misc]
+
+
+def _once(entry: list[Any], index: int, value: Any, field: str, line: int) -> None:
+    """A neighbor value may be repeated (in and outside the address family) but not changed."""
+    if entry[index] is not None and entry[index] != value:
+        raise ParseError(f"conflicting values for this neighbor: {entry[index]} on line {entry[5][index]}",
+                         field=field, line=line)
+    entry[index] = value
+    entry[5][index] = line
 
 

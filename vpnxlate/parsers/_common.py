@@ -205,6 +205,7 @@ _VENDORS: tuple[tuple[str, str, bool], ...] = (
     ("Openswan", r"tested for Openswan|^\s*phase2alg=", True),
     ("strongSwan", r"^\s*IPSEC Tunnel #\d|^\s*conn Tunnel\d|: PSK \"|tested for Strongswan", True),
     ("Cisco", r"^\s*crypto (isakmp|ikev1|ikev2|keyring|ipsec)\b|^\s*tunnel protection ipsec", True),
+    ("Juniper ScreenOS", r"^\s*set ike (p1-proposal|p2-proposal|gateway)\b", True),
     ("Juniper", r"^\s*set security (ike|ipsec)\b|^\s*set interfaces st0\b", True),
     ("Palo Alto", r"^\s*set network (ike|tunnel)\b", True),
     ("Fortinet", r"^\s*config vpn ipsec phase1-interface", True),

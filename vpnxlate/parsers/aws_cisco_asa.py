@@ -33,7 +33,7 @@ from typing import Any
 
 from ..errors import ParseError, Report
 from ..model import VpnConnection
-from ._cisco import arg, bgp_neighbors, by_name, child, isakmp, transform_set
+from ._cisco import arg, bgp_neighbors, by_name, child, policies, transform_set
 from ._common import algos, dh_group, encryption, integrity, normalize_newlines, to_int, to_ip, to_psk
 from ._vendor import Facts, Node, connections, header_blocks, id_from_name, mask_interface, read_tree
 
@@ -84,9 +84,9 @@ def parse(text: str, report: Report) -> list[VpnConnection]:
     for ifname, iface in cfg.interfaces.items():
         prot = child(iface, "tunnel", "protection", "ipsec", "profile")
         if ifname.startswith("tunnel") and prot is not None and len(prot.words) >= 5:
-            tunnels.append(_vti(cfg, ifname, iface, prot, shared, neighbors))
+            tunnels.append(_vti(cfg, ifname, iface, prot, shared, neighbors, report))
     if not tunnels:
-        tunnels = _crypto_map(cfg, shared)
+        tunnels = _crypto_map(cfg, shared, report)
     if not tunnels:
         raise ParseError("no 'interface Tunnel…' with 'tunnel protection ipsec profile' and no "
                          "'crypto map … set peer' found")
@@ -113,7 +113,7 @@ def _copy(shared: Facts, f: Facts) -> None:
 
 
 def _vti(cfg: _Config, ifname: str, iface: Node, prot: Node, shared: Facts,
-         neighbors: list[Any]) -> tuple[str | None, Facts]:
+         neighbors: list[Any], report: Report) -> tuple[str | None, Facts]:
     f = Facts(iface.line)
     dest, line = arg(iface, "tunnel", "destination")
     if dest is None or line is None:
@@ -131,11 +131,7 @@ def _vti(cfg: _Config, ifname: str, iface: Node, prot: Node, shared: Facts,
     _profile(cfg, f, profile)
     ikev2 = child(profile, "set", "ikev2", "ipsec-proposal") is not None
     f.set("ike.versions", ("ikev2",) if ikev2 else ("ikev1",), None)
-    number = ifname[len("tunnel"):]
-    policies = cfg.ikev2_policies if ikev2 else cfg.ikev1_policies
-    if policies:
-        key = 199 + int(number) if number.isdecimal() and 199 + int(number) in policies else min(policies)
-        isakmp(f, policies[key])
+    policies(f, cfg.ikev2_policies if ikev2 else cfg.ikev1_policies, ifname, report)
     _tunnel_group(cfg, f, str(aws))
     inside = f.get("cgw_inside")
     for asn, ip, remote, hold, nline in neighbors:
@@ -200,7 +196,7 @@ def _tunnel_group(cfg: _Config, f: Facts, peer: str) -> None:
                 f.set("dpd_interval_s", to_int(w[3], field="dpd_interval_s", line=c.line), c.line)
 
 
-def _crypto_map(cfg: _Config, shared: Facts) -> list[tuple[str | None, Facts]]:
+def _crypto_map(cfg: _Config, shared: Facts, report: Report) -> list[tuple[str | None, Facts]]:
     entries: dict[tuple[str, str], list[Node]] = {}
     for n in cfg.maps:
         if (len(n.words) >= 5 and n.words[4] == "set") or (len(n.words) >= 5 and n.words[3].isdecimal()):
@@ -224,7 +220,7 @@ def _crypto_map(cfg: _Config, shared: Facts) -> list[tuple[str | None, Facts]]:
             for n in lines:
                 _set_line(cfg, f, n.words[4:], n.line)
             if cfg.ikev1_policies:
-                isakmp(f, cfg.ikev1_policies[min(cfg.ikev1_policies)])
+                policies(f, cfg.ikev1_policies, "crypto map", report)
                 f.set("ike.versions", ("ikev1",), None)
             _tunnel_group(cfg, f, peer)
             if peer in cgw:

@@ -34,7 +34,7 @@ from typing import Any
 
 from ..errors import ParseError, Report
 from ..model import VpnConnection
-from ._cisco import arg, bgp_neighbors, by_name, child, children, isakmp, transform_set
+from ._cisco import arg, bgp_neighbors, by_name, child, children, isakmp, policies, transform_set
 from ._common import algos, dh_group, normalize_newlines, to_int, to_ip, to_psk
 from ._vendor import (
     Facts,
@@ -98,7 +98,7 @@ def parse(text: str, report: Report) -> list[VpnConnection]:
         prot = child(iface, "tunnel", "protection", "ipsec", "profile")
         if not ifname.startswith("tunnel") or prot is None or len(prot.words) < 5:
             continue
-        conn_id, facts = _tunnel(cfg, ifname, iface, prot, global_dpd, df_bit, frag, replay)
+        conn_id, facts = _tunnel(cfg, ifname, iface, prot, global_dpd, df_bit, frag, replay, report)
         inside = facts.get("cgw_inside")
         for asn, ip, remote, hold, line in neighbors:
             if inside is not None and ip in inside.network and ip != inside.ip:
@@ -123,7 +123,7 @@ def parse(text: str, report: Report) -> list[VpnConnection]:
 
 def _tunnel(cfg: _Config, ifname: str, iface: Node, prot: Node, global_dpd: tuple[int, int] | None,
             df_bit: tuple[bool, int] | None, frag: tuple[bool, int] | None,
-            replay: tuple[int, int] | None) -> tuple[str | None, Facts]:
+            replay: tuple[int, int] | None, report: Report) -> tuple[str | None, Facts]:
     f = Facts(iface.line)
     profile_name = prot.words[4]
     dest, line = arg(iface, "tunnel", "destination")
@@ -153,7 +153,7 @@ def _tunnel(cfg: _Config, ifname: str, iface: Node, prot: Node, global_dpd: tupl
         dpd = None
     else:
         isakmp_name, _ = arg(profile, "set", "isakmp-profile")
-        _ikev1(cfg, f, ifname, isakmp_name)
+        _ikev1(cfg, f, ifname, isakmp_name, report)
         dpd = global_dpd
     if "dpd_interval_s" not in f.values and dpd is not None:
         f.set("dpd_interval_s", dpd[0], dpd[1])
@@ -195,7 +195,7 @@ def _ipsec(cfg: _Config, f: Facts, profile: Node) -> None:
         f.set("replay_window", to_int(replay.words[4], field="replay_window", line=replay.line), replay.line)
 
 
-def _ikev1(cfg: _Config, f: Facts, ifname: str, profile_name: str | None) -> None:
+def _ikev1(cfg: _Config, f: Facts, ifname: str, profile_name: str | None, report: Report) -> None:
     f.set("ike.versions", ("ikev1",), None)
     aws = f.get("aws_outside_ip")
     profile = cfg.isakmp_profiles.get(profile_name) if profile_name else None
@@ -223,24 +223,18 @@ def _ikev1(cfg: _Config, f: Facts, ifname: str, profile_name: str | None) -> Non
     for ring in rings:
         for psk in children(ring, "pre-shared-key", "address"):
             if len(psk.words) >= 5 and aws is not None and psk.words[2] == str(aws):
+                if psk.words[-3:-1] in (["key", "6"], ["key", "7"]):
+                    raise ParseError("the pre-shared key is stored encrypted (key 6/7); use the plain key "
+                                     "from AWS's download", field="psk", line=psk.line)
                 f.set("psk", to_psk(psk.words[-1], line=psk.line), psk.line)
                 _local(f, ring)
-    policy = _isakmp_policy(cfg, ifname)
-    if policy is not None:
-        isakmp(f, policy)
+    policies(f, cfg.isakmp_policies, ifname, report)
 
 
 def _local(f: Facts, node: Node) -> None:
     local, line = arg(node, "local-address")
     if local is not None and line is not None:
         f.set("cgw_outside_ip", ip_or_interface(local, field="cgw_outside_ip", line=line), line)
-
-
-def _isakmp_policy(cfg: _Config, ifname: str) -> Node | None:
-    number = ifname[len("tunnel"):]
-    if number.isdecimal() and 199 + int(number) in cfg.isakmp_policies:
-        return cfg.isakmp_policies[199 + int(number)]
-    return cfg.isakmp_policies[min(cfg.isakmp_policies)] if cfg.isakmp_policies else None
 
 
 def _ikev2(cfg: _Config, f: Facts, name: str | None, line: int) -> None:

@@ -302,6 +302,9 @@ def _tunnel(objs: _Objects, vpn_name: str, vpn: dict[str, Any], comments: list[t
             f.set("ike.mode", mode[0][0], mode[1])
         psk = _first(policy, "pre-shared-key")
         if psk and len(psk[0]) >= 2:
+            if psk[0][1].startswith("$9$"):
+                raise ParseError("the pre-shared key is encrypted by JunOS ($9$…); use the plain key "
+                                 "(AWS's download, or the VPN console)", field="psk", line=psk[1])
             f.set("psk", to_psk(psk[0][1], line=psk[1]), psk[1])
         _, prop = _resolve(objs, ("ike", "proposal"), vpn_name, "ike-prop-", _first(policy, "proposals"), report)
         _proposal(f, "ike", prop)
