@@ -327,3 +327,16 @@ def test_ciscoconfparse_imported_only_by_parse() -> None:
                          capture_output=True, text=True, cwd=ROOT, check=True)
     assert out.stdout.strip() == "False True"
     assert out.stderr == ""  # ciscoconfparse's logger is silenced
+
+
+@pytest.mark.parametrize(("rel", "vendor"), [("other-vendors/cisco-ios.txt", "Cisco")])
+def test_truncated_vendor_download_says_so(rel: str, vendor: str) -> None:
+    path = f"fixtures/{rel}"
+    line = assert_one_line_error(run_cli("convert", path, "--to", "json"), path)
+    assert line.endswith(f"this looks like AWS's configuration download for {vendor}, but it lacks the statements "
+                         "vpnxlate reads it by (truncated or edited download?)")
+
+
+def test_truncated_juniper_download_is_a_parse_error() -> None:
+    line = assert_one_line_error(run_cli("convert", "fixtures/other-vendors/juniper-srx.txt", "--to", "json"))
+    assert line == "vpnxlate: error: fixtures/other-vendors/juniper-srx.txt: no 'security ipsec vpn' found"

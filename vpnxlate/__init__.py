@@ -61,6 +61,10 @@ def detect_format(text: str, *, source: str | None = None) -> str:
         raise FormatError("empty input", source=source)
 
     def other_vendor(vendor: str) -> FormatError:
+        read = {getattr(registry.input_module(n), "VENDOR", None) for n in registry.input_names()}
+        if vendor in read:
+            return FormatError(f"this looks like AWS's configuration download for {vendor}, but it lacks the "
+                               "statements vpnxlate reads it by (truncated or edited download?)", source=source)
         return FormatError(
             f"this looks like AWS's configuration download for {vendor}; vpnxlate reads the Generic, "
             "Vyatta, XML, Cisco IOS/ASA, Juniper JunOS, strongSwan and Openswan downloads (choose one of "

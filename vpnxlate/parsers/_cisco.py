@@ -105,9 +105,12 @@ def policies(f: Facts, table: dict[int, Node], ifname: str, report: Report) -> N
 def isakmp(f: Facts, policy: Node) -> None:
     """``crypto isakmp|ikev1|ikev2 policy N``: encryption (``aes 128``, ``aes``, ``aes-256``),
     hash/integrity, group, lifetime (``28800`` or ``seconds 28800``)."""
+    has_integrity = any(c.words[0].lower() in ("hash", "integrity") for c in policy.children)
     for c in policy.children:
         w = c.words
         key = w[0].lower()
+        if key == "prf" and not has_integrity:  # an AES-GCM IKEv2 proposal names its PRF instead
+            key = "integrity"
         if key == "encryption" and len(w) >= 2:
             spelled = [" ".join(w[1:3])] if len(w) == 3 and w[2].isdecimal() else w[1:]
             f.set("ike.encryption", algos(encryption, spelled, field="ike.encryption", line=c.line), c.line)

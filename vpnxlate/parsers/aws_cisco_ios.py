@@ -273,7 +273,7 @@ def _ikev2(cfg: _Config, f: Facts, name: str | None, line: int) -> None:
             for key in peer.walk():
                 if key.words[:1] == ["pre-shared-key"] and len(key.words) >= 2:
                     f.set("psk", to_psk(key.words[-1], line=key.line), key.line)
-    policy = _ikev2_policy(cfg, f)
+    policy = _ikev2_policy(cfg, f, profile.words[3])
     if policy is not None:
         prop_name, pline = arg(policy, "proposal")
         proposal = cfg.ikev2_proposals.get(prop_name or "")
@@ -284,9 +284,15 @@ def _ikev2(cfg: _Config, f: Facts, name: str | None, line: int) -> None:
             isakmp(f, proposal)
 
 
-def _ikev2_policy(cfg: _Config, f: Facts) -> Node | None:
-    """The first policy matching the tunnel's local address, else the first without a match
-    statement (IOS's own choice)."""
+def _ikev2_policy(cfg: _Config, f: Facts, profile: str) -> Node | None:
+    """The policy named like the tunnel's profile (``ikev2-policy-vpn-<ID>-0`` for
+    ``ikev2-vpn-<ID>-0``: the tunnel's own), else the first matching the tunnel's local address,
+    else the first without a match statement (IOS's own choice)."""
+    own = id_from_name(profile)
+    if own is not None:
+        for name, policy in cfg.ikev2_policies.items():
+            if id_from_name(name) == own:
+                return policy
     local = f.get("cgw_outside_ip")
     matching: list[Node] = []
     general: list[Node] = []
