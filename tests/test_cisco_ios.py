@@ -157,7 +157,7 @@ def test_one_bgp_process() -> None:
 
 def test_static_connection_routes_and_sla() -> None:
     static = parse_report(fixture_text("canonical/static.xml"), lint=False)[0]
-    text, report = _ios(static, accept=("10.20.0.0/16",), prefer_tunnel="1", first_tunnel=10)
+    text, _ = _ios(static, accept=("10.20.0.0/16",), prefer_tunnel="1", first_tunnel=10)
     lines = text.splitlines()
     assert "   icmp-echo 169.254.61.1 source-interface Tunnel10" in lines
     assert "ip route 10.20.0.0 255.255.0.0 Tunnel10 track 10" in lines
@@ -211,13 +211,15 @@ def test_cli_converts_ios_download_to_vyos_and_strongswan(tmp_path: Any) -> None
     src = "fixtures/vendors/cisco-ios/ikev1-bgp.txt"
     proc = run_cli("convert", src, "--to", "vyos", "--advertise", "10.1.0.0/16")
     assert proc.returncode == 0, proc.stderr
-    assert "set vpn ipsec site-to-site peer AWS-0c0ffee0123456789-T2 remote-address '203.0.113.22'" in proc.stdout.splitlines()
+    peer = "set vpn ipsec site-to-site peer AWS-0c0ffee0123456789-T2 remote-address '203.0.113.22'"
+    assert peer in proc.stdout.splitlines()
     out = tmp_path
     proc = run_cli("convert", src, "--to", "strongswan", "--out-dir", str(out))
     assert proc.returncode == 0, proc.stderr
     names = sorted(p.name for p in out.iterdir())
     assert "ipsec.secrets" in names
-    assert '198.51.100.10 203.0.113.22 : PSK "FAKE_tunnel1.key_example"' in (out / "ipsec.secrets").read_text().splitlines()
+    secrets = (out / "ipsec.secrets").read_text().splitlines()
+    assert '198.51.100.10 203.0.113.22 : PSK "FAKE_tunnel1.key_example"' in secrets
 
 
 @given(st.sampled_from(["\n", "\r", "\x00", "?", '"', "'", " "]))

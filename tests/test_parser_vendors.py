@@ -147,7 +147,8 @@ def test_ios_errors_are_located() -> None:
     assert e2.value.field == "ike.encryption" and e2.value.line == 33
     # a conflicting repeat of a value (timers in and outside the address family) names both lines
     with pytest.raises(ParseError) as e3:
-        vpnxlate.parse(text.replace("    neighbor 169.254.21.1 timers 10 30 30", "    neighbor 169.254.21.1 timers 10 40 40"))
+        vpnxlate.parse(text.replace("    neighbor 169.254.21.1 timers 10 30 30",
+                                    "    neighbor 169.254.21.1 timers 10 40 40"))
     assert e3.value.field == "bgp.hold_time"
 
 

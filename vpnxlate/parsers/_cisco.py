@@ -77,7 +77,8 @@ def policies(f: Facts, table: dict[int, Node], ifname: str, report: Report) -> N
     if not table:
         return
     if len(table) > 1:
-        report.warn(f"{ifname[:1].upper() + ifname[1:]}: no IKE policy {199 + int(number) if number.isdecimal() else '199+N'}; "
+        wanted = 199 + int(number) if number.isdecimal() else "199+N"
+        report.warn(f"{ifname[:1].upper() + ifname[1:]}: no IKE policy {wanted}; "
                     f"reading every policy ({', '.join(str(n) for n in sorted(table))}), as the router "
                     "offers them all to this peer", field="ike", line=table[min(table)].line)
     merged: dict[str, list[Any]] = {}
