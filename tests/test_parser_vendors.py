@@ -341,3 +341,24 @@ def test_truncated_vendor_download_says_so(rel: str, vendor: str) -> None:
 def test_truncated_juniper_download_is_a_parse_error() -> None:
     line = assert_one_line_error(run_cli("convert", "fixtures/other-vendors/juniper-srx.txt", "--to", "json"))
     assert line == "vpnxlate: error: fixtures/other-vendors/juniper-srx.txt: no 'security ipsec vpn' found"
+
+
+# ------------------------------------------------------------------ config.boot: why not ciscoconfparse
+
+def test_ciscoconfparse_brace_syntax_does_not_read_config_boot_correctly() -> None:
+    """The evaluation behind keeping the hand-written config.boot reader (--router-config):
+    ciscoconfparse's brace ('junos') syntax accepts an unclosed block without an error, leaves a
+    block written on one line unsplit and keeps the quotes of quoted values."""
+    from vpnxlate.emitters import _vyos_configboot
+    from vpnxlate.parsers._vendor import read_tree
+
+    unclosed = "interfaces {\n    ethernet eth0 {\n        address 10.0.1.5/24\n}\n"
+    with pytest.raises(ParseError, match="'interfaces [{]' is never closed"):
+        _vyos_configboot.parse(unclosed, "cb")
+    assert [n.text for n in read_tree(unclosed, "junos")] == ["interfaces"]  # no error
+    one_line = "interfaces { ethernet eth0 { address 10.0.1.5/24 } }\n"
+    assert [n.text for n in read_tree(one_line, "junos")] == [one_line.strip()]
+    assert _vyos_configboot.interface_address(one_line, "eth0", "cb")[0] == ipaddress.ip_interface("10.0.1.5/24")
+    quoted = fixture_text("vyos/config.boot")
+    texts = [d.text for n in read_tree(quoted, "junos") for d in n.walk()]
+    assert 'description "outside (EIP 198.51.100.10)"' in texts
