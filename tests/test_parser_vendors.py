@@ -353,7 +353,7 @@ def test_ciscoconfparse_brace_syntax_does_not_read_config_boot_correctly() -> No
     from vpnxlate.parsers._vendor import read_tree
 
     unclosed = "interfaces {\n    ethernet eth0 {\n        address 10.0.1.5/24\n}\n"
-    with pytest.raises(ParseError, match="'interfaces [{]' is never closed"):
+    with pytest.raises(ParseError, match=r"'interfaces \{' is never closed"):
         _vyos_configboot.parse(unclosed, "cb")
     assert [n.text for n in read_tree(unclosed, "junos")] == ["interfaces"]  # no error
     one_line = "interfaces { ethernet eth0 { address 10.0.1.5/24 } }\n"
