@@ -21,6 +21,7 @@ import vpnxlate
 from vpnxlate.model import Bgp, VpnConnection
 
 from .conftest import FIXTURES
+from .test_cross_format import flatten as base_flatten
 
 NO_BGP = {f"bgp.{f.name}" for f in attrs.fields(Bgp)}
 
@@ -32,20 +33,14 @@ def load(rel: str) -> VpnConnection:
     return conn
 
 
-def flatten(obj: Any, prefix: str = "") -> dict[str, Any]:
-    """Model object -> {"tunnels[0].ike.lifetime_s": 28800, ...}; an absent BGP block is all None."""
+def flatten(obj: VpnConnection) -> dict[str, Any]:
+    """test_cross_format.flatten, with an absent BGP block spelled as all its fields None."""
     out: dict[str, Any] = {}
-    for f in attrs.fields(type(obj)):
-        value = getattr(obj, f.name)
-        if f.type in ("Bgp | None",) and value is None:
-            out.update({f"{prefix}bgp.{b.name}": None for b in attrs.fields(Bgp)})
-        elif attrs.has(type(value)):
-            out.update(flatten(value, f"{prefix}{f.name}."))
-        elif isinstance(value, tuple) and value and attrs.has(type(value[0])):
-            for i, item in enumerate(value):
-                out.update(flatten(item, f"{prefix}{f.name}[{i}]."))
+    for key, value in base_flatten(obj).items():
+        if key.endswith(".bgp") and value is None:
+            out.update({f"{key}.{b.name}": None for b in attrs.fields(Bgp)})
         else:
-            out[prefix + f.name] = value
+            out[key] = value
     return out
 
 

@@ -6,9 +6,6 @@ download).  Reuses tests/test_swanlab.py's helpers; two lab runs, two at a time.
 from __future__ import annotations
 
 import ipaddress
-import os
-import time
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -16,7 +13,7 @@ import pytest
 from vpnxlate.emitters._strongswan import tunnel_mark
 
 from .conftest import FIXTURES
-from .test_swanlab import CANONICAL, CANONICAL_ID, NAT_PRIVATE, Case, _describe, _lab_unavailable, _run_case
+from .test_swanlab import CANONICAL, CANONICAL_ID, NAT_PRIVATE, Case, _describe, run_cases
 
 pytestmark = pytest.mark.swanlab
 
@@ -31,17 +28,7 @@ CASES: dict[str, Case] = {
 
 @pytest.fixture(scope="module")
 def lab_results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
-    reason = _lab_unavailable()
-    if reason:
-        pytest.skip(reason)
-    base = tmp_path_factory.mktemp("swanlab-vendors")
-    workers = int(os.environ.get("VPNXLATE_SWANLAB_JOBS", "2"))
-    start = time.monotonic()
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        futures = {name: pool.submit(_run_case, name, case, base) for name, case in CASES.items()}
-        results = {name: f.result() for name, f in futures.items()}
-    print(f"\nswanlab (vendors): {len(CASES)} runs, {time.monotonic() - start:.0f} s in all")
-    return results
+    return run_cases(CASES, tmp_path_factory, "swanlab-vendors")
 
 
 @pytest.mark.parametrize("name", list(CASES))

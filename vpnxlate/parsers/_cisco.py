@@ -147,6 +147,20 @@ def bgp_neighbors(routers: list[Node]) -> list[tuple[tuple[int, int], Any, int |
     return [tuple(e[:5]) for e in out.values()]  # type: ignore[misc]
 
 
+def assign_neighbor(f: Facts, neighbors: list[Any]) -> None:
+    """The BGP neighbor inside the tunnel's inside /30 is the tunnel's (and its AWS inside address)."""
+    inside = f.get("cgw_inside")
+    if inside is None:
+        return
+    for asn, ip, remote, hold, line in neighbors:
+        if ip in inside.network and ip != inside.ip:
+            f.set("aws_inside", ipaddress.IPv4Interface((ip, inside.network.prefixlen)), line)
+            f.set("bgp.cgw_asn", asn[0], asn[1])
+            f.set("bgp.neighbor_ip", ip, line)
+            f.set("bgp.aws_asn", remote, line)
+            f.set("bgp.hold_time", hold, line)
+
+
 def _once(entry: list[Any], index: int, value: Any, field: str, line: int) -> None:
     """A neighbor value may be repeated (in and outside the address family) but not changed."""
     if entry[index] is not None and entry[index] != value:

@@ -27,13 +27,12 @@ names an interface).
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from typing import Any
 
 from ..errors import ParseError, Report
 from ..model import VpnConnection
-from ._cisco import arg, bgp_neighbors, by_name, child, policies, transform_set
+from ._cisco import arg, assign_neighbor, bgp_neighbors, by_name, child, policies, transform_set
 from ._common import algos, dh_group, encryption, integrity, normalize_newlines, to_int, to_ip, to_psk
 from ._vendor import Facts, Node, connections, header_blocks, id_from_name, mask_interface, read_tree
 
@@ -133,14 +132,7 @@ def _vti(cfg: _Config, ifname: str, iface: Node, prot: Node, shared: Facts,
     f.set("ike.versions", ("ikev2",) if ikev2 else ("ikev1",), None)
     policies(f, cfg.ikev2_policies if ikev2 else cfg.ikev1_policies, ifname, report)
     _tunnel_group(cfg, f, str(aws))
-    inside = f.get("cgw_inside")
-    for asn, ip, remote, hold, nline in neighbors:
-        if inside is not None and ip in inside.network and ip != inside.ip:
-            f.set("aws_inside", ipaddress.IPv4Interface((ip, inside.network.prefixlen)), nline)
-            f.set("bgp.cgw_asn", asn[0], asn[1])
-            f.set("bgp.neighbor_ip", ip, nline)
-            f.set("bgp.aws_asn", remote, nline)
-            f.set("bgp.hold_time", hold, nline)
+    assign_neighbor(f, neighbors)
     _copy(shared, f)
     nameif, _ = arg(iface, "nameif")
     ident = id_from_name(prot.words[4]) or id_from_name(nameif or "")

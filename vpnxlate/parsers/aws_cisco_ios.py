@@ -34,7 +34,7 @@ from typing import Any
 
 from ..errors import ParseError, Report
 from ..model import VpnConnection
-from ._cisco import arg, bgp_neighbors, by_name, child, children, isakmp, policies, transform_set
+from ._cisco import arg, assign_neighbor, bgp_neighbors, by_name, child, children, isakmp, policies, transform_set
 from ._common import algos, dh_group, normalize_newlines, to_int, to_ip, to_psk
 from ._vendor import (
     Facts,
@@ -99,16 +99,8 @@ def parse(text: str, report: Report) -> list[VpnConnection]:
         if not ifname.startswith("tunnel") or prot is None or len(prot.words) < 5:
             continue
         conn_id, facts = _tunnel(cfg, ifname, iface, prot, global_dpd, df_bit, frag, replay, report)
+        assign_neighbor(facts, neighbors)
         inside = facts.get("cgw_inside")
-        for asn, ip, remote, hold, line in neighbors:
-            if inside is not None and ip in inside.network and ip != inside.ip:
-                facts.set("aws_inside", ipaddress.IPv4Interface((ip, inside.network.prefixlen)), line)
-                facts.set("bgp.cgw_asn", asn[0], asn[1])
-                facts.set("bgp.neighbor_ip", ip, line)
-                if remote is not None:
-                    facts.set("bgp.aws_asn", remote, line)
-                if hold is not None:
-                    facts.set("bgp.hold_time", hold, line)
         for ip, source, line in slas:
             if source == ifname and inside is not None and ip in inside.network:
                 facts.set("aws_inside", ipaddress.IPv4Interface((ip, inside.network.prefixlen)), line)
