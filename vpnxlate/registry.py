@@ -54,8 +54,8 @@ STARTS_WITH: dict[str, str] = {"json": "{", "ec2-json": "{", "ec2-xml": "<", "aw
 # Formats whose detect() accepts only a text containing this string (set-commands): the same
 # shortcut for texts without it, such as a Generic download.  Keep in step with detect().
 CONTAINS: dict[str, str] = {"vyos": "set", "aws-vyatta": "set", "aws-cisco-asa": "tunnel-group",
-                             "aws-cisco-ios": "tunnel protection", "aws-juniper": "st0",
-                             "aws-strongswan": "right=", "aws-openswan": "right="}
+                             "aws-cisco-ios": "protection", "aws-juniper": "st0",
+                             "aws-strongswan": "right", "aws-openswan": "right"}
 
 OUTPUTS: dict[str, str] = {
     "json": "vpnxlate.emitters.json_out",

@@ -205,6 +205,8 @@ def _options(f: Facts, keys: dict[str, tuple[str, int]]) -> None:
 def looks_like(text: str, marker: re.Pattern[str]) -> bool:
     """An AWS strongSwan/Openswan download: its marker, or a conn block with right= and a PSK line."""
     head = text[:200_000]
+    if "right" not in head:  # no tunnel without right= (registry.CONTAINS relies on it)
+        return False
     if marker.search(head):
         return True
     return bool(re.search(r"^[ \t]*conn[ \t]+\S+[ \t]*$", head, re.MULTILINE)

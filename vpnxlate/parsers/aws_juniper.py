@@ -63,6 +63,8 @@ _BRACE_VPN = re.compile(r"^[ \t]*(?:ike|ipsec)[ \t]*\{", re.MULTILINE)
 
 def detect(text: str) -> bool:
     head = text[:_DETECT_LIMIT]
+    if "st0" not in head:  # AWS's JunOS configuration is route-based (registry.CONTAINS relies on it)
+        return False
     if _SET.search(head):
         return True
     return bool(_BRACE.search(head) and _BRACE_ST0.search(head) and _BRACE_VPN.search(head))
