@@ -185,6 +185,18 @@ def test_asa_crypto_map_exact() -> None:
         vpn_connection_id="vpn-05a7e0000000000c1", customer_gateway_id="cgw-05a7e0000000000c1", routing="static")]
 
 
+def test_asa_edited_running_config() -> None:
+    """`show running-config` with the download pasted in: no comments or header, interfaces
+    renamed (no policy 199+N: every ISAKMP policy is read, with a warning), 'outside' for the
+    placeholder interface, unrelated configuration around."""
+    fmt, conns = parse("vendors/cisco-asa/running-config-edited.txt", expect_warnings=True)
+    assert fmt == "aws-cisco-asa"
+    assert conns == [VpnConnection(
+        tunnels=[tunnel("203.0.113.22", PSK1, "169.254.21.0/30", cgw=None, **ASA_COMMON),
+                 tunnel("203.0.113.21", PSK2, "169.254.22.0/30", cgw=None, **ASA_COMMON)],
+        vpn_connection_id=ID)]
+
+
 def test_asa_ikev2_tunnel_group_key() -> None:
     text = fixture_text("vendors/cisco-asa/vti-bgp.txt").replace(
         "   ikev1 pre-shared-key FAKE_tunnel1.key_example",
