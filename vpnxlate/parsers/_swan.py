@@ -42,7 +42,7 @@ from ._common import (
 from ._vendor import Facts, connections, header_blocks, seconds
 
 _CONN = re.compile(r"^[ \t]*conn[ \t]+(\S+)[ \t]*$")
-_KEY = re.compile(r"^[ \t]+#?[ \t]*([a-z0-9_-]+)[ \t]*=[ \t]*(.*?)[ \t]*$")
+_KEY = re.compile(r"^[ \t]+(?:#[ \t]*)?([a-z0-9_-]+)[ \t]*=[ \t]*(.*?)[ \t]*$")
 _SECRET = re.compile(r'^[ \t]*(\S+)[ \t]+(\S+)[ \t]*:[ \t]*PSK[ \t]+"([^"\n]*)"[ \t]*$', re.MULTILINE)
 _LINK = re.compile(r"ip[ \t]+link[ \t]+add[ \t]+(\S+)[ \t]+type[ \t]+vti\b.*?\bremote[ \t]+(\S+)")
 _ADDR = re.compile(r"ip[ \t]+addr[ \t]+add[ \t]+(\S+)[ \t]+remote[ \t]+(\S+)[ \t]+dev[ \t]+(\S+)")

@@ -22,7 +22,7 @@ IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 # ------------------------------------------------------------------ header ids
 
 _HEADER_ID = re.compile(
-    r"^[ \t]*[!#]?[ \t]*Your[ \t]+(VPN[ \t]+Connection|Virtual[ \t]+Private[ \t]+Gateway|VPN[ \t]+Gateway"
+    r"^[ \t]*(?:[!#][ \t]*)?Your[ \t]+(VPN[ \t]+Connection|Virtual[ \t]+Private[ \t]+Gateway|VPN[ \t]+Gateway"
     r"|Transit[ \t]+Gateway|Customer[ \t]+Gateway)[ \t]+ID[ \t]*:(.*)$",
     re.IGNORECASE | re.MULTILINE)
 _HEADER_FIELD = {"vpnconnection": "vpn_connection_id", "virtualprivategateway": "vpn_gateway_id",
@@ -76,6 +76,9 @@ class Node:
             yield from c.walk()
 
 
+MAX_DEPTH = 32  # AWS's stanzas are 3 deep (JunOS brace form 6); deeper text is not a configuration
+
+
 def read_tree(text: str, syntax: str, origin: list[int] | None = None) -> list[Node]:
     """The top-level lines of ``text`` parsed by ciscoconfparse (``ios``, ``asa``, ``junos``).
 
@@ -88,19 +91,44 @@ def read_tree(text: str, syntax: str, origin: list[int] | None = None) -> list[N
     logger.disable("ciscoconfparse")
     lines = text.split("\n")
     where = origin or list(range(1, len(lines) + 1))
+    _check_depth(lines, where, syntax)
+
+    def convert(o: Any, depth: int) -> Node:
+        line = where[o.linenum] if o.linenum < len(where) else o.linenum + 1
+        if depth > MAX_DEPTH:
+            raise ParseError(f"configuration nested more than {MAX_DEPTH} levels deep", line=line)
+        return Node(o.text.strip(), line, [convert(c, depth + 1) for c in o.children if not _comment(c.text)])
+
     try:
         parsed = CiscoConfParse(lines, syntax=syntax, comment="!#", ignore_blank_lines=False)
-        objs = list(parsed.ConfigObjs)
+        return [convert(o, 0) for o in parsed.ConfigObjs
+                if o.parent is o and not _comment(o.text) and o.text.strip()]
     except VpnxlateError:
         raise
-    except Exception:
+    except Exception:  # a third-party parser's failure on hostile input (RecursionError included)
         raise ParseError(f"ciscoconfparse could not read this {syntax} configuration") from None
 
-    def convert(o: Any) -> Node:
-        return Node(o.text.strip(), where[o.linenum] if o.linenum < len(where) else o.linenum + 1,
-                    [convert(c) for c in o.children if not _comment(c.text)])
 
-    return [convert(o) for o in objs if o.parent is o and not _comment(o.text) and o.text.strip()]
+def _check_depth(lines: list[str], where: list[int], syntax: str) -> None:
+    """Refuse nesting deeper than MAX_DEPTH before ciscoconfparse sees it (its time grows with
+    the square of the depth: 3,000 ever deeper lines take minutes)."""
+    stack: list[int] = []
+    depth = 0
+    for n, raw in enumerate(lines):
+        if syntax == "junos":
+            depth += raw.count("{") - raw.count("}")
+            deep = depth > MAX_DEPTH
+        else:
+            if _comment(raw):
+                continue
+            indent = len(raw) - len(raw.lstrip())
+            while stack and stack[-1] >= indent:
+                stack.pop()
+            stack.append(indent)
+            deep = len(stack) > MAX_DEPTH + 1
+        if deep:
+            raise ParseError(f"configuration nested more than {MAX_DEPTH} levels deep",
+                             line=where[n] if n < len(where) else n + 1)
 
 
 def _comment(text: str) -> bool:
