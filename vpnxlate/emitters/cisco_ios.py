@@ -138,10 +138,9 @@ def _prefix(text: object, flag: str) -> ipaddress.IPv4Network:
         raise EmitError(f"{flag}: not an IPv4 prefix: {describe_value(text)}") from None
 
 
-def _mask(net: ipaddress.IPv4Network | ipaddress.IPv4Interface) -> str:
-    n = net.network if isinstance(net, ipaddress.IPv4Interface) else net
-    return f"{word(n.network_address if isinstance(net, ipaddress.IPv4Network) else net.ip, 'address')} " \
-           f"{n.netmask}"
+def _mask(iface: ipaddress.IPv4Interface) -> str:
+    """``169.254.21.2/30`` -> ``169.254.21.2 255.255.255.252``."""
+    return f"{word(iface.ip, 'cgw_inside')} {iface.netmask}"
 
 
 def _in_range(value: int, lo: int, hi: int, field: str, where: str) -> int:
@@ -360,9 +359,9 @@ def _bgp(lines: list[str], planned: list[tuple[VpnConnection, int, int, Tunnel]]
     lines.append("  address-family ipv4 unicast")
     for c, k, nb in neighbors:
         lines += [f"    neighbor {nb} activate", f"    neighbor {nb} soft-reconfiguration inbound"]
-        name = accept_lists.get(c.vpn_connection_id or "all") or accept_lists.get("all")
-        if name:
-            lines.append(f"    neighbor {nb} prefix-list {name} in")
+        in_list = accept_lists.get(c.vpn_connection_id or "all")
+        if in_list:
+            lines.append(f"    neighbor {nb} prefix-list {in_list} in")
         if opts.advertise:
             backup = opts.prefer is not None and k + 1 != opts.prefer
             lines.append(f"    neighbor {nb} route-map VPNXLATE-OUT{'-BACKUP' if backup else ''} out")

@@ -116,12 +116,12 @@ def parse(text: str, report: Report) -> list[VpnConnection]:
     addrs: dict[str, tuple[str, str, int]] = {}
     mtus: dict[str, tuple[str, int]] = {}
     for n, raw in enumerate(lines, 1):
-        if (m := _LINK.search(raw)) is not None:
-            links[m.group(2)] = m.group(1)
-        if (m := _ADDR.search(raw)) is not None:
-            addrs[m.group(3)] = (m.group(1), m.group(2), n)
-        if (m := _MTU.search(raw)) is not None:
-            mtus[m.group(1)] = (m.group(2), n)
+        if (link := _LINK.search(raw)) is not None:
+            links[link.group(2)] = link.group(1)
+        if (addr := _ADDR.search(raw)) is not None:
+            addrs[addr.group(3)] = (addr.group(1), addr.group(2), n)
+        if (mtu := _MTU.search(raw)) is not None:
+            mtus[mtu.group(1)] = (mtu.group(2), n)
     tunnels = []
     for name, start, keys, comments in _conns(lines):
         if "right" not in keys:
@@ -145,9 +145,9 @@ def parse(text: str, report: Report) -> list[VpnConnection]:
         iface = links.get(right) or name
         updown = None
         for raw, line in [*comments, *((v, ln) for k, (v, ln) in keys.items() if k == "leftupdown")]:
-            m = _UPDOWN.search(raw)
-            if m:
-                updown = (m.group(1), m.group(2), m.group(3), line)
+            found = _UPDOWN.search(raw)
+            if found:
+                updown = (found.group(1), found.group(2), found.group(3), line)
         if updown is not None:
             iface = updown[0]
             cgw_in, aws_in, line = updown[1], updown[2], updown[3]

@@ -294,7 +294,7 @@ def _ikev2_policy(cfg: _Config, f: Facts, profile: str) -> Node | None:
             general.append(policy)
         elif len(m.words) >= 4 and local is not None and m.words[3] == str(local):
             matching.append(policy)
-    return (matching or general or [None])[0]
+    return next(iter(matching or general), None)
 
 
 # ------------------------------------------------------------------ global statements
