@@ -386,3 +386,20 @@ def test_deep_nesting_refused_before_ciscoconfparse(text: str, line: int) -> Non
     with pytest.raises(ParseError) as e:
         vpnxlate.parse(text)
     assert str(e.value) == f"<input>:{line}: configuration nested more than 32 levels deep"
+
+
+@pytest.mark.parametrize(("rel", "old", "new", "field"), [
+    ("vendors/cisco-ios/ikev1-bgp.txt", "  tunnel source 198.51.100.10\n", "  tunnel source CUSTOMER_IP\n",
+     "cgw_outside_ip"),
+    ("vendors/cisco-ios/ikev1-bgp.txt", "key FAKE_tunnel1.key_example", "key PASSWORD", "psk"),
+    ("vendors/cisco-asa/vti-bgp.txt", "ikev1 pre-shared-key FAKE_tunnel1.key_example", "ikev1 pre-shared-key "
+     "pre-shared-key", "psk"),
+    ("vendors/cisco-asa/crypto-map.txt", "set peer 203.0.113.61 203.0.113.62", "set peer AWS_ENDPOINT_1 "
+     "AWS_ENDPOINT_2", "aws_outside_ip"),
+])
+def test_vendor_sample_placeholders_refused(rel: str, old: str, new: str, field: str) -> None:
+    text = fixture_text(rel)
+    assert old in text
+    with pytest.raises(PlaceholderError) as e:
+        vpnxlate.parse(text.replace(old, new, 1))
+    assert e.value.field == field

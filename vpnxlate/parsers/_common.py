@@ -18,7 +18,9 @@ T = TypeVar("T")
 PLACEHOLDER_RE = re.compile(
     r"YOUR_[A-Z_]+|<\s*(?:LOCAL|REMOTE|VPC)[A-Z _]*>|PRE-SHARED-KEY-IN-PLAIN-TEXT|\[\s*hidden\s*\]"
     r"|\.\.\.?\s*configuration information\s*\.\.\.?|contents-of-the-sample-configuration-file"
-    r"|^plain-text-password\d*$|^X{6,}$",
+    r"|^plain-text-password\d*$|^X{6,}$"
+    # vendor documentation samples (Cisco: CUSTOMER_IP, PASSWORD, AWS_ENDPOINT_1, password_here)
+    r"|^CUSTOMER_IP$|^PASSWORD$|^password_here$|^pre-shared-key$|^AWS_ENDPOINT_\d$",
     re.IGNORECASE,
 )
 

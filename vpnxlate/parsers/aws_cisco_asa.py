@@ -179,11 +179,10 @@ def _tunnel_group(cfg: _Config, f: Facts, peer: str) -> None:
             continue
         for c in group.children:
             w = [x.lower() for x in c.words]
-            if "pre-shared-key" in w and w[-1] != "pre-shared-key" and "local-authentication" not in w:
-                key = c.words[-1]
-                if w[0] == "ikev2" and w[1] != "remote-authentication":
-                    continue
-                f.set("psk", to_psk(key, line=c.line), c.line)
+            at = w.index("pre-shared-key") if "pre-shared-key" in w else -1
+            if 0 <= at < len(w) - 1 and (w[0] != "ikev2" or w[1] == "remote-authentication"):
+                # the key is the word after (AWS's doc sample writes the literal 'pre-shared-key': refused)
+                f.set("psk", to_psk(c.words[at + 1], line=c.line), c.line)
             elif w[:3] == ["isakmp", "keepalive", "threshold"] and len(w) >= 4:
                 f.set("dpd_interval_s", to_int(w[3], field="dpd_interval_s", line=c.line), c.line)
 
