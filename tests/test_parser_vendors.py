@@ -117,7 +117,7 @@ def test_ios_static_routes_and_mtu_read() -> None:
 
 
 @pytest.mark.parametrize(("rel", "needle"), [
-    ("bad/cisco-ios-placeholders.txt", ": bgp.cgw_asn: placeholder 'YOUR_BGP_ASN'"),
+    ("bad/cisco-ios-placeholders.txt", ":119: cgw_outside_ip: placeholder 'YOUR_UPLINK_ADDRESS'"),
     ("bad/cisco-ios-placeholder-asn.txt", ":145: bgp.cgw_asn: placeholder 'YOUR_BGP_ASN'"),
     ("bad/juniper-placeholders.txt", ":44: cgw_outside_ip: placeholder 'YOUR_UPLINK_ADDRESS'"),
     ("bad/openswan-placeholder.txt", ":58: psk: placeholder 'PRE-SHARED-KEY-IN-PLAIN-TEXT'"),

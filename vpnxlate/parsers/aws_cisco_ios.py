@@ -89,16 +89,17 @@ def parse(text: str, report: Report) -> list[VpnConnection]:
     headers = header_blocks(text)
     cfg = _Config(read_tree(text, "ios"))
     global_dpd, df_bit, frag, replay = _globals(cfg)
-    neighbors = bgp_neighbors(cfg.bgp)
+    found = []
+    for ifname, iface in cfg.interfaces.items():
+        prot = child(iface, "tunnel", "protection", "ipsec", "profile")
+        if ifname.startswith("tunnel") and prot is not None and len(prot.words) >= 5:
+            found.append((ifname, _tunnel(cfg, ifname, iface, prot, global_dpd, df_bit, frag, replay, report)))
+    neighbors = bgp_neighbors(cfg.bgp)  # after the tunnels: their errors come first, in file order
     slas = _sla_targets(cfg)
     routes = _routes(cfg)
     tunnels: list[tuple[str | None, Facts]] = []
     static_routes: dict[str | None, list[ipaddress.IPv4Network]] = {}
-    for ifname, iface in cfg.interfaces.items():
-        prot = child(iface, "tunnel", "protection", "ipsec", "profile")
-        if not ifname.startswith("tunnel") or prot is None or len(prot.words) < 5:
-            continue
-        conn_id, facts = _tunnel(cfg, ifname, iface, prot, global_dpd, df_bit, frag, replay, report)
+    for ifname, (conn_id, facts) in found:
         assign_neighbor(facts, neighbors)
         inside = facts.get("cgw_inside")
         for ip, source, line in slas:
