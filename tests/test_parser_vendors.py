@@ -403,3 +403,21 @@ def test_vendor_sample_placeholders_refused(rel: str, old: str, new: str, field:
     with pytest.raises(PlaceholderError) as e:
         vpnxlate.parse(text.replace(old, new, 1))
     assert e.value.field == field
+
+
+def test_stray_closing_brace_in_ios_is_ignored(tmp_path: Any) -> None:
+    """ciscoconfparse pairs braces even in IOS syntax and raises on a stray '}' (its loguru
+    decorator printing a traceback); braces mean nothing in IOS, so the line is ignored."""
+    path = tmp_path / "brace.txt"
+    path.write_text(fixture_text("vendors/cisco-ios/ikev1-bgp.txt") + "}\n")
+    proc = run_cli("convert", str(path), "--to", "json")
+    assert proc.returncode == 0 and proc.stderr == ""
+    assert vpnxlate.parse(path.read_text()) == [IOS]
+
+
+def test_ciscoconfparse_logging_silenced_on_errors(tmp_path: Any) -> None:
+    path = tmp_path / "deep.txt"
+    path.write_text("crypto keyring x\n tunnel protection ipsec profile p\n"
+                    + "".join(" " * i + "a\n" for i in range(1, 40)))
+    line = assert_one_line_error(run_cli("convert", str(path), "--to", "json"))
+    assert line == f"vpnxlate: error: {path}:35: configuration nested more than 32 levels deep"

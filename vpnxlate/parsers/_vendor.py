@@ -88,8 +88,13 @@ def read_tree(text: str, syntax: str, origin: list[int] | None = None) -> list[N
     from ciscoconfparse import CiscoConfParse  # heavy: only when a vendor parser runs
     from loguru import logger
 
+    # ciscoconfparse logs through loguru, and its @logger.catch reports an exception under the
+    # *caller's* module name (this one): silence both, so that stderr keeps its one error line
     logger.disable("ciscoconfparse")
+    logger.disable("vpnxlate")
     lines = text.split("\n")
+    if syntax != "junos":  # braces mean nothing in IOS/ASA (banners…), but ciscoconfparse pairs them
+        lines = ["!" if line.lstrip().startswith("}") else line for line in lines]
     where = origin or list(range(1, len(lines) + 1))
     _check_depth(lines, where, syntax)
 
