@@ -421,3 +421,14 @@ def test_ciscoconfparse_logging_silenced_on_errors(tmp_path: Any) -> None:
                     + "".join(" " * i + "a\n" for i in range(1, 40)))
     line = assert_one_line_error(run_cli("convert", str(path), "--to", "json"))
     assert line == f"vpnxlate: error: {path}:35: configuration nested more than 32 levels deep"
+
+
+@pytest.mark.parametrize("rel", ["vendors/cisco-ios/ikev1-bgp.txt", "vendors/cisco-ios/ikev2-bgp.txt",
+                                 "vendors/cisco-asa/vti-bgp.txt", "vendors/juniper/srx-set.txt",
+                                 "vendors/juniper/srx-brace.txt", "vendors/strongswan/download.txt",
+                                 "vendors/openswan/download.txt"])
+def test_cli_bad_address_one_line_error_without_keys(tmp_path: Any, rel: str) -> None:
+    path = tmp_path / "in.txt"
+    path.write_text(fixture_text(rel).replace("203.0.113.21", "203.0.113.321"))
+    line = assert_one_line_error(run_cli("convert", str(path), "--to", "json"), str(path), "203.0.113.321")
+    assert PSK1 not in line and PSK2 not in line
