@@ -432,3 +432,18 @@ def test_cli_bad_address_one_line_error_without_keys(tmp_path: Any, rel: str) ->
     path.write_text(fixture_text(rel).replace("203.0.113.21", "203.0.113.321"))
     line = assert_one_line_error(run_cli("convert", str(path), "--to", "json"), str(path), "203.0.113.321")
     assert PSK1 not in line and PSK2 not in line
+
+
+@pytest.mark.parametrize(("fn", "spelling", "canon"), [
+    ("encryption", "aes 128", "AES128"), ("encryption", "esp-aes 128", "AES128"), ("encryption", "esp-aes", "AES128"),
+    ("encryption", "esp-aes 256", "AES256"), ("encryption", "aes-cbc-256", "AES256"),
+    ("encryption", "esp-gcm 256", "AES256-GCM-16"), ("encryption", "aes-gcm-128", "AES128-GCM-16"),
+    ("integrity", "sha", "SHA1"), ("integrity", "esp-sha-hmac", "SHA1"), ("integrity", "esp-sha256-hmac", "SHA2-256"),
+    ("integrity", "hmac-sha-256-128", "SHA2-256"), ("integrity", "sha-384", "SHA2-384"),
+    ("dh_group", "group 2", 2), ("dh_group", "group14", 14), ("dh_group", "modp1024", 2),
+    ("dh_group", "modp2048", 14), ("dh_group", "ecp384", 20), ("dh_group", "modp2048s256", 24),
+])
+def test_vendor_spellings_in_the_one_table(fn: str, spelling: str, canon: object) -> None:
+    from vpnxlate import algorithms
+
+    assert getattr(algorithms, fn)(spelling) == canon
