@@ -277,11 +277,34 @@ def _vyatta(c: VpnConnection) -> VpnConnection:
         for t in c.tunnels))
 
 
+def _cisco_ios(c: VpnConnection) -> VpnConnection:
+    """Cisco IOS keeps static routes and the transit gateway id (header) but has no place for DPD
+    retries, IPv6 inside addresses, the EC2-only options (a replay window IOS accepts is kept),
+    IKEv1 main mode (IOS's default, not written) or an IKEv2 mode; keepalive below 10 s, an MSS
+    outside 500..1460 and an ESP-GCM integrity are left out (see cisco_ios)."""
+    full = c
+    c = _download_common(c)
+    tunnels = []
+    for t, f in zip(c.tunnels, full.tunnels, strict=True):
+        v2 = t.ike.versions == ("ikev2",)
+        gcm = t.ipsec.encryption is not None and t.ipsec.encryption[0] in algorithms.GCM_ENCRYPTIONS
+        tunnels.append(attrs.evolve(
+            t, dpd_retries=None, replay_window=f.replay_window if f.replay_window in (64, 128, 256, 512, 1024)
+            else None,
+            ike=attrs.evolve(t.ike, mode=None if v2 or t.ike.mode == "main" else t.ike.mode),
+            ipsec=attrs.evolve(t.ipsec, integrity=None if gcm else t.ipsec.integrity),
+            dpd_interval_s=t.dpd_interval_s if t.dpd_interval_s is None or t.dpd_interval_s >= 10 else None,
+            tcp_mss=t.tcp_mss if t.tcp_mss is None or 500 <= t.tcp_mss <= 1460 else None))
+    return attrs.evolve(c, tunnels=tuple(tunnels), transit_gateway_id=full.transit_gateway_id,
+                        static_routes=full.static_routes)
+
+
 PROJECTIONS: dict[str, Callable[[VpnConnection], VpnConnection]] = {
     "json": lambda c: c,
     "aws-generic": _generic,
     "aws-xml": _xml,
     "aws-vyatta": _vyatta,
+    "cisco-ios": _cisco_ios,
 }
 
 

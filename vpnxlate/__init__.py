@@ -121,18 +121,26 @@ def _detect_format(text: str, *, source: str | None = None) -> str:
         raise FormatError("empty input", source=source)
 
     def other_vendor(vendor: str) -> FormatError:
+        read = {getattr(registry.input_module(n), "VENDOR", None) for n in registry.input_names()}
+        if vendor in read:
+            return FormatError(f"this looks like AWS's configuration download for {vendor}, but it lacks the "
+                               "statements vpnxlate reads it by (truncated or edited download?)", source=source)
         return FormatError(
             f"this looks like AWS's configuration download for {vendor}; vpnxlate reads the Generic, "
-            "Vyatta and XML downloads (choose Vendor 'Generic' or 'Vyatta' in the console, or use "
-            "'aws ec2 describe-vpn-connections')", source=source)
+            "Vyatta, XML, Cisco IOS/ASA, Juniper JunOS, strongSwan and Openswan downloads (choose one of "
+            "those in the console, or use 'aws ec2 describe-vpn-connections')", source=source)
 
-    stripped = plain.lstrip()
-    if not stripped.startswith(("{", "<")):
-        vendor = sniff_vendor(plain, structural_only=True)
-        if vendor:
-            raise other_vendor(vendor)
+    # Vendor downloads vpnxlate reads (modules with VENDOR) come first; the other-vendor check
+    # runs before the remaining parsers, which could mistake a vendor file for their own.
+    sniffed = plain.lstrip().startswith(("{", "<"))
     for name in registry.detection_candidates(text):
-        if registry.input_module(name).detect(text):
+        module = registry.input_module(name)
+        if not sniffed and not getattr(module, "VENDOR", None):
+            sniffed = True
+            vendor = sniff_vendor(plain, structural_only=True)
+            if vendor:
+                raise other_vendor(vendor)
+        if module.detect(text):
             return name
     vendor = sniff_vendor(plain)
     if vendor:

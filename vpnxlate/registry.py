@@ -37,6 +37,12 @@ INPUTS: dict[str, str] = {
     "ec2-json": "vpnxlate.parsers.ec2_json",
     "ec2-xml": "vpnxlate.parsers.ec2_xml",
     "aws-xml": "vpnxlate.parsers.aws_xml",
+    # vendor downloads (their modules set VENDOR: tried before the other-vendor check)
+    "aws-cisco-asa": "vpnxlate.parsers.aws_cisco_asa",
+    "aws-cisco-ios": "vpnxlate.parsers.aws_cisco_ios",
+    "aws-juniper": "vpnxlate.parsers.aws_juniper",
+    "aws-strongswan": "vpnxlate.parsers.aws_strongswan",
+    "aws-openswan": "vpnxlate.parsers.aws_openswan",
     "vyos": "vpnxlate.parsers.vyos",
     "aws-vyatta": "vpnxlate.parsers.aws_vyatta",
     "aws-generic": "vpnxlate.parsers.aws_generic",
@@ -47,7 +53,9 @@ INPUTS: dict[str, str] = {
 STARTS_WITH: dict[str, str] = {"json": "{", "ec2-json": "{[", "ec2-xml": "<", "aws-xml": "<"}
 # Formats whose detect() accepts only a text containing this string (set-commands): the same
 # shortcut for texts without it, such as a Generic download.  Keep in step with detect().
-CONTAINS: dict[str, str] = {"vyos": "set", "aws-vyatta": "set"}
+CONTAINS: dict[str, str] = {"vyos": "set", "aws-vyatta": "set", "aws-cisco-asa": "tunnel-group",
+                             "aws-cisco-ios": "protection", "aws-juniper": "st0",
+                             "aws-strongswan": "right", "aws-openswan": "right"}
 
 OUTPUTS: dict[str, str] = {
     "json": "vpnxlate.emitters.json_out",
@@ -58,6 +66,7 @@ OUTPUTS: dict[str, str] = {
     "strongswan": "vpnxlate.emitters.strongswan",
     "swanctl": "vpnxlate.emitters.swanctl",
     "libreswan": "vpnxlate.emitters.libreswan",
+    "cisco-ios": "vpnxlate.emitters.cisco_ios",
 }
 
 

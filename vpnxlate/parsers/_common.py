@@ -27,7 +27,9 @@ T = TypeVar("T")
 PLACEHOLDER_RE = re.compile(
     r"YOUR_[A-Z_]+|<\s*(?:LOCAL|REMOTE|VPC)[A-Z _]*>|PRE-SHARED-KEY-IN-PLAIN-TEXT|\[\s*hidden\s*\]"
     r"|\.\.\.?\s*configuration information\s*\.\.\.?|contents-of-the-sample-configuration-file"
-    r"|^plain-text-password\d*$|^X{6,}$",
+    r"|^plain-text-password\d*$|^X{6,}$"
+    # vendor documentation samples (Cisco: CUSTOMER_IP, PASSWORD, AWS_ENDPOINT_1, password_here)
+    r"|^CUSTOMER_IP$|^PASSWORD$|^password_here$|^pre-shared-key$|^AWS_ENDPOINT_\d$",
     re.IGNORECASE,
 )
 
@@ -251,6 +253,7 @@ _VENDORS: tuple[tuple[str, str, bool], ...] = (
     ("Openswan", r"tested for Openswan|^[^\S\n]*phase2alg=", True),
     ("strongSwan", r"^[^\S\n]*IPSEC Tunnel #\d|^[^\S\n]*conn Tunnel\d|: PSK \"|tested for Strongswan", True),
     ("Cisco", r"^[^\S\n]*crypto (isakmp|ikev1|ikev2|keyring|ipsec)\b|^[^\S\n]*tunnel protection ipsec", True),
+    ("Juniper ScreenOS", r"^[^\S\n]*set ike (p1-proposal|p2-proposal|gateway)\b", True),
     ("Juniper", r"^[^\S\n]*set security (ike|ipsec)\b|^[^\S\n]*set interfaces st0\b", True),
     ("Palo Alto", r"^[^\S\n]*set network (ike|tunnel)\b", True),
     ("Fortinet", r"^[^\S\n]*config vpn ipsec phase1-interface", True),
