@@ -58,6 +58,8 @@ OUTPUTS: dict[str, str] = {
     "strongswan": "vpnxlate.emitters.strongswan",
     "swanctl": "vpnxlate.emitters.swanctl",
 }
+#: Targets `vpnxlate sync` keeps up to date (router configurations).
+SYNC_TARGETS: tuple[str, ...] = ("vyos", "strongswan", "swanctl")
 
 
 class Option(Record):

@@ -94,8 +94,15 @@ def _load(text: str) -> tuple[Any, str]:
 
 def parse(text: str, report: Report) -> list[VpnConnection]:
     doc, clean = _load(text)
+    return parse_data(doc, report, clean)
+
+
+def parse_data(doc: Any, report: Report, clean: str | None = None) -> list[VpnConnection]:
+    """The connections of an already decoded document (e.g. boto3's ``describe_vpn_connections``
+    response, which has the shape of the CLI's JSON); ``clean`` is the JSON text when there is
+    one (for line numbers in messages)."""
     if isinstance(doc, dict) and _SAMPLE in doc:
-        lines = _key_lines(clean, _SAMPLE)
+        lines = _key_lines(clean, _SAMPLE) if clean is not None else []
         return _sample(doc[_SAMPLE], report, lines[0] if len(lines) == 1 else None)
     if isinstance(doc, list):
         items, where = doc, ""
@@ -111,7 +118,7 @@ def parse(text: str, report: Report) -> list[VpnConnection]:
     else:
         raise ParseError("no VpnConnections, VpnConnection or VpnConnectionDeviceSampleConfiguration key "
                          "(expected the output of aws ec2 describe-vpn-connections)")
-    cgc_lines = _key_lines(clean, _CGC)
+    cgc_lines = _key_lines(clean, _CGC) if clean is not None else []
     with_cgc = [i for i, c in enumerate(items) if isinstance(c, dict) and _CGC in c]
     line_of = dict(zip(with_cgc, cgc_lines, strict=False)) if len(with_cgc) == len(cgc_lines) else {}
 
