@@ -121,6 +121,8 @@ _TUNNEL = """\
     </ipsec>
   </ipsec_tunnel>
 """
+_RESPONSE_NAMES = {"IKEVersions": "IkeVersions", "DPDTimeoutSeconds": "DpdTimeoutSeconds",
+                   "DPDTimeoutAction": "DpdTimeoutAction"}
 _BGP = "\n      <bgp><asn>{asn}</asn><hold_time>30</hold_time></bgp>"
 
 
@@ -172,7 +174,8 @@ def aws_like(ec2: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
             aws_asn = (tgw.options or {}).get("AmazonSideAsn", 64512)
         tunnels = []
         for i in range(2):
-            t = dict(given[i])
+            # the request spells some keys differently from the response (IKEVersions / IkeVersions)
+            t = {_RESPONSE_NAMES.get(k, k): v for k, v in given[i].items()}
             t["OutsideIpAddress"] = f"203.0.113.{10 + 2 * n + i}"
             t.setdefault("TunnelInsideCidr", f"169.254.{100 + n}.{4 * i}/30")
             t.setdefault("PreSharedKey", f"moto_generated_psk_{n}_{i}_Zq8")
