@@ -191,7 +191,8 @@ def test_convert_aws_to_vyos_and_swanctl(three: dict[str, str], aws_like: Any, c
 
 def test_ids_filters_and_states(three: dict[str, str], aws_like: Any, capsys: Any) -> None:
     pick = [three["bgp"], three["plain"]]
-    conns = vpnxlate.fetch(*pick[:1], f"aws:{pick[1]}")
+    with pytest.warns(vpnxlate.VpnxlateWarning, match="Phase1EncryptionAlgorithms"):
+        conns = vpnxlate.fetch(*pick[:1], f"aws:{pick[1]}")
     assert sorted(c.vpn_connection_id for c in conns) == sorted(pick)
     only = vpnxlate.fetch(filters=[f"customer-gateway-id={three['cgw2']}"])
     assert [c.vpn_connection_id for c in only] == [three["plain"]]

@@ -4,10 +4,11 @@ VyOS's configuration is a tree: ``set vpn ipsec site-to-site peer P local-addres
 path ``vpn / ipsec / site-to-site / peer / P / local-address / 'A'`` (a value is the last node).
 The delta deletes the **highest** node that disappeared (``delete vpn ipsec site-to-site peer P``
 for a removed peer, ``delete … local-address 'A'`` for a changed value) and sets every line that
-is new; lines that did not change are not touched.  A node of depth 1 or 2 (``vpn``, ``vpn
-ipsec``, ``protocols bgp``, ``interfaces vti``) is never deleted: when one disappears as a whole,
-its children are deleted one by one, so configuration of the router that vpnxlate did not write
-under it is kept.
+is new; lines that did not change are not touched.  A node that other configuration of the
+router shares (any node of depth 1 or 2 such as ``vpn ipsec``, ``protocols bgp``, ``interfaces
+vti``, and the containers of named entries: ``… site-to-site peer``, ``protocols bgp neighbor``,
+``vpn ipsec ike-group``…, see :func:`is_shared`) is never deleted: when one disappears as a
+whole, its children are deleted one by one, so what vpnxlate did not write is kept.
 
 hier-config's VyOS driver (evaluated) compares the set lines as flat lines and deletes every leaf
 of a removed peer separately instead of the peer, so this small tree diff is used instead.
@@ -21,6 +22,14 @@ from .errors import EmitError
 
 #: The shallowest node a delete may name (3 = ``vpn ipsec site-to-site``, ``interfaces vti vti4``).
 MIN_DELETE_DEPTH = 3
+#: Containers of named entries that the router's own configuration may share with vpnxlate's.
+SHARED: frozenset[tuple[str, ...]] = frozenset({
+    ("vpn", "ipsec", "site-to-site"), ("vpn", "ipsec", "site-to-site", "peer"),
+    ("vpn", "ipsec", "authentication"), ("vpn", "ipsec", "authentication", "psk"),
+    ("vpn", "ipsec", "ike-group"), ("vpn", "ipsec", "esp-group"), ("vpn", "ipsec", "options"),
+    ("vpn", "ipsec", "ipsec-interfaces"), ("protocols", "bgp", "neighbor"), ("protocols", "bgp", "parameters"),
+    ("protocols", "static", "route"), ("protocols", "static", "interface-route"),
+})
 
 Path = tuple[str, ...]
 Tree = dict[str, "Tree"]
@@ -61,12 +70,20 @@ def _tree(paths: Iterable[Path]) -> Tree:
     return root
 
 
+def is_shared(path: tuple[str, ...]) -> bool:
+    """A node the delta never deletes as a whole (see the module doc)."""
+    if len(path) < MIN_DELETE_DEPTH or path in SHARED:
+        return True
+    # VyOS 1.1-1.3: protocols bgp ASN neighbor / address-family
+    return len(path) == 4 and path[:2] == ("protocols", "bgp") and path[3] in ("neighbor", "parameters")
+
+
 def _deletes(old: Tree, new: Tree, prefix: Path, out: list[Path]) -> None:
     for word, child in old.items():
         path = (*prefix, word)
         if word in new:
             _deletes(child, new[word], path, out)
-        elif len(path) < MIN_DELETE_DEPTH:
+        elif is_shared(path):
             _deletes(child, {}, path, out)  # never the whole node: its children, one by one
         else:
             out.append(path)
