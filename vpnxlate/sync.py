@@ -257,11 +257,14 @@ def run_apply(command: str, env: Mapping[str, str]) -> None:
     if not argv:
         raise SyncError("--apply: empty command")
     try:
-        done = subprocess.run(argv, env={**os.environ, **env}, stdout=sys.stderr.fileno(), check=False)
+        done = subprocess.run(argv, env={**os.environ, **env}, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, check=False)
     except FileNotFoundError:
         raise SyncError(f"--apply: command not found: {argv[0]}") from None
     except OSError as e:
         raise SyncError(f"--apply: cannot run {argv[0]}: {e.strerror}") from None
+    if done.stdout:  # the command's output goes to stderr: stdout carries only the VyOS delta
+        sys.stderr.write(done.stdout.decode("utf-8", "replace"))
     if done.returncode != 0:
         raise SyncError(f"--apply: {argv[0]} exited with status {done.returncode}; the previous state is "
                         "restored, so the next poll applies the change again")
