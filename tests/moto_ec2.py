@@ -165,7 +165,7 @@ def aws_like(ec2: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
         n = counter["n"]
         counter["n"] += 1
         options = self._get_param("Options") or {}
-        given = list(options.get("TunnelOptions") or [{}, {}]) + [{}, {}]
+        given = [*(options.get("TunnelOptions") or []), {}, {}]
         cgw = self.ec2_backend.get_customer_gateway(conn.customer_gateway_id)
         if conn.vpn_gateway_id:
             aws_asn = self.ec2_backend.get_vpn_gateway(conn.vpn_gateway_id).amazon_side_asn

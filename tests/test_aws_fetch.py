@@ -227,7 +227,7 @@ def test_fetched_equals_saved_describe_json(three: dict[str, str], aws_like: Any
     # vpnxlate fetch --include-psk -o: the same again, file 0600
     out_file = tmp_path / "conns.json"
     code, out, err = run(capsys, "fetch", "aws:", "--include-psk", "-o", str(out_file))
-    assert code == 0, err
+    assert (code, out) == (0, ""), err
     assert stat.S_IMODE(out_file.stat().st_mode) == 0o600
     assert f"saved 3 connections (with pre-shared keys) to {out_file}" in err
     with pytest.warns(vpnxlate.VpnxlateWarning):
@@ -287,15 +287,15 @@ def test_no_credentials_no_region_unreachable(moto_server: str, monkeypatch: pyt
         set_env(monkeypatch, url)
         monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
         code, out, err = run(capsys, "convert", "aws:", "--to", "vyos")
-    assert (code, err) == (2, f"vpnxlate: error: aws:{REGION}: cannot reach the EC2 endpoint {url} (network, "
-                              "proxy, --region or AWS_ENDPOINT_URL?)\n")
+    assert (code, out, err) == (2, "", f"vpnxlate: error: aws:{REGION}: cannot reach the EC2 endpoint {url} "
+                                       "(network, proxy, --region or AWS_ENDPOINT_URL?)\n")
 
 
 def test_refuses_a_non_loopback_endpoint(monkeypatch: pytest.MonkeyPatch, capsys: Any) -> None:
     set_env(monkeypatch, "http://192.0.2.1:9")  # TEST-NET-1: must not even be tried
     code, out, err = run(capsys, "convert", "aws:", "--to", "vyos")
-    assert code == 2 and "VPNXLATE_AWS_LOOPBACK_ONLY is set and the EC2 endpoint http://192.0.2.1:9 is not a " \
-                         "loopback address" in err
+    assert (code, out) == (2, "")
+    assert "VPNXLATE_AWS_LOOPBACK_ONLY is set and the EC2 endpoint http://192.0.2.1:9 is not a loopback address" in err
     monkeypatch.delenv("AWS_ENDPOINT_URL")
     with pytest.raises(AwsError, match=f"https://ec2.{REGION}.amazonaws.com is not a loopback"):
         vpnxlate.fetch()
@@ -361,8 +361,9 @@ def test_throttling_is_retried_then_reported(error_server: Any, monkeypatch: pyt
     monkeypatch.setenv("AWS_MAX_ATTEMPTS", "3")  # keeps the test short; without it vpnxlate asks for 5
     code, out, err = run(capsys, "convert", "aws:", "--to", "vyos")
     assert error_server.requests == 3  # boto3's retries did happen
-    assert code == 2 and err == (f"vpnxlate: error: aws:{REGION}: AWS throttled the requests (RequestLimitExceeded) "
-                                 "and boto3's retries gave up: try again later, or raise AWS_MAX_ATTEMPTS\n")
+    assert (code, out) == (2, "")
+    assert err == (f"vpnxlate: error: aws:{REGION}: AWS throttled the requests (RequestLimitExceeded) "
+                   "and boto3's retries gave up: try again later, or raise AWS_MAX_ATTEMPTS\n")
 
 
 def test_missing_boto3_is_one_line_and_boto3_stays_off_the_file_path(tmp_path: Any) -> None:
