@@ -158,7 +158,8 @@ def _add_sync_parser(sub: Any, target: str | None) -> None:
     p.add_argument("--strict", action="store_true", help="treat warnings as errors")
     p.add_argument("-q", "--quiet", action="store_true", help="print only errors and the change summary")
     _add_aws_options(p)
-    _add_target_options(p, [target] if target in targets else list(targets))
+    # only the options of the target named (none for a --to that sync refuses anyway: fast start-up)
+    _add_target_options(p, [target] if target in targets else [] if target else list(targets))
 
 
 def _warn(report: Report, quiet: bool) -> None:
