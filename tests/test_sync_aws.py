@@ -284,3 +284,26 @@ def test_sync_refuses_other_state_and_cloud_init(hub: dict[str, Any], tmp_path: 
     with pytest.raises(SystemExit) as exit_info:
         cli.main(["sync", "aws:", "--to", "json", "--state", str(state)])
     assert exit_info.value.code == 2 and "invalid choice: 'json'" in capsys.readouterr().err
+
+
+def test_large_account_progress_and_summary(aws_like: Any, tmp_path: Any, capsys: Any) -> None:
+    ec2 = aws_like
+    vgw = make_vgw(ec2)
+    cgw = make_cgw(ec2)
+    ids = [make_vpn(ec2, cgw, vgw=vgw) for _ in range(100)]
+    state = tmp_path / "state"
+    code, out, err = _sync(capsys, state, "swanctl")
+    assert (code, out) == (0, ""), err
+    assert "vpnxlate: aws:eu-west-1: fetched 100 VPN connections; translating 100\n" in err
+    assert (f"vpnxlate: sync: 100 connections, 200 tunnels: 100 added, 0 removed, 0 changed; wrote 3 files to "
+            f"{state}/current\n") in err
+    conf = _current(state, "swanctl.conf")
+    assert len([n for n in _blocks(conf) if n.startswith("vpn-")]) == 200  # + one secret block per tunnel
+    ec2.delete_vpn_connection(VpnConnectionId=ids[42])
+    code, out, err = _sync(capsys, state, "swanctl")
+    assert code == 0, err
+    assert "vpnxlate: aws:eu-west-1: fetched 100 VPN connections; translating 99\n" in err
+    assert f"vpnxlate: sync: - {ids[42]} removed\n" in err
+    assert "99 connections, 198 tunnels: 0 added, 1 removed, 0 changed;" in err
+    after = _blocks(_current(state, "swanctl.conf"))
+    assert {n: b for n, b in _blocks(conf).items() if _tag(ids[42]) not in n} == after
