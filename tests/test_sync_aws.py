@@ -15,6 +15,7 @@ from vpnxlate.vyos_delta import commands, split_command
 
 from .moto_ec2 import (
     aws_like,
+    backend_connection,
     closed_port,
     ec2,
     make_cgw,
@@ -307,3 +308,32 @@ def test_large_account_progress_and_summary(aws_like: Any, tmp_path: Any, capsys
     assert "99 connections, 198 tunnels: 0 added, 1 removed, 0 changed;" in err
     after = _blocks(_current(state, "swanctl.conf"))
     assert {n: b for n, b in _blocks(conf).items() if _tag(ids[42]) not in n} == after
+
+
+def test_changed_tunnel_is_reported_without_its_key(hub: dict[str, Any], tmp_path: Any, capsys: Any) -> None:
+    state = tmp_path / "state"
+    assert _sync(capsys, state)[0] == 0
+    before = _current(state, "vyos.txt")
+    # what ModifyVpnTunnelOptions does on AWS (moto has no such call): new key, proposals, inside CIDR
+    conn = backend_connection(hub["a"])
+    tunnel = conn.vx["tunnels"][0]
+    old_psk, ip = tunnel["PreSharedKey"], tunnel["OutsideIpAddress"]
+    tunnel.update({"PreSharedKey": "rotated_psk_value_77", "TunnelInsideCidr": "169.254.30.0/30",
+                   "Phase2EncryptionAlgorithms": [{"Value": "AES256"}]})
+    code, out, err = _sync(capsys, state)
+    assert code == 0, err
+    assert f"vpnxlate: sync: ~ {hub['a']} changed: tunnel {ip}: PSK, proposals, addresses changed\n" in err
+    assert "0 added, 0 removed, 1 changed" in err
+    assert "rotated_psk_value_77" not in err and old_psk not in err
+    delta = out.splitlines()
+    name = f"AWS-{_tag(hub['a'])}-T1"
+    assert f"delete vpn ipsec authentication psk {name} secret '{old_psk}'" in delta
+    assert f"set vpn ipsec authentication psk {name} secret 'rotated_psk_value_77'" in delta
+    assert any(ln.startswith("set interfaces vti ") and ln.endswith("address '169.254.30.2/30'") for ln in delta)
+    # only tunnel 1 of connection a is touched
+    assert not any(f"AWS-{_tag(hub['b'])}" in ln or f"AWS-{_tag(hub['a'])}-T2" in ln for ln in delta)
+    after = _current(state, "vyos.txt")
+    applied = Config(commands(before))
+    for ln in delta:
+        applied.run(ln)
+    assert applied.nodes() == Config(commands(after)).nodes()
