@@ -145,6 +145,8 @@ def _add_sync_parser(sub: Any, target: str | None) -> None:
     p._sub = "sync"
     p._target = target
     p.add_argument("inputs", nargs="+", metavar="INPUT", help="as for convert; usually aws:")
+    p.add_argument("--from", dest="input_format", choices=registry.input_names(), metavar="FORMAT",
+                   help="input format of files (default: detected)")
     p.add_argument("--to", dest="target", required=True, choices=targets, metavar="TARGET",
                    help="output target: " + ", ".join(targets))
     p.add_argument("--state", required=True, metavar="DIR",
@@ -296,6 +298,9 @@ def _sync(args: argparse.Namespace) -> int:
             _warn(report, args.quiet)
             for change in result.changes:
                 sys.stderr.write(f"{PROG}: sync: {change}\n")
+            if not result.changes and not result.first:
+                sys.stderr.write(f"{PROG}: sync: the output changed, the connections did not (other target "
+                                 "options or vpnxlate version)\n")
             if result.delta is not None:
                 sys.stdout.write("".join(line + "\n" for line in result.delta))
                 sys.stdout.flush()
