@@ -210,6 +210,9 @@ def test_ids_filters_and_states(three: dict[str, str], aws_like: Any, capsys: An
     code, out, err = run(capsys, "convert", "aws:", "--to", "json", "--filter", "tag:Name=nothing-has-this")
     assert code == 2 and out == ""
     assert err == f"vpnxlate: error: aws:{REGION}: no available VPN connection (wrong --region or --filter?)\n"
+    code, out, err = run(capsys, "convert", "aws:", "--to", "json", "--region", "us-west-2")  # a region without VPN
+    assert (code, out) == (2, "")
+    assert err == "vpnxlate: error: aws:us-west-2: no available VPN connection (wrong --region or --filter?)\n"
 
 
 def test_fetched_equals_saved_describe_json(three: dict[str, str], aws_like: Any, tmp_path: Any,
