@@ -229,12 +229,7 @@ def _read_inputs(args: argparse.Namespace, report: Report) -> list[Any]:
     if aws_inputs:
         from . import aws
 
-        fetched = aws.describe(aws.connection_ids(aws_inputs), region=args.region, profile=args.profile,
-                               filters=[aws.parse_filter(f) for f in args.filters],
-                               include_pending=args.include_pending)
-        if not args.quiet:
-            for line in fetched.skipped_lines():
-                sys.stderr.write(f"{PROG}: {line}\n")
+        fetched = _describe(args, aws_inputs)
         conns, rep = aws.to_connections(fetched, strict=args.strict, progress=_progress(args))
         report.extend(rep)
         connections.extend(conns)
@@ -252,17 +247,25 @@ def _read_inputs(args: argparse.Namespace, report: Report) -> list[Any]:
     return connections
 
 
+def _describe(args: argparse.Namespace, inputs: Sequence[str]) -> Any:
+    """One DescribeVpnConnections call for the aws: inputs; the skipped connections listed on stderr."""
+    from . import aws
+
+    fetched = aws.describe(aws.connection_ids(inputs), region=args.region, profile=args.profile,
+                           filters=[aws.parse_filter(f) for f in args.filters], include_pending=args.include_pending)
+    if not args.quiet:
+        for line in fetched.skipped_lines():
+            sys.stderr.write(f"{PROG}: {line}\n")
+    return fetched
+
+
 def _fetch(args: argparse.Namespace) -> int:
     from . import aws
     from .io import write_file
 
     if not all(aws.is_aws_input(p) for p in args.inputs):
         raise EmitError("fetch reads aws: inputs only (aws: or aws:vpn-ID)")
-    fetched = aws.describe(aws.connection_ids(args.inputs), region=args.region, profile=args.profile,
-                           filters=[aws.parse_filter(f) for f in args.filters], include_pending=args.include_pending)
-    if not args.quiet:
-        for line in fetched.skipped_lines():
-            sys.stderr.write(f"{PROG}: {line}\n")
+    fetched = _describe(args, args.inputs)
     text = aws.saved_json(fetched, include_psk=args.include_psk)
     if args.output and args.output != "-":
         write_file(args.output, text, mode=0o600, force=args.force)
