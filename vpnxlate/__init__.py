@@ -43,7 +43,7 @@ __all__ = [
     "Bgp", "Diagnostic", "EmitError", "FormatError", "IkeOptions", "InputError", "IpsecOptions",
     "OutputError", "OutputFile", "ParseError", "PlaceholderError", "Report", "Tunnel", "ValidationError",
     "VpnConnection", "VpnxlateError", "VpnxlateWarning", "__version__", "convert", "detect_format",
-    "emit", "emit_report", "formats", "parse", "parse_report", "render", "to_dict",
+    "emit", "emit_report", "fetch", "formats", "parse", "parse_report", "render", "to_dict",
 ]
 
 Text = str | bytes | bytearray | memoryview
@@ -191,6 +191,24 @@ def _parse_report(
     except VpnxlateError as e:
         raise e.located(source=source) from None
     return connections, report
+
+
+def fetch(*ids: str, region: str | None = None, profile: str | None = None, filters: Sequence[str] = (),
+          include_pending: bool = False, strict: bool = False) -> list[VpnConnection]:
+    """VPN connections straight from the EC2 API (boto3: ``pip install 'vpnxlate[aws]'``).
+
+    ``ids`` (``vpn-…``, also written ``aws:vpn-…``) name connections; none means every connection
+    of the region.  ``filters`` are ``NAME=VALUE[,VALUE…]`` EC2 filters (``tag:Name=hub``).  Only
+    ``available`` connections are returned (``include_pending`` adds ``pending`` ones).  Raises
+    :class:`vpnxlate.aws.AwsError` (an :class:`InputError`) with a one-line message on API errors.
+    """
+    from .aws import PREFIX, connection_ids, fetch_report
+
+    wanted = connection_ids(i if i.startswith(PREFIX) else PREFIX + i for i in ids) if ids else ()
+    connections, report, _fetched = fetch_report(wanted, region=region, profile=profile, filters=filters,
+                                                 include_pending=include_pending, strict=strict)
+    _issue(report)
+    return connections
 
 
 def _issue(report: Report) -> None:

@@ -2,6 +2,9 @@
 
     vpnxlate convert INPUT [INPUT ...] [--from FORMAT] --to TARGET [-o FILE | --out-dir DIR]
                      [--force] [--redact] [--strict] [target options]
+    vpnxlate convert aws:[vpn-ID ...] --to TARGET [--region R] [--profile P] [--filter NAME=VALUE]
+    vpnxlate fetch aws:[vpn-ID ...] [-o FILE] [--include-psk] [--region R] ...
+    vpnxlate sync INPUT... --to vyos|strongswan|swanctl --state DIR [--once | --interval SECONDS]
     vpnxlate formats
 
 Bad input: exit status 2 and one line ``vpnxlate: error: FILE[:LINE]: what is wrong`` on
@@ -73,7 +76,8 @@ def build_parser(target: str | None = None) -> argparse.ArgumentParser:
     sub = top.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     conv = sub.add_parser("convert", help="convert AWS VPN configuration to a target")
     conv._target = target
-    conv.add_argument("inputs", nargs="+", metavar="INPUT", help="input file(s); - reads standard input")
+    conv.add_argument("inputs", nargs="+", metavar="INPUT",
+                      help="input file(s); - reads standard input; aws: / aws:vpn-ID fetches from the EC2 API")
     conv.add_argument("--from", dest="input_format", choices=registry.input_names(), metavar="FORMAT",
                       help="input format (default: detected): " + ", ".join(registry.input_names()))
     conv.add_argument("--to", dest="target", required=True, choices=registry.output_names(), metavar="TARGET",
@@ -87,8 +91,18 @@ def build_parser(target: str | None = None) -> argparse.ArgumentParser:
     conv.add_argument("--redact", action="store_true", help="replace every pre-shared key with ***")
     conv.add_argument("--strict", action="store_true", help="treat warnings as errors")
     conv.add_argument("-q", "--quiet", action="store_true", help="do not print warnings")
+    _add_aws_options(conv)
+    _add_target_options(conv, [target] if target else None)
+    _add_fetch_parser(sub)
+    _add_sync_parser(sub, target)
+    fmts = sub.add_parser("formats", help="list input formats and output targets")
+    fmts.add_argument("--json", action="store_true", help="machine-readable list")
+    return top
+
+
+def _add_target_options(conv: argparse.ArgumentParser, names: Sequence[str] | None) -> None:
     group = conv.add_argument_group("target options")
-    for dest, (opt, targets) in _target_options([target] if target else None).items():
+    for dest, (opt, targets) in _target_options(names).items():
         help_text = f"{opt.help} [{', '.join(targets)}]"
         kw: dict[str, Any] = {"dest": dest, "help": help_text, "default": None}
         if opt.kind == "flag":
@@ -104,9 +118,52 @@ def build_parser(target: str | None = None) -> argparse.ArgumentParser:
             if opt.choices:
                 kw["choices"] = opt.choices
         group.add_argument(opt.flag, **kw)
-    fmts = sub.add_parser("formats", help="list input formats and output targets")
-    fmts.add_argument("--json", action="store_true", help="machine-readable list")
-    return top
+
+
+def _add_aws_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("aws: inputs (boto3: pip install 'vpnxlate[aws]'; see docs/aws-fetch.md)")
+    g.add_argument("--region", help="AWS region (default: AWS_REGION or the profile's)")
+    g.add_argument("--profile", help="AWS profile (default: AWS_PROFILE or the standard credential chain)")
+    g.add_argument("--filter", dest="filters", action="append", default=[], metavar="NAME=VALUE[,VALUE]",
+                   help="EC2 filter, e.g. tag:Name=hub, customer-gateway-id=cgw-0123abcd (repeatable)")
+    g.add_argument("--include-pending", action="store_true",
+                   help="translate connections in state pending too (default: available only)")
+
+
+def _add_fetch_parser(sub: Any) -> None:
+    p = sub.add_parser("fetch", help="save VPN connections fetched from the EC2 API as JSON, for review")
+    p._sub = "fetch"
+    p.add_argument("inputs", nargs="+", metavar="aws:[vpn-ID]", help="aws: (every connection) or aws:vpn-ID")
+    p.add_argument("-o", "--output", metavar="FILE", help="write to FILE (mode 0600; default: standard output)")
+    p.add_argument("--include-psk", action="store_true", help="keep the pre-shared keys (default: ***)")
+    p.add_argument("--force", action="store_true", help="overwrite an existing FILE")
+    p.add_argument("-q", "--quiet", action="store_true", help="do not print progress and skipped connections")
+    _add_aws_options(p)
+
+
+def _add_sync_parser(sub: Any, target: str | None) -> None:
+    targets = registry.SYNC_TARGETS
+    p = sub.add_parser("sync", help="keep a router's configuration in step with its VPN connections")
+    p._sub = "sync"
+    p._target = target
+    p.add_argument("inputs", nargs="+", metavar="INPUT", help="as for convert; usually aws:")
+    p.add_argument("--from", dest="input_format", choices=registry.input_names(), metavar="FORMAT",
+                   help="input format of files (default: detected)")
+    p.add_argument("--to", dest="target", required=True, choices=targets, metavar="TARGET",
+                   help="output target: " + ", ".join(targets))
+    p.add_argument("--state", required=True, metavar="DIR",
+                   help="state directory (0700): DIR/current holds the last output written")
+    when = p.add_mutually_exclusive_group()
+    when.add_argument("--once", action="store_true", help="poll once and exit (the default)")
+    when.add_argument("--interval", type=float, metavar="SECONDS", help="keep polling every SECONDS")
+    p.add_argument("--max-polls", type=int, metavar="N", help="with --interval: stop after N polls")
+    p.add_argument("--apply", metavar="CMD", help="run CMD (split like a shell would, but no shell) after "
+                   "a successful write; a failure restores the previous state")
+    p.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    p.add_argument("-q", "--quiet", action="store_true", help="print only errors and the change summary")
+    _add_aws_options(p)
+    # only the options of the target named (none for a --to that sync refuses anyway: fast start-up)
+    _add_target_options(p, [target] if target in targets else [] if target else list(targets))
 
 
 def _warn(report: Report, quiet: bool) -> None:
@@ -118,31 +175,12 @@ def _warn(report: Report, quiet: bool) -> None:
 
 def _convert(args: argparse.Namespace) -> int:
     from . import _emit_report as emit_report  # CLI terms in messages (--local-address)
-    from . import _parse_report as parse_report
     from . import render
-    from .io import read_input, write_file, write_files
-    from .model import merge_connections
+    from .io import write_file, write_files
 
-    options: dict[str, Any] = {}
-    for dest in _target_options([args.target]):
-        value = getattr(args, dest)
-        if value is not None:
-            options[dest] = value
+    options = _chosen_options(args)
     report = Report(None, strict=args.strict)
-    connections = []
-    sources: list[str | None] = []
-    if args.inputs.count("-") > 1:
-        raise EmitError("standard input (-) can be read only once")
-    for path in args.inputs:
-        source, text = read_input(path)
-        conns, rep = parse_report(text, args.input_format, source=source, strict=args.strict)
-        report.extend(rep)
-        connections.extend(conns)
-        sources.extend([source] * len(conns))
-    if len(args.inputs) > 1:
-        connections = merge_connections(connections, report, sources=sources)
-        from .lint import lint
-        lint(connections, report)
+    connections = _read_inputs(args, report)
     files, report = emit_report(connections, args.target, redact=args.redact, strict=args.strict,
                                 report=report, **options)
     if args.out_dir:
@@ -164,6 +202,138 @@ def _convert(args: argparse.Namespace) -> int:
     sys.stdout.write(render(files))
     sys.stdout.flush()
     return EXIT_OK
+
+
+def _chosen_options(args: argparse.Namespace) -> dict[str, Any]:
+    options: dict[str, Any] = {}
+    for dest in _target_options([args.target]):
+        value = getattr(args, dest)
+        if value is not None:
+            options[dest] = value
+    return options
+
+
+def _progress(args: argparse.Namespace) -> Any:
+    if args.quiet:
+        return None
+    return lambda text: sys.stderr.write(f"{PROG}: {text}\n")
+
+
+def _read_inputs(args: argparse.Namespace, report: Report) -> list[Any]:
+    """The connections of every INPUT (files, -, aws:…), merged and linted when there are several."""
+    from . import _parse_report as parse_report  # CLI terms in messages
+    from .io import read_input
+    from .model import merge_connections
+
+    connections = []
+    sources: list[str | None] = []
+    if args.inputs.count("-") > 1:
+        raise EmitError("standard input (-) can be read only once")
+    aws_inputs = [p for p in args.inputs if p.startswith("aws:")]
+    if aws_inputs:
+        from . import aws
+
+        fetched = _describe(args, aws_inputs)
+        conns, rep = aws.to_connections(fetched, strict=args.strict, progress=_progress(args))
+        report.extend(rep)
+        connections.extend(conns)
+        sources.extend(["aws:"] * len(conns))
+    for path in args.inputs:
+        if path.startswith("aws:"):
+            continue
+        source, text = read_input(path)
+        conns, rep = parse_report(text, args.input_format, source=source, strict=args.strict)
+        report.extend(rep)
+        connections.extend(conns)
+        sources.extend([source] * len(conns))
+    if len(args.inputs) > 1:
+        connections = merge_connections(connections, report, sources=sources)
+        from .lint import lint
+        lint(connections, report)
+    return connections
+
+
+def _describe(args: argparse.Namespace, inputs: Sequence[str]) -> Any:
+    """One DescribeVpnConnections call for the aws: inputs; the skipped connections listed on stderr."""
+    from . import aws
+
+    fetched = aws.describe(aws.connection_ids(inputs), region=args.region, profile=args.profile,
+                           filters=[aws.parse_filter(f) for f in args.filters], include_pending=args.include_pending)
+    if not args.quiet:
+        for line in fetched.skipped_lines():
+            sys.stderr.write(f"{PROG}: {line}\n")
+    return fetched
+
+
+def _fetch(args: argparse.Namespace) -> int:
+    from . import aws
+    from .io import write_file
+
+    if not all(aws.is_aws_input(p) for p in args.inputs):
+        raise EmitError("fetch reads aws: inputs only (aws: or aws:vpn-ID)")
+    fetched = _describe(args, args.inputs)
+    text = aws.saved_json(fetched, include_psk=args.include_psk)
+    if args.output and args.output != "-":
+        write_file(args.output, text, mode=0o600, force=args.force)
+        if not args.quiet:
+            keys = "with" if args.include_psk else "without"
+            sys.stderr.write(f"{PROG}: {fetched.source}: saved {len(fetched.selected)} connections ({keys} "
+                             f"pre-shared keys) to {args.output}\n")
+    else:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    return EXIT_OK
+
+
+def _sync(args: argparse.Namespace) -> int:
+    from . import sync
+
+    options = _chosen_options(args)
+    if args.max_polls is not None and (args.interval is None or args.max_polls < 1):
+        raise EmitError("--max-polls N (N >= 1) goes with --interval")
+    if args.interval is not None and args.interval <= 0:
+        raise EmitError("--interval must be a positive number of seconds")
+
+    def poll() -> int:
+        report = Report(None, strict=args.strict)
+        try:
+            connections = _read_inputs(args, report)
+            result = sync.sync(connections, args.target, args.state, report=report, options=options,
+                               apply=args.apply)
+        except VpnxlateError as e:
+            sys.stderr.write(f"{PROG}: error: {_one_line(str(e))} (the last good state is kept)\n")
+            return EXIT_INPUT
+        if result.changed:
+            _warn(report, args.quiet)
+            for change in result.changes:
+                sys.stderr.write(f"{PROG}: sync: {change}\n")
+            if not result.changes and not result.first:
+                sys.stderr.write(f"{PROG}: sync: the output changed, the connections did not (other target "
+                                 "options or vpnxlate version)\n")
+            if result.delta is not None:
+                sys.stdout.write("".join(line + "\n" for line in result.delta))
+                sys.stdout.flush()
+        sys.stderr.write(f"{PROG}: sync: {result.summary()}\n")
+        if result.changed:
+            sys.stderr.write(f"{PROG}: sync: reload: {result.reload}\n")
+        return EXIT_OK
+
+    if args.interval is None:
+        return poll()
+    import signal
+    import threading
+
+    stop = threading.Event()
+
+    def on_wait(seconds: float, failures: int) -> None:
+        if failures and not args.quiet:
+            sys.stderr.write(f"{PROG}: sync: poll failed ({failures} in a row); retrying in {seconds:g} s\n")
+
+    previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        return sync.loop(poll, args.interval, max_polls=args.max_polls, stop=stop, on_wait=on_wait)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _formats(args: argparse.Namespace) -> int:
@@ -193,6 +363,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _convert(args)
         if args.command == "formats":
             return _formats(args)
+        if args.command == "fetch":
+            return _fetch(args)
+        if args.command == "sync":
+            return _sync(args)
         parser.print_help(sys.stderr)
         return EXIT_INPUT
     except VpnxlateError as e:

@@ -68,6 +68,8 @@ OUTPUTS: dict[str, str] = {
     "libreswan": "vpnxlate.emitters.libreswan",
     "cisco-ios": "vpnxlate.emitters.cisco_ios",
 }
+#: Targets `vpnxlate sync` keeps up to date (router configurations).
+SYNC_TARGETS: tuple[str, ...] = ("vyos", "strongswan", "swanctl")
 
 
 class Option(Record):

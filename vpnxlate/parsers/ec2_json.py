@@ -162,8 +162,15 @@ def _value_lines(clean: str, items: list[tuple[str, Any]]) -> dict[int, dict[str
 
 def parse(text: str, report: Report) -> list[VpnConnection]:
     doc, clean = _load(text)
+    return parse_data(doc, report, clean)
+
+
+def parse_data(doc: Any, report: Report, clean: str | None = None) -> list[VpnConnection]:
+    """The connections of an already decoded document (e.g. boto3's ``describe_vpn_connections``
+    response, which has the shape of the CLI's JSON); ``clean`` is the JSON text when there is
+    one (for line numbers in messages)."""
     if isinstance(doc, dict) and _SAMPLE in doc:
-        lines = _key_lines(clean, _SAMPLE)
+        lines = _key_lines(clean, _SAMPLE) if clean is not None else []
         return _sample(doc[_SAMPLE], report, lines[0] if len(lines) == 1 else None)
     if isinstance(doc, list) and (not doc or any(_is_connection(c) or not isinstance(c, dict | list) for c in doc)):
         found = [(f"[{i}].", c) for i, c in enumerate(doc)]  # a list of connections (--query)
@@ -172,10 +179,10 @@ def parse(text: str, report: Report) -> list[VpnConnection]:
     if not found:
         raise ParseError("no VpnConnections, VpnConnection or VpnConnectionDeviceSampleConfiguration key "
                          "(expected the output of aws ec2 describe-vpn-connections)")
-    cgc_lines = _key_lines(clean, _CGC)
+    cgc_lines = _key_lines(clean, _CGC) if clean is not None else []
     with_cgc = [i for i, (_, c) in enumerate(found) if isinstance(c, dict) and _CGC in c]
     line_of = dict(zip(with_cgc, cgc_lines, strict=False)) if len(with_cgc) == len(cgc_lines) else {}
-    option_lines = _value_lines(clean, found)
+    option_lines = _value_lines(clean, found) if clean is not None else {}
 
     out = []
     for i, (path, c) in enumerate(found):
