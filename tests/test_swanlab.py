@@ -118,25 +118,16 @@ def run_swanlab(cmd: list[str], work: Path, timeout: float) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def lab_results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
-    return run_cases(CASES, tmp_path_factory, "swanlab")
+    return lab_cases(CASES, tmp_path_factory, "swanlab")
 
 
-def run_cases(cases: dict[str, Case], tmp_path_factory: pytest.TempPathFactory, label: str
+def lab_cases(cases: dict[str, Case], tmp_path_factory: pytest.TempPathFactory, label: str
               ) -> dict[str, dict[str, Any]]:
-    """Every case through the lab, VPNXLATE_SWANLAB_JOBS (2) at a time; skips when it cannot run."""
+    """Every strongSwan case through the lab (see :func:`run_cases`); skips when the lab cannot run."""
     reason = _lab_unavailable()
     if reason:
         pytest.skip(reason)
-    base = tmp_path_factory.mktemp(label)
-    workers = int(os.environ.get("VPNXLATE_SWANLAB_JOBS", "2"))
-    start = time.monotonic()
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        futures = {name: pool.submit(_run_case, name, case, base) for name, case in cases.items()}
-        results = {name: f.result() for name, f in futures.items()}
-    print(f"\n{label}: {len(cases)} runs, {workers} at a time, {time.monotonic() - start:.0f} s in all")
-    for name, r in results.items():
-        print(f"  {name}: rc={r.get('rc')} {r.get('wall_s')} s")
-    return results
+    return run_cases(label, cases, _run_case, tmp_path_factory.mktemp(label), "VPNXLATE_SWANLAB_RESULTS")
 
 
 def _describe(r: dict[str, Any]) -> str:

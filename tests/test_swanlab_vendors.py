@@ -13,7 +13,7 @@ import pytest
 from vpnxlate.emitters._strongswan import tunnel_mark
 
 from .conftest import FIXTURES
-from .test_swanlab import CANONICAL, CANONICAL_ID, NAT_PRIVATE, Case, _describe, run_cases
+from .test_swanlab import CANONICAL, CANONICAL_ID, NAT_PRIVATE, Case, _describe, lab_cases
 
 pytestmark = pytest.mark.swanlab
 
@@ -28,7 +28,7 @@ CASES: dict[str, Case] = {
 
 @pytest.fixture(scope="module")
 def lab_results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
-    return run_cases(CASES, tmp_path_factory, "swanlab-vendors")
+    return lab_cases(CASES, tmp_path_factory, "swanlab-vendors")
 
 
 @pytest.mark.parametrize("name", list(CASES))
