@@ -274,9 +274,11 @@ def _write_set(dfd: int, items: list[tuple[str, str, str, int]], force: bool) ->
             os.fsync(dfd)
     except BaseException as e:
         _roll_back(staged, dfd)
-        if isinstance(e, OSError):
-            where = e.filename if isinstance(e.filename, str) and not e.filename.startswith(_TEMP_PREFIX) else None
-            raise OutputError(f"cannot write: {e.strerror}", source=where or items[0][1]) from None
+        if isinstance(e, OSError):  # named by the file of the set it concerns (not a temporary name)
+            sources = {name: source for name, source, _, _ in items}
+            names = (e.filename, e.filename2)
+            where = next((sources[n] for n in names if isinstance(n, str) and n in sources), items[0][1])
+            raise OutputError(f"cannot write: {e.strerror}", source=where) from None
         raise
 
 
