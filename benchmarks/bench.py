@@ -14,7 +14,8 @@ as ratios to figures measured in the same run (the machine's speed and load canc
    emitter; the 50k/100 ratio must be <= 1.25.  A step predicted to take longer than
    ``--budget`` seconds is skipped (printed as ``skip``).
 5. **Memory**: peak RSS of ``vpnxlate convert`` of 10k connections ``--to json`` (and vyos)
-   in a child process; target <= 300 MB.
+   in a child process; target <= 300 MB (without TunnelOptions: with them the document is over
+   the CLI's 50 MB input limit).
 6. **Cold start**: ``vpnxlate convert generic.txt --to json`` against ``python -c "import
    attrs"``, medians of R interleaved runs each (bytecode compiled first); target <= 1.3x.
 
@@ -273,9 +274,10 @@ def peak_rss(n: int) -> dict[str, float]:
     out = {}
     with tempfile.TemporaryDirectory() as tmp:
         src = Path(tmp) / "describe.json"
-        src.write_text(build_describe(n, tunnel_options=True), encoding="utf-8")
+        # without TunnelOptions: with them, 10k connections are over the CLI's 50 MB input limit
+        src.write_text(build_describe(n), encoding="utf-8")
         vyos_src = Path(tmp) / "describe-vyos.json"
-        vyos_src.write_text(build_describe(min(n, VYOS_MAX), tunnel_options=True), encoding="utf-8")
+        vyos_src.write_text(build_describe(min(n, VYOS_MAX)), encoding="utf-8")
         for target, extra in (("json", []), ("vyos", ["--local-address", "192.0.2.1"])):
             dest = Path(tmp) / f"out-{target}"
             proc = subprocess.Popen([*_cli(), "convert", str(vyos_src if target == "vyos" else src), "--to", target, "-o", str(dest), "-q", *extra],
@@ -366,7 +368,7 @@ def main() -> int:
     if "memory" not in skip:
         m = args.memory_connections
         mem = result["memory_mb"] = peak_rss(m)
-        print(f"peak RSS, vpnxlate convert of {m} connections (with TunnelOptions; vyos {min(m, VYOS_MAX)}): "
+        print(f"peak RSS, vpnxlate convert of {m} connections (vyos: {min(m, VYOS_MAX)}): "
               + ", ".join(f"--to {t} {mb:.0f} MB" for t, mb in mem.items()) + "  (target <= 300 MB)")
     if "start" not in skip:
         c = result["cold_start"] = cold_start(runs, not args.no_compile)

@@ -182,7 +182,9 @@ class TestLinearParsers:
         make = SHAPES[shape]
         assert_linear(lambda k: make(fmt, k), lambda text: _parse(text, fmt), f"--from {fmt}, {shape}")
 
-    @pytest.mark.parametrize("shape", sorted(SHAPES))
+    # detection reads the text before any parser does (vendor sniffing, each format's detect()):
+    # the shapes that stress its patterns (the others only make the parse after it larger)
+    @pytest.mark.parametrize("shape", ["blank lines", "spaces inside a value", "a line of spaces", "long value"])
     @pytest.mark.parametrize("fmt", PARSERS)
     def test_detection(self, fmt: str, shape: str) -> None:
         make = SHAPES[shape]
