@@ -173,3 +173,19 @@ def test_every_parsed_object_passes_the_validators(cases: list[tuple[str, str]])
                 assert _revalidated(c) == c
                 checked += 1
     assert checked > 200
+
+
+def test_json_document_text_is_json_dumps_of_the_document(cases: list[tuple[str, str]]) -> None:
+    written = 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for _name, text in cases[:80]:
+            try:
+                conns = vpnxlate.parse(text)
+            except VpnxlateError:
+                continue
+            for notes in ([], ["x: a warning", "é\u2028"]):
+                assert json_out.document_text(conns, notes) == json.dumps(json_out.document(conns, notes), indent=2)
+            written += 1
+    assert written > 20
+    assert json_out.document_text([], []) == json.dumps(json_out.document([], []), indent=2)

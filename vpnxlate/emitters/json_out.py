@@ -156,7 +156,30 @@ def dumps(value: Any) -> str:
     return "".join(out)
 
 
+def document_text(connections: list[VpnConnection], warnings: list[str]) -> str:
+    """``dumps(document(connections, warnings))``, one connection at a time (peak memory: the
+    text, not the text plus a dict tree and the pieces of every connection)."""
+    try:
+        if not connections:
+            raise _Unusual
+        chunks = []
+        for c in connections:
+            out: list[str] = []
+            _indented(connection_dict(c), 2, out)
+            chunks.append("".join(out))
+        tail: list[str] = []
+        _indented(warnings, 1, tail)
+    except _Unusual:
+        return dumps(document(connections, warnings))
+    head = f'{{\n  "vpnxlate_json": {_json_int(SCHEMA_VERSION)},\n  "connections": [\n    '
+    return head + ",\n    ".join(chunks) + '\n  ],\n  "warnings": ' + "".join(tail) + "\n}"
+
+
+def _json_int(value: int) -> str:
+    return int.__repr__(value)
+
+
 def emit(connections: list[VpnConnection], report: Report, **options: Any) -> list[OutputFile]:
-    text = dumps(document(connections, report.messages())) + "\n"
+    text = document_text(connections, report.messages()) + "\n"
     has_secret = any(t.psk not in (None, "***") for c in connections for t in c.tunnels)
     return [OutputFile("vpn.json", text, secret=has_secret)]
