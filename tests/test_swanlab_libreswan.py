@@ -72,7 +72,8 @@ CASES: dict[str, Case] = {
     "generic-ikev1": Case((GENERIC,), GENERIC, CANONICAL_ID),
     "xml-ikev2-nat": Case((XML,), XML, CANONICAL_ID, ike_version="2", options=("--ike-version", "2"), nat=True),
     "ec2json-ikev1-nat": Case((EC2_JSON,), XML, CANONICAL_ID, nat=True),
-    "bgp-generic-ikev1-failover": Case((GENERIC,), GENERIC, CANONICAL_ID, options=ADV, mode="bgp", failover=True),
+    "bgp-ikev2-failover": Case((IKEV2_INPUT,), IKEV2_BGP_AWS, IKEV2_ID, ike_version="2", options=ADV, mode="bgp",
+                               failover=True),
     "bgp-ikev2-aes256-nat": Case((IKEV2_INPUT,), IKEV2_BGP_AWS, IKEV2_ID, ike_version="2", options=ADV, nat=True,
                                  mode="bgp"),
     # IKEv2: see docs/libreswan.md on the IKEv1 static failover runs in this lab
