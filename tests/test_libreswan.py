@@ -249,6 +249,10 @@ def test_replay_window_and_ikev2_dpd_timeout() -> None:
     shared = conn_block(files["aws-vpn-0a11ce0000000ae25.conf"], "vpn-0a11ce0000000ae25-shared")
     assert shared["replay-window"] == "1024"
     assert (shared["dpddelay"], shared["dpdtimeout"]) == ("10", "30")  # Libreswan 4.x needs both, IKEv2 too
+    # ... but declares an IKEv2 peer dead only when the retransmissions give up
+    assert shared["retransmit-timeout"] == "30s"
+    files, _ = emit(load(BGP_JSON))
+    assert "retransmit-timeout" not in files[f"aws-{BGP_ID}.conf"]  # IKEv1: dpdtimeout is used
     assert shared["ike"] == "aes256-sha2_256;modp2048"
 
 
