@@ -65,8 +65,18 @@ def _peek_target(argv: Sequence[str]) -> str | None:
     return None
 
 
-def build_parser(target: str | None = None) -> argparse.ArgumentParser:
-    """The argument parser; with ``target``, only that target's options (fast start-up)."""
+_COMMANDS = ("convert", "fetch", "sync", "formats")
+
+
+def _peek_command(argv: Sequence[str]) -> str | None:
+    """The sub-command, read before the real parse so that only its parser is built (None: unknown)."""
+    word = next((a for a in argv if not a.startswith("-")), None)
+    return word if word in _COMMANDS else None
+
+
+def build_parser(target: str | None = None, command: str | None = None) -> argparse.ArgumentParser:
+    """The argument parser; with ``target``, only that target's options, with ``command`` only
+    that sub-command's parser in full (fast start-up)."""
     from . import __version__
 
     top = _Parser(prog=PROG, description="Turn AWS Site-to-Site VPN configuration into router configuration.")
@@ -93,8 +103,10 @@ def build_parser(target: str | None = None) -> argparse.ArgumentParser:
     conv.add_argument("-q", "--quiet", action="store_true", help="do not print warnings")
     _add_aws_options(conv)
     _add_target_options(conv, [target] if target else None)
-    _add_fetch_parser(sub)
-    _add_sync_parser(sub, target)
+    if command in (None, "fetch"):
+        _add_fetch_parser(sub)
+    if command in (None, "sync"):
+        _add_sync_parser(sub, target)
     fmts = sub.add_parser("formats", help="list input formats and output targets")
     fmts.add_argument("--json", action="store_true", help="machine-readable list")
     return top
@@ -357,7 +369,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         args_list = list(sys.argv[1:] if argv is None else argv)
         target = _peek_target(args_list)
         wants_help = any(a in ("-h", "--help") for a in args_list)
-        parser = build_parser(target if target in registry.OUTPUTS and not wants_help else None)
+        parser = build_parser(target if target in registry.OUTPUTS and not wants_help else None,
+                              None if wants_help else _peek_command(args_list))
         args = parser.parse_args(args_list)
         if args.command == "convert":
             return _convert(args)
