@@ -176,7 +176,7 @@ def test_bgp_policy_options() -> None:
     assert "    neighbor 169.254.21.1 route-map VPNXLATE-OUT out" in lines
     assert "  set as-path prepend 65010 65010" in lines
     assert "    neighbor 169.254.21.1 prefix-list VPNXLATE-IN-1 in" in lines
-    with pytest.raises(EmitError, match="--prefer-tunnel with BGP needs --advertise"):
+    with pytest.raises(EmitError, match="prefer_tunnel with BGP needs advertise"):
         _ios(_canonical(), prefer_tunnel="1")
 
 
