@@ -181,11 +181,11 @@ def test_bgp_policy_options() -> None:
 
 
 @pytest.mark.parametrize(("options", "message"), [
-    ({"local_address": "eth0"}, "--local-address: not an IPv4 address"),
-    ({"source_interface": "Gi0/0 x"}, "--source-interface: not an interface name"),
-    ({"first_tunnel": -1}, "--first-tunnel: must be 0..9000"),
-    ({"accept": ("vpn-nope=10.0.0.0/8",)}, "--accept: no connection vpn-nope "),
-    ({"advertise": ("10.0.0.0/33",)}, "--advertise: not an IPv4 prefix"),
+    ({"local_address": "eth0"}, "local_address: not an IPv4 address"),
+    ({"source_interface": "Gi0/0 x"}, "source_interface: not an interface name"),
+    ({"first_tunnel": -1}, "first_tunnel: must be 0..9000"),
+    ({"accept": ("vpn-nope=10.0.0.0/8",)}, "accept: no connection vpn-nope "),
+    ({"advertise": ("10.0.0.0/33",)}, "advertise: not an IPv4 prefix"),
 ])
 def test_option_errors(options: dict[str, Any], message: str) -> None:
     with pytest.raises(EmitError, match=message):
