@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 
 import vpnxlate
 from vpnxlate.emitters import json_out
-from vpnxlate.errors import VpnxlateError
+from vpnxlate.errors import Report, VpnxlateError
 from vpnxlate.model import VpnConnection
 from vpnxlate.parsers import _ec2, aws_xml
 
@@ -80,7 +80,7 @@ def test_fast_tunnel_agrees_with_tunnel(cases: list[tuple[str, str]]) -> None:
                 continue
             for n, el in enumerate(root.iterchildren("ipsec_tunnel"), 1):
                 try:
-                    slow: Any = aws_xml._tunnel(aws_xml._Where(), el, n)
+                    slow: Any = aws_xml._tunnel(aws_xml._Where(), el, n, Report(None))
                 except VpnxlateError:
                     slow = None
                 try:

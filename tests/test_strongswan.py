@@ -271,7 +271,7 @@ def test_missing_values_fall_back_to_aws_defaults_with_one_warning_per_tunnel() 
         "DPD retries (3); tunnel interface MTU (1436); TCP MSS (1379)",
         "target strongswan: vpn-bare tunnel 203.0.113.9: IKEv1 cannot use AES-GCM for the IKE SA; leaving out "
         "AES128-GCM-16, AES256-GCM-16 in phase 1",
-        "--to strongswan: vpn-bare: BGP routing, but the input names no ASNs for its tunnels; no BGP "
+        "target strongswan: vpn-bare: BGP routing, but the input names no ASNs for its tunnels; no BGP "
         "configuration is written for it",
     ]
     conf = files["ipsec.conf"]
@@ -336,12 +336,12 @@ def test_static_routes_go_into_the_updown_with_a_metric_per_tunnel() -> None:
 def test_bgp_and_missing_routes_are_reported() -> None:
     files, report = emit(load(BGP_JSON))
     assert "frr.conf" in files and "daemons" in files  # BGP is configured, by FRR
-    assert ("--to strongswan: no --advertise: the BGP sessions advertise nothing to AWS (OUT route-maps deny "
+    assert ("target strongswan: no advertise: the BGP sessions advertise nothing to AWS (OUT route-maps deny "
             "all)") in report.messages()
     static = conn("vpn-s", tunnel("203.0.113.5", 5), routing="static")
     files, report = emit([static], local_address="192.0.2.130")
-    assert report.messages() == ["--to strongswan: static connection vpn-s: no --accept prefixes, so no route "
-                                 "into the tunnels is written (add --accept VPC_CIDR)"]
+    assert report.messages() == ["target strongswan: static connection vpn-s: no accept prefixes, so no route "
+                                 "into the tunnels is written (add accept VPC_CIDR)"]
     assert "frr.conf" not in files
 
 

@@ -310,7 +310,7 @@ def test_large_account_progress_and_summary(aws_like: Any, tmp_path: Any, capsys
     code, out, err = _sync(capsys, state, "swanctl")
     assert (code, out) == (0, ""), err
     assert "vpnxlate: aws:eu-west-1: fetched 100 VPN connections; translating 100\n" in err
-    assert (f"vpnxlate: sync: 100 connections, 200 tunnels: 100 added, 0 removed, 0 changed; wrote 3 files to "
+    assert (f"vpnxlate: sync: 100 connections, 200 tunnels: 100 added, 0 removed, 0 changed; wrote 6 files to "
             f"{state}/current\n") in err
     conf = _current(state, "swanctl.conf")
     assert len([n for n in _blocks(conf) if n.startswith("vpn-")]) == 200  # + one secret block per tunnel
@@ -336,7 +336,7 @@ def test_changed_tunnel_is_reported_without_its_key(hub: dict[str, Any], tmp_pat
                    "Phase2EncryptionAlgorithms": [{"Value": "AES256"}]})
     code, out, err = _sync(capsys, state)
     assert code == 0, err
-    assert f"vpnxlate: sync: ~ {hub['a']} changed: tunnel {ip}: PSK, proposals, addresses changed\n" in err
+    assert f"vpnxlate: sync: ~ {hub['a']} changed: tunnel {ip}: PSK, proposals, addresses, options changed\n" in err
     assert "0 added, 0 removed, 1 changed" in err
     assert "rotated_psk_value_77" not in err and old_psk not in err
     delta = out.splitlines()

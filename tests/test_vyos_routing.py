@@ -42,8 +42,8 @@ def test_router_config_gives_the_vpc_router_as_next_hop() -> None:
     assert "set protocols static route 10.0.0.0/16 next-hop 10.0.1.1" in cmds
     assert not [c for c in cmds if "blackhole" in c]
     notes = [d.message for d in report.diagnostics if d.code == "advertise-next-hop"]
-    assert notes == ["--advertise 10.0.0.0/16 contains the router's own address 10.0.1.5: routing it via 10.0.1.1 "
-                     "(the VPC router of 10.0.1.0/24, derived from --router-config) instead of a blackhole route, "
+    assert notes == ["advertise 10.0.0.0/16 contains the router's own address 10.0.1.5: routing it via 10.0.1.1 "
+                     "(the VPC router of 10.0.1.0/24, derived from router_config) instead of a blackhole route, "
                      "which would cut the router off from the rest of 10.0.0.0/16"]
 
 
@@ -71,7 +71,7 @@ def test_in_policy_refuses_a_default_route_and_limits_prefixes() -> None:
     assert [c for c in cmds if "maximum-prefix" in c] == [
         "set protocols bgp neighbor 169.254.22.1 address-family ipv4-unicast maximum-prefix '20'",
         "set protocols bgp neighbor 169.254.21.1 address-family ipv4-unicast maximum-prefix '20'"]
-    with pytest.raises(EmitError, match="--allow-default"):
+    with pytest.raises(EmitError, match="unless allow_default is given"):
         emit(parsed("canonical/generic.txt"), accept=("0.0.0.0/0",))
     cmds, _ = emit(parsed("canonical/generic.txt"), local_address="10.0.1.5", allow_default=True)
     assert not [c for c in cmds if f"prefix-list {inn}" in c and "'deny'" in c]

@@ -24,7 +24,8 @@ from .conftest import FIXTURES, ROOT, assert_one_line_error, run_cli
 
 GENERIC = str(FIXTURES / "canonical" / "generic.txt")
 SWAN = ("--to", "strongswan", "--local-address", "192.0.2.130")
-SWAN_FILES = ["aws-updown.sh", "ipsec.conf", "ipsec.secrets", "strongswan.conf"]
+SWAN_FILES = ["99-vpnxlate-forwarding.conf", "aws-updown.sh", "daemons", "frr.conf", "ipsec.conf", "ipsec.secrets",
+              "strongswan.conf"]
 
 
 def _temps(directory: Path) -> list[str]:
@@ -114,7 +115,7 @@ def test_planted_directory_leaves_old_set(tmp_path: Path) -> None:
     assert assert_one_line_error(proc) == (f"vpnxlate: error: {out / 'ipsec.secrets'}: is a directory, not a "
                                            "regular file; refusing to replace it")
     assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == before
-    assert sorted(before) == ["aws-updown.sh", "ipsec.conf", "strongswan.conf"]
+    assert sorted(before) == [n for n in SWAN_FILES if n != "ipsec.secrets"]
     assert _temps(out) == []
 
 
@@ -270,7 +271,8 @@ def test_out_dir_created_with_modes(tmp_path: Path) -> None:
         assert proc.returncode == 0, proc.stderr
         assert stat.S_IMODE(os.stat(secret_dir).st_mode) == 0o700
         assert {p.name: stat.S_IMODE(p.stat().st_mode) for p in secret_dir.iterdir()} == {
-            "aws-updown.sh": 0o755, "ipsec.conf": 0o644, "ipsec.secrets": 0o600, "strongswan.conf": 0o644}
+            "99-vpnxlate-forwarding.conf": 0o644, "aws-updown.sh": 0o755, "daemons": 0o644, "frr.conf": 0o644,
+            "ipsec.conf": 0o644, "ipsec.secrets": 0o600, "strongswan.conf": 0o644}
         public = tmp_path / "public"
         proc = run_cli("convert", GENERIC, "--to", "json", "--out-dir", str(public), "--redact", "-q")
         assert proc.returncode == 0, proc.stderr
