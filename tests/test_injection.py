@@ -514,9 +514,9 @@ def test_report_len_iter_repr() -> None:
     _, report = vpnxlate.emit_report(_canonical(), "swanctl")
     assert len(report) == 2 == len(report.diagnostics)
     assert list(report) == report.diagnostics
-    assert [d.code for d in report] == ["no-local-address", "bgp-not-configured"]
+    assert [d.code for d in report] == ["no-local-address", "no-advertise"]
     assert repr(report) == ("<Report source='target swanctl' strict=False 2 warnings "
-                            "(bgp-not-configured: 1, no-local-address: 1)>")
+                            "(no-advertise: 1, no-local-address: 1)>")
     assert repr(vpnxlate.Report()) == "<Report source=None strict=False 0 warnings>"
 
 

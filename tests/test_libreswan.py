@@ -181,7 +181,7 @@ def test_ikev1_pfs_with_only_ecp_groups_refused_then_ikev2_works() -> None:
     conns = vpnxlate.parse(ec2_with_options(Phase2DHGroupNumbers=[19, 20]))
     with pytest.raises(EmitError) as exc:
         emit(conns)
-    assert exc.value.field == "Phase2DHGroupNumbers" and "--ike-version 2" in str(exc.value)
+    assert exc.value.field == "Phase2DHGroupNumbers" and "ike_version 2" in str(exc.value)
     files, _ = emit(conns, ike_version="2")
     shared = conn_block(files[f"aws-{BGP_ID}.conf"], f"{BGP_ID}-shared")
     assert shared["phase2alg"] == "aes128-sha1;dh20+dh19"

@@ -31,7 +31,8 @@ def bgp_conn(cid: str, asn: int, third: int, aws_asn: int = 64512) -> VpnConnect
 
 
 def policy(conns: list[VpnConnection], report: Report | None = None, **options: object) -> _policy.RoutingPolicy:
-    return build_policy(conns, options, report if report is not None else Report("test"), router_addresses=[ipaddress.ip_address("10.0.1.5")])
+    return build_policy(conns, options, report if report is not None else Report("test"),
+                        router_addresses=[ipaddress.ip_address("10.0.1.5")])
 
 
 # ------------------------------------------------------------------ OUT / IN policy

@@ -29,8 +29,9 @@ def test_file_input_sync_and_option_change(tmp_path: Path, capsys: Any) -> None:
     assert stat.S_IMODE(os.stat(state).st_mode) == 0o700
     gen = os.readlink(state / "current")
     saved = json.loads((state / "current" / sync.STATE_FILE).read_text())
-    assert saved["target"] == "swanctl" and saved["files"] == ["swanctl.conf", "aws-updown.sh", "strongswan.conf", "frr.conf", "daemons",
-                                                                   "99-vpnxlate-forwarding.conf"]
+    assert saved["target"] == "swanctl"
+    assert saved["files"] == ["swanctl.conf", "aws-updown.sh", "strongswan.conf", "frr.conf", "daemons",
+                              "99-vpnxlate-forwarding.conf"]
     assert stat.S_IMODE(os.stat(state / "current" / sync.STATE_FILE).st_mode) == 0o600
     code, out, err = _run(capsys, *argv, "--local-address", "10.0.0.5")
     assert code == 0 and "no change; nothing written" in err and os.readlink(state / "current") == gen

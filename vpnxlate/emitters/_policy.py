@@ -318,7 +318,8 @@ def build_policy(connections: Sequence[VpnConnection], options: Mapping[str, Any
     bgp = [c for c in conns if c.routing == "bgp"]
     static = [c for c in conns if c.routing == "static"]
     if not require_asns:
-        for c in [c for c in bgp if not all(t.bgp for t in c.tunnels)]:
+        for c in [c for c in bgp if not all(t.bgp and t.bgp.cgw_asn is not None and t.bgp.aws_asn is not None
+                                            for t in c.tunnels)]:
             report.warn(f"{c.name}: BGP routing, but the input names no ASNs for its tunnels; no BGP configuration "
                         "is written for it", field="bgp", code="no-bgp-asn", error=EmitError)
             bgp.remove(c)
