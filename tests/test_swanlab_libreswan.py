@@ -228,9 +228,11 @@ def test_failover_with_libreswan(lab_results: dict[str, dict[str, Any]], name: s
     case = CASES[name]
     fo = lab_ok(lab_results[name])["failover"]
     assert fo["ok"] is True and fo["recovered"] is True and fo["via_tunnel2"] is True, fo
-    # static: Libreswan's IKEv2 liveness probe goes out up to one DPD interval after the last packet,
-    # then retransmit-timeout (= AWS's DPD timeout) runs: 10 + 30 s, measured 44.0 s under UML
-    bound = (HOLD if case.mode == "bgp" else DPD_DELAY + DPD_TIMEOUT) + MARGIN
+    # static: pluto's IKEv2 liveness timer fires every DPD interval and probes only when nothing
+    # arrived during the last interval, so the probe leaves up to two intervals after the outage
+    # starts; then retransmit-timeout (= AWS's DPD timeout) runs.  Measured 44.0 s locally and
+    # 52.6 s on the loaded CI machine (one interval late, within 2 x 10 + 30 + margin)
+    bound = (HOLD if case.mode == "bgp" else 2 * DPD_DELAY + DPD_TIMEOUT) + MARGIN
     assert 0 < fo["interruption_s"] <= bound, fo
     assert fo.get("lost_after_recovery", 0) == 0, fo
     assert fo["restored"] is True and fo["tunnel1_ping_after_restore"].split("/")[1] != "0", fo
