@@ -63,20 +63,36 @@ TARGETS: tuple[tuple[str, str, dict[str, Any]], ...] = (
 
 # ------------------------------------------------------------------ inputs
 
+
 def _tunnel_options(tunnels: list[tuple[str, str, str]]) -> list[dict[str, Any]]:
     """TunnelOptions as AWS returns them for a connection created with default options."""
+
     def values(*v: Any) -> list[dict[str, Any]]:
         return [{"Value": x} for x in v]
-    return [{
-        "OutsideIpAddress": ip, "TunnelInsideCidr": cidr, "PreSharedKey": psk,
-        "Phase1LifetimeSeconds": 28800, "Phase2LifetimeSeconds": 3600,
-        "Phase1EncryptionAlgorithms": values("AES128"), "Phase2EncryptionAlgorithms": values("AES128"),
-        "Phase1IntegrityAlgorithms": values("SHA1"), "Phase2IntegrityAlgorithms": values("SHA1"),
-        "Phase1DHGroupNumbers": values(2), "Phase2DHGroupNumbers": values(2),
-        "IkeVersions": values("ikev1", "ikev2"),
-        "DpdTimeoutSeconds": 30, "DpdTimeoutAction": "clear", "StartupAction": "add",
-        "RekeyMarginTimeSeconds": 540, "RekeyFuzzPercentage": 100, "ReplayWindowSize": 1024,
-    } for ip, cidr, psk in tunnels]
+
+    return [
+        {
+            "OutsideIpAddress": ip,
+            "TunnelInsideCidr": cidr,
+            "PreSharedKey": psk,
+            "Phase1LifetimeSeconds": 28800,
+            "Phase2LifetimeSeconds": 3600,
+            "Phase1EncryptionAlgorithms": values("AES128"),
+            "Phase2EncryptionAlgorithms": values("AES128"),
+            "Phase1IntegrityAlgorithms": values("SHA1"),
+            "Phase2IntegrityAlgorithms": values("SHA1"),
+            "Phase1DHGroupNumbers": values(2),
+            "Phase2DHGroupNumbers": values(2),
+            "IkeVersions": values("ikev1", "ikev2"),
+            "DpdTimeoutSeconds": 30,
+            "DpdTimeoutAction": "clear",
+            "StartupAction": "add",
+            "RekeyMarginTimeSeconds": 540,
+            "RekeyFuzzPercentage": 100,
+            "ReplayWindowSize": 1024,
+        }
+        for ip, cidr, psk in tunnels
+    ]
 
 
 def build_entries(n: int, tunnel_options: bool = False) -> list[dict[str, Any]]:
@@ -91,31 +107,39 @@ def build_entries(n: int, tunnel_options: bool = False) -> list[dict[str, Any]]:
         # warnings, and the VyOS target is measured on the first VYOS_MAX connections)
         s1, s2 = (2 * i) % 15744 + 640, (2 * i + 1) % 15744 + 640
         aws1, aws2 = f"198.18.{a % 256}.{b + 1}", f"198.19.{a % 256}.{b + 1}"
-        doc = (xml.replace("0c0ffee0123456789", hexid)
-                  .replace("203.0.113.22", aws1)
-                  .replace("203.0.113.21", aws2)
-                  .replace("169.254.21.", "@1.").replace("169.254.22.", "@2.")  # no chained replacements
-                  .replace("@1.1<", f"169.254.{s1 // 64}.{s1 % 64 * 4 + 1}<")
-                  .replace("@1.2<", f"169.254.{s1 // 64}.{s1 % 64 * 4 + 2}<")
-                  .replace("@2.1<", f"169.254.{s2 // 64}.{s2 % 64 * 4 + 1}<")
-                  .replace("@2.2<", f"169.254.{s2 // 64}.{s2 % 64 * 4 + 2}<"))
+        doc = (
+            xml.replace("0c0ffee0123456789", hexid)
+            .replace("203.0.113.22", aws1)
+            .replace("203.0.113.21", aws2)
+            .replace("169.254.21.", "@1.")
+            .replace("169.254.22.", "@2.")  # no chained replacements
+            .replace("@1.1<", f"169.254.{s1 // 64}.{s1 % 64 * 4 + 1}<")
+            .replace("@1.2<", f"169.254.{s1 // 64}.{s1 % 64 * 4 + 2}<")
+            .replace("@2.1<", f"169.254.{s2 // 64}.{s2 % 64 * 4 + 1}<")
+            .replace("@2.2<", f"169.254.{s2 // 64}.{s2 % 64 * 4 + 2}<")
+        )
         options: dict[str, Any] = {"EnableAcceleration": False, "StaticRoutesOnly": False}
         if tunnel_options:
-            options["TunnelOptions"] = _tunnel_options([
-                (aws1, f"169.254.{s1 // 64}.{s1 % 64 * 4}/30", "FAKE_tunnel1.key_example"),
-                (aws2, f"169.254.{s2 // 64}.{s2 % 64 * 4}/30", "FAKE_tunnel2.key_example")])
-        conns.append({
-            "CustomerGatewayConfiguration": doc,
-            "CustomerGatewayId": f"cgw-{hexid}",
-            "Category": "VPN",
-            "State": "available",
-            "Type": "ipsec.1",
-            "VpnConnectionId": f"vpn-{hexid}",
-            "VpnGatewayId": f"vgw-{hexid}",
-            "Options": options,
-            "Routes": [],
-            "Tags": [{"Key": "Name", "Value": f"bench-{i}"}],
-        })
+            options["TunnelOptions"] = _tunnel_options(
+                [
+                    (aws1, f"169.254.{s1 // 64}.{s1 % 64 * 4}/30", "FAKE_tunnel1.key_example"),
+                    (aws2, f"169.254.{s2 // 64}.{s2 % 64 * 4}/30", "FAKE_tunnel2.key_example"),
+                ]
+            )
+        conns.append(
+            {
+                "CustomerGatewayConfiguration": doc,
+                "CustomerGatewayId": f"cgw-{hexid}",
+                "Category": "VPN",
+                "State": "available",
+                "Type": "ipsec.1",
+                "VpnConnectionId": f"vpn-{hexid}",
+                "VpnGatewayId": f"vgw-{hexid}",
+                "Options": options,
+                "Routes": [],
+                "Tags": [{"Key": "Name", "Value": f"bench-{i}"}],
+            }
+        )
     return conns
 
 
@@ -139,14 +163,19 @@ def build_describe_xml(n: int) -> str:
             f"      <customerGatewayConfiguration>{escape(c['CustomerGatewayConfiguration'])}"
             "</customerGatewayConfiguration>\n"
             "      <options>\n        <staticRoutesOnly>false</staticRoutesOnly>\n      </options>\n"
-            "    </item>\n")
-    return ('<?xml version="1.0" encoding="UTF-8"?>\n'
-            '<DescribeVpnConnectionsResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/">\n'
-            "  <requestId>7a62c49f-347e-4fc4-9331-6e8eEXAMPLE</requestId>\n  <vpnConnectionSet>\n"
-            + "".join(items) + "  </vpnConnectionSet>\n</DescribeVpnConnectionsResponse>\n")
+            "    </item>\n"
+        )
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<DescribeVpnConnectionsResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/">\n'
+        "  <requestId>7a62c49f-347e-4fc4-9331-6e8eEXAMPLE</requestId>\n  <vpnConnectionSet>\n"
+        + "".join(items)
+        + "  </vpnConnectionSet>\n</DescribeVpnConnectionsResponse>\n"
+    )
 
 
 # ------------------------------------------------------------------ timing
+
 
 def cpu(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:
     """(best CPU seconds of ``repeat`` calls, the last result); garbage collected between runs."""
@@ -170,6 +199,7 @@ def floor_seconds(text: str, repeat: int) -> float:
         for c in data["VpnConnections"]:
             etree.fromstring(c["CustomerGatewayConfiguration"].encode(), parser)
         return len(data["VpnConnections"])
+
     return cpu(run, repeat)[0]
 
 
@@ -186,6 +216,7 @@ def emit(connections: Any, target: str, options: dict[str, Any]) -> Any:
 
 
 # ------------------------------------------------------------------ sections
+
 
 def headline(n: int, repeat: int) -> dict[str, Any]:
     out: dict[str, Any] = {"connections": n}
@@ -235,13 +266,13 @@ def curve(sizes: list[int], budget: float) -> dict[str, dict[int, float | None]]
     for n in sizes:
         print(f"  curve: {n} connections ...", file=sys.stderr, flush=True)
         plain = build_describe(n)
-        conns = measure("parse ec2-json", n, lambda: parse(plain))
+        conns = measure("parse ec2-json", n, lambda doc=plain: parse(doc))
         del plain
         with_options = build_describe(n, tunnel_options=True)
-        measure("parse ec2-json+TunnelOptions", n, lambda: parse(with_options))
+        measure("parse ec2-json+TunnelOptions", n, lambda doc=with_options: parse(doc))
         del with_options
         xml = build_describe_xml(n)
-        measure("parse ec2-xml", n, lambda: parse(xml))
+        measure("parse ec2-xml", n, lambda doc=xml: parse(doc))
         del xml
         if conns is None:
             conns = parse(build_describe(n))
@@ -280,8 +311,21 @@ def peak_rss(n: int) -> dict[str, float]:
         vyos_src.write_text(build_describe(min(n, VYOS_MAX)), encoding="utf-8")
         for target, extra in (("json", []), ("vyos", ["--local-address", "192.0.2.1"])):
             dest = Path(tmp) / f"out-{target}"
-            proc = subprocess.Popen([*_cli(), "convert", str(vyos_src if target == "vyos" else src), "--to", target, "-o", str(dest), "-q", *extra],
-                                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            proc = subprocess.Popen(
+                [
+                    *_cli(),
+                    "convert",
+                    str(vyos_src if target == "vyos" else src),
+                    "--to",
+                    target,
+                    "-o",
+                    str(dest),
+                    "-q",
+                    *extra,
+                ],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+            )
             _pid, status, usage = os.wait4(proc.pid, 0)
             proc.returncode = os.waitstatus_to_exitcode(status)
             err = proc.stderr.read().decode() if proc.stderr else ""
@@ -317,35 +361,46 @@ def cold_start(runs: int, compile_first: bool) -> dict[str, float]:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--quick", action="store_true",
-                    help="2,000 connections, curve 100/1k/10k, 2 repetitions, 15 cold-start runs")
+    ap.add_argument(
+        "--quick", action="store_true", help="2,000 connections, curve 100/1k/10k, 2 repetitions, 15 cold-start runs"
+    )
     ap.add_argument("--connections", type=int, help="connections of the headline figures (default 10,000)")
-    ap.add_argument("--memory-connections", type=int, default=10_000,
-                    help="connections of the peak-RSS figure (default 10,000)")
+    ap.add_argument(
+        "--memory-connections", type=int, default=10_000, help="connections of the peak-RSS figure (default 10,000)"
+    )
     ap.add_argument("--repeat", type=int, help="repetitions of each headline timing, best taken (default 3)")
     ap.add_argument("--runs", type=int, help="interleaved cold-start runs (default 30)")
     ap.add_argument("--sizes", help="comma-separated curve sizes (default 100,1000,10000,50000)")
-    ap.add_argument("--budget", type=float, default=60.0,
-                    help="skip a curve step predicted to take longer than this many CPU seconds")
-    ap.add_argument("--skip", default="", help="comma-separated sections to leave out: "
-                    "headline,curve,memory,start")
+    ap.add_argument(
+        "--budget",
+        type=float,
+        default=60.0,
+        help="skip a curve step predicted to take longer than this many CPU seconds",
+    )
+    ap.add_argument("--skip", default="", help="comma-separated sections to leave out: headline,curve,memory,start")
     ap.add_argument("--json", help="also write the figures here")
-    ap.add_argument("--no-compile", action="store_true",
-                    help="do not byte-compile vpnxlate before timing the cold start")
+    ap.add_argument(
+        "--no-compile", action="store_true", help="do not byte-compile vpnxlate before timing the cold start"
+    )
     args = ap.parse_args()
     n = args.connections or (2000 if args.quick else 10_000)
     repeat = args.repeat or (2 if args.quick else 3)
     runs = args.runs or (15 if args.quick else 30)
-    sizes = [int(s) for s in args.sizes.split(",")] if args.sizes else (
-        [100, 1000, 10_000] if args.quick else [100, 1000, 10_000, 50_000])
+    sizes = (
+        [int(s) for s in args.sizes.split(",")]
+        if args.sizes
+        else ([100, 1000, 10_000] if args.quick else [100, 1000, 10_000, 50_000])
+    )
     skip = set(filter(None, args.skip.split(",")))
     warnings.simplefilter("ignore")
     result: dict[str, Any] = {"python": sys.version.split()[0]}
 
     if "headline" not in skip:
         h = result["headline"] = headline(n, repeat)
-        print(f"floor (json.loads + lxml.etree.fromstring of every document), {n} connections: "
-              f"{h['floor_us_per_conn']:.0f} us/connection")
+        print(
+            f"floor (json.loads + lxml.etree.fromstring of every document), {n} connections: "
+            f"{h['floor_us_per_conn']:.0f} us/connection"
+        )
         print(f"parse                      {h['parse_x_floor']:5.2f} x floor  (target <= 3)")
         print(f"parse with TunnelOptions   {h['parse_tunnel_options_x_floor']:5.2f} x floor  (target <= 3)")
         for label, ratio in h["parse_emit_x_floor"].items():
@@ -363,17 +418,24 @@ def main() -> int:
                 ratio += " (incomplete)"
             print(f"  {label:27}{cells}   {ratio}")
         if sizes[-1] > VYOS_MAX:
-            print(f"  * vyos: at sizes over {VYOS_MAX} the first {VYOS_MAX} connections (a VyOS router holds "
-                  "one vti per distinct inside /30 of 169.254.0.0/16)")
+            print(
+                f"  * vyos: at sizes over {VYOS_MAX} the first {VYOS_MAX} connections (a VyOS router holds "
+                "one vti per distinct inside /30 of 169.254.0.0/16)"
+            )
     if "memory" not in skip:
         m = args.memory_connections
         mem = result["memory_mb"] = peak_rss(m)
-        print(f"peak RSS, vpnxlate convert of {m} connections (vyos: {min(m, VYOS_MAX)}): "
-              + ", ".join(f"--to {t} {mb:.0f} MB" for t, mb in mem.items()) + "  (target <= 300 MB)")
+        print(
+            f"peak RSS, vpnxlate convert of {m} connections (vyos: {min(m, VYOS_MAX)}): "
+            + ", ".join(f"--to {t} {mb:.0f} MB" for t, mb in mem.items())
+            + "  (target <= 300 MB)"
+        )
     if "start" not in skip:
         c = result["cold_start"] = cold_start(runs, not args.no_compile)
-        print(f"cold start: convert generic.txt --to json {c['convert_ms']:.1f} ms vs python -c 'import attrs' "
-              f"{c['import_attrs_ms']:.1f} ms (medians of {runs}): ratio {c['ratio']:.2f} (target <= 1.3)")
+        print(
+            f"cold start: convert generic.txt --to json {c['convert_ms']:.1f} ms vs python -c 'import attrs' "
+            f"{c['import_attrs_ms']:.1f} ms (medians of {runs}): ratio {c['ratio']:.2f} (target <= 1.3)"
+        )
     if args.json:
         Path(args.json).write_text(json.dumps(result, indent=2) + "\n")
     return 0

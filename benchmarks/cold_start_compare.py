@@ -30,8 +30,14 @@ def _env(pkg_parent: Path) -> dict[str, str]:
 
 
 def _run(pkg_parent: Path, inp: Path, cwd: str, *extra: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-S", *extra, "-m", "vpnxlate", "convert", str(inp), "--to", "json"],
-                          env=_env(pkg_parent), cwd=cwd, capture_output=True, text=True, check=True)
+    return subprocess.run(
+        [sys.executable, "-S", *extra, "-m", "vpnxlate", "convert", str(inp), "--to", "json"],
+        env=_env(pkg_parent),
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
 
 
 def _modules(pkg_parent: Path, inp: Path, cwd: str) -> list[str]:
@@ -44,8 +50,15 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--base", default="main", help="git revision to compare with (default main)")
     ap.add_argument("--runs", type=int, default=30)
-    ap.add_argument("inputs", nargs="*", default=["fixtures/canonical/generic.txt", "fixtures/canonical/vyatta.txt",
-                                                    "fixtures/canonical/connection.xml"])
+    ap.add_argument(
+        "inputs",
+        nargs="*",
+        default=[
+            "fixtures/canonical/generic.txt",
+            "fixtures/canonical/vyatta.txt",
+            "fixtures/canonical/connection.xml",
+        ],
+    )
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         base = Path(tmp) / "base"
@@ -66,10 +79,14 @@ def main() -> int:
                     _run(parent, inp, tmp)
                     times[k].append(time.perf_counter() - t)
             med = {k: statistics.median(v) for k, v in times.items()}
-            print(f"{rel}: base {med['base'] * 1000:.1f} ms, this {med['this'] * 1000:.1f} ms, "
-                  f"ratio {med['this'] / med['base']:.3f} (medians of {args.runs})")
-            print(f"  same modules imported: {mods['base'] == mods['this']}; ciscoconfparse imported: "
-                  f"{any(m.startswith('ciscoconfparse') for m in mods['this'])}")
+            print(
+                f"{rel}: base {med['base'] * 1000:.1f} ms, this {med['this'] * 1000:.1f} ms, "
+                f"ratio {med['this'] / med['base']:.3f} (medians of {args.runs})"
+            )
+            print(
+                f"  same modules imported: {mods['base'] == mods['this']}; ciscoconfparse imported: "
+                f"{any(m.startswith('ciscoconfparse') for m in mods['this'])}"
+            )
     return 0
 
 

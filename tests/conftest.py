@@ -28,14 +28,17 @@ def fixture_text(rel: str) -> str:
     return (FIXTURES / rel).read_text(encoding="utf-8")
 
 
-def run_cli(*args: str, stdin: str | bytes | None = None, cwd: Path | None = None,
-            timeout: float = 60) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    *args: str, stdin: str | bytes | None = None, cwd: Path | None = None, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
     """Run ``python -m vpnxlate ARGS`` the way a user would; returns the completed process."""
     data = stdin.encode() if isinstance(stdin, str) else stdin
-    proc = subprocess.run([sys.executable, "-m", "vpnxlate", *args], input=data, capture_output=True,
-                          cwd=cwd or ROOT, timeout=timeout)
-    return subprocess.CompletedProcess(proc.args, proc.returncode, proc.stdout.decode("utf-8", "replace"),
-                                       proc.stderr.decode("utf-8", "replace"))
+    proc = subprocess.run(
+        [sys.executable, "-m", "vpnxlate", *args], input=data, capture_output=True, cwd=cwd or ROOT, timeout=timeout
+    )
+    return subprocess.CompletedProcess(
+        proc.args, proc.returncode, proc.stdout.decode("utf-8", "replace"), proc.stderr.decode("utf-8", "replace")
+    )
 
 
 def assert_one_line_error(proc: subprocess.CompletedProcess[str], *needles: str) -> str:
@@ -55,8 +58,12 @@ def vyos_check(path: Path, version: str) -> subprocess.CompletedProcess[str]:
     """Run ../shared/tools/vyos_check.py on a file of set-commands."""
     if not VYOS_CHECK.exists():
         pytest.skip(f"{VYOS_CHECK} not found (../shared must sit beside the checkout)")
-    return subprocess.run([sys.executable, str(VYOS_CHECK), "--version", version, "-q", str(path)],
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, str(VYOS_CHECK), "--version", version, "-q", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 @pytest.fixture

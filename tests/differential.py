@@ -97,7 +97,7 @@ def _mutate(rng: random.Random, text: str) -> str:
             lines[i], lines[j] = lines[j], lines[i]
         elif op == 3 and lines[i]:
             k = rng.randrange(len(lines[i]))
-            lines[i] = lines[i][:k] + rng.choice("x0 .:/-<>\"'\t9") + lines[i][k + 1:]
+            lines[i] = lines[i][:k] + rng.choice("x0 .:/-<>\"'\t9") + lines[i][k + 1 :]
         elif op == 4:
             lines.insert(i, " " * rng.randint(0, 40))
         else:

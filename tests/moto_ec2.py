@@ -44,15 +44,31 @@ def free_port() -> int:
 def aws_env(endpoint: str) -> dict[str, str]:
     """The environment a test runs vpnxlate in: fake credentials, the loopback endpoint, no ~/.aws."""
     return {
-        "AWS_ACCESS_KEY_ID": ACCESS_KEY, "AWS_SECRET_ACCESS_KEY": SECRET_KEY, "AWS_SESSION_TOKEN": SESSION_TOKEN,
-        "AWS_DEFAULT_REGION": REGION, "AWS_ENDPOINT_URL": endpoint, "AWS_CONFIG_FILE": os.devnull,
-        "AWS_SHARED_CREDENTIALS_FILE": os.devnull, "AWS_EC2_METADATA_DISABLED": "true",
+        "AWS_ACCESS_KEY_ID": ACCESS_KEY,
+        "AWS_SECRET_ACCESS_KEY": SECRET_KEY,
+        "AWS_SESSION_TOKEN": SESSION_TOKEN,
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_ENDPOINT_URL": endpoint,
+        "AWS_CONFIG_FILE": os.devnull,
+        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+        "AWS_EC2_METADATA_DISABLED": "true",
         "VPNXLATE_AWS_LOOPBACK_ONLY": "1",
     }
 
 
-_CLEARED = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_REGION", "AWS_ENDPOINT_URL_EC2", "AWS_MAX_ATTEMPTS",
-            "AWS_RETRY_MODE", "AWS_CA_BUNDLE", "HTTPS_PROXY", "HTTP_PROXY", "https_proxy", "http_proxy")
+_CLEARED = (
+    "AWS_PROFILE",
+    "AWS_DEFAULT_PROFILE",
+    "AWS_REGION",
+    "AWS_ENDPOINT_URL_EC2",
+    "AWS_MAX_ATTEMPTS",
+    "AWS_RETRY_MODE",
+    "AWS_CA_BUNDLE",
+    "HTTPS_PROXY",
+    "HTTP_PROXY",
+    "https_proxy",
+    "http_proxy",
+)
 
 
 def set_env(monkeypatch: pytest.MonkeyPatch, endpoint: str) -> None:
@@ -121,8 +137,11 @@ _TUNNEL = """\
     </ipsec>
   </ipsec_tunnel>
 """
-_RESPONSE_NAMES = {"IKEVersions": "IkeVersions", "DPDTimeoutSeconds": "DpdTimeoutSeconds",
-                   "DPDTimeoutAction": "DpdTimeoutAction"}
+_RESPONSE_NAMES = {
+    "IKEVersions": "IkeVersions",
+    "DPDTimeoutSeconds": "DpdTimeoutSeconds",
+    "DPDTimeoutAction": "DpdTimeoutAction",
+}
 _BGP = "\n      <bgp><asn>{asn}</asn><hold_time>30</hold_time></bgp>"
 
 
@@ -139,15 +158,27 @@ def _aws_like_document(conn: Any) -> str:
     tunnels = []
     for t in vx["tunnels"]:
         cgw_inside, aws_inside = _hosts(t["TunnelInsideCidr"])
-        tunnels.append(_TUNNEL.format(
-            cgw_ip=vx["cgw_ip"], aws_ip=t["OutsideIpAddress"], cgw_inside=cgw_inside, aws_inside=aws_inside,
-            psk=t["PreSharedKey"], cgw_bgp="" if static else _BGP.format(asn=vx["cgw_asn"]),
-            aws_bgp="" if static else _BGP.format(asn=vx["aws_asn"])))
-    gw = (f"<vpn_gateway_id>{conn.vpn_gateway_id}</vpn_gateway_id>" if conn.vpn_gateway_id
-          else f"<transit_gateway_id>{conn.transit_gateway_id}</transit_gateway_id>")
-    return (f'<?xml version="1.0" encoding="UTF-8"?>\n<vpn_connection id="{conn.id}">\n'
-            f"  <customer_gateway_id>{conn.customer_gateway_id}</customer_gateway_id>\n  {gw}\n"
-            f"  <vpn_connection_type>ipsec.1</vpn_connection_type>\n{''.join(tunnels)}</vpn_connection>\n")
+        tunnels.append(
+            _TUNNEL.format(
+                cgw_ip=vx["cgw_ip"],
+                aws_ip=t["OutsideIpAddress"],
+                cgw_inside=cgw_inside,
+                aws_inside=aws_inside,
+                psk=t["PreSharedKey"],
+                cgw_bgp="" if static else _BGP.format(asn=vx["cgw_asn"]),
+                aws_bgp="" if static else _BGP.format(asn=vx["aws_asn"]),
+            )
+        )
+    gw = (
+        f"<vpn_gateway_id>{conn.vpn_gateway_id}</vpn_gateway_id>"
+        if conn.vpn_gateway_id
+        else f"<transit_gateway_id>{conn.transit_gateway_id}</transit_gateway_id>"
+    )
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?>\n<vpn_connection id="{conn.id}">\n'
+        f"  <customer_gateway_id>{conn.customer_gateway_id}</customer_gateway_id>\n  {gw}\n"
+        f"  <vpn_connection_type>ipsec.1</vpn_connection_type>\n{''.join(tunnels)}</vpn_connection>\n"
+    )
 
 
 @pytest.fixture
@@ -181,15 +212,23 @@ def aws_like(ec2: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
             t.setdefault("PreSharedKey", f"moto_generated_psk_{n}_{i}_Zq8")
             tunnels.append(t)
         static = bool(options.get("StaticRoutesOnly"))
-        conn.vx = {"static": static, "tunnels": tunnels, "cgw_ip": cgw.ip_address, "cgw_asn": cgw.bgp_asn,
-                   "aws_asn": aws_asn}
+        conn.vx = {
+            "static": static,
+            "tunnels": tunnels,
+            "cgw_ip": cgw.ip_address,
+            "cgw_asn": cgw.bgp_asn,
+            "aws_asn": aws_asn,
+        }
         conn.options = {"StaticRoutesOnly": static, "TunnelOptions": tunnels}
         return result
 
     monkeypatch.setattr(VPNConnections, "create_vpn_connection", create)
     plain = VPNConnection.customer_gateway_configuration.fget
-    monkeypatch.setattr(VPNConnection, "customer_gateway_configuration",
-                        property(lambda self: _aws_like_document(self) if hasattr(self, "vx") else plain(self)))
+    monkeypatch.setattr(
+        VPNConnection,
+        "customer_gateway_configuration",
+        property(lambda self: _aws_like_document(self) if hasattr(self, "vx") else plain(self)),
+    )
     return ec2
 
 
@@ -202,6 +241,7 @@ def backend_connection(vpn_id: str) -> Any:
 
 
 # ------------------------------------------------------------------ building blocks
+
 
 def make_vgw(ec2: Any, asn: int = 64512) -> str:
     vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
@@ -216,14 +256,24 @@ def make_tgw(ec2: Any, asn: int = 64600) -> str:
 
 def make_cgw(ec2: Any, ip: str = "198.51.100.7", asn: int = 65010, name: str = "hub") -> str:
     tags = [{"ResourceType": "customer-gateway", "Tags": [{"Key": "Name", "Value": name}]}]
-    return str(ec2.create_customer_gateway(Type="ipsec.1", PublicIp=ip, BgpAsn=asn,
-                                           TagSpecifications=tags)["CustomerGateway"]["CustomerGatewayId"])
+    return str(
+        ec2.create_customer_gateway(Type="ipsec.1", PublicIp=ip, BgpAsn=asn, TagSpecifications=tags)["CustomerGateway"][
+            "CustomerGatewayId"
+        ]
+    )
 
 
-def make_vpn(ec2: Any, cgw: str, *, vgw: str | None = None, tgw: str | None = None, static: bool = False,
-             tunnel_options: list[dict[str, Any]] | None = None, name: str | None = None) -> str:
-    kw: dict[str, Any] = {"Type": "ipsec.1", "CustomerGatewayId": cgw,
-                          "Options": {"StaticRoutesOnly": static}}
+def make_vpn(
+    ec2: Any,
+    cgw: str,
+    *,
+    vgw: str | None = None,
+    tgw: str | None = None,
+    static: bool = False,
+    tunnel_options: list[dict[str, Any]] | None = None,
+    name: str | None = None,
+) -> str:
+    kw: dict[str, Any] = {"Type": "ipsec.1", "CustomerGatewayId": cgw, "Options": {"StaticRoutesOnly": static}}
     if vgw:
         kw["VpnGatewayId"] = vgw
     if tgw:

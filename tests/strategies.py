@@ -35,12 +35,13 @@ from vpnxlate import algorithms
 from vpnxlate.model import Bgp, IkeOptions, IpsecOptions, Tunnel, VpnConnection
 from vpnxlate.parsers._common import PLACEHOLDER_RE
 
-settings.register_profile("ci", max_examples=200, deadline=None,
-                          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-settings.register_profile("dev", max_examples=25, deadline=None,
-                          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-settings.register_profile("slow", max_examples=100_000, deadline=None,
-                          suppress_health_check=list(HealthCheck))
+settings.register_profile(
+    "ci", max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+)
+settings.register_profile(
+    "dev", max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+)
+settings.register_profile("slow", max_examples=100_000, deadline=None, suppress_health_check=list(HealthCheck))
 PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "ci")
 settings.load_profile(PROFILE)
 
@@ -48,12 +49,20 @@ settings.load_profile(PROFILE)
 
 PSK_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_."
 DOC_RANGES = tuple(ipaddress.IPv4Network(n) for n in ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24"))
-DOC_ADDRESSES: tuple[ipaddress.IPv4Address, ...] = tuple(
-    ip for net in DOC_RANGES for ip in net.hosts())
+DOC_ADDRESSES: tuple[ipaddress.IPv4Address, ...] = tuple(ip for net in DOC_RANGES for ip in net.hosts())
 LINK_LOCAL = ipaddress.IPv4Network("169.254.0.0/16")
-RESERVED_INSIDE = tuple(ipaddress.IPv4Network(n) for n in (
-    "169.254.0.0/30", "169.254.1.0/30", "169.254.2.0/30", "169.254.3.0/30",
-    "169.254.4.0/30", "169.254.5.0/30", "169.254.169.252/30"))
+RESERVED_INSIDE = tuple(
+    ipaddress.IPv4Network(n)
+    for n in (
+        "169.254.0.0/30",
+        "169.254.1.0/30",
+        "169.254.2.0/30",
+        "169.254.3.0/30",
+        "169.254.4.0/30",
+        "169.254.5.0/30",
+        "169.254.169.252/30",
+    )
+)
 _RESERVED_INDEX = frozenset((int(n.network_address) - int(LINK_LOCAL.network_address)) // 4 for n in RESERVED_INSIDE)
 INSIDE_SLOTS = [i for i in range(LINK_LOCAL.num_addresses // 4) if i not in _RESERVED_INDEX]
 ULA = ipaddress.IPv6Network("fd00::/8")
@@ -77,8 +86,11 @@ def resource_ids(prefix: str) -> st.SearchStrategy[str]:
 ike_lifetimes = st.sampled_from([900, 28800]) | st.integers(900, 28800)
 ipsec_lifetimes = st.sampled_from([900, 3600]) | st.integers(900, 3600)
 cgw_asns = st.sampled_from([1, 65000, 64512 + 1, 4200000000, 4294967294]) | st.integers(1, 4294967294)
-aws_asns = st.sampled_from([64512, 65534, 4200000000, 4294967294]) | st.integers(64512, 65534) | st.integers(
-    4200000000, 4294967294)
+aws_asns = (
+    st.sampled_from([64512, 65534, 4200000000, 4294967294])
+    | st.integers(64512, 65534)
+    | st.integers(4200000000, 4294967294)
+)
 hold_times = st.sampled_from([0, 3, 30, 65535]) | st.integers(3, 65535)
 
 
@@ -90,15 +102,26 @@ def algorithm_lists(vocabulary: tuple[Any, ...], single: bool) -> st.SearchStrat
 
 # ------------------------------------------------------------------ models
 
+
 @st.composite
-def _tunnel(draw: st.DrawFn, *, aws_outside: ipaddress.IPv4Address, cgw_outside: ipaddress.IPv4Address,
-            slot: int, slot6: int | None, bgp: tuple[int, int, int] | None, single: bool) -> Tunnel:
+def _tunnel(
+    draw: st.DrawFn,
+    *,
+    aws_outside: ipaddress.IPv4Address,
+    cgw_outside: ipaddress.IPv4Address,
+    slot: int,
+    slot6: int | None,
+    bgp: tuple[int, int, int] | None,
+    single: bool,
+) -> Tunnel:
     net = ipaddress.IPv4Network((int(LINK_LOCAL.network_address) + 4 * slot, 30))
     v6: dict[str, Any] = {}
     if slot6 is not None:
         net6 = ipaddress.IPv6Network((int(ULA.network_address) + 4 * slot6, 126))
-        v6 = {"aws_inside_v6": ipaddress.IPv6Interface((net6.network_address + 1, 126)),
-              "cgw_inside_v6": ipaddress.IPv6Interface((net6.network_address + 2, 126))}
+        v6 = {
+            "aws_inside_v6": ipaddress.IPv6Interface((net6.network_address + 1, 126)),
+            "cgw_inside_v6": ipaddress.IPv6Interface((net6.network_address + 2, 126)),
+        }
     p1 = draw(ike_lifetimes)
     p2 = draw(ipsec_lifetimes.filter(lambda v: v < p1))
     aws_inside = ipaddress.IPv4Interface((net.network_address + 1, 30))
@@ -130,8 +153,7 @@ def _tunnel(draw: st.DrawFn, *, aws_outside: ipaddress.IPv4Address, cgw_outside:
         tcp_mss=draw(st.sampled_from([1379, 1387]) | st.integers(1, 65535)),
         clear_df_bit=draw(st.booleans()),
         fragmentation_before_encryption=draw(st.booleans()),
-        bgp=None if bgp is None else Bgp(cgw_asn=bgp[0], aws_asn=bgp[1], neighbor_ip=aws_inside.ip,
-                                         hold_time=bgp[2]),
+        bgp=None if bgp is None else Bgp(cgw_asn=bgp[0], aws_asn=bgp[1], neighbor_ip=aws_inside.ip, hold_time=bgp[2]),
         rekey_margin_s=draw(st.integers(60, min(1800, p2 // 2))),
         rekey_fuzz_pct=draw(st.integers(0, 100)),
         replay_window=draw(st.sampled_from([64, 1024, 2048]) | st.integers(64, 2048)),
@@ -143,8 +165,15 @@ def _tunnel(draw: st.DrawFn, *, aws_outside: ipaddress.IPv4Address, cgw_outside:
 
 
 @st.composite
-def connection_lists(draw: st.DrawFn, *, min_size: int = 1, max_size: int = 4, single: bool = False,
-                     max_tunnels: int = 2, one_router: bool = False) -> list[VpnConnection]:
+def connection_lists(
+    draw: st.DrawFn,
+    *,
+    min_size: int = 1,
+    max_size: int = 4,
+    single: bool = False,
+    max_tunnels: int = 2,
+    one_router: bool = False,
+) -> list[VpnConnection]:
     """One to ``max_size`` valid connections with distinct ids, outside IPs and inside CIDRs.
 
     ``single=True`` gives download-style models (one value per algorithm list), otherwise
@@ -179,23 +208,41 @@ def connection_lists(draw: st.DrawFn, *, min_size: int = 1, max_size: int = 4, s
         cgw_outside = outside[0] if one_router else outside[i]
         tunnels = []
         for _ in range(tunnels_per[i]):
-            tunnels.append(draw(_tunnel(aws_outside=outside[n + k], cgw_outside=cgw_outside, slot=slots[k],
-                                        slot6=slots6[k] if ipv6 else None, bgp=bgp, single=single)))
+            tunnels.append(
+                draw(
+                    _tunnel(
+                        aws_outside=outside[n + k],
+                        cgw_outside=cgw_outside,
+                        slot=slots[k],
+                        slot6=slots6[k] if ipv6 else None,
+                        bgp=bgp,
+                        single=single,
+                    )
+                )
+            )
             k += 1
         routes = None
         if routing == "static":
-            routes = draw(st.lists(st.integers(0, 255).map(lambda b: ipaddress.IPv4Network(f"10.{b}.0.0/16")),
-                                   min_size=1, max_size=3, unique=True))
+            routes = draw(
+                st.lists(
+                    st.integers(0, 255).map(lambda b: ipaddress.IPv4Network(f"10.{b}.0.0/16")),
+                    min_size=1,
+                    max_size=3,
+                    unique=True,
+                )
+            )
         gw = draw(resource_ids("tgw" if transit else "vgw"))
-        out.append(VpnConnection(
-            tunnels=tunnels,
-            vpn_connection_id=ids[i],
-            vpn_gateway_id=None if transit else gw,
-            transit_gateway_id=gw if transit else None,
-            customer_gateway_id=router_cgw if one_router else draw(resource_ids("cgw")),
-            routing=routing,
-            static_routes=routes,
-        ))
+        out.append(
+            VpnConnection(
+                tunnels=tunnels,
+                vpn_connection_id=ids[i],
+                vpn_gateway_id=None if transit else gw,
+                transit_gateway_id=gw if transit else None,
+                customer_gateway_id=router_cgw if one_router else draw(resource_ids("cgw")),
+                routing=routing,
+                static_routes=routes,
+            )
+        )
     return out
 
 
@@ -217,19 +264,25 @@ def sparse_connection_lists(draw: st.DrawFn, **kw: Any) -> list[VpnConnection]:
                 if draw(st.booleans()):
                     changes[f.name] = None
             ike = attrs.evolve(t.ike, **{f.name: None for f in attrs.fields(IkeOptions) if draw(st.booleans())})
-            ipsec = attrs.evolve(t.ipsec, **{f.name: None for f in attrs.fields(IpsecOptions)
-                                              if draw(st.booleans())})
+            ipsec = attrs.evolve(t.ipsec, **{f.name: None for f in attrs.fields(IpsecOptions) if draw(st.booleans())})
             tunnels.append(attrs.evolve(t, ike=ike, ipsec=ipsec, **changes))
-        extra = {f: None for f in ("customer_gateway_id", "vpn_gateway_id", "transit_gateway_id")
-                 if draw(st.booleans())}
+        extra = {
+            f: None for f in ("customer_gateway_id", "vpn_gateway_id", "transit_gateway_id") if draw(st.booleans())
+        }
         out.append(attrs.evolve(c, tunnels=tuple(tunnels), **extra))
     return out
 
 
 # ------------------------------------------------------------------ per-format projections
 
-API_ONLY = ("rekey_margin_s", "rekey_fuzz_pct", "replay_window", "dpd_timeout_s", "dpd_timeout_action",
-            "startup_action")
+API_ONLY = (
+    "rekey_margin_s",
+    "rekey_fuzz_pct",
+    "replay_window",
+    "dpd_timeout_s",
+    "dpd_timeout_action",
+    "startup_action",
+)
 _LISTS = ("versions", "encryption", "integrity", "dh_groups")
 _LISTS2 = ("encryption", "integrity", "pfs_dh_groups")
 
@@ -246,8 +299,9 @@ def _download_common(c: VpnConnection) -> VpnConnection:
     for t in c.tunnels:
         ike = attrs.evolve(t.ike, **{k: _first(getattr(t.ike, k)) for k in _LISTS})
         ipsec = attrs.evolve(t.ipsec, **{k: _first(getattr(t.ipsec, k)) for k in _LISTS2})
-        tunnels.append(attrs.evolve(t, ike=ike, ipsec=ipsec, cgw_inside_v6=None, aws_inside_v6=None,
-                                    **dict.fromkeys(API_ONLY)))
+        tunnels.append(
+            attrs.evolve(t, ike=ike, ipsec=ipsec, cgw_inside_v6=None, aws_inside_v6=None, **dict.fromkeys(API_ONLY))
+        )
     return attrs.evolve(c, tunnels=tuple(tunnels), transit_gateway_id=None, static_routes=None)
 
 
@@ -260,9 +314,19 @@ def _xml(c: VpnConnection) -> VpnConnection:
     IKE version."""
     full = c
     c = _download_common(c)
-    return attrs.evolve(c, tunnels=tuple(
-        attrs.evolve(t, mtu=None, ike=attrs.evolve(t.ike, versions=None), cgw_inside_v6=f.cgw_inside_v6,
-                     aws_inside_v6=f.aws_inside_v6) for t, f in zip(c.tunnels, full.tunnels, strict=True)))
+    return attrs.evolve(
+        c,
+        tunnels=tuple(
+            attrs.evolve(
+                t,
+                mtu=None,
+                ike=attrs.evolve(t.ike, versions=None),
+                cgw_inside_v6=f.cgw_inside_v6,
+                aws_inside_v6=f.aws_inside_v6,
+            )
+            for t, f in zip(c.tunnels, full.tunnels, strict=True)
+        ),
+    )
 
 
 def _vyatta(c: VpnConnection) -> VpnConnection:
@@ -270,11 +334,22 @@ def _vyatta(c: VpnConnection) -> VpnConnection:
     constants), TCP MSS, DF bit, fragmentation, and a static connection's AWS inside address."""
     c = _download_common(c)
     static = c.routing == "static"
-    return attrs.evolve(c, tunnels=tuple(
-        attrs.evolve(t, ike=attrs.evolve(t.ike, versions=None, mode=None), dpd_interval_s=None, dpd_retries=None,
-                     tcp_mss=None, clear_df_bit=None, fragmentation_before_encryption=None,
-                     aws_inside=None if static else t.aws_inside)
-        for t in c.tunnels))
+    return attrs.evolve(
+        c,
+        tunnels=tuple(
+            attrs.evolve(
+                t,
+                ike=attrs.evolve(t.ike, versions=None, mode=None),
+                dpd_interval_s=None,
+                dpd_retries=None,
+                tcp_mss=None,
+                clear_df_bit=None,
+                fragmentation_before_encryption=None,
+                aws_inside=None if static else t.aws_inside,
+            )
+            for t in c.tunnels
+        ),
+    )
 
 
 def _cisco_ios(c: VpnConnection) -> VpnConnection:
@@ -288,15 +363,20 @@ def _cisco_ios(c: VpnConnection) -> VpnConnection:
     for t, f in zip(c.tunnels, full.tunnels, strict=True):
         v2 = t.ike.versions == ("ikev2",)
         gcm = t.ipsec.encryption is not None and t.ipsec.encryption[0] in algorithms.GCM_ENCRYPTIONS
-        tunnels.append(attrs.evolve(
-            t, dpd_retries=None, replay_window=f.replay_window if f.replay_window in (64, 128, 256, 512, 1024)
-            else None,
-            ike=attrs.evolve(t.ike, mode=None if v2 or t.ike.mode == "main" else t.ike.mode),
-            ipsec=attrs.evolve(t.ipsec, integrity=None if gcm else t.ipsec.integrity),
-            dpd_interval_s=t.dpd_interval_s if t.dpd_interval_s is None or t.dpd_interval_s >= 10 else None,
-            tcp_mss=t.tcp_mss if t.tcp_mss is None or 500 <= t.tcp_mss <= 1460 else None))
-    return attrs.evolve(c, tunnels=tuple(tunnels), transit_gateway_id=full.transit_gateway_id,
-                        static_routes=full.static_routes)
+        tunnels.append(
+            attrs.evolve(
+                t,
+                dpd_retries=None,
+                replay_window=f.replay_window if f.replay_window in (64, 128, 256, 512, 1024) else None,
+                ike=attrs.evolve(t.ike, mode=None if v2 or t.ike.mode == "main" else t.ike.mode),
+                ipsec=attrs.evolve(t.ipsec, integrity=None if gcm else t.ipsec.integrity),
+                dpd_interval_s=t.dpd_interval_s if t.dpd_interval_s is None or t.dpd_interval_s >= 10 else None,
+                tcp_mss=t.tcp_mss if t.tcp_mss is None or 500 <= t.tcp_mss <= 1460 else None,
+            )
+        )
+    return attrs.evolve(
+        c, tunnels=tuple(tunnels), transit_gateway_id=full.transit_gateway_id, static_routes=full.static_routes
+    )
 
 
 PROJECTIONS: dict[str, Callable[[VpnConnection], VpnConnection]] = {
@@ -320,8 +400,15 @@ def connections_for(fmt: str, **kw: Any) -> st.SearchStrategy[list[VpnConnection
 
 
 INJECTION_CLASSES: dict[str, str] = {
-    "newline": "\n", "cr": "\r", "nul": "\x00", "single-quote": "'", "double-quote": '"',
-    "hash": "#", "semicolon": ";", "open-brace": "{", "close-brace": "}",
+    "newline": "\n",
+    "cr": "\r",
+    "nul": "\x00",
+    "single-quote": "'",
+    "double-quote": '"',
+    "hash": "#",
+    "semicolon": ";",
+    "open-brace": "{",
+    "close-brace": "}",
 }
 
 SECRET_RE = re.compile(r"Pq7Zk_[A-Za-z0-9_.]*")

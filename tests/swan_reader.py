@@ -156,9 +156,21 @@ def swanctl_secrets(doc: dict[str, Any]) -> dict[tuple[str, ...], str]:
 # strongSwan algorithm keywords of the model's names
 ENC = {"AES128": "aes128", "AES256": "aes256", "AES128-GCM-16": "aes128gcm16", "AES256-GCM-16": "aes256gcm16"}
 INTEG = {"SHA1": "sha1", "SHA2-256": "sha256", "SHA2-384": "sha384", "SHA2-512": "sha512"}
-DH = {2: "modp1024", 5: "modp1536", 14: "modp2048", 15: "modp3072", 16: "modp4096", 17: "modp6144",
-      18: "modp8192", 19: "ecp256", 20: "ecp384", 21: "ecp521", 22: "modp1024s160", 23: "modp2048s224",
-      24: "modp2048s256"}
+DH = {
+    2: "modp1024",
+    5: "modp1536",
+    14: "modp2048",
+    15: "modp3072",
+    16: "modp4096",
+    17: "modp6144",
+    18: "modp8192",
+    19: "ecp256",
+    20: "ecp384",
+    21: "ecp521",
+    22: "modp1024s160",
+    23: "modp2048s224",
+    24: "modp2048s256",
+}
 
 
 def proposal_sets(text: str) -> tuple[set[str], set[str], set[int]]:

@@ -39,11 +39,19 @@ __all__ = ["aws_like", "ec2", "moto_server"]  # fixtures
 
 pytest.importorskip("boto3")
 
-CUSTOM = [{"TunnelInsideCidr": "169.254.10.0/30", "PreSharedKey": "custom_psk_tunnel_A1",
-           "Phase1EncryptionAlgorithms": [{"Value": "AES256"}], "Phase1DHGroupNumbers": [{"Value": 14}],
-           "Phase2EncryptionAlgorithms": [{"Value": "AES256-GCM-16"}], "Phase2DHGroupNumbers": [{"Value": 14}],
-           "Phase1LifetimeSeconds": 14400, "IKEVersions": [{"Value": "ikev2"}]},
-          {"TunnelInsideCidr": "169.254.10.4/30", "PreSharedKey": "custom_psk_tunnel_A2"}]
+CUSTOM = [
+    {
+        "TunnelInsideCidr": "169.254.10.0/30",
+        "PreSharedKey": "custom_psk_tunnel_A1",
+        "Phase1EncryptionAlgorithms": [{"Value": "AES256"}],
+        "Phase1DHGroupNumbers": [{"Value": 14}],
+        "Phase2EncryptionAlgorithms": [{"Value": "AES256-GCM-16"}],
+        "Phase2DHGroupNumbers": [{"Value": 14}],
+        "Phase1LifetimeSeconds": 14400,
+        "IKEVersions": [{"Value": "ikev2"}],
+    },
+    {"TunnelInsideCidr": "169.254.10.4/30", "PreSharedKey": "custom_psk_tunnel_A2"},
+]
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -80,7 +88,10 @@ def three(aws_like: Any) -> dict[str, str]:
         "bgp": make_vpn(ec2, cgw, vgw=vgw, tunnel_options=CUSTOM, name="custom"),
         "static": make_vpn(ec2, cgw, tgw=tgw, static=True, name="static"),
         "plain": make_vpn(ec2, cgw2, vgw=vgw, name="plain"),
-        "cgw": cgw, "cgw2": cgw2, "vgw": vgw, "tgw": tgw,
+        "cgw": cgw,
+        "cgw2": cgw2,
+        "vgw": vgw,
+        "tgw": tgw,
     }
 
 
@@ -93,19 +104,22 @@ def _document_tunnels(doc: str) -> list[dict[str, Any]]:
     root = ET.fromstring(doc.strip().encode())
     out = []
     for t in root.iter("ipsec_tunnel"):
-        out.append({
-            "aws_ip": t.findtext("vpn_gateway/tunnel_outside_address/ip_address").strip(),
-            "cgw_ip": t.findtext("customer_gateway/tunnel_outside_address/ip_address").strip(),
-            "cgw_inside": t.findtext("customer_gateway/tunnel_inside_address/ip_address").strip(),
-            "aws_inside": t.findtext("vpn_gateway/tunnel_inside_address/ip_address").strip(),
-            "psk": t.findtext("ike/pre_shared_key").strip(),
-            "cgw_asn": t.findtext("customer_gateway/bgp/asn"),
-            "aws_asn": t.findtext("vpn_gateway/bgp/asn"),
-        })
+        out.append(
+            {
+                "aws_ip": t.findtext("vpn_gateway/tunnel_outside_address/ip_address").strip(),
+                "cgw_ip": t.findtext("customer_gateway/tunnel_outside_address/ip_address").strip(),
+                "cgw_inside": t.findtext("customer_gateway/tunnel_inside_address/ip_address").strip(),
+                "aws_inside": t.findtext("vpn_gateway/tunnel_inside_address/ip_address").strip(),
+                "psk": t.findtext("ike/pre_shared_key").strip(),
+                "cgw_asn": t.findtext("customer_gateway/bgp/asn"),
+                "aws_asn": t.findtext("vpn_gateway/bgp/asn"),
+            }
+        )
     return out
 
 
 # ------------------------------------------------------------------ what moto itself returns
+
 
 def test_plain_moto_document_is_read_exactly(ec2: Any) -> None:
     """moto's own fixed document (both tunnels identical): read value for value; the twin collapses."""
@@ -129,6 +143,7 @@ def test_plain_moto_document_is_read_exactly(ec2: Any) -> None:
 
 
 # ------------------------------------------------------------------ fetch -> convert, exact values
+
 
 def test_fetch_models_equal_what_boto3_reports(three: dict[str, str], aws_like: Any) -> None:
     with pytest.warns(vpnxlate.VpnxlateWarning, match="Phase1EncryptionAlgorithms"):
@@ -155,8 +170,10 @@ def test_fetch_models_equal_what_boto3_reports(three: dict[str, str], aws_like: 
             else:
                 assert t.bgp is None
     custom = conns[three["bgp"]].tunnels[0]
-    assert str(custom.aws_outside_ip) == _described(aws_like, three["bgp"])["Options"]["TunnelOptions"][0][
-        "OutsideIpAddress"]
+    assert (
+        str(custom.aws_outside_ip)
+        == _described(aws_like, three["bgp"])["Options"]["TunnelOptions"][0]["OutsideIpAddress"]
+    )
     # TunnelOptions win over the document (which says aes-128-cbc, group2, 28800 s)
     assert custom.ike.encryption == ("AES256",) and custom.ike.dh_groups == (14,)
     assert custom.ike.lifetime_s == 14400 and custom.ike.versions == ("ikev2",)
@@ -171,8 +188,12 @@ def test_convert_aws_to_vyos_and_swanctl(three: dict[str, str], aws_like: Any, c
     for key in ("bgp", "static", "plain"):
         raw = _described(aws_like, three[key])
         for o in raw["Options"]["TunnelOptions"]:
-            peer = [ln for ln in lines if ln.startswith("set vpn ipsec site-to-site peer ")
-                    and ln.endswith(f"remote-address '{o['OutsideIpAddress']}'")]
+            peer = [
+                ln
+                for ln in lines
+                if ln.startswith("set vpn ipsec site-to-site peer ")
+                and ln.endswith(f"remote-address '{o['OutsideIpAddress']}'")
+            ]
             assert len(peer) == 1, o["OutsideIpAddress"]
             name = peer[0].split()[5]
             assert f"set vpn ipsec authentication psk {name} secret '{o['PreSharedKey']}'" in lines
@@ -181,12 +202,12 @@ def test_convert_aws_to_vyos_and_swanctl(three: dict[str, str], aws_like: Any, c
     assert "set protocols bgp system-as '65010'" in lines
     assert any(ln.startswith("set protocols bgp neighbor 169.254.10.1 remote-as '64512'") for ln in lines)
     assert "Phase1EncryptionAlgorithms" in err  # the document/TunnelOptions disagreement is reported
-    code, out, err = run(capsys, "convert", f"aws:{three['static']}", "--to", "swanctl",
-                         "--local-address", "10.0.0.5")
+    code, out, err = run(capsys, "convert", f"aws:{three['static']}", "--to", "swanctl", "--local-address", "10.0.0.5")
     assert code == 0, err
     static_ips = [o["OutsideIpAddress"] for o in _described(aws_like, three["static"])["Options"]["TunnelOptions"]]
     assert sorted(ln.strip() for ln in out.splitlines() if "remote_addrs" in ln) == [
-        f"remote_addrs = {ip}" for ip in static_ips]
+        f"remote_addrs = {ip}" for ip in static_ips
+    ]
 
 
 def test_ids_filters_and_states(three: dict[str, str], aws_like: Any, capsys: Any) -> None:
@@ -215,8 +236,7 @@ def test_ids_filters_and_states(three: dict[str, str], aws_like: Any, capsys: An
     assert err == "vpnxlate: error: aws:us-west-2: no available VPN connection (wrong --region or --filter?)\n"
 
 
-def test_fetched_equals_saved_describe_json(three: dict[str, str], aws_like: Any, tmp_path: Any,
-                                            capsys: Any) -> None:
+def test_fetched_equals_saved_describe_json(three: dict[str, str], aws_like: Any, tmp_path: Any, capsys: Any) -> None:
     with pytest.warns(vpnxlate.VpnxlateWarning):
         fetched = vpnxlate.fetch()
     # what `aws ec2 describe-vpn-connections > file` saves (the CLI prints botocore's parsed response)
@@ -257,12 +277,14 @@ def test_fetch_without_psk_flag_keeps_keys_out(three: dict[str, str], tmp_path: 
 
 # ------------------------------------------------------------------ errors: one line, exit 2, no secrets
 
+
 def test_unknown_id_and_bad_spellings(three: dict[str, str], capsys: Any) -> None:
     missing = "vpn-0123456789abcdef0"
     code, out, err = run(capsys, "convert", f"aws:{missing}", "--to", "vyos")
     assert (code, out) == (2, "")
-    assert err == (f"vpnxlate: error: aws:{REGION}: no such VPN connection in {REGION}: {missing} "
-                   "(wrong id or --region?)\n")
+    assert err == (
+        f"vpnxlate: error: aws:{REGION}: no such VPN connection in {REGION}: {missing} (wrong id or --region?)\n"
+    )
     code, out, err = run(capsys, "convert", "aws:nonsense", "--to", "vyos")
     assert code == 2 and err.startswith("vpnxlate: error: 'aws:nonsense' is not aws: or aws:vpn-<id>")
     code, out, err = run(capsys, "convert", "aws:", f"aws:{three['bgp']}", "--to", "vyos")
@@ -271,8 +293,7 @@ def test_unknown_id_and_bad_spellings(three: dict[str, str], capsys: Any) -> Non
     assert code == 2 and "expected NAME=VALUE" in err
 
 
-def test_no_credentials_no_region_unreachable(moto_server: str, monkeypatch: pytest.MonkeyPatch,
-                                              capsys: Any) -> None:
+def test_no_credentials_no_region_unreachable(moto_server: str, monkeypatch: pytest.MonkeyPatch, capsys: Any) -> None:
     set_env(monkeypatch, moto_server)
     for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
         monkeypatch.delenv(name)
@@ -282,16 +303,22 @@ def test_no_credentials_no_region_unreachable(moto_server: str, monkeypatch: pyt
     set_env(monkeypatch, moto_server)
     monkeypatch.delenv("AWS_DEFAULT_REGION")
     code, out, err = run(capsys, "convert", "aws:", "--to", "vyos")
-    assert (code, err) == (2, "vpnxlate: error: aws:: no AWS region: give --region or set AWS_REGION (or a region "
-                              "in the profile)\n")
+    assert (code, err) == (
+        2,
+        "vpnxlate: error: aws:: no AWS region: give --region or set AWS_REGION (or a region in the profile)\n",
+    )
     code, out, err = run(capsys, "convert", "aws:", "--to", "vyos", "--profile", "no-such-profile")
     assert code == 2 and "AWS profile 'no-such-profile' not found" in err
     with closed_port() as url:
         set_env(monkeypatch, url)
         monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
         code, out, err = run(capsys, "convert", "aws:", "--to", "vyos")
-    assert (code, out, err) == (2, "", f"vpnxlate: error: aws:{REGION}: cannot reach the EC2 endpoint {url} "
-                                       "(network, proxy, --region or AWS_ENDPOINT_URL?)\n")
+    assert (code, out, err) == (
+        2,
+        "",
+        f"vpnxlate: error: aws:{REGION}: cannot reach the EC2 endpoint {url} "
+        "(network, proxy, --region or AWS_ENDPOINT_URL?)\n",
+    )
 
 
 def test_refuses_a_non_loopback_endpoint(monkeypatch: pytest.MonkeyPatch, capsys: Any) -> None:
@@ -314,8 +341,10 @@ class _ErrorServer(http.server.BaseHTTPRequestHandler):
         type(self).requests += 1
         self.rfile.read(int(self.headers.get("Content-Length", 0)))
         status, code, message = self.answer
-        body = (f'<?xml version="1.0" encoding="UTF-8"?><Response><Errors><Error><Code>{code}</Code>'
-                f"<Message>{message}</Message></Error></Errors><RequestID>r-1</RequestID></Response>").encode()
+        body = (
+            f'<?xml version="1.0" encoding="UTF-8"?><Response><Errors><Error><Code>{code}</Code>'
+            f"<Message>{message}</Message></Error></Errors><RequestID>r-1</RequestID></Response>"
+        ).encode()
         self.send_response(status)
         self.send_header("Content-Type", "text/xml")
         self.send_header("Content-Length", str(len(body)))
@@ -340,14 +369,18 @@ def error_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[type[_ErrorServer]
         server.server_close()
 
 
-@pytest.mark.parametrize(("status", "code", "expected"), [
-    (403, "UnauthorizedOperation", "access denied: the credentials may not call ec2:DescribeVpnConnections"),
-    (401, "AuthFailure", "AWS rejected the credentials (AuthFailure)"),
-    (401, "OptInRequired", f"the account is not subscribed to EC2 in {REGION}"),
-    (400, "SomethingNew", "EC2 API error SomethingNew: key *** token *** secret ***"),
-])
-def test_api_errors_are_one_line_without_credentials(error_server: Any, capsys: Any, status: int, code: str,
-                                                     expected: str) -> None:
+@pytest.mark.parametrize(
+    ("status", "code", "expected"),
+    [
+        (403, "UnauthorizedOperation", "access denied: the credentials may not call ec2:DescribeVpnConnections"),
+        (401, "AuthFailure", "AWS rejected the credentials (AuthFailure)"),
+        (401, "OptInRequired", f"the account is not subscribed to EC2 in {REGION}"),
+        (400, "SomethingNew", "EC2 API error SomethingNew: key *** token *** secret ***"),
+    ],
+)
+def test_api_errors_are_one_line_without_credentials(
+    error_server: Any, capsys: Any, status: int, code: str, expected: str
+) -> None:
     from .moto_ec2 import ACCESS_KEY, SECRET_KEY, SESSION_TOKEN
 
     # a hostile message that echoes every credential back
@@ -358,15 +391,16 @@ def test_api_errors_are_one_line_without_credentials(error_server: Any, capsys: 
     assert_no_credentials(*result[1:])
 
 
-def test_throttling_is_retried_then_reported(error_server: Any, monkeypatch: pytest.MonkeyPatch,
-                                            capsys: Any) -> None:
+def test_throttling_is_retried_then_reported(error_server: Any, monkeypatch: pytest.MonkeyPatch, capsys: Any) -> None:
     error_server.answer = (503, "RequestLimitExceeded", "Request limit exceeded.")
     monkeypatch.setenv("AWS_MAX_ATTEMPTS", "3")  # keeps the test short; without it vpnxlate asks for 5
     code, out, err = run(capsys, "convert", "aws:", "--to", "vyos")
     assert error_server.requests == 3  # boto3's retries did happen
     assert (code, out) == (2, "")
-    assert err == (f"vpnxlate: error: aws:{REGION}: AWS throttled the requests (RequestLimitExceeded) "
-                   "and boto3's retries gave up: try again later, or raise AWS_MAX_ATTEMPTS\n")
+    assert err == (
+        f"vpnxlate: error: aws:{REGION}: AWS throttled the requests (RequestLimitExceeded) "
+        "and boto3's retries gave up: try again later, or raise AWS_MAX_ATTEMPTS\n"
+    )
 
 
 def test_missing_boto3_is_one_line_and_boto3_stays_off_the_file_path(tmp_path: Any) -> None:
@@ -378,8 +412,9 @@ def test_missing_boto3_is_one_line_and_boto3_stays_off_the_file_path(tmp_path: A
     )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
-    assert done.stderr == ("vpnxlate: error: aws: inputs need boto3, which is not installed: "
-                           "pip install 'vpnxlate[aws]'\n")
+    assert done.stderr == (
+        "vpnxlate: error: aws: inputs need boto3, which is not installed: pip install 'vpnxlate[aws]'\n"
+    )
     fixture = os.path.join(os.path.dirname(__file__), "..", "fixtures", "xml")
     sample = os.path.join(fixture, sorted(os.listdir(fixture))[0])
     script = (
@@ -391,15 +426,19 @@ def test_missing_boto3_is_one_line_and_boto3_stays_off_the_file_path(tmp_path: A
     assert done.returncode == 0, done.stderr
 
 
-def test_credentials_never_appear_anywhere(three: dict[str, str], tmp_path: Any, capsys: Any,
-                                           monkeypatch: pytest.MonkeyPatch) -> None:
+def test_credentials_never_appear_anywhere(
+    three: dict[str, str], tmp_path: Any, capsys: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     texts = []
-    for argv in (["convert", "aws:", "--to", "vyos"], ["convert", "aws:", "--to", "json"],
-                 ["convert", "aws:", "--to", "strongswan", "--out-dir", str(tmp_path)],
-                 ["fetch", "aws:", "--include-psk", "-o", str(tmp_path / "c.json")],
-                 ["sync", "aws:", "--to", "vyos", "--state", str(tmp_path / "state"), "--once"],
-                 ["convert", "aws:vpn-00000000", "--to", "vyos"]):
+    for argv in (
+        ["convert", "aws:", "--to", "vyos"],
+        ["convert", "aws:", "--to", "json"],
+        ["convert", "aws:", "--to", "strongswan", "--out-dir", str(tmp_path)],
+        ["fetch", "aws:", "--include-psk", "-o", str(tmp_path / "c.json")],
+        ["sync", "aws:", "--to", "vyos", "--state", str(tmp_path / "state"), "--once"],
+        ["convert", "aws:vpn-00000000", "--to", "vyos"],
+    ):
         texts += run(capsys, *argv)[1:]
     assert any("custom_psk_tunnel_A1" in t for t in texts)  # the outputs do hold what was fetched
     assert_no_credentials(*texts, files_text(str(tmp_path)))

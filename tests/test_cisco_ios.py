@@ -35,28 +35,50 @@ def _block(text: str, start: str) -> list[str]:
     lines = text.splitlines()
     i = lines.index(start)
     j = lines.index("exit", i)
-    return lines[i:j + 1]
+    return lines[i : j + 1]
 
 
 def test_canonical_connection_exact_stanzas() -> None:
     text, report = _ios(_canonical(), advertise=("10.1.0.0/16",))
     # tunnels in the model's order (by AWS outside IP): Tunnel1 is 203.0.113.21
     assert _block(text, "crypto isakmp policy 200") == [
-        "crypto isakmp policy 200", "  encryption aes 128", "  authentication pre-share", "  group 2",
-        "  lifetime 28800", "  hash sha", "exit"]
+        "crypto isakmp policy 200",
+        "  encryption aes 128",
+        "  authentication pre-share",
+        "  group 2",
+        "  lifetime 28800",
+        "  hash sha",
+        "exit",
+    ]
     assert _block(text, "crypto keyring keyring-vpn-0c0ffee0123456789-1") == [
-        "crypto keyring keyring-vpn-0c0ffee0123456789-1", "  local-address 198.51.100.10",
-        "  pre-shared-key address 203.0.113.22 key FAKE_tunnel1.key_example", "exit"]
+        "crypto keyring keyring-vpn-0c0ffee0123456789-1",
+        "  local-address 198.51.100.10",
+        "  pre-shared-key address 203.0.113.22 key FAKE_tunnel1.key_example",
+        "exit",
+    ]
     assert _block(text, "crypto ipsec profile ipsec-vpn-0c0ffee0123456789-0") == [
-        "crypto ipsec profile ipsec-vpn-0c0ffee0123456789-0", "  set pfs group2",
+        "crypto ipsec profile ipsec-vpn-0c0ffee0123456789-0",
+        "  set pfs group2",
         "  set security-association lifetime seconds 3600",
         "  set transform-set ipsec-prop-vpn-0c0ffee0123456789-0",
-        "  set isakmp-profile isakmp-vpn-0c0ffee0123456789-0", "exit"]
+        "  set isakmp-profile isakmp-vpn-0c0ffee0123456789-0",
+        "exit",
+    ]
     assert _block(text, "interface Tunnel2") == [
-        "interface Tunnel2", "  ip address 169.254.21.2 255.255.255.252", "  ip mtu 1436", "  ip virtual-reassembly",
-        "  tunnel source 198.51.100.10", "  tunnel destination 203.0.113.22", "  tunnel mode ipsec ipv4",
-        "  tunnel protection ipsec profile ipsec-vpn-0c0ffee0123456789-1", "  crypto ipsec df-bit clear",
-        "  crypto ipsec fragmentation before-encryption", "  ip tcp adjust-mss 1379", "  no shutdown", "exit"]
+        "interface Tunnel2",
+        "  ip address 169.254.21.2 255.255.255.252",
+        "  ip mtu 1436",
+        "  ip virtual-reassembly",
+        "  tunnel source 198.51.100.10",
+        "  tunnel destination 203.0.113.22",
+        "  tunnel mode ipsec ipv4",
+        "  tunnel protection ipsec profile ipsec-vpn-0c0ffee0123456789-1",
+        "  crypto ipsec df-bit clear",
+        "  crypto ipsec fragmentation before-encryption",
+        "  ip tcp adjust-mss 1379",
+        "  no shutdown",
+        "exit",
+    ]
     assert "  neighbor 169.254.21.1 timers 10 30 30" in text.splitlines()
     assert "    network 10.1.0.0 mask 255.255.0.0" in text.splitlines()
     # DPD retries have no IOS statement: said, not dropped silently
@@ -68,8 +90,12 @@ def test_canonical_reads_back_and_converts_to_every_target() -> None:
     text, _ = _ios(conns, advertise=("10.1.0.0/16",))
     assert vpnxlate.detect_format(text) == "aws-cisco-ios"
     back, _ = parse_report(text, lint=False)
-    expected = [attrs.evolve(c, tunnels=[attrs.evolve(t, dpd_retries=None, ike=attrs.evolve(t.ike, mode=None))
-                                         for t in c.tunnels]) for c in conns]
+    expected = [
+        attrs.evolve(
+            c, tunnels=[attrs.evolve(t, dpd_retries=None, ike=attrs.evolve(t.ike, mode=None)) for t in c.tunnels]
+        )
+        for c in conns
+    ]
     assert back == expected
 
 
@@ -82,10 +108,16 @@ def _ios_carriable(conns: list[VpnConnection]) -> list[VpnConnection]:
             ike = t.ike
             if ike.versions == ("ikev1",) and ike.encryption and ike.encryption[0] in GCM_ENCRYPTIONS:
                 ike = attrs.evolve(ike, encryption=(ike.encryption[0].split("-")[0],))
-            fix = lambda gs: None if gs is None else tuple(dict.fromkeys(  # noqa: E731
-                g if g in cisco_ios.DH_GROUPS else 14 for g in gs))
-            tunnels.append(attrs.evolve(t, ike=attrs.evolve(ike, dh_groups=fix(ike.dh_groups)),
-                                        ipsec=attrs.evolve(t.ipsec, pfs_dh_groups=fix(t.ipsec.pfs_dh_groups))))
+            fix = lambda gs: (  # noqa: E731
+                None if gs is None else tuple(dict.fromkeys(g if g in cisco_ios.DH_GROUPS else 14 for g in gs))
+            )
+            tunnels.append(
+                attrs.evolve(
+                    t,
+                    ike=attrs.evolve(ike, dh_groups=fix(ike.dh_groups)),
+                    ipsec=attrs.evolve(t.ipsec, pfs_dh_groups=fix(t.ipsec.pfs_dh_groups)),
+                )
+            )
         out.append(attrs.evolve(c, tunnels=tuple(tunnels)))
     return out
 
@@ -98,10 +130,12 @@ def test_roundtrip_exact(conns: list[VpnConnection]) -> None:
     assert vpnxlate.detect_format(text) == "aws-cisco-ios"
     got, _ = parse_report(text, lint=False)
     assert sorted(got, key=lambda c: c.vpn_connection_id or "") == sorted(
-        conns, key=lambda c: c.vpn_connection_id or "")
+        conns, key=lambda c: c.vpn_connection_id or ""
+    )
     # routing advice and IOS's IKEv2 policy choice by local address (a true warning) only
-    assert [d for d in report.diagnostics
-            if d.code not in ("ios-no-advertise", "ios-no-route", "ios-ikev2-policy")] == []
+    assert [
+        d for d in report.diagnostics if d.code not in ("ios-no-advertise", "ios-no-route", "ios-ikev2-policy")
+    ] == []
 
 
 @given(conns=connections_for("json", one_router=True, max_size=2).map(_ios_carriable))
@@ -116,7 +150,8 @@ def test_fuller_models_lose_only_the_projection(conns: list[VpnConnection]) -> N
             return  # a value IOS refuses (MSS, keepalive range): tested below
     got, _ = parse_report(files[0].content, lint=False)
     assert sorted(got, key=lambda c: c.vpn_connection_id or "") == sorted(
-        project(conns, "cisco-ios"), key=lambda c: c.vpn_connection_id or "")
+        project(conns, "cisco-ios"), key=lambda c: c.vpn_connection_id or ""
+    )
     fields = {d.field for d in report.diagnostics}
     for c in conns:
         for t in c.tunnels:
@@ -126,15 +161,20 @@ def test_fuller_models_lose_only_the_projection(conns: list[VpnConnection]) -> N
                 assert "rekey_margin_s" in fields
 
 
-@pytest.mark.parametrize(("change", "message"), [
-    ({"tcp_mss": 1500}, "tcp_mss: Cisco IOS accepts 500..1460, not 1500"),
-    ({"dpd_interval_s": 5}, "dpd_interval_s: Cisco IOS accepts 10..3600, not 5"),
-    ({"psk": None}, "psk: not stated; a Cisco IOS keyring needs the pre-shared key"),
-    ({"psk": "abc?def"}, "refusing to write the pre-shared key as one Cisco IOS word"),
-    ({"ike": {"encryption": ("AES128-GCM-16",)}}, "Cisco IOS ISAKMP policy (IKEv1 has no AES-GCM on IOS) "
-                                                  "cannot use AES128-GCM-16"),
-    ({"ike": {"dh_groups": (22,)}}, "Cisco IOS has no Diffie-Hellman group 22"),
-])
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"tcp_mss": 1500}, "tcp_mss: Cisco IOS accepts 500..1460, not 1500"),
+        ({"dpd_interval_s": 5}, "dpd_interval_s: Cisco IOS accepts 10..3600, not 5"),
+        ({"psk": None}, "psk: not stated; a Cisco IOS keyring needs the pre-shared key"),
+        ({"psk": "abc?def"}, "refusing to write the pre-shared key as one Cisco IOS word"),
+        (
+            {"ike": {"encryption": ("AES128-GCM-16",)}},
+            "Cisco IOS ISAKMP policy (IKEv1 has no AES-GCM on IOS) cannot use AES128-GCM-16",
+        ),
+        ({"ike": {"dh_groups": (22,)}}, "Cisco IOS has no Diffie-Hellman group 22"),
+    ],
+)
 def test_values_ios_cannot_carry_are_refused(change: dict[str, Any], message: str) -> None:
     conn = _canonical()[0]
     t = conn.tunnels[0]
@@ -148,9 +188,14 @@ def test_values_ios_cannot_carry_are_refused(change: dict[str, Any], message: st
 
 def test_one_bgp_process() -> None:
     a = _canonical()[0]
-    b = attrs.evolve(a, vpn_connection_id="vpn-0000000000000000b", tunnels=[
-        attrs.evolve(t, aws_outside_ip=f"192.0.2.{i}", bgp=attrs.evolve(t.bgp, cgw_asn=65011))
-        for i, t in enumerate(a.tunnels, 1)])
+    b = attrs.evolve(
+        a,
+        vpn_connection_id="vpn-0000000000000000b",
+        tunnels=[
+            attrs.evolve(t, aws_outside_ip=f"192.0.2.{i}", bgp=attrs.evolve(t.bgp, cgw_asn=65011))
+            for i, t in enumerate(a.tunnels, 1)
+        ],
+    )
     with pytest.raises(EmitError, match="one BGP process; these connections have customer ASNs 65010, 65011"):
         _ios([a, b])
 
@@ -180,13 +225,16 @@ def test_bgp_policy_options() -> None:
         _ios(_canonical(), prefer_tunnel="1")
 
 
-@pytest.mark.parametrize(("options", "message"), [
-    ({"local_address": "eth0"}, "local_address: not an IPv4 address"),
-    ({"source_interface": "Gi0/0 x"}, "source_interface: not an interface name"),
-    ({"first_tunnel": -1}, "first_tunnel: must be 0..9000"),
-    ({"accept": ("vpn-nope=10.0.0.0/8",)}, "accept: no connection vpn-nope "),
-    ({"advertise": ("10.0.0.0/33",)}, "advertise: not an IPv4 prefix"),
-])
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"local_address": "eth0"}, "local_address: not an IPv4 address"),
+        ({"source_interface": "Gi0/0 x"}, "source_interface: not an interface name"),
+        ({"first_tunnel": -1}, "first_tunnel: must be 0..9000"),
+        ({"accept": ("vpn-nope=10.0.0.0/8",)}, "accept: no connection vpn-nope "),
+        ({"advertise": ("10.0.0.0/33",)}, "advertise: not an IPv4 prefix"),
+    ],
+)
 def test_option_errors(options: dict[str, Any], message: str) -> None:
     with pytest.raises(EmitError, match=message):
         _ios(_canonical(), **options)

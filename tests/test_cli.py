@@ -23,13 +23,23 @@ PSK1, PSK2 = "FAKE_tunnel1.key_example", "FAKE_tunnel2.key_example"
 
 def model(psk2: str = PSK2, hold: int = 30) -> VpnConnection:
     def t(out: str, net: int, psk: str) -> Tunnel:
-        return Tunnel(aws_outside_ip=out, cgw_outside_ip="198.51.100.10", psk=psk,
-                      cgw_inside=f"169.254.{net}.2/30", aws_inside=f"169.254.{net}.1/30",
-                      ike=IkeOptions(encryption=["AES128"], integrity=["SHA1"], dh_groups=[2], lifetime_s=28800),
-                      bgp=Bgp(cgw_asn=65010, aws_asn=64512, neighbor_ip=f"169.254.{net}.1", hold_time=hold))
-    return VpnConnection(tunnels=[t("203.0.113.22", 21, PSK1), t("203.0.113.21", 22, psk2)],
-                         vpn_connection_id="vpn-0c0ffee0123456789", vpn_gateway_id="vgw-0c0ffee0123456789",
-                         customer_gateway_id="cgw-0c0ffee0123456789", routing="bgp")
+        return Tunnel(
+            aws_outside_ip=out,
+            cgw_outside_ip="198.51.100.10",
+            psk=psk,
+            cgw_inside=f"169.254.{net}.2/30",
+            aws_inside=f"169.254.{net}.1/30",
+            ike=IkeOptions(encryption=["AES128"], integrity=["SHA1"], dh_groups=[2], lifetime_s=28800),
+            bgp=Bgp(cgw_asn=65010, aws_asn=64512, neighbor_ip=f"169.254.{net}.1", hold_time=hold),
+        )
+
+    return VpnConnection(
+        tunnels=[t("203.0.113.22", 21, PSK1), t("203.0.113.21", 22, psk2)],
+        vpn_connection_id="vpn-0c0ffee0123456789",
+        vpn_gateway_id="vgw-0c0ffee0123456789",
+        customer_gateway_id="cgw-0c0ffee0123456789",
+        routing="bgp",
+    )
 
 
 @pytest.fixture
@@ -41,6 +51,7 @@ def model_json(tmp_path: Path) -> Path:
 
 # ------------------------------------------------------------------ bad input: one line, exit 2
 
+
 @pytest.mark.parametrize("name, vendor", [("pfsense.txt", "pfSense"), ("screenos.txt", "Juniper ScreenOS")])
 def test_other_vendor_download_names_the_vendor(name: str, vendor: str) -> None:
     path = f"fixtures/other-vendors/{name}"
@@ -50,16 +61,21 @@ def test_other_vendor_download_names_the_vendor(name: str, vendor: str) -> None:
 
 def test_not_aws_at_all() -> None:
     line = assert_one_line_error(run_cli("convert", "fixtures/other-vendors/not-aws.txt", "--to", "json"))
-    assert line == ("vpnxlate: error: fixtures/other-vendors/not-aws.txt: not an AWS Site-to-Site VPN configuration "
-                    "(Generic, Vyatta, XML or DescribeVpnConnections output expected)")
+    assert line == (
+        "vpnxlate: error: fixtures/other-vendors/not-aws.txt: not an AWS Site-to-Site VPN configuration "
+        "(Generic, Vyatta, XML or DescribeVpnConnections output expected)"
+    )
 
 
-@pytest.mark.parametrize("data, needle", [
-    (b"", "<stdin>: empty input"),
-    (b"  \n\t\n", "<stdin>: empty input"),
-    (b"abc\x00def", "<stdin>:1: binary data (NUL byte)"),
-    (b"Amazon \xff\xfe Web", "<stdin>:1: not UTF-8 text (byte 0xff at offset 7)"),
-])
+@pytest.mark.parametrize(
+    "data, needle",
+    [
+        (b"", "<stdin>: empty input"),
+        (b"  \n\t\n", "<stdin>: empty input"),
+        (b"abc\x00def", "<stdin>:1: binary data (NUL byte)"),
+        (b"Amazon \xff\xfe Web", "<stdin>:1: not UTF-8 text (byte 0xff at offset 7)"),
+    ],
+)
 def test_unreadable_input_from_stdin(data: bytes, needle: str) -> None:
     assert_one_line_error(run_cli("convert", "-", "--to", "json", stdin=data), needle)
 
@@ -94,8 +110,10 @@ def test_bad_value_in_model_json_names_field(tmp_path: Path, model_json: Path) -
     doc["connections"][0]["tunnels"][1]["ike"]["encryption"] = ["3des"]
     p = tmp_path / "bad.json"
     p.write_text(json.dumps(doc))
-    assert_one_line_error(run_cli("convert", str(p), "--to", "json"),
-                          "connections[0].tunnels[1].ike.encryption: unknown encryption algorithm 3des")
+    assert_one_line_error(
+        run_cli("convert", str(p), "--to", "json"),
+        "connections[0].tunnels[1].ike.encryption: unknown encryption algorithm 3des",
+    )
 
 
 def test_usage_errors_are_one_line() -> None:
@@ -106,17 +124,25 @@ def test_usage_errors_are_one_line() -> None:
 
 
 def test_option_for_another_target_is_refused(model_json: Path) -> None:
-    opts = [o for name in registry.output_names() if name != "json"
-            for o in registry.output_module(name).OPTIONS if o.kind != "flag"]
+    opts = [
+        o
+        for name in registry.output_names()
+        if name != "json"
+        for o in registry.output_module(name).OPTIONS
+        if o.kind != "flag"
+    ]
     if not opts:
         pytest.skip("no target with options registered yet")
     opt = opts[0]
     value = opt.choices[0] if opt.choices else "192.0.2.5"
-    assert_one_line_error(run_cli("convert", str(model_json), "--to", "json", opt.flag, value),
-                          f"option {opt.flag} does not apply to --to json")
+    assert_one_line_error(
+        run_cli("convert", str(model_json), "--to", "json", opt.flag, value),
+        f"option {opt.flag} does not apply to --to json",
+    )
 
 
 # ------------------------------------------------------------------ output
+
 
 def test_json_contract_and_warnings_on_stderr(tmp_path: Path) -> None:
     p = tmp_path / "m.json"
@@ -124,26 +150,70 @@ def test_json_contract_and_warnings_on_stderr(tmp_path: Path) -> None:
     proc = run_cli("convert", str(p), "--to", "json")
     assert proc.returncode == 0, proc.stderr
     doc = json.loads(proc.stdout)  # stdout is pure JSON
-    assert doc["warnings"] == [f"{p}: vpn-0c0ffee0123456789: tunnel 203.0.113.21: psk: the pre-shared key starts "
-                               "with 0, which AWS does not accept"]
+    assert doc["warnings"] == [
+        f"{p}: vpn-0c0ffee0123456789: tunnel 203.0.113.21: psk: the pre-shared key starts "
+        "with 0, which AWS does not accept"
+    ]
     assert proc.stderr == f"vpnxlate: warning: {doc['warnings'][0]}\n"
     conn = doc["connections"][0]
     assert [t["aws_outside_ip"] for t in conn["tunnels"]] == ["203.0.113.21", "203.0.113.22"]
     t = conn["tunnels"][1]
-    assert {k: t[k] for k in ("aws_outside_ip", "cgw_outside_ip", "psk", "cgw_inside_cidr", "aws_inside_ip",
-                              "cgw_asn", "aws_asn", "bgp_hold_time", "dpd_interval_s", "dpd_retries", "mtu",
-                              "tcp_mss")} == {
-        "aws_outside_ip": "203.0.113.22", "cgw_outside_ip": "198.51.100.10", "psk": PSK1,
-        "cgw_inside_cidr": "169.254.21.2/30", "aws_inside_ip": "169.254.21.1", "cgw_asn": 65010, "aws_asn": 64512,
-        "bgp_hold_time": 30, "dpd_interval_s": None, "dpd_retries": None, "mtu": None, "tcp_mss": None}
-    assert t["ike"] == {"versions": None, "encryption": ["AES128"], "integrity": ["SHA1"], "dh_groups": [2],
-                        "lifetime_s": 28800, "mode": None}
-    assert t["ipsec"] == {"protocol": None, "encryption": None, "integrity": None, "pfs_dh_groups": None,
-                          "lifetime_s": None, "mode": None}
-    assert {k: conn[k] for k in ("vpn_connection_id", "vpn_gateway_id", "transit_gateway_id",
-                                 "customer_gateway_id", "routing")} == {
-        "vpn_connection_id": "vpn-0c0ffee0123456789", "vpn_gateway_id": "vgw-0c0ffee0123456789",
-        "transit_gateway_id": None, "customer_gateway_id": "cgw-0c0ffee0123456789", "routing": "bgp"}
+    assert {
+        k: t[k]
+        for k in (
+            "aws_outside_ip",
+            "cgw_outside_ip",
+            "psk",
+            "cgw_inside_cidr",
+            "aws_inside_ip",
+            "cgw_asn",
+            "aws_asn",
+            "bgp_hold_time",
+            "dpd_interval_s",
+            "dpd_retries",
+            "mtu",
+            "tcp_mss",
+        )
+    } == {
+        "aws_outside_ip": "203.0.113.22",
+        "cgw_outside_ip": "198.51.100.10",
+        "psk": PSK1,
+        "cgw_inside_cidr": "169.254.21.2/30",
+        "aws_inside_ip": "169.254.21.1",
+        "cgw_asn": 65010,
+        "aws_asn": 64512,
+        "bgp_hold_time": 30,
+        "dpd_interval_s": None,
+        "dpd_retries": None,
+        "mtu": None,
+        "tcp_mss": None,
+    }
+    assert t["ike"] == {
+        "versions": None,
+        "encryption": ["AES128"],
+        "integrity": ["SHA1"],
+        "dh_groups": [2],
+        "lifetime_s": 28800,
+        "mode": None,
+    }
+    assert t["ipsec"] == {
+        "protocol": None,
+        "encryption": None,
+        "integrity": None,
+        "pfs_dh_groups": None,
+        "lifetime_s": None,
+        "mode": None,
+    }
+    assert {
+        k: conn[k]
+        for k in ("vpn_connection_id", "vpn_gateway_id", "transit_gateway_id", "customer_gateway_id", "routing")
+    } == {
+        "vpn_connection_id": "vpn-0c0ffee0123456789",
+        "vpn_gateway_id": "vgw-0c0ffee0123456789",
+        "transit_gateway_id": None,
+        "customer_gateway_id": "cgw-0c0ffee0123456789",
+        "routing": "bgp",
+    }
 
 
 def test_strict_turns_warnings_into_errors(tmp_path: Path) -> None:
@@ -171,8 +241,10 @@ def test_output_file_mode_and_no_overwrite(tmp_path: Path, model_json: Path) -> 
     assert stat.S_IMODE(os.stat(out).st_mode) == 0o600  # holds PSKs
     first = out.read_text()
     assert PSK1 in first
-    assert_one_line_error(run_cli("convert", str(model_json), "--to", "json", "-o", str(out)),
-                          f"{out}: exists; use --force to overwrite it")
+    assert_one_line_error(
+        run_cli("convert", str(model_json), "--to", "json", "-o", str(out)),
+        f"{out}: exists; use --force to overwrite it",
+    )
     assert out.read_text() == first
     assert run_cli("convert", str(model_json), "--to", "json", "-o", str(out), "--force", "--redact").returncode == 0
     assert stat.S_IMODE(os.stat(out).st_mode) == 0o644
@@ -211,6 +283,7 @@ def test_formats_lists_the_registry() -> None:
 
 # ------------------------------------------------------------------ API
 
+
 def test_api_parse_emit_convert_roundtrip(model_json: Path) -> None:
     text = model_json.read_text()
     conns = vpnxlate.parse(text)
@@ -236,4 +309,3 @@ def test_api_errors_carry_source_line_field() -> None:
     assert (exc.value.source, exc.value.line) == ("x.json", 2)
     with pytest.raises(vpnxlate.FormatError):
         vpnxlate.parse("hello", source="x.txt")
-

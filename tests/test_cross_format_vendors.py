@@ -29,7 +29,7 @@ NO_BGP = {f"bgp.{f.name}" for f in attrs.fields(Bgp)}
 def load(rel: str) -> VpnConnection:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        conn, = vpnxlate.parse((FIXTURES / rel).read_text(encoding="utf-8"), source=rel)
+        (conn,) = vpnxlate.parse((FIXTURES / rel).read_text(encoding="utf-8"), source=rel)
     return conn
 
 
@@ -63,18 +63,27 @@ GENERIC = "canonical/generic.txt"
 #                    fields the vendor file states that the Generic download does not)
 VENDORS: dict[str, tuple[set[str], set[str]]] = {
     "vendors/cisco-ios/ikev1-bgp.txt": ({"dpd_retries", "ike.mode", "mtu"}, {"replay_window"}),
-    "vendors/cisco-asa/vti-bgp.txt": ({"cgw_outside_ip", "dpd_retries", "ike.mode", "ipsec.mode", "mtu"},
-                                      {"replay_window"}),
-    "vendors/juniper/srx-set.txt": ({"dpd_interval_s", "dpd_retries", "fragmentation_before_encryption",
-                                     "ipsec.mode"}, set()),
-    "vendors/juniper/srx-brace.txt": ({"cgw_outside_ip", "dpd_interval_s", "dpd_retries",
-                                       "fragmentation_before_encryption", "ipsec.mode"}, set()),
-    "vendors/strongswan/download.txt": (NO_BGP | {"clear_df_bit", "fragmentation_before_encryption", "ike.mode",
-                                                  "tcp_mss"},
-                                        {"dpd_timeout_s", "dpd_timeout_action", "startup_action"}),
-    "vendors/openswan/download.txt": (NO_BGP | {"aws_inside", "cgw_inside", "clear_df_bit",
-                                                "fragmentation_before_encryption", "ike.mode", "mtu", "tcp_mss"},
-                                      {"dpd_timeout_s", "startup_action"}),
+    "vendors/cisco-asa/vti-bgp.txt": (
+        {"cgw_outside_ip", "dpd_retries", "ike.mode", "ipsec.mode", "mtu"},
+        {"replay_window"},
+    ),
+    "vendors/juniper/srx-set.txt": (
+        {"dpd_interval_s", "dpd_retries", "fragmentation_before_encryption", "ipsec.mode"},
+        set(),
+    ),
+    "vendors/juniper/srx-brace.txt": (
+        {"cgw_outside_ip", "dpd_interval_s", "dpd_retries", "fragmentation_before_encryption", "ipsec.mode"},
+        set(),
+    ),
+    "vendors/strongswan/download.txt": (
+        NO_BGP | {"clear_df_bit", "fragmentation_before_encryption", "ike.mode", "tcp_mss"},
+        {"dpd_timeout_s", "dpd_timeout_action", "startup_action"},
+    ),
+    "vendors/openswan/download.txt": (
+        NO_BGP
+        | {"aws_inside", "cgw_inside", "clear_df_bit", "fragmentation_before_encryption", "ike.mode", "mtu", "tcp_mss"},
+        {"dpd_timeout_s", "startup_action"},
+    ),
 }
 # AWS's templates themselves disagree here (see the module docstring)
 DISAGREE = {"vendors/strongswan/download.txt": {"mtu", "routing"}, "vendors/openswan/download.txt": {"routing"}}
@@ -94,8 +103,9 @@ def test_strongswan_disagreements_are_the_template_constants() -> None:
     assert [t.mtu for t in load(GENERIC).tunnels] == [1436, 1436]
 
 
-@pytest.mark.parametrize("rel", ["canonical/vyatta.txt", "canonical/connection.xml", *sorted(VENDORS),
-                                 "vendors/cisco-ios/ikev2-bgp.txt"])
+@pytest.mark.parametrize(
+    "rel", ["canonical/vyatta.txt", "canonical/connection.xml", *sorted(VENDORS), "vendors/cisco-ios/ikev2-bgp.txt"]
+)
 def test_every_pair_agrees_on_what_both_state(rel: str) -> None:
     """Pairwise with every other format: values both state are equal (up to the disagreements)."""
     a = load(rel)

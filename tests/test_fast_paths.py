@@ -20,10 +20,36 @@ from .conftest import FIXTURES, fixture_text
 # ------------------------------------------------------------------ fast IPv4 parsing
 
 ADDRESS_CASES = [
-    "0.0.0.0", "255.255.255.255", "198.51.100.10", "256.1.1.1", "01.2.3.4", "1.2.3.04", "1.2.3", "1.2.3.4.5",
-    "1..2.3", "", " 1.2.3.4", "1.2.3.4 ", "1.2.3.4\n", "\u0661.2.3.4", "1.2.3.4/", "1.2.3.4/0", "1.2.3.4/32",
-    "1.2.3.4/33", "1.2.3.4/030", "1.2.3.4/01", "1.2.3.4/255.255.255.252", "1.2.3.4/0.0.0.3", "1.2.3.4/x",
-    "169.254.21.2/30", "::1", "fd00::1/126", "2001:db8::1", "1.2.3.4/3 0", "192.0.2.300", "+1.2.3.4",
+    "0.0.0.0",
+    "255.255.255.255",
+    "198.51.100.10",
+    "256.1.1.1",
+    "01.2.3.4",
+    "1.2.3.04",
+    "1.2.3",
+    "1.2.3.4.5",
+    "1..2.3",
+    "",
+    " 1.2.3.4",
+    "1.2.3.4 ",
+    "1.2.3.4\n",
+    "\u0661.2.3.4",
+    "1.2.3.4/",
+    "1.2.3.4/0",
+    "1.2.3.4/32",
+    "1.2.3.4/33",
+    "1.2.3.4/030",
+    "1.2.3.4/01",
+    "1.2.3.4/255.255.255.252",
+    "1.2.3.4/0.0.0.3",
+    "1.2.3.4/x",
+    "169.254.21.2/30",
+    "::1",
+    "fd00::1/126",
+    "2001:db8::1",
+    "1.2.3.4/3 0",
+    "192.0.2.300",
+    "+1.2.3.4",
 ]
 
 
@@ -65,10 +91,21 @@ def test_to_ip_and_to_interface_errors_unchanged() -> None:
     assert "placeholder 'YOUR_UPLINK_ADDRESS'" in str(e.value)
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("28800", 28800), ("007", 7), ("\u0661\u0662", 12), ("28800 seconds", 28800), (" 30 ", 30),
-    ("123456789012", 123456789012), ("1234567890123", None), ("\u00b2", None), ("+5", None), ("", None),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("28800", 28800),
+        ("007", 7),
+        ("\u0661\u0662", 12),
+        ("28800 seconds", 28800),
+        (" 30 ", 30),
+        ("123456789012", 123456789012),
+        ("1234567890123", None),
+        ("\u00b2", None),
+        ("+5", None),
+        ("", None),
+    ],
+)
 def test_to_int_fast_path_keeps_the_rules(text: str, expected: int | None) -> None:
     if expected is None:
         with pytest.raises(ParseError, match="not a number"):
@@ -81,13 +118,15 @@ def test_superscript_digit_in_xml_is_a_parse_error_not_a_crash() -> None:
     text = fixture_text("canonical/connection.xml").replace("<lifetime>28800</lifetime>", "<lifetime>\u00b2</lifetime>")
     with pytest.raises(ParseError, match="not a number"):
         vpnxlate.parse(text, source="x.xml")
-    text = fixture_text("canonical/connection.xml").replace("<network_cidr>30</network_cidr>",
-                                                            "<network_cidr>\u00b2</network_cidr>", 1)
+    text = fixture_text("canonical/connection.xml").replace(
+        "<network_cidr>30</network_cidr>", "<network_cidr>\u00b2</network_cidr>", 1
+    )
     with pytest.raises(ParseError, match="not an address with prefix"):
         vpnxlate.parse(text, source="x.xml")
 
 
 # ------------------------------------------------------------------ detection shortcut
+
 
 def test_detection_shortcut_never_changes_the_detected_format(monkeypatch: pytest.MonkeyPatch) -> None:
     files = [p for p in FIXTURES.rglob("*") if p.is_file() and p.suffix in (".txt", ".xml", ".json", ".conf", "")]
@@ -115,6 +154,7 @@ def test_generic_text_does_not_ask_the_set_command_parsers() -> None:
 
 
 # ------------------------------------------------------------------ plain value classes
+
 
 def test_value_classes_behave_like_frozen_records() -> None:
     d = Diagnostic("msg", "src", 3, "fld")

@@ -46,9 +46,23 @@ TARGETS = registry.output_names()
 
 # ------------------------------------------------------------------ seeds: valid documents of every format
 
-_SEED_FILES = [p for d in ("canonical", "canonical/ec2", "generic", "vyatta", "xml", "vendors/cisco-ios",
-                            "vendors/cisco-asa", "vendors/juniper", "vendors/strongswan", "vendors/openswan")
-               for p in sorted((FIXTURES / d).glob("*")) if p.is_file()]
+_SEED_FILES = [
+    p
+    for d in (
+        "canonical",
+        "canonical/ec2",
+        "generic",
+        "vyatta",
+        "xml",
+        "vendors/cisco-ios",
+        "vendors/cisco-asa",
+        "vendors/juniper",
+        "vendors/strongswan",
+        "vendors/openswan",
+    )
+    for p in sorted((FIXTURES / d).glob("*"))
+    if p.is_file()
+]
 
 
 def _load_seeds() -> dict[str, list[str]]:
@@ -88,8 +102,20 @@ def mutations(draw: st.DrawFn, fmt: str) -> str | bytes:
     lines = text.split("\n")
     data: str | bytes = text
     for _ in range(draw(st.integers(1, 4))):
-        op = draw(st.sampled_from(["delete", "duplicate", "swap-lines", "swap-values", "truncate",
-                                   "insert-text", "insert-bytes", "replace-value"]))
+        op = draw(
+            st.sampled_from(
+                [
+                    "delete",
+                    "duplicate",
+                    "swap-lines",
+                    "swap-values",
+                    "truncate",
+                    "insert-text",
+                    "insert-bytes",
+                    "replace-value",
+                ]
+            )
+        )
         if isinstance(data, bytes):
             op = "insert-bytes"
         n = len(lines)
@@ -179,11 +205,18 @@ def _mutate_for_cli(text: str, how: str) -> str:
     raise AssertionError(how)
 
 
-@pytest.mark.parametrize(("fixture", "how"), [
-    ("canonical/generic.txt", "bad-ip"), ("canonical/vyatta.txt", "bad-ip"), ("canonical/connection.xml", "truncate"),
-    ("canonical/ec2/describe.xml", "truncate"), ("canonical/ec2/describe-cli.json", "truncate"),
-    ("canonical/generic.txt", "bad-value"), ("canonical/connection.xml", "bad-ip"),
-])
+@pytest.mark.parametrize(
+    ("fixture", "how"),
+    [
+        ("canonical/generic.txt", "bad-ip"),
+        ("canonical/vyatta.txt", "bad-ip"),
+        ("canonical/connection.xml", "truncate"),
+        ("canonical/ec2/describe.xml", "truncate"),
+        ("canonical/ec2/describe-cli.json", "truncate"),
+        ("canonical/generic.txt", "bad-value"),
+        ("canonical/connection.xml", "bad-ip"),
+    ],
+)
 def test_cli_mutated_file_one_line_error(tmp_path: Path, fixture: str, how: str) -> None:
     path = tmp_path / Path(fixture).name
     path.write_text(_mutate_for_cli((FIXTURES / fixture).read_text(), how))
@@ -195,7 +228,7 @@ def test_cli_mutated_file_one_line_error(tmp_path: Path, fixture: str, how: str)
 # ------------------------------------------------------------------ XML attacks
 
 CANONICAL_XML = (FIXTURES / "canonical" / "connection.xml").read_text()
-_BODY = CANONICAL_XML[CANONICAL_XML.index("<vpn_connection"):]
+_BODY = CANONICAL_XML[CANONICAL_XML.index("<vpn_connection") :]
 MARKER = "VPNXLATE_SECRET_FILE_MARKER_7f3a"
 
 
@@ -215,20 +248,28 @@ def _attacks(tmp: Path, port: int) -> dict[str, tuple[str, tuple[str, ...]]]:
     entity_words = ("DTD", "entit", "ENTITY", "DOCTYPE")
     lol = "".join(f'<!ENTITY lol{i} "{("&lol" + str(i - 1) + ";") * 10}">' for i in range(1, 10))
     return {
-        "xxe-file": (_with_dtd(f'<!DOCTYPE vpn_connection [<!ENTITY xxe SYSTEM "file://{secret}">]>', "&xxe;"),
-                     entity_words),
-        "xxe-http": (_with_dtd(f'<!DOCTYPE vpn_connection [<!ENTITY xxe SYSTEM "http://127.0.0.1:{port}/x">]>',
-                               "&xxe;"), entity_words),
-        "billion-laughs": (_with_dtd(f'<!DOCTYPE vpn_connection [<!ENTITY lol0 "lol">{lol}]>', "&lol9;"),
-                           entity_words),
-        "quadratic": (_with_dtd(f'<!DOCTYPE vpn_connection [<!ENTITY a "{"a" * 50_000}">]>', "&a;" * 50_000),
-                      entity_words),
-        "external-dtd": (_with_dtd(f'<!DOCTYPE vpn_connection SYSTEM "file://{dtd_file}">', "&leak;"),
-                         entity_words),
-        "parameter-entity": (_with_dtd(f'<!DOCTYPE vpn_connection [<!ENTITY % p SYSTEM "file://{dtd_file}"> %p;]>',
-                                       "&leak;"), entity_words),
-        "deep-nesting": ("<vpn_connection>" + "<a>" * 100_000 + "</a>" * 100_000 + "</vpn_connection>",
-                         ("nest", "deep", "depth")),
+        "xxe-file": (
+            _with_dtd(f'<!DOCTYPE vpn_connection [<!ENTITY xxe SYSTEM "file://{secret}">]>', "&xxe;"),
+            entity_words,
+        ),
+        "xxe-http": (
+            _with_dtd(f'<!DOCTYPE vpn_connection [<!ENTITY xxe SYSTEM "http://127.0.0.1:{port}/x">]>', "&xxe;"),
+            entity_words,
+        ),
+        "billion-laughs": (_with_dtd(f'<!DOCTYPE vpn_connection [<!ENTITY lol0 "lol">{lol}]>', "&lol9;"), entity_words),
+        "quadratic": (
+            _with_dtd(f'<!DOCTYPE vpn_connection [<!ENTITY a "{"a" * 50_000}">]>', "&a;" * 50_000),
+            entity_words,
+        ),
+        "external-dtd": (_with_dtd(f'<!DOCTYPE vpn_connection SYSTEM "file://{dtd_file}">', "&leak;"), entity_words),
+        "parameter-entity": (
+            _with_dtd(f'<!DOCTYPE vpn_connection [<!ENTITY % p SYSTEM "file://{dtd_file}"> %p;]>', "&leak;"),
+            entity_words,
+        ),
+        "deep-nesting": (
+            "<vpn_connection>" + "<a>" * 100_000 + "</a>" * 100_000 + "</vpn_connection>",
+            ("nest", "deep", "depth"),
+        ),
         "huge-text": (_BODY.replace("FAKE_tunnel1.key_example", "A" * 20_000_000), ()),
     }
 
@@ -246,11 +287,11 @@ def _wrap(doc: str, how: str) -> str:
         decl_end = outer.index("?>") + 2 if outer.startswith("<?xml") else 0
         if "<!DOCTYPE" not in doc:
             return doc
-        dtd = doc[doc.index("<!DOCTYPE"): doc.index("<vpn_connection")]
-        root = outer[outer.index("<", decl_end):]
-        name = root[1: root.index(" ")]
+        dtd = doc[doc.index("<!DOCTYPE") : doc.index("<vpn_connection")]
+        root = outer[outer.index("<", decl_end) :]
+        name = root[1 : root.index(" ")]
         dtd = dtd.replace("DOCTYPE vpn_connection", f"DOCTYPE {name}")
-        ref = doc[doc.index("<pre_shared_key>") + 16: doc.index("</pre_shared_key>")]
+        ref = doc[doc.index("<pre_shared_key>") + 16 : doc.index("</pre_shared_key>")]
         return outer[:decl_end] + "\n" + dtd + root.replace("<type>ipsec.1</type>", f"<type>{ref}</type>", 1)
     if how == "ec2-json":
         wrapper = json.loads((FIXTURES / "canonical" / "ec2" / "boto3-single.json").read_text())
@@ -272,8 +313,16 @@ def listener() -> Any:
     sock.close()
 
 
-ATTACKS = ["xxe-file", "xxe-http", "billion-laughs", "quadratic", "external-dtd", "parameter-entity",
-           "deep-nesting", "huge-text"]
+ATTACKS = [
+    "xxe-file",
+    "xxe-http",
+    "billion-laughs",
+    "quadratic",
+    "external-dtd",
+    "parameter-entity",
+    "deep-nesting",
+    "huge-text",
+]
 
 
 @pytest.mark.parametrize("how", ["aws-xml", "ec2-xml", "ec2-xml-outer", "ec2-json"])
@@ -296,6 +345,7 @@ def test_xml_attack_refused(tmp_path: Path, listener: socket.socket, attack: str
 
 
 # ------------------------------------------------------------------ injection
+
 
 def _canonical_json() -> dict[str, Any]:
     conns = vpnxlate.parse_report((FIXTURES / "canonical" / "generic.txt").read_text(), lint=False)[0]
@@ -340,8 +390,9 @@ def _line_counts(files: list[registry.OutputFile]) -> list[tuple[str, int]]:
     return [(f.name, len(f.content.splitlines())) for f in files]
 
 
-@pytest.mark.parametrize(("target", "char"), [
-    pytest.param(t, c, id=f"{t}-{c}") for t in TARGETS for c in INJECTION_CLASSES])
+@pytest.mark.parametrize(
+    ("target", "char"), [pytest.param(t, c, id=f"{t}-{c}") for t in TARGETS for c in INJECTION_CLASSES]
+)
 def test_injection_never_adds_a_line(target: str, char: str) -> None:
     ch = INJECTION_CLASSES[char]
     base_conns = vpnxlate.parse_report(json.dumps(BASE_DOC), "json", lint=False)[0]
@@ -389,6 +440,7 @@ def test_injection_never_adds_a_line(target: str, char: str) -> None:
 
 
 # ------------------------------------------------------------------ secrets
+
 
 def _with_marked_psks(conns: list[vpnxlate.VpnConnection], keys: list[str]) -> list[vpnxlate.VpnConnection]:
     out = []
@@ -442,8 +494,17 @@ class _Collect(logging.Handler):
         self.records.append(record.getMessage())
 
 
-@pytest.mark.parametrize("bad", ["Pq7Zk_secret;rest", "Pq7Zk_secret rest", "Pq7Zk_secret\nrest",
-                                 "Pq7Zk_" + "s" * 300, "Pq7Zk_secret'rest", "Pq7Zk_secret\x00rest"])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "Pq7Zk_secret;rest",
+        "Pq7Zk_secret rest",
+        "Pq7Zk_secret\nrest",
+        "Pq7Zk_" + "s" * 300,
+        "Pq7Zk_secret'rest",
+        "Pq7Zk_secret\x00rest",
+    ],
+)
 def test_psk_not_in_error_messages(bad: str) -> None:
     doc = json.loads(json.dumps(BASE_DOC))
     doc["connections"][0]["tunnels"][0]["psk"] = bad
@@ -555,6 +616,7 @@ def test_write_file_atomic_on_failure(tmp_path: Path, monkeypatch: pytest.Monkey
 
 # ------------------------------------------------------------------ size limits
 
+
 def test_oversized_file_refused_without_reading(tmp_path: Path) -> None:
     big = tmp_path / "huge.txt"
     with open(big, "wb") as f:
@@ -594,8 +656,13 @@ _BAD_DECLARATION = '<?xml0 version="1.0" encoding="UTF-8"?><vpn_connection/>'
 @pytest.mark.parametrize("wrap", ["aws-xml", "ec2-json"])
 def test_mangled_xml_declaration_is_a_parse_error(wrap: str) -> None:
     """Found by the slow profile: lxml raised a bare ValueError for this declaration."""
-    text = _BAD_DECLARATION if wrap == "aws-xml" else json.dumps(
-        {"VpnConnections": [{"VpnConnectionId": "vpn-1", "CustomerGatewayConfiguration": _BAD_DECLARATION}]})
+    text = (
+        _BAD_DECLARATION
+        if wrap == "aws-xml"
+        else json.dumps(
+            {"VpnConnections": [{"VpnConnectionId": "vpn-1", "CustomerGatewayConfiguration": _BAD_DECLARATION}]}
+        )
+    )
     with pytest.raises(vpnxlate.ParseError, match="invalid XML: malformed XML declaration"):
         vpnxlate.parse_report(text, wrap, source="<fuzz>")
     check_parse(text, None)

@@ -36,9 +36,23 @@ TARGETS = registry.output_names()
 SCOPE_PAYLOAD = "2001:db8::1%$(touch${IFS}X)"
 
 # (name, character) of every class of character the model refuses
-BAD_CHARS = [("LF", "\n"), ("CR", "\r"), ("NUL", "\x00"), ("ESC", "\x1b"), ("DEL", "\x7f"), ("NEL", "\x85"),
-             ("C1-CSI", "\x9b"), ("LS", "\u2028"), ("PS", "\u2029"), ("LRM", "\u200e"), ("RLO", "\u202e"),
-             ("RLI", "\u2067"), ("ZWSP-format", "\u200b"), ("BOM", "\ufeff"), ("surrogate", "\udc80")]
+BAD_CHARS = [
+    ("LF", "\n"),
+    ("CR", "\r"),
+    ("NUL", "\x00"),
+    ("ESC", "\x1b"),
+    ("DEL", "\x7f"),
+    ("NEL", "\x85"),
+    ("C1-CSI", "\x9b"),
+    ("LS", "\u2028"),
+    ("PS", "\u2029"),
+    ("LRM", "\u200e"),
+    ("RLO", "\u202e"),
+    ("RLI", "\u2067"),
+    ("ZWSP-format", "\u200b"),
+    ("BOM", "\ufeff"),
+    ("surrogate", "\udc80"),
+]
 
 
 def _plant(obj: Any, **values: Any) -> Any:
@@ -75,23 +89,38 @@ def _assert_clean(files: list[registry.OutputFile], marker: str) -> None:
 
 # ------------------------------------------------------------------ class 1: scope ids / address text
 
-@pytest.mark.parametrize("text", [SCOPE_PAYLOAD, "fe80::1%eth0", "2001:db8::1%\nset system login user x",
-                                  "2001:db8::1%\x00", "2001:db8::1%\x1b[2J", "2001:db8::1%\u2028x"])
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        SCOPE_PAYLOAD,
+        "fe80::1%eth0",
+        "2001:db8::1%\nset system login user x",
+        "2001:db8::1%\x00",
+        "2001:db8::1%\x1b[2J",
+        "2001:db8::1%\u2028x",
+    ],
+)
 @pytest.mark.parametrize("field", ["aws_outside_ip", "cgw_outside_ip"])
 def test_model_refuses_scope_id_text(field: str, text: str) -> None:
     kwargs: dict[str, Any] = {"aws_outside_ip": "203.0.113.5", field: text}
     with pytest.raises(ValidationError) as e:
         Tunnel(**kwargs)
-    assert str(e.value) == (f"{field}: IPv6 scope ids (text after '%') are refused: AWS never uses them, and the "
-                            "text could change the meaning of the generated configuration")
+    assert str(e.value) == (
+        f"{field}: IPv6 scope ids (text after '%') are refused: AWS never uses them, and the "
+        "text could change the meaning of the generated configuration"
+    )
 
 
-@pytest.mark.parametrize(("field", "value"), [
-    ("aws_outside_ip", ipaddress.IPv6Address(SCOPE_PAYLOAD)),
-    ("cgw_outside_ip", ipaddress.IPv6Address("fe80::1%\r#x")),
-    ("aws_inside_v6", ipaddress.IPv6Interface("fd00::1%$(id)/126")),
-    ("cgw_inside_v6", ipaddress.IPv6Interface("fd00::2%\n/126")),
-])
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("aws_outside_ip", ipaddress.IPv6Address(SCOPE_PAYLOAD)),
+        ("cgw_outside_ip", ipaddress.IPv6Address("fe80::1%\r#x")),
+        ("aws_inside_v6", ipaddress.IPv6Interface("fd00::1%$(id)/126")),
+        ("cgw_inside_v6", ipaddress.IPv6Interface("fd00::2%\n/126")),
+    ],
+)
 def test_model_refuses_ipaddress_objects_with_scope_id(field: str, value: Any) -> None:
     kwargs: dict[str, Any] = {"aws_outside_ip": "203.0.113.5", field: value}
     with pytest.raises(ValidationError, match=re.escape(f"{field}: IPv6 scope ids")):
@@ -113,8 +142,9 @@ def test_model_rebuilds_address_subclasses_as_plain_objects() -> None:
     assert check_network(ipaddress.IPv4Network("10.0.0.0/8"), "f") == ipaddress.IPv4Network("10.0.0.0/8")
 
 
-@pytest.mark.parametrize("text", ["203.0.113.5 x", "203.0.113.5\x1b", "203.0.113\u2028.5", "1.2.3.4;reboot",
-                                  "２０３.0.113.5"])
+@pytest.mark.parametrize(
+    "text", ["203.0.113.5 x", "203.0.113.5\x1b", "203.0.113\u2028.5", "1.2.3.4;reboot", "２０３.0.113.5"]
+)
 def test_check_address_refuses_non_plain_text(text: str) -> None:
     with pytest.raises(ValidationError) as e:
         check_address(text, "f")
@@ -147,8 +177,9 @@ def _documents(old: str, payload: str) -> dict[str, str]:
         "aws-vyatta": _replace_first(fixture_text("canonical/vyatta.txt"), old, payload),
         "aws-xml": _replace_first(fixture_text("canonical/connection.xml"), old, _xml_ref(payload)),
         "ec2-json": ec2_text,
-        "ec2-xml": _replace_first(fixture_text("canonical/ec2/describe.xml"), old,
-                                  _xml_ref(payload).replace("&", "&amp;")),
+        "ec2-xml": _replace_first(
+            fixture_text("canonical/ec2/describe.xml"), old, _xml_ref(payload).replace("&", "&amp;")
+        ),
         "json": _replace_first(json_doc, old, json.dumps(payload)[1:-1]),
         "vyos": _replace_first(vyos_doc, old, payload),
     }
@@ -167,8 +198,13 @@ def _assert_refused(text: str, fmt: str, *reasons: str) -> str:
     return message
 
 
-ADDRESS_REASONS = ("scope id", "not an IP address", "control/format character", "expected an IP address",
-                   "is not an IP address")
+ADDRESS_REASONS = (
+    "scope id",
+    "not an IP address",
+    "control/format character",
+    "expected an IP address",
+    "is not an IP address",
+)
 
 
 @pytest.mark.parametrize("fmt", INPUTS)
@@ -196,6 +232,7 @@ def test_cli_scope_id_one_line_error(tmp_path: Path) -> None:
 
 
 # ------------------------------------------------------------------ emitters: one function per target
+
 
 def _planted_scope_models() -> list[tuple[str, list[VpnConnection]]]:
     """Models that hold hostile values the validators refuse (planted around them)."""
@@ -242,8 +279,15 @@ def test_aws_vyatta_peer_address_goes_through_its_word_function() -> None:
 @pytest.mark.parametrize(("name", "char"), BAD_CHARS)
 def test_target_quoting_functions_refuse_or_escape_every_bad_character(name: str, char: str) -> None:
     value = f"x{char}y"
-    refusing: list[Callable[[Any], str]] = [_aws.value_text, aws_xml.text, aws_xml.attribute, aws_vyatta._q,
-                                            aws_vyatta._w, vyos.quote, vyos.word]
+    refusing: list[Callable[[Any], str]] = [
+        _aws.value_text,
+        aws_xml.text,
+        aws_xml.attribute,
+        aws_vyatta._q,
+        aws_vyatta._w,
+        vyos.quote,
+        vyos.word,
+    ]
     for fn in refusing:
         with pytest.raises(VpnxlateError):
             fn(value)
@@ -276,8 +320,10 @@ def test_swanctl_comment_cr_does_not_become_configuration() -> None:
 
 
 def test_ipsec_conf_profile_comment_with_id_newline() -> None:
-    conns = [_plant(c, vpn_connection_id=f"vpn-{n}\nconn evil") for n, c in enumerate(
-        vpnxlate.parse_report(fixture_text("canonical/generic.txt"), lint=False)[0])]
+    conns = [
+        _plant(c, vpn_connection_id=f"vpn-{n}\nconn evil")
+        for n, c in enumerate(vpnxlate.parse_report(fixture_text("canonical/generic.txt"), lint=False)[0])
+    ]
     try:
         files = _emit(conns, "strongswan")
     except VpnxlateError:
@@ -289,8 +335,10 @@ def test_ipsec_conf_profile_comment_with_id_newline() -> None:
 # ------------------------------------------------------------------ class 2: control characters in string fields
 
 STRING_FIELDS_API = [
-    ("vpn_connection_id", "vpn-0c0ffee{}0123456789"), ("vpn_gateway_id", "vgw-0c0ffee{}0123456789"),
-    ("customer_gateway_id", "cgw-0c0ffee{}0123456789"), ("transit_gateway_id", "tgw-0{}1"),
+    ("vpn_connection_id", "vpn-0c0ffee{}0123456789"),
+    ("vpn_gateway_id", "vgw-0c0ffee{}0123456789"),
+    ("customer_gateway_id", "cgw-0c0ffee{}0123456789"),
+    ("transit_gateway_id", "tgw-0{}1"),
 ]
 
 
@@ -304,8 +352,10 @@ def test_model_refuses_control_characters_in_ids(field: str, template: str, name
     with pytest.raises(ValidationError) as e:
         VpnConnection(tunnels=[Tunnel(aws_outside_ip="203.0.113.5")], **kwargs)
     pos = value.index(char) + 1
-    assert str(e.value) == (f"{field}: contains the control/format character U+{ord(char):04X} at position {pos}; "
-                            "such characters could end a line or a comment of the generated configuration")
+    assert str(e.value) == (
+        f"{field}: contains the control/format character U+{ord(char):04X} at position {pos}; "
+        "such characters could end a line or a comment of the generated configuration"
+    )
 
 
 @pytest.mark.parametrize(("name", "char"), BAD_CHARS)
@@ -322,8 +372,10 @@ def test_check_text_names_the_character_never_the_value() -> None:
     assert check_text("plain text", "f") == "plain text"
     with pytest.raises(ValidationError) as e:
         check_text("FAKE_secret.key\x1b[2J", "psk")
-    assert str(e.value) == ("psk: contains the control/format character U+001B at position 16; such characters "
-                            "could end a line or a comment of the generated configuration")
+    assert str(e.value) == (
+        "psk: contains the control/format character U+001B at position 16; such characters "
+        "could end a line or a comment of the generated configuration"
+    )
     with pytest.raises(ValidationError, match="expected a string"):
         check_text(5, "f")  # type: ignore[arg-type]
 
@@ -341,8 +393,16 @@ FIELD_VALUES = {
     "cgw_outside_ip": "198.51.100.10",
     "aws_inside": "169.254.21.1",
 }
-INPUT_CHARS = [("CR", "\r"), ("LF", "\n"), ("NUL", "\x00"), ("ESC", "\x1b"), ("NEL", "\x85"), ("LS", "\u2028"),
-               ("RLO", "\u202e"), ("LRI", "\u2066")]
+INPUT_CHARS = [
+    ("CR", "\r"),
+    ("LF", "\n"),
+    ("NUL", "\x00"),
+    ("ESC", "\x1b"),
+    ("NEL", "\x85"),
+    ("LS", "\u2028"),
+    ("RLO", "\u202e"),
+    ("LRI", "\u2066"),
+]
 
 
 def _middle(value: str, char: str) -> str:
@@ -361,9 +421,20 @@ def _document_with(fmt: str, value: str, char: str) -> str | None:
     return docs[fmt]
 
 
-VALUE_REASONS = ("control/format character", "not an IP address", "not a valid identifier",
-                 "the pre-shared key contains", "not an address with prefix", "is not an IP address",
-                 "has no place", "NUL", "invalid", "not a", "unterminated", "expected an")
+VALUE_REASONS = (
+    "control/format character",
+    "not an IP address",
+    "not a valid identifier",
+    "the pre-shared key contains",
+    "not an address with prefix",
+    "is not an IP address",
+    "has no place",
+    "NUL",
+    "invalid",
+    "not a",
+    "unterminated",
+    "expected an",
+)
 
 
 @pytest.mark.parametrize("fmt", INPUTS)
@@ -387,8 +458,10 @@ def test_control_characters_refused_by_every_input_format(fmt: str, field: str, 
     assert "FAKE_tunnel1" not in message and "key_example" not in message
 
 
-@pytest.mark.parametrize(("fmt", "ref"), [("aws-xml", "&#27;"), ("aws-xml", "&#0;"), ("aws-xml", "&#13;"),
-                                          ("aws-xml", "&#10;"), ("aws-xml", "&#x2028;")])
+@pytest.mark.parametrize(
+    ("fmt", "ref"),
+    [("aws-xml", "&#27;"), ("aws-xml", "&#0;"), ("aws-xml", "&#13;"), ("aws-xml", "&#10;"), ("aws-xml", "&#x2028;")],
+)
 def test_xml_character_references_in_values_refused(fmt: str, ref: str) -> None:
     doc = fixture_text("canonical/connection.xml").replace("FAKE_tunnel1.key_example", f"FAKE_{ref}tunnel1")
     message = _assert_refused(doc, fmt, "pre-shared key", "invalid XML", "xmlCharRef", "control")
@@ -405,16 +478,23 @@ def test_ec2_json_nul_escape_refused_cli(tmp_path: Path) -> None:
 
 # ------------------------------------------------------------------ class 3: messages
 
+
 def test_describe_value_escapes_terminal_and_line_controls() -> None:
-    for raw, shown in (("a\x1b[2Jb", "'a\\\\x1b[2Jb'"), ("a\rvpnxlate: ok", "'a\\\\rvpnxlate: ok'"),
-                       ("x\u202ey", "'x\\\\u202ey'"), ("x\x85", "'x\\\\x85'")):
+    for raw, shown in (
+        ("a\x1b[2Jb", "'a\\\\x1b[2Jb'"),
+        ("a\rvpnxlate: ok", "'a\\\\rvpnxlate: ok'"),
+        ("x\u202ey", "'x\\\\u202ey'"),
+        ("x\x85", "'x\\\\x85'"),
+    ):
         assert describe_value(raw) == shown
         assert unsafe_character(describe_value(raw)) is None
     assert escape_text("a\x1b[31mb\nc\u2028") == "a\\x1b[31mb\\x0ac\\u2028"
 
 
-@pytest.mark.parametrize("key", ["FAKE_tunnel1.key_example", "FAKE_tunnel2.key_example", "FAKE_doc_copy_one",
-                                 "Pq7Zk_secret", "q0fA3w.B_kLm92xZ"])
+@pytest.mark.parametrize(
+    "key",
+    ["FAKE_tunnel1.key_example", "FAKE_tunnel2.key_example", "FAKE_doc_copy_one", "Pq7Zk_secret", "q0fA3w.B_kLm92xZ"],
+)
 def test_key_like_values_are_never_echoed(key: str) -> None:
     assert could_be_key(key)
     assert key not in describe_value(key)
@@ -423,11 +503,14 @@ def test_key_like_values_are_never_echoed(key: str) -> None:
         assert describe_value(word) == word
 
 
-@pytest.mark.parametrize(("fmt", "fixture", "old"), [
-    ("aws-generic", "canonical/generic.txt", "Diffie-Hellman           : Group 2"),
-    ("aws-xml", "canonical/connection.xml", "<perfect_forward_secrecy>group2</perfect_forward_secrecy>"),
-    ("aws-vyatta", "canonical/vyatta.txt", "proposal 1 dh-group '2'"),
-])
+@pytest.mark.parametrize(
+    ("fmt", "fixture", "old"),
+    [
+        ("aws-generic", "canonical/generic.txt", "Diffie-Hellman           : Group 2"),
+        ("aws-xml", "canonical/connection.xml", "<perfect_forward_secrecy>group2</perfect_forward_secrecy>"),
+        ("aws-vyatta", "canonical/vyatta.txt", "proposal 1 dh-group '2'"),
+    ],
+)
 def test_key_moved_into_dh_group_field_not_echoed(fmt: str, fixture: str, old: str) -> None:
     text = fixture_text(fixture)
     for key in ("FAKE_tunnel2.key_example", "FAKE_tunnel1.key_example"):
@@ -438,8 +521,11 @@ def test_key_moved_into_dh_group_field_not_echoed(fmt: str, fixture: str, old: s
             vpnxlate.parse(doc, fmt)
         message = str(e.value)
         assert key not in message and "key_example" not in message, message
-        assert re.search(r"(unknown Diffie-Hellman group|dh_groups: expected) <a value of \d+ characters, not "
-                         r"shown: it could be a key>", message), message
+        assert re.search(
+            r"(unknown Diffie-Hellman group|dh_groups: expected) <a value of \d+ characters, not "
+            r"shown: it could be a key>",
+            message,
+        ), message
 
 
 def test_placeholder_match_inside_a_key_not_echoed() -> None:
@@ -471,6 +557,7 @@ def test_api_error_str_is_escaped() -> None:
 
 
 # ------------------------------------------------------------------ section 5: API
+
 
 def test_parse_bytes_decodes_like_the_cli() -> None:
     data = (FIXTURES / "canonical" / "generic.txt").read_bytes()
@@ -504,8 +591,9 @@ def test_api_messages_use_api_terms_cli_keeps_flags(tmp_path: Path) -> None:
         vpnxlate.emit(conns, "vyos", local_address="10.0.0.1", router_config="x")
     assert str(e.value) == "give either local_address or router_config, not both"
     generic = str(FIXTURES / "canonical" / "generic.txt")
-    assert_one_line_error(run_cli("convert", generic, "--to", "swanctl", "--local-address", "nope"),
-                          "--local-address: not an IP address")
+    assert_one_line_error(
+        run_cli("convert", generic, "--to", "swanctl", "--local-address", "nope"), "--local-address: not an IP address"
+    )
     proc = run_cli("convert", generic, "--to", "swanctl")
     assert "vpnxlate: warning: no --local-address: using the customer gateway IP" in proc.stderr
 
@@ -515,8 +603,9 @@ def test_report_len_iter_repr() -> None:
     assert len(report) == 2 == len(report.diagnostics)
     assert list(report) == report.diagnostics
     assert [d.code for d in report] == ["no-local-address", "no-advertise"]
-    assert repr(report) == ("<Report source='target swanctl' strict=False 2 warnings "
-                            "(no-advertise: 1, no-local-address: 1)>")
+    assert repr(report) == (
+        "<Report source='target swanctl' strict=False 2 warnings (no-advertise: 1, no-local-address: 1)>"
+    )
     assert repr(vpnxlate.Report()) == "<Report source=None strict=False 0 warnings>"
 
 

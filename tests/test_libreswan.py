@@ -53,8 +53,12 @@ def messages(report: Report, code: str) -> list[str]:
 
 def both_versions(conns: list[VpnConnection]) -> list[VpnConnection]:
     """The connections with both IKE versions allowed on the AWS side (AWS's default)."""
-    return [attrs.evolve(c, tunnels=tuple(attrs.evolve(t, ike=attrs.evolve(t.ike, versions=("ikev1", "ikev2")))
-                                          for t in c.tunnels)) for c in conns]
+    return [
+        attrs.evolve(
+            c, tunnels=tuple(attrs.evolve(t, ike=attrs.evolve(t.ike, versions=("ikev1", "ikev2"))) for t in c.tunnels)
+        )
+        for c in conns
+    ]
 
 
 def ec2_with_options(**tunnel_options: Any) -> str:
@@ -70,13 +74,21 @@ def ec2_with_options(**tunnel_options: Any) -> str:
 
 # ------------------------------------------------------------------ files
 
+
 def test_files_modes_and_layout() -> None:
     files, _ = vpnxlate.emit_report(load(BGP_JSON), "libreswan")
     modes = {f.name: f.file_mode for f in files}
-    assert modes == {"ipsec.conf": 0o644, "ipsec.secrets": 0o600, f"aws-{BGP_ID}.conf": 0o644,
-                     f"aws-{BGP_ID}.secrets": 0o600, "aws-libreswan-updown": 0o755,
-                     # the routing half, shared with the strongSwan targets
-                     "frr.conf": 0o644, "daemons": 0o644, "99-vpnxlate-forwarding.conf": 0o644}
+    assert modes == {
+        "ipsec.conf": 0o644,
+        "ipsec.secrets": 0o600,
+        f"aws-{BGP_ID}.conf": 0o644,
+        f"aws-{BGP_ID}.secrets": 0o600,
+        "aws-libreswan-updown": 0o755,
+        # the routing half, shared with the strongSwan targets
+        "frr.conf": 0o644,
+        "daemons": 0o644,
+        "99-vpnxlate-forwarding.conf": 0o644,
+    }
     by = {f.name: f.content for f in files}
     assert by["ipsec.secrets"].splitlines()[-1] == "include /etc/ipsec.d/*.secrets"
     assert by["ipsec.conf"].splitlines()[-1] == "include /etc/ipsec.d/*.conf"
@@ -91,12 +103,13 @@ def test_one_conn_per_tunnel_route_based() -> None:
         block = conn_block(text, f"{BGP_ID}-{aws.replace('.', '-')}")
         assert block["also"] == f"{BGP_ID}-shared"
         assert block["right"] == block["rightid"] == aws
-        assert block["mark"] == f"{mark}/0xffffffff"          # pluto refuses a bare mark
+        assert block["mark"] == f"{mark}/0xffffffff"  # pluto refuses a bare mark
         assert block["vti-interface"] == f"vti{mark}"
         assert block["leftvti"] == inside
         assert block["auto"] == "start"
-        assert block["leftupdown"] == (f'"/usr/local/sbin/aws-libreswan-updown -ln vti{mark} -ll {inside} '
-                                       '-mtu 1436 -mss 1379"')
+        assert block["leftupdown"] == (
+            f'"/usr/local/sbin/aws-libreswan-updown -ln vti{mark} -ll {inside} -mtu 1436 -mss 1379"'
+        )
     shared = conn_block(text, f"{BGP_ID}-shared")
     assert "auto" not in shared and "right" not in shared
     assert shared["vti-routing"] == "no" and shared["vti-shared"] == "no"
@@ -113,8 +126,10 @@ def test_one_conn_per_tunnel_route_based() -> None:
 def test_secrets_keyed_by_public_ids() -> None:
     files, _ = emit(load(BGP_JSON), local_address="192.0.2.130")
     lines = [ln for ln in files[f"aws-{BGP_ID}.secrets"].splitlines() if not ln.startswith("#")]
-    assert lines == ['198.51.100.10 203.0.113.21 : PSK "FAKE_tunnel2.key_example"',
-                     '198.51.100.10 203.0.113.22 : PSK "FAKE_tunnel1.key_example"']
+    assert lines == [
+        '198.51.100.10 203.0.113.21 : PSK "FAKE_tunnel2.key_example"',
+        '198.51.100.10 203.0.113.22 : PSK "FAKE_tunnel1.key_example"',
+    ]
 
 
 def test_nat_fixup_left_private_leftid_public() -> None:
@@ -130,10 +145,11 @@ def test_nat_fixup_left_private_leftid_public() -> None:
 
 # ------------------------------------------------------------------ DH groups and proposals
 
+
 def test_download_group2_gets_strongest_aws_default_with_warning() -> None:
     files, report = emit(load(BGP_JSON))
     shared = conn_block(files[f"aws-{BGP_ID}.conf"], f"{BGP_ID}-shared")
-    assert shared["ike"] == "aes128-sha1;dh21"            # ECP-521: the strongest AWS and Libreswan share
+    assert shared["ike"] == "aes128-sha1;dh21"  # ECP-521: the strongest AWS and Libreswan share
     assert shared["phase2alg"] == "aes128-sha1;modp8192"  # IKEv1 quick mode: one MODP group
     msgs = messages(report, "libreswan-dh")
     assert len(msgs) == 2  # one per tunnel, both phases in it
@@ -144,8 +160,13 @@ def test_download_group2_gets_strongest_aws_default_with_warning() -> None:
 
 
 def test_strict_turns_the_dh_choice_into_an_error() -> None:
-    t = tunnel("203.0.113.5", 5, ike=IkeOptions(versions=("ikev2",), encryption=("AES128",), integrity=("SHA1",),
-                                                dh_groups=(2,), lifetime_s=28800))
+    t = tunnel(
+        "203.0.113.5",
+        5,
+        ike=IkeOptions(
+            versions=("ikev2",), encryption=("AES128",), integrity=("SHA1",), dh_groups=(2,), lifetime_s=28800
+        ),
+    )
     c = conn("vpn-1", t, routing="static", static_routes=["192.0.2.64/26"])
     opts = {"strict": True, "local_address": "192.0.2.130", "accept": ["192.0.2.0/26"]}
     ok = attrs.evolve(t, ike=attrs.evolve(t.ike, dh_groups=(14,)), ipsec=attrs.evolve(t.ipsec, pfs_dh_groups=(14,)))
@@ -158,8 +179,7 @@ def test_tunnel_options_restricting_to_group2_are_refused(tmp_path: Path) -> Non
     src = tmp_path / "vpn.json"
     src.write_text(ec2_with_options(Phase1DHGroupNumbers=[2]), encoding="utf-8")
     proc = run_cli("convert", str(src), "--to", "libreswan")
-    line = assert_one_line_error(proc, "Phase1DHGroupNumbers", "allow only DH group(s) 2",
-                                 "modify-vpn-tunnel-options")
+    line = assert_one_line_error(proc, "Phase1DHGroupNumbers", "allow only DH group(s) 2", "modify-vpn-tunnel-options")
     assert "FAKE_" not in line
     # the same connection without the restriction converts (the download's group 2 is AWS's minimum)
     src.write_text(ec2_with_options(), encoding="utf-8")
@@ -189,11 +209,20 @@ def test_ikev1_pfs_with_only_ecp_groups_refused_then_ikev2_works() -> None:
 
 
 def test_ikev2_proposals_gcm_and_plain() -> None:
-    t = tunnel("203.0.113.5", 5, ike=IkeOptions(versions=("ikev2",), encryption=("AES256-GCM-16", "AES128"),
-                                                integrity=("SHA2-256", "SHA1"), dh_groups=(14, 20, 2),
-                                                lifetime_s=28800),
-               ipsec=IpsecOptions(encryption=("AES128", "AES256-GCM-16"), integrity=("SHA2-512",),
-                                  pfs_dh_groups=(21, 5), lifetime_s=3600))
+    t = tunnel(
+        "203.0.113.5",
+        5,
+        ike=IkeOptions(
+            versions=("ikev2",),
+            encryption=("AES256-GCM-16", "AES128"),
+            integrity=("SHA2-256", "SHA1"),
+            dh_groups=(14, 20, 2),
+            lifetime_s=28800,
+        ),
+        ipsec=IpsecOptions(
+            encryption=("AES128", "AES256-GCM-16"), integrity=("SHA2-512",), pfs_dh_groups=(21, 5), lifetime_s=3600
+        ),
+    )
     files, _ = emit([conn("vpn-1", t)])
     block = conn_block(files["aws-vpn-1.conf"], "vpn-1-shared")
     assert block["ike"] == "aes_gcm256-sha2_256+sha1;dh20+modp2048,aes128-sha2_256+sha1;dh20+modp2048"
@@ -201,22 +230,38 @@ def test_ikev2_proposals_gcm_and_plain() -> None:
 
 
 def test_ikev1_proposals_every_combination_gcm_left_out_of_phase1() -> None:
-    t = tunnel("203.0.113.5", 5, ike=IkeOptions(versions=("ikev1",), encryption=("AES256", "AES128-GCM-16"),
-                                                integrity=("SHA2-256", "SHA1"), dh_groups=(14, 15),
-                                                lifetime_s=28800),
-               ipsec=IpsecOptions(encryption=("AES128-GCM-16", "AES256"), integrity=("SHA1",),
-                                  pfs_dh_groups=(14, 16), lifetime_s=3600))
+    t = tunnel(
+        "203.0.113.5",
+        5,
+        ike=IkeOptions(
+            versions=("ikev1",),
+            encryption=("AES256", "AES128-GCM-16"),
+            integrity=("SHA2-256", "SHA1"),
+            dh_groups=(14, 15),
+            lifetime_s=28800,
+        ),
+        ipsec=IpsecOptions(
+            encryption=("AES128-GCM-16", "AES256"), integrity=("SHA1",), pfs_dh_groups=(14, 16), lifetime_s=3600
+        ),
+    )
     files, report = emit([conn("vpn-1", t)])
     block = conn_block(files["aws-vpn-1.conf"], "vpn-1-shared")
-    assert block["ike"] == ("aes256-sha2_256;modp3072,aes256-sha2_256;modp2048,"
-                            "aes256-sha1;modp3072,aes256-sha1;modp2048")
+    assert block["ike"] == (
+        "aes256-sha2_256;modp3072,aes256-sha2_256;modp2048,aes256-sha1;modp3072,aes256-sha1;modp2048"
+    )
     assert block["phase2alg"] == "aes_gcm128-null;modp4096,aes256-sha1;modp4096"
     assert messages(report, "ikev1-gcm")
 
 
-@pytest.mark.parametrize(("major", "version", "expected"), [
-    ("4", "1", ("ikev2", "no")), ("4", "2", ("ikev2", "insist")),
-    ("5", "1", ("keyexchange", "ikev1")), ("5", "2", ("keyexchange", "ikev2"))])
+@pytest.mark.parametrize(
+    ("major", "version", "expected"),
+    [
+        ("4", "1", ("ikev2", "no")),
+        ("4", "2", ("ikev2", "insist")),
+        ("5", "1", ("keyexchange", "ikev1")),
+        ("5", "2", ("keyexchange", "ikev2")),
+    ],
+)
 def test_ike_version_spelling_per_major(major: str, version: str, expected: tuple[str, str]) -> None:
     files, report = emit(both_versions(load(BGP_JSON)), libreswan_version=major, ike_version=version)
     shared = conn_block(files[f"aws-{BGP_ID}.conf"], f"{BGP_ID}-shared")
@@ -298,12 +343,22 @@ def test_two_connections_two_dropins_deterministic() -> None:
     first, _ = vpnxlate.emit_report(conns, "libreswan")
     assert first == vpnxlate.emit_report(list(reversed(conns)), "libreswan")[0]
     names = [f.name for f in first]
-    assert names == ["ipsec.conf", "ipsec.secrets", "aws-vpn-0a11ce0000000ae25.conf",
-                     "aws-vpn-0a11ce0000000ae25.secrets", f"aws-{BGP_ID}.conf", f"aws-{BGP_ID}.secrets",
-                     "aws-libreswan-updown", "frr.conf", "daemons", "99-vpnxlate-forwarding.conf"]
+    assert names == [
+        "ipsec.conf",
+        "ipsec.secrets",
+        "aws-vpn-0a11ce0000000ae25.conf",
+        "aws-vpn-0a11ce0000000ae25.secrets",
+        f"aws-{BGP_ID}.conf",
+        f"aws-{BGP_ID}.secrets",
+        "aws-libreswan-updown",
+        "frr.conf",
+        "daemons",
+        "99-vpnxlate-forwarding.conf",
+    ]
 
 
 # ------------------------------------------------------------------ quoting
+
 
 @pytest.mark.parametrize("bad", ["a b", 'a"b', "a#b", "a=b", "a\nb", "a'b", "a$b", "a\\b", "", "a{b"])
 def test_quoting_refuses_what_could_change_the_config(bad: str) -> None:
@@ -317,8 +372,10 @@ def test_quoting_refuses_what_could_change_the_config(bad: str) -> None:
 def test_quoting_accepts_libreswan_values_and_quotes_command_lines() -> None:
     assert lsw.q("aes128-sha1;modp2048", "ike") == "aes128-sha1;modp2048"
     assert lsw.q("100/0xffffffff", "mark") == "100/0xffffffff"
-    assert lsw.q("/x -ln vti1 -r 10.0.0.0/8,10.1.0.0/16", "leftupdown", words=True) == \
-        '"/x -ln vti1 -r 10.0.0.0/8,10.1.0.0/16"'
+    assert (
+        lsw.q("/x -ln vti1 -r 10.0.0.0/8,10.1.0.0/16", "leftupdown", words=True)
+        == '"/x -ln vti1 -r 10.0.0.0/8,10.1.0.0/16"'
+    )
 
 
 def test_quoting_a_secret_never_shows_it() -> None:
@@ -330,8 +387,10 @@ def test_quoting_a_secret_never_shows_it() -> None:
 
 # ------------------------------------------------------------------ Libreswan's own parsers
 
-needs_libreswan = pytest.mark.skipif(not (LSW_BIN / "addconn").exists() or not (LSW_BIN / "algparse").exists(),
-                                     reason=f"no unpacked Libreswan at {LSW_ROOT} (swanlab install-deps.sh)")
+needs_libreswan = pytest.mark.skipif(
+    not (LSW_BIN / "addconn").exists() or not (LSW_BIN / "algparse").exists(),
+    reason=f"no unpacked Libreswan at {LSW_ROOT} (swanlab install-deps.sh)",
+)
 
 
 def _check_config(tmp_path: Path, files: dict[str, str]) -> None:
@@ -342,11 +401,19 @@ def _check_config(tmp_path: Path, files: dict[str, str]) -> None:
         if name.startswith("aws-") and name.endswith(".conf"):
             (tmp_path / "dropins" / name).write_text(text, encoding="utf-8")
     (tmp_path / "ipsec.conf").write_text(setup, encoding="utf-8")
-    proc = subprocess.run([str(LSW_BIN / "addconn"), "--config", str(tmp_path / "ipsec.conf"), "--checkconfig"],
-                          capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [str(LSW_BIN / "addconn"), "--config", str(tmp_path / "ipsec.conf"), "--checkconfig"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    listed = subprocess.run([str(LSW_BIN / "addconn"), "--config", str(tmp_path / "ipsec.conf"), "--liststart"],
-                            capture_output=True, text=True, timeout=60)
+    listed = subprocess.run(
+        [str(LSW_BIN / "addconn"), "--config", str(tmp_path / "ipsec.conf"), "--liststart"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert listed.returncode == 0, listed.stderr
     expected = sorted(re.findall(r"^conn (\S+)\n(?:    .*\n)*    auto=start$", "".join(files.values()), re.M))
     assert sorted(listed.stdout.split()) == expected and len(expected) >= 2
@@ -394,9 +461,15 @@ def test_libreswan_refuses_a_bare_mark_so_the_check_can_fail(tmp_path: Path) -> 
 
 
 @needs_libreswan
-@pytest.mark.parametrize(("version", "proto", "value"), [
-    (1, "ike", "aes128-sha1;modp1024"), (2, "ike", "aes128-sha1;dh22"), (1, "esp", "aes128-sha1;dh19"),
-    (1, "esp", "aes128-sha1;modp2048,aes256-sha1;modp3072")])
+@pytest.mark.parametrize(
+    ("version", "proto", "value"),
+    [
+        (1, "ike", "aes128-sha1;modp1024"),
+        (2, "ike", "aes128-sha1;dh22"),
+        (1, "esp", "aes128-sha1;dh19"),
+        (1, "esp", "aes128-sha1;modp2048,aes256-sha1;modp3072"),
+    ],
+)
 def test_algparse_check_rejects_what_libreswan_lacks(version: int, proto: str, value: str) -> None:
     """The DH table above matches Libreswan's: the groups it leaves out are refused by algparse."""
     with pytest.raises(AssertionError):
@@ -413,9 +486,10 @@ def test_every_dh_keyword_is_known_to_libreswan(group: int) -> None:
 
 # ------------------------------------------------------------------ the updown on a real (namespaced) kernel
 
-needs_netns = pytest.mark.skipif(os.geteuid() != 0 or shutil.which("unshare") is None
-                                 or shutil.which("iptables") is None,
-                                 reason="needs root, unshare and iptables (a private network namespace)")
+needs_netns = pytest.mark.skipif(
+    os.geteuid() != 0 or shutil.which("unshare") is None or shutil.which("iptables") is None,
+    reason="needs root, unshare and iptables (a private network namespace)",
+)
 
 UPDOWN_DRIVER = r"""
 set -e
@@ -450,18 +524,30 @@ def test_updown_adds_mtu_mss_routes_and_removes_them(tmp_path: Path) -> None:
     script.write_text(lsw.UPDOWN_SCRIPT)
     if Path("/usr/libexec/ipsec/_updown").exists():
         pytest.skip("a system-wide Libreswan would run instead of the stub")
-    proc = subprocess.run(["unshare", "-n", "sh", "-c", UPDOWN_DRIVER], capture_output=True, text=True, timeout=60,
-                          env={**os.environ, "STUB": str(stub), "SCRIPT": str(script),
-                               "LOG": str(tmp_path / "log")})
+    proc = subprocess.run(
+        ["unshare", "-n", "sh", "-c", UPDOWN_DRIVER],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "STUB": str(stub), "SCRIPT": str(script), "LOG": str(tmp_path / "log")},
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     up, _, down = proc.stdout.partition("== down\n")
     # Libreswan's own script runs first, every time
     assert (tmp_path / "log").read_text().splitlines() == [
-        "libreswan _updown", "aws-libreswan-updown: vti123 up (169.254.1.2/30 over 198.51.100.10 -> 203.0.113.1)",
-        "libreswan _updown", "aws-libreswan-updown: vti123 up (169.254.1.2/30 over 198.51.100.10 -> 203.0.113.1)",
-        "libreswan _updown", "aws-libreswan-updown: vti123 down"]
+        "libreswan _updown",
+        "aws-libreswan-updown: vti123 up (169.254.1.2/30 over 198.51.100.10 -> 203.0.113.1)",
+        "libreswan _updown",
+        "aws-libreswan-updown: vti123 up (169.254.1.2/30 over 198.51.100.10 -> 203.0.113.1)",
+        "libreswan _updown",
+        "aws-libreswan-updown: vti123 down",
+    ]
     assert up.split("== up\n")[1].splitlines() == [
-        "inet 169.254.1.2/30", "mtu 1436", "2",
-        "10.0.0.0/8 scope link metric 200 ", "192.0.2.0/26 scope link metric 200 ",
-        "-A FORWARD -o vti123 -p tcp -m tcp --tcp-flags SYN,RST SYN -j TCPMSS --set-mss 1379"]  # once, not twice
+        "inet 169.254.1.2/30",
+        "mtu 1436",
+        "2",
+        "10.0.0.0/8 scope link metric 200 ",
+        "192.0.2.0/26 scope link metric 200 ",
+        "-A FORWARD -o vti123 -p tcp -m tcp --tcp-flags SYN,RST SYN -j TCPMSS --set-mss 1379",
+    ]  # once, not twice
     assert down.splitlines() == []

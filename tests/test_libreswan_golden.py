@@ -23,8 +23,7 @@ LAN, VPC = "192.0.2.64/26", "192.0.2.0/26"
 CASES: dict[str, tuple[tuple[str, ...], dict[str, Any]]] = {
     "bgp": (("bgp.json",), {"advertise": [LAN]}),
     "static": (("static.json",), {"local_address": "192.0.2.130", "accept": [VPC], "prefer_tunnel": "2"}),
-    "ikev2-v5-xfrm": (("ikev2-aes256.json",), {"libreswan_version": "5", "interface": "xfrm",
-                                               "advertise": [LAN]}),
+    "ikev2-v5-xfrm": (("ikev2-aes256.json",), {"libreswan_version": "5", "interface": "xfrm", "advertise": [LAN]}),
 }
 SHARED_FILES = ("aws-libreswan-updown", "ipsec.secrets")
 
@@ -46,5 +45,6 @@ def test_golden(case: str) -> None:
 def test_golden_is_order_independent(case: str) -> None:
     inputs, options = CASES[case]
     conns = _connections(inputs)
-    assert vpnxlate.emit(list(conns), "libreswan", **options) == \
-        vpnxlate.emit(list(reversed(conns)), "libreswan", **options)
+    assert vpnxlate.emit(list(conns), "libreswan", **options) == vpnxlate.emit(
+        list(reversed(conns)), "libreswan", **options
+    )

@@ -59,6 +59,7 @@ def assert_linear(make: Callable[[int], Any], run: Callable[[Any], None], what: 
 
 # ------------------------------------------------------------------ the documents
 
+
 def _canonical_connections() -> list[VpnConnection]:
     return vpnxlate.parse(fixture_text("canonical/connection.xml"))
 
@@ -137,8 +138,9 @@ def _many_attributes(fmt: str, k: int) -> str:
     if fmt == "aws-generic":
         return _insert_mid(text, "".join(f"  - Unknown Field {i}     : value {i}\n" for i in range(n)))
     # set-command formats: many lines of an unrelated tree
-    return _insert_mid(text, "".join(f"set system static-host-mapping host-name h{i} inet 192.0.2.1\n"
-                                     for i in range(n)))
+    return _insert_mid(
+        text, "".join(f"set system static-host-mapping host-name h{i} inet 192.0.2.1\n" for i in range(n))
+    )
 
 
 def _many_connections(fmt: str, k: int) -> str:
@@ -147,6 +149,7 @@ def _many_connections(fmt: str, k: int) -> str:
         import sys
 
         from .conftest import ROOT
+
         sys.path.insert(0, str(ROOT / "benchmarks"))
         import bench  # type: ignore[import-not-found]
 
@@ -166,7 +169,7 @@ def _many_connections(fmt: str, k: int) -> str:
         start, end = text.index("<ipsec_tunnel>"), text.index("</ipsec_tunnel>") + len("</ipsec_tunnel>")
         return text[:end] + (text[start:end] + "\n") * (n // 4) + text[end:]
     lines = text.split("\n")
-    return "\n".join(lines + lines[len(lines) // 3:] * (n // 20))
+    return "\n".join(lines + lines[len(lines) // 3 :] * (n // 20))
 
 
 SHAPES: dict[str, Callable[[str, int], str]] = {
@@ -214,8 +217,14 @@ class TestLinearParsers:
 # ------------------------------------------------------------------ emitters
 
 TARGETS: tuple[tuple[str, dict[str, Any]], ...] = (
-    ("json", {}), ("vyos", {"local_address": "192.0.2.1"}), ("vyos", {"role": "hub", "vyos_version": "1.1"}),
-    ("strongswan", {}), ("swanctl", {}), ("aws-generic", {}), ("aws-vyatta", {}), ("aws-xml", {}),
+    ("json", {}),
+    ("vyos", {"local_address": "192.0.2.1"}),
+    ("vyos", {"role": "hub", "vyos_version": "1.1"}),
+    ("strongswan", {}),
+    ("swanctl", {}),
+    ("aws-generic", {}),
+    ("aws-vyatta", {}),
+    ("aws-xml", {}),
 )
 
 
@@ -224,6 +233,7 @@ def many() -> list[VpnConnection]:
     import sys
 
     from .conftest import ROOT
+
     sys.path.insert(0, str(ROOT / "benchmarks"))
     import bench
 
@@ -233,11 +243,12 @@ def many() -> list[VpnConnection]:
 
 
 class TestLinearEmitters:
-    @pytest.mark.parametrize(("target", "options"), TARGETS, ids=[f"{t}-{'-'.join(map(str, o.values()))}"
-                                                                  for t, o in TARGETS])
+    @pytest.mark.parametrize(
+        ("target", "options"), TARGETS, ids=[f"{t}-{'-'.join(map(str, o.values()))}" for t, o in TARGETS]
+    )
     def test_emitter(self, many: list[VpnConnection], target: str, options: dict[str, Any]) -> None:
         def run(conns: list[VpnConnection]) -> None:
             files, _report = vpnxlate.emit_report(conns, target, **options)
             assert files
 
-        assert_linear(lambda k: many[:30 * k], run, f"--to {target} {options}")
+        assert_linear(lambda k: many[: 30 * k], run, f"--to {target} {options}")

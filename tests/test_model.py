@@ -24,19 +24,32 @@ from vpnxlate.model import (
 PSK1 = "FAKE_tunnel1.key_example"
 
 
-def tunnel(outside: str = "203.0.113.21", inside: str = "169.254.22.2/30", aws_inside: str = "169.254.22.1/30",
-           psk: str = PSK1, **kw: object) -> Tunnel:
-    return Tunnel(aws_outside_ip=outside, cgw_outside_ip="198.51.100.10", psk=psk, cgw_inside=inside,
-                  aws_inside=aws_inside,
-                  ike=IkeOptions(versions=["ikev1"], encryption=["AES128"], integrity=["SHA1"], dh_groups=[2],
-                                 lifetime_s=28800, mode="main"),
-                  ipsec=IpsecOptions(protocol="esp", encryption=["AES128"], integrity=["SHA1"],
-                                     pfs_dh_groups=[2], lifetime_s=3600, mode="tunnel"),
-                  bgp=Bgp(cgw_asn=65010, aws_asn=64512, neighbor_ip=aws_inside.split("/")[0], hold_time=30),
-                  **kw)
+def tunnel(
+    outside: str = "203.0.113.21",
+    inside: str = "169.254.22.2/30",
+    aws_inside: str = "169.254.22.1/30",
+    psk: str = PSK1,
+    **kw: object,
+) -> Tunnel:
+    return Tunnel(
+        aws_outside_ip=outside,
+        cgw_outside_ip="198.51.100.10",
+        psk=psk,
+        cgw_inside=inside,
+        aws_inside=aws_inside,
+        ike=IkeOptions(
+            versions=["ikev1"], encryption=["AES128"], integrity=["SHA1"], dh_groups=[2], lifetime_s=28800, mode="main"
+        ),
+        ipsec=IpsecOptions(
+            protocol="esp", encryption=["AES128"], integrity=["SHA1"], pfs_dh_groups=[2], lifetime_s=3600, mode="tunnel"
+        ),
+        bgp=Bgp(cgw_asn=65010, aws_asn=64512, neighbor_ip=aws_inside.split("/")[0], hold_time=30),
+        **kw,
+    )
 
 
 # ------------------------------------------------------------------ types and validators
+
 
 def test_addresses_are_ipaddress_objects() -> None:
     t = tunnel()
@@ -52,13 +65,16 @@ def test_frozen() -> None:
         t.psk = "other"  # type: ignore[misc]
 
 
-@pytest.mark.parametrize("kwargs, field, needle", [
-    ({"aws_outside_ip": "not-an-ip"}, "aws_outside_ip", "expected an IP address"),
-    ({"mtu": 20}, "mtu", "out of range"),
-    ({"dpd_retries": True}, "dpd_retries", "expected an integer"),
-    ({"cgw_inside": "2001:db8::1/126"}, "cgw_inside", "IPv4"),
-    ({"startup_action": "bounce"}, "startup_action", "unknown startup action"),
-])
+@pytest.mark.parametrize(
+    "kwargs, field, needle",
+    [
+        ({"aws_outside_ip": "not-an-ip"}, "aws_outside_ip", "expected an IP address"),
+        ({"mtu": 20}, "mtu", "out of range"),
+        ({"dpd_retries": True}, "dpd_retries", "expected an integer"),
+        ({"cgw_inside": "2001:db8::1/126"}, "cgw_inside", "IPv4"),
+        ({"startup_action": "bounce"}, "startup_action", "unknown startup action"),
+    ],
+)
 def test_tunnel_validators_name_the_field(kwargs: dict[str, object], field: str, needle: str) -> None:
     base = {"aws_outside_ip": "203.0.113.21"}
     base.update(kwargs)
@@ -77,11 +93,22 @@ def test_non_canonical_algorithm_is_refused_with_its_name() -> None:
         IpsecOptions(pfs_dh_groups=[1])
 
 
-@pytest.mark.parametrize("bad, what", [
-    ("abc\ndef12345", "a newline"), ("abc\rdef12345", "a carriage return"), ("abc\x00def12345", "a NUL"),
-    ("abc def12345", "a space"), ("abc'def12345", "'"), ('abc"def12345', '"'), ("abc#def12345", "#"),
-    ("abc;def12345", ";"), ("abc{def12345", "{"), ("abc}def12345", "}"), ("abc\\def12345", "\\\\"),
-])
+@pytest.mark.parametrize(
+    "bad, what",
+    [
+        ("abc\ndef12345", "a newline"),
+        ("abc\rdef12345", "a carriage return"),
+        ("abc\x00def12345", "a NUL"),
+        ("abc def12345", "a space"),
+        ("abc'def12345", "'"),
+        ('abc"def12345', '"'),
+        ("abc#def12345", "#"),
+        ("abc;def12345", ";"),
+        ("abc{def12345", "{"),
+        ("abc}def12345", "}"),
+        ("abc\\def12345", "\\\\"),
+    ],
+)
 def test_unsafe_psk_is_refused_without_showing_it(bad: str, what: str) -> None:
     with pytest.raises(ValidationError) as exc:
         tunnel(psk=bad)
@@ -113,6 +140,7 @@ def test_connection_needs_a_tunnel_and_valid_routing() -> None:
 
 
 # ------------------------------------------------------------------ identity and order
+
 
 def test_tunnels_are_ordered_by_aws_outside_ip_not_position() -> None:
     t22 = tunnel("203.0.113.22", "169.254.21.2/30", "169.254.21.1/30", psk="FAKE_tunnel2.key_example")
@@ -148,8 +176,7 @@ def test_direct_construction_with_duplicate_ips_is_refused() -> None:
 def test_merge_connections_from_two_files_each_with_one_tunnel() -> None:
     report = Report()
     a = VpnConnection(tunnels=[tunnel()], vpn_connection_id="vpn-1")
-    b = VpnConnection(tunnels=[tunnel("203.0.113.22", "169.254.21.2/30", "169.254.21.1/30")],
-                      vpn_connection_id="vpn-1")
+    b = VpnConnection(tunnels=[tunnel("203.0.113.22", "169.254.21.2/30", "169.254.21.1/30")], vpn_connection_id="vpn-1")
     merged = merge_connections([a, a, b], report)
     assert len(merged) == 1
     assert [str(t.aws_outside_ip) for t in merged[0].tunnels] == ["203.0.113.21", "203.0.113.22"]
@@ -159,6 +186,7 @@ def test_merge_connections_from_two_files_each_with_one_tunnel() -> None:
 
 
 # ------------------------------------------------------------------ lint (Terraform's rules, warnings)
+
 
 def lint_messages(conn: VpnConnection) -> list[str]:
     report = Report("x")
@@ -173,7 +201,9 @@ def test_clean_tunnel_has_no_lint() -> None:
 def test_lint_rules() -> None:
     t = attrs.evolve(
         tunnel(psk="0short", inside="169.254.169.254/30", aws_inside="169.254.169.253/30"),
-        ike=IkeOptions(lifetime_s=600), ipsec=IpsecOptions(lifetime_s=7200), dpd_timeout_s=10,
+        ike=IkeOptions(lifetime_s=600),
+        ipsec=IpsecOptions(lifetime_s=7200),
+        dpd_timeout_s=10,
         bgp=Bgp(cgw_asn=64512, aws_asn=64512, neighbor_ip="169.254.169.253", hold_time=30),
     )
     msgs = lint_messages(VpnConnection(tunnels=[t], vpn_connection_id="vpn-1"))
@@ -195,45 +225,78 @@ def test_lint_inside_address_outside_the_30_and_leading_zero_psk() -> None:
     msgs = lint_messages(VpnConnection(tunnels=[t]))
     assert "tunnel 203.0.113.21: psk: the pre-shared key starts with 0, which AWS does not accept" in msgs
     assert "tunnel 203.0.113.21: cgw_inside: inside CIDR 168.254.11.0/30 is not inside 169.254.0.0/16" in msgs
-    assert ("tunnel 203.0.113.21: aws_inside: AWS inside address 169.254.11.1 is not inside the customer's "
-            "168.254.11.0/30") in msgs
+    assert (
+        "tunnel 203.0.113.21: aws_inside: AWS inside address 169.254.11.1 is not inside the customer's 168.254.11.0/30"
+    ) in msgs
 
 
 # ------------------------------------------------------------------ the one mapping table
 
-@pytest.mark.parametrize("spelling, canon", [
-    ("aes-128-cbc", "AES128"), ("aes128", "AES128"), ("AES128", "AES128"), ("aes-128", "AES128"),
-    ("aes-256-cbc", "AES256"), ("aes256", "AES256"), ("AES128-GCM-16", "AES128-GCM-16"),
-    ("aes128gcm128", "AES128-GCM-16"), ("aes256gcm128", "AES256-GCM-16"), ("aes-256-gcm-16", "AES256-GCM-16"),
-])
+
+@pytest.mark.parametrize(
+    "spelling, canon",
+    [
+        ("aes-128-cbc", "AES128"),
+        ("aes128", "AES128"),
+        ("AES128", "AES128"),
+        ("aes-128", "AES128"),
+        ("aes-256-cbc", "AES256"),
+        ("aes256", "AES256"),
+        ("AES128-GCM-16", "AES128-GCM-16"),
+        ("aes128gcm128", "AES128-GCM-16"),
+        ("aes256gcm128", "AES256-GCM-16"),
+        ("aes-256-gcm-16", "AES256-GCM-16"),
+    ],
+)
 def test_encryption_spellings(spelling: str, canon: str) -> None:
     assert algorithms.encryption(spelling) == canon
 
 
-@pytest.mark.parametrize("spelling, canon", [
-    ("sha1", "SHA1"), ("hmac-sha1-96", "SHA1"), ("SHA1", "SHA1"), ("sha256", "SHA2-256"),
-    ("hmac-sha256-128", "SHA2-256"), ("SHA2-256", "SHA2-256"), ("sha384", "SHA2-384"), ("SHA2-512", "SHA2-512"),
-    ("hmac-sha2-512-256", "SHA2-512"),
-])
+@pytest.mark.parametrize(
+    "spelling, canon",
+    [
+        ("sha1", "SHA1"),
+        ("hmac-sha1-96", "SHA1"),
+        ("SHA1", "SHA1"),
+        ("sha256", "SHA2-256"),
+        ("hmac-sha256-128", "SHA2-256"),
+        ("SHA2-256", "SHA2-256"),
+        ("sha384", "SHA2-384"),
+        ("SHA2-512", "SHA2-512"),
+        ("hmac-sha2-512-256", "SHA2-512"),
+    ],
+)
 def test_integrity_spellings(spelling: str, canon: str) -> None:
     assert algorithms.integrity(spelling) == canon
 
 
-@pytest.mark.parametrize("spelling, group", [
-    ("group2", 2), ("Group 2", 2), ("Diffie-Hellman Group 2", 2), ("2", 2), (14, 14), ("dh-group14", 14),
-    ("group24", 24), ("Diffie-Hellman Group 5", 5),
-])
+@pytest.mark.parametrize(
+    "spelling, group",
+    [
+        ("group2", 2),
+        ("Group 2", 2),
+        ("Diffie-Hellman Group 2", 2),
+        ("2", 2),
+        (14, 14),
+        ("dh-group14", 14),
+        ("group24", 24),
+        ("Diffie-Hellman Group 5", 5),
+    ],
+)
 def test_dh_spellings(spelling: str | int, group: int) -> None:
     assert algorithms.dh_group(spelling) == group
 
 
-@pytest.mark.parametrize("fn, value, message", [
-    (algorithms.encryption, "3des", "unknown encryption algorithm 3des"),
-    (algorithms.integrity, "md5", "unknown integrity algorithm md5"),
-    (algorithms.dh_group, "group1", "unsupported Diffie-Hellman group group1"),
-    (algorithms.dh_group, "modp768", "unknown Diffie-Hellman group modp768"),  # modp1024 is group 2 (strongSwan)
-    (algorithms.ike_version, "IKEv3", "unknown IKE version IKEv3"),
-])
+@pytest.mark.parametrize(
+    "fn, value, message",
+    [
+        (algorithms.encryption, "3des", "unknown encryption algorithm 3des"),
+        (algorithms.integrity, "md5", "unknown integrity algorithm md5"),
+        (algorithms.dh_group, "group1", "unsupported Diffie-Hellman group group1"),
+        (algorithms.dh_group, "modp768", "unknown Diffie-Hellman group modp768"),  # modp1024 is group 2 (strongSwan)
+        (algorithms.ike_version, "IKEv3", "unknown IKE version IKEv3"),
+    ],
+)
 def test_unknown_spellings_are_errors_naming_the_value(fn: object, value: str, message: str) -> None:
     with pytest.raises(ValidationError) as exc:
         fn(value)  # type: ignore[operator]

@@ -31,11 +31,15 @@ def cli_doc() -> dict:
 
 # ------------------------------------------------------------------ every canonical form
 
-@pytest.mark.parametrize("rel, fmt", [
-    ("canonical/ec2/describe.xml", "ec2-xml"),
-    ("canonical/ec2/describe-cli.json", "ec2-json"),
-    ("xml/terraform-u003c.json", "ec2-json"),
-])
+
+@pytest.mark.parametrize(
+    "rel, fmt",
+    [
+        ("canonical/ec2/describe.xml", "ec2-xml"),
+        ("canonical/ec2/describe-cli.json", "ec2-json"),
+        ("xml/terraform-u003c.json", "ec2-json"),
+    ],
+)
 def test_describe_with_both_canonical_connections(rel: str, fmt: str) -> None:
     text = fixture_text(rel)
     assert detect_format(text) == fmt
@@ -48,13 +52,16 @@ def test_describe_with_both_canonical_connections(rel: str, fmt: str) -> None:
     assert report.diagnostics == []
 
 
-@pytest.mark.parametrize("rel, fmt", [
-    ("canonical/ec2/create.xml", "ec2-xml"),
-    ("xml/ec2-2013-10-15.xml", "ec2-xml"),
-    ("canonical/ec2/boto3-single.json", "ec2-json"),
-    ("xml/double-escaped.json", "ec2-json"),
-    ("xml/comments.json", "ec2-json"),
-])
+@pytest.mark.parametrize(
+    "rel, fmt",
+    [
+        ("canonical/ec2/create.xml", "ec2-xml"),
+        ("xml/ec2-2013-10-15.xml", "ec2-xml"),
+        ("canonical/ec2/boto3-single.json", "ec2-json"),
+        ("xml/double-escaped.json", "ec2-json"),
+        ("xml/comments.json", "ec2-json"),
+    ],
+)
 def test_single_canonical_connection(rel: str, fmt: str) -> None:
     assert detect_format(fixture_text(rel)) == fmt
     conns, report = parse(rel)
@@ -85,6 +92,7 @@ def test_ids_and_routes_from_the_wrapper() -> None:
 
 # ------------------------------------------------------------------ TunnelOptions
 
+
 def test_tunnel_options_merged_by_outside_ip_not_by_index() -> None:
     doc = json.loads(fixture_text("xml/tunnel-options.json"))
     options = doc["VpnConnections"][0]["Options"]["TunnelOptions"]
@@ -94,35 +102,60 @@ def test_tunnel_options_merged_by_outside_ip_not_by_index() -> None:
     assert cfg.index("203.0.113.22") < cfg.index("203.0.113.21")
     conns, report = parse("xml/tunnel-options.json")
     (c,) = conns
-    custom_ike = IkeOptions(versions=("ikev2",), encryption=("AES256",), integrity=("SHA2-256",), dh_groups=(14,),
-                            lifetime_s=14400, mode="main")
-    custom_ipsec = IpsecOptions(protocol="esp", encryption=("AES256",), integrity=("SHA2-256",),
-                                pfs_dh_groups=(14,), lifetime_s=1800, mode="tunnel")
-    extras = {"ike": custom_ike, "ipsec": custom_ipsec, "rekey_margin_s": 540, "rekey_fuzz_pct": 100,
-              "replay_window": 1024, "dpd_timeout_s": 30, "dpd_timeout_action": "restart", "startup_action": "start",
-              # the algorithm lists TunnelOptions state are AWS's complete accepted sets
-              "stated_tunnel_options": tuple(sorted(k for k in options[0] if k in TUNNEL_OPTION_LISTS))}
+    custom_ike = IkeOptions(
+        versions=("ikev2",),
+        encryption=("AES256",),
+        integrity=("SHA2-256",),
+        dh_groups=(14,),
+        lifetime_s=14400,
+        mode="main",
+    )
+    custom_ipsec = IpsecOptions(
+        protocol="esp",
+        encryption=("AES256",),
+        integrity=("SHA2-256",),
+        pfs_dh_groups=(14,),
+        lifetime_s=1800,
+        mode="tunnel",
+    )
+    extras = {
+        "ike": custom_ike,
+        "ipsec": custom_ipsec,
+        "rekey_margin_s": 540,
+        "rekey_fuzz_pct": 100,
+        "replay_window": 1024,
+        "dpd_timeout_s": 30,
+        "dpd_timeout_action": "restart",
+        "startup_action": "start",
+        # the algorithm lists TunnelOptions state are AWS's complete accepted sets
+        "stated_tunnel_options": tuple(sorted(k for k in options[0] if k in TUNNEL_OPTION_LISTS)),
+    }
     assert len(extras["stated_tunnel_options"]) == 7
     base = canonical_bgp()
     t21, t22 = base.tunnels
-    assert c == attrs.evolve(base, tunnels=(attrs.evolve(t21, psk="FAKE_tunnel2.rotated_key", **extras),
-                                            attrs.evolve(t22, **extras)))
+    assert c == attrs.evolve(
+        base, tunnels=(attrs.evolve(t21, psk="FAKE_tunnel2.rotated_key", **extras), attrs.evolve(t22, **extras))
+    )
     # inside addresses stay with their own tunnel (index pairing would have swapped them)
     assert c.tunnels[0].cgw_inside == IPv4Interface("169.254.22.2/30")
     msgs = report.messages()
     assert len(msgs) == 2
     m21, m22 = msgs
-    assert m21.startswith("xml/tunnel-options.json:4: vpn-0c0ffee0123456789: tunnel 203.0.113.21: "
-                          "Options.TunnelOptions disagree with the embedded CustomerGatewayConfiguration in "
-                          "PreSharedKey (values not shown); Phase1EncryptionAlgorithms (document AES128, "
-                          "TunnelOptions AES256); ")
-    for field in ("Phase1IntegrityAlgorithms (document SHA1, TunnelOptions SHA2-256)",
-                  "Phase1DHGroupNumbers (document 2, TunnelOptions 14)",
-                  "Phase2EncryptionAlgorithms (document AES128, TunnelOptions AES256)",
-                  "Phase2IntegrityAlgorithms (document SHA1, TunnelOptions SHA2-256)",
-                  "Phase2DHGroupNumbers (document 2, TunnelOptions 14)",
-                  "Phase1LifetimeSeconds (document 28800, TunnelOptions 14400)",
-                  "Phase2LifetimeSeconds (document 3600, TunnelOptions 1800)"):
+    assert m21.startswith(
+        "xml/tunnel-options.json:4: vpn-0c0ffee0123456789: tunnel 203.0.113.21: "
+        "Options.TunnelOptions disagree with the embedded CustomerGatewayConfiguration in "
+        "PreSharedKey (values not shown); Phase1EncryptionAlgorithms (document AES128, "
+        "TunnelOptions AES256); "
+    )
+    for field in (
+        "Phase1IntegrityAlgorithms (document SHA1, TunnelOptions SHA2-256)",
+        "Phase1DHGroupNumbers (document 2, TunnelOptions 14)",
+        "Phase2EncryptionAlgorithms (document AES128, TunnelOptions AES256)",
+        "Phase2IntegrityAlgorithms (document SHA1, TunnelOptions SHA2-256)",
+        "Phase2DHGroupNumbers (document 2, TunnelOptions 14)",
+        "Phase1LifetimeSeconds (document 28800, TunnelOptions 14400)",
+        "Phase2LifetimeSeconds (document 3600, TunnelOptions 1800)",
+    ):
         assert field in m21 and field in m22
     assert "tunnel 203.0.113.22:" in m22 and "PreSharedKey" not in m22  # same key there: no complaint
     for m in msgs:
@@ -150,44 +183,65 @@ def test_tunnel_options_inside_cidr_disagreement_moves_bgp_neighbor() -> None:
     assert report.messages() == [
         "t.json:4: vpn-0c0ffee0123456789: tunnel 203.0.113.22: Options.TunnelOptions disagree with the embedded "
         "CustomerGatewayConfiguration in TunnelInsideCidr (document 169.254.21.2/30, TunnelOptions "
-        "169.254.99.2/30); using TunnelOptions (AWS does not update the document when tunnel options change)"]
+        "169.254.99.2/30); using TunnelOptions (AWS does not update the document when tunnel options change)"
+    ]
 
 
 def test_tunnel_options_ipv6_cidr_and_unknown_outside_ip() -> None:
-    text = _with_options([{"OutsideIpAddress": "203.0.113.21", "TunnelInsideIpv6Cidr": "fd00:0:0:21::/126"},
-                          {"OutsideIpAddress": "203.0.113.99", "PreSharedKey": "FAKE_other.key_example"},
-                          {"TunnelInsideCidr": "169.254.50.0/30"}])
+    text = _with_options(
+        [
+            {"OutsideIpAddress": "203.0.113.21", "TunnelInsideIpv6Cidr": "fd00:0:0:21::/126"},
+            {"OutsideIpAddress": "203.0.113.99", "PreSharedKey": "FAKE_other.key_example"},
+            {"TunnelInsideCidr": "169.254.50.0/30"},
+        ]
+    )
     conns, report = parse("t.json", text)
     t21 = conns[0].tunnels[0]
-    assert (t21.cgw_inside_v6, t21.aws_inside_v6) == (IPv6Interface("fd00:0:0:21::2/126"),
-                                                      IPv6Interface("fd00:0:0:21::1/126"))
+    assert (t21.cgw_inside_v6, t21.aws_inside_v6) == (
+        IPv6Interface("fd00:0:0:21::2/126"),
+        IPv6Interface("fd00:0:0:21::1/126"),
+    )
     assert t21.bgp is not None and t21.bgp.neighbor_ip == IPv4Address("169.254.22.1")  # IPv4 session stays
     assert [str(t.aws_outside_ip) for t in conns[0].tunnels] == ["203.0.113.21", "203.0.113.22"]
     assert report.messages() == [
         "t.json:4: vpn-0c0ffee0123456789: Options.TunnelOptions[1] is for outside IP 203.0.113.99, which no tunnel "
         "of the embedded document has; ignored",
         "t.json:4: vpn-0c0ffee0123456789: Options.TunnelOptions[2] has no OutsideIpAddress; it cannot be matched "
-        "to a tunnel and is ignored"]
+        "to a tunnel and is ignored",
+    ]
 
 
 def test_tunnels_built_from_tunnel_options_when_document_has_none() -> None:
-    cfg = '<?xml version="1.0" encoding="UTF-8"?>\n<vpn_connection id="vpn-0c0ffee0123456789">\n' \
-          "  <customer_gateway_id>cgw-0c0ffee0123456789</customer_gateway_id>\n" \
-          "  <vpn_gateway_id>vgw-0c0ffee0123456789</vpn_gateway_id>\n</vpn_connection>"
-    options = [{"OutsideIpAddress": "203.0.113.22", "TunnelInsideCidr": "169.254.21.0/30",
-                "PreSharedKey": "FAKE_tunnel1.key_example", "IkeVersions": [{"Value": "ikev2"}]},
-               {"OutsideIpAddress": "203.0.113.21", "TunnelInsideCidr": "169.254.22.0/30"}]
+    cfg = (
+        '<?xml version="1.0" encoding="UTF-8"?>\n<vpn_connection id="vpn-0c0ffee0123456789">\n'
+        "  <customer_gateway_id>cgw-0c0ffee0123456789</customer_gateway_id>\n"
+        "  <vpn_gateway_id>vgw-0c0ffee0123456789</vpn_gateway_id>\n</vpn_connection>"
+    )
+    options = [
+        {
+            "OutsideIpAddress": "203.0.113.22",
+            "TunnelInsideCidr": "169.254.21.0/30",
+            "PreSharedKey": "FAKE_tunnel1.key_example",
+            "IkeVersions": [{"Value": "ikev2"}],
+        },
+        {"OutsideIpAddress": "203.0.113.21", "TunnelInsideCidr": "169.254.22.0/30"},
+    ]
     text = _with_options(options, cfg, Options={"StaticRoutesOnly": True, "TunnelOptions": options})
     conns, report = parse("t.json", text)
     (c,) = conns
     assert c.routing == "static"
     (t,) = c.tunnels
     assert (t.aws_outside_ip, t.psk, t.cgw_inside, t.aws_inside, t.ike.versions) == (
-        IPv4Address("203.0.113.22"), "FAKE_tunnel1.key_example", IPv4Interface("169.254.21.2/30"),
-        IPv4Interface("169.254.21.1/30"), ("ikev2",))
+        IPv4Address("203.0.113.22"),
+        "FAKE_tunnel1.key_example",
+        IPv4Interface("169.254.21.2/30"),
+        IPv4Interface("169.254.21.1/30"),
+        ("ikev2",),
+    )
     assert report.messages() == [
         "t.json:4: vpn-0c0ffee0123456789: Options.TunnelOptions[1] (tunnel 203.0.113.21) lacks TunnelInsideCidr "
-        "or PreSharedKey; cannot build a tunnel from it"]
+        "or PreSharedKey; cannot build a tunnel from it"
+    ]
 
 
 def test_bad_tunnel_option_value_is_located() -> None:
@@ -205,9 +259,11 @@ def test_ec2_xml_tunnel_option_set_merged_by_outside_ip() -> None:
         "<phase2DHGroupNumberSet><item><value>14</value></item><item><value>15</value></item>"
         "</phase2DHGroupNumberSet><ikeVersionSet><item><value>ikev2</value></item></ikeVersionSet>"
         "<phase1LifetimeSeconds>14400</phase1LifetimeSeconds></item>"
-        for ip, cidr in (("203.0.113.21", "169.254.22.0/30"), ("203.0.113.22", "169.254.21.0/30")))
+        for ip, cidr in (("203.0.113.21", "169.254.22.0/30"), ("203.0.113.22", "169.254.21.0/30"))
+    )
     text = fixture_text("canonical/ec2/create.xml").replace(
-        "</staticRoutesOnly>", f"</staticRoutesOnly><tunnelOptionSet>{items}</tunnelOptionSet>")
+        "</staticRoutesOnly>", f"</staticRoutesOnly><tunnelOptionSet>{items}</tunnelOptionSet>"
+    )
     conns, report = parse("c.xml", text)
     ike = attrs.evolve(IKE, encryption=("AES256",), versions=("ikev2",), lifetime_s=14400)
     ipsec = attrs.evolve(IPSEC, pfs_dh_groups=(14, 15))
@@ -219,28 +275,34 @@ def test_ec2_xml_tunnel_option_set_merged_by_outside_ip() -> None:
     assert report.messages()[0].startswith(
         "c.xml:4: vpn-0c0ffee0123456789: tunnel 203.0.113.21: options/tunnelOptionSet disagree with the embedded "
         "CustomerGatewayConfiguration in Phase1EncryptionAlgorithms (document AES128, TunnelOptions AES256); "
-        "Phase2DHGroupNumbers (document 2, TunnelOptions 14,15); Phase1LifetimeSeconds")
+        "Phase2DHGroupNumbers (document 2, TunnelOptions 14,15); Phase1LifetimeSeconds"
+    )
 
 
 # ------------------------------------------------------------------ wrapper rules
 
+
 def test_wrapper_ids_win_with_a_warning() -> None:
     text = fixture_text("canonical/ec2/describe.xml").replace(
         "<customerGatewayId>cgw-0c0ffee0123456789</customerGatewayId>",
-        "<customerGatewayId>cgw-0aaaaaaaaaaaaaaaa</customerGatewayId>")
+        "<customerGatewayId>cgw-0aaaaaaaaaaaaaaaa</customerGatewayId>",
+    )
     conns, report = parse("d.xml", text)
     assert conns[0].customer_gateway_id == "cgw-0aaaaaaaaaaaaaaaa"
     assert report.messages() == [
         "d.xml:5: vpn-0c0ffee0123456789: the wrapper's customerGatewayId cgw-0aaaaaaaaaaaaaaaa differs from the "
-        "document's customer_gateway_id cgw-0c0ffee0123456789; using cgw-0aaaaaaaaaaaaaaaa"]
+        "document's customer_gateway_id cgw-0c0ffee0123456789; using cgw-0aaaaaaaaaaaaaaaa"
+    ]
 
 
 def test_static_routes_only_overrides_bgp_document() -> None:
     doc = cli_doc()
     c = doc["VpnConnections"][0]
     c["Options"]["StaticRoutesOnly"] = True
-    c["Routes"] = [{"DestinationCidrBlock": "10.30.0.0/16", "State": "available"},
-                   {"DestinationCidrBlock": "10.31.0.0/16", "State": "deleted"}]
+    c["Routes"] = [
+        {"DestinationCidrBlock": "10.30.0.0/16", "State": "available"},
+        {"DestinationCidrBlock": "10.31.0.0/16", "State": "deleted"},
+    ]
     conns, report = parse("s.json", json.dumps({"VpnConnections": [c]}, indent=4))
     (conn,) = conns
     assert conn.routing == "static" and all(t.bgp is None for t in conn.tunnels)
@@ -248,7 +310,8 @@ def test_static_routes_only_overrides_bgp_document() -> None:
     assert report.messages() == [
         "s.json:4: vpn-0c0ffee0123456789: static route 10.31.0.0/16 is deleted; left out",
         "s.json:4: vpn-0c0ffee0123456789: Options.StaticRoutesOnly is true but the document has BGP settings; "
-        "reading a static connection and ignoring them"]
+        "reading a static connection and ignoring them",
+    ]
 
 
 def test_deleted_connection_without_document_is_skipped() -> None:
@@ -291,6 +354,7 @@ def test_detect_does_not_claim_vpnxlate_json() -> None:
 
 # ------------------------------------------------------------------ sample configuration
 
+
 def test_device_sample_configuration_delegates_to_text_parsers() -> None:
     generic = fixture_text("canonical/generic.txt")
     text = json.dumps({"VpnConnectionDeviceSampleConfiguration": generic}, indent=4)
@@ -314,12 +378,15 @@ def test_device_sample_configuration_errors() -> None:
 
 # ------------------------------------------------------------------ bad inputs
 
+
 def test_truncated_ec2_response() -> None:
     with pytest.raises(ParseError) as exc:
         parse("bad/ec2-truncated.xml")
     assert exc.value.line == 8
-    assert str(exc.value) == ("bad/ec2-truncated.xml:8: customerGatewayConfiguration: vpn-44a8938f: no embedded "
-                              "configuration (the element holds only an XML declaration; truncated response?)")
+    assert str(exc.value) == (
+        "bad/ec2-truncated.xml:8: customerGatewayConfiguration: vpn-44a8938f: no embedded "
+        "configuration (the element holds only an XML declaration; truncated response?)"
+    )
 
 
 def test_placeholder_json() -> None:
@@ -343,8 +410,9 @@ def test_embedded_document_error_lines() -> None:
     assert exc.value.line == 4
 
 
-@pytest.mark.parametrize("attack", ["bad/xml-xxe-file.xml", "bad/xml-billion-laughs.xml",
-                                    "bad/xml-external-dtd.xml", "bad/xml-xxe-http.xml"])
+@pytest.mark.parametrize(
+    "attack", ["bad/xml-xxe-file.xml", "bad/xml-billion-laughs.xml", "bad/xml-external-dtd.xml", "bad/xml-xxe-http.xml"]
+)
 def test_attacks_inside_wrappers_refused(attack: str, tmp_path: Path) -> None:
     from xml.sax.saxutils import escape
 
@@ -359,10 +427,17 @@ def test_attacks_inside_wrappers_refused(attack: str, tmp_path: Path) -> None:
     wrapped_xml = f"{head}{start_tag}{escape(inner)}</customerGatewayConfiguration>{tail}"
     doc = cli_doc()
     doc["VpnConnections"][0]["CustomerGatewayConfiguration"] = inner
-    for name, text in (("w.xml", wrapped_xml), ("w.json", json.dumps(doc, indent=2)),
-                       ("outer.xml", create.replace("<CreateVpnConnectionResponse",
-                                                    f'<!DOCTYPE x [<!ENTITY e SYSTEM "{secret.as_uri()}">]>\n'
-                                                    "<CreateVpnConnectionResponse"))):
+    for name, text in (
+        ("w.xml", wrapped_xml),
+        ("w.json", json.dumps(doc, indent=2)),
+        (
+            "outer.xml",
+            create.replace(
+                "<CreateVpnConnectionResponse",
+                f'<!DOCTYPE x [<!ENTITY e SYSTEM "{secret.as_uri()}">]>\n<CreateVpnConnectionResponse',
+            ),
+        ),
+    ):
         start = time.monotonic()
         with pytest.raises(ParseError, match="DTDs/entities are not allowed") as exc:
             parse(name, text)
@@ -376,10 +451,16 @@ def test_cli_invalid_json_one_line_with_line_number() -> None:
 
 
 def test_cli_placeholder_and_truncated_one_line() -> None:
-    assert_one_line_error(run_cli("convert", "fixtures/bad/json-placeholder.json", "--to", "json"),
-                          "fixtures/bad/json-placeholder.json:3:", "no embedded configuration")
-    assert_one_line_error(run_cli("convert", "fixtures/bad/ec2-truncated.xml", "--to", "json"),
-                          "fixtures/bad/ec2-truncated.xml:8:", "no embedded configuration")
+    assert_one_line_error(
+        run_cli("convert", "fixtures/bad/json-placeholder.json", "--to", "json"),
+        "fixtures/bad/json-placeholder.json:3:",
+        "no embedded configuration",
+    )
+    assert_one_line_error(
+        run_cli("convert", "fixtures/bad/ec2-truncated.xml", "--to", "json"),
+        "fixtures/bad/ec2-truncated.xml:8:",
+        "no embedded configuration",
+    )
 
 
 def test_cli_tunnel_options_warnings_never_show_keys() -> None:

@@ -17,16 +17,24 @@ from vpnxlate.model import Bgp, IkeOptions, IpsecOptions, Tunnel, VpnConnection
 from vpnxlate.parsers import aws_generic
 
 GENERIC_FIXTURES = [
-    "canonical/generic.txt", "canonical/generic-2009.txt", "canonical/static-generic.txt",
-    "generic/bgp-2014.txt", "generic/bgp-ikev2-custom.txt", "generic/doc-2018-bgp.txt",
-    "generic/canonical-crlf.txt", "generic/static-tunnel1-only.txt",
-    "bad/generic-placeholders.txt", "bad/generic-truncated.txt",
+    "canonical/generic.txt",
+    "canonical/generic-2009.txt",
+    "canonical/static-generic.txt",
+    "generic/bgp-2014.txt",
+    "generic/bgp-ikev2-custom.txt",
+    "generic/doc-2018-bgp.txt",
+    "generic/canonical-crlf.txt",
+    "generic/static-tunnel1-only.txt",
+    "bad/generic-placeholders.txt",
+    "bad/generic-truncated.txt",
 ]
 
-DEFAULT_IKE_V1 = IkeOptions(versions=("ikev1",), encryption=("AES128",), integrity=("SHA1",), dh_groups=(2,),
-                            lifetime_s=28800, mode="main")
-DEFAULT_IPSEC = IpsecOptions(protocol="esp", encryption=("AES128",), integrity=("SHA1",), pfs_dh_groups=(2,),
-                             lifetime_s=3600, mode="tunnel")
+DEFAULT_IKE_V1 = IkeOptions(
+    versions=("ikev1",), encryption=("AES128",), integrity=("SHA1",), dh_groups=(2,), lifetime_s=28800, mode="main"
+)
+DEFAULT_IPSEC = IpsecOptions(
+    protocol="esp", encryption=("AES128",), integrity=("SHA1",), pfs_dh_groups=(2,), lifetime_s=3600, mode="tunnel"
+)
 
 
 def raw(rel: str) -> str:
@@ -55,32 +63,60 @@ def line_of(text: str, needle: str, occurrence: int = 1) -> int:
     raise AssertionError(f"{needle!r} #{occurrence} not in text")
 
 
-def canonical_tunnel(aws_ip: str, net: int, psk: str, *, ike: IkeOptions = DEFAULT_IKE_V1,
-                     mtu: int | None = 1436) -> Tunnel:
+def canonical_tunnel(
+    aws_ip: str, net: int, psk: str, *, ike: IkeOptions = DEFAULT_IKE_V1, mtu: int | None = 1436
+) -> Tunnel:
     return Tunnel(
-        aws_outside_ip=IPv4Address(aws_ip), cgw_outside_ip=IPv4Address("198.51.100.10"), psk=psk,
-        cgw_inside=IPv4Interface(f"169.254.{net}.2/30"), aws_inside=IPv4Interface(f"169.254.{net}.1/30"),
-        ike=ike, ipsec=DEFAULT_IPSEC, dpd_interval_s=10, dpd_retries=3, mtu=mtu, tcp_mss=1379,
-        clear_df_bit=True, fragmentation_before_encryption=True,
-        bgp=Bgp(cgw_asn=65010, aws_asn=64512, neighbor_ip=IPv4Address(f"169.254.{net}.1"), hold_time=30))
+        aws_outside_ip=IPv4Address(aws_ip),
+        cgw_outside_ip=IPv4Address("198.51.100.10"),
+        psk=psk,
+        cgw_inside=IPv4Interface(f"169.254.{net}.2/30"),
+        aws_inside=IPv4Interface(f"169.254.{net}.1/30"),
+        ike=ike,
+        ipsec=DEFAULT_IPSEC,
+        dpd_interval_s=10,
+        dpd_retries=3,
+        mtu=mtu,
+        tcp_mss=1379,
+        clear_df_bit=True,
+        fragmentation_before_encryption=True,
+        bgp=Bgp(cgw_asn=65010, aws_asn=64512, neighbor_ip=IPv4Address(f"169.254.{net}.1"), hold_time=30),
+    )
 
 
 CANONICAL = VpnConnection(
-    tunnels=(canonical_tunnel("203.0.113.22", 21, "FAKE_tunnel1.key_example"),
-             canonical_tunnel("203.0.113.21", 22, "FAKE_tunnel2.key_example")),
-    vpn_connection_id="vpn-0c0ffee0123456789", vpn_gateway_id="vgw-0c0ffee0123456789",
-    customer_gateway_id="cgw-0c0ffee0123456789", routing="bgp")
+    tunnels=(
+        canonical_tunnel("203.0.113.22", 21, "FAKE_tunnel1.key_example"),
+        canonical_tunnel("203.0.113.21", 22, "FAKE_tunnel2.key_example"),
+    ),
+    vpn_connection_id="vpn-0c0ffee0123456789",
+    vpn_gateway_id="vgw-0c0ffee0123456789",
+    customer_gateway_id="cgw-0c0ffee0123456789",
+    routing="bgp",
+)
 
 
 def static_tunnel(aws_ip: str, net: int, psk: str) -> Tunnel:
     return Tunnel(
-        aws_outside_ip=IPv4Address(aws_ip), cgw_outside_ip=IPv4Address("192.0.2.50"), psk=psk,
-        cgw_inside=IPv4Interface(f"169.254.{net}.2/30"), aws_inside=IPv4Interface(f"169.254.{net}.1/30"),
-        ike=DEFAULT_IKE_V1, ipsec=DEFAULT_IPSEC, dpd_interval_s=10, dpd_retries=3, mtu=1436, tcp_mss=1379,
-        clear_df_bit=True, fragmentation_before_encryption=True, bgp=None)
+        aws_outside_ip=IPv4Address(aws_ip),
+        cgw_outside_ip=IPv4Address("192.0.2.50"),
+        psk=psk,
+        cgw_inside=IPv4Interface(f"169.254.{net}.2/30"),
+        aws_inside=IPv4Interface(f"169.254.{net}.1/30"),
+        ike=DEFAULT_IKE_V1,
+        ipsec=DEFAULT_IPSEC,
+        dpd_interval_s=10,
+        dpd_retries=3,
+        mtu=1436,
+        tcp_mss=1379,
+        clear_df_bit=True,
+        fragmentation_before_encryption=True,
+        bgp=None,
+    )
 
 
 # ------------------------------------------------------------------ every fixture, exact values
+
 
 def test_canonical_2018_layout() -> None:
     report = Report("t")
@@ -117,8 +153,10 @@ def test_canonical_2018_layout() -> None:
 def test_canonical_2009_xslt_layout() -> None:
     conn = one(fixture_text("canonical/generic-2009.txt"))
     # no IKE version line and no MTU line in 2009: None, everything else equal
-    expected = attrs.evolve(CANONICAL, tunnels=tuple(
-        attrs.evolve(t, mtu=None, ike=attrs.evolve(t.ike, versions=None)) for t in CANONICAL.tunnels))
+    expected = attrs.evolve(
+        CANONICAL,
+        tunnels=tuple(attrs.evolve(t, mtu=None, ike=attrs.evolve(t.ike, versions=None)) for t in CANONICAL.tunnels),
+    )
     assert conn == expected
     assert conn.vpn_gateway_id == "vgw-0c0ffee0123456789"  # from "Your VPN Gateway ID"
     assert all(t.ike.versions is None and t.mtu is None for t in conn.tunnels)
@@ -139,10 +177,15 @@ def test_canonical_static_transit_gateway() -> None:
     report = Report("t")
     conn = one(fixture_text("canonical/static-generic.txt"), report)
     assert conn == VpnConnection(
-        tunnels=(static_tunnel("203.0.113.61", 61, "FAKE_static1.key_example"),
-                 static_tunnel("203.0.113.62", 62, "FAKE_static2.key_example")),
-        vpn_connection_id="vpn-05a7e0000000000c1", vpn_gateway_id=None,
-        customer_gateway_id="cgw-05a7e0000000000c1", routing="static")
+        tunnels=(
+            static_tunnel("203.0.113.61", 61, "FAKE_static1.key_example"),
+            static_tunnel("203.0.113.62", 62, "FAKE_static2.key_example"),
+        ),
+        vpn_connection_id="vpn-05a7e0000000000c1",
+        vpn_gateway_id=None,
+        customer_gateway_id="cgw-05a7e0000000000c1",
+        routing="static",
+    )
     assert conn.vpn_gateway_id is None  # "Your Virtual Private Gateway ID          : " (empty)
     assert conn.routing == "static" and all(t.bgp is None for t in conn.tunnels)
     assert report.diagnostics == []
@@ -154,7 +197,10 @@ def test_2014_template() -> None:
     assert "  - Perfect Forward Secrecy  : Diffie-Hellman Group 2\n\n#2:" in text
     conn = one(text)
     assert (conn.vpn_connection_id, conn.vpn_gateway_id, conn.customer_gateway_id) == (
-        "vpn-1a2b3c4d", "vgw-5e6f7a8b", "cgw-9c0d1e2f")
+        "vpn-1a2b3c4d",
+        "vgw-5e6f7a8b",
+        "cgw-9c0d1e2f",
+    )
     assert conn.routing == "bgp"
     assert [str(t.aws_outside_ip) for t in conn.tunnels] == ["198.51.100.66", "198.51.100.77"]
     a, b = conn.tunnels
@@ -174,18 +220,34 @@ def test_2014_template() -> None:
 def test_ikev2_custom_algorithms() -> None:
     conn = one(fixture_text("generic/bgp-ikev2-custom.txt"))
     assert (conn.vpn_connection_id, conn.vpn_gateway_id, conn.customer_gateway_id) == (
-        "vpn-0abcdef1234567890", "vgw-0abcdef1234567890", "cgw-0abcdef1234567890")
+        "vpn-0abcdef1234567890",
+        "vgw-0abcdef1234567890",
+        "cgw-0abcdef1234567890",
+    )
     assert [str(t.aws_outside_ip) for t in conn.tunnels] == ["192.0.2.31", "192.0.2.32"]
     assert [t.psk for t in conn.tunnels] == ["FAKE_ikev2.tunnel1_key", "FAKE_ikev2.tunnel2_key"]
     for t, net in zip(conn.tunnels, (131, 132), strict=True):
         assert t.cgw_outside_ip == IPv4Address("203.0.113.200")
         assert t.cgw_inside == IPv4Interface(f"169.254.{net}.2/30")
-        assert t.ike == IkeOptions(versions=("ikev2",), encryption=("AES256",), integrity=("SHA2-256",),
-                                   dh_groups=(14,), lifetime_s=14400, mode="main")
-        assert t.ipsec == IpsecOptions(protocol="esp", encryption=("AES256",), integrity=("SHA2-256",),
-                                       pfs_dh_groups=(14,), lifetime_s=1800, mode="tunnel")
-        assert t.bgp == Bgp(cgw_asn=65020, aws_asn=4200000000, neighbor_ip=IPv4Address(f"169.254.{net}.1"),
-                            hold_time=30)
+        assert t.ike == IkeOptions(
+            versions=("ikev2",),
+            encryption=("AES256",),
+            integrity=("SHA2-256",),
+            dh_groups=(14,),
+            lifetime_s=14400,
+            mode="main",
+        )
+        assert t.ipsec == IpsecOptions(
+            protocol="esp",
+            encryption=("AES256",),
+            integrity=("SHA2-256",),
+            pfs_dh_groups=(14,),
+            lifetime_s=1800,
+            mode="tunnel",
+        )
+        assert t.bgp == Bgp(
+            cgw_asn=65020, aws_asn=4200000000, neighbor_ip=IPv4Address(f"169.254.{net}.1"), hold_time=30
+        )
         assert (t.mtu, t.tcp_mss) == (1436, 1379)
 
 
@@ -195,18 +257,22 @@ def test_aws_documentation_copy() -> None:
     report = Report("t")
     conn = one(text, report)
     assert (conn.vpn_connection_id, conn.vpn_gateway_id, conn.customer_gateway_id) == (
-        "vpn-0d0c0000000000001", "vgw-0d0c0000000000001", "cgw-0d0c0000000000001")
+        "vpn-0d0c0000000000001",
+        "vgw-0d0c0000000000001",
+        "cgw-0d0c0000000000001",
+    )
     assert conn.routing == "bgp"
     assert [str(t.aws_outside_ip) for t in conn.tunnels] == ["198.51.100.201", "198.51.100.202"]
     assert [t.psk for t in conn.tunnels] == ["FAKE_doc_copy_one", "FAKE_doc_copy_two"]
     for t, net in zip(conn.tunnels, (33, 34), strict=True):
         assert t.cgw_outside_ip == IPv4Address("198.51.100.99")  # "Customer Gateway:        :"
-        assert (t.cgw_inside, t.aws_inside) == (IPv4Interface(f"169.254.{net}.2/30"),
-                                                IPv4Interface(f"169.254.{net}.1/30"))
+        assert (t.cgw_inside, t.aws_inside) == (
+            IPv4Interface(f"169.254.{net}.2/30"),
+            IPv4Interface(f"169.254.{net}.1/30"),
+        )
         assert t.ike == DEFAULT_IKE_V1 and t.ipsec == DEFAULT_IPSEC
         assert (t.mtu, t.tcp_mss, t.dpd_interval_s, t.dpd_retries) == (1436, 1387, 10, 3)
-        assert t.bgp == Bgp(cgw_asn=65000, aws_asn=64512, neighbor_ip=IPv4Address(f"169.254.{net}.1"),
-                            hold_time=30)
+        assert t.bgp == Bgp(cgw_asn=65000, aws_asn=64512, neighbor_ip=IPv4Address(f"169.254.{net}.1"), hold_time=30)
     assert report.diagnostics == []
 
 
@@ -216,8 +282,11 @@ def test_copy_with_tunnel_1_only() -> None:
     conn = one(text)
     assert conn == VpnConnection(
         tunnels=(static_tunnel("203.0.113.61", 61, "FAKE_static1.key_example"),),
-        vpn_connection_id="vpn-05a7e0000000000c1", vpn_gateway_id=None,
-        customer_gateway_id="cgw-05a7e0000000000c1", routing="static")
+        vpn_connection_id="vpn-05a7e0000000000c1",
+        vpn_gateway_id=None,
+        customer_gateway_id="cgw-05a7e0000000000c1",
+        routing="static",
+    )
 
 
 def test_crlf_fixture_equals_lf() -> None:
@@ -226,9 +295,16 @@ def test_crlf_fixture_equals_lf() -> None:
     assert parse(crlf) == parse(raw("canonical/generic.txt")) == [CANONICAL]
 
 
-@pytest.mark.parametrize("rel", ["canonical/generic.txt", "canonical/generic-2009.txt",
-                                 "canonical/static-generic.txt", "generic/bgp-2014.txt",
-                                 "generic/doc-2018-bgp.txt"])
+@pytest.mark.parametrize(
+    "rel",
+    [
+        "canonical/generic.txt",
+        "canonical/generic-2009.txt",
+        "canonical/static-generic.txt",
+        "generic/bgp-2014.txt",
+        "generic/doc-2018-bgp.txt",
+    ],
+)
 def test_crlf_and_lf_give_the_same_model(rel: str) -> None:
     lf = raw(rel)
     assert "\r" not in lf
@@ -255,6 +331,7 @@ def test_several_downloads_in_one_file() -> None:
 
 
 # ------------------------------------------------------------------ detection
+
 
 @pytest.mark.parametrize("rel", GENERIC_FIXTURES)
 def test_detect_generic(rel: str) -> None:
@@ -313,13 +390,21 @@ def test_detect_rejects_strongswan_and_vyatta() -> None:
     assert aws_generic.detect(VYATTA_STYLE) is False
     assert aws_generic.detect(VYATTA_STYLE.replace("\n", "\r\n")) is False
     # but the same tunnel heading in Generic spelling is claimed
-    assert aws_generic.detect(STRONGSWAN_STYLE.replace("IPSEC Tunnel", "IPSec Tunnel")
-                              .split("conn Tunnel1")[0]) is True
+    assert aws_generic.detect(STRONGSWAN_STYLE.replace("IPSEC Tunnel", "IPSec Tunnel").split("conn Tunnel1")[0]) is True
 
 
-@pytest.mark.parametrize("rel", ["other-vendors/strongswan.txt", "other-vendors/openswan.txt",
-                                 "other-vendors/cisco-ios.txt", "other-vendors/juniper-srx.txt",
-                                 "canonical/vyatta.txt", "canonical/connection.xml", "vyatta/crlf.txt"])
+@pytest.mark.parametrize(
+    "rel",
+    [
+        "other-vendors/strongswan.txt",
+        "other-vendors/openswan.txt",
+        "other-vendors/cisco-ios.txt",
+        "other-vendors/juniper-srx.txt",
+        "canonical/vyatta.txt",
+        "canonical/connection.xml",
+        "vyatta/crlf.txt",
+    ],
+)
 def test_detect_rejects_other_downloads(rel: str) -> None:
     path = FIXTURES / rel
     if not path.exists():
@@ -341,6 +426,7 @@ def test_registered() -> None:
 
 # ------------------------------------------------------------------ errors
 
+
 def test_placeholders_psk_first() -> None:
     text = fixture_text("bad/generic-placeholders.txt")
     with pytest.raises(PlaceholderError) as info:
@@ -361,8 +447,11 @@ def test_placeholder_uplink_address() -> None:
 
 
 def test_placeholder_bgp_asn() -> None:
-    text = (fixture_text("bad/generic-placeholders.txt").replace("PRE-SHARED-KEY-IN-PLAIN-TEXT", "FAKE_filled_in")
-            .replace("YOUR_UPLINK_ADDRESS", "198.51.100.99"))
+    text = (
+        fixture_text("bad/generic-placeholders.txt")
+        .replace("PRE-SHARED-KEY-IN-PLAIN-TEXT", "FAKE_filled_in")
+        .replace("YOUR_UPLINK_ADDRESS", "198.51.100.99")
+    )
     with pytest.raises(PlaceholderError) as info:
         parse(text)
     assert info.value.field == "tunnel1.bgp.cgw_asn"
@@ -397,7 +486,8 @@ def test_truncated() -> None:
 
 def test_unknown_ike_encryption() -> None:
     text = fixture_text("canonical/generic.txt").replace(
-        "  - Encryption Algorithm     : aes-128-cbc", "  - Encryption Algorithm     : 3des-cbc", 1)
+        "  - Encryption Algorithm     : aes-128-cbc", "  - Encryption Algorithm     : 3des-cbc", 1
+    )
     with pytest.raises(ValidationError) as info:
         parse(text)
     e = info.value
@@ -420,8 +510,9 @@ def test_unknown_ipsec_integrity_in_tunnel_2() -> None:
 
 
 def test_unsupported_dh_group() -> None:
-    text = fixture_text("canonical/generic.txt").replace("  - Diffie-Hellman           : Group 2",
-                                                         "  - Diffie-Hellman           : Group 1", 1)
+    text = fixture_text("canonical/generic.txt").replace(
+        "  - Diffie-Hellman           : Group 2", "  - Diffie-Hellman           : Group 1", 1
+    )
     with pytest.raises(ValidationError) as info:
         parse(text)
     assert (info.value.field, info.value.line) == ("tunnel1.ike.dh_groups", 39)
@@ -450,8 +541,12 @@ def test_identical_duplicate_tunnel_collapses_with_warning() -> None:
     start = text.index("IPSec Tunnel #1")
     end = text.index("\t\t\t\t\nIPSec Tunnel #2")
     tunnel1 = text[start:end]
-    doubled = text[:end] + "\t\t\t\t\n" + tunnel1.replace("IPSec Tunnel #1", "IPSec Tunnel #2") + \
-        text[text.index("Additional Notes"):]
+    doubled = (
+        text[:end]
+        + "\t\t\t\t\n"
+        + tunnel1.replace("IPSec Tunnel #1", "IPSec Tunnel #2")
+        + text[text.index("Additional Notes") :]
+    )
     report = Report("t")
     conn = one(doubled, report)
     assert [str(t.aws_outside_ip) for t in conn.tunnels] == ["203.0.113.22"]
@@ -460,8 +555,7 @@ def test_identical_duplicate_tunnel_collapses_with_warning() -> None:
 
 
 def test_missing_outside_address() -> None:
-    text = fixture_text("canonical/generic.txt").replace("  - Virtual Private Gateway\t        : 203.0.113.22\n",
-                                                         "", 1)
+    text = fixture_text("canonical/generic.txt").replace("  - Virtual Private Gateway\t        : 203.0.113.22\n", "", 1)
     with pytest.raises(ParseError) as info:
         parse(text)
     assert (info.value.field, info.value.line) == ("tunnel1.aws_outside_ip", line_of(text, "IPSec Tunnel #1"))
@@ -476,15 +570,17 @@ def test_bad_outside_address() -> None:
 
 def test_value_stated_twice_differently() -> None:
     text = fixture_text("canonical/generic.txt").replace(
-        "  - DPD Retries              : 3\n", "  - DPD Retries              : 3\n  - DPD Retries : 5\n", 1)
+        "  - DPD Retries              : 3\n", "  - DPD Retries              : 3\n  - DPD Retries : 5\n", 1
+    )
     with pytest.raises(ParseError) as info:
         parse(text)
     assert (info.value.field, info.value.line) == ("tunnel1.dpd_retries", line_of(text, "DPD Retries : 5"))
 
 
 def test_empty_value_is_an_error_except_the_gateway_id() -> None:
-    text = fixture_text("canonical/generic.txt").replace("Pre-Shared Key           : FAKE_tunnel1.key_example",
-                                                         "Pre-Shared Key           : ")
+    text = fixture_text("canonical/generic.txt").replace(
+        "Pre-Shared Key           : FAKE_tunnel1.key_example", "Pre-Shared Key           : "
+    )
     with pytest.raises(ParseError) as info:
         parse(text)
     assert (info.value.field, info.value.line, info.value.message) == ("tunnel1.psk", 34, "empty value")
@@ -494,8 +590,7 @@ def test_bgp_section_without_asn() -> None:
     text = fixture_text("canonical/generic.txt").replace("  - Customer Gateway ASN\t          : 65010 \n", "", 1)
     with pytest.raises(ParseError) as info:
         parse(text)
-    assert (info.value.field, info.value.line) == (
-        "tunnel1.bgp.cgw_asn", line_of(text, "#4: Border Gateway Protocol"))
+    assert (info.value.field, info.value.line) == ("tunnel1.bgp.cgw_asn", line_of(text, "#4: Border Gateway Protocol"))
 
 
 def test_tunnels_disagree_on_routing() -> None:
@@ -521,11 +616,14 @@ def test_no_routing_section_assumes_static_with_warning() -> None:
 def test_unknown_field_is_a_warning() -> None:
     text = fixture_text("canonical/generic.txt").replace(
         "  - Mode                     : tunnel\n",
-        "  - Mode                     : tunnel\n  - Replay Window : 1024\n", 1)
+        "  - Mode                     : tunnel\n  - Replay Window : 1024\n",
+        1,
+    )
     report = Report("t")
     assert one(text, report) == CANONICAL
     assert [(d.code, d.line, d.field) for d in report.diagnostics] == [
-        ("unknown-field", line_of(text, "Replay Window"), "tunnel1.replay_window")]
+        ("unknown-field", line_of(text, "Replay Window"), "tunnel1.replay_window")
+    ]
 
 
 def test_forced_on_other_text() -> None:
@@ -541,9 +639,9 @@ def test_psk_never_in_repr() -> None:
 
 # ------------------------------------------------------------------ CLI
 
+
 def test_cli_placeholders(tmp_path: Path) -> None:
-    proc = run_cli("convert", str(FIXTURES / "bad/generic-placeholders.txt"), "--from", "aws-generic",
-                   "--to", "json")
+    proc = run_cli("convert", str(FIXTURES / "bad/generic-placeholders.txt"), "--from", "aws-generic", "--to", "json")
     line = assert_one_line_error(proc, "generic-placeholders.txt:34:", "tunnel1.psk", "placeholder")
     assert "PRE-SHARED-KEY-IN-PLAIN-TEXT" in line
 
@@ -587,9 +685,16 @@ def test_cli_converts_canonical() -> None:
 
 
 @pytest.mark.skipif(not _all_inputs_importable(), reason="other input parsers are not written yet")
-@pytest.mark.parametrize("rel", ["canonical/generic.txt", "canonical/generic-2009.txt",
-                                 "canonical/static-generic.txt", "generic/canonical-crlf.txt",
-                                 "generic/doc-2018-bgp.txt"])
+@pytest.mark.parametrize(
+    "rel",
+    [
+        "canonical/generic.txt",
+        "canonical/generic-2009.txt",
+        "canonical/static-generic.txt",
+        "generic/canonical-crlf.txt",
+        "generic/doc-2018-bgp.txt",
+    ],
+)
 def test_detected_among_all_formats(rel: str) -> None:
     from vpnxlate import detect_format
 
@@ -606,10 +711,14 @@ def test_cli_detected_placeholders() -> None:
 
 # ------------------------------------------------------------------ swanlab reads the canonical files too
 
-@pytest.mark.parametrize(("rel", "aws_ips", "cgw_ip"), [
-    ("canonical/generic.txt", ["203.0.113.22", "203.0.113.21"], "198.51.100.10"),
-    ("canonical/static-generic.txt", ["203.0.113.61", "203.0.113.62"], "192.0.2.50"),
-])
+
+@pytest.mark.parametrize(
+    ("rel", "aws_ips", "cgw_ip"),
+    [
+        ("canonical/generic.txt", ["203.0.113.22", "203.0.113.21"], "198.51.100.10"),
+        ("canonical/static-generic.txt", ["203.0.113.61", "203.0.113.62"], "192.0.2.50"),
+    ],
+)
 def test_swanlab_reads_canonical(rel: str, aws_ips: list[str], cgw_ip: str) -> None:
     import sys
 
@@ -640,7 +749,7 @@ def test_swanlab_reads_canonical(rel: str, aws_ips: list[str], cgw_ip: str) -> N
 def test_second_download_pasted_without_title() -> None:
     first = fixture_text("generic/static-tunnel1-only.txt")  # ends inside tunnel 1, no footer
     canonical = fixture_text("canonical/generic.txt")
-    second = canonical[canonical.index("Your VPN Connection ID"):]
+    second = canonical[canonical.index("Your VPN Connection ID") :]
     conns = parse(first + second)
     assert [c.vpn_connection_id for c in conns] == ["vpn-05a7e0000000000c1", "vpn-0c0ffee0123456789"]
     assert [str(t.aws_outside_ip) for t in conns[0].tunnels] == ["203.0.113.61"]

@@ -21,15 +21,16 @@ from .conftest import FIXTURES, ROOT, assert_one_line_error, fixture_text, run_c
 ID = "vpn-0c0ffee0123456789"
 VGW = "vgw-0c0ffee0123456789"
 CGW = "cgw-0c0ffee0123456789"
-IKE = IkeOptions(versions=("ikev1",), encryption=("AES128",), integrity=("SHA1",), dh_groups=(2,),
-                 lifetime_s=28800)
-ESP = IpsecOptions(protocol="esp", encryption=("AES128",), integrity=("SHA1",), pfs_dh_groups=(2,),
-                   lifetime_s=3600, mode="tunnel")
+IKE = IkeOptions(versions=("ikev1",), encryption=("AES128",), integrity=("SHA1",), dh_groups=(2,), lifetime_s=28800)
+ESP = IpsecOptions(
+    protocol="esp", encryption=("AES128",), integrity=("SHA1",), pfs_dh_groups=(2,), lifetime_s=3600, mode="tunnel"
+)
 PSK1, PSK2 = "FAKE_tunnel1.key_example", "FAKE_tunnel2.key_example"
 
 
-def tunnel(aws: str, psk: str, net: str | None, *, cgw: str | None = "198.51.100.10", bgp: bool = True,
-           **kw: Any) -> Tunnel:
+def tunnel(
+    aws: str, psk: str, net: str | None, *, cgw: str | None = "198.51.100.10", bgp: bool = True, **kw: Any
+) -> Tunnel:
     inside: dict[str, Any] = {}
     b = None
     if net is not None:
@@ -52,8 +53,15 @@ def parse(rel: str, *, expect_warnings: bool = False) -> tuple[str, list[VpnConn
 
 # ------------------------------------------------------------------ Cisco IOS
 
-IOS_COMMON = {"ike": IKE, "ipsec": ESP, "dpd_interval_s": 10, "tcp_mss": 1379, "clear_df_bit": True,
-              "fragmentation_before_encryption": True, "replay_window": 128}
+IOS_COMMON = {
+    "ike": IKE,
+    "ipsec": ESP,
+    "dpd_interval_s": 10,
+    "tcp_mss": 1379,
+    "clear_df_bit": True,
+    "fragmentation_before_encryption": True,
+    "replay_window": 128,
+}
 IOS_T1 = tunnel("203.0.113.22", PSK1, "169.254.21.0/30", **IOS_COMMON)
 IOS_T2 = tunnel("203.0.113.21", PSK2, "169.254.22.0/30", **IOS_COMMON)
 IOS = VpnConnection(tunnels=(IOS_T1, IOS_T2), vpn_connection_id=ID, vpn_gateway_id=VGW, customer_gateway_id=CGW)
@@ -77,10 +85,9 @@ def test_ios_edited_running_config() -> None:
     unrelated configuration and an unrelated ISAKMP policy (which IOS offers to every peer)."""
     fmt, conns = parse("vendors/cisco-ios/running-config-edited.txt", expect_warnings=True)
     assert fmt == "aws-cisco-ios"
-    conn, = conns
+    (conn,) = conns
     ike = attrs.evolve(IKE, encryption=("AES256", "AES128"), integrity=("SHA2-256", "SHA1"), dh_groups=(14, 2))
-    assert conn == VpnConnection(
-        tunnels=[attrs.evolve(t, ike=ike) for t in IOS.tunnels], vpn_connection_id=ID)
+    assert conn == VpnConnection(tunnels=[attrs.evolve(t, ike=ike) for t in IOS.tunnels], vpn_connection_id=ID)
 
 
 def test_ios_edited_warns_about_unrelated_policy() -> None:
@@ -89,7 +96,8 @@ def test_ios_edited_warns_about_unrelated_policy() -> None:
         "<input>:17: Tunnel100: no IKE policy 299; reading every policy (10, 200, 201), as the router offers "
         "them all to this peer",
         "<input>:17: Tunnel200: no IKE policy 399; reading every policy (10, 200, 201), as the router offers "
-        "them all to this peer"]
+        "them all to this peer",
+    ]
 
 
 def test_ios_two_connections_in_one_running_config() -> None:
@@ -98,30 +106,43 @@ def test_ios_two_connections_in_one_running_config() -> None:
     assert first == IOS
     static = {**IOS_COMMON}
     assert second == VpnConnection(
-        tunnels=[tunnel("203.0.113.61", "FAKE_static1.key_example", "169.254.61.0/30", cgw="192.0.2.50",
-                        bgp=False, **static),
-                 tunnel("203.0.113.62", "FAKE_static2.key_example", "169.254.62.0/30", cgw="192.0.2.50",
-                        bgp=False, **static)],
-        vpn_connection_id="vpn-05a7e0000000000c1", customer_gateway_id="cgw-05a7e0000000000c1", routing="static")
+        tunnels=[
+            tunnel(
+                "203.0.113.61", "FAKE_static1.key_example", "169.254.61.0/30", cgw="192.0.2.50", bgp=False, **static
+            ),
+            tunnel(
+                "203.0.113.62", "FAKE_static2.key_example", "169.254.62.0/30", cgw="192.0.2.50", bgp=False, **static
+            ),
+        ],
+        vpn_connection_id="vpn-05a7e0000000000c1",
+        customer_gateway_id="cgw-05a7e0000000000c1",
+        routing="static",
+    )
     # the commented example route is not a configured prefix
     assert second.static_routes is None
 
 
 def test_ios_static_routes_and_mtu_read() -> None:
-    text = fixture_text("vendors/cisco-ios/ikev1-bgp.txt").replace(
-        "  ip tcp adjust-mss 1379 \n", "  ip mtu 1400\n  ip tcp adjust-mss 1379 \n") + \
-        "ip route 10.20.0.0 255.255.0.0 Tunnel1\nip route 10.30.0.0 255.255.0.0 Tunnel2 track 200\n"
-    conn, = vpnxlate.parse(text)
+    text = (
+        fixture_text("vendors/cisco-ios/ikev1-bgp.txt").replace(
+            "  ip tcp adjust-mss 1379 \n", "  ip mtu 1400\n  ip tcp adjust-mss 1379 \n"
+        )
+        + "ip route 10.20.0.0 255.255.0.0 Tunnel1\nip route 10.30.0.0 255.255.0.0 Tunnel2 track 200\n"
+    )
+    (conn,) = vpnxlate.parse(text)
     assert conn.static_routes == (ipaddress.ip_network("10.20.0.0/16"), ipaddress.ip_network("10.30.0.0/16"))
     assert [t.mtu for t in conn.tunnels] == [1400, 1400]
 
 
-@pytest.mark.parametrize(("rel", "needle"), [
-    ("bad/cisco-ios-placeholders.txt", ":119: cgw_outside_ip: placeholder 'YOUR_UPLINK_ADDRESS'"),
-    ("bad/cisco-ios-placeholder-asn.txt", ":145: bgp.cgw_asn: placeholder 'YOUR_BGP_ASN'"),
-    ("bad/juniper-placeholders.txt", ":44: cgw_outside_ip: placeholder 'YOUR_UPLINK_ADDRESS'"),
-    ("bad/openswan-placeholder.txt", ":58: psk: placeholder 'PRE-SHARED-KEY-IN-PLAIN-TEXT'"),
-])
+@pytest.mark.parametrize(
+    ("rel", "needle"),
+    [
+        ("bad/cisco-ios-placeholders.txt", ":119: cgw_outside_ip: placeholder 'YOUR_UPLINK_ADDRESS'"),
+        ("bad/cisco-ios-placeholder-asn.txt", ":145: bgp.cgw_asn: placeholder 'YOUR_BGP_ASN'"),
+        ("bad/juniper-placeholders.txt", ":44: cgw_outside_ip: placeholder 'YOUR_UPLINK_ADDRESS'"),
+        ("bad/openswan-placeholder.txt", ":58: psk: placeholder 'PRE-SHARED-KEY-IN-PLAIN-TEXT'"),
+    ],
+)
 def test_placeholders_refused_naming_the_field(rel: str, needle: str) -> None:
     path = f"fixtures/{rel}"
     line = assert_one_line_error(run_cli("convert", path, "--to", "json"), path)
@@ -130,7 +151,8 @@ def test_placeholders_refused_naming_the_field(rel: str, needle: str) -> None:
 
 def test_ios_placeholder_uplink_names_the_field() -> None:
     text = fixture_text("vendors/cisco-ios/ikev1-bgp.txt").replace(
-        "  local-address 198.51.100.10\n", "  local-address YOUR_UPLINK_ADDRESS\n", 1)
+        "  local-address 198.51.100.10\n", "  local-address YOUR_UPLINK_ADDRESS\n", 1
+    )
     with pytest.raises(PlaceholderError) as e:
         vpnxlate.parse(text)
     assert e.value.field == "cgw_outside_ip" and e.value.line == 44
@@ -139,16 +161,22 @@ def test_ios_placeholder_uplink_names_the_field() -> None:
 def test_ios_errors_are_located() -> None:
     text = fixture_text("vendors/cisco-ios/ikev1-bgp.txt")
     with pytest.raises(ParseError) as e:
-        vpnxlate.parse(text.replace("tunnel protection ipsec profile ipsec-vpn-0c0ffee0123456789-0",
-                                    "tunnel protection ipsec profile nope", 1))
+        vpnxlate.parse(
+            text.replace(
+                "tunnel protection ipsec profile ipsec-vpn-0c0ffee0123456789-0",
+                "tunnel protection ipsec profile nope",
+                1,
+            )
+        )
     assert "IPsec profile 'nope', which is not defined" in str(e.value) and e.value.line == 122
     with pytest.raises(VpnxlateError) as e2:
         vpnxlate.parse(text.replace("  encryption aes 128\n", "  encryption 3des\n", 1))
     assert e2.value.field == "ike.encryption" and e2.value.line == 33
     # a conflicting repeat of a value (timers in and outside the address family) names both lines
     with pytest.raises(ParseError) as e3:
-        vpnxlate.parse(text.replace("    neighbor 169.254.21.1 timers 10 30 30",
-                                    "    neighbor 169.254.21.1 timers 10 40 40"))
+        vpnxlate.parse(
+            text.replace("    neighbor 169.254.21.1 timers 10 30 30", "    neighbor 169.254.21.1 timers 10 40 40")
+        )
     assert e3.value.field == "bgp.hold_time"
 
 
@@ -161,28 +189,47 @@ def test_ios_psk_never_in_errors() -> None:
 
 # ------------------------------------------------------------------ Cisco ASA
 
-ASA_COMMON = {"ike": IKE, "ipsec": attrs.evolve(ESP, mode=None), "dpd_interval_s": 10, "tcp_mss": 1379,
-              "clear_df_bit": True, "fragmentation_before_encryption": True, "replay_window": 128}
+ASA_COMMON = {
+    "ike": IKE,
+    "ipsec": attrs.evolve(ESP, mode=None),
+    "dpd_interval_s": 10,
+    "tcp_mss": 1379,
+    "clear_df_bit": True,
+    "fragmentation_before_encryption": True,
+    "replay_window": 128,
+}
 
 
 def test_asa_vti_exact() -> None:
     fmt, conns = parse("vendors/cisco-asa/vti-bgp.txt")
     assert fmt == "aws-cisco-asa"
-    assert conns == [VpnConnection(
-        tunnels=[tunnel("203.0.113.22", PSK1, "169.254.21.0/30", cgw=None, **ASA_COMMON),
-                 tunnel("203.0.113.21", PSK2, "169.254.22.0/30", cgw=None, **ASA_COMMON)],
-        vpn_connection_id=ID, vpn_gateway_id=VGW, customer_gateway_id=CGW)]
+    assert conns == [
+        VpnConnection(
+            tunnels=[
+                tunnel("203.0.113.22", PSK1, "169.254.21.0/30", cgw=None, **ASA_COMMON),
+                tunnel("203.0.113.21", PSK2, "169.254.22.0/30", cgw=None, **ASA_COMMON),
+            ],
+            vpn_connection_id=ID,
+            vpn_gateway_id=VGW,
+            customer_gateway_id=CGW,
+        )
+    ]
 
 
 def test_asa_crypto_map_exact() -> None:
     fmt, conns = parse("vendors/cisco-asa/crypto-map.txt")
     assert fmt == "aws-cisco-asa"
-    assert conns == [VpnConnection(
-        tunnels=[tunnel("203.0.113.61", "FAKE_static1.key_example", None, cgw="192.0.2.50", bgp=False,
-                        **ASA_COMMON),
-                 tunnel("203.0.113.62", "FAKE_static2.key_example", None, cgw="192.0.2.50", bgp=False,
-                        **ASA_COMMON)],
-        vpn_connection_id="vpn-05a7e0000000000c1", customer_gateway_id="cgw-05a7e0000000000c1", routing="static")]
+    assert conns == [
+        VpnConnection(
+            tunnels=[
+                tunnel("203.0.113.61", "FAKE_static1.key_example", None, cgw="192.0.2.50", bgp=False, **ASA_COMMON),
+                tunnel("203.0.113.62", "FAKE_static2.key_example", None, cgw="192.0.2.50", bgp=False, **ASA_COMMON),
+            ],
+            vpn_connection_id="vpn-05a7e0000000000c1",
+            customer_gateway_id="cgw-05a7e0000000000c1",
+            routing="static",
+        )
+    ]
 
 
 def test_asa_edited_running_config() -> None:
@@ -191,29 +238,45 @@ def test_asa_edited_running_config() -> None:
     placeholder interface, unrelated configuration around."""
     fmt, conns = parse("vendors/cisco-asa/running-config-edited.txt", expect_warnings=True)
     assert fmt == "aws-cisco-asa"
-    assert conns == [VpnConnection(
-        tunnels=[tunnel("203.0.113.22", PSK1, "169.254.21.0/30", cgw=None, **ASA_COMMON),
-                 tunnel("203.0.113.21", PSK2, "169.254.22.0/30", cgw=None, **ASA_COMMON)],
-        vpn_connection_id=ID)]
+    assert conns == [
+        VpnConnection(
+            tunnels=[
+                tunnel("203.0.113.22", PSK1, "169.254.21.0/30", cgw=None, **ASA_COMMON),
+                tunnel("203.0.113.21", PSK2, "169.254.22.0/30", cgw=None, **ASA_COMMON),
+            ],
+            vpn_connection_id=ID,
+        )
+    ]
 
 
 def test_asa_ikev2_tunnel_group_key() -> None:
     text = fixture_text("vendors/cisco-asa/vti-bgp.txt").replace(
         "   ikev1 pre-shared-key FAKE_tunnel1.key_example",
         "   ikev2 remote-authentication pre-shared-key FAKE_remote.key\n"
-        "   ikev2 local-authentication pre-shared-key FAKE_local.key")
-    conn, = vpnxlate.parse(text)
+        "   ikev2 local-authentication pre-shared-key FAKE_local.key",
+    )
+    (conn,) = vpnxlate.parse(text)
     assert conn.tunnels[1].psk == "FAKE_remote.key"
 
 
 # ------------------------------------------------------------------ Juniper
 
-JUNOS_COMMON = {"ike": attrs.evolve(IKE, mode="main"), "ipsec": attrs.evolve(ESP, mode=None), "mtu": 1436,
-                "tcp_mss": 1379, "clear_df_bit": True}
+JUNOS_COMMON = {
+    "ike": attrs.evolve(IKE, mode="main"),
+    "ipsec": attrs.evolve(ESP, mode=None),
+    "mtu": 1436,
+    "tcp_mss": 1379,
+    "clear_df_bit": True,
+}
 JUNOS = VpnConnection(
-    tunnels=[tunnel("203.0.113.22", PSK1, "169.254.21.0/30", **JUNOS_COMMON),
-             tunnel("203.0.113.21", PSK2, "169.254.22.0/30", **JUNOS_COMMON)],
-    vpn_connection_id=ID, vpn_gateway_id=VGW, customer_gateway_id=CGW)
+    tunnels=[
+        tunnel("203.0.113.22", PSK1, "169.254.21.0/30", **JUNOS_COMMON),
+        tunnel("203.0.113.21", PSK2, "169.254.22.0/30", **JUNOS_COMMON),
+    ],
+    vpn_connection_id=ID,
+    vpn_gateway_id=VGW,
+    customer_gateway_id=CGW,
+)
 
 
 def test_juniper_set_download_exact() -> None:
@@ -239,14 +302,18 @@ def test_juniper_jseries_references_resolved_by_definition_with_warnings() -> No
 
 def test_juniper_edited_set_commands() -> None:
     _, conns = parse("vendors/juniper/set-edited.txt")
-    assert conns == [VpnConnection(
-        tunnels=[attrs.evolve(t, dpd_interval_s=10, dpd_retries=3) for t in JUNOS.tunnels],
-        vpn_connection_id=ID)]
+    assert conns == [
+        VpnConnection(
+            tunnels=[attrs.evolve(t, dpd_interval_s=10, dpd_retries=3) for t in JUNOS.tunnels], vpn_connection_id=ID
+        )
+    ]
 
 
 def test_juniper_screenos_is_not_junos() -> None:
-    text = "set ike p1-proposal ike-prop-vpn-1 preshare group2 esp aes128 sha-1 second 28800\n" \
-           "set ike gateway gw-vpn-1 address 203.0.113.22 id 198.51.100.10 main outgoing-interface e0/0\n"
+    text = (
+        "set ike p1-proposal ike-prop-vpn-1 preshare group2 esp aes128 sha-1 second 28800\n"
+        "set ike gateway gw-vpn-1 address 203.0.113.22 id 198.51.100.10 main outgoing-interface e0/0\n"
+    )
     with pytest.raises(VpnxlateError) as e:
         vpnxlate.detect_format(text)
     assert "ScreenOS" in str(e.value)
@@ -261,28 +328,58 @@ def test_juniper_encrypted_key_refused() -> None:
 
 # ------------------------------------------------------------------ strongSwan / Openswan
 
-SWAN_COMMON = {"ike": IKE, "ipsec": ESP, "dpd_interval_s": 10, "dpd_retries": 3, "dpd_timeout_s": 30,
-               "dpd_timeout_action": "restart", "startup_action": "start", "mtu": 1419}
+SWAN_COMMON = {
+    "ike": IKE,
+    "ipsec": ESP,
+    "dpd_interval_s": 10,
+    "dpd_retries": 3,
+    "dpd_timeout_s": 30,
+    "dpd_timeout_action": "restart",
+    "startup_action": "start",
+    "mtu": 1419,
+}
 
 
 def test_strongswan_download_exact() -> None:
     fmt, conns = parse("vendors/strongswan/download.txt")
     assert fmt == "aws-strongswan"
-    assert conns == [VpnConnection(
-        tunnels=[tunnel("203.0.113.22", PSK1, "169.254.21.0/30", bgp=False, **SWAN_COMMON),
-                 tunnel("203.0.113.21", PSK2, "169.254.22.0/30", bgp=False, **SWAN_COMMON)],
-        vpn_connection_id=ID, vpn_gateway_id=VGW, customer_gateway_id=CGW, routing="static")]
+    assert conns == [
+        VpnConnection(
+            tunnels=[
+                tunnel("203.0.113.22", PSK1, "169.254.21.0/30", bgp=False, **SWAN_COMMON),
+                tunnel("203.0.113.21", PSK2, "169.254.22.0/30", bgp=False, **SWAN_COMMON),
+            ],
+            vpn_connection_id=ID,
+            vpn_gateway_id=VGW,
+            customer_gateway_id=CGW,
+            routing="static",
+        )
+    ]
 
 
 def test_strongswan_edited() -> None:
     _, conns = parse("vendors/strongswan/edited.txt")
-    conn, = conns
+    (conn,) = conns
     t1, t2 = sorted(conn.tunnels, key=lambda t: str(t.aws_outside_ip), reverse=True)
-    assert t1 == tunnel("203.0.113.22", PSK1, "169.254.21.0/30", bgp=False, **{
-        **SWAN_COMMON, "ike": attrs.evolve(IKE, encryption=("AES128", "AES256"), integrity=("SHA1", "SHA2-256"),
-                                           dh_groups=(2, 14))})
-    assert t2 == tunnel("203.0.113.21", PSK2, "169.254.22.0/30", bgp=False, **{
-        **SWAN_COMMON, "ike": attrs.evolve(IKE, versions=("ikev2",))})
+    assert t1 == tunnel(
+        "203.0.113.22",
+        PSK1,
+        "169.254.21.0/30",
+        bgp=False,
+        **{
+            **SWAN_COMMON,
+            "ike": attrs.evolve(
+                IKE, encryption=("AES128", "AES256"), integrity=("SHA1", "SHA2-256"), dh_groups=(2, 14)
+            ),
+        },
+    )
+    assert t2 == tunnel(
+        "203.0.113.21",
+        PSK2,
+        "169.254.22.0/30",
+        bgp=False,
+        **{**SWAN_COMMON, "ike": attrs.evolve(IKE, versions=("ikev2",))},
+    )
     assert conn.vpn_connection_id is None
 
 
@@ -291,28 +388,45 @@ def test_openswan_download_exact() -> None:
     assert fmt == "aws-openswan"
     common = {**SWAN_COMMON, "dpd_timeout_action": None}
     del common["mtu"]
-    assert conns == [VpnConnection(
-        tunnels=[tunnel("203.0.113.22", PSK1, None, bgp=False, **common),
-                 tunnel("203.0.113.21", PSK2, None, bgp=False, **common)],
-        vpn_connection_id=ID, vpn_gateway_id=VGW, customer_gateway_id=CGW, routing="static")]
+    assert conns == [
+        VpnConnection(
+            tunnels=[
+                tunnel("203.0.113.22", PSK1, None, bgp=False, **common),
+                tunnel("203.0.113.21", PSK2, None, bgp=False, **common),
+            ],
+            vpn_connection_id=ID,
+            vpn_gateway_id=VGW,
+            customer_gateway_id=CGW,
+            routing="static",
+        )
+    ]
 
 
 def test_openswan_edited_renamed_conns_and_secrets_spacing() -> None:
     _, conns = parse("vendors/openswan/edited.txt")
-    conn, = conns
+    (conn,) = conns
     assert [(str(t.aws_outside_ip), t.psk) for t in conn.tunnels] == [("203.0.113.21", PSK2), ("203.0.113.22", PSK1)]
     assert conn.tunnels[0].ike == IKE and conn.tunnels[0].ipsec == ESP
 
 
 # ------------------------------------------------------------------ detection / start-up
 
-@pytest.mark.parametrize(("rel", "fmt"), [
-    ("vendors/cisco-ios/ikev1-bgp.txt", "aws-cisco-ios"), ("vendors/cisco-ios/ikev2-bgp.txt", "aws-cisco-ios"),
-    ("vendors/cisco-asa/vti-bgp.txt", "aws-cisco-asa"), ("vendors/cisco-asa/crypto-map.txt", "aws-cisco-asa"),
-    ("vendors/juniper/srx-set.txt", "aws-juniper"), ("vendors/juniper/srx-brace.txt", "aws-juniper"),
-    ("vendors/strongswan/download.txt", "aws-strongswan"), ("vendors/openswan/download.txt", "aws-openswan"),
-    ("canonical/generic.txt", "aws-generic"), ("canonical/vyatta.txt", "aws-vyatta"),
-])
+
+@pytest.mark.parametrize(
+    ("rel", "fmt"),
+    [
+        ("vendors/cisco-ios/ikev1-bgp.txt", "aws-cisco-ios"),
+        ("vendors/cisco-ios/ikev2-bgp.txt", "aws-cisco-ios"),
+        ("vendors/cisco-asa/vti-bgp.txt", "aws-cisco-asa"),
+        ("vendors/cisco-asa/crypto-map.txt", "aws-cisco-asa"),
+        ("vendors/juniper/srx-set.txt", "aws-juniper"),
+        ("vendors/juniper/srx-brace.txt", "aws-juniper"),
+        ("vendors/strongswan/download.txt", "aws-strongswan"),
+        ("vendors/openswan/download.txt", "aws-openswan"),
+        ("canonical/generic.txt", "aws-generic"),
+        ("canonical/vyatta.txt", "aws-vyatta"),
+    ],
+)
 def test_detection(rel: str, fmt: str) -> None:
     assert vpnxlate.detect_format(fixture_text(rel)) == fmt
 
@@ -322,22 +436,34 @@ def test_other_vendor_still_refused() -> None:
     assert "this looks like AWS's configuration download for pfSense;" in line
 
 
-@pytest.mark.parametrize("rel", ["canonical/generic.txt", "canonical/vyatta.txt", "canonical/connection.xml",
-                                 "canonical/ec2/describe-cli.json"])
+@pytest.mark.parametrize(
+    "rel",
+    ["canonical/generic.txt", "canonical/vyatta.txt", "canonical/connection.xml", "canonical/ec2/describe-cli.json"],
+)
 def test_ciscoconfparse_not_imported_for_other_inputs(rel: str) -> None:
-    code = ("import sys, vpnxlate; vpnxlate.convert(open(sys.argv[1]).read(), 'json'); "
-            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('ciscoconfparse', 'loguru')))")
+    code = (
+        "import sys, vpnxlate; vpnxlate.convert(open(sys.argv[1]).read(), 'json'); "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('ciscoconfparse', 'loguru')))"
+    )
     with warnings.catch_warnings():
-        out = subprocess.run([sys.executable, "-c", code, str(FIXTURES / rel)], capture_output=True, text=True,
-                             cwd=ROOT, check=True)
+        out = subprocess.run(
+            [sys.executable, "-c", code, str(FIXTURES / rel)], capture_output=True, text=True, cwd=ROOT, check=True
+        )
     assert out.stdout.strip() == "[]"
 
 
 def test_ciscoconfparse_imported_only_by_parse() -> None:
-    code = ("import sys, vpnxlate; t = open(sys.argv[1]).read(); vpnxlate.detect_format(t); "
-            "a = 'ciscoconfparse' in sys.modules; vpnxlate.parse(t); print(a, 'ciscoconfparse' in sys.modules)")
-    out = subprocess.run([sys.executable, "-c", code, str(FIXTURES / "vendors/cisco-ios/ikev1-bgp.txt")],
-                         capture_output=True, text=True, cwd=ROOT, check=True)
+    code = (
+        "import sys, vpnxlate; t = open(sys.argv[1]).read(); vpnxlate.detect_format(t); "
+        "a = 'ciscoconfparse' in sys.modules; vpnxlate.parse(t); print(a, 'ciscoconfparse' in sys.modules)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(FIXTURES / "vendors/cisco-ios/ikev1-bgp.txt")],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=True,
+    )
     assert out.stdout.strip() == "False True"
     assert out.stderr == ""  # ciscoconfparse's logger is silenced
 
@@ -346,8 +472,10 @@ def test_ciscoconfparse_imported_only_by_parse() -> None:
 def test_truncated_vendor_download_says_so(rel: str, vendor: str) -> None:
     path = f"fixtures/{rel}"
     line = assert_one_line_error(run_cli("convert", path, "--to", "json"), path)
-    assert line.endswith(f"this looks like AWS's configuration download for {vendor}, but it lacks the statements "
-                         "vpnxlate reads it by (truncated or edited download?)")
+    assert line.endswith(
+        f"this looks like AWS's configuration download for {vendor}, but it lacks the statements "
+        "vpnxlate reads it by (truncated or edited download?)"
+    )
 
 
 def test_truncated_juniper_download_is_a_parse_error() -> None:
@@ -356,6 +484,7 @@ def test_truncated_juniper_download_is_a_parse_error() -> None:
 
 
 # ------------------------------------------------------------------ config.boot: why not ciscoconfparse
+
 
 def test_ciscoconfparse_brace_syntax_does_not_read_config_boot_correctly() -> None:
     """The evaluation behind keeping the hand-written config.boot reader (--router-config):
@@ -376,10 +505,16 @@ def test_ciscoconfparse_brace_syntax_does_not_read_config_boot_correctly() -> No
     assert 'description "outside (EIP 198.51.100.10)"' in texts
 
 
-@pytest.mark.parametrize(("text", "line"), [
-    ("crypto keyring x\n tunnel protection ipsec profile p\n" + "".join(" " * i + "a\n" for i in range(1, 200)), 35),
-    ("set interfaces st0.1 x\nsecurity {\n" + "x {\n" * 200 + "}\n" * 200, 34),
-])
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        (
+            "crypto keyring x\n tunnel protection ipsec profile p\n" + "".join(" " * i + "a\n" for i in range(1, 200)),
+            35,
+        ),
+        ("set interfaces st0.1 x\nsecurity {\n" + "x {\n" * 200 + "}\n" * 200, 34),
+    ],
+)
 def test_deep_nesting_refused_before_ciscoconfparse(text: str, line: int) -> None:
     """ciscoconfparse's time grows with the square of the nesting depth; deeper than any
     configuration is refused first (this text used to take minutes at 3,000 levels)."""
@@ -388,15 +523,30 @@ def test_deep_nesting_refused_before_ciscoconfparse(text: str, line: int) -> Non
     assert str(e.value) == f"<input>:{line}: configuration nested more than 32 levels deep"
 
 
-@pytest.mark.parametrize(("rel", "old", "new", "field"), [
-    ("vendors/cisco-ios/ikev1-bgp.txt", "  tunnel source 198.51.100.10\n", "  tunnel source CUSTOMER_IP\n",
-     "cgw_outside_ip"),
-    ("vendors/cisco-ios/ikev1-bgp.txt", "key FAKE_tunnel1.key_example", "key PASSWORD", "psk"),
-    ("vendors/cisco-asa/vti-bgp.txt", "ikev1 pre-shared-key FAKE_tunnel1.key_example", "ikev1 pre-shared-key "
-     "pre-shared-key", "psk"),
-    ("vendors/cisco-asa/crypto-map.txt", "set peer 203.0.113.61 203.0.113.62", "set peer AWS_ENDPOINT_1 "
-     "AWS_ENDPOINT_2", "aws_outside_ip"),
-])
+@pytest.mark.parametrize(
+    ("rel", "old", "new", "field"),
+    [
+        (
+            "vendors/cisco-ios/ikev1-bgp.txt",
+            "  tunnel source 198.51.100.10\n",
+            "  tunnel source CUSTOMER_IP\n",
+            "cgw_outside_ip",
+        ),
+        ("vendors/cisco-ios/ikev1-bgp.txt", "key FAKE_tunnel1.key_example", "key PASSWORD", "psk"),
+        (
+            "vendors/cisco-asa/vti-bgp.txt",
+            "ikev1 pre-shared-key FAKE_tunnel1.key_example",
+            "ikev1 pre-shared-key pre-shared-key",
+            "psk",
+        ),
+        (
+            "vendors/cisco-asa/crypto-map.txt",
+            "set peer 203.0.113.61 203.0.113.62",
+            "set peer AWS_ENDPOINT_1 AWS_ENDPOINT_2",
+            "aws_outside_ip",
+        ),
+    ],
+)
 def test_vendor_sample_placeholders_refused(rel: str, old: str, new: str, field: str) -> None:
     text = fixture_text(rel)
     assert old in text
@@ -417,16 +567,25 @@ def test_stray_closing_brace_in_ios_is_ignored(tmp_path: Any) -> None:
 
 def test_ciscoconfparse_logging_silenced_on_errors(tmp_path: Any) -> None:
     path = tmp_path / "deep.txt"
-    path.write_text("crypto keyring x\n tunnel protection ipsec profile p\n"
-                    + "".join(" " * i + "a\n" for i in range(1, 40)))
+    path.write_text(
+        "crypto keyring x\n tunnel protection ipsec profile p\n" + "".join(" " * i + "a\n" for i in range(1, 40))
+    )
     line = assert_one_line_error(run_cli("convert", str(path), "--to", "json"))
     assert line == f"vpnxlate: error: {path}:35: configuration nested more than 32 levels deep"
 
 
-@pytest.mark.parametrize("rel", ["vendors/cisco-ios/ikev1-bgp.txt", "vendors/cisco-ios/ikev2-bgp.txt",
-                                 "vendors/cisco-asa/vti-bgp.txt", "vendors/juniper/srx-set.txt",
-                                 "vendors/juniper/srx-brace.txt", "vendors/strongswan/download.txt",
-                                 "vendors/openswan/download.txt"])
+@pytest.mark.parametrize(
+    "rel",
+    [
+        "vendors/cisco-ios/ikev1-bgp.txt",
+        "vendors/cisco-ios/ikev2-bgp.txt",
+        "vendors/cisco-asa/vti-bgp.txt",
+        "vendors/juniper/srx-set.txt",
+        "vendors/juniper/srx-brace.txt",
+        "vendors/strongswan/download.txt",
+        "vendors/openswan/download.txt",
+    ],
+)
 def test_cli_bad_address_one_line_error_without_keys(tmp_path: Any, rel: str) -> None:
     path = tmp_path / "in.txt"
     path.write_text(fixture_text(rel).replace("203.0.113.21", "203.0.113.321"))
@@ -434,15 +593,29 @@ def test_cli_bad_address_one_line_error_without_keys(tmp_path: Any, rel: str) ->
     assert PSK1 not in line and PSK2 not in line
 
 
-@pytest.mark.parametrize(("fn", "spelling", "canon"), [
-    ("encryption", "aes 128", "AES128"), ("encryption", "esp-aes 128", "AES128"), ("encryption", "esp-aes", "AES128"),
-    ("encryption", "esp-aes 256", "AES256"), ("encryption", "aes-cbc-256", "AES256"),
-    ("encryption", "esp-gcm 256", "AES256-GCM-16"), ("encryption", "aes-gcm-128", "AES128-GCM-16"),
-    ("integrity", "sha", "SHA1"), ("integrity", "esp-sha-hmac", "SHA1"), ("integrity", "esp-sha256-hmac", "SHA2-256"),
-    ("integrity", "hmac-sha-256-128", "SHA2-256"), ("integrity", "sha-384", "SHA2-384"),
-    ("dh_group", "group 2", 2), ("dh_group", "group14", 14), ("dh_group", "modp1024", 2),
-    ("dh_group", "modp2048", 14), ("dh_group", "ecp384", 20), ("dh_group", "modp2048s256", 24),
-])
+@pytest.mark.parametrize(
+    ("fn", "spelling", "canon"),
+    [
+        ("encryption", "aes 128", "AES128"),
+        ("encryption", "esp-aes 128", "AES128"),
+        ("encryption", "esp-aes", "AES128"),
+        ("encryption", "esp-aes 256", "AES256"),
+        ("encryption", "aes-cbc-256", "AES256"),
+        ("encryption", "esp-gcm 256", "AES256-GCM-16"),
+        ("encryption", "aes-gcm-128", "AES128-GCM-16"),
+        ("integrity", "sha", "SHA1"),
+        ("integrity", "esp-sha-hmac", "SHA1"),
+        ("integrity", "esp-sha256-hmac", "SHA2-256"),
+        ("integrity", "hmac-sha-256-128", "SHA2-256"),
+        ("integrity", "sha-384", "SHA2-384"),
+        ("dh_group", "group 2", 2),
+        ("dh_group", "group14", 14),
+        ("dh_group", "modp1024", 2),
+        ("dh_group", "modp2048", 14),
+        ("dh_group", "ecp384", 20),
+        ("dh_group", "modp2048s256", 24),
+    ],
+)
 def test_vendor_spellings_in_the_one_table(fn: str, spelling: str, canon: object) -> None:
     from vpnxlate import algorithms
 

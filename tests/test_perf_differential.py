@@ -32,6 +32,10 @@ def test_same_cases(golden: dict[str, dict[str, str]], current: dict[str, dict[s
 
 
 def test_outputs_identical(golden: dict[str, dict[str, str]], current: dict[str, dict[str, str]]) -> None:
-    diffs = [f"{name} {step}" for name in sorted(golden) for step in sorted(set(golden[name]) | set(current[name]))
-             if golden[name].get(step) != current.get(name, {}).get(step)]
+    diffs = [
+        f"{name} {step}"
+        for name in sorted(golden)
+        for step in sorted(set(golden[name]) | set(current[name]))
+        if golden[name].get(step) != current.get(name, {}).get(step)
+    ]
     assert not diffs, f"{len(diffs)} outputs changed, e.g. {diffs[:10]}"

@@ -46,23 +46,36 @@ def _xml_documents(cases: list[tuple[str, str]]) -> list[str]:
                 entries = json.loads(text)["VpnConnections"]
             except (ValueError, KeyError, TypeError):
                 continue
-            docs += [e["CustomerGatewayConfiguration"] for e in entries
-                     if isinstance(e, dict) and isinstance(e.get("CustomerGatewayConfiguration"), str)]
+            docs += [
+                e["CustomerGatewayConfiguration"]
+                for e in entries
+                if isinstance(e, dict) and isinstance(e.get("CustomerGatewayConfiguration"), str)
+            ]
     return docs
 
 
 def _mutations(text: str) -> list[str]:
     """Edits of single element texts: emptied, spaced, unit added, non-numbers, other values."""
     out = []
-    for old, new in (("<network_cidr>30<", "<network_cidr>29<"), ("<network_cidr>30<", "<network_cidr><"),
-                     ("255.255.255.252", "255.255.255.0"), ("<asn>65010<", "<asn> 65010 <"),
-                     ("<asn>65010<", "<asn><"), ("<asn>64512<", "<asn>x<"), ("<lifetime>28800<", "<lifetime>28800 s<"),
-                     ("<interval>10<", "<interval>0<"), ("<retries>3<", "<retries>300<"),
-                     ("<tcp_mss_adjustment>1379<", "<tcp_mss_adjustment>70000<"),
-                     ("<clear_df_bit>true<", "<clear_df_bit>maybe<"), ("<hold_time>30<", "<hold_time><"),
-                     ("<ip_address>169.254.", "<ip_address>fd00::"), ("<pre_shared_key>FAKE", "<pre_shared_key>YOUR_"),
-                     ("<pre_shared_key>FAKE", "<pre_shared_key>a b"), ("</ike>", "<x/></ike>"),
-                     ("<customer_gateway>", "<customer_gateway><bgp><asn>1</asn></bgp>")):
+    for old, new in (
+        ("<network_cidr>30<", "<network_cidr>29<"),
+        ("<network_cidr>30<", "<network_cidr><"),
+        ("255.255.255.252", "255.255.255.0"),
+        ("<asn>65010<", "<asn> 65010 <"),
+        ("<asn>65010<", "<asn><"),
+        ("<asn>64512<", "<asn>x<"),
+        ("<lifetime>28800<", "<lifetime>28800 s<"),
+        ("<interval>10<", "<interval>0<"),
+        ("<retries>3<", "<retries>300<"),
+        ("<tcp_mss_adjustment>1379<", "<tcp_mss_adjustment>70000<"),
+        ("<clear_df_bit>true<", "<clear_df_bit>maybe<"),
+        ("<hold_time>30<", "<hold_time><"),
+        ("<ip_address>169.254.", "<ip_address>fd00::"),
+        ("<pre_shared_key>FAKE", "<pre_shared_key>YOUR_"),
+        ("<pre_shared_key>FAKE", "<pre_shared_key>a b"),
+        ("</ike>", "<x/></ike>"),
+        ("<customer_gateway>", "<customer_gateway><bgp><asn>1</asn></bgp>"),
+    ):
         if old in text:
             out.append(text.replace(old, new, 1))
     return out
@@ -102,8 +115,9 @@ def test_merge_result_agrees_with_evolving_everything(cases: list[tuple[str, str
 
     def everything(self: _ec2._Merge) -> Any:
         t = self.tunnel
-        return attrs.evolve(t, ike=attrs.evolve(t.ike, **self.ike), ipsec=attrs.evolve(t.ipsec, **self.ipsec),
-                            **self.top)
+        return attrs.evolve(
+            t, ike=attrs.evolve(t.ike, **self.ike), ipsec=attrs.evolve(t.ipsec, **self.ipsec), **self.top
+        )
 
     def both(self: _ec2._Merge) -> Any:
         nonlocal seen
@@ -152,8 +166,12 @@ def test_json_dumps_falls_back_for_other_types() -> None:
 
 
 def _revalidated(c: VpnConnection) -> VpnConnection:
-    tunnels = tuple(attrs.evolve(t, ike=attrs.evolve(t.ike), ipsec=attrs.evolve(t.ipsec),
-                                 bgp=attrs.evolve(t.bgp) if t.bgp else None) for t in c.tunnels)
+    tunnels = tuple(
+        attrs.evolve(
+            t, ike=attrs.evolve(t.ike), ipsec=attrs.evolve(t.ipsec), bgp=attrs.evolve(t.bgp) if t.bgp else None
+        )
+        for t in c.tunnels
+    )
     return attrs.evolve(c, tunnels=tunnels)
 
 

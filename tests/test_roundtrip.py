@@ -53,6 +53,7 @@ def _roundtrip(conns: list[VpnConnection], fmt: str) -> tuple[list[VpnConnection
 
 # ------------------------------------------------------------------ AWS formats and json
 
+
 @pytest.mark.parametrize("fmt", [*AWS_FORMATS, "json"])
 @given(data=st.data())
 def test_roundtrip_exact(fmt: str, data: st.DataObject) -> None:
@@ -80,8 +81,7 @@ def _diff_paths(full: Any, projected: Any) -> list[str]:
 def test_lossy_emit_warns_per_field(fmt: str, conns: list[VpnConnection]) -> None:
     """A model fuller than the format: what comes back is exactly the projection, and every
     field left out is named in a warning that also names the connection and tunnel (never the key)."""
-    conns = [attrs.evolve(c, tunnels=tuple(attrs.evolve(t, psk=f"Pq7Zk_{t.psk}") for t in c.tunnels))
-             for c in conns]
+    conns = [attrs.evolve(c, tunnels=tuple(attrs.evolve(t, psk=f"Pq7Zk_{t.psk}") for t in c.tunnels)) for c in conns]
     got, report = _roundtrip(conns, fmt)
     assert _by_id(got) == _by_id(project(conns, fmt))
     messages = report.messages()
@@ -99,16 +99,22 @@ def test_lossy_emit_warns_per_field(fmt: str, conns: list[VpnConnection]) -> Non
 
 
 REQUIRED = [
-    ("ike.lifetime_s", 28800), ("ipsec.lifetime_s", 3600), ("ike.encryption", ("AES128",)),
-    ("ike.integrity", ("SHA1",)), ("ike.dh_groups", (2,)), ("ipsec.encryption", ("AES128",)),
-    ("ipsec.integrity", ("SHA1",)), ("ipsec.pfs_dh_groups", (2,)),
+    ("ike.lifetime_s", 28800),
+    ("ipsec.lifetime_s", 3600),
+    ("ike.encryption", ("AES128",)),
+    ("ike.integrity", ("SHA1",)),
+    ("ike.dh_groups", (2,)),
+    ("ipsec.encryption", ("AES128",)),
+    ("ipsec.integrity", ("SHA1",)),
+    ("ipsec.pfs_dh_groups", (2,)),
 ]
 
 
 @pytest.mark.parametrize("fmt", AWS_FORMATS)
 @given(conns=connections_for("aws-generic", max_size=1), required=st.sampled_from(REQUIRED))
-def test_missing_required_value_gets_aws_default(fmt: str, conns: list[VpnConnection],
-                                                 required: tuple[str, Any]) -> None:
+def test_missing_required_value_gets_aws_default(
+    fmt: str, conns: list[VpnConnection], required: tuple[str, Any]
+) -> None:
     field, default = required
     conn = project(conns, fmt)[0]
     part, name = field.split(".")
@@ -164,17 +170,26 @@ def vyos_errors(text: str, version: str) -> list[str]:
 
 
 def _gcm_only(conns: list[VpnConnection]) -> bool:
-    return any(set(enc or ()) <= GCM_ENCRYPTIONS and enc
-               for c in conns for t in c.tunnels for enc in (t.ike.encryption, t.ipsec.encryption))
+    return any(
+        set(enc or ()) <= GCM_ENCRYPTIONS and enc
+        for c in conns
+        for t in c.tunnels
+        for enc in (t.ike.encryption, t.ipsec.encryption)
+    )
 
 
 # words a warning about a reduced algorithm list uses (with the tunnel's AWS outside IP)
-_KEYWORDS = {"encryption": ("encryption", "AES"), "integrity": ("integrity", "hash", "SHA"),
-             "dh_groups": ("DH", "Diffie-Hellman", "group"), "pfs_dh_groups": ("PFS", "pfs")}
+_KEYWORDS = {
+    "encryption": ("encryption", "AES"),
+    "integrity": ("integrity", "hash", "SHA"),
+    "dh_groups": ("DH", "Diffie-Hellman", "group"),
+    "pfs_dh_groups": ("PFS", "pfs"),
+}
 
 
-def _check_recovered(conns: list[VpnConnection], got: list[VpnConnection], report: vpnxlate.Report,
-                     exact_algorithms: bool) -> None:
+def _check_recovered(
+    conns: list[VpnConnection], got: list[VpnConnection], report: vpnxlate.Report, exact_algorithms: bool
+) -> None:
     by_ip = {t.aws_outside_ip: t for c in got for t in c.tunnels}
     assert len(by_ip) == sum(len(c.tunnels) for c in conns)
     messages = report.messages()
@@ -189,8 +204,10 @@ def _check_recovered(conns: list[VpnConnection], got: list[VpnConnection], repor
                 assert back.bgp is not None and t.bgp is not None
                 assert (back.bgp.cgw_asn, back.bgp.aws_asn) == (t.bgp.cgw_asn, t.bgp.aws_asn)
                 assert back.bgp.neighbor_ip in (None, t.aws_inside.ip)  # type: ignore[union-attr]
-            for part, names in (("ike", ("encryption", "integrity", "dh_groups")),
-                                ("ipsec", ("encryption", "integrity", "pfs_dh_groups"))):
+            for part, names in (
+                ("ike", ("encryption", "integrity", "dh_groups")),
+                ("ipsec", ("encryption", "integrity", "pfs_dh_groups")),
+            ):
                 for name in names:
                     want = getattr(getattr(t, part), name)
                     have = getattr(getattr(back, part), name)
@@ -203,9 +220,11 @@ def _check_recovered(conns: list[VpnConnection], got: list[VpnConnection], repor
                         if set(have) != set(want):
                             words = _KEYWORDS[name]
                             dropped = [str(v) for v in set(want) - set(have)]
-                            assert any(any(w in m for w in words)
-                                       and (str(t.aws_outside_ip) in m or any(d in m for d in dropped))
-                                       for m in messages), (part, name, messages)
+                            assert any(
+                                any(w in m for w in words)
+                                and (str(t.aws_outside_ip) in m or any(d in m for d in dropped))
+                                for m in messages
+                            ), (part, name, messages)
 
 
 @pytest.mark.parametrize("version", VYOS_VERSIONS)
@@ -237,6 +256,7 @@ def test_vyos_recovers_tunnels_with_algorithm_lists(version: str, conns: list[Vp
 
 # ------------------------------------------------------------------ strongSwan
 
+
 def _expected_proposals(t: Any, part: str, ikev1: bool) -> tuple[set[str], set[str], set[int]]:
     opts = getattr(t, part)
     encs = set(opts.encryption)
@@ -256,18 +276,27 @@ def _swan_tunnels(files: dict[str, str], target: str) -> tuple[dict[str, dict[st
         conns = swan_reader.resolve_conns(swan_reader.parse_ipsec_conf(files["ipsec.conf"]))
         secrets = swan_reader.parse_ipsec_secrets(files["ipsec.secrets"])
         for s in conns.values():
-            out[s["right"]] = {"peer": s["right"], "local_id": s.get("leftid", s.get("left", "")),
-                               "remote_id": s.get("rightid", s["right"]), "ike": s["ike"], "esp": s["esp"],
-                               "version": s.get("keyexchange", "ikev1")}
+            out[s["right"]] = {
+                "peer": s["right"],
+                "local_id": s.get("leftid", s.get("left", "")),
+                "remote_id": s.get("rightid", s["right"]),
+                "ike": s["ike"],
+                "esp": s["esp"],
+                "version": s.get("keyexchange", "ikev1"),
+            }
         return out, secrets
     doc = swan_reader.parse_swanctl(files["swanctl.conf"])
     for conn in doc["connections"].values():
         children = list(conn["children"].values())
         assert len(children) == 1
         out[conn["remote_addrs"]] = {
-            "peer": conn["remote_addrs"], "local_id": conn["local"]["id"], "remote_id": conn["remote"]["id"],
-            "ike": conn["proposals"], "esp": children[0]["esp_proposals"],
-            "version": {"1": "ikev1", "2": "ikev2"}.get(conn.get("version", "1"), "?")}
+            "peer": conn["remote_addrs"],
+            "local_id": conn["local"]["id"],
+            "remote_id": conn["remote"]["id"],
+            "ike": conn["proposals"],
+            "esp": children[0]["esp_proposals"],
+            "version": {"1": "ikev1", "2": "ikev2"}.get(conn.get("version", "1"), "?"),
+        }
     return out, swan_reader.swanctl_secrets(doc)
 
 
@@ -283,8 +312,11 @@ def test_strongswan_carries_every_tunnel(target: str, ike_version: str | None, c
         if ike_version == "2" and "contradicts the input" in str(e):
             assert any(t.ike.versions == ("ikev1",) for c in conns for t in c.tunnels), str(e)
             return
-        assert "IKEv1" in str(e) and any(set(t.ike.encryption) <= GCM_ENCRYPTIONS  # type: ignore[arg-type]
-                                         for c in conns for t in c.tunnels), str(e)
+        assert "IKEv1" in str(e) and any(
+            set(t.ike.encryption) <= GCM_ENCRYPTIONS  # type: ignore[arg-type]
+            for c in conns
+            for t in c.tunnels
+        ), str(e)
         return
     by_name = {f.name: f.content for f in files}
     tunnels, secrets = _swan_tunnels(by_name, target)
@@ -303,6 +335,7 @@ def test_strongswan_carries_every_tunnel(target: str, ike_version: str | None, c
 
 
 # ------------------------------------------------------------------ determinism
+
 
 def _target_options(target: str) -> list[dict[str, Any]]:
     if target == "vyos":
@@ -325,7 +358,7 @@ def _order_free(target: str, outcome: Any) -> Any:
     connections as a set.  Every other target must not depend on the order at all."""
     if target != "json" or outcome[0] == "error":
         return outcome
-    (name, content, mode), = outcome
+    ((name, content, mode),) = outcome
     doc = json.loads(content)
     doc["connections"].sort(key=lambda c: json.dumps(c, sort_keys=True))
     return [(name, json.dumps(doc, sort_keys=True), mode)]
@@ -341,8 +374,9 @@ def test_deterministic_and_order_independent(target: str, conns: list[VpnConnect
         assert _outcome(conns, target, options) == first
         files_only = first[0] if first[0] != "error" else first
         shuffled_outcome = _outcome(shuffled, target, options)
-        assert _order_free(target, shuffled_outcome[0] if shuffled_outcome[0] != "error" else shuffled_outcome) \
-            == _order_free(target, files_only)
+        assert _order_free(
+            target, shuffled_outcome[0] if shuffled_outcome[0] != "error" else shuffled_outcome
+        ) == _order_free(target, files_only)
 
 
 def test_inside_slots_avoid_reserved_blocks() -> None:
@@ -356,9 +390,16 @@ def test_inside_slots_avoid_reserved_blocks() -> None:
 
 # ------------------------------------------------------------------ minimal examples of reported issues
 
+
 def _one_tunnel(**changes: Any) -> VpnConnection:
-    t = vpnxlate.Tunnel(aws_outside_ip="203.0.113.21", cgw_outside_ip="198.51.100.10", psk="FAKE_tunnel1.key_example",
-                        cgw_inside="169.254.21.2/30", aws_inside="169.254.21.1/30", **changes)
+    t = vpnxlate.Tunnel(
+        aws_outside_ip="203.0.113.21",
+        cgw_outside_ip="198.51.100.10",
+        psk="FAKE_tunnel1.key_example",
+        cgw_inside="169.254.21.2/30",
+        aws_inside="169.254.21.1/30",
+        **changes,
+    )
     return VpnConnection(tunnels=(t,), vpn_connection_id="vpn-0c0ffee0123456789", routing="static")
 
 

@@ -22,17 +22,35 @@ HUB_SECOND = "routing/second-vpc-asn65020.json"
 
 # case -> (inputs under fixtures/, target, options, files pinned)
 CASES: dict[str, tuple[tuple[str, ...], str, dict[str, Any], tuple[str, ...]]] = {
-    "bgp-spoke": (("strongswan/bgp.json",), "strongswan",
-                  {"local_address": "10.0.1.5", "advertise": ["10.0.0.0/16"], "advertise_next_hop": "10.0.1.1",
-                   "prefer_tunnel": "1"},
-                  ("frr.conf", "daemons", "99-vpnxlate-forwarding.conf")),
-    "bgp-hub": (("strongswan/bgp.json", HUB_SECOND), "swanctl",
-                {"local_address": "10.0.1.5", "role": "hub", "advertise": ["172.16.0.0/12"],
-                 "accept": ["vpn-0c0ffee0123456789=10.1.0.0/16"], "max_prefix": 50},
-                ("frr.conf",)),
-    "static": (("strongswan/static.json",), "strongswan",
-               {"local_address": "192.0.2.130", "accept": ["10.0.0.0/16", "10.1.0.0/16"], "prefer_tunnel": "2"},
-               ("ipsec.conf", "99-vpnxlate-forwarding.conf")),
+    "bgp-spoke": (
+        ("strongswan/bgp.json",),
+        "strongswan",
+        {
+            "local_address": "10.0.1.5",
+            "advertise": ["10.0.0.0/16"],
+            "advertise_next_hop": "10.0.1.1",
+            "prefer_tunnel": "1",
+        },
+        ("frr.conf", "daemons", "99-vpnxlate-forwarding.conf"),
+    ),
+    "bgp-hub": (
+        ("strongswan/bgp.json", HUB_SECOND),
+        "swanctl",
+        {
+            "local_address": "10.0.1.5",
+            "role": "hub",
+            "advertise": ["172.16.0.0/12"],
+            "accept": ["vpn-0c0ffee0123456789=10.1.0.0/16"],
+            "max_prefix": 50,
+        },
+        ("frr.conf",),
+    ),
+    "static": (
+        ("strongswan/static.json",),
+        "strongswan",
+        {"local_address": "192.0.2.130", "accept": ["10.0.0.0/16", "10.1.0.0/16"], "prefer_tunnel": "2"},
+        ("ipsec.conf", "99-vpnxlate-forwarding.conf"),
+    ),
 }
 
 
@@ -66,6 +84,8 @@ def test_docs_show_the_golden_frr_conf() -> None:
     doc = (ROOT / "docs" / "strongswan.md").read_text(encoding="utf-8")
     assert "```text\n" + (GOLDEN / "bgp-spoke" / "frr.conf").read_text(encoding="utf-8") + "```" in doc
     # the command shown above it is the golden case's
-    assert (f"vpnxlate convert fixtures/{inputs[0]} --to {target} --local-address {options['local_address']} \\\n"
-            f"    --advertise {options['advertise'][0]} --advertise-next-hop {options['advertise_next_hop']} "
-            f"--prefer-tunnel {options['prefer_tunnel']} --out-dir out") in doc
+    assert (
+        f"vpnxlate convert fixtures/{inputs[0]} --to {target} --local-address {options['local_address']} \\\n"
+        f"    --advertise {options['advertise'][0]} --advertise-next-hop {options['advertise_next_hop']} "
+        f"--prefer-tunnel {options['prefer_tunnel']} --out-dir out"
+    ) in doc

@@ -23,16 +23,27 @@ def parsed(rel: str) -> list[VpnConnection]:
 
 
 def bgp_conn(cid: str, asn: int, third: int, aws_asn: int = 64512) -> VpnConnection:
-    tunnels = [Tunnel(aws_outside_ip=f"203.0.113.{third + n}", cgw_outside_ip="198.51.100.10", psk="FAKE_k.example",
-                      cgw_inside=f"169.254.{third + n}.2/30", aws_inside=f"169.254.{third + n}.1/30",
-                      bgp=Bgp(cgw_asn=asn, aws_asn=aws_asn, hold_time=30))
-               for n in (0, 1)]
+    tunnels = [
+        Tunnel(
+            aws_outside_ip=f"203.0.113.{third + n}",
+            cgw_outside_ip="198.51.100.10",
+            psk="FAKE_k.example",
+            cgw_inside=f"169.254.{third + n}.2/30",
+            aws_inside=f"169.254.{third + n}.1/30",
+            bgp=Bgp(cgw_asn=asn, aws_asn=aws_asn, hold_time=30),
+        )
+        for n in (0, 1)
+    ]
     return VpnConnection(tunnels=tunnels, vpn_connection_id=cid, routing="bgp")
 
 
 def policy(conns: list[VpnConnection], report: Report | None = None, **options: object) -> _policy.RoutingPolicy:
-    return build_policy(conns, options, report if report is not None else Report("test"),
-                        router_addresses=[ipaddress.ip_address("10.0.1.5")])
+    return build_policy(
+        conns,
+        options,
+        report if report is not None else Report("test"),
+        router_addresses=[ipaddress.ip_address("10.0.1.5")],
+    )
 
 
 # ------------------------------------------------------------------ OUT / IN policy
@@ -50,8 +61,20 @@ def test_spoke_out_and_in_policy() -> None:
         _policy.PrefixRule(20, "deny", net("192.0.2.64/26"), le=32),
         _policy.PrefixRule(30, "permit", net("0.0.0.0/0"), le=32),
     )
-    assert [(n.index, str(n.address), n.remote_asn, n.local_as, n.hold_time, n.keepalive, n.export_map,
-             n.import_map, n.max_prefix) for n in pol.neighbors] == [
+    assert [
+        (
+            n.index,
+            str(n.address),
+            n.remote_asn,
+            n.local_as,
+            n.hold_time,
+            n.keepalive,
+            n.export_map,
+            n.import_map,
+            n.max_prefix,
+        )
+        for n in pol.neighbors
+    ] == [
         (1, "169.254.22.1", 64512, None, 30, 10, f"AWS-{TAG}-OUT", f"AWS-{TAG}-IN", 1000),
         (2, "169.254.21.1", 64512, None, 30, 10, f"AWS-{TAG}-OUT", f"AWS-{TAG}-IN", 1000),
     ]
@@ -60,17 +83,23 @@ def test_spoke_out_and_in_policy() -> None:
 
 def test_allow_default_and_accept_and_max_prefix() -> None:
     conns = parsed("canonical/generic.txt")
-    with pytest.raises(EmitError, match=r"--accept 0\.0\.0\.0/0: a default route from AWS is refused unless "
-                                        r"--allow-default"):
+    with pytest.raises(
+        EmitError,
+        match=r"--accept 0\.0\.0\.0/0: a default route from AWS is refused unless "
+        r"--allow-default",
+    ):
         policy(conns, accept=["0.0.0.0/0"])
     pol = policy(conns, accept=["0.0.0.0/0", "10.1.0.0/16"], allow_default=True, max_prefix=5)
     lists = {pl.name: pl.rules for pl in pol.prefix_lists}
     assert [(r.action, str(r.prefix), r.le) for r in lists[f"AWS-{TAG}-IN"]] == [
-        ("permit", "0.0.0.0/0", None), ("permit", "10.1.0.0/16", None)]
+        ("permit", "0.0.0.0/0", None),
+        ("permit", "10.1.0.0/16", None),
+    ]
     assert {n.max_prefix for n in pol.neighbors} == {5}
     pol = policy(conns, allow_default=True)
-    assert [(r.action, str(r.prefix), r.le) for r in {pl.name: pl.rules for pl in pol.prefix_lists}[
-        f"AWS-{TAG}-IN"]] == [("permit", "0.0.0.0/0", 32)]
+    assert [
+        (r.action, str(r.prefix), r.le) for r in {pl.name: pl.rules for pl in pol.prefix_lists}[f"AWS-{TAG}-IN"]
+    ] == [("permit", "0.0.0.0/0", 32)]
     for bad in (0, -1, True, "7"):
         with pytest.raises(EmitError, match="--max-prefix"):
             policy(conns, max_prefix=bad)
@@ -91,11 +120,14 @@ def test_prefer_tunnel_steers_both_directions() -> None:
     # out: the other tunnel's announcements carry our ASN twice more
     assert (one.export_map, two.export_map) == (f"AWS-{TAG}-OUT-PREPEND", f"AWS-{TAG}-OUT")
     assert maps[f"AWS-{TAG}-OUT-PREPEND"] == (
-        _policy.RouteMapRule(10, "permit", f"AWS-{TAG}-OUT", prepend=(65010, 65010)), _policy.RouteMapRule(20, "deny"))
+        _policy.RouteMapRule(10, "permit", f"AWS-{TAG}-OUT", prepend=(65010, 65010)),
+        _policy.RouteMapRule(20, "deny"),
+    )
     # in: the preferred tunnel's routes win locally, so we also send through it
     assert (one.import_map, two.import_map) == (f"AWS-{TAG}-IN", f"AWS-{TAG}-IN-PREFERRED")
-    assert maps[f"AWS-{TAG}-IN-PREFERRED"][0] == _policy.RouteMapRule(10, "permit", f"AWS-{TAG}-IN",
-                                                                      local_preference=200)
+    assert maps[f"AWS-{TAG}-IN-PREFERRED"][0] == _policy.RouteMapRule(
+        10, "permit", f"AWS-{TAG}-IN", local_preference=200
+    )
     with pytest.raises(EmitError, match="--prefer-tunnel with BGP needs --advertise"):
         policy(parsed("canonical/generic.txt"), prefer_tunnel="1")
 
@@ -127,16 +159,22 @@ def test_same_asn_on_both_sides_is_refused() -> None:
 
 def test_router_inside_advertised_prefix_needs_a_next_hop() -> None:
     conns = parsed("canonical/generic.txt")
-    with pytest.raises(EmitError, match=r"--advertise 10\.0\.0\.0/16 contains the router's own address 10\.0\.1\.5: "
-                                        r"a blackhole route .* give --advertise-next-hop"):
+    with pytest.raises(
+        EmitError,
+        match=r"--advertise 10\.0\.0\.0/16 contains the router's own address 10\.0\.1\.5: "
+        r"a blackhole route .* give --advertise-next-hop",
+    ):
         policy(conns, advertise=["10.0.0.0/16"])
     pol = policy(conns, advertise=["10.0.0.0/16"], advertise_next_hop="10.0.1.1")
-    assert pol.origins == (_policy.Origin(ipaddress.ip_network("10.0.0.0/16"), ipaddress.ip_address("10.0.1.1"),
-                                          None),)
+    assert pol.origins == (_policy.Origin(ipaddress.ip_network("10.0.0.0/16"), ipaddress.ip_address("10.0.1.1"), None),)
     report = Report("test")
-    pol = build_policy(conns, {"advertise": ["10.0.0.0/16"]}, report,
-                       router_addresses=[ipaddress.ip_address("10.0.1.5")],
-                       derived_next_hop=(ipaddress.ip_address("10.0.1.1"), "config.boot"))
+    pol = build_policy(
+        conns,
+        {"advertise": ["10.0.0.0/16"]},
+        report,
+        router_addresses=[ipaddress.ip_address("10.0.1.5")],
+        derived_next_hop=(ipaddress.ip_address("10.0.1.1"), "config.boot"),
+    )
     assert pol.origins[0].next_hop == ipaddress.ip_address("10.0.1.1")
     assert [d.code for d in report.diagnostics] == ["advertise-next-hop"]
     assert "routing it via 10.0.1.1 (config.boot)" in report.diagnostics[0].message
@@ -152,7 +190,9 @@ def test_static_routes_are_the_accept_prefixes_preferred_first() -> None:
     assert pol.static_routes == () and [d.code for d in report.diagnostics] == ["no-static-route"]
     pol = policy(conns, accept=["192.0.2.0/26"])
     assert [(r.index, str(r.prefix), r.preferred) for r in pol.static_routes] == [
-        (1, "192.0.2.0/26", True), (2, "192.0.2.0/26", False)]
+        (1, "192.0.2.0/26", True),
+        (2, "192.0.2.0/26", False),
+    ]
     pol = policy(conns, accept=["192.0.2.0/26"], prefer_tunnel="2")
     assert [(r.index, r.preferred) for r in pol.static_routes] == [(1, False), (2, True)]
     assert pol.neighbors == () and pol.router_asn is None
@@ -173,7 +213,7 @@ def test_frr_conf_exact_for_a_spoke() -> None:
     pol = policy(conns, advertise=["192.0.2.64/26"], prefer_tunnel="1")
     links = [_frr.TunnelLink(TAG, "203.0.113.21", "vti1"), _frr.TunnelLink(TAG, "203.0.113.22", "vti2")]
     text = _frr.render_frr_conf(pol, links)
-    body = text[text.index("frr defaults"):]
+    body = text[text.index("frr defaults") :]
     assert body.splitlines() == [
         "frr defaults traditional",
         "log syslog informational",
@@ -258,8 +298,9 @@ def test_frr_files_only_with_bgp() -> None:
     assert _frr.frr_files(policy(parsed("canonical/static-generic.txt"), accept=["192.0.2.0/26"]), [], report) == []
     files = _frr.frr_files(policy(parsed("canonical/generic.txt"), advertise=["192.0.2.64/26"]), [], report)
     assert [(f.name, f.file_mode) for f in files] == [("frr.conf", 0o644), ("daemons", 0o644)]
-    daemons = dict(line.split("=", 1) for line in files[1].content.splitlines() if "=" in line
-                   and not line.startswith("#"))
+    daemons = dict(
+        line.split("=", 1) for line in files[1].content.splitlines() if "=" in line and not line.startswith("#")
+    )
     assert daemons["bgpd"] == "yes" and daemons["frr_profile"] == '"traditional"'
     assert report.diagnostics == []
 

@@ -30,12 +30,22 @@ def load(path: Path) -> list[VpnConnection]:
 
 def tunnel(aws: str, n: int, **kw: Any) -> Tunnel:
     base: dict[str, Any] = dict(
-        aws_outside_ip=aws, cgw_outside_ip="198.51.100.10", psk=f"FAKE_unit{n}.key",
-        cgw_inside=f"169.254.{n}.2/30", aws_inside=f"169.254.{n}.1/30",
-        ike=IkeOptions(versions=("ikev1",), encryption=("AES128",), integrity=("SHA1",), dh_groups=(2,),
-                       lifetime_s=28800),
+        aws_outside_ip=aws,
+        cgw_outside_ip="198.51.100.10",
+        psk=f"FAKE_unit{n}.key",
+        cgw_inside=f"169.254.{n}.2/30",
+        aws_inside=f"169.254.{n}.1/30",
+        ike=IkeOptions(
+            versions=("ikev1",), encryption=("AES128",), integrity=("SHA1",), dh_groups=(2,), lifetime_s=28800
+        ),
         ipsec=IpsecOptions(encryption=("AES128",), integrity=("SHA1",), pfs_dh_groups=(2,), lifetime_s=3600),
-        dpd_interval_s=10, dpd_retries=3, mtu=1436, tcp_mss=1379, rekey_margin_s=270, rekey_fuzz_pct=100)
+        dpd_interval_s=10,
+        dpd_retries=3,
+        mtu=1436,
+        tcp_mss=1379,
+        rekey_margin_s=270,
+        rekey_fuzz_pct=100,
+    )
     base.update(kw)
     return Tunnel(**base)
 
@@ -57,28 +67,56 @@ def conn_block(text: str, name: str) -> str:
 
 # ------------------------------------------------------------------ proposals
 
-@pytest.mark.parametrize(("group", "kw"), [
-    (2, "modp1024"), (5, "modp1536"), (14, "modp2048"), (15, "modp3072"), (16, "modp4096"), (17, "modp6144"),
-    (18, "modp8192"), (19, "ecp256"), (20, "ecp384"), (21, "ecp521"), (22, "modp1024s160"),
-    (23, "modp2048s224"), (24, "modp2048s256")])
+
+@pytest.mark.parametrize(
+    ("group", "kw"),
+    [
+        (2, "modp1024"),
+        (5, "modp1536"),
+        (14, "modp2048"),
+        (15, "modp3072"),
+        (16, "modp4096"),
+        (17, "modp6144"),
+        (18, "modp8192"),
+        (19, "ecp256"),
+        (20, "ecp384"),
+        (21, "ecp521"),
+        (22, "modp1024s160"),
+        (23, "modp2048s224"),
+        (24, "modp2048s256"),
+    ],
+)
 def test_dh_keywords(group: int, kw: str) -> None:
     assert ss.DH_KW[group] == kw
     assert ss.esp_proposals(("AES128",), ("SHA1",), (group,)) == (f"aes128-sha1-{kw}",)
 
 
 def test_algorithm_keywords() -> None:
-    assert ss.ENCRYPTION_KW == {"AES128": "aes128", "AES256": "aes256", "AES128-GCM-16": "aes128gcm16",
-                                "AES256-GCM-16": "aes256gcm16"}
+    assert ss.ENCRYPTION_KW == {
+        "AES128": "aes128",
+        "AES256": "aes256",
+        "AES128-GCM-16": "aes128gcm16",
+        "AES256-GCM-16": "aes256gcm16",
+    }
     assert ss.INTEGRITY_KW == {"SHA1": "sha1", "SHA2-256": "sha256", "SHA2-384": "sha384", "SHA2-512": "sha512"}
     assert ss.PRF_KW["SHA2-384"] == "prfsha384"
 
 
 def test_ikev2_gcm_uses_prf_and_esp_gcm_has_no_integrity() -> None:
-    t = tunnel("203.0.113.5", 5, ike=IkeOptions(versions=("ikev2",), encryption=("AES256-GCM-16", "AES128"),
-                                                integrity=("SHA2-256", "SHA1"), dh_groups=(20, 14),
-                                                lifetime_s=28800),
-               ipsec=IpsecOptions(encryption=("AES128", "AES256-GCM-16"), integrity=("SHA2-512",),
-                                  pfs_dh_groups=(21,), lifetime_s=3600))
+    t = tunnel(
+        "203.0.113.5",
+        5,
+        ike=IkeOptions(
+            versions=("ikev2",),
+            encryption=("AES256-GCM-16", "AES128"),
+            integrity=("SHA2-256", "SHA1"),
+            dh_groups=(20, 14),
+            lifetime_s=28800,
+        ),
+        ipsec=IpsecOptions(
+            encryption=("AES128", "AES256-GCM-16"), integrity=("SHA2-512",), pfs_dh_groups=(21,), lifetime_s=3600
+        ),
+    )
     files, _ = emit([conn("vpn-gcm", t)])
     text = files["ipsec.conf"]
     assert "    keyexchange = ikev2\n" in text
@@ -86,28 +124,51 @@ def test_ikev2_gcm_uses_prf_and_esp_gcm_has_no_integrity() -> None:
     assert "    ike = aes256gcm16-prfsha256-prfsha1-ecp384-modp2048,aes128-sha256-sha1-ecp384-modp2048!\n" in text
     assert "    esp = aes128-sha512-ecp521,aes256gcm16-ecp521!\n" in text
     files, _ = emit([conn("vpn-gcm", t)], "swanctl")
-    assert "        proposals = aes256gcm16-prfsha256-prfsha1-ecp384-modp2048, aes128-sha256-sha1-ecp384-modp2048\n" \
+    assert (
+        "        proposals = aes256gcm16-prfsha256-prfsha1-ecp384-modp2048, aes128-sha256-sha1-ecp384-modp2048\n"
         in files["swanctl.conf"]
+    )
     assert "                esp_proposals = aes128-sha512-ecp521, aes256gcm16-ecp521\n" in files["swanctl.conf"]
 
 
 def test_esp_gcm_only_needs_no_integrity_and_no_warning_for_it() -> None:
-    t = tunnel("203.0.113.5", 5, ipsec=IpsecOptions(encryption=("AES128-GCM-16",), pfs_dh_groups=(14,),
-                                                    lifetime_s=3600))
+    t = tunnel(
+        "203.0.113.5", 5, ipsec=IpsecOptions(encryption=("AES128-GCM-16",), pfs_dh_groups=(14,), lifetime_s=3600)
+    )
     files, report = emit([conn("vpn-x", t)], local_address="192.0.2.130")
     assert "    esp = aes128gcm16-modp2048!\n" in files["ipsec.conf"]
     assert not any("integrity" in m for m in report.messages())
 
 
 def test_ikev1_drops_gcm_in_phase1_with_warning() -> None:
-    t = tunnel("203.0.113.5", 5, ike=IkeOptions(versions=("ikev1",), encryption=("AES128-GCM-16", "AES256"),
-                                                integrity=("SHA1",), dh_groups=(14,), lifetime_s=28800))
+    t = tunnel(
+        "203.0.113.5",
+        5,
+        ike=IkeOptions(
+            versions=("ikev1",),
+            encryption=("AES128-GCM-16", "AES256"),
+            integrity=("SHA1",),
+            dh_groups=(14,),
+            lifetime_s=28800,
+        ),
+    )
     files, report = emit([conn("vpn-x", t)])
     assert "    ike = aes256-sha1-modp2048!\n" in files["ipsec.conf"]
-    assert ("target strongswan: vpn-x tunnel 203.0.113.5: IKEv1 cannot use AES-GCM for the IKE SA; leaving out "
-            "AES128-GCM-16 in phase 1") in report.messages()
-    only_gcm = tunnel("203.0.113.5", 5, ike=IkeOptions(versions=("ikev1", "ikev2"), encryption=("AES128-GCM-16",),
-                                                       integrity=("SHA1",), dh_groups=(14,), lifetime_s=28800))
+    assert (
+        "target strongswan: vpn-x tunnel 203.0.113.5: IKEv1 cannot use AES-GCM for the IKE SA; leaving out "
+        "AES128-GCM-16 in phase 1"
+    ) in report.messages()
+    only_gcm = tunnel(
+        "203.0.113.5",
+        5,
+        ike=IkeOptions(
+            versions=("ikev1", "ikev2"),
+            encryption=("AES128-GCM-16",),
+            integrity=("SHA1",),
+            dh_groups=(14,),
+            lifetime_s=28800,
+        ),
+    )
     with pytest.raises(EmitError, match="only AES-GCM, which IKEv1 cannot use; use ike_version 2"):
         emit([conn("vpn-x", only_gcm)])
     files, _ = emit([conn("vpn-x", only_gcm)], ike_version="2")
@@ -116,10 +177,20 @@ def test_ikev1_drops_gcm_in_phase1_with_warning() -> None:
 
 # ------------------------------------------------------------------ IKE version
 
-@pytest.mark.parametrize(("versions", "option", "expected"), [
-    (("ikev1",), None, "ikev1"), (("ikev2",), None, "ikev2"), (("ikev1", "ikev2"), None, "ikev1"),
-    (None, None, "ikev1"), (("ikev1", "ikev2"), "2", "ikev2"), (None, "2", "ikev2"), (("ikev2",), "2", "ikev2"),
-    (("ikev1",), "1", "ikev1")])
+
+@pytest.mark.parametrize(
+    ("versions", "option", "expected"),
+    [
+        (("ikev1",), None, "ikev1"),
+        (("ikev2",), None, "ikev2"),
+        (("ikev1", "ikev2"), None, "ikev1"),
+        (None, None, "ikev1"),
+        (("ikev1", "ikev2"), "2", "ikev2"),
+        (None, "2", "ikev2"),
+        (("ikev2",), "2", "ikev2"),
+        (("ikev1",), "1", "ikev1"),
+    ],
+)
 def test_ike_version(versions: tuple[str, ...] | None, option: str | None, expected: str) -> None:
     t = tunnel("203.0.113.5", 5, ike=attrs.evolve(tunnel("203.0.113.5", 5).ike, versions=versions))
     files, report = emit([conn("vpn-x", t)], ike_version=option)
@@ -133,8 +204,9 @@ def test_ike_version(versions: tuple[str, ...] | None, option: str | None, expec
 @pytest.mark.parametrize(("versions", "option"), [(("ikev1",), "2"), (("ikev2",), "1")])
 def test_ike_version_option_contradicting_aws_is_an_error(versions: tuple[str, ...], option: str) -> None:
     t = tunnel("203.0.113.5", 5, ike=attrs.evolve(tunnel("203.0.113.5", 5).ike, versions=versions))
-    with pytest.raises(EmitError, match=f"ike_version {option} contradicts the input, which allows only "
-                                        f"{versions[0]} on the AWS side"):
+    with pytest.raises(
+        EmitError, match=f"ike_version {option} contradicts the input, which allows only {versions[0]} on the AWS side"
+    ):
         emit([conn("vpn-x", t)], ike_version=option)
 
 
@@ -144,6 +216,7 @@ def test_ike_version_option_is_validated() -> None:
 
 
 # ------------------------------------------------------------------ names, marks, interfaces
+
 
 def _names(text: str) -> dict[str, tuple[str, str]]:
     """conn name -> (mark, updown) of every tunnel conn."""
@@ -224,6 +297,7 @@ def test_name_collision_is_an_error() -> None:
 
 # ------------------------------------------------------------------ NAT fix-up
 
+
 def test_local_address_changes_left_but_not_the_identity() -> None:
     files, report = emit(load(BGP_JSON), local_address="192.0.2.130")
     conf = files["ipsec.conf"]
@@ -231,7 +305,8 @@ def test_local_address_changes_left_but_not_the_identity() -> None:
     assert "    leftid = 198.51.100.10\n" in conf
     assert files["ipsec.secrets"].splitlines()[2:] == [
         '198.51.100.10 203.0.113.21 : PSK "FAKE_tunnel2.key_example"',
-        '198.51.100.10 203.0.113.22 : PSK "FAKE_tunnel1.key_example"']
+        '198.51.100.10 203.0.113.22 : PSK "FAKE_tunnel1.key_example"',
+    ]
     assert not any("local_address" in m for m in report.messages())
     sw = emit(load(BGP_JSON), "swanctl", local_address="192.0.2.130")[0]["swanctl.conf"]
     assert sw.count("        local_addrs = 192.0.2.130\n") == 2
@@ -242,14 +317,21 @@ def test_local_address_changes_left_but_not_the_identity() -> None:
 def test_without_local_address_public_ip_and_warning() -> None:
     files, report = emit(load(BGP_JSON))
     assert "    left = 198.51.100.10\n    leftid = 198.51.100.10\n" in files["ipsec.conf"]
-    assert ("target strongswan: no local_address: using the customer gateway IP (198.51.100.10) as the local "
-            "address and IKE identity; a router behind NAT (an EC2 instance with an elastic IP) needs "
-            "local_address PRIVATE_IP") in report.messages()
+    assert (
+        "target strongswan: no local_address: using the customer gateway IP (198.51.100.10) as the local "
+        "address and IKE identity; a router behind NAT (an EC2 instance with an elastic IP) needs "
+        "local_address PRIVATE_IP"
+    ) in report.messages()
 
 
-@pytest.mark.parametrize(("value", "message"), [
-    ("192.0.2.300", "local_address: not an IP address"), ("2001:db8::1", "is not an IPv4 address"),
-    ("192.0.2.1\nleft=x", "not an IP address")])
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("192.0.2.300", "local_address: not an IP address"),
+        ("2001:db8::1", "is not an IPv4 address"),
+        ("192.0.2.1\nleft=x", "not an IP address"),
+    ],
+)
 def test_bad_local_address(value: str, message: str) -> None:
     with pytest.raises(EmitError, match=re.escape(message)):
         emit(load(BGP_JSON), local_address=value)
@@ -257,9 +339,15 @@ def test_bad_local_address(value: str, message: str) -> None:
 
 # ------------------------------------------------------------------ defaults, warnings, timers
 
+
 def test_missing_values_fall_back_to_aws_defaults_with_one_warning_per_tunnel() -> None:
-    bare = Tunnel(aws_outside_ip="203.0.113.9", cgw_outside_ip="198.51.100.10", psk="FAKE_bare.key",
-                  cgw_inside="169.254.9.2/30", aws_inside="169.254.9.1/30")
+    bare = Tunnel(
+        aws_outside_ip="203.0.113.9",
+        cgw_outside_ip="198.51.100.10",
+        psk="FAKE_bare.key",
+        cgw_inside="169.254.9.2/30",
+        aws_inside="169.254.9.1/30",
+    )
     files, report = emit([conn("vpn-bare", bare)], local_address="192.0.2.130")
     assert report.messages() == [
         "target strongswan: vpn-bare tunnel 203.0.113.9: not stated in the input, using AWS's defaults: "
@@ -275,13 +363,21 @@ def test_missing_values_fall_back_to_aws_defaults_with_one_warning_per_tunnel() 
         "configuration is written for it",
     ]
     conf = files["ipsec.conf"]
-    groups = "modp1024-modp2048-modp3072-modp4096-modp6144-modp8192-ecp256-ecp384-ecp521-modp1024s160-" \
-             "modp2048s224-modp2048s256"
+    groups = (
+        "modp1024-modp2048-modp3072-modp4096-modp6144-modp8192-ecp256-ecp384-ecp521-modp1024s160-"
+        "modp2048s224-modp2048s256"
+    )
     assert f"    ike = aes128-aes256-sha1-sha256-sha384-sha512-{groups}!\n" in conf
     assert "    esp = aes128-aes256-sha1-sha256-sha384-sha512-modp1024-modp1536-" in conf
     assert ",aes128gcm16-aes256gcm16-modp1024-modp1536-" in conf
-    for line in ("ikelifetime = 28800s", "lifetime = 3600s", "margintime = 540s", "dpddelay = 10s",
-                 "dpdtimeout = 30s", "dpdaction = restart"):
+    for line in (
+        "ikelifetime = 28800s",
+        "lifetime = 3600s",
+        "margintime = 540s",
+        "dpddelay = 10s",
+        "dpdtimeout = 30s",
+        "dpdaction = restart",
+    ):
         assert f"    {line}\n" in conf
     assert "-mtu 1436 -mss 1379" in conf
     with pytest.raises(EmitError, match="not stated in the input, using AWS's defaults"):
@@ -289,30 +385,57 @@ def test_missing_values_fall_back_to_aws_defaults_with_one_warning_per_tunnel() 
 
 
 def test_rekey_margin_and_dpd_from_the_model() -> None:
-    t = tunnel("203.0.113.5", 5, rekey_margin_s=300, rekey_fuzz_pct=50, dpd_interval_s=15, dpd_timeout_s=45,
-               ipsec=IpsecOptions(encryption=("AES128",), integrity=("SHA1",), pfs_dh_groups=(2,), lifetime_s=3000),
-               ike=attrs.evolve(tunnel("203.0.113.5", 5).ike, lifetime_s=20000), replay_window=512)
+    t = tunnel(
+        "203.0.113.5",
+        5,
+        rekey_margin_s=300,
+        rekey_fuzz_pct=50,
+        dpd_interval_s=15,
+        dpd_timeout_s=45,
+        ipsec=IpsecOptions(encryption=("AES128",), integrity=("SHA1",), pfs_dh_groups=(2,), lifetime_s=3000),
+        ike=attrs.evolve(tunnel("203.0.113.5", 5).ike, lifetime_s=20000),
+        replay_window=512,
+    )
     files, report = emit([conn("vpn-x", t)], local_address="192.0.2.130")
     conf = files["ipsec.conf"]
-    for line in ("ikelifetime = 20000s", "lifetime = 3000s", "margintime = 450s", "dpddelay = 15s",
-                 "dpdtimeout = 45s", "replay_window = 512"):
+    for line in (
+        "ikelifetime = 20000s",
+        "lifetime = 3000s",
+        "margintime = 450s",
+        "dpddelay = 15s",
+        "dpdtimeout = 45s",
+        "replay_window = 512",
+    ):
         assert f"    {line}\n" in conf
     sw = emit([conn("vpn-x", t)], "swanctl", local_address="192.0.2.130")[0]["swanctl.conf"]
-    for line in ("        rekey_time = 19550s", "        over_time = 450s", "        rand_time = 450s",
-                 "        dpd_delay = 15s", "        dpd_timeout = 45s", "                life_time = 3000s",
-                 "                rekey_time = 2550s", "                rand_time = 450s",
-                 "                replay_window = 512"):
+    for line in (
+        "        rekey_time = 19550s",
+        "        over_time = 450s",
+        "        rand_time = 450s",
+        "        dpd_delay = 15s",
+        "        dpd_timeout = 45s",
+        "                life_time = 3000s",
+        "                rekey_time = 2550s",
+        "                rand_time = 450s",
+        "                replay_window = 512",
+    ):
         assert line + "\n" in sw
     assert not any("default" in m for m in report.messages())
 
 
 def test_rekey_margin_too_long_for_the_lifetime_is_clamped_with_warning() -> None:
-    t = tunnel("203.0.113.5", 5, rekey_margin_s=450,
-               ipsec=IpsecOptions(encryption=("AES128",), integrity=("SHA1",), pfs_dh_groups=(2,), lifetime_s=900))
+    t = tunnel(
+        "203.0.113.5",
+        5,
+        rekey_margin_s=450,
+        ipsec=IpsecOptions(encryption=("AES128",), integrity=("SHA1",), pfs_dh_groups=(2,), lifetime_s=900),
+    )
     files, report = emit([conn("vpn-x", t)], local_address="192.0.2.130")
     assert "    margintime = 225s\n" in files["ipsec.conf"]
-    assert ("target strongswan: vpn-x tunnel 203.0.113.5: rekeying before AWS would need a margin of 900 s, too "
-            "long for a lifetime of 900 s; using 225 s (AWS may rekey first)") in report.messages()
+    assert (
+        "target strongswan: vpn-x tunnel 203.0.113.5: rekeying before AWS would need a margin of 900 s, too "
+        "long for a lifetime of 900 s; using 225 s (AWS may rekey first)"
+    ) in report.messages()
 
 
 def test_ikev2_has_no_dpdtimeout() -> None:
@@ -327,8 +450,9 @@ def test_static_routes_go_into_the_updown_with_a_metric_per_tunnel() -> None:
     assert '-r 10.0.0.0/16 -rm 100"' in conn_block(conf, "vpn-05a7e0000000000c1-203-0-113-61")
     assert '-r 10.0.0.0/16 -rm 200"' in conn_block(conf, "vpn-05a7e0000000000c1-203-0-113-62")
     assert "-r 10.20.0.0/16" not in conf
-    conf = emit(load(STATIC_JSON), local_address="192.0.2.130", accept=["10.0.0.0/16"],
-                prefer_tunnel="2")[0]["ipsec.conf"]
+    conf = emit(load(STATIC_JSON), local_address="192.0.2.130", accept=["10.0.0.0/16"], prefer_tunnel="2")[0][
+        "ipsec.conf"
+    ]
     assert '-r 10.0.0.0/16 -rm 200"' in conn_block(conf, "vpn-05a7e0000000000c1-203-0-113-61")
     assert '-r 10.0.0.0/16 -rm 100"' in conn_block(conf, "vpn-05a7e0000000000c1-203-0-113-62")
 
@@ -336,20 +460,26 @@ def test_static_routes_go_into_the_updown_with_a_metric_per_tunnel() -> None:
 def test_bgp_and_missing_routes_are_reported() -> None:
     files, report = emit(load(BGP_JSON))
     assert "frr.conf" in files and "daemons" in files  # BGP is configured, by FRR
-    assert ("target strongswan: no advertise: the BGP sessions advertise nothing to AWS (OUT route-maps deny "
-            "all)") in report.messages()
+    assert (
+        "target strongswan: no advertise: the BGP sessions advertise nothing to AWS (OUT route-maps deny all)"
+    ) in report.messages()
     static = conn("vpn-s", tunnel("203.0.113.5", 5), routing="static")
     files, report = emit([static], local_address="192.0.2.130")
-    assert report.messages() == ["target strongswan: static connection vpn-s: no accept prefixes, so no route "
-                                 "into the tunnels is written (add accept VPC_CIDR)"]
+    assert report.messages() == [
+        "target strongswan: static connection vpn-s: no accept prefixes, so no route "
+        "into the tunnels is written (add accept VPC_CIDR)"
+    ]
     assert "frr.conf" not in files
 
 
-@pytest.mark.parametrize(("change", "message"), [
-    ({"psk": None}, "holds no pre-shared key"),
-    ({"cgw_outside_ip": None}, "does not state the customer gateway IP"),
-    ({"cgw_inside": None, "aws_inside": None}, "does not state the tunnel's IPv4 inside addresses"),
-])
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"psk": None}, "holds no pre-shared key"),
+        ({"cgw_outside_ip": None}, "does not state the customer gateway IP"),
+        ({"cgw_inside": None, "aws_inside": None}, "does not state the tunnel's IPv4 inside addresses"),
+    ],
+)
 def test_unwritable_tunnels_are_errors(change: dict[str, Any], message: str) -> None:
     t = attrs.evolve(tunnel("203.0.113.5", 5), **change)
     with pytest.raises(EmitError, match=re.escape(message)):
@@ -359,14 +489,18 @@ def test_unwritable_tunnels_are_errors(change: dict[str, Any], message: str) -> 
 def test_bgp_comment_names_the_neighbor() -> None:
     t = tunnel("203.0.113.5", 5, bgp=Bgp(cgw_asn=65010, aws_asn=64512, neighbor_ip="169.254.5.1"))
     conf = emit([conn("vpn-x", t)])[0]["ipsec.conf"]
-    assert ("# vpn-x, tunnel 203.0.113.5: vti{m} 169.254.5.2/30 <-> 169.254.5.1, BGP AS 65010 <-> AS 64512 "
-            "(neighbor 169.254.5.1)\n").format(m=ss.tunnel_mark("vpn-x", t.aws_outside_ip)) in conf
+    assert (
+        "# vpn-x, tunnel 203.0.113.5: vti{m} 169.254.5.2/30 <-> 169.254.5.1, BGP AS 65010 <-> AS 64512 "
+        "(neighbor 169.254.5.1)\n"
+    ).format(m=ss.tunnel_mark("vpn-x", t.aws_outside_ip)) in conf
 
 
 # ------------------------------------------------------------------ injection refusal, secrets
 
-@pytest.mark.parametrize("bad", ["a b", "a\nb", 'a"b', "a'b", "a#b", "a;b", "a{b", "a}b", "a\tb", "", "a$b",
-                                 "a\\b", "a`b"])
+
+@pytest.mark.parametrize(
+    "bad", ["a b", "a\nb", 'a"b', "a'b", "a#b", "a;b", "a{b", "a}b", "a\tb", "", "a$b", "a\\b", "a`b"]
+)
 def test_safe_refuses_values_that_could_add_settings(bad: str) -> None:
     with pytest.raises(EmitError, match="refusing to write"):
         ss.safe(bad, "x")
@@ -406,60 +540,108 @@ def test_no_key_in_messages_or_repr() -> None:
 
 # ------------------------------------------------------------------ CLI
 
+
 def test_cli_out_dir_modes_and_refusal(tmp_path: Path) -> None:
     out = tmp_path / "out"
     out.mkdir()
-    proc = run_cli("convert", str(FIXTURES / "canonical" / "generic.txt"), "--to", "strongswan",
-                   "--local-address", "192.0.2.130", "--out-dir", str(out))
+    proc = run_cli(
+        "convert",
+        str(FIXTURES / "canonical" / "generic.txt"),
+        "--to",
+        "strongswan",
+        "--local-address",
+        "192.0.2.130",
+        "--out-dir",
+        str(out),
+    )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == ""
     modes = {p.name: stat.S_IMODE(os.stat(p).st_mode) for p in out.iterdir()}
-    assert modes == {"ipsec.conf": 0o644, "ipsec.secrets": 0o600, "aws-updown.sh": 0o755,
-                     "strongswan.conf": 0o644, "frr.conf": 0o644, "daemons": 0o644,
-                     "99-vpnxlate-forwarding.conf": 0o644}
+    assert modes == {
+        "ipsec.conf": 0o644,
+        "ipsec.secrets": 0o600,
+        "aws-updown.sh": 0o755,
+        "strongswan.conf": 0o644,
+        "frr.conf": 0o644,
+        "daemons": 0o644,
+        "99-vpnxlate-forwarding.conf": 0o644,
+    }
     before = {p.name: p.read_bytes() for p in out.iterdir()}
-    proc = run_cli("convert", str(FIXTURES / "canonical" / "generic.txt"), "--to", "strongswan",
-                   "--out-dir", str(out))
+    proc = run_cli("convert", str(FIXTURES / "canonical" / "generic.txt"), "--to", "strongswan", "--out-dir", str(out))
     assert_one_line_error(proc, "exists; use --force to overwrite it")
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
-    proc = run_cli("convert", str(FIXTURES / "canonical" / "generic.txt"), "--to", "strongswan",
-                   "--out-dir", str(out), "--force", "-q")
+    proc = run_cli(
+        "convert",
+        str(FIXTURES / "canonical" / "generic.txt"),
+        "--to",
+        "strongswan",
+        "--out-dir",
+        str(out),
+        "--force",
+        "-q",
+    )
     assert proc.returncode == 0, proc.stderr
     assert "    left = 198.51.100.10\n" in (out / "ipsec.conf").read_text()
 
 
 def test_cli_nothing_half_written(tmp_path: Path) -> None:
     (tmp_path / "strongswan.conf").write_text("mine\n")
-    proc = run_cli("convert", str(FIXTURES / "canonical" / "generic.txt"), "--to", "swanctl",
-                   "--out-dir", str(tmp_path))
+    proc = run_cli(
+        "convert", str(FIXTURES / "canonical" / "generic.txt"), "--to", "swanctl", "--out-dir", str(tmp_path)
+    )
     assert_one_line_error(proc, "strongswan.conf: exists")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["strongswan.conf"]
     assert (tmp_path / "strongswan.conf").read_text() == "mine\n"
 
 
 def test_cli_swanctl_modes_and_stdout(tmp_path: Path) -> None:
-    proc = run_cli("convert", str(FIXTURES / "canonical" / "connection.xml"), "--to", "swanctl",
-                   "--interface", "xfrm", "--out-dir", str(tmp_path))
+    proc = run_cli(
+        "convert",
+        str(FIXTURES / "canonical" / "connection.xml"),
+        "--to",
+        "swanctl",
+        "--interface",
+        "xfrm",
+        "--out-dir",
+        str(tmp_path),
+    )
     assert proc.returncode == 0, proc.stderr
     modes = {p.name: stat.S_IMODE(os.stat(p).st_mode) for p in tmp_path.iterdir()}
-    assert modes == {"swanctl.conf": 0o600, "aws-updown.sh": 0o755, "strongswan.conf": 0o644, "frr.conf": 0o644,
-                     "daemons": 0o644, "99-vpnxlate-forwarding.conf": 0o644}
+    assert modes == {
+        "swanctl.conf": 0o600,
+        "aws-updown.sh": 0o755,
+        "strongswan.conf": 0o644,
+        "frr.conf": 0o644,
+        "daemons": 0o644,
+        "99-vpnxlate-forwarding.conf": 0o644,
+    }
     assert "vpnxlate: warning: " in proc.stderr and "not stated in the input" in proc.stderr
     proc = run_cli("convert", str(FIXTURES / "canonical" / "connection.xml"), "--to", "swanctl", "-q")
     assert proc.returncode == 0
     headers = re.findall(r"^#### vpnxlate file: (\S+) \(mode (\d+)\) ####$", proc.stdout, re.M)
-    assert headers == [("swanctl.conf", "0600"), ("aws-updown.sh", "0755"), ("strongswan.conf", "0644"),
-                       ("frr.conf", "0644"), ("daemons", "0644"), ("99-vpnxlate-forwarding.conf", "0644")]
+    assert headers == [
+        ("swanctl.conf", "0600"),
+        ("aws-updown.sh", "0755"),
+        ("strongswan.conf", "0644"),
+        ("frr.conf", "0644"),
+        ("daemons", "0644"),
+        ("99-vpnxlate-forwarding.conf", "0644"),
+    ]
 
 
 def test_cli_option_errors() -> None:
     generic = str(FIXTURES / "canonical" / "generic.txt")
-    assert_one_line_error(run_cli("convert", generic, "--to", "strongswan", "--interface", "xfrm"),
-                          "option --interface does not apply to --to strongswan")
-    assert_one_line_error(run_cli("convert", generic, "--to", "swanctl", "--ike-version", "2"),
-                          "--ike-version 2 contradicts the input, which allows only ikev1")
-    assert_one_line_error(run_cli("convert", generic, "--to", "swanctl", "--local-address", "nope"),
-                          "--local-address: not an IP address")
+    assert_one_line_error(
+        run_cli("convert", generic, "--to", "strongswan", "--interface", "xfrm"),
+        "option --interface does not apply to --to strongswan",
+    )
+    assert_one_line_error(
+        run_cli("convert", generic, "--to", "swanctl", "--ike-version", "2"),
+        "--ike-version 2 contradicts the input, which allows only ikev1",
+    )
+    assert_one_line_error(
+        run_cli("convert", generic, "--to", "swanctl", "--local-address", "nope"), "--local-address: not an IP address"
+    )
     proc = run_cli("convert", generic, "--to", "strongswan", "--strict", "--local-address", "192.0.2.130")
     assert_one_line_error(proc, "no --advertise: the BGP sessions advertise nothing to AWS")
 

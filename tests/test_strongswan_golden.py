@@ -54,12 +54,12 @@ def _check(path: Path, text: str) -> None:
 def test_golden(case: str) -> None:
     inputs, target, options = CASES[case]
     files, report = vpnxlate.emit_report(_connections(inputs), target, **options)
-    expected_names = (["ipsec.conf", "ipsec.secrets"] if target == "strongswan" else ["swanctl.conf"])
+    expected_names = ["ipsec.conf", "ipsec.secrets"] if target == "strongswan" else ["swanctl.conf"]
     ipsec_files = [*expected_names, *SHARED_FILES]
-    assert [f.name for f in files][:len(ipsec_files)] == ipsec_files
+    assert [f.name for f in files][: len(ipsec_files)] == ipsec_files
     # the routing files are pinned by tests/test_routing_golden.py
-    assert {f.name for f in files[len(ipsec_files):]} <= set(ROUTING_FILES)
-    files = files[:len(ipsec_files)]
+    assert {f.name for f in files[len(ipsec_files) :]} <= set(ROUTING_FILES)
+    files = files[: len(ipsec_files)]
     modes = {f.name: f.file_mode for f in files}
     assert modes["aws-updown.sh"] == 0o755
     assert modes["strongswan.conf"] == 0o644

@@ -49,18 +49,22 @@ class Case:
 
 CASES: dict[str, Case] = {
     "generic-ipsec": Case((CANONICAL / "generic.txt",), "strongswan", CANONICAL / "generic.txt", CANONICAL_ID),
-    "generic-swanctl-nat": Case((CANONICAL / "generic.txt",), "swanctl", CANONICAL / "generic.txt", CANONICAL_ID,
-                                nat=True),
+    "generic-swanctl-nat": Case(
+        (CANONICAL / "generic.txt",), "swanctl", CANONICAL / "generic.txt", CANONICAL_ID, nat=True
+    ),
     # swanlab cannot read the Vyatta download: its AWS side is the equivalent XML
-    "vyatta-ipsec-nat": Case((CANONICAL / "vyatta.txt",), "strongswan", CANONICAL / "connection.xml", CANONICAL_ID,
-                             nat=True),
+    "vyatta-ipsec-nat": Case(
+        (CANONICAL / "vyatta.txt",), "strongswan", CANONICAL / "connection.xml", CANONICAL_ID, nat=True
+    ),
     "xml-swanctl": Case((CANONICAL / "connection.xml",), "swanctl", CANONICAL / "connection.xml", CANONICAL_ID),
     # two connections in one ipsec.conf (profiles + also=); the lab's AWS side is the IKEv2 one
-    "ikev2-aes256-ipsec-two-connections": Case((IKEV2_INPUT, CANONICAL / "generic.txt"), "strongswan", IKEV2_AWS,
-                                               IKEV2_ID, ike_version="2"),
+    "ikev2-aes256-ipsec-two-connections": Case(
+        (IKEV2_INPUT, CANONICAL / "generic.txt"), "strongswan", IKEV2_AWS, IKEV2_ID, ike_version="2"
+    ),
     "ikev2-aes256-swanctl-nat": Case((IKEV2_INPUT,), "swanctl", IKEV2_AWS, IKEV2_ID, nat=True, ike_version="2"),
-    "negative-psk-ipsec": Case((CANONICAL / "generic.txt",), "strongswan", CANONICAL / "generic.txt",
-                               CANONICAL_ID, negative="psk"),
+    "negative-psk-ipsec": Case(
+        (CANONICAL / "generic.txt",), "strongswan", CANONICAL / "generic.txt", CANONICAL_ID, negative="psk"
+    ),
 }
 
 
@@ -93,14 +97,29 @@ def _run_case(name: str, case: Case, base: Path) -> dict[str, Any]:
     gen = run_cli(*args)
     if gen.returncode != 0:
         return {"name": name, "generate_error": gen.stderr}
-    cmd = [sys.executable, str(SWANLAB), "run", "--aws", str(case.aws), "--customer", str(cfg),
-           "--json", str(work / "result.json"), "--workdir", str(work / "runs"), "-q"]
+    cmd = [
+        sys.executable,
+        str(SWANLAB),
+        "run",
+        "--aws",
+        str(case.aws),
+        "--customer",
+        str(cfg),
+        "--json",
+        str(work / "result.json"),
+        "--workdir",
+        str(work / "runs"),
+        "-q",
+    ]
     if case.nat:
         cmd.append("--nat")
     if case.negative:
         cmd += ["--negative", case.negative]
-    return {"name": name, **run_swanlab(cmd, work, LAB_TIMEOUT),
-            "config": {p.name: p.read_text() for p in cfg.iterdir() if p.name != "aws-updown.sh"}}
+    return {
+        "name": name,
+        **run_swanlab(cmd, work, LAB_TIMEOUT),
+        "config": {p.name: p.read_text() for p in cfg.iterdir() if p.name != "aws-updown.sh"},
+    }
 
 
 def run_swanlab(cmd: list[str], work: Path, timeout: float) -> dict[str, Any]:
@@ -121,8 +140,9 @@ def lab_results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str,
     return lab_cases(CASES, tmp_path_factory, "swanlab")
 
 
-def lab_cases(cases: dict[str, Case], tmp_path_factory: pytest.TempPathFactory, label: str
-              ) -> dict[str, dict[str, Any]]:
+def lab_cases(
+    cases: dict[str, Case], tmp_path_factory: pytest.TempPathFactory, label: str
+) -> dict[str, dict[str, Any]]:
     """Every strongSwan case through the lab (see :func:`run_cases`); skips when the lab cannot run."""
     reason = _lab_unavailable()
     if reason:
@@ -198,8 +218,9 @@ def test_negative_psk_fails(lab_results: dict[str, dict[str, Any]]) -> None:
         assert t["ike_up"] is False and t["child_up"] is False
 
 
-def run_cases(label: str, cases: dict[str, Any], run_case: Any, base: Path,
-              results_env: str) -> dict[str, dict[str, Any]]:
+def run_cases(
+    label: str, cases: dict[str, Any], run_case: Any, base: Path, results_env: str
+) -> dict[str, dict[str, Any]]:
     """Run ``run_case(name, case, base)`` for every case, ``VPNXLATE_SWANLAB_JOBS`` (2) at a time, the
     failover cases first (the long ones: the workers then finish together); print each run's rc,
     wall time and failover figures, and write them as JSON to ``$results_env`` when it is set."""
@@ -213,11 +234,22 @@ def run_cases(label: str, cases: dict[str, Any], run_case: Any, base: Path,
     figures = {}
     for name, r in results.items():
         fo = (r.get("result") or {}).get("failover") or {}
-        figures[name] = {"rc": r.get("rc"), "wall_s": r.get("wall_s"), "interruption_s": fo.get("interruption_s"),
-                         "lost": fo.get("lost"), "restore_s": fo.get("restore_s")}
-        print(f"  {name}: rc={r.get('rc')} {r.get('wall_s')} s" + (
-            f"; failover {fo.get('interruption_s')} s, {fo.get('lost')} lost, tunnel 1 back after "
-            f"{fo.get('restore_s')} s" if fo else ""))
+        figures[name] = {
+            "rc": r.get("rc"),
+            "wall_s": r.get("wall_s"),
+            "interruption_s": fo.get("interruption_s"),
+            "lost": fo.get("lost"),
+            "restore_s": fo.get("restore_s"),
+        }
+        print(
+            f"  {name}: rc={r.get('rc')} {r.get('wall_s')} s"
+            + (
+                f"; failover {fo.get('interruption_s')} s, {fo.get('lost')} lost, tunnel 1 back after "
+                f"{fo.get('restore_s')} s"
+                if fo
+                else ""
+            )
+        )
     if os.environ.get(results_env):
         Path(os.environ[results_env]).write_text(json.dumps(figures, indent=1) + "\n")
     return results

@@ -50,7 +50,7 @@ XML = CANONICAL / "connection.xml"
 EC2_JSON = FIXTURES / "canonical" / "ec2" / "boto3-single.json"
 STATIC_V2_ID = "vpn-05a7e0000000ae25f"
 RUN_TIMEOUT, FAILOVER_TIMEOUT = 420, 720
-DPD_DELAY = 10             # the DPD interval of every input here
+DPD_DELAY = 10  # the DPD interval of every input here
 
 
 @attrs.frozen
@@ -61,10 +61,10 @@ class Case:
     ike_version: str = "1"
     options: tuple[str, ...] = ()
     nat: bool = False
-    mode: str | None = None            # None (IPsec only) | bgp | static
+    mode: str | None = None  # None (IPsec only) | bgp | static
     failover: bool = False
     aws_proposals: str = "all"
-    negative: str | None = None        # swanlab --negative KIND
+    negative: str | None = None  # swanlab --negative KIND
     must_fail: bool = False
 
 
@@ -73,13 +73,16 @@ CASES: dict[str, Case] = {
     "generic-ikev1": Case((GENERIC,), GENERIC, CANONICAL_ID),
     "xml-ikev2-nat": Case((XML,), XML, CANONICAL_ID, ike_version="2", options=("--ike-version", "2"), nat=True),
     "ec2json-ikev1-nat": Case((EC2_JSON,), XML, CANONICAL_ID, nat=True),
-    "bgp-ikev2-failover": Case((IKEV2_INPUT,), IKEV2_BGP_AWS, IKEV2_ID, ike_version="2", options=ADV, mode="bgp",
-                               failover=True),
-    "bgp-ikev2-aes256-nat": Case((IKEV2_INPUT,), IKEV2_BGP_AWS, IKEV2_ID, ike_version="2", options=ADV, nat=True,
-                                 mode="bgp"),
+    "bgp-ikev2-failover": Case(
+        (IKEV2_INPUT,), IKEV2_BGP_AWS, IKEV2_ID, ike_version="2", options=ADV, mode="bgp", failover=True
+    ),
+    "bgp-ikev2-aes256-nat": Case(
+        (IKEV2_INPUT,), IKEV2_BGP_AWS, IKEV2_ID, ike_version="2", options=ADV, nat=True, mode="bgp"
+    ),
     # IKEv2: see docs/libreswan.md on the IKEv1 static failover runs in this lab
-    "static-ikev2-failover": Case((STATIC_V2,), IKEV2_AWS, STATIC_V2_ID, ike_version="2",
-                                  options=("--accept", VPC), mode="static", failover=True),
+    "static-ikev2-failover": Case(
+        (STATIC_V2,), IKEV2_AWS, STATIC_V2_ID, ike_version="2", options=("--accept", VPC), mode="static", failover=True
+    ),
     # negatives: each must fail
     "neg-aws-proposals-file": Case((GENERIC,), GENERIC, CANONICAL_ID, aws_proposals="file", must_fail=True),
     "neg-psk": Case((GENERIC,), GENERIC, CANONICAL_ID, negative="psk", must_fail=True),
@@ -109,9 +112,24 @@ def _run_case(name: str, case: Case, base: Path) -> dict[str, Any]:
     if gen.returncode != 0:
         return {"name": name, "generate_error": gen.stderr}
     _layout(out, cfg)
-    cmd = [sys.executable, str(SWANLAB), "run", "--aws", str(case.aws), "--customer", str(cfg),
-           "--format", "libreswan", "--aws-proposals", case.aws_proposals,
-           "--json", str(work / "result.json"), "--workdir", str(work / "runs"), "-q"]
+    cmd = [
+        sys.executable,
+        str(SWANLAB),
+        "run",
+        "--aws",
+        str(case.aws),
+        "--customer",
+        str(cfg),
+        "--format",
+        "libreswan",
+        "--aws-proposals",
+        case.aws_proposals,
+        "--json",
+        str(work / "result.json"),
+        "--workdir",
+        str(work / "runs"),
+        "-q",
+    ]
     if case.nat:
         cmd.append("--nat")
     if case.negative:
@@ -176,12 +194,18 @@ def test_both_tunnels_up_with_libreswan(lab_results: dict[str, dict[str, Any]], 
             assert t["ike"]["remote-port"] == "4500"
         if case.ike_version == "1":
             # AWS's download says group 2, which Libreswan lacks: the strongest AWS accepts instead
-            assert (t["ike"]["encr-alg"], t["ike"]["encr-keysize"], t["ike"]["dh-group"]) == \
-                ("AES_CBC", "128", "ECP_521")
+            assert (t["ike"]["encr-alg"], t["ike"]["encr-keysize"], t["ike"]["dh-group"]) == (
+                "AES_CBC",
+                "128",
+                "ECP_521",
+            )
             assert t["child"]["dh-group"] == "MODP_8192"  # IKEv1 PFS: one MODP group
         elif case.inputs in ((IKEV2_INPUT,), (STATIC_V2,)):
-            assert (t["ike"]["encr-keysize"], t["ike"]["integ-alg"], t["ike"]["dh-group"]) == \
-                ("256", "HMAC_SHA2_256_128", "MODP_2048")  # as the input states
+            assert (t["ike"]["encr-keysize"], t["ike"]["integ-alg"], t["ike"]["dh-group"]) == (
+                "256",
+                "HMAC_SHA2_256_128",
+                "MODP_2048",
+            )  # as the input states
         else:
             assert t["ike"]["dh-group"] == "ECP_521"
     assert res["cgw_table220"] == ""
@@ -214,8 +238,9 @@ def test_routing_with_libreswan(lab_results: dict[str, dict[str, Any]], name: st
         pluto = r["logs"]["cgw-pluto.log"]
         assert pluto.count("up-client output: aws-libreswan-updown: vti") >= 2
         net = r["logs"]["cgw-net-final.txt"]
-        for t, metric in zip(sorted(res["tunnels"], key=lambda t: ipaddress.ip_address(t["aws_outside_ip"])),
-                             (100, 200), strict=True):
+        for t, metric in zip(
+            sorted(res["tunnels"], key=lambda t: ipaddress.ip_address(t["aws_outside_ip"])), (100, 200), strict=True
+        ):
             mark = tunnel_mark(case.conn_id, ipaddress.ip_address(t["aws_outside_ip"]))
             assert f"{VPC} dev vti{mark} scope link metric {metric}" in net, (t["name"], metric)
 

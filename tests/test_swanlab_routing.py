@@ -45,27 +45,27 @@ ROUTING = FIXTURES / "routing"
 STATIC = ROUTING / "static-canonical.json"
 STATIC_V2 = ROUTING / "static-ikev2.json"
 IKEV2_BGP_AWS = ROUTING / "aws-ikev2-aes256-bgp.json"
-LAN = "192.0.2.64/26"      # the lab's customer LAN (what the customer advertises)
-VPC = "192.0.2.0/26"       # the lab's VPC (what AWS advertises / what --accept names)
-HOLD = 30                  # BGP hold time of every input here (and of the lab's AWS side)
-DPD_TIMEOUT = 30           # DPD timeout (IKEv1 dpdtimeout; IKEv2: retransmissions, see strongswan.conf)
-MARGIN = 12                # UML under load: detection + reconvergence + 0.5 s ping resolution
+LAN = "192.0.2.64/26"  # the lab's customer LAN (what the customer advertises)
+VPC = "192.0.2.0/26"  # the lab's VPC (what AWS advertises / what --accept names)
+HOLD = 30  # BGP hold time of every input here (and of the lab's AWS side)
+DPD_TIMEOUT = 30  # DPD timeout (IKEv1 dpdtimeout; IKEv2: retransmissions, see strongswan.conf)
+MARGIN = 12  # UML under load: detection + reconvergence + 0.5 s ping resolution
 RUN_TIMEOUT, FAILOVER_TIMEOUT = 420, 720
 
 
 @attrs.frozen
 class Case:
     inputs: tuple[Path, ...]
-    target: str                       # strongswan | swanctl | vyos
+    target: str  # strongswan | swanctl | vyos
     aws: Path
-    mode: str                         # bgp | static
+    mode: str  # bgp | static
     options: tuple[str, ...] = ()
-    vyos: str | None = None           # VyOS version rendered by vyos_render.py
+    vyos: str | None = None  # VyOS version rendered by vyos_render.py
     nat: bool = False
     failover: bool = False
     ike_version: str = "1"
     expect_advertised: tuple[str, ...] = (LAN,)
-    must_fail: str | None = None      # negative case: what the lab must report
+    must_fail: str | None = None  # negative case: what the lab must report
     preferred_lab_tunnel: int | None = None  # swanlab's tunnel number the config prefers (symmetric paths)
     replacement_check: tuple[str, str, str] | None = None  # (conn id, AWS IP, AWS inside IP), swanctl only
 
@@ -73,34 +73,84 @@ class Case:
 ADV = ("--advertise", LAN)
 CASES: dict[str, Case] = {
     # strongSwan: BGP (FRR beside the IPsec files)
-    "bgp-swanctl-ikev1-failover": Case((GENERIC,), "swanctl", GENERIC, "bgp", (*ADV, "--prefer-tunnel", "2"),
-                                       failover=True, preferred_lab_tunnel=1),
+    "bgp-swanctl-ikev1-failover": Case(
+        (GENERIC,), "swanctl", GENERIC, "bgp", (*ADV, "--prefer-tunnel", "2"), failover=True, preferred_lab_tunnel=1
+    ),
     "bgp-ipsec-ikev1-nat": Case((GENERIC,), "strongswan", GENERIC, "bgp", ADV, nat=True),
     "bgp-ipsec-ikev2": Case((IKEV2_INPUT,), "strongswan", IKEV2_BGP_AWS, "bgp", ADV, ike_version="2"),
-    "bgp-swanctl-ikev2-nat": Case((IKEV2_INPUT,), "swanctl", IKEV2_BGP_AWS, "bgp", ADV, nat=True, ike_version="2",
-                                  replacement_check=("vpn-0a11ce0000000ae25", "203.0.113.31", "169.254.31.1")),
+    "bgp-swanctl-ikev2-nat": Case(
+        (IKEV2_INPUT,),
+        "swanctl",
+        IKEV2_BGP_AWS,
+        "bgp",
+        ADV,
+        nat=True,
+        ike_version="2",
+        replacement_check=("vpn-0a11ce0000000ae25", "203.0.113.31", "169.254.31.1"),
+    ),
     # strongSwan: static (the updown routes the --accept prefixes, metric 100 / 200)
-    "static-ipsec-ikev1-failover": Case((STATIC,), "strongswan", GENERIC, "static",
-                                        ("--accept", VPC, "--prefer-tunnel", "2"), failover=True,
-                                        preferred_lab_tunnel=1),
-    "static-swanctl-ikev2-nat": Case((STATIC_V2,), "swanctl", IKEV2_AWS, "static", ("--accept", VPC), nat=True,
-                                     ike_version="2", preferred_lab_tunnel=1),
+    "static-ipsec-ikev1-failover": Case(
+        (STATIC,),
+        "strongswan",
+        GENERIC,
+        "static",
+        ("--accept", VPC, "--prefer-tunnel", "2"),
+        failover=True,
+        preferred_lab_tunnel=1,
+    ),
+    "static-swanctl-ikev2-nat": Case(
+        (STATIC_V2,),
+        "swanctl",
+        IKEV2_AWS,
+        "static",
+        ("--accept", VPC),
+        nat=True,
+        ike_version="2",
+        preferred_lab_tunnel=1,
+    ),
     # VyOS, rendered as VyOS 1.3 / 1.4 / 1.5 would run it
     "vyos13-bgp": Case((GENERIC,), "vyos", GENERIC, "bgp", ADV, vyos="1.3"),
-    "vyos14-bgp-failover": Case((GENERIC,), "vyos", GENERIC, "bgp", (*ADV, "--prefer-tunnel", "2"), vyos="1.4",
-                                failover=True, preferred_lab_tunnel=1),
+    "vyos14-bgp-failover": Case(
+        (GENERIC,),
+        "vyos",
+        GENERIC,
+        "bgp",
+        (*ADV, "--prefer-tunnel", "2"),
+        vyos="1.4",
+        failover=True,
+        preferred_lab_tunnel=1,
+    ),
     "vyos15-bgp-nat": Case((GENERIC,), "vyos", GENERIC, "bgp", ADV, vyos="1.5", nat=True),
-    "vyos14-static-failover": Case((STATIC,), "vyos", GENERIC, "static", ("--accept", VPC, "--prefer-tunnel", "2"),
-                                   vyos="1.4", failover=True, preferred_lab_tunnel=1),
-    "vyos13-static-nat": Case((STATIC,), "vyos", GENERIC, "static", ("--accept", VPC, "--prefer-tunnel", "2"),
-                              vyos="1.3", nat=True, preferred_lab_tunnel=1),
+    "vyos14-static-failover": Case(
+        (STATIC,),
+        "vyos",
+        GENERIC,
+        "static",
+        ("--accept", VPC, "--prefer-tunnel", "2"),
+        vyos="1.4",
+        failover=True,
+        preferred_lab_tunnel=1,
+    ),
+    "vyos13-static-nat": Case(
+        (STATIC,),
+        "vyos",
+        GENERIC,
+        "static",
+        ("--accept", VPC, "--prefer-tunnel", "2"),
+        vyos="1.3",
+        nat=True,
+        preferred_lab_tunnel=1,
+    ),
     # negatives: each must fail
-    "neg-bgp-wrong-asn": Case((GENERIC,), "swanctl", ROUTING / "aws-canonical-asn65099.json", "bgp", ADV,
-                              must_fail="Bad Peer AS"),
-    "neg-bgp-prefix-outside-advertise": Case((GENERIC,), "strongswan", GENERIC, "bgp",
-                                             (*ADV, "--advertise", "192.0.2.192/26"), must_fail="192.0.2.192/26"),
-    "neg-static-customer-routes": Case((STATIC,), "strongswan", GENERIC, "static", ("--accept", LAN),
-                                       must_fail="no route into a tunnel"),
+    "neg-bgp-wrong-asn": Case(
+        (GENERIC,), "swanctl", ROUTING / "aws-canonical-asn65099.json", "bgp", ADV, must_fail="Bad Peer AS"
+    ),
+    "neg-bgp-prefix-outside-advertise": Case(
+        (GENERIC,), "strongswan", GENERIC, "bgp", (*ADV, "--advertise", "192.0.2.192/26"), must_fail="192.0.2.192/26"
+    ),
+    "neg-static-customer-routes": Case(
+        (STATIC,), "strongswan", GENERIC, "static", ("--accept", LAN), must_fail="no route into a tunnel"
+    ),
 }
 
 
@@ -161,8 +211,12 @@ def _generate(case: Case, cfg: Path, work: Path) -> str | None:
         return gen.stderr
     commands = work / "vyos.txt"
     commands.write_text(gen.stdout)
-    render = subprocess.run([sys.executable, str(VYOS_RENDER), "--version", case.vyos, str(commands),
-                             "--out", str(cfg)], capture_output=True, text=True, timeout=120)
+    render = subprocess.run(
+        [sys.executable, str(VYOS_RENDER), "--version", case.vyos, str(commands), "--out", str(cfg)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     if render.returncode != 0:  # 3 = VyOS would refuse the commit, 2 = not modelled
         return f"vyos_render exit {render.returncode}: {render.stdout}{render.stderr}"
     return None
@@ -175,8 +229,20 @@ def _run_case(name: str, case: Case, base: Path) -> dict[str, Any]:
     error = _generate(case, cfg, work)
     if error is not None:
         return {"name": name, "generate_error": error}
-    cmd = [sys.executable, str(SWANLAB), "run", "--aws", str(case.aws), "--customer", str(cfg),
-           "--json", str(work / "result.json"), "--workdir", str(work / "runs"), "-q"]
+    cmd = [
+        sys.executable,
+        str(SWANLAB),
+        "run",
+        "--aws",
+        str(case.aws),
+        "--customer",
+        str(cfg),
+        "--json",
+        str(work / "result.json"),
+        "--workdir",
+        str(work / "runs"),
+        "-q",
+    ]
     if case.mode == "bgp":
         cmd += ["--bgp", "--expect-advertised", ",".join(case.expect_advertised)]
     else:
@@ -304,18 +370,22 @@ REPLACEMENT = [n for n, c in CASES.items() if c.replacement_check]
 
 
 @pytest.mark.parametrize("name", REPLACEMENT)
-def test_make_before_break_replacement_keeps_the_interface(lab_results: dict[str, dict[str, Any]],
-                                                          name: str) -> None:
+def test_make_before_break_replacement_keeps_the_interface(lab_results: dict[str, dict[str, Any]], name: str) -> None:
     res = _ok(lab_results[name])
     logs = Path(res["rundir"]) / "logs"
     debug = (logs / "debug.txt").read_text()
-    marks = dict(line.removeprefix("REPLACEMENT: ").split(": ", 1) if ": " in line.removeprefix("REPLACEMENT: ")
-                 else line.removeprefix("REPLACEMENT: ").split("=", 1)
-                 for line in debug.splitlines() if line.startswith("REPLACEMENT: "))
+    marks = dict(
+        line.removeprefix("REPLACEMENT: ").split(": ", 1)
+        if ": " in line.removeprefix("REPLACEMENT: ")
+        else line.removeprefix("REPLACEMENT: ").split("=", 1)
+        for line in debug.splitlines()
+        if line.startswith("REPLACEMENT: ")
+    )
     ids = [marks[f"ike {k}"].split() for k in ("before", "middle", "after")]
     assert all(len(i) == 1 for i in ids) and len({i[0] for i in ids}) == 3, debug  # two reauthentications
     assert marks["link"] == "yes" and marks["ping"] == "3/3", debug
     charon = (logs / "cgw-charon.log").read_text()
     assert "kept (another SA with vti" in charon, "up-client of the new CHILD_SA did not keep the interface"
-    assert f"kept (it belongs to IKE_SA #{ids[2][0]}, not #{ids[1][0]})" in charon, \
+    assert f"kept (it belongs to IKE_SA #{ids[2][0]}, not #{ids[1][0]})" in charon, (
         "down-client of the replaced CHILD_SA did not keep the interface"
+    )

@@ -19,10 +19,12 @@ pytestmark = pytest.mark.swanlab
 
 VENDORS = FIXTURES / "vendors"
 CASES: dict[str, Case] = {
-    "cisco-ios-ipsec": Case((VENDORS / "cisco-ios" / "ikev1-bgp.txt",), "strongswan", CANONICAL / "generic.txt",
-                            CANONICAL_ID),
-    "juniper-swanctl-nat": Case((VENDORS / "juniper" / "srx-set.txt",), "swanctl", CANONICAL / "generic.txt",
-                                CANONICAL_ID, nat=True),
+    "cisco-ios-ipsec": Case(
+        (VENDORS / "cisco-ios" / "ikev1-bgp.txt",), "strongswan", CANONICAL / "generic.txt", CANONICAL_ID
+    ),
+    "juniper-swanctl-nat": Case(
+        (VENDORS / "juniper" / "srx-set.txt",), "swanctl", CANONICAL / "generic.txt", CANONICAL_ID, nat=True
+    ),
 }
 
 

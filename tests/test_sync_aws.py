@@ -42,11 +42,23 @@ def hub(aws_like: Any) -> dict[str, Any]:
     vgw = make_vgw(ec2)
     tgw = make_tgw(ec2)
     cgw = make_cgw(ec2)
-    return {"ec2": ec2, "vgw": vgw, "tgw": tgw, "cgw": cgw,
-            "a": make_vpn(ec2, cgw, vgw=vgw, name="a"),
-            "b": make_vpn(ec2, cgw, tgw=tgw, name="b", tunnel_options=[
+    return {
+        "ec2": ec2,
+        "vgw": vgw,
+        "tgw": tgw,
+        "cgw": cgw,
+        "a": make_vpn(ec2, cgw, vgw=vgw, name="a"),
+        "b": make_vpn(
+            ec2,
+            cgw,
+            tgw=tgw,
+            name="b",
+            tunnel_options=[
                 {"TunnelInsideCidr": "169.254.20.0/30", "Phase1EncryptionAlgorithms": [{"Value": "AES256"}]},
-                {"TunnelInsideCidr": "169.254.20.4/30"}])}
+                {"TunnelInsideCidr": "169.254.20.4/30"},
+            ],
+        ),
+    }
 
 
 def _sync(capsys: Any, state: Any, target: str = "vyos", *extra: str) -> tuple[int, str, str]:
@@ -87,12 +99,16 @@ def _lines_of(lines: list[str], vpn_id: str, vpn_text: str) -> list[str]:
             m = re.search(r"(vti\d+) 169\.254\.(\d+)\.(\d+)/30", ln)
             vtis.add(m.group(1))
             inside.add(f"169.254.{m.group(2)}.{int(m.group(3)) - 1}")
-    return [ln for ln in lines if tag in ln or any(f" {v} " in f"{ln} " for v in vtis)
-            or any(f"neighbor {ip} " in ln for ip in inside)]
+    return [
+        ln
+        for ln in lines
+        if tag in ln or any(f" {v} " in f"{ln} " for v in vtis) or any(f"neighbor {ip} " in ln for ip in inside)
+    ]
 
 
-def test_vyos_sync_adds_and_removes_only_the_changed_connection(hub: dict[str, Any], tmp_path: Any,
-                                                                 capsys: Any) -> None:
+def test_vyos_sync_adds_and_removes_only_the_changed_connection(
+    hub: dict[str, Any], tmp_path: Any, capsys: Any
+) -> None:
     state = tmp_path / "state"
     code, out, err = _sync(capsys, state)
     assert code == 0, err
@@ -135,8 +151,7 @@ def test_vyos_sync_adds_and_removes_only_the_changed_connection(hub: dict[str, A
     b_lines = _lines_of(commands(second), hub["b"], second)
     # b's own IKE group (its AES256 tunnel) goes with it; the shared groups stay
     groups = {m.group(1) for ln in b_lines for m in [re.search(r"-group '(AWS-(?:IKE|ESP)-\w+)'", ln)] if m}
-    still_used = {m.group(1) for ln in commands(third) for m in [re.search(r"-group '(AWS-(?:IKE|ESP)-\w+)'", ln)]
-                  if m}
+    still_used = {m.group(1) for ln in commands(third) for m in [re.search(r"-group '(AWS-(?:IKE|ESP)-\w+)'", ln)] if m}
     assert groups - still_used and groups & still_used
     b_lines += [ln for ln in commands(second) if any(f"-group {g} " in ln for g in groups - still_used)]
     for ln in delta:
@@ -155,17 +170,24 @@ def test_vyos_sync_adds_and_removes_only_the_changed_connection(hub: dict[str, A
     assert f"sync: - {hub['b']} removed" in err and f"skipped 1 connection in state deleted: {hub['b']}" in err
     # the previous generation is kept, older ones pruned
     assert sorted(n for n in os.listdir(state) if n.startswith("gen-")) == sorted(
-        [os.readlink(state / "current"), *[n for n in os.listdir(state) if n.startswith("gen-")
-                                          if n != os.readlink(state / "current")]])
+        [
+            os.readlink(state / "current"),
+            *[n for n in os.listdir(state) if n.startswith("gen-") if n != os.readlink(state / "current")],
+        ]
+    )
     assert len([n for n in os.listdir(state) if n.startswith("gen-")]) == 2
 
 
-@pytest.mark.parametrize(("target", "reload_hint", "conf"), [
-    ("swanctl", "swanctl --load-all", "swanctl.conf"),
-    ("strongswan", "ipsec rereadsecrets && ipsec update", "ipsec.conf"),
-])
-def test_strongswan_sync_keeps_names_marks_and_interfaces(hub: dict[str, Any], tmp_path: Any, capsys: Any,
-                                                          target: str, reload_hint: str, conf: str) -> None:
+@pytest.mark.parametrize(
+    ("target", "reload_hint", "conf"),
+    [
+        ("swanctl", "swanctl --load-all", "swanctl.conf"),
+        ("strongswan", "ipsec rereadsecrets && ipsec update", "ipsec.conf"),
+    ],
+)
+def test_strongswan_sync_keeps_names_marks_and_interfaces(
+    hub: dict[str, Any], tmp_path: Any, capsys: Any, target: str, reload_hint: str, conf: str
+) -> None:
     state = tmp_path / "state"
     assert _sync(capsys, state, target)[0] == 0
     before = _current(state, conf)
@@ -208,8 +230,9 @@ def _blocks(text: str) -> dict[str, str]:
     return out
 
 
-def test_failed_poll_keeps_the_last_state(hub: dict[str, Any], tmp_path: Any, capsys: Any,
-                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_failed_poll_keeps_the_last_state(
+    hub: dict[str, Any], tmp_path: Any, capsys: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     state = tmp_path / "state"
     assert _sync(capsys, state)[0] == 0
     generation = os.readlink(state / "current")
@@ -219,26 +242,42 @@ def test_failed_poll_keeps_the_last_state(hub: dict[str, Any], tmp_path: Any, ca
         monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
         code, out, err = _sync(capsys, state)
     assert (code, out) == (2, "")
-    assert err == (f"vpnxlate: error: aws:eu-west-1: cannot reach the EC2 endpoint {url} (network, proxy, "
-                   "--region or AWS_ENDPOINT_URL?) (the last good state is kept)\n")
+    assert err == (
+        f"vpnxlate: error: aws:eu-west-1: cannot reach the EC2 endpoint {url} (network, proxy, "
+        "--region or AWS_ENDPOINT_URL?) (the last good state is kept)\n"
+    )
     assert os.readlink(state / "current") == generation and _current(state, "vyos.txt") == text
 
 
-def test_interval_mode_retries_after_failures(hub: dict[str, Any], tmp_path: Any, capsys: Any,
-                                              monkeypatch: pytest.MonkeyPatch, moto_server: str) -> None:
+def test_interval_mode_retries_after_failures(
+    hub: dict[str, Any], tmp_path: Any, capsys: Any, monkeypatch: pytest.MonkeyPatch, moto_server: str
+) -> None:
     state = tmp_path / "state"
     with closed_port() as url:
         set_env(monkeypatch, url)
         monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
-        code, out, err = run(capsys, "sync", "aws:", "--to", "vyos", "--state", str(state), *LOCAL,
-                             "--interval", "0.01", "--max-polls", "3")
+        code, out, err = run(
+            capsys,
+            "sync",
+            "aws:",
+            "--to",
+            "vyos",
+            "--state",
+            str(state),
+            *LOCAL,
+            "--interval",
+            "0.01",
+            "--max-polls",
+            "3",
+        )
     assert code == 2
     assert err.count("cannot reach the EC2 endpoint") == 3
     assert "poll failed (1 in a row); retrying in 0.01 s" in err and "poll failed (2 in a row)" in err
     assert not os.path.exists(state / "current")
     set_env(monkeypatch, moto_server)
-    code, out, err = run(capsys, "sync", "aws:", "--to", "vyos", "--state", str(state), *LOCAL,
-                         "--interval", "0.01", "--max-polls", "2")
+    code, out, err = run(
+        capsys, "sync", "aws:", "--to", "vyos", "--state", str(state), *LOCAL, "--interval", "0.01", "--max-polls", "2"
+    )
     assert code == 0, err
     assert out.splitlines() == commands(_current(state, "vyos.txt"))  # the first poll's delta only
     assert "2 added" in err and "no change; nothing written" in err
@@ -252,20 +291,29 @@ def test_loop_backoff_doubles_up_to_the_interval() -> None:
         def wait(self, seconds: float) -> bool:
             return False
 
-    status = sync.loop(lambda: next(statuses), 60, max_polls=6, retry_first=5, stop=NoSleep(),  # type: ignore[arg-type]
-                       on_wait=lambda s, f: waits.append((s, f)))
+    status = sync.loop(
+        lambda: next(statuses),
+        60,
+        max_polls=6,
+        retry_first=5,
+        stop=NoSleep(),  # type: ignore[arg-type]
+        on_wait=lambda s, f: waits.append((s, f)),
+    )
     assert status == 0
     assert waits == [(5, 1), (10, 2), (20, 3), (60, 0), (5, 1)]
     assert sync.loop(lambda: 0, 60, max_polls=1) == 0
 
 
-def test_apply_runs_argv_without_a_shell_and_restores_on_failure(hub: dict[str, Any], tmp_path: Any,
-                                                                   capsys: Any) -> None:
+def test_apply_runs_argv_without_a_shell_and_restores_on_failure(
+    hub: dict[str, Any], tmp_path: Any, capsys: Any
+) -> None:
     state = tmp_path / "state"
     marker = tmp_path / "applied"
     script = tmp_path / "apply.py"
-    script.write_text("import os, sys\nopen(sys.argv[1], 'a').write(os.environ['VPNXLATE_SYNC_DELTA'] + '|' + "
-                      "' '.join(sys.argv[2:]) + '\\n')\n")
+    script.write_text(
+        "import os, sys\nopen(sys.argv[1], 'a').write(os.environ['VPNXLATE_SYNC_DELTA'] + '|' + "
+        "' '.join(sys.argv[2:]) + '\\n')\n"
+    )
     cmd = f"{sys.executable} {script} {marker} 'two words' ';' touch {tmp_path / 'injected'}"
     code, out, err = _sync(capsys, state, "vyos", "--apply", cmd)
     assert code == 0, err
@@ -310,8 +358,10 @@ def test_large_account_progress_and_summary(aws_like: Any, tmp_path: Any, capsys
     code, out, err = _sync(capsys, state, "swanctl")
     assert (code, out) == (0, ""), err
     assert "vpnxlate: aws:eu-west-1: fetched 100 VPN connections; translating 100\n" in err
-    assert (f"vpnxlate: sync: 100 connections, 200 tunnels: 100 added, 0 removed, 0 changed; wrote 6 files to "
-            f"{state}/current\n") in err
+    assert (
+        f"vpnxlate: sync: 100 connections, 200 tunnels: 100 added, 0 removed, 0 changed; wrote 6 files to "
+        f"{state}/current\n"
+    ) in err
     conf = _current(state, "swanctl.conf")
     assert len([n for n in _blocks(conf) if n.startswith("vpn-")]) == 200  # + one secret block per tunnel
     ec2.delete_vpn_connection(VpnConnectionId=ids[42])
@@ -332,8 +382,13 @@ def test_changed_tunnel_is_reported_without_its_key(hub: dict[str, Any], tmp_pat
     conn = backend_connection(hub["a"])
     tunnel = conn.vx["tunnels"][0]
     old_psk, ip = tunnel["PreSharedKey"], tunnel["OutsideIpAddress"]
-    tunnel.update({"PreSharedKey": "rotated_psk_value_77", "TunnelInsideCidr": "169.254.30.0/30",
-                   "Phase2EncryptionAlgorithms": [{"Value": "AES256"}]})
+    tunnel.update(
+        {
+            "PreSharedKey": "rotated_psk_value_77",
+            "TunnelInsideCidr": "169.254.30.0/30",
+            "Phase2EncryptionAlgorithms": [{"Value": "AES256"}],
+        }
+    )
     code, out, err = _sync(capsys, state)
     assert code == 0, err
     assert f"vpnxlate: sync: ~ {hub['a']} changed: tunnel {ip}: PSK, proposals, addresses, options changed\n" in err

@@ -30,8 +30,14 @@ def test_file_input_sync_and_option_change(tmp_path: Path, capsys: Any) -> None:
     gen = os.readlink(state / "current")
     saved = json.loads((state / "current" / sync.STATE_FILE).read_text())
     assert saved["target"] == "swanctl"
-    assert saved["files"] == ["swanctl.conf", "aws-updown.sh", "strongswan.conf", "frr.conf", "daemons",
-                              "99-vpnxlate-forwarding.conf"]
+    assert saved["files"] == [
+        "swanctl.conf",
+        "aws-updown.sh",
+        "strongswan.conf",
+        "frr.conf",
+        "daemons",
+        "99-vpnxlate-forwarding.conf",
+    ]
     assert stat.S_IMODE(os.stat(state / "current" / sync.STATE_FILE).st_mode) == 0o600
     code, out, err = _run(capsys, *argv, "--local-address", "10.0.0.5")
     assert code == 0 and "no change; nothing written" in err and os.readlink(state / "current") == gen
@@ -62,8 +68,15 @@ def test_a_state_dir_is_tightened_and_bad_inputs_keep_the_state(tmp_path: Path, 
 
 def test_compare_names_what_changed() -> None:
     def conn(cid: str, **tunnel: Any) -> dict[str, Any]:
-        t = {"aws_outside_ip": "203.0.113.10", "psk": "k1", "ike": {"encryption": ["AES128"]},
-             "cgw_inside_cidr": "169.254.10.2/30", "cgw_asn": 65000, "mtu": None, **tunnel}
+        t = {
+            "aws_outside_ip": "203.0.113.10",
+            "psk": "k1",
+            "ike": {"encryption": ["AES128"]},
+            "cgw_inside_cidr": "169.254.10.2/30",
+            "cgw_asn": 65000,
+            "mtu": None,
+            **tunnel,
+        }
         return {"vpn_connection_id": cid, "routing": "bgp", "tunnels": [t]}
 
     old = [conn("vpn-a"), conn("vpn-b")]
@@ -77,8 +90,12 @@ def test_compare_names_what_changed() -> None:
     assert "k2" not in " ".join(str(c) for c in changes)
     moved = [conn("vpn-a", aws_outside_ip="203.0.113.11", ike={"encryption": ["AES256"]}, cgw_asn=65001)]
     assert [str(c) for c in sync.compare([conn("vpn-a")], moved)] == [
-        "~ vpn-a changed: tunnel 203.0.113.10 removed; tunnel 203.0.113.11 added"]
-    assert [str(c) for c in sync.compare([conn("vpn-a")], [conn("vpn-a", ike={"encryption": ["AES256"]},
-                                                                 cgw_asn=65001,
-                                                                 cgw_inside_cidr="169.254.12.2/30")])] == [
-        "~ vpn-a changed: tunnel 203.0.113.10: proposals, addresses, BGP changed"]
+        "~ vpn-a changed: tunnel 203.0.113.10 removed; tunnel 203.0.113.11 added"
+    ]
+    assert [
+        str(c)
+        for c in sync.compare(
+            [conn("vpn-a")],
+            [conn("vpn-a", ike={"encryption": ["AES256"]}, cgw_asn=65001, cgw_inside_cidr="169.254.12.2/30")],
+        )
+    ] == ["~ vpn-a changed: tunnel 203.0.113.10: proposals, addresses, BGP changed"]

@@ -38,8 +38,10 @@ needs_bash = pytest.mark.skipif(shutil.which("bash") is None, reason="bash not i
 
 
 def _sa(mark: int, spi: str) -> str:
-    return (f"src 198.51.100.10 dst {PEER}\\	proto esp spi {spi} reqid 1 mode tunnel\\	replay-window 0 "
-            f"flag af-unspec\\	mark {mark:#x}/0xffffffff\\	auth-trunc hmac(sha1) 0x00 96\\\n")
+    return (
+        f"src 198.51.100.10 dst {PEER}\\	proto esp spi {spi} reqid 1 mode tunnel\\	replay-window 0 "
+        f"flag af-unspec\\	mark {mark:#x}/0xffffffff\\	auth-trunc hmac(sha1) 0x00 96\\\n"
+    )
 
 
 @pytest.fixture
@@ -51,8 +53,9 @@ def lab(tmp_path: Path) -> Path:
     (bindir / "ip").write_text(FAKE_IP)
     (bindir / "sysctl").write_text('#!/bin/bash\necho "sysctl $*" >> "$FAKE/log"\n')
     # iptables: no rule to check or delete (-C/-D fail), adding works
-    (bindir / "iptables").write_text('#!/bin/bash\necho "iptables $*" >> "$FAKE/log"\n'
-                                     'case " $* " in *" -C "*|*" -D "*) exit 1 ;; esac\n')
+    (bindir / "iptables").write_text(
+        '#!/bin/bash\necho "iptables $*" >> "$FAKE/log"\ncase " $* " in *" -C "*|*" -D "*) exit 1 ;; esac\n'
+    )
     for f in bindir.iterdir():
         f.chmod(0o755)
     script = tmp_path / "aws-updown.sh"
@@ -65,12 +68,40 @@ def run(lab: Path, verb: str, unique_id: int, states: list[str]) -> list[str]:
     fake = lab / "fake"
     (fake / "states").write_text("".join(states))
     (fake / "log").write_text("")
-    env = {"PATH": f"{lab / 'bin'}:{os.environ['PATH']}", "FAKE": str(fake), "PLUTO_VERB": verb,
-           "PLUTO_ME": "198.51.100.10", "PLUTO_PEER": PEER, "PLUTO_UNIQUEID": str(unique_id),
-           "VPNXLATE_UPDOWN_STATE": str(lab / "state")}
-    proc = subprocess.run([str(lab / "aws-updown.sh"), "-ln", IFNAME, "-ll", "169.254.22.2/30", "-lr",
-                           "169.254.22.1", "-m", str(MARK), "-mtu", "1436", "-mss", "1379", "-r", "10.0.0.0/16",
-                           "-rm", "100"], env=env, capture_output=True, text=True, timeout=20)
+    env = {
+        "PATH": f"{lab / 'bin'}:{os.environ['PATH']}",
+        "FAKE": str(fake),
+        "PLUTO_VERB": verb,
+        "PLUTO_ME": "198.51.100.10",
+        "PLUTO_PEER": PEER,
+        "PLUTO_UNIQUEID": str(unique_id),
+        "VPNXLATE_UPDOWN_STATE": str(lab / "state"),
+    }
+    proc = subprocess.run(
+        [
+            str(lab / "aws-updown.sh"),
+            "-ln",
+            IFNAME,
+            "-ll",
+            "169.254.22.2/30",
+            "-lr",
+            "169.254.22.1",
+            "-m",
+            str(MARK),
+            "-mtu",
+            "1436",
+            "-mss",
+            "1379",
+            "-r",
+            "10.0.0.0/16",
+            "-rm",
+            "100",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=20,
+    )
     assert proc.returncode == 0, proc.stderr
     return [line for line in (fake / "log").read_text().splitlines() if line.startswith("ip link")]
 
@@ -82,9 +113,12 @@ def link_exists(lab: Path) -> bool:
 @needs_bash
 def test_first_up_creates_the_vti_and_last_down_removes_it(lab: Path) -> None:
     calls = run(lab, "up-client", 1, [_sa(MARK, "0xc0000001")])
-    assert calls == [f"ip link show dev {IFNAME}", f"ip link del {IFNAME}",
-                     f"ip link add {IFNAME} type vti local 198.51.100.10 remote {PEER} ikey {MARK} okey {MARK}",
-                     f"ip link set {IFNAME} up mtu 1436"]
+    assert calls == [
+        f"ip link show dev {IFNAME}",
+        f"ip link del {IFNAME}",
+        f"ip link add {IFNAME} type vti local 198.51.100.10 remote {PEER} ikey {MARK} okey {MARK}",
+        f"ip link set {IFNAME} up mtu 1436",
+    ]
     assert link_exists(lab)
     calls = run(lab, "down-client", 1, [_sa(MARK, "0xc0000001")])
     assert f"ip link del {IFNAME}" in calls and not link_exists(lab)

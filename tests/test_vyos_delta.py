@@ -48,6 +48,7 @@ class Config:
             for word, child in node.items():
                 out.add((*prefix, word))
                 walk(child, (*prefix, word))
+
         walk(self.tree, ())
         return out
 
@@ -60,14 +61,46 @@ def _leaf_nodes_equal(after: Config, new: Config) -> None:
     assert new.nodes() <= after.nodes()
 
 
-_WORDS = st.sampled_from(["peer", "AWS-a-T1", "AWS-b-T1", "AWS-c-T2", "local-address", "'10.0.0.5'",
-                          "'10.0.0.6'", "vti", "bind", "'vti1'", "'vti2'", "secret", "'k1'", "'k2'",
-                          "neighbor", "169.254.1.1", "remote-as", "'64512'", "rule", "10", "20"])
-_ROOTS = st.sampled_from([("vpn", "ipsec", "site-to-site", "peer"), ("vpn", "ipsec", "authentication", "psk"),
-                          ("protocols", "bgp", "neighbor"), ("protocols", "bgp", "65010"),
-                          ("interfaces", "vti"), ("protocols", "bgp"), ("policy", "route-map"), ("vpn", "ipsec")])
-_LINE = st.builds(lambda root, rest: "set " + " ".join((*root, *rest)), _ROOTS, st.lists(_WORDS, min_size=1,
-                                                                                          max_size=4))
+_WORDS = st.sampled_from(
+    [
+        "peer",
+        "AWS-a-T1",
+        "AWS-b-T1",
+        "AWS-c-T2",
+        "local-address",
+        "'10.0.0.5'",
+        "'10.0.0.6'",
+        "vti",
+        "bind",
+        "'vti1'",
+        "'vti2'",
+        "secret",
+        "'k1'",
+        "'k2'",
+        "neighbor",
+        "169.254.1.1",
+        "remote-as",
+        "'64512'",
+        "rule",
+        "10",
+        "20",
+    ]
+)
+_ROOTS = st.sampled_from(
+    [
+        ("vpn", "ipsec", "site-to-site", "peer"),
+        ("vpn", "ipsec", "authentication", "psk"),
+        ("protocols", "bgp", "neighbor"),
+        ("protocols", "bgp", "65010"),
+        ("interfaces", "vti"),
+        ("protocols", "bgp"),
+        ("policy", "route-map"),
+        ("vpn", "ipsec"),
+    ]
+)
+_LINE = st.builds(
+    lambda root, rest: "set " + " ".join((*root, *rest)), _ROOTS, st.lists(_WORDS, min_size=1, max_size=4)
+)
 _LINES = st.lists(_LINE, max_size=25, unique=True)
 
 
@@ -81,7 +114,7 @@ def test_applying_the_delta_to_old_gives_new(old: list[str], new: list[str]) -> 
     old_nodes, new_nodes = Config(old).nodes(), Config(new).nodes()
     deletes = [split_command(line)[1] for line in d if line.startswith("delete ")]
     sets = [split_command(line)[1] for line in d if line.startswith("set ")]
-    assert [line for line in d if line.startswith("delete ")] == d[:len(deletes)]
+    assert [line for line in d if line.startswith("delete ")] == d[: len(deletes)]
     for path in deletes:
         assert len(path) >= MIN_DELETE_DEPTH
         assert path in old_nodes and path not in new_nodes
@@ -99,14 +132,19 @@ def test_no_change_is_an_empty_delta(lines: list[str]) -> None:
 
 
 def test_removed_peer_is_one_delete_of_the_peer() -> None:
-    old = ["set vpn ipsec interface 'eth0'",
-           "set vpn ipsec site-to-site peer AWS-a-T1 local-address '10.0.0.5'",
-           "set vpn ipsec site-to-site peer AWS-a-T1 remote-address '203.0.113.10'",
-           "set vpn ipsec site-to-site peer AWS-b-T1 local-address '10.0.0.5'",
-           "set vpn ipsec site-to-site peer AWS-b-T1 remote-address '203.0.113.12'",
-           "set interfaces vti vti640 address '169.254.10.2/30'"]
-    new = [*old[:3], "set vpn ipsec site-to-site peer AWS-a-T1 description 'x y'",
-           "set interfaces vti vti640 address '169.254.10.6/30'"]
+    old = [
+        "set vpn ipsec interface 'eth0'",
+        "set vpn ipsec site-to-site peer AWS-a-T1 local-address '10.0.0.5'",
+        "set vpn ipsec site-to-site peer AWS-a-T1 remote-address '203.0.113.10'",
+        "set vpn ipsec site-to-site peer AWS-b-T1 local-address '10.0.0.5'",
+        "set vpn ipsec site-to-site peer AWS-b-T1 remote-address '203.0.113.12'",
+        "set interfaces vti vti640 address '169.254.10.2/30'",
+    ]
+    new = [
+        *old[:3],
+        "set vpn ipsec site-to-site peer AWS-a-T1 description 'x y'",
+        "set interfaces vti vti640 address '169.254.10.6/30'",
+    ]
     assert delta(old, new) == [
         "delete vpn ipsec site-to-site peer AWS-b-T1",
         "delete interfaces vti vti640 address '169.254.10.2/30'",
@@ -116,8 +154,11 @@ def test_removed_peer_is_one_delete_of_the_peer() -> None:
 
 
 def test_never_deletes_a_whole_top_node() -> None:
-    old = ["set vpn ipsec site-to-site peer AWS-a-T1 local-address '10.0.0.5'",
-           "set protocols bgp system-as '65010'", "set protocols bgp neighbor 169.254.1.1 remote-as '64512'"]
+    old = [
+        "set vpn ipsec site-to-site peer AWS-a-T1 local-address '10.0.0.5'",
+        "set protocols bgp system-as '65010'",
+        "set protocols bgp neighbor 169.254.1.1 remote-as '64512'",
+    ]
     new = ["set vpn ipsec site-to-site peer AWS-a-T1 local-address '10.0.0.5'"]
     assert delta(old, new) == ["delete protocols bgp system-as", "delete protocols bgp neighbor 169.254.1.1"]
 

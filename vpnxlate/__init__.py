@@ -40,10 +40,34 @@ from .registry import OutputFile
 __version__ = "0.1.0"
 
 __all__ = [
-    "Bgp", "Diagnostic", "EmitError", "FormatError", "IkeOptions", "InputError", "IpsecOptions",
-    "OutputError", "OutputFile", "ParseError", "PlaceholderError", "Report", "Tunnel", "ValidationError",
-    "VpnConnection", "VpnxlateError", "VpnxlateWarning", "__version__", "convert", "detect_format",
-    "emit", "emit_report", "fetch", "formats", "parse", "parse_report", "render", "to_dict",
+    "Bgp",
+    "Diagnostic",
+    "EmitError",
+    "FormatError",
+    "IkeOptions",
+    "InputError",
+    "IpsecOptions",
+    "OutputError",
+    "OutputFile",
+    "ParseError",
+    "PlaceholderError",
+    "Report",
+    "Tunnel",
+    "ValidationError",
+    "VpnConnection",
+    "VpnxlateError",
+    "VpnxlateWarning",
+    "__version__",
+    "convert",
+    "detect_format",
+    "emit",
+    "emit_report",
+    "fetch",
+    "formats",
+    "parse",
+    "parse_report",
+    "render",
+    "to_dict",
 ]
 
 Text = str | bytes | bytearray | memoryview
@@ -65,8 +89,7 @@ def _as_text(text: Text, source: str | None) -> str:
         data = bytes(text)
         name = source or "<bytes>"
         if len(data) > MAX_INPUT_BYTES:
-            raise InputError(f"input is larger than {MAX_INPUT_BYTES // (1024 * 1024)} MB; refusing it",
-                             source=name)
+            raise InputError(f"input is larger than {MAX_INPUT_BYTES // (1024 * 1024)} MB; refusing it", source=name)
         return decode(data, name)
     raise InputError(f"expected the configuration as str or bytes, got {type(text).__name__}", source=source)
 
@@ -99,10 +122,14 @@ def _gc_paused() -> Iterator[None]:
 
 def formats() -> dict[str, list[dict[str, str]]]:
     """The registered input formats and output targets with their descriptions."""
+
     def describe(names: list[str], load: Any) -> list[dict[str, str]]:
         return [{"name": n, "description": load(n).DESCRIPTION} for n in names]
-    return {"inputs": describe(registry.input_names(), registry.input_module),
-            "outputs": describe(registry.output_names(), registry.output_module)}
+
+    return {
+        "inputs": describe(registry.input_names(), registry.input_module),
+        "outputs": describe(registry.output_names(), registry.output_module),
+    }
 
 
 def detect_format(text: Text, *, source: str | None = None) -> str:
@@ -123,12 +150,17 @@ def _detect_format(text: str, *, source: str | None = None) -> str:
     def other_vendor(vendor: str) -> FormatError:
         read = {getattr(registry.input_module(n), "VENDOR", None) for n in registry.input_names()}
         if vendor in read:
-            return FormatError(f"this looks like AWS's configuration download for {vendor}, but it lacks the "
-                               "statements vpnxlate reads it by (truncated or edited download?)", source=source)
+            return FormatError(
+                f"this looks like AWS's configuration download for {vendor}, but it lacks the "
+                "statements vpnxlate reads it by (truncated or edited download?)",
+                source=source,
+            )
         return FormatError(
             f"this looks like AWS's configuration download for {vendor}; vpnxlate reads the Generic, "
             "Vyatta, XML, Cisco IOS/ASA, Juniper JunOS, strongSwan and Openswan downloads (choose one of "
-            "those in the console, or use 'aws ec2 describe-vpn-connections')", source=source)
+            "those in the console, or use 'aws ec2 describe-vpn-connections')",
+            source=source,
+        )
 
     # Vendor downloads vpnxlate reads (modules with VENDOR) come first; the other-vendor check
     # runs before the remaining parsers, which could mistake a vendor file for their own.
@@ -147,31 +179,43 @@ def _detect_format(text: str, *, source: str | None = None) -> str:
         raise other_vendor(vendor)
     placeholder = find_placeholder(plain)
     if placeholder:
-        raise PlaceholderError(f"placeholder {placeholder_label(placeholder)} instead of a configuration",
-                               source=source)
+        raise PlaceholderError(
+            f"placeholder {placeholder_label(placeholder)} instead of a configuration", source=source
+        )
     if looks_like_aws(plain):
-        raise FormatError("mentions AWS VPN terms but is in none of the formats vpnxlate reads "
-                          "(truncated or edited download?)", source=source)
-    raise FormatError("not an AWS Site-to-Site VPN configuration (Generic, Vyatta, XML or "
-                      "DescribeVpnConnections output expected)", source=source)
+        raise FormatError(
+            "mentions AWS VPN terms but is in none of the formats vpnxlate reads (truncated or edited download?)",
+            source=source,
+        )
+    raise FormatError(
+        "not an AWS Site-to-Site VPN configuration (Generic, Vyatta, XML or DescribeVpnConnections output expected)",
+        source=source,
+    )
 
 
 def parse_report(
-    text: Text, format: str | None = None, *, source: str | None = None, strict: bool = False,
+    text: Text,
+    format: str | None = None,
+    *,
+    source: str | None = None,
+    strict: bool = False,
     lint: bool = True,
 ) -> tuple[list[VpnConnection], Report]:
     """Parse ``text`` (str, or bytes decoded like the CLI's input files); returns the connections
     and the warnings.  Messages name options in API terms (``local_address``, ``target vyos``)."""
     try:
-        connections, report = _parse_report(_as_text(text, source), format, source=source, strict=strict,
-                                             lint=lint)
+        connections, report = _parse_report(_as_text(text, source), format, source=source, strict=strict, lint=lint)
     except VpnxlateError as e:
         raise in_api_terms(e) from None
     return connections, report.in_api_terms()
 
 
 def _parse_report(
-    text: str, format: str | None = None, *, source: str | None = None, strict: bool = False,
+    text: str,
+    format: str | None = None,
+    *,
+    source: str | None = None,
+    strict: bool = False,
     lint: bool = True,
 ) -> tuple[list[VpnConnection], Report]:
     """:func:`parse_report` for the CLI: str input, messages in CLI terms."""
@@ -193,8 +237,14 @@ def _parse_report(
     return connections, report
 
 
-def fetch(*ids: str, region: str | None = None, profile: str | None = None, filters: Sequence[str] = (),
-          include_pending: bool = False, strict: bool = False) -> list[VpnConnection]:
+def fetch(
+    *ids: str,
+    region: str | None = None,
+    profile: str | None = None,
+    filters: Sequence[str] = (),
+    include_pending: bool = False,
+    strict: bool = False,
+) -> list[VpnConnection]:
     """VPN connections straight from the EC2 API (boto3: ``pip install 'vpnxlate[aws]'``).
 
     ``ids`` (``vpn-…``, also written ``aws:vpn-…``) name connections; none means every connection
@@ -205,8 +255,9 @@ def fetch(*ids: str, region: str | None = None, profile: str | None = None, filt
     from .aws import PREFIX, connection_ids, fetch_report
 
     wanted = connection_ids(i if i.startswith(PREFIX) else PREFIX + i for i in ids) if ids else ()
-    connections, report, _fetched = fetch_report(wanted, region=region, profile=profile, filters=filters,
-                                                 include_pending=include_pending, strict=strict)
+    connections, report, _fetched = fetch_report(
+        wanted, region=region, profile=profile, filters=filters, include_pending=include_pending, strict=strict
+    )
     _issue(report)
     return connections
 
@@ -216,8 +267,9 @@ def _issue(report: Report) -> None:
         _warnings.warn(VpnxlateWarning(d), stacklevel=3)
 
 
-def parse(text: Text, format: str | None = None, *, source: str | None = None,
-          strict: bool = False) -> list[VpnConnection]:
+def parse(
+    text: Text, format: str | None = None, *, source: str | None = None, strict: bool = False
+) -> list[VpnConnection]:
     """Parse an AWS VPN configuration (str, or bytes decoded like the CLI's input files) into
     connections (format detected unless given).
 
@@ -229,8 +281,13 @@ def parse(text: Text, format: str | None = None, *, source: str | None = None,
 
 
 def emit_report(
-    connections: Iterable[VpnConnection], target: str, *, redact: bool = False, strict: bool = False,
-    report: Report | None = None, **options: Any,
+    connections: Iterable[VpnConnection],
+    target: str,
+    *,
+    redact: bool = False,
+    strict: bool = False,
+    report: Report | None = None,
+    **options: Any,
 ) -> tuple[list[OutputFile], Report]:
     """Write ``connections`` for ``target``; returns the files and the warnings.
 
@@ -238,16 +295,20 @@ def emit_report(
     Messages name options in API terms (``local_address``, ``target vyos``).
     """
     try:
-        files, report = _emit_report(connections, target, redact=redact, strict=strict, report=report,
-                                     **options)
+        files, report = _emit_report(connections, target, redact=redact, strict=strict, report=report, **options)
     except VpnxlateError as e:
         raise in_api_terms(e) from None
     return files, report.in_api_terms()
 
 
 def _emit_report(
-    connections: Iterable[VpnConnection], target: str, *, redact: bool = False, strict: bool = False,
-    report: Report | None = None, **options: Any,
+    connections: Iterable[VpnConnection],
+    target: str,
+    *,
+    redact: bool = False,
+    strict: bool = False,
+    report: Report | None = None,
+    **options: Any,
 ) -> tuple[list[OutputFile], Report]:
     """:func:`emit_report` for the CLI: messages in CLI terms."""
     module = registry.output_module(target)
@@ -283,16 +344,25 @@ def render(files: Sequence[OutputFile]) -> str:
     return "".join(parts)
 
 
-def emit(connections: Iterable[VpnConnection], target: str, *, redact: bool = False, strict: bool = False,
-         **options: Any) -> str:
+def emit(
+    connections: Iterable[VpnConnection], target: str, *, redact: bool = False, strict: bool = False, **options: Any
+) -> str:
     """Write ``connections`` for ``target`` and return the text (several files under headers)."""
     files, report = emit_report(connections, target, redact=redact, strict=strict, **options)
     _issue(report)
     return render(files)
 
 
-def convert(text: Text, to: str, *, format: str | None = None, source: str | None = None,
-            redact: bool = False, strict: bool = False, **options: Any) -> str:
+def convert(
+    text: Text,
+    to: str,
+    *,
+    format: str | None = None,
+    source: str | None = None,
+    redact: bool = False,
+    strict: bool = False,
+    **options: Any,
+) -> str:
     """``emit(parse(text), to)`` in one call."""
     connections, report = parse_report(text, format, source=source, strict=strict)
     files, report = emit_report(connections, to, redact=redact, strict=strict, report=report, **options)

@@ -49,45 +49,125 @@ def _key(text: str) -> str:
 # (Generic text, XML, Vyatta, TunnelOptions) and in VyOS configurations we read back.
 _ENCRYPTION: dict[str, str] = {}
 for _canon, _spellings in {
-    "AES128": ("AES128", "aes-128-cbc", "aes128", "aes-128", "aes128cbc", "aes",
-               # Cisco IOS/ASA: isakmp 'aes 128', transform-set 'esp-aes 128' / 'esp-aes', IKEv2 'aes-cbc-128'
-               "esp-aes", "esp-aes 128", "aes-cbc-128"),
-    "AES256": ("AES256", "aes-256-cbc", "aes256", "aes-256", "aes256cbc",
-               "esp-aes 256", "aes-cbc-256"),
+    "AES128": (
+        "AES128",
+        "aes-128-cbc",
+        "aes128",
+        "aes-128",
+        "aes128cbc",
+        "aes",
+        # Cisco IOS/ASA: isakmp 'aes 128', transform-set 'esp-aes 128' / 'esp-aes', IKEv2 'aes-cbc-128'
+        "esp-aes",
+        "esp-aes 128",
+        "aes-cbc-128",
+    ),
+    "AES256": ("AES256", "aes-256-cbc", "aes256", "aes-256", "aes256cbc", "esp-aes 256", "aes-cbc-256"),
     # VyOS names AES-GCM by its ICV length in bits (128 bits = 16 octets)
-    "AES128-GCM-16": ("AES128-GCM-16", "aes-128-gcm-16", "aes128gcm16", "aes128gcm128", "aes-128-gcm",
-                      "aes128gcm", "esp-gcm 128", "esp-gcm", "aes-gcm-128"),
-    "AES256-GCM-16": ("AES256-GCM-16", "aes-256-gcm-16", "aes256gcm16", "aes256gcm128", "aes-256-gcm",
-                      "aes256gcm", "esp-gcm 256", "aes-gcm-256"),
+    "AES128-GCM-16": (
+        "AES128-GCM-16",
+        "aes-128-gcm-16",
+        "aes128gcm16",
+        "aes128gcm128",
+        "aes-128-gcm",
+        "aes128gcm",
+        "esp-gcm 128",
+        "esp-gcm",
+        "aes-gcm-128",
+    ),
+    "AES256-GCM-16": (
+        "AES256-GCM-16",
+        "aes-256-gcm-16",
+        "aes256gcm16",
+        "aes256gcm128",
+        "aes-256-gcm",
+        "aes256gcm",
+        "esp-gcm 256",
+        "aes-gcm-256",
+    ),
 }.items():
     for _s in _spellings:
         _ENCRYPTION[_key(_s)] = _canon
 
 _INTEGRITY: dict[str, str] = {}
 for _canon, _spellings in {
-    "SHA1": ("SHA1", "sha-1", "sha", "hmac-sha1", "hmac-sha1-96", "hmac-sha-1-96", "sha1-96",
-             "esp-sha-hmac"),  # Cisco transform-set
-    "SHA2-256": ("SHA2-256", "sha256", "sha-256", "hmac-sha256", "hmac-sha2-256", "hmac-sha256-128",
-                 "hmac-sha2-256-128", "sha2-256-128",
-                 "esp-sha256-hmac", "hmac-sha-256-128"),
-    "SHA2-384": ("SHA2-384", "sha384", "sha-384", "hmac-sha384", "hmac-sha2-384", "hmac-sha384-192",
-                 "hmac-sha2-384-192", "sha2-384-192",
-                 "esp-sha384-hmac", "hmac-sha-384-192"),
-    "SHA2-512": ("SHA2-512", "sha512", "sha-512", "hmac-sha512", "hmac-sha2-512", "hmac-sha512-256",
-                 "hmac-sha2-512-256", "sha2-512-256",
-                 "esp-sha512-hmac", "hmac-sha-512-256"),
+    "SHA1": (
+        "SHA1",
+        "sha-1",
+        "sha",
+        "hmac-sha1",
+        "hmac-sha1-96",
+        "hmac-sha-1-96",
+        "sha1-96",
+        "esp-sha-hmac",
+    ),  # Cisco transform-set
+    "SHA2-256": (
+        "SHA2-256",
+        "sha256",
+        "sha-256",
+        "hmac-sha256",
+        "hmac-sha2-256",
+        "hmac-sha256-128",
+        "hmac-sha2-256-128",
+        "sha2-256-128",
+        "esp-sha256-hmac",
+        "hmac-sha-256-128",
+    ),
+    "SHA2-384": (
+        "SHA2-384",
+        "sha384",
+        "sha-384",
+        "hmac-sha384",
+        "hmac-sha2-384",
+        "hmac-sha384-192",
+        "hmac-sha2-384-192",
+        "sha2-384-192",
+        "esp-sha384-hmac",
+        "hmac-sha-384-192",
+    ),
+    "SHA2-512": (
+        "SHA2-512",
+        "sha512",
+        "sha-512",
+        "hmac-sha512",
+        "hmac-sha2-512",
+        "hmac-sha512-256",
+        "hmac-sha2-512-256",
+        "sha2-512-256",
+        "esp-sha512-hmac",
+        "hmac-sha-512-256",
+    ),
 }.items():
     for _s in _spellings:
         _INTEGRITY[_key(_s)] = _canon
 
-_IKE_VERSION = {"ikev1": "ikev1", "ike1": "ikev1", "v1": "ikev1", "1": "ikev1",
-                "ikev2": "ikev2", "ike2": "ikev2", "v2": "ikev2", "2": "ikev2"}
+_IKE_VERSION = {
+    "ikev1": "ikev1",
+    "ike1": "ikev1",
+    "v1": "ikev1",
+    "1": "ikev1",
+    "ikev2": "ikev2",
+    "ike2": "ikev2",
+    "v2": "ikev2",
+    "2": "ikev2",
+}
 
 _DH_RE = re.compile(r"^(?:diffiehellman)?(?:group|dhgroup|dh)?(\d{1,2})$")
 # strongSwan/Openswan names of the groups (RFC 3526 / 5114 / 5903)
-_DH_NAMES = {"modp1024": 2, "modp1536": 5, "modp2048": 14, "modp3072": 15, "modp4096": 16, "modp6144": 17,
-             "modp8192": 18, "ecp256": 19, "ecp384": 20, "ecp521": 21, "modp1024s160": 22,
-             "modp2048s224": 23, "modp2048s256": 24}
+_DH_NAMES = {
+    "modp1024": 2,
+    "modp1536": 5,
+    "modp2048": 14,
+    "modp3072": 15,
+    "modp4096": 16,
+    "modp6144": 17,
+    "modp8192": 18,
+    "ecp256": 19,
+    "ecp384": 20,
+    "ecp521": 21,
+    "modp1024s160": 22,
+    "modp2048s224": 23,
+    "modp2048s256": 24,
+}
 
 
 def encryption(value: str, *, field: str | None = None) -> str:

@@ -59,13 +59,14 @@ def connection_ids(inputs: Iterable[str]) -> tuple[str, ...]:
     ids: list[str] = []
     everything = False
     for name in inputs:
-        rest = name[len(PREFIX):]
+        rest = name[len(PREFIX) :]
         if not rest:
             everything = True
             continue
         if not _ID.match(rest):
-            raise AwsError(f"{name!r} is not aws: or aws:vpn-<id> (a VPN connection id is vpn- and 8 or 17 "
-                           "hexadecimal digits)")
+            raise AwsError(
+                f"{name!r} is not aws: or aws:vpn-<id> (a VPN connection id is vpn- and 8 or 17 hexadecimal digits)"
+            )
         if rest not in ids:
             ids.append(rest)
     if everything and ids:
@@ -79,8 +80,9 @@ def parse_filter(text: str) -> dict[str, Any]:
     name, sep, values = text.partition("=")
     name = name.strip()
     if not sep or not _FILTER_NAME.match(name) or not values:
-        raise AwsError(f"--filter {text!r}: expected NAME=VALUE[,VALUE...], e.g. tag:Name=hub or "
-                       "customer-gateway-id=cgw-0123abcd")
+        raise AwsError(
+            f"--filter {text!r}: expected NAME=VALUE[,VALUE...], e.g. tag:Name=hub or customer-gateway-id=cgw-0123abcd"
+        )
     return {"Name": name, "Values": [v for v in values.split(",") if v]}
 
 
@@ -91,7 +93,7 @@ class Fetched:
     region: str
     endpoint: str
     selected: tuple[dict[str, Any], ...] = attrs.field(repr=lambda v: f"<{len(v)} connections>")
-    skipped: tuple[tuple[str, str], ...]          # (connection id, state)
+    skipped: tuple[tuple[str, str], ...]  # (connection id, state)
 
     @property
     def source(self) -> str:
@@ -106,8 +108,10 @@ class Fetched:
         for state, ids in sorted(by_state.items()):
             shown = ", ".join(ids[:20]) + (f" and {len(ids) - 20} more" if len(ids) > 20 else "")
             hint = " (--include-pending translates them)" if state == PENDING else ""
-            out.append(f"{self.source}: skipped {len(ids)} connection{'s' if len(ids) != 1 else ''} in state "
-                       f"{state}{hint}: {shown}")
+            out.append(
+                f"{self.source}: skipped {len(ids)} connection{'s' if len(ids) != 1 else ''} in state "
+                f"{state}{hint}: {shown}"
+            )
         return out
 
 
@@ -129,8 +133,10 @@ def check_endpoint(url: str) -> None:
     except ValueError:
         loopback = host == "localhost"
     if not loopback:
-        raise AwsError(f"{LOOPBACK_ONLY_ENV} is set and the EC2 endpoint {url} is not a loopback address; "
-                       "refusing to call it (set AWS_ENDPOINT_URL to the local test server)")
+        raise AwsError(
+            f"{LOOPBACK_ONLY_ENV} is set and the EC2 endpoint {url} is not a loopback address; "
+            "refusing to call it (set AWS_ENDPOINT_URL to the local test server)"
+        )
 
 
 class _Scrubber:
@@ -166,42 +172,46 @@ def _client_error(e: Any, region: str, ids: Sequence[str], scrub: _Scrubber) -> 
     where = f"{PREFIX}{region}"
     known = {
         "AuthFailure": "AWS rejected the credentials (AuthFailure): check the access key / profile "
-                       "(--profile, AWS_PROFILE) and the clock",
+        "(--profile, AWS_PROFILE) and the clock",
         "InvalidClientTokenId": "AWS does not know these credentials (InvalidClientTokenId): check the "
-                                "profile, or enable the region for the account",
+        "profile, or enable the region for the account",
         "UnrecognizedClientException": "AWS does not know these credentials: check the profile, or enable "
-                                       "the region for the account",
+        "the region for the account",
         "SignatureDoesNotMatch": "AWS rejected the request signature (SignatureDoesNotMatch): the secret "
-                                 "access key does not belong to the access key id",
-        "ExpiredToken": "the session credentials have expired: renew them (aws sso login, a new "
-                        "AWS_SESSION_TOKEN)",
+        "access key does not belong to the access key id",
+        "ExpiredToken": "the session credentials have expired: renew them (aws sso login, a new AWS_SESSION_TOKEN)",
         "RequestExpired": "the request expired before AWS received it: check the system clock",
         "UnauthorizedOperation": "access denied: the credentials may not call ec2:DescribeVpnConnections "
-                                 "(add it to the IAM policy; see docs/aws-fetch.md)",
+        "(add it to the IAM policy; see docs/aws-fetch.md)",
         "AccessDenied": "access denied: the credentials may not call ec2:DescribeVpnConnections "
-                        "(add it to the IAM policy; see docs/aws-fetch.md)",
+        "(add it to the IAM policy; see docs/aws-fetch.md)",
         "OptInRequired": f"the account is not subscribed to EC2 in {region} (opt in to the region, or use "
-                         "another --region)",
+        "another --region)",
         "RequestLimitExceeded": "AWS throttled the requests (RequestLimitExceeded) and boto3's retries gave "
-                                "up: try again later, or raise AWS_MAX_ATTEMPTS",
+        "up: try again later, or raise AWS_MAX_ATTEMPTS",
         "Throttling": "AWS throttled the requests and boto3's retries gave up: try again later, or raise "
-                      "AWS_MAX_ATTEMPTS",
+        "AWS_MAX_ATTEMPTS",
         "InvalidVpnConnectionID.NotFound": f"no such VPN connection in {region}: {_missing(err, ids)} "
-                                           "(wrong id or --region?)",
+        "(wrong id or --region?)",
         "InvalidVpnConnectionID.Malformed": f"malformed VPN connection id among {', '.join(ids)}",
     }
     if code in known:
         return AwsError(known[code], source=where)
     if code == "InvalidParameterValue" or code.startswith("InvalidFilter") or code == "InvalidParameter":
-        return AwsError(f"AWS refused the request ({code}): {scrub(str(err.get('Message', '')))} "
-                        "(check --filter)", source=where)
+        return AwsError(
+            f"AWS refused the request ({code}): {scrub(str(err.get('Message', '')))} (check --filter)", source=where
+        )
     status = e.response.get("ResponseMetadata", {}).get("HTTPStatusCode") if hasattr(e, "response") else None
     return AwsError(f"EC2 API error {scrub(code) or status}: {scrub(str(err.get('Message', '')))}", source=where)
 
 
 def describe(
-    ids: Sequence[str] = (), *, region: str | None = None, profile: str | None = None,
-    filters: Sequence[dict[str, Any]] = (), include_pending: bool = False,
+    ids: Sequence[str] = (),
+    *,
+    region: str | None = None,
+    profile: str | None = None,
+    filters: Sequence[dict[str, Any]] = (),
+    include_pending: bool = False,
 ) -> Fetched:
     """Call ``DescribeVpnConnections``; every failure is one :class:`AwsError` naming what to fix."""
     boto3 = _boto3()
@@ -211,18 +221,21 @@ def describe(
     try:
         session = boto3.session.Session(profile_name=profile, region_name=region)
     except bx.ProfileNotFound:
-        raise AwsError(f"AWS profile {profile!r} not found (check --profile / AWS_PROFILE and ~/.aws/config)",
-                       source=PREFIX) from None
+        raise AwsError(
+            f"AWS profile {profile!r} not found (check --profile / AWS_PROFILE and ~/.aws/config)", source=PREFIX
+        ) from None
     except bx.BotoCoreError as e:
         raise AwsError(f"cannot set up the AWS session: {type(e).__name__}", source=PREFIX) from None
     region = session.region_name
     if not region:
-        raise AwsError("no AWS region: give --region or set AWS_REGION (or a region in the profile)",
-                       source=PREFIX)
+        raise AwsError("no AWS region: give --region or set AWS_REGION (or a region in the profile)", source=PREFIX)
     from . import __version__
 
-    settings: dict[str, Any] = {"user_agent_extra": f"vpnxlate/{__version__}", "connect_timeout": 10,
-                                "read_timeout": 60}
+    settings: dict[str, Any] = {
+        "user_agent_extra": f"vpnxlate/{__version__}",
+        "connect_timeout": 10,
+        "read_timeout": 60,
+    }
     if not os.environ.get("AWS_MAX_ATTEMPTS") and not os.environ.get("AWS_RETRY_MODE"):
         # throttling (RequestLimitExceeded) and transient errors are retried with backoff
         settings["retries"] = {"mode": "standard", "max_attempts": 5}
@@ -242,14 +255,19 @@ def describe(
     try:
         response = client.describe_vpn_connections(**kwargs)
     except bx.NoCredentialsError:
-        raise AwsError("no AWS credentials found: set AWS_PROFILE (or --profile), AWS_ACCESS_KEY_ID and "
-                       "AWS_SECRET_ACCESS_KEY, or run on an instance with a role", source=where) from None
+        raise AwsError(
+            "no AWS credentials found: set AWS_PROFILE (or --profile), AWS_ACCESS_KEY_ID and "
+            "AWS_SECRET_ACCESS_KEY, or run on an instance with a role",
+            source=where,
+        ) from None
     except bx.PartialCredentialsError:
-        raise AwsError("incomplete AWS credentials (an access key without its secret, or the reverse)",
-                       source=where) from None
+        raise AwsError(
+            "incomplete AWS credentials (an access key without its secret, or the reverse)", source=where
+        ) from None
     except (bx.EndpointConnectionError, bx.ConnectTimeoutError, bx.ReadTimeoutError):
-        raise AwsError(f"cannot reach the EC2 endpoint {endpoint} (network, proxy, --region or "
-                       "AWS_ENDPOINT_URL?)", source=where) from None
+        raise AwsError(
+            f"cannot reach the EC2 endpoint {endpoint} (network, proxy, --region or AWS_ENDPOINT_URL?)", source=where
+        ) from None
     except bx.ClientError as e:
         raise _client_error(e, region, ids, scrub) from None
     except bx.BotoCoreError as e:
@@ -266,8 +284,9 @@ def describe(
     return Fetched(region=region, endpoint=endpoint, selected=tuple(selected), skipped=tuple(skipped))
 
 
-def to_connections(fetched: Fetched, *, strict: bool = False, lint: bool = True,
-                   progress: Callable[[str], None] | None = None) -> tuple[list[VpnConnection], Report]:
+def to_connections(
+    fetched: Fetched, *, strict: bool = False, lint: bool = True, progress: Callable[[str], None] | None = None
+) -> tuple[list[VpnConnection], Report]:
     """The connections of a fetch, read by the ``ec2-json`` parser (its exact merge of the embedded
     document and ``Options.TunnelOptions``)."""
     from .lint import lint as run_lint
@@ -280,8 +299,10 @@ def to_connections(fetched: Fetched, *, strict: bool = False, lint: bool = True,
         skipped = f" ({len(fetched.skipped)} in other states skipped)" if fetched.skipped else ""
         raise AwsError(f"no available VPN connection{skipped} (wrong --region or --filter?)", source=source)
     if progress is not None:
-        progress(f"{source}: fetched {len(fetched.selected) + len(fetched.skipped)} VPN connections; "
-                 f"translating {len(fetched.selected)}")
+        progress(
+            f"{source}: fetched {len(fetched.selected) + len(fetched.skipped)} VPN connections; "
+            f"translating {len(fetched.selected)}"
+        )
     try:
         connections = ec2_json.parse_data({"VpnConnections": list(fetched.selected)}, report)
         connections = merge_connections(connections, report)
@@ -293,12 +314,22 @@ def to_connections(fetched: Fetched, *, strict: bool = False, lint: bool = True,
 
 
 def fetch_report(
-    ids: Sequence[str] = (), *, region: str | None = None, profile: str | None = None,
-    filters: Sequence[str | dict[str, Any]] = (), include_pending: bool = False, strict: bool = False,
+    ids: Sequence[str] = (),
+    *,
+    region: str | None = None,
+    profile: str | None = None,
+    filters: Sequence[str | dict[str, Any]] = (),
+    include_pending: bool = False,
+    strict: bool = False,
 ) -> tuple[list[VpnConnection], Report, Fetched]:
     """Fetch and parse; returns the connections, the warnings and the raw fetch."""
-    fetched = describe(ids, region=region, profile=profile, include_pending=include_pending,
-                       filters=[parse_filter(f) if isinstance(f, str) else f for f in filters])
+    fetched = describe(
+        ids,
+        region=region,
+        profile=profile,
+        include_pending=include_pending,
+        filters=[parse_filter(f) if isinstance(f, str) else f for f in filters],
+    )
     connections, report = to_connections(fetched, strict=strict)
     return connections, report, fetched
 

@@ -86,17 +86,39 @@ def build_parser(target: str | None = None, command: str | None = None) -> argpa
     sub = top.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     conv = sub.add_parser("convert", help="convert AWS VPN configuration to a target")
     conv._target = target
-    conv.add_argument("inputs", nargs="+", metavar="INPUT",
-                      help="input file(s); - reads standard input; aws: / aws:vpn-ID fetches from the EC2 API")
-    conv.add_argument("--from", dest="input_format", choices=registry.input_names(), metavar="FORMAT",
-                      help="input format (default: detected): " + ", ".join(registry.input_names()))
-    conv.add_argument("--to", dest="target", required=True, choices=registry.output_names(), metavar="TARGET",
-                      help="output target: " + ", ".join(registry.output_names()))
+    conv.add_argument(
+        "inputs",
+        nargs="+",
+        metavar="INPUT",
+        help="input file(s); - reads standard input; aws: / aws:vpn-ID fetches from the EC2 API",
+    )
+    conv.add_argument(
+        "--from",
+        dest="input_format",
+        choices=registry.input_names(),
+        metavar="FORMAT",
+        help="input format (default: detected): " + ", ".join(registry.input_names()),
+    )
+    conv.add_argument(
+        "--to",
+        dest="target",
+        required=True,
+        choices=registry.output_names(),
+        metavar="TARGET",
+        help="output target: " + ", ".join(registry.output_names()),
+    )
     out = conv.add_mutually_exclusive_group()
-    out.add_argument("-o", "--output", metavar="FILE", help="write the output (one file) to FILE "
-                     "(- = standard output); only a regular file is ever replaced")
-    out.add_argument("--out-dir", metavar="DIR", help="write the output files into DIR, all or nothing "
-                     "(created if missing; a symbolic link is refused)")
+    out.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE",
+        help="write the output (one file) to FILE (- = standard output); only a regular file is ever replaced",
+    )
+    out.add_argument(
+        "--out-dir",
+        metavar="DIR",
+        help="write the output files into DIR, all or nothing (created if missing; a symbolic link is refused)",
+    )
     conv.add_argument("--force", action="store_true", help="overwrite existing output files (regular files only)")
     conv.add_argument("--redact", action="store_true", help="replace every pre-shared key with ***")
     conv.add_argument("--strict", action="store_true", help="treat warnings as errors")
@@ -136,10 +158,19 @@ def _add_aws_options(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("aws: inputs (boto3: pip install 'vpnxlate[aws]'; see docs/aws-fetch.md)")
     g.add_argument("--region", help="AWS region (default: AWS_REGION or the profile's)")
     g.add_argument("--profile", help="AWS profile (default: AWS_PROFILE or the standard credential chain)")
-    g.add_argument("--filter", dest="filters", action="append", default=[], metavar="NAME=VALUE[,VALUE]",
-                   help="EC2 filter, e.g. tag:Name=hub, customer-gateway-id=cgw-0123abcd (repeatable)")
-    g.add_argument("--include-pending", action="store_true",
-                   help="translate connections in state pending too (default: available only)")
+    g.add_argument(
+        "--filter",
+        dest="filters",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE[,VALUE]",
+        help="EC2 filter, e.g. tag:Name=hub, customer-gateway-id=cgw-0123abcd (repeatable)",
+    )
+    g.add_argument(
+        "--include-pending",
+        action="store_true",
+        help="translate connections in state pending too (default: available only)",
+    )
 
 
 def _add_fetch_parser(sub: Any) -> None:
@@ -159,18 +190,37 @@ def _add_sync_parser(sub: Any, target: str | None) -> None:
     p._sub = "sync"
     p._target = target
     p.add_argument("inputs", nargs="+", metavar="INPUT", help="as for convert; usually aws:")
-    p.add_argument("--from", dest="input_format", choices=registry.input_names(), metavar="FORMAT",
-                   help="input format of files (default: detected)")
-    p.add_argument("--to", dest="target", required=True, choices=targets, metavar="TARGET",
-                   help="output target: " + ", ".join(targets))
-    p.add_argument("--state", required=True, metavar="DIR",
-                   help="state directory (0700): DIR/current holds the last output written")
+    p.add_argument(
+        "--from",
+        dest="input_format",
+        choices=registry.input_names(),
+        metavar="FORMAT",
+        help="input format of files (default: detected)",
+    )
+    p.add_argument(
+        "--to",
+        dest="target",
+        required=True,
+        choices=targets,
+        metavar="TARGET",
+        help="output target: " + ", ".join(targets),
+    )
+    p.add_argument(
+        "--state",
+        required=True,
+        metavar="DIR",
+        help="state directory (0700): DIR/current holds the last output written",
+    )
     when = p.add_mutually_exclusive_group()
     when.add_argument("--once", action="store_true", help="poll once and exit (the default)")
     when.add_argument("--interval", type=float, metavar="SECONDS", help="keep polling every SECONDS")
     p.add_argument("--max-polls", type=int, metavar="N", help="with --interval: stop after N polls")
-    p.add_argument("--apply", metavar="CMD", help="run CMD (split like a shell would, but no shell) after "
-                   "a successful write; a failure restores the previous state")
+    p.add_argument(
+        "--apply",
+        metavar="CMD",
+        help="run CMD (split like a shell would, but no shell) after "
+        "a successful write; a failure restores the previous state",
+    )
     p.add_argument("--strict", action="store_true", help="treat warnings as errors")
     p.add_argument("-q", "--quiet", action="store_true", help="print only errors and the change summary")
     _add_aws_options(p)
@@ -193,8 +243,9 @@ def _convert(args: argparse.Namespace) -> int:
     options = _chosen_options(args)
     report = Report(None, strict=args.strict)
     connections = _read_inputs(args, report)
-    files, report = emit_report(connections, args.target, redact=args.redact, strict=args.strict,
-                                report=report, **options)
+    files, report = emit_report(
+        connections, args.target, redact=args.redact, strict=args.strict, report=report, **options
+    )
     if args.out_dir:
         written = write_files(files, args.out_dir, force=args.force)
         _warn(report, args.quiet)
@@ -261,6 +312,7 @@ def _read_inputs(args: argparse.Namespace, report: Report) -> list[Any]:
     if len(args.inputs) > 1:
         connections = merge_connections(connections, report, sources=sources)
         from .lint import lint
+
         lint(connections, report)
     return connections
 
@@ -269,8 +321,13 @@ def _describe(args: argparse.Namespace, inputs: Sequence[str]) -> Any:
     """One DescribeVpnConnections call for the aws: inputs; the skipped connections listed on stderr."""
     from . import aws
 
-    fetched = aws.describe(aws.connection_ids(inputs), region=args.region, profile=args.profile,
-                           filters=[aws.parse_filter(f) for f in args.filters], include_pending=args.include_pending)
+    fetched = aws.describe(
+        aws.connection_ids(inputs),
+        region=args.region,
+        profile=args.profile,
+        filters=[aws.parse_filter(f) for f in args.filters],
+        include_pending=args.include_pending,
+    )
     if not args.quiet:
         for line in fetched.skipped_lines():
             sys.stderr.write(f"{PROG}: {line}\n")
@@ -289,8 +346,10 @@ def _fetch(args: argparse.Namespace) -> int:
         write_file(args.output, text, mode=0o600, force=args.force)
         if not args.quiet:
             keys = "with" if args.include_psk else "without"
-            sys.stderr.write(f"{PROG}: {fetched.source}: saved {len(fetched.selected)} connections ({keys} "
-                             f"pre-shared keys) to {args.output}\n")
+            sys.stderr.write(
+                f"{PROG}: {fetched.source}: saved {len(fetched.selected)} connections ({keys} "
+                f"pre-shared keys) to {args.output}\n"
+            )
     else:
         sys.stdout.write(text)
         sys.stdout.flush()
@@ -310,8 +369,7 @@ def _sync(args: argparse.Namespace) -> int:
         report = Report(None, strict=args.strict)
         try:
             connections = _read_inputs(args, report)
-            result = sync.sync(connections, args.target, args.state, report=report, options=options,
-                               apply=args.apply)
+            result = sync.sync(connections, args.target, args.state, report=report, options=options, apply=args.apply)
         except VpnxlateError as e:
             sys.stderr.write(f"{PROG}: error: {_one_line(str(e))} (the last good state is kept)\n")
             return EXIT_INPUT
@@ -320,8 +378,10 @@ def _sync(args: argparse.Namespace) -> int:
             for change in result.changes:
                 sys.stderr.write(f"{PROG}: sync: {change}\n")
             if not result.changes and not result.first:
-                sys.stderr.write(f"{PROG}: sync: the output changed, the connections did not (other target "
-                                 "options or vpnxlate version)\n")
+                sys.stderr.write(
+                    f"{PROG}: sync: the output changed, the connections did not (other target "
+                    "options or vpnxlate version)\n"
+                )
             if result.delta is not None:
                 sys.stdout.write("".join(line + "\n" for line in result.delta))
                 sys.stdout.flush()
@@ -369,8 +429,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         args_list = list(sys.argv[1:] if argv is None else argv)
         target = _peek_target(args_list)
         wants_help = any(a in ("-h", "--help") for a in args_list)
-        parser = build_parser(target if target in registry.OUTPUTS and not wants_help else None,
-                              None if wants_help else _peek_command(args_list))
+        parser = build_parser(
+            target if target in registry.OUTPUTS and not wants_help else None,
+            None if wants_help else _peek_command(args_list),
+        )
         args = parser.parse_args(args_list)
         if args.command == "convert":
             return _convert(args)
@@ -397,8 +459,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.write(f"{PROG}: error: input too large to process\n")
         return EXIT_INPUT
     except Exception as e:  # a bug: still one line, never a traceback, but a distinct status
-        sys.stderr.write(f"{PROG}: internal error: {type(e).__name__} (please report this with the input "
-                         f"format, not the file, which holds keys)\n")
+        sys.stderr.write(
+            f"{PROG}: internal error: {type(e).__name__} (please report this with the input "
+            f"format, not the file, which holds keys)\n"
+        )
         return EXIT_INTERNAL
 
 

@@ -69,8 +69,10 @@ def escape_text(text: str) -> str:
 # algorithm keywords of up to 16 characters (modp1024, aes256gcm16, hmacsha256) -- a real key
 # is seldom that short and that regular.
 _KEY_LIKE_RE = re.compile(r"[A-Za-z0-9._]{8,}")
-_NOT_A_KEY_RE = re.compile(r"[0-9.]+|[0-9a-f]+|YOUR_[A-Z_]+|(?i:(?:aes|sha|modp|ecp|group|dh|hmac|ike|md5|prf|3?des"
-                           r"|camellia|chacha|curve|x25519|x448|cast|blowfish)[a-z0-9_]{0,13})")
+_NOT_A_KEY_RE = re.compile(
+    r"[0-9.]+|[0-9a-f]+|YOUR_[A-Z_]+|(?i:(?:aes|sha|modp|ecp|group|dh|hmac|ike|md5|prf|3?des"
+    r"|camellia|chacha|curve|x25519|x448|cast|blowfish)[a-z0-9_]{0,13})"
+)
 
 
 def could_be_key(text: str) -> bool:
@@ -169,8 +171,10 @@ class EmitError(VpnxlateError):
 
 #: The end of an emitter's message about a value it needs that no input states and no option
 #: supplies (the CLI merges inputs that describe the same connection).
-NOT_STATED_HINT = ("no option supplies it: add an input that states it (e.g. the connection's Generic or XML "
-                   "download as another INPUT; inputs describing the same connection are merged)")
+NOT_STATED_HINT = (
+    "no option supplies it: add an input that states it (e.g. the connection's Generic or XML "
+    "download as another INPUT; inputs describing the same connection are merged)"
+)
 
 
 class OutputError(VpnxlateError):
@@ -196,6 +200,7 @@ def api_terms(text: str) -> str:
         if m.group(1):
             return f"{_API_WORD[m.group(1)]} {m.group(2)}"
         return m.group(3).replace("-", "_")
+
     return _FLAG_RE.sub(sub, text)
 
 
@@ -255,8 +260,14 @@ class Diagnostic(Record):
     field: str | None
     code: str
 
-    def __init__(self, message: str, source: str | None = None, line: int | None = None,
-                 field: str | None = None, code: str = "warning") -> None:
+    def __init__(
+        self,
+        message: str,
+        source: str | None = None,
+        line: int | None = None,
+        field: str | None = None,
+        code: str = "warning",
+    ) -> None:
         init = object.__setattr__
         init(self, "message", message)
         init(self, "source", source)
@@ -321,8 +332,10 @@ class Report:
 
     def in_api_terms(self) -> Report:
         """Rewrite the warnings (message and source) in API terms (see :func:`api_terms`); returns self."""
-        self.diagnostics = [Diagnostic(api_terms(d.message), None if d.source is None else api_terms(d.source),
-                                       d.line, d.field, d.code) for d in self.diagnostics]
+        self.diagnostics = [
+            Diagnostic(api_terms(d.message), None if d.source is None else api_terms(d.source), d.line, d.field, d.code)
+            for d in self.diagnostics
+        ]
         self._seen = set(self.diagnostics)
         if self.source is not None:
             self.source = api_terms(self.source)
@@ -339,5 +352,7 @@ class Report:
         for d in self.diagnostics:
             codes[d.code] = codes.get(d.code, 0) + 1
         counts = ", ".join(f"{code}: {n}" for code, n in sorted(codes.items()))
-        return (f"<Report source={self.source!r} strict={self.strict} {len(self.diagnostics)} warning"
-                f"{'' if len(self.diagnostics) == 1 else 's'}{' (' + counts + ')' if counts else ''}>")
+        return (
+            f"<Report source={self.source!r} strict={self.strict} {len(self.diagnostics)} warning"
+            f"{'' if len(self.diagnostics) == 1 else 's'}{' (' + counts + ')' if counts else ''}>"
+        )

@@ -29,20 +29,21 @@ def decode(data: bytes, source: str) -> str:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
         line = data.count(b"\n", 0, e.start) + 1
-        raise InputError(f"not UTF-8 text (byte 0x{data[e.start]:02x} at offset {e.start})",
-                         source=source, line=line) from None
+        raise InputError(
+            f"not UTF-8 text (byte 0x{data[e.start]:02x} at offset {e.start})", source=source, line=line
+        ) from None
     nul = text.find("\x00")
     if nul >= 0:
-        raise InputError("binary data (NUL byte), not a text configuration", source=source,
-                         line=text.count("\n", 0, nul) + 1)
+        raise InputError(
+            "binary data (NUL byte), not a text configuration", source=source, line=text.count("\n", 0, nul) + 1
+        )
     return text
 
 
 def _read_limited(stream: BinaryIO, source: str, limit: int) -> bytes:
     data = stream.read(limit + 1)
     if len(data) > limit:
-        raise InputError(f"input is larger than {limit // (1024 * 1024)} MB; refusing to read it",
-                         source=source)
+        raise InputError(f"input is larger than {limit // (1024 * 1024)} MB; refusing to read it", source=source)
     return data
 
 
@@ -54,8 +55,11 @@ def read_input(path: str, *, limit: int = MAX_INPUT_BYTES) -> tuple[str, str]:
     try:
         size = os.stat(path).st_size
         if size > limit:
-            raise InputError(f"input is {size // (1024 * 1024)} MB, larger than the "
-                             f"{limit // (1024 * 1024)} MB limit; refusing to read it", source=path)
+            raise InputError(
+                f"input is {size // (1024 * 1024)} MB, larger than the "
+                f"{limit // (1024 * 1024)} MB limit; refusing to read it",
+                source=path,
+            )
         with open(path, "rb") as f:
             data = _read_limited(f, path, limit)
     except IsADirectoryError:
@@ -77,9 +81,15 @@ def _check_name(name: str) -> None:
 
 
 _TEMP_PREFIX = ".vpnxlate-"
-_KIND = ((stat.S_ISREG, "a regular file"), (stat.S_ISDIR, "a directory"), (stat.S_ISLNK, "a symbolic link"),
-         (stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
-         (stat.S_ISSOCK, "a socket"))
+_KIND = (
+    (stat.S_ISREG, "a regular file"),
+    (stat.S_ISDIR, "a directory"),
+    (stat.S_ISLNK, "a symbolic link"),
+    (stat.S_ISFIFO, "a FIFO"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
 # errors of link(2) that mean "this file system has no hard links", not "the name exists"
 _NO_LINKS = {errno.EPERM, errno.EOPNOTSUPP, errno.ENOTSUP, errno.EMLINK, errno.ENOSYS}
 
@@ -129,8 +139,10 @@ def _open_dir(out_dir: str, *, create: bool, mode: int, follow: bool = False) ->
             return fd
         st = os.lstat(path)
     if stat.S_ISLNK(st.st_mode):
-        raise OutputError("is a symbolic link; refusing to follow it (give the directory it points "
-                          f"to: {os.path.realpath(path)})", source=out_dir)
+        raise OutputError(
+            f"is a symbolic link; refusing to follow it (give the directory it points to: {os.path.realpath(path)})",
+            source=out_dir,
+        )
     if not stat.S_ISDIR(st.st_mode):
         raise OutputError(f"is {_kind(st.st_mode)}, not a directory", source=out_dir)
     try:
@@ -158,8 +170,7 @@ def _create_temp(dfd: int, data: bytes, mode: int) -> tuple[str, int]:
     while True:
         tmp = _temp_name()
         try:
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600,
-                         dir_fd=dfd)
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600, dir_fd=dfd)
         except FileExistsError:
             continue
         break
@@ -167,7 +178,7 @@ def _create_temp(dfd: int, data: bytes, mode: int) -> tuple[str, int]:
         os.fchmod(fd, mode)
         view = memoryview(data)
         while view:
-            view = view[os.write(fd, view):]
+            view = view[os.write(fd, view) :]
         os.fsync(fd)
         ino = os.fstat(fd).st_ino
     except BaseException:
@@ -215,8 +226,9 @@ def _place(s: _Staged, dfd: int, force: bool) -> None:
         try:
             _link_or_copy(s.tmp, s.name, dfd)
         except FileExistsError:
-            raise OutputError("exists (created meanwhile by another program); use --force to overwrite it",
-                              source=s.source) from None
+            raise OutputError(
+                "exists (created meanwhile by another program); use --force to overwrite it", source=s.source
+            ) from None
         s.placed = True
         return
     if _existing(s.name, dfd, s.source, force=True) is not None:  # still a regular file
@@ -260,8 +272,10 @@ def _write_set(dfd: int, items: list[tuple[str, str, str, int]], force: bool) ->
             try:
                 data = content.encode("utf-8")
             except UnicodeEncodeError as e:
-                raise OutputError(f"cannot encode the output as UTF-8 (U+{ord(e.object[e.start]):04X} at "
-                                  f"character {e.start + 1})", source=source) from None
+                raise OutputError(
+                    f"cannot encode the output as UTF-8 (U+{ord(e.object[e.start]):04X} at character {e.start + 1})",
+                    source=source,
+                ) from None
             tmp, ino = _create_temp(dfd, data, mode)
             staged.append(_Staged(name, source, tmp, ino))
         for s in staged:

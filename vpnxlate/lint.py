@@ -23,9 +23,18 @@ from .model import Tunnel, VpnConnection
 
 _PSK_RE = re.compile(r"[A-Za-z0-9_.]{8,64}")  # fullmatch
 _LINK_LOCAL = ipaddress.IPv4Network("169.254.0.0/16")
-_RESERVED = tuple(ipaddress.IPv4Network(n) for n in (
-    "169.254.0.0/30", "169.254.1.0/30", "169.254.2.0/30", "169.254.3.0/30",
-    "169.254.4.0/30", "169.254.5.0/30", "169.254.169.252/30"))
+_RESERVED = tuple(
+    ipaddress.IPv4Network(n)
+    for n in (
+        "169.254.0.0/30",
+        "169.254.1.0/30",
+        "169.254.2.0/30",
+        "169.254.3.0/30",
+        "169.254.4.0/30",
+        "169.254.5.0/30",
+        "169.254.169.252/30",
+    )
+)
 _ULA = ipaddress.IPv6Network("fd00::/8")
 # ASNs AWS reserves for itself (a customer gateway cannot use them)
 _AWS_RESERVED_ASNS = frozenset({7224, 9059, 10124, 17943})
@@ -47,8 +56,11 @@ def lint_tunnel(t: Tunnel, report: Report, context: str) -> None:
 
     if t.psk is not None and t.psk != "***":
         if not _PSK_RE.fullmatch(t.psk):
-            warn("psk", f"the pre-shared key ({len(t.psk)} characters) is not 8-64 characters of "
-                        "A-Z a-z 0-9 _ . as AWS requires")
+            warn(
+                "psk",
+                f"the pre-shared key ({len(t.psk)} characters) is not 8-64 characters of "
+                "A-Z a-z 0-9 _ . as AWS requires",
+            )
         elif t.psk.startswith("0"):
             warn("psk", "the pre-shared key starts with 0, which AWS does not accept")
     if t.cgw_inside is not None:
@@ -84,26 +96,30 @@ def lint_tunnel(t: Tunnel, report: Report, context: str) -> None:
             warn("bgp.cgw_asn", f"the customer ASN equals the AWS ASN ({t.bgp.aws_asn}); AWS refuses this")
         if t.bgp.cgw_asn in _AWS_RESERVED_ASNS:
             warn("bgp.cgw_asn", f"the customer ASN {t.bgp.cgw_asn} is reserved by AWS")
-        if t.bgp.neighbor_ip is not None and t.aws_inside is not None and t.bgp.neighbor_ip != t.aws_inside.ip \
-                and (t.aws_inside_v6 is None or t.bgp.neighbor_ip != t.aws_inside_v6.ip):
-            warn("bgp.neighbor_ip", f"BGP neighbor {t.bgp.neighbor_ip} is not the AWS inside address "
-                                    f"{t.aws_inside.ip}")
+        if (
+            t.bgp.neighbor_ip is not None
+            and t.aws_inside is not None
+            and t.bgp.neighbor_ip != t.aws_inside.ip
+            and (t.aws_inside_v6 is None or t.bgp.neighbor_ip != t.aws_inside_v6.ip)
+        ):
+            warn("bgp.neighbor_ip", f"BGP neighbor {t.bgp.neighbor_ip} is not the AWS inside address {t.aws_inside.ip}")
 
 
 def lint_connection(conn: VpnConnection, report: Report) -> None:
     context = f"{conn.vpn_connection_id}: " if conn.vpn_connection_id else ""
     for t in conn.tunnels:
         lint_tunnel(t, report, context)
-    if conn.routing == "bgp" and any(t.bgp is None for t in conn.tunnels) and any(
-            t.bgp is not None for t in conn.tunnels):
+    if (
+        conn.routing == "bgp"
+        and any(t.bgp is None for t in conn.tunnels)
+        and any(t.bgp is not None for t in conn.tunnels)
+    ):
         report.warn(f"{context}some tunnels have BGP settings and others do not", field="bgp", code="lint")
-    cidrs = [(t.cgw_inside.network, *_span(t.cgw_inside.network)) for t in conn.tunnels
-             if t.cgw_inside is not None]
+    cidrs = [(t.cgw_inside.network, *_span(t.cgw_inside.network)) for t in conn.tunnels if t.cgw_inside is not None]
     for i, (a, a_first, a_last) in enumerate(cidrs):
-        for b, b_first, b_last in cidrs[i + 1:]:
+        for b, b_first, b_last in cidrs[i + 1 :]:
             if a_first <= b_last and b_first <= a_last:  # a.overlaps(b)
-                report.warn(f"{context}the tunnels' inside CIDRs {a} and {b} overlap", field="cgw_inside",
-                            code="lint")
+                report.warn(f"{context}the tunnels' inside CIDRs {a} and {b} overlap", field="cgw_inside", code="lint")
 
 
 def lint(connections: list[VpnConnection], report: Report) -> None:
@@ -120,5 +136,4 @@ def lint(connections: list[VpnConnection], report: Report) -> None:
             key = (int(net.network_address), net.prefixlen)
             other = seen.setdefault(key, name)
             if other != name:
-                report.warn(f"inside CIDR {net} is used by both {other} and {name}", field="cgw_inside",
-                            code="lint")
+                report.warn(f"inside CIDR {net} is used by both {other} and {name}", field="cgw_inside", code="lint")

@@ -43,12 +43,18 @@ T = TypeVar("T")
 
 # The EC2 TunnelOptions keys that hold algorithm lists (see Tunnel.stated_tunnel_options).
 TUNNEL_OPTION_LISTS: tuple[str, ...] = (
-    "IkeVersions", "Phase1EncryptionAlgorithms", "Phase1IntegrityAlgorithms", "Phase1DHGroupNumbers",
-    "Phase2EncryptionAlgorithms", "Phase2IntegrityAlgorithms", "Phase2DHGroupNumbers",
+    "IkeVersions",
+    "Phase1EncryptionAlgorithms",
+    "Phase1IntegrityAlgorithms",
+    "Phase1DHGroupNumbers",
+    "Phase2EncryptionAlgorithms",
+    "Phase2IntegrityAlgorithms",
+    "Phase2DHGroupNumbers",
 )
 
 
 # ------------------------------------------------------------------ converters/validators
+
 
 def _fail(field: str, message: str) -> ValidationError:
     return ValidationError(message, field=field)
@@ -81,8 +87,11 @@ def check_text(value: str, field: str) -> str:
     found = unsafe_character(value)
     if found is not None:
         pos, ch = found
-        raise _fail(field, f"contains the control/format character U+{ord(ch):04X} at position {pos + 1}; "
-                           "such characters could end a line or a comment of the generated configuration")
+        raise _fail(
+            field,
+            f"contains the control/format character U+{ord(ch):04X} at position {pos + 1}; "
+            "such characters could end a line or a comment of the generated configuration",
+        )
     return value
 
 
@@ -95,8 +104,10 @@ def check_id(value: str, field: str) -> str:
     return value
 
 
-_SCOPE_REFUSED = ("IPv6 scope ids (text after '%') are refused: AWS never uses them, and the text "
-                  "could change the meaning of the generated configuration")
+_SCOPE_REFUSED = (
+    "IPv6 scope ids (text after '%') are refused: AWS never uses them, and the text "
+    "could change the meaning of the generated configuration"
+)
 
 
 def _plain_ip(value: Any, types: tuple[type, type], field: str, what: str) -> Any:
@@ -140,20 +151,22 @@ def _parse_ip(value: Any, parse: Any, field: str, what: str) -> Any:
 def check_address(value: Any, field: str) -> IPAddress:
     """An IPv4/IPv6 address from an ``ipaddress`` object or its text: no scope id, no other text,
     always a plain ``IPv4Address``/``IPv6Address`` (ValidationError otherwise)."""
-    return _plain_ip(_parse_ip(value, ipaddress.ip_address, field, "an IP address"), _IP_TYPES, field,
-                     "an IP address")
+    return _plain_ip(_parse_ip(value, ipaddress.ip_address, field, "an IP address"), _IP_TYPES, field, "an IP address")
 
 
 def check_interface(value: Any, field: str) -> IPInterface:
     """As :func:`check_address`, for an address with prefix (``169.254.10.2/30``)."""
-    return _plain_ip(_parse_ip(value, ipaddress.ip_interface, field, "an address with prefix"),
-                     _INTERFACE_TYPES, field, "an address with prefix")
+    return _plain_ip(
+        _parse_ip(value, ipaddress.ip_interface, field, "an address with prefix"),
+        _INTERFACE_TYPES,
+        field,
+        "an address with prefix",
+    )
 
 
 def check_network(value: Any, field: str) -> IPNetwork:
     """As :func:`check_address`, for a network (``10.0.0.0/16``; host bits must be zero)."""
-    return _plain_ip(_parse_ip(value, ipaddress.ip_network, field, "a network"), _NETWORK_TYPES, field,
-                     "a network")
+    return _plain_ip(_parse_ip(value, ipaddress.ip_network, field, "a network"), _NETWORK_TYPES, field, "a network")
 
 
 class _Pending:
@@ -173,6 +186,7 @@ def _ip_converter(check: Any) -> Any:
             return check(value, "")
         except ValidationError:
             return _Pending(value)  # reported with the field name by _check_ip
+
     return convert
 
 
@@ -196,6 +210,7 @@ def _to_networks(value: Any) -> Any:
 
 def _check_ip(check: Any, allowed: tuple[type, ...], what: str, optional: bool = True) -> Any:
     """Validator of an address field: the converter's refusals, with the field name; then the type."""
+
     def validate(inst: Any, attr: attrs.Attribute[Any], value: Any) -> None:
         if value is None and optional:
             return
@@ -204,6 +219,7 @@ def _check_ip(check: Any, allowed: tuple[type, ...], what: str, optional: bool =
             raise _fail(attr.name, f"expected {what}")  # pragma: no cover - check raises
         if not isinstance(value, allowed):
             raise _fail(attr.name, f"expected {what}, got {describe_value(value)}")
+
     return validate
 
 
@@ -222,6 +238,7 @@ def _check_type(expected: type | tuple[type, ...], what: str, optional: bool = T
             return
         if not isinstance(value, expected) or (isinstance(value, bool) and expected is not bool):
             raise _fail(attr.name, f"expected {what}, got {describe_value(value)}")
+
     return check
 
 
@@ -233,6 +250,7 @@ def _check_int(lo: int, hi: int) -> Any:
             raise _fail(attr.name, f"expected an integer, got {describe_value(value)}")
         if not lo <= value <= hi:
             raise _fail(attr.name, f"{value} is out of range ({lo}..{hi})")
+
     return check
 
 
@@ -249,6 +267,7 @@ def _check_names(vocabulary: tuple[Any, ...], normalise: Any) -> Any:
                 raise _fail(attr.name, f"{describe_value(item)} is not canonical (use {canon!r})")
         if len(set(value)) != len(value):
             raise _fail(attr.name, "duplicate entries")
+
     return check
 
 
@@ -259,6 +278,7 @@ def _check_id() -> Any:
         if not isinstance(value, str):
             raise _fail(attr.name, f"not a valid identifier: {describe_value(value)}")
         check_id(value, attr.name)
+
     return check
 
 
@@ -272,10 +292,18 @@ def check_secret(value: str, field: str = "psk") -> None:
         raise _fail(field, f"the pre-shared key is {len(value)} characters long (at most 256 accepted)")
     if not _SAFE_SECRET.fullmatch(value):
         pos, ch = next((i, c) for i, c in enumerate(value) if not _SAFE_SECRET.fullmatch(c))
-        what = {" ": "a space", "\t": "a tab", "\n": "a newline", "\r": "a carriage return",
-                "\x00": "a NUL character"}.get(ch, f"the character {describe_value(ch)}")
-        raise _fail(field, f"the pre-shared key contains {what} at position {pos + 1}, which "
-                           "no AWS key holds and which could break the generated configuration")
+        what = {
+            " ": "a space",
+            "\t": "a tab",
+            "\n": "a newline",
+            "\r": "a carriage return",
+            "\x00": "a NUL character",
+        }.get(ch, f"the character {describe_value(ch)}")
+        raise _fail(
+            field,
+            f"the pre-shared key contains {what} at position {pos + 1}, which "
+            "no AWS key holds and which could break the generated configuration",
+        )
 
 
 def _validate_psk(inst: Any, attr: attrs.Attribute[Any], value: Any) -> None:
@@ -289,18 +317,23 @@ def _redact_repr(value: str | None) -> str:
 
 # ------------------------------------------------------------------ classes
 
+
 @attrs.frozen
 class IkeOptions:
     """Phase 1 (IKE SA)."""
 
     versions: tuple[str, ...] | None = attrs.field(
-        default=None, converter=_opt_tuple, validator=_check_names(algorithms.IKE_VERSIONS, algorithms.ike_version))
+        default=None, converter=_opt_tuple, validator=_check_names(algorithms.IKE_VERSIONS, algorithms.ike_version)
+    )
     encryption: tuple[str, ...] | None = attrs.field(
-        default=None, converter=_opt_tuple, validator=_check_names(algorithms.ENCRYPTIONS, algorithms.encryption))
+        default=None, converter=_opt_tuple, validator=_check_names(algorithms.ENCRYPTIONS, algorithms.encryption)
+    )
     integrity: tuple[str, ...] | None = attrs.field(
-        default=None, converter=_opt_tuple, validator=_check_names(algorithms.INTEGRITIES, algorithms.integrity))
+        default=None, converter=_opt_tuple, validator=_check_names(algorithms.INTEGRITIES, algorithms.integrity)
+    )
     dh_groups: tuple[int, ...] | None = attrs.field(
-        default=None, converter=_opt_tuple, validator=_check_names(algorithms.DH_GROUPS, algorithms.dh_group))
+        default=None, converter=_opt_tuple, validator=_check_names(algorithms.DH_GROUPS, algorithms.dh_group)
+    )
     lifetime_s: int | None = attrs.field(default=None, validator=_check_int(1, 7 * 86400))
     mode: Literal["main", "aggressive"] | None = attrs.field(default=None)
 
@@ -316,11 +349,14 @@ class IpsecOptions:
 
     protocol: Literal["esp"] | None = attrs.field(default=None)
     encryption: tuple[str, ...] | None = attrs.field(
-        default=None, converter=_opt_tuple, validator=_check_names(algorithms.ENCRYPTIONS, algorithms.encryption))
+        default=None, converter=_opt_tuple, validator=_check_names(algorithms.ENCRYPTIONS, algorithms.encryption)
+    )
     integrity: tuple[str, ...] | None = attrs.field(
-        default=None, converter=_opt_tuple, validator=_check_names(algorithms.INTEGRITIES, algorithms.integrity))
+        default=None, converter=_opt_tuple, validator=_check_names(algorithms.INTEGRITIES, algorithms.integrity)
+    )
     pfs_dh_groups: tuple[int, ...] | None = attrs.field(
-        default=None, converter=_opt_tuple, validator=_check_names(algorithms.DH_GROUPS, algorithms.dh_group))
+        default=None, converter=_opt_tuple, validator=_check_names(algorithms.DH_GROUPS, algorithms.dh_group)
+    )
     lifetime_s: int | None = attrs.field(default=None, validator=_check_int(1, 7 * 86400))
     mode: Literal["tunnel", "transport"] | None = attrs.field(default=None)
 
@@ -343,8 +379,8 @@ class Bgp:
     cgw_asn: int | None = attrs.field(validator=_check_int(1, 4294967295))
     aws_asn: int | None = attrs.field(validator=_check_int(1, 4294967295))
     neighbor_ip: IPAddress | None = attrs.field(
-        default=None, converter=_to_address,
-        validator=_check_ip(check_address, _IP_TYPES, "an IP address"))
+        default=None, converter=_to_address, validator=_check_ip(check_address, _IP_TYPES, "an IP address")
+    )
     hold_time: int | None = attrs.field(default=None, validator=_check_int(0, 65535))
 
 
@@ -353,26 +389,36 @@ class Tunnel:
     """One IPsec tunnel of a VPN connection.  Identity: ``aws_outside_ip``."""
 
     aws_outside_ip: IPAddress = attrs.field(
-        converter=_to_address,
-        validator=_check_ip(check_address, _IP_TYPES, "an IP address", optional=False))
+        converter=_to_address, validator=_check_ip(check_address, _IP_TYPES, "an IP address", optional=False)
+    )
     cgw_outside_ip: IPAddress | None = attrs.field(
-        default=None, converter=_to_address,
-        validator=_check_ip(check_address, _IP_TYPES, "an IP address"))
+        default=None, converter=_to_address, validator=_check_ip(check_address, _IP_TYPES, "an IP address")
+    )
     psk: str | None = attrs.field(default=None, repr=_redact_repr, validator=_validate_psk)
     cgw_inside: ipaddress.IPv4Interface | None = attrs.field(
-        default=None, converter=_to_interface,
-        validator=_check_ip(check_interface, (ipaddress.IPv4Interface,),
-                            "an IPv4 address with prefix (169.254.x.y/30)"))
+        default=None,
+        converter=_to_interface,
+        validator=_check_ip(
+            check_interface, (ipaddress.IPv4Interface,), "an IPv4 address with prefix (169.254.x.y/30)"
+        ),
+    )
     aws_inside: ipaddress.IPv4Interface | None = attrs.field(
-        default=None, converter=_to_interface,
-        validator=_check_ip(check_interface, (ipaddress.IPv4Interface,),
-                            "an IPv4 address with prefix (169.254.x.y/30)"))
+        default=None,
+        converter=_to_interface,
+        validator=_check_ip(
+            check_interface, (ipaddress.IPv4Interface,), "an IPv4 address with prefix (169.254.x.y/30)"
+        ),
+    )
     cgw_inside_v6: ipaddress.IPv6Interface | None = attrs.field(
-        default=None, converter=_to_interface,
-        validator=_check_ip(check_interface, (ipaddress.IPv6Interface,), "an IPv6 address with prefix (/126)"))
+        default=None,
+        converter=_to_interface,
+        validator=_check_ip(check_interface, (ipaddress.IPv6Interface,), "an IPv6 address with prefix (/126)"),
+    )
     aws_inside_v6: ipaddress.IPv6Interface | None = attrs.field(
-        default=None, converter=_to_interface,
-        validator=_check_ip(check_interface, (ipaddress.IPv6Interface,), "an IPv6 address with prefix (/126)"))
+        default=None,
+        converter=_to_interface,
+        validator=_check_ip(check_interface, (ipaddress.IPv6Interface,), "an IPv6 address with prefix (/126)"),
+    )
     ike: IkeOptions = attrs.field(factory=IkeOptions, validator=attrs.validators.instance_of(IkeOptions))
     ipsec: IpsecOptions = attrs.field(factory=IpsecOptions, validator=attrs.validators.instance_of(IpsecOptions))
     dpd_interval_s: int | None = attrs.field(default=None, validator=_check_int(1, 3600))
@@ -380,10 +426,8 @@ class Tunnel:
     mtu: int | None = attrs.field(default=None, validator=_check_int(68, 9216))
     tcp_mss: int | None = attrs.field(default=None, validator=_check_int(1, 65535))
     clear_df_bit: bool | None = attrs.field(default=None, validator=_check_type(bool, "true/false"))
-    fragmentation_before_encryption: bool | None = attrs.field(
-        default=None, validator=_check_type(bool, "true/false"))
-    bgp: Bgp | None = attrs.field(default=None, validator=attrs.validators.optional(
-        attrs.validators.instance_of(Bgp)))
+    fragmentation_before_encryption: bool | None = attrs.field(default=None, validator=_check_type(bool, "true/false"))
+    bgp: Bgp | None = attrs.field(default=None, validator=attrs.validators.optional(attrs.validators.instance_of(Bgp)))
     # Tunnel options only the EC2 API (DescribeVpnConnections TunnelOptions) states
     rekey_margin_s: int | None = attrs.field(default=None, validator=_check_int(1, 86400))
     rekey_fuzz_pct: int | None = attrs.field(default=None, validator=_check_int(0, 100))
@@ -395,14 +439,17 @@ class Tunnel:
     # "Phase1DHGroupNumbers"): such a list is the complete set AWS accepts on this tunnel.  Any
     # other list is what a download printed, AWS's minimum (AWS accepts its defaults as well).
     stated_tunnel_options: tuple[str, ...] | None = attrs.field(
-        default=None, converter=lambda v: _sorted_keys(_opt_tuple(v)))
+        default=None, converter=lambda v: _sorted_keys(_opt_tuple(v))
+    )
 
     @stated_tunnel_options.validator
     def _stated(self, attr: attrs.Attribute[Any], value: Any) -> None:
         for key in value or ():
             if key not in TUNNEL_OPTION_LISTS:
-                raise _fail(attr.name, f"{describe_value(key)} is not a TunnelOptions algorithm list "
-                                       f"({', '.join(TUNNEL_OPTION_LISTS)})")
+                raise _fail(
+                    attr.name,
+                    f"{describe_value(key)} is not a TunnelOptions algorithm list ({', '.join(TUNNEL_OPTION_LISTS)})",
+                )
 
     @dpd_timeout_action.validator
     def _dpd_action(self, attr: attrs.Attribute[Any], value: Any) -> None:
@@ -476,8 +523,7 @@ class VpnConnection:
 
     def __attrs_post_init__(self) -> None:
         if self.vpn_gateway_id and self.transit_gateway_id:
-            raise _fail("vpn_gateway_id", "a connection has a virtual private gateway or a transit gateway, "
-                                          "not both")
+            raise _fail("vpn_gateway_id", "a connection has a virtual private gateway or a transit gateway, not both")
 
     @property
     def name(self) -> str:
@@ -489,6 +535,7 @@ class VpnConnection:
 
 
 # ------------------------------------------------------------------ building with identity rules
+
 
 def _differences(a: Any, b: Any, prefix: str = "") -> list[str]:
     out = []
@@ -514,9 +561,13 @@ def _merge_stated(a: Any, b: Any, path: str, conflicts: list[str], filled: list[
         return b
     if attrs.has(type(a)) and type(a) is type(b):
         before = len(conflicts)
-        changes = {f.name: _merge_stated(getattr(a, f.name), getattr(b, f.name),
-                                         f"{path}.{f.name}" if path else f.name, conflicts, filled)
-                   for f in attrs.fields(type(a)) if getattr(a, f.name) != getattr(b, f.name)}
+        changes = {
+            f.name: _merge_stated(
+                getattr(a, f.name), getattr(b, f.name), f"{path}.{f.name}" if path else f.name, conflicts, filled
+            )
+            for f in attrs.fields(type(a))
+            if getattr(a, f.name) != getattr(b, f.name)
+        }
         return a if len(conflicts) > before else attrs.evolve(a, **changes)
     conflicts.append(path)
     return a
@@ -531,6 +582,7 @@ def _both(path: str, a: Any, b: Any, src_a: str | None, src_b: str | None) -> st
 
     def shown(v: Any) -> str:
         return describe_value(",".join(map(str, v)) if isinstance(v, tuple) else v)
+
     return f"{path} ({shown(a)} in {src_a}, {shown(b)} in {src_b})"
 
 
@@ -541,7 +593,11 @@ def _value_at(obj: Any, path: str) -> Any:
 
 
 def merge_tunnels(
-    tunnels: Iterable[Tunnel], report: Report, *, context: str = "", line_of: dict[int, int] | None = None,
+    tunnels: Iterable[Tunnel],
+    report: Report,
+    *,
+    context: str = "",
+    line_of: dict[int, int] | None = None,
     sources: list[str | None] | None = None,
 ) -> tuple[Tunnel, ...]:
     """Apply the identity rule: tunnels with the same AWS outside IP are the same tunnel.
@@ -564,8 +620,12 @@ def merge_tunnels(
         first = src_of[t.aws_outside_ip]
         inputs = f" ({first} and {src})" if first is not None and src is not None and first != src else ""
         if seen == t:
-            report.warn(f"{context}two identical tunnels with AWS outside IP {t.aws_outside_ip}{inputs}; "
-                        "keeping one", line=line, field="tunnels", code="duplicate-tunnel")
+            report.warn(
+                f"{context}two identical tunnels with AWS outside IP {t.aws_outside_ip}{inputs}; keeping one",
+                line=line,
+                field="tunnels",
+                code="duplicate-tunnel",
+            )
             continue
         conflicts: list[str] = []
         filled: list[str] = []
@@ -575,15 +635,26 @@ def merge_tunnels(
             raise ValidationError(
                 f"{context}two tunnels with AWS outside IP {t.aws_outside_ip} differ in "
                 f"{', '.join(shown)}; a tunnel is identified by its AWS outside IP",
-                field="tunnels", line=line, source=src if inputs else None)
+                field="tunnels",
+                line=line,
+                source=src if inputs else None,
+            )
         if filled:
-            report.warn(f"{context}tunnel {t.aws_outside_ip} is given twice{inputs}; merged: the second states "
-                        f"{', '.join(filled)}, which the first leaves out", line=line, field="tunnels",
-                        code="merged-tunnel")
+            report.warn(
+                f"{context}tunnel {t.aws_outside_ip} is given twice{inputs}; merged: the second states "
+                f"{', '.join(filled)}, which the first leaves out",
+                line=line,
+                field="tunnels",
+                code="merged-tunnel",
+            )
         else:
-            report.warn(f"{context}tunnel {t.aws_outside_ip} is given twice{inputs}; the second states nothing "
-                        "the first does not; keeping the first", line=line, field="tunnels",
-                        code="duplicate-tunnel")
+            report.warn(
+                f"{context}tunnel {t.aws_outside_ip} is given twice{inputs}; the second states nothing "
+                "the first does not; keeping the first",
+                line=line,
+                field="tunnels",
+                code="duplicate-tunnel",
+            )
         by_ip[t.aws_outside_ip] = merged
     return tuple(sorted(by_ip.values(), key=lambda t: t.key))
 
@@ -595,8 +666,9 @@ def build_connection(tunnels: Iterable[Tunnel], report: Report, **fields: Any) -
     return VpnConnection(tunnels=merged, **fields)
 
 
-def merge_connections(connections: Iterable[VpnConnection], report: Report, *,
-                      sources: list[str | None] | None = None) -> list[VpnConnection]:
+def merge_connections(
+    connections: Iterable[VpnConnection], report: Report, *, sources: list[str | None] | None = None
+) -> list[VpnConnection]:
     """Merge connections read from one or several inputs (``sources``: the input of each).
 
     The same connection -- the same connection id, or, where one of them has no id, an AWS
@@ -628,22 +700,31 @@ def merge_connections(connections: Iterable[VpnConnection], report: Report, *,
         inputs = f" ({first} and {src})" if first is not None and src is not None and first != src else ""
         name = seen.vpn_connection_id or c.vpn_connection_id or c.name
         if seen == c:
-            report.warn(f"connection {name} appears twice with the same content{inputs}; keeping one",
-                        field="connections", code="duplicate-connection")
+            report.warn(
+                f"connection {name} appears twice with the same content{inputs}; keeping one",
+                field="connections",
+                code="duplicate-connection",
+            )
             continue
         conflicts: list[str] = []
         filled: list[str] = []
         fields = _merge_stated(attrs.evolve(seen, tunnels=c.tunnels), c, "", conflicts, filled)
         if conflicts:
             shown = [_both(p, getattr(seen, p), getattr(c, p), first, src) for p in conflicts]
-            raise ValidationError(f"connection {name} appears twice and differs in {', '.join(shown)}",
-                                  field="connections", source=src if inputs else None)
+            raise ValidationError(
+                f"connection {name} appears twice and differs in {', '.join(shown)}",
+                field="connections",
+                source=src if inputs else None,
+            )
         srcs = [tunnel_src[pos].get(t.aws_outside_ip, first) for t in seen.tunnels] + [src] * len(c.tunnels)
         tunnels = merge_tunnels(seen.tunnels + c.tunnels, report, context=f"{name}: ", sources=srcs)
         if filled:
-            report.warn(f"connection {name} appears twice{inputs}; merged: the second states "
-                        f"{', '.join(filled)}, which the first leaves out", field="connections",
-                        code="merged-connection")
+            report.warn(
+                f"connection {name} appears twice{inputs}; merged: the second states "
+                f"{', '.join(filled)}, which the first leaves out",
+                field="connections",
+                code="merged-connection",
+            )
         out[pos] = merged = attrs.evolve(fields, tunnels=tunnels)
         if merged.vpn_connection_id is not None:
             by_id.setdefault(merged.vpn_connection_id, pos)

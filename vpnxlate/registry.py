@@ -53,9 +53,15 @@ INPUTS: dict[str, str] = {
 STARTS_WITH: dict[str, str] = {"json": "{", "ec2-json": "{[", "ec2-xml": "<", "aws-xml": "<"}
 # Formats whose detect() accepts only a text containing this string (set-commands): the same
 # shortcut for texts without it, such as a Generic download.  Keep in step with detect().
-CONTAINS: dict[str, str] = {"vyos": "set", "aws-vyatta": "set", "aws-cisco-asa": "tunnel-group",
-                             "aws-cisco-ios": "protection", "aws-juniper": "st0",
-                             "aws-strongswan": "right", "aws-openswan": "right"}
+CONTAINS: dict[str, str] = {
+    "vyos": "set",
+    "aws-vyatta": "set",
+    "aws-cisco-asa": "tunnel-group",
+    "aws-cisco-ios": "protection",
+    "aws-juniper": "st0",
+    "aws-strongswan": "right",
+    "aws-openswan": "right",
+}
 
 OUTPUTS: dict[str, str] = {
     "json": "vpnxlate.emitters.json_out",
@@ -84,8 +90,15 @@ class Option(Record):
     default: Any
     metavar: str | None
 
-    def __init__(self, flag: str, help: str, kind: str = "str", choices: tuple[str, ...] | None = None,
-                 default: Any = None, metavar: str | None = None) -> None:
+    def __init__(
+        self,
+        flag: str,
+        help: str,
+        kind: str = "str",
+        choices: tuple[str, ...] | None = None,
+        default: Any = None,
+        metavar: str | None = None,
+    ) -> None:
         init = object.__setattr__
         init(self, "flag", flag)
         init(self, "help", help)
@@ -152,8 +165,12 @@ def input_names() -> list[str]:
 def detection_candidates(text: str) -> list[str]:
     """Input formats worth asking ``detect()`` about, in detection order."""
     first = _first_character(text)
-    return [n for n in INPUTS if (n not in STARTS_WITH or (first != "" and first in STARTS_WITH[n]))
-            and (n not in CONTAINS or CONTAINS[n] in text)]
+    return [
+        n
+        for n in INPUTS
+        if (n not in STARTS_WITH or (first != "" and first in STARTS_WITH[n]))
+        and (n not in CONTAINS or CONTAINS[n] in text)
+    ]
 
 
 def _first_character(text: str) -> str:

@@ -39,13 +39,20 @@ STATE_FILE = "vpnxlate-sync.json"
 DELTA_FILE = "vyos-delta.txt"
 STATE_VERSION = 1
 RELOAD = {
-    "vyos": "apply DIR/current/vyos-delta.txt in configuration mode ('configure', paste or 'source', "
-            "'commit', 'save')",
+    "vyos": "apply DIR/current/vyos-delta.txt in configuration mode ('configure', paste or 'source', 'commit', 'save')",
     "strongswan": "ipsec rereadsecrets && ipsec update",
     "swanctl": "swanctl --load-all",
 }
-_ADDRESS_KEYS = ("cgw_outside_ip", "cgw_inside_cidr", "aws_inside_ip", "aws_inside_cidr", "cgw_inside_ipv6_cidr",
-                 "aws_inside_ipv6_ip", "aws_inside_ipv6_cidr", "bgp_neighbor_ip")
+_ADDRESS_KEYS = (
+    "cgw_outside_ip",
+    "cgw_inside_cidr",
+    "aws_inside_ip",
+    "aws_inside_cidr",
+    "cgw_inside_ipv6_cidr",
+    "aws_inside_ipv6_ip",
+    "aws_inside_ipv6_cidr",
+    "bgp_neighbor_ip",
+)
 _PROPOSAL_KEYS = ("ike", "ipsec")
 _BGP_KEYS = ("cgw_asn", "aws_asn", "bgp_hold_time")
 
@@ -56,8 +63,8 @@ class SyncError(OutputError):
 
 @attrs.frozen
 class Change:
-    kind: str                     # "added", "removed", "changed"
-    name: str                     # connection id (or its tunnels' AWS IPs)
+    kind: str  # "added", "removed", "changed"
+    name: str  # connection id (or its tunnels' AWS IPs)
     details: tuple[str, ...] = ()
 
     def __str__(self) -> str:
@@ -72,16 +79,18 @@ class SyncResult:
     changes: tuple[Change, ...]
     connections: int
     tunnels: int
-    directory: str                # DIR/current
-    files: tuple[str, ...]        # names of the target's files
+    directory: str  # DIR/current
+    files: tuple[str, ...]  # names of the target's files
     delta: tuple[str, ...] | None  # vyos: the delete/set commands of this poll
     reload: str
     first: bool
 
     def summary(self) -> str:
         counts = {k: sum(1 for c in self.changes if c.kind == k) for k in ("added", "removed", "changed")}
-        head = (f"{self.connections} connection{'s' if self.connections != 1 else ''}, {self.tunnels} tunnel"
-                f"{'s' if self.tunnels != 1 else ''}")
+        head = (
+            f"{self.connections} connection{'s' if self.connections != 1 else ''}, {self.tunnels} tunnel"
+            f"{'s' if self.tunnels != 1 else ''}"
+        )
         if not self.changed:
             return f"{head}: no change; nothing written"
         what = ", ".join(f"{n} {k}" for k, n in counts.items())
@@ -90,6 +99,7 @@ class SyncResult:
 
 
 # ------------------------------------------------------------------ what changed
+
 
 def _key(conn: Mapping[str, Any]) -> str:
     cid = conn.get("vpn_connection_id")
@@ -145,6 +155,7 @@ def compare(old: Sequence[Mapping[str, Any]], new: Sequence[Mapping[str, Any]]) 
 
 # ------------------------------------------------------------------ the state directory
 
+
 def prepare(state_dir: str) -> None:
     """Create the state directory (0700), or tighten an existing one to 0700."""
     try:
@@ -159,8 +170,8 @@ def prepare(state_dir: str) -> None:
 
 @attrs.frozen
 class _Previous:
-    generation: str                      # directory name
-    files: dict[str, str]                # target file name -> content
+    generation: str  # directory name
+    files: dict[str, str]  # target file name -> content
     connections: list[dict[str, Any]]
 
 
@@ -176,8 +187,11 @@ def _load(state_dir: str, target: str) -> _Previous | None:
         with open(os.path.join(base, STATE_FILE), encoding="utf-8") as f:
             state = json.load(f)
         if state.get("target") != target:
-            raise SyncError(f"the state directory holds output for --to {state.get('target')}, not --to "
-                            f"{target}; use another --state", source=state_dir)
+            raise SyncError(
+                f"the state directory holds output for --to {state.get('target')}, not --to "
+                f"{target}; use another --state",
+                source=state_dir,
+            )
         files = {}
         for name in state["files"]:
             with open(os.path.join(base, name), encoding="utf-8") as f:
@@ -185,8 +199,9 @@ def _load(state_dir: str, target: str) -> _Previous | None:
         return _Previous(generation, files, list(state["connections"]))
     except (OSError, ValueError, KeyError, TypeError) as e:
         why = e.strerror if isinstance(e, OSError) else "unreadable state file"
-        raise SyncError(f"cannot read the last state in {generation}: {why} (remove {CURRENT} to start "
-                        "afresh)", source=state_dir) from None
+        raise SyncError(
+            f"cannot read the last state in {generation}: {why} (remove {CURRENT} to start afresh)", source=state_dir
+        ) from None
 
 
 class _Lock:
@@ -248,6 +263,7 @@ def _new_generation(state_dir: str) -> str:
 
 # ------------------------------------------------------------------ one poll
 
+
 def run_apply(command: str, env: Mapping[str, str]) -> None:
     """Run the user's ``--apply`` command as an argv (``shlex.split``; no shell), output to stderr."""
     try:
@@ -257,8 +273,14 @@ def run_apply(command: str, env: Mapping[str, str]) -> None:
     if not argv:
         raise SyncError("--apply: empty command")
     try:
-        done = subprocess.run(argv, env={**os.environ, **env}, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT, check=False)
+        done = subprocess.run(
+            argv,
+            env={**os.environ, **env},
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            check=False,
+        )
     except FileNotFoundError:
         raise SyncError(f"--apply: command not found: {argv[0]}") from None
     except OSError as e:
@@ -266,12 +288,21 @@ def run_apply(command: str, env: Mapping[str, str]) -> None:
     if done.stdout:  # the command's output goes to stderr: stdout carries only the VyOS delta
         sys.stderr.write(done.stdout.decode("utf-8", "replace"))
     if done.returncode != 0:
-        raise SyncError(f"--apply: {argv[0]} exited with status {done.returncode}; the previous state is "
-                        "restored, so the next poll applies the change again")
+        raise SyncError(
+            f"--apply: {argv[0]} exited with status {done.returncode}; the previous state is "
+            "restored, so the next poll applies the change again"
+        )
 
 
-def sync(connections: Sequence[VpnConnection], target: str, state_dir: str, *, report: Report | None = None,
-         options: Mapping[str, Any] | None = None, apply: str | None = None) -> SyncResult:
+def sync(
+    connections: Sequence[VpnConnection],
+    target: str,
+    state_dir: str,
+    *,
+    report: Report | None = None,
+    options: Mapping[str, Any] | None = None,
+    apply: str | None = None,
+) -> SyncResult:
     """Convert ``connections`` for ``target`` and bring ``state_dir`` up to date (see the module doc)."""
     from . import _emit_report as emit_report  # CLI terms in messages
     from .emitters.json_out import connection_dict
@@ -295,8 +326,9 @@ def sync(connections: Sequence[VpnConnection], target: str, state_dir: str, *, r
     with _Lock(state_dir):
         previous = _load(state_dir, target)
         if previous is not None and previous.files == new_files:
-            return SyncResult(False, (), len(connections), tunnels, current, tuple(new_files), None,
-                              RELOAD[target], False)
+            return SyncResult(
+                False, (), len(connections), tunnels, current, tuple(new_files), None, RELOAD[target], False
+            )
         changes = compare(previous.connections if previous else [], new_conns)
         out: list[OutputFile] = list(files)
         lines: tuple[str, ...] | None = None
@@ -304,8 +336,7 @@ def sync(connections: Sequence[VpnConnection], target: str, state_dir: str, *, r
             old_text = previous.files.get("vyos.txt", "") if previous else ""
             lines = tuple(delta(commands(old_text), commands(new_files["vyos.txt"])))
             out.append(OutputFile(DELTA_FILE, "".join(line + "\n" for line in lines), secret=True))
-        state = {"vpnxlate_sync": STATE_VERSION, "target": target, "files": list(new_files),
-                 "connections": new_conns}
+        state = {"vpnxlate_sync": STATE_VERSION, "target": target, "files": list(new_files), "connections": new_conns}
         out.append(OutputFile(STATE_FILE, json.dumps(state, indent=1) + "\n", secret=True))
         generation = _new_generation(state_dir)
         try:
@@ -313,8 +344,9 @@ def sync(connections: Sequence[VpnConnection], target: str, state_dir: str, *, r
             _swap(state_dir, generation)
         except (OSError, OutputError) as e:
             _remove(os.path.join(state_dir, generation))
-            raise SyncError(f"cannot write the new state: {getattr(e, 'strerror', None) or e}",
-                            source=state_dir) from None
+            raise SyncError(
+                f"cannot write the new state: {getattr(e, 'strerror', None) or e}", source=state_dir
+            ) from None
         if apply:
             env = {"VPNXLATE_SYNC_DIR": current, "VPNXLATE_SYNC_TARGET": target}
             if lines is not None:
@@ -326,8 +358,17 @@ def sync(connections: Sequence[VpnConnection], target: str, state_dir: str, *, r
                 _remove(os.path.join(state_dir, generation))
                 raise
         _prune(state_dir, [generation] + ([previous.generation] if previous else []))
-    return SyncResult(True, tuple(changes), len(connections), tunnels, current, tuple(new_files), lines,
-                      RELOAD[target], previous is None)
+    return SyncResult(
+        True,
+        tuple(changes),
+        len(connections),
+        tunnels,
+        current,
+        tuple(new_files),
+        lines,
+        RELOAD[target],
+        previous is None,
+    )
 
 
 # ------------------------------------------------------------------ --interval
@@ -335,9 +376,15 @@ def sync(connections: Sequence[VpnConnection], target: str, state_dir: str, *, r
 RETRY_FIRST = 5.0
 
 
-def loop(poll: Callable[[], int], interval: float, *, max_polls: int | None = None,
-         retry_first: float = RETRY_FIRST, stop: threading.Event | None = None,
-         on_wait: Callable[[float, int], None] | None = None) -> int:
+def loop(
+    poll: Callable[[], int],
+    interval: float,
+    *,
+    max_polls: int | None = None,
+    retry_first: float = RETRY_FIRST,
+    stop: threading.Event | None = None,
+    on_wait: Callable[[float, int], None] | None = None,
+) -> int:
     """Poll every ``interval`` seconds; after a failed poll retry sooner, doubling the wait from
     ``retry_first`` up to ``interval``.  Ends after ``max_polls`` polls or when ``stop`` is set;
     returns the status of the last poll."""

@@ -23,13 +23,22 @@ from .errors import EmitError
 #: The shallowest node a delete may name (3 = ``vpn ipsec site-to-site``, ``interfaces vti vti4``).
 MIN_DELETE_DEPTH = 3
 #: Containers of named entries that the router's own configuration may share with vpnxlate's.
-SHARED: frozenset[tuple[str, ...]] = frozenset({
-    ("vpn", "ipsec", "site-to-site"), ("vpn", "ipsec", "site-to-site", "peer"),
-    ("vpn", "ipsec", "authentication"), ("vpn", "ipsec", "authentication", "psk"),
-    ("vpn", "ipsec", "ike-group"), ("vpn", "ipsec", "esp-group"), ("vpn", "ipsec", "options"),
-    ("vpn", "ipsec", "ipsec-interfaces"), ("protocols", "bgp", "neighbor"), ("protocols", "bgp", "parameters"),
-    ("protocols", "static", "route"), ("protocols", "static", "interface-route"),
-})
+SHARED: frozenset[tuple[str, ...]] = frozenset(
+    {
+        ("vpn", "ipsec", "site-to-site"),
+        ("vpn", "ipsec", "site-to-site", "peer"),
+        ("vpn", "ipsec", "authentication"),
+        ("vpn", "ipsec", "authentication", "psk"),
+        ("vpn", "ipsec", "ike-group"),
+        ("vpn", "ipsec", "esp-group"),
+        ("vpn", "ipsec", "options"),
+        ("vpn", "ipsec", "ipsec-interfaces"),
+        ("protocols", "bgp", "neighbor"),
+        ("protocols", "bgp", "parameters"),
+        ("protocols", "static", "route"),
+        ("protocols", "static", "interface-route"),
+    }
+)
 
 Path = tuple[str, ...]
 Tree = dict[str, "Tree"]
@@ -46,7 +55,7 @@ def split_command(line: str) -> tuple[str, Path]:
             if end < 0:
                 raise EmitError(f"unterminated quote in VyOS command {line!r}")
             words.append(rest[: end + 1])
-            rest = rest[end + 1:].lstrip()
+            rest = rest[end + 1 :].lstrip()
         else:
             word, _, rest = rest.partition(" ")
             words.append(word)

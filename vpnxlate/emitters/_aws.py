@@ -13,14 +13,26 @@ from ..errors import EmitError, Report, describe_value, unsafe_character
 from ..model import Tunnel, VpnConnection
 
 # AWS spellings (Generic text / XML) of the TunnelOptions names used by the model.
-ENCRYPTION_TEXT = {"AES128": "aes-128-cbc", "AES256": "aes-256-cbc",
-                   "AES128-GCM-16": "aes-128-gcm-16", "AES256-GCM-16": "aes-256-gcm-16"}
+ENCRYPTION_TEXT = {
+    "AES128": "aes-128-cbc",
+    "AES256": "aes-256-cbc",
+    "AES128-GCM-16": "aes-128-gcm-16",
+    "AES256-GCM-16": "aes-256-gcm-16",
+}
 IKE_INTEGRITY_TEXT = {"SHA1": "sha1", "SHA2-256": "sha2-256", "SHA2-384": "sha2-384", "SHA2-512": "sha2-512"}
-ESP_INTEGRITY_TEXT = {"SHA1": "hmac-sha1-96", "SHA2-256": "hmac-sha2-256-128",
-                      "SHA2-384": "hmac-sha2-384-192", "SHA2-512": "hmac-sha2-512-256"}
+ESP_INTEGRITY_TEXT = {
+    "SHA1": "hmac-sha1-96",
+    "SHA2-256": "hmac-sha2-256-128",
+    "SHA2-384": "hmac-sha2-384-192",
+    "SHA2-512": "hmac-sha2-512-256",
+}
 # Vyatta spellings (AWS's Vyatta template writes aes128 / sha1)
-ENCRYPTION_VYATTA = {"AES128": "aes128", "AES256": "aes256",
-                     "AES128-GCM-16": "aes128gcm128", "AES256-GCM-16": "aes256gcm128"}
+ENCRYPTION_VYATTA = {
+    "AES128": "aes128",
+    "AES256": "aes256",
+    "AES128-GCM-16": "aes128gcm128",
+    "AES256-GCM-16": "aes256gcm128",
+}
 INTEGRITY_VYATTA = {"SHA1": "sha1", "SHA2-256": "sha256", "SHA2-384": "sha384", "SHA2-512": "sha512"}
 
 # What AWS writes when a tunnel uses the default options (the values of every real download).
@@ -47,8 +59,14 @@ DEFAULTS: dict[str, Any] = {
 }
 
 # Tunnel options only the EC2 API states; none of AWS's download formats holds them.
-API_ONLY_FIELDS = ("rekey_margin_s", "rekey_fuzz_pct", "replay_window", "dpd_timeout_s",
-                   "dpd_timeout_action", "startup_action")
+API_ONLY_FIELDS = (
+    "rekey_margin_s",
+    "rekey_fuzz_pct",
+    "replay_window",
+    "dpd_timeout_s",
+    "dpd_timeout_action",
+    "startup_action",
+)
 
 
 def value_text(value: Any, field: str | None = None) -> str:
@@ -61,8 +79,9 @@ def value_text(value: Any, field: str | None = None) -> str:
     text = str(value)
     bad = unsafe_character(text)
     if bad is not None:
-        raise EmitError(f"refusing to write a value holding the control/format character U+{ord(bad[1]):04X}",
-                        field=field)
+        raise EmitError(
+            f"refusing to write a value holding the control/format character U+{ord(bad[1]):04X}", field=field
+        )
     return text
 
 
@@ -79,8 +98,10 @@ def ordered(connections: Iterable[VpnConnection]) -> list[VpnConnection]:
     for c in conns:
         stem = file_stem(c)
         if stem in seen:
-            raise EmitError(f"two different connections named {stem}; merge them or give them distinct ids",
-                            field="vpn_connection_id")
+            raise EmitError(
+                f"two different connections named {stem}; merge them or give them distinct ids",
+                field="vpn_connection_id",
+            )
         seen.add(stem)
     return conns
 
@@ -109,8 +130,7 @@ class Picker:
         self.where = f"{conn.name}: tunnel {number} ({tunnel.aws_outside_ip})"
 
     def warn(self, field: str, message: str) -> None:
-        self.report.warn(f"{self.where}: {field}: {message}", field=field, code="unsupported",
-                         error=EmitError)
+        self.report.warn(f"{self.where}: {field}: {message}", field=field, code="unsupported", error=EmitError)
 
     def get(self, field: str) -> Any:
         obj: Any = self.tunnel
@@ -137,8 +157,11 @@ class Picker:
         if values is None:
             return self.value(field)
         if len(values) > 1:
-            self.warn(field, f"{self.target} holds one value; writing {values[0]} and leaving out "
-                             f"{', '.join(str(v) for v in values[1:])}")
+            self.warn(
+                field,
+                f"{self.target} holds one value; writing {values[0]} and leaving out "
+                f"{', '.join(str(v) for v in values[1:])}",
+            )
         return values[0]
 
     def unsupported(self, field: str, what: str | None = None) -> None:
@@ -158,12 +181,19 @@ def check_connection(report: Report, target: str, conn: VpnConnection, missing_i
     connection_unsupported(report, target, conn, "transit_gateway_id")
     connection_unsupported(report, target, conn, "static_routes")
     if conn.vpn_connection_id is None:
-        report.warn(f"{conn.name}: vpn_connection_id: not stated; {target} requires it, {missing_id}",
-                    field="vpn_connection_id", code="unsupported")
+        report.warn(
+            f"{conn.name}: vpn_connection_id: not stated; {target} requires it, {missing_id}",
+            field="vpn_connection_id",
+            code="unsupported",
+        )
 
 
 def connection_unsupported(report: Report, target: str, conn: VpnConnection, field: str) -> None:
     value = getattr(conn, field)
     if value is not None:
-        report.warn(f"{conn.name}: {field}: {target} cannot express {show(field, value)}; left out",
-                    field=field, code="unsupported", error=EmitError)
+        report.warn(
+            f"{conn.name}: {field}: {target} cannot express {show(field, value)}; left out",
+            field=field,
+            code="unsupported",
+            error=EmitError,
+        )

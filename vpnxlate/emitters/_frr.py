@@ -95,26 +95,32 @@ def frr_text(value: object, field: str = "frr") -> str:
     return text
 
 
-def render_frr_conf(policy: RoutingPolicy, links: Iterable[TunnelLink] = (), *, header: Sequence[str] = ()
-                    ) -> str:
+def render_frr_conf(policy: RoutingPolicy, links: Iterable[TunnelLink] = (), *, header: Sequence[str] = ()) -> str:
     """The frr.conf text of the BGP part of ``policy`` (``links`` name the tunnel interfaces)."""
     if policy.router_asn is None or not policy.neighbors:
         raise EmitError("no BGP neighbor: nothing for FRR to do")
     w = frr_word
     ifnames = {link.ref: link.ifname for link in links}
-    out = ["! frr.conf written by vpnxlate: BGP over the AWS Site-to-Site VPN tunnels",
-           "! Install as /etc/frr/frr.conf (with the daemons file as /etc/frr/daemons), then",
-           "! 'systemctl restart frr'; check with 'vtysh -c \"show bgp summary\"'.",
-           *(f"! {frr_text(h)}" for h in header),
-           "frr defaults traditional",
-           "log syslog informational",
-           "!"]
+    out = [
+        "! frr.conf written by vpnxlate: BGP over the AWS Site-to-Site VPN tunnels",
+        "! Install as /etc/frr/frr.conf (with the daemons file as /etc/frr/daemons), then",
+        "! 'systemctl restart frr'; check with 'vtysh -c \"show bgp summary\"'.",
+        *(f"! {frr_text(h)}" for h in header),
+        "frr defaults traditional",
+        "log syslog informational",
+        "!",
+    ]
     for n in policy.neighbors:
         ifname = ifnames.get(n.ref)
         via = f" over {w(ifname)}" if ifname else ""
         local_as = f", local-as {n.local_as}" if n.local_as is not None else ""
-        out.append("! " + frr_text(f"{n.description}{via}: {n.local_inside} <-> {n.address}, "
-                                   f"AS {n.local_asn} <-> AS {n.remote_asn}{local_as}"))
+        out.append(
+            "! "
+            + frr_text(
+                f"{n.description}{via}: {n.local_inside} <-> {n.address}, "
+                f"AS {n.local_asn} <-> AS {n.remote_asn}{local_as}"
+            )
+        )
     out.append("!")
     for pl in policy.prefix_lists:
         for r in pl.rules:
@@ -147,18 +153,19 @@ def render_frr_conf(policy: RoutingPolicy, links: Iterable[TunnelLink] = (), *, 
     out += [f"  network {w(net)}" for net in policy.advertise]
     for n in policy.neighbors:
         a = w(n.address)
-        out += [f"  neighbor {a} soft-reconfiguration inbound",
-                f"  neighbor {a} maximum-prefix {n.max_prefix}",
-                f"  neighbor {a} route-map {w(n.import_map)} in",
-                f"  neighbor {a} route-map {w(n.export_map)} out"]
+        out += [
+            f"  neighbor {a} soft-reconfiguration inbound",
+            f"  neighbor {a} maximum-prefix {n.max_prefix}",
+            f"  neighbor {a} route-map {w(n.import_map)} in",
+            f"  neighbor {a} route-map {w(n.export_map)} out",
+        ]
     out += [" exit-address-family", "exit", "!"]
     return "\n".join(out) + "\n"
 
 
 def _neighbor(n: Neighbor) -> list[str]:
     a = frr_word(n.address)
-    lines = [f" neighbor {a} remote-as {n.remote_asn}",
-             f" neighbor {a} description {frr_text(n.description)}"]
+    lines = [f" neighbor {a} remote-as {n.remote_asn}", f" neighbor {a} description {frr_text(n.description)}"]
     if n.local_as is not None:
         lines.append(f" neighbor {a} local-as {n.local_as} no-prepend replace-as")
     if n.hold_time is not None:
@@ -167,14 +174,18 @@ def _neighbor(n: Neighbor) -> list[str]:
     return lines
 
 
-def frr_files(policy: RoutingPolicy, links: Iterable[TunnelLink], report: Report, *,
-              header: Sequence[str] = ()) -> list[OutputFile]:
+def frr_files(
+    policy: RoutingPolicy, links: Iterable[TunnelLink], report: Report, *, header: Sequence[str] = ()
+) -> list[OutputFile]:
     """``frr.conf`` and ``daemons`` for the BGP neighbors of ``policy``; ``[]`` without BGP."""
     if policy.router_asn is None or not policy.neighbors:
         return []
     if policy.router_id is None:
-        report.warn("BGP router id not set (the router's address is unknown): FRR picks the highest interface "
-                    "address, and if that is a tunnel's, a tunnel going down resets the other session too; set "
-                    "'bgp router-id' in frr.conf", field="bgp", code="frr-router-id")
-    return [OutputFile("frr.conf", render_frr_conf(policy, links, header=header)),
-            OutputFile("daemons", DAEMONS)]
+        report.warn(
+            "BGP router id not set (the router's address is unknown): FRR picks the highest interface "
+            "address, and if that is a tunnel's, a tunnel going down resets the other session too; set "
+            "'bgp router-id' in frr.conf",
+            field="bgp",
+            code="frr-router-id",
+        )
+    return [OutputFile("frr.conf", render_frr_conf(policy, links, header=header)), OutputFile("daemons", DAEMONS)]

@@ -45,30 +45,60 @@ from ..registry import Option
 
 # ------------------------------------------------------------------ options (shared by every routing target)
 
-ADVERTISE = Option("--advertise", "prefix to advertise to AWS over BGP (repeatable)", kind="list",
-                   metavar="PREFIX")
+ADVERTISE = Option("--advertise", "prefix to advertise to AWS over BGP (repeatable)", kind="list", metavar="PREFIX")
 ADVERTISE_NEXT_HOP = Option(
-    "--advertise-next-hop", "next hop of the route that puts each --advertise prefix into the routing table "
+    "--advertise-next-hop",
+    "next hop of the route that puts each --advertise prefix into the routing table "
     "(default: a blackhole route, distance 254; needed when the router's own address is inside a prefix)",
-    metavar="IP")
-ACCEPT = Option("--accept", "prefix to accept from AWS (BGP) / to route into the tunnels (static): PREFIX or "
-                "CONN_ID=PREFIX (repeatable)", kind="list", metavar="[CONN_ID=]PREFIX")
-ALLOW_DEFAULT = Option("--allow-default", "accept a default route (0.0.0.0/0) from AWS; refused otherwise",
-                       kind="flag")
-MAX_PREFIX = Option("--max-prefix", "most prefixes accepted from AWS per BGP session; more close the session "
-                    "(default 1000)", kind="int", default=None, metavar="N")
-PREFER_TUNNEL = Option("--prefer-tunnel", "tunnel 1 or 2 (by AWS outside IP, lower first) carries the traffic "
-                       "while it is up, both ways: BGP local preference 200 on its routes and AS-path prepend on the "
-                       "other's announcements; static routes: the other one gets the higher metric",
-                       choices=("1", "2"), metavar="N")
-ROLE = Option("--role", "spoke (policies per connection) or hub (one aggregate OUT policy, one IN policy "
-              "per connection)", choices=("spoke", "hub"), default="spoke", metavar="ROLE")
-ROUTER_ASN = Option("--router-asn", "the router's own BGP ASN when the connections use different customer "
-                    "ASNs (default: the smallest; the others get per-neighbor local-as)", kind="int",
-                    metavar="ASN")
+    metavar="IP",
+)
+ACCEPT = Option(
+    "--accept",
+    "prefix to accept from AWS (BGP) / to route into the tunnels (static): PREFIX or CONN_ID=PREFIX (repeatable)",
+    kind="list",
+    metavar="[CONN_ID=]PREFIX",
+)
+ALLOW_DEFAULT = Option("--allow-default", "accept a default route (0.0.0.0/0) from AWS; refused otherwise", kind="flag")
+MAX_PREFIX = Option(
+    "--max-prefix",
+    "most prefixes accepted from AWS per BGP session; more close the session (default 1000)",
+    kind="int",
+    default=None,
+    metavar="N",
+)
+PREFER_TUNNEL = Option(
+    "--prefer-tunnel",
+    "tunnel 1 or 2 (by AWS outside IP, lower first) carries the traffic "
+    "while it is up, both ways: BGP local preference 200 on its routes and AS-path prepend on the "
+    "other's announcements; static routes: the other one gets the higher metric",
+    choices=("1", "2"),
+    metavar="N",
+)
+ROLE = Option(
+    "--role",
+    "spoke (policies per connection) or hub (one aggregate OUT policy, one IN policy per connection)",
+    choices=("spoke", "hub"),
+    default="spoke",
+    metavar="ROLE",
+)
+ROUTER_ASN = Option(
+    "--router-asn",
+    "the router's own BGP ASN when the connections use different customer "
+    "ASNs (default: the smallest; the others get per-neighbor local-as)",
+    kind="int",
+    metavar="ASN",
+)
 
-ROUTING_OPTIONS: tuple[Option, ...] = (ADVERTISE, ADVERTISE_NEXT_HOP, ACCEPT, ALLOW_DEFAULT, MAX_PREFIX,
-                                       PREFER_TUNNEL, ROLE, ROUTER_ASN)
+ROUTING_OPTIONS: tuple[Option, ...] = (
+    ADVERTISE,
+    ADVERTISE_NEXT_HOP,
+    ACCEPT,
+    ALLOW_DEFAULT,
+    MAX_PREFIX,
+    PREFER_TUNNEL,
+    ROLE,
+    ROUTER_ASN,
+)
 
 DEFAULT_MAX_PREFIX = 1000
 MAX_PREFIX_LIMIT = 4294967295
@@ -82,6 +112,7 @@ Net = ipaddress.IPv4Network
 
 
 # ------------------------------------------------------------------ the model
+
 
 @attrs.frozen
 class PrefixRule:
@@ -125,15 +156,15 @@ class Origin:
 class Neighbor:
     """One eBGP session over one tunnel."""
 
-    tag: str                      # connection tag (names, lookups)
+    tag: str  # connection tag (names, lookups)
     conn_name: str
-    index: int                    # 1 / 2: the tunnel's position (sorted by AWS outside IP)
-    aws_outside_ip: IPAddress     # the tunnel's identity
-    address: ipaddress.IPv4Address            # the AWS inside address = the BGP neighbor
-    local_inside: ipaddress.IPv4Interface     # the customer inside address
-    remote_asn: int               # AWS
-    local_asn: int                # the ASN AWS expects from this connection
-    router_asn: int               # the router's own ASN
+    index: int  # 1 / 2: the tunnel's position (sorted by AWS outside IP)
+    aws_outside_ip: IPAddress  # the tunnel's identity
+    address: ipaddress.IPv4Address  # the AWS inside address = the BGP neighbor
+    local_inside: ipaddress.IPv4Interface  # the customer inside address
+    remote_asn: int  # AWS
+    local_asn: int  # the ASN AWS expects from this connection
+    router_asn: int  # the router's own ASN
     hold_time: int | None
     keepalive: int | None
     export_map: str
@@ -175,7 +206,7 @@ class StaticRoute:
 class RoutingPolicy:
     role: str
     prefer: int | None
-    router_asn: int | None        # None: no BGP connection
+    router_asn: int | None  # None: no BGP connection
     router_id: ipaddress.IPv4Address | None
     advertise: tuple[Net, ...]
     origins: tuple[Origin, ...]
@@ -190,6 +221,7 @@ class RoutingPolicy:
 
 
 # ------------------------------------------------------------------ helpers
+
 
 def conn_tag(c: VpnConnection) -> str:
     """The connection's part of every name: the vpn id without ``vpn-`` (else the first AWS IP)."""
@@ -285,20 +317,36 @@ def parse_options(o: Mapping[str, Any], connections: Sequence[VpnConnection]) ->
     if role not in ("spoke", "hub"):
         raise EmitError(f"--role: must be spoke or hub, not {describe_value(role)}")
     router_asn = o.get("router_asn")
-    if router_asn is not None and (isinstance(router_asn, bool) or not isinstance(router_asn, int)
-                                   or not 1 <= router_asn <= MAX_ASN):
+    if router_asn is not None and (
+        isinstance(router_asn, bool) or not isinstance(router_asn, int) or not 1 <= router_asn <= MAX_ASN
+    ):
         raise EmitError(f"--router-asn: must be an integer 1..{MAX_ASN}, not {describe_value(router_asn)}")
-    return RoutingOptions(advertise, next_hop, sorted_nets(accept_all),
-                          {k: sorted_nets(v) for k, v in by_conn.items()}, allow_default, max_prefix, prefer,
-                          role, router_asn)
+    return RoutingOptions(
+        advertise,
+        next_hop,
+        sorted_nets(accept_all),
+        {k: sorted_nets(v) for k, v in by_conn.items()},
+        allow_default,
+        max_prefix,
+        prefer,
+        role,
+        router_asn,
+    )
 
 
 # ------------------------------------------------------------------ building the policy
 
-def build_policy(connections: Sequence[VpnConnection], options: Mapping[str, Any] | RoutingOptions,
-                 report: Report, *, router_addresses: Iterable[IPAddress] = (),
-                 derived_next_hop: tuple[ipaddress.IPv4Address, str] | None = None,
-                 next_hop_hint: str = "--advertise-next-hop", require_asns: bool = True) -> RoutingPolicy:
+
+def build_policy(
+    connections: Sequence[VpnConnection],
+    options: Mapping[str, Any] | RoutingOptions,
+    report: Report,
+    *,
+    router_addresses: Iterable[IPAddress] = (),
+    derived_next_hop: tuple[ipaddress.IPv4Address, str] | None = None,
+    next_hop_hint: str = "--advertise-next-hop",
+    require_asns: bool = True,
+) -> RoutingPolicy:
     """The routing policy of ``connections`` (sorted by connection tag and AWS outside IP).
 
     ``router_addresses``: the router's own addresses the target knows (local/private address,
@@ -313,19 +361,31 @@ def build_policy(connections: Sequence[VpnConnection], options: Mapping[str, Any
     seen = Counter(conn_tag(c) for c in conns)
     clash = min((t for t, n in seen.items() if n > 1), default=None)
     if clash is not None:
-        raise EmitError(f"two connections map to the same policy names (AWS-{clash}-…); give them distinct "
-                        "connection ids")
+        raise EmitError(
+            f"two connections map to the same policy names (AWS-{clash}-…); give them distinct connection ids"
+        )
     bgp = [c for c in conns if c.routing == "bgp"]
     static = [c for c in conns if c.routing == "static"]
     if not require_asns:
-        for c in [c for c in bgp if not all(t.bgp and t.bgp.cgw_asn is not None and t.bgp.aws_asn is not None
-                                            for t in c.tunnels)]:
-            report.warn(f"{c.name}: BGP routing, but the input names no ASNs for its tunnels; no BGP configuration "
-                        "is written for it", field="bgp", code="no-bgp-asn", error=EmitError)
+        for c in [
+            c
+            for c in bgp
+            if not all(t.bgp and t.bgp.cgw_asn is not None and t.bgp.aws_asn is not None for t in c.tunnels)
+        ]:
+            report.warn(
+                f"{c.name}: BGP routing, but the input names no ASNs for its tunnels; no BGP configuration "
+                "is written for it",
+                field="bgp",
+                code="no-bgp-asn",
+                error=EmitError,
+            )
             bgp.remove(c)
     if opts.advertise and not bgp:
-        report.warn("--advertise applies to BGP connections only; these are static (AWS routes to you by its "
-                    "static routes)", field="advertise", code="advertise-static")
+        report.warn(
+            "--advertise applies to BGP connections only; these are static (AWS routes to you by its static routes)",
+            field="advertise",
+            code="advertise-static",
+        )
     static_routes = _static_routes(static, opts, report)
     if not bgp:
         return RoutingPolicy(opts.role, opts.prefer, None, None, opts.advertise, (), (), (), (), static_routes)
@@ -338,8 +398,11 @@ def build_policy(connections: Sequence[VpnConnection], options: Mapping[str, Any
                 raise EmitError(f"{c.name} tunnel {i} ({t.aws_outside_ip}): BGP routing but no ASNs in the input")
             for attr, who in (("cgw_asn", "customer gateway (this router's) ASN"), ("aws_asn", "AWS ASN")):
                 if getattr(t.bgp, attr) is None:
-                    raise EmitError(f"{c.name} tunnel {i} ({t.aws_outside_ip}): the input does not state the {who}; "
-                                    f"{NOT_STATED_HINT}", field=f"bgp.{attr}")
+                    raise EmitError(
+                        f"{c.name} tunnel {i} ({t.aws_outside_ip}): the input does not state the {who}; "
+                        f"{NOT_STATED_HINT}",
+                        field=f"bgp.{attr}",
+                    )
     asns = sorted({t.bgp.cgw_asn for c in bgp for t in c.tunnels if t.bgp})
     router_asn = opts.router_asn if opts.router_asn is not None else asns[0]
     router_id = _router_id(router_addresses)
@@ -348,22 +411,27 @@ def build_policy(connections: Sequence[VpnConnection], options: Mapping[str, Any
     route_maps: dict[str, RouteMap] = {}
     hub = opts.role == "hub"
     if not opts.advertise:
-        report.warn("no --advertise: the BGP sessions advertise nothing to AWS (OUT route-maps deny all)",
-                    field="advertise", code="no-advertise")
+        report.warn(
+            "no --advertise: the BGP sessions advertise nothing to AWS (OUT route-maps deny all)",
+            field="advertise",
+            code="no-advertise",
+        )
 
     def out_map(owner: str, asn: int, prepend: bool, mixed: bool) -> str:
         name = f"AWS-{owner}-OUT"
         if opts.advertise and name not in prefix_lists:
-            prefix_lists[name] = PrefixList(name, tuple(PrefixRule(10 * n, "permit", net)
-                                                        for n, net in enumerate(opts.advertise, 1)))
+            prefix_lists[name] = PrefixList(
+                name, tuple(PrefixRule(10 * n, "permit", net) for n, net in enumerate(opts.advertise, 1))
+            )
         if name not in route_maps:
             route_maps[name] = _match_map(name, name if opts.advertise else None)
         if not prepend:
             return name
         pre = f"{name}-PREPEND" + (f"-{asn}" if mixed else "")
         if pre not in route_maps:
-            route_maps[pre] = RouteMap(pre, (RouteMapRule(10, "permit", name, prepend=(asn, asn)),
-                                             RouteMapRule(20, "deny")))
+            route_maps[pre] = RouteMap(
+                pre, (RouteMapRule(10, "permit", name, prepend=(asn, asn)), RouteMapRule(20, "deny"))
+            )
         return pre
 
     def in_map(c: VpnConnection, tag: str, preferred: bool) -> str:
@@ -374,10 +442,16 @@ def build_policy(connections: Sequence[VpnConnection], options: Mapping[str, Any
                 rules = tuple(PrefixRule(10 * n, "permit", net) for n, net in enumerate(nets, 1))
             else:
                 if hub:
-                    report.warn(f"hub: no --accept for {c.name}; accepting every route it sends except "
-                                + ("the advertised prefixes" if opts.allow_default
-                                   else "a default route and the advertised prefixes"),
-                                field="accept", code="accept-all")
+                    report.warn(
+                        f"hub: no --accept for {c.name}; accepting every route it sends except "
+                        + (
+                            "the advertised prefixes"
+                            if opts.allow_default
+                            else "a default route and the advertised prefixes"
+                        ),
+                        field="accept",
+                        code="accept-all",
+                    )
                 rules = _accept_all_rules(opts)
             prefix_lists[name] = PrefixList(name, rules)
             route_maps[name] = _match_map(name, name)
@@ -385,9 +459,10 @@ def build_policy(connections: Sequence[VpnConnection], options: Mapping[str, Any
             return name
         pref = f"{name}-PREFERRED"
         if pref not in route_maps:
-            route_maps[pref] = RouteMap(pref, (RouteMapRule(10, "permit", name,
-                                                            local_preference=PREFERRED_LOCAL_PREF),
-                                               RouteMapRule(20, "deny")))
+            route_maps[pref] = RouteMap(
+                pref,
+                (RouteMapRule(10, "permit", name, local_preference=PREFERRED_LOCAL_PREF), RouteMapRule(20, "deny")),
+            )
         return pref
 
     neighbors: list[Neighbor] = []
@@ -416,14 +491,36 @@ def build_policy(connections: Sequence[VpnConnection], options: Mapping[str, Any
             preferred = opts.prefer is not None and two and i == opts.prefer
             hold = b.hold_time
             keepalive = None if hold is None else (max(1, hold // 3) if hold else 0)
-            neighbors.append(Neighbor(
-                tag=tag, conn_name=c.name, index=i, aws_outside_ip=t.aws_outside_ip, address=ip,
-                local_inside=t.cgw_inside, remote_asn=b.aws_asn, local_asn=b.cgw_asn, router_asn=router_asn,
-                hold_time=hold, keepalive=keepalive,
-                export_map=out_map(owner, b.cgw_asn, prepend, len(owners_asns[owner]) > 1),
-                import_map=in_map(c, tag, preferred), max_prefix=opts.max_prefix))
-    return RoutingPolicy(opts.role, opts.prefer, router_asn, router_id, opts.advertise, origins,
-                         tuple(prefix_lists.values()), tuple(route_maps.values()), tuple(neighbors), static_routes)
+            neighbors.append(
+                Neighbor(
+                    tag=tag,
+                    conn_name=c.name,
+                    index=i,
+                    aws_outside_ip=t.aws_outside_ip,
+                    address=ip,
+                    local_inside=t.cgw_inside,
+                    remote_asn=b.aws_asn,
+                    local_asn=b.cgw_asn,
+                    router_asn=router_asn,
+                    hold_time=hold,
+                    keepalive=keepalive,
+                    export_map=out_map(owner, b.cgw_asn, prepend, len(owners_asns[owner]) > 1),
+                    import_map=in_map(c, tag, preferred),
+                    max_prefix=opts.max_prefix,
+                )
+            )
+    return RoutingPolicy(
+        opts.role,
+        opts.prefer,
+        router_asn,
+        router_id,
+        opts.advertise,
+        origins,
+        tuple(prefix_lists.values()),
+        tuple(route_maps.values()),
+        tuple(neighbors),
+        static_routes,
+    )
 
 
 def _match_map(name: str, prefix_list: str | None) -> RouteMap:
@@ -454,46 +551,67 @@ def _router_id(addresses: Iterable[IPAddress]) -> ipaddress.IPv4Address | None:
     return None
 
 
-def _origins(opts: RoutingOptions, report: Report, router_addresses: Iterable[IPAddress],
-             derived: tuple[ipaddress.IPv4Address, str] | None, hint: str) -> tuple[Origin, ...]:
+def _origins(
+    opts: RoutingOptions,
+    report: Report,
+    router_addresses: Iterable[IPAddress],
+    derived: tuple[ipaddress.IPv4Address, str] | None,
+    hint: str,
+) -> tuple[Origin, ...]:
     own = [a for a in router_addresses if isinstance(a, ipaddress.IPv4Address)]
     out: list[Origin] = []
     for net in opts.advertise:
         if net.prefixlen == 0:
-            report.warn("--advertise 0.0.0.0/0: AWS will send all VPC traffic for the internet to this router",
-                        field="advertise", code="advertise-default")
+            report.warn(
+                "--advertise 0.0.0.0/0: AWS will send all VPC traffic for the internet to this router",
+                field="advertise",
+                code="advertise-default",
+            )
         inside = [a for a in own if a in net]
         if opts.next_hop is not None:
             out.append(Origin(net, opts.next_hop, None))
         elif inside and derived is not None:
-            report.warn(f"--advertise {net} contains the router's own address {inside[0]}: routing it via "
-                        f"{derived[0]} ({derived[1]}) instead of a blackhole route, which would cut the router "
-                        f"off from the rest of {net}", field="advertise", code="advertise-next-hop")
+            report.warn(
+                f"--advertise {net} contains the router's own address {inside[0]}: routing it via "
+                f"{derived[0]} ({derived[1]}) instead of a blackhole route, which would cut the router "
+                f"off from the rest of {net}",
+                field="advertise",
+                code="advertise-next-hop",
+            )
             out.append(Origin(net, derived[0], None))
         elif inside:
-            raise EmitError(f"--advertise {net} contains the router's own address {inside[0]}: a blackhole route "
-                            f"for it would cut the router off from the rest of {net}; give {hint} (the next hop "
-                            f"towards {net}, e.g. its subnet's gateway)")
+            raise EmitError(
+                f"--advertise {net} contains the router's own address {inside[0]}: a blackhole route "
+                f"for it would cut the router off from the rest of {net}; give {hint} (the next hop "
+                f"towards {net}, e.g. its subnet's gateway)"
+            )
         else:
             out.append(Origin(net, None, BLACKHOLE_DISTANCE))
     return tuple(out)
 
 
-def _static_routes(static: Sequence[VpnConnection], opts: RoutingOptions, report: Report
-                   ) -> tuple[StaticRoute, ...]:
+def _static_routes(static: Sequence[VpnConnection], opts: RoutingOptions, report: Report) -> tuple[StaticRoute, ...]:
     out: list[StaticRoute] = []
     for c in static:
         tag = conn_tag(c)
         nets = opts.accepts(tag)
         if not nets:
-            report.warn(f"static connection {c.name}: no --accept prefixes, so no route into the tunnels is "
-                        "written (add --accept VPC_CIDR)", field="accept", code="no-static-route")
+            report.warn(
+                f"static connection {c.name}: no --accept prefixes, so no route into the tunnels is "
+                "written (add --accept VPC_CIDR)",
+                field="accept",
+                code="no-static-route",
+            )
             continue
         own = [n for n in nets if any(n.overlaps(r) for r in c.static_routes or ())]
         if own:
-            report.warn(f"static connection {c.name}: --accept {', '.join(map(str, own))} overlaps the "
-                        "connection's static routes, which are your own networks (AWS routes them to you); "
-                        "--accept names the AWS side (the VPC)", field="accept", code="accept-own-network")
+            report.warn(
+                f"static connection {c.name}: --accept {', '.join(map(str, own))} overlaps the "
+                "connection's static routes, which are your own networks (AWS routes them to you); "
+                "--accept names the AWS side (the VPC)",
+                field="accept",
+                code="accept-own-network",
+            )
         preferred = opts.prefer if opts.prefer is not None and len(c.tunnels) > 1 else 1
         for i, t in enumerate(c.tunnels, 1):
             for net in nets:

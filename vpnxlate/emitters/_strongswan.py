@@ -29,44 +29,74 @@ from . import _frr, _policy
 
 # ------------------------------------------------------------------ AWS's defaults
 
-DEFAULT_MTU = 1436          # "Tunnel interface MTU : 1436 bytes" (Generic/Vyatta downloads)
-DEFAULT_MSS = 1379          # XML tcp_mss_adjustment
+DEFAULT_MTU = 1436  # "Tunnel interface MTU : 1436 bytes" (Generic/Vyatta downloads)
+DEFAULT_MSS = 1379  # XML tcp_mss_adjustment
 DEFAULT_IKE_LIFETIME = 28800
 DEFAULT_CHILD_LIFETIME = 3600
 DEFAULT_DPD_INTERVAL = 10
 DEFAULT_DPD_RETRIES = 3
-AWS_REKEY_MARGIN = 270      # RekeyMarginTimeSeconds default
-AWS_REKEY_FUZZ = 100        # RekeyFuzzPercentage default
+AWS_REKEY_MARGIN = 270  # RekeyMarginTimeSeconds default
+AWS_REKEY_FUZZ = 100  # RekeyFuzzPercentage default
 
 # ------------------------------------------------------------------ algorithm keywords
 
 ENCRYPTION_KW: dict[str, str] = {
-    "AES128": "aes128", "AES256": "aes256",
-    "AES128-GCM-16": "aes128gcm16", "AES256-GCM-16": "aes256gcm16",
+    "AES128": "aes128",
+    "AES256": "aes256",
+    "AES128-GCM-16": "aes128gcm16",
+    "AES256-GCM-16": "aes256gcm16",
 }
 INTEGRITY_KW: dict[str, str] = {
-    "SHA1": "sha1", "SHA2-256": "sha256", "SHA2-384": "sha384", "SHA2-512": "sha512",
+    "SHA1": "sha1",
+    "SHA2-256": "sha256",
+    "SHA2-384": "sha384",
+    "SHA2-512": "sha512",
 }
 PRF_KW: dict[str, str] = {
-    "SHA1": "prfsha1", "SHA2-256": "prfsha256", "SHA2-384": "prfsha384", "SHA2-512": "prfsha512",
+    "SHA1": "prfsha1",
+    "SHA2-256": "prfsha256",
+    "SHA2-384": "prfsha384",
+    "SHA2-512": "prfsha512",
 }
 DH_KW: dict[int, str] = {
-    2: "modp1024", 5: "modp1536", 14: "modp2048", 15: "modp3072", 16: "modp4096", 17: "modp6144",
-    18: "modp8192", 19: "ecp256", 20: "ecp384", 21: "ecp521", 22: "modp1024s160", 23: "modp2048s224",
+    2: "modp1024",
+    5: "modp1536",
+    14: "modp2048",
+    15: "modp3072",
+    16: "modp4096",
+    17: "modp6144",
+    18: "modp8192",
+    19: "ecp256",
+    20: "ecp384",
+    21: "ecp521",
+    22: "modp1024s160",
+    23: "modp2048s224",
     24: "modp2048s256",
 }
 
 # ------------------------------------------------------------------ options
 
-LOCAL_ADDRESS = Option("--local-address", "the router's own (private) address when it sits behind NAT, e.g. an "
-                       "EC2 instance with an elastic IP; the IKE identity stays the customer gateway IP",
-                       metavar="IP")
-IKE_VERSION = Option("--ike-version", "IKE version to use (default: ikev2 only when the input allows only IKEv2, "
-                     "else ikev1)", choices=("1", "2"), metavar="{1,2}")
-INTERFACE = Option("--interface", "tunnel interface type: vti (marks) or xfrm (XFRM interfaces with if_id; "
-                   "Linux 4.19+)", choices=("vti", "xfrm"), default="vti", metavar="{vti,xfrm}")
+LOCAL_ADDRESS = Option(
+    "--local-address",
+    "the router's own (private) address when it sits behind NAT, e.g. an "
+    "EC2 instance with an elastic IP; the IKE identity stays the customer gateway IP",
+    metavar="IP",
+)
+IKE_VERSION = Option(
+    "--ike-version",
+    "IKE version to use (default: ikev2 only when the input allows only IKEv2, else ikev1)",
+    choices=("1", "2"),
+    metavar="{1,2}",
+)
+INTERFACE = Option(
+    "--interface",
+    "tunnel interface type: vti (marks) or xfrm (XFRM interfaces with if_id; Linux 4.19+)",
+    choices=("vti", "xfrm"),
+    default="vti",
+    metavar="{vti,xfrm}",
+)
 
-MARK_MIN, MARK_SPAN = 100_000_000, 900_000_000   # 9 decimal digits: names stay <= 15 characters
+MARK_MIN, MARK_SPAN = 100_000_000, 900_000_000  # 9 decimal digits: names stay <= 15 characters
 IFNAME_MAX = 15
 
 # ------------------------------------------------------------------ value safety
@@ -81,8 +111,11 @@ def safe(value: object, field: str) -> str:
     """``value`` as text, refused (EmitError) if it could add a line, a setting or a shell word."""
     text = str(value)
     if not text or not _SAFE_VALUE.fullmatch(text):
-        raise EmitError(f"refusing to write {describe_value(text)}: it contains characters that could change "
-                        "the meaning of the configuration (whitespace, quotes, #, ;, braces, ...)", field=field)
+        raise EmitError(
+            f"refusing to write {describe_value(text)}: it contains characters that could change "
+            "the meaning of the configuration (whitespace, quotes, #, ;, braces, ...)",
+            field=field,
+        )
     return text
 
 
@@ -106,31 +139,32 @@ def section_name(text: str) -> str:
 
 # ------------------------------------------------------------------ the plan of one tunnel
 
+
 @attrs.frozen
 class TunnelPlan:
     """Everything a strongSwan config needs for one tunnel (all values already validated)."""
 
-    conn_key: str                 # connection id (or derived from the outside IPs)
-    conn_label: str               # for comments/messages
-    name: str                     # conn / connection / child name
-    mark: int                     # CHILD_SA mark == VTI ikey/okey (or XFRM if_id)
+    conn_key: str  # connection id (or derived from the outside IPs)
+    conn_label: str  # for comments/messages
+    name: str  # conn / connection / child name
+    mark: int  # CHILD_SA mark == VTI ikey/okey (or XFRM if_id)
     ifname: str
-    version: int                  # 1 or 2
+    version: int  # 1 or 2
     ike_proposals: tuple[str, ...]
     esp_proposals: tuple[str, ...]
     ike_lifetime: int
     child_lifetime: int
-    margin: int                   # rekey margin (s): rekey this long (plus fuzz) before expiry
+    margin: int  # rekey margin (s): rekey this long (plus fuzz) before expiry
     dpd_delay: int
-    dpd_timeout: int | None       # IKEv1 only
-    local_addr: str               # left / local_addrs
-    local_id: str                 # leftid / local.id / PSK selector (the public CGW IP)
-    remote: str                   # AWS outside IP (right / remote_addrs / remote.id)
-    inside_local: str             # 169.254.x.y/30
-    inside_remote: str            # 169.254.x.z
+    dpd_timeout: int | None  # IKEv1 only
+    local_addr: str  # left / local_addrs
+    local_id: str  # leftid / local.id / PSK selector (the public CGW IP)
+    remote: str  # AWS outside IP (right / remote_addrs / remote.id)
+    inside_local: str  # 169.254.x.y/30
+    inside_remote: str  # 169.254.x.z
     mtu: int
     mss: int
-    routes: tuple[str, ...]       # static routes sent into this tunnel
+    routes: tuple[str, ...]  # static routes sent into this tunnel
     route_metric: int
     psk: str
     replay_window: int | None
@@ -143,8 +177,21 @@ class TunnelPlan:
 
     def updown(self, script: str, interface: str) -> str:
         """The updown command line (no quotes; every word validated)."""
-        words = [script, "-ln", self.ifname, "-ll", self.inside_local, "-lr", self.inside_remote,
-                 "-m", str(self.mark), "-mtu", str(self.mtu), "-mss", str(self.mss)]
+        words = [
+            script,
+            "-ln",
+            self.ifname,
+            "-ll",
+            self.inside_local,
+            "-lr",
+            self.inside_remote,
+            "-m",
+            str(self.mark),
+            "-mtu",
+            str(self.mtu),
+            "-mss",
+            str(self.mss),
+        ]
         if interface == "xfrm":
             words += ["-t", "xfrm"]
         if self.routes:
@@ -166,28 +213,39 @@ def ike_ciphers(version: int, enc: Sequence[str], report: Report, label: str) ->
     (a warning; an error when nothing else is left)."""
     aead = [e for e in enc if algorithms.is_gcm(e)]
     if aead and version == 1:
-        report.warn(f"{label}: IKEv1 cannot use AES-GCM for the IKE SA; leaving out {', '.join(aead)} in "
-                    "phase 1", field="ike.encryption", code="ikev1-gcm", error=EmitError)
+        report.warn(
+            f"{label}: IKEv1 cannot use AES-GCM for the IKE SA; leaving out {', '.join(aead)} in phase 1",
+            field="ike.encryption",
+            code="ikev1-gcm",
+            error=EmitError,
+        )
         if len(aead) == len(enc):
-            raise EmitError(f"{label}: phase 1 allows only AES-GCM, which IKEv1 cannot use; use --ike-version 2",
-                            field="ike.encryption")
+            raise EmitError(
+                f"{label}: phase 1 allows only AES-GCM, which IKEv1 cannot use; use --ike-version 2",
+                field="ike.encryption",
+            )
         return tuple(e for e in enc if not algorithms.is_gcm(e))
     return tuple(enc)
 
 
-def ike_proposals(t: Tunnel, version: int, enc: Sequence[str], integ: Sequence[str], dh: Sequence[int],
-                  report: Report, label: str) -> tuple[str, ...]:
+def ike_proposals(
+    t: Tunnel, version: int, enc: Sequence[str], integ: Sequence[str], dh: Sequence[int], report: Report, label: str
+) -> tuple[str, ...]:
     """strongSwan IKE proposals: AEAD (GCM + PRF) and non-AEAD (cipher + integrity) kept apart."""
     dh_kw = [DH_KW[g] for g in dh]
-    return tuple("-".join([ENCRYPTION_KW[e] for e in ciphers] + [(PRF_KW if aead else INTEGRITY_KW)[i] for i in integ]
-                          + dh_kw) for aead, ciphers in split_aead(ike_ciphers(version, enc, report, label)))
+    return tuple(
+        "-".join([ENCRYPTION_KW[e] for e in ciphers] + [(PRF_KW if aead else INTEGRITY_KW)[i] for i in integ] + dh_kw)
+        for aead, ciphers in split_aead(ike_ciphers(version, enc, report, label))
+    )
 
 
 def esp_proposals(enc: Sequence[str], integ: Sequence[str], pfs: Sequence[int]) -> tuple[str, ...]:
     """strongSwan ESP proposals with the PFS groups (phase 2 needs PFS on AWS); GCM without integrity."""
     dh_kw = [DH_KW[g] for g in pfs]
-    return tuple("-".join([ENCRYPTION_KW[e] for e in ciphers] + ([] if aead else [INTEGRITY_KW[i] for i in integ])
-                          + dh_kw) for aead, ciphers in split_aead(enc))
+    return tuple(
+        "-".join([ENCRYPTION_KW[e] for e in ciphers] + ([] if aead else [INTEGRITY_KW[i] for i in integ]) + dh_kw)
+        for aead, ciphers in split_aead(enc)
+    )
 
 
 def connection_key(conn: VpnConnection) -> str:
@@ -214,11 +272,9 @@ def _parse_local_address(value: Any) -> ipaddress.IPv4Address | None:
     try:
         addr = check_address(ipaddress.ip_address(str(value).strip()), "local_address")
     except ValueError:
-        raise EmitError(f"--local-address: not an IP address: {describe_value(value)}",
-                        field="local_address") from None
+        raise EmitError(f"--local-address: not an IP address: {describe_value(value)}", field="local_address") from None
     if not isinstance(addr, ipaddress.IPv4Address):
-        raise EmitError(f"--local-address: {addr} is not an IPv4 address (the tunnels are IPv4)",
-                        field="local_address")
+        raise EmitError(f"--local-address: {addr} is not an IPv4 address (the tunnels are IPv4)", field="local_address")
     return addr
 
 
@@ -243,8 +299,11 @@ def _choose_version(t: Tunnel, forced: int | None, label: str, defaults: list[st
     if forced is not None:
         want = f"ikev{forced}"
         if allowed is not None and want not in allowed:
-            raise EmitError(f"{label}: --ike-version {forced} contradicts the input, which allows only "
-                            f"{', '.join(allowed)} on the AWS side", field="ike_version")
+            raise EmitError(
+                f"{label}: --ike-version {forced} contradicts the input, which allows only "
+                f"{', '.join(allowed)} on the AWS side",
+                field="ike_version",
+            )
         return forced
     if allowed is None:
         defaults.append("IKE version (ikev1)")
@@ -263,16 +322,27 @@ def _rekey_margin(t: Tunnel, lifetimes: Iterable[int], report: Report, label: st
     shortest = min(lifetimes)
     if 2 * margin >= shortest:
         clamped = max(shortest // 4, 1)
-        report.warn(f"{label}: rekeying before AWS would need a margin of {margin} s, too long for a lifetime "
-                    f"of {shortest} s; using {clamped} s (AWS may rekey first)", field="rekey_margin_s",
-                    code="rekey-margin", error=EmitError)
+        report.warn(
+            f"{label}: rekeying before AWS would need a margin of {margin} s, too long for a lifetime "
+            f"of {shortest} s; using {clamped} s (AWS may rekey first)",
+            field="rekey_margin_s",
+            code="rekey-margin",
+            error=EmitError,
+        )
         margin = clamped
     return margin
 
 
-def plan_tunnels(connections: Sequence[VpnConnection], report: Report, *, local_address: Any = None,
-                 ike_version: Any = None, interface: str = "vti", ifname_prefix: str | None = None,
-                 dpd_timeout_always: bool = False) -> list[TunnelPlan]:
+def plan_tunnels(
+    connections: Sequence[VpnConnection],
+    report: Report,
+    *,
+    local_address: Any = None,
+    ike_version: Any = None,
+    interface: str = "vti",
+    ifname_prefix: str | None = None,
+    dpd_timeout_always: bool = False,
+) -> list[TunnelPlan]:
     """Plan every tunnel of every connection; sorted by (connection key, AWS outside IP).
 
     ``ifname_prefix`` overrides the interface name's prefix (``vti``/``xfrm``); with
@@ -285,15 +355,22 @@ def plan_tunnels(connections: Sequence[VpnConnection], report: Report, *, local_
         key = connection_key(conn)
         conn_label = conn.vpn_connection_id or f"connection {key} (no VPN connection id)"
         for index, t in enumerate(conn.tunnels):
-            plans.append(_plan_one(conn, key, conn_label, index, t, report, local, forced, interface,
-                                   ifname_prefix, dpd_timeout_always))
+            plans.append(
+                _plan_one(
+                    conn, key, conn_label, index, t, report, local, forced, interface, ifname_prefix, dpd_timeout_always
+                )
+            )
             public_ips.add(plans[-1].local_id)
     if local is None:
         ips = ", ".join(sorted(public_ips, key=lambda ip: ipaddress.ip_address(ip).packed))
-        report.warn(f"no --local-address: using the customer gateway IP ({ips}) as the local address and "
-                    "IKE identity; a router behind NAT (an EC2 instance with an elastic IP) needs "
-                    "--local-address PRIVATE_IP", field="local_address", code="no-local-address",
-                    error=EmitError)
+        report.warn(
+            f"no --local-address: using the customer gateway IP ({ips}) as the local address and "
+            "IKE identity; a router behind NAT (an EC2 instance with an elastic IP) needs "
+            "--local-address PRIVATE_IP",
+            field="local_address",
+            code="no-local-address",
+            error=EmitError,
+        )
     plans.sort(key=lambda p: (p.conn_key, ipaddress.ip_address(p.remote).version, int(ipaddress.ip_address(p.remote))))
     _check_unique(plans)
     return plans
@@ -306,39 +383,69 @@ def _check_unique(plans: Sequence[TunnelPlan]) -> None:
             value = getattr(p, attr)
             other = seen.get(value)
             if other is not None:
-                raise EmitError(f"{other.conn_label} tunnel {other.remote} and {p.conn_label} tunnel {p.remote} "
-                                f"would get the same {attr} {value}; give the connections distinct ids",
-                                field="tunnels")
+                raise EmitError(
+                    f"{other.conn_label} tunnel {other.remote} and {p.conn_label} tunnel {p.remote} "
+                    f"would get the same {attr} {value}; give the connections distinct ids",
+                    field="tunnels",
+                )
             seen[value] = p
 
 
-def _plan_one(conn: VpnConnection, key: str, conn_label: str, index: int, t: Tunnel, report: Report,
-              local: ipaddress.IPv4Address | None, forced: int | None, interface: str,
-              ifname_prefix: str | None = None, dpd_timeout_always: bool = False) -> TunnelPlan:
+def _plan_one(
+    conn: VpnConnection,
+    key: str,
+    conn_label: str,
+    index: int,
+    t: Tunnel,
+    report: Report,
+    local: ipaddress.IPv4Address | None,
+    forced: int | None,
+    interface: str,
+    ifname_prefix: str | None = None,
+    dpd_timeout_always: bool = False,
+) -> TunnelPlan:
     label = f"{conn_label} tunnel {t.aws_outside_ip}"
     defaults: list[str] = []
     if not isinstance(t.aws_outside_ip, ipaddress.IPv4Address):
-        raise EmitError(f"{label}: IPv6 outside addresses are not supported by the strongSwan targets (VTI)",
-                        field="aws_outside_ip")
+        raise EmitError(
+            f"{label}: IPv6 outside addresses are not supported by the strongSwan targets (VTI)", field="aws_outside_ip"
+        )
     if t.cgw_outside_ip is None:
-        raise EmitError(f"{label}: the input does not state the customer gateway IP, which is the IKE identity "
-                        f"AWS expects (--local-address is the router's own address, not the identity); "
-                        f"{NOT_STATED_HINT}", field="cgw_outside_ip")
+        raise EmitError(
+            f"{label}: the input does not state the customer gateway IP, which is the IKE identity "
+            f"AWS expects (--local-address is the router's own address, not the identity); "
+            f"{NOT_STATED_HINT}",
+            field="cgw_outside_ip",
+        )
     if t.psk is None:
-        raise EmitError(f"{label}: the input holds no pre-shared key for this tunnel; {NOT_STATED_HINT}",
-                        field="psk")
+        raise EmitError(f"{label}: the input holds no pre-shared key for this tunnel; {NOT_STATED_HINT}", field="psk")
     if t.cgw_inside is None or t.aws_inside is None:
-        raise EmitError(f"{label}: the input does not state the tunnel's IPv4 inside addresses (IPv6-only "
-                        "tunnels are not supported by the strongSwan targets)", field="cgw_inside")
+        raise EmitError(
+            f"{label}: the input does not state the tunnel's IPv4 inside addresses (IPv6-only "
+            "tunnels are not supported by the strongSwan targets)",
+            field="cgw_inside",
+        )
     if t.cgw_inside_v6 is not None:
-        report.warn(f"{label}: the IPv6 inside addresses ({t.cgw_inside_v6}) are not configured (VTI carries "
-                    "IPv4 only)", field="cgw_inside_v6", code="ipv6-inside", error=EmitError)
+        report.warn(
+            f"{label}: the IPv6 inside addresses ({t.cgw_inside_v6}) are not configured (VTI carries IPv4 only)",
+            field="cgw_inside_v6",
+            code="ipv6-inside",
+            error=EmitError,
+        )
     if t.ike.mode == "aggressive":
-        report.warn(f"{label}: the input says aggressive mode; AWS uses main mode, which is what is written",
-                    field="ike.mode", code="aggressive-mode", error=EmitError)
+        report.warn(
+            f"{label}: the input says aggressive mode; AWS uses main mode, which is what is written",
+            field="ike.mode",
+            code="aggressive-mode",
+            error=EmitError,
+        )
     if t.ipsec.mode == "transport":
-        report.warn(f"{label}: the input says transport mode; route-based tunnels use tunnel mode, which is "
-                    "what is written", field="ipsec.mode", code="transport-mode", error=EmitError)
+        report.warn(
+            f"{label}: the input says transport mode; route-based tunnels use tunnel mode, which is what is written",
+            field="ipsec.mode",
+            code="transport-mode",
+            error=EmitError,
+        )
 
     version = _choose_version(t, forced, label, defaults)
     ike = t.ike
@@ -360,6 +467,7 @@ def _plan_one(conn: VpnConnection, key: str, conn_label: str, index: int, t: Tun
     if esp_needs_integrity:
         esp_int = pick(ipsec.integrity, dflt["phase2_integrity"], "phase 2 integrity")
     pfs = pick(ipsec.pfs_dh_groups, dflt["phase2_dh"], "phase 2 PFS groups")
+
     def stated(value: int | None, default: int, what: str) -> int:
         """The model's value, else AWS's default (named in the one warning per tunnel)."""
         if value is not None:
@@ -379,8 +487,12 @@ def _plan_one(conn: VpnConnection, key: str, conn_label: str, index: int, t: Tun
     mss = stated(t.tcp_mss, DEFAULT_MSS, "TCP MSS ({})")
     margin = _rekey_margin(t, (ike_life, child_life), report, label, defaults)
     if defaults:
-        report.warn(f"{label}: not stated in the input, using AWS's defaults: {'; '.join(defaults)}",
-                    field="tunnels", code="aws-default", error=EmitError)
+        report.warn(
+            f"{label}: not stated in the input, using AWS's defaults: {'; '.join(defaults)}",
+            field="tunnels",
+            code="aws-default",
+            error=EmitError,
+        )
 
     mark = tunnel_mark(key, t.aws_outside_ip)
     ifname = (ifname_prefix or ("xfrm" if interface == "xfrm" else "vti")) + str(mark)
@@ -398,24 +510,42 @@ def _plan_one(conn: VpnConnection, key: str, conn_label: str, index: int, t: Tun
         comment_text += f", static (AWS routes {', '.join(safe(n, 'static_routes') for n in conn.static_routes)} here)"
     comment_text = comment(comment_text)
     return TunnelPlan(
-        conn_key=key, conn_label=conn_label, name=safe(name, "name"), mark=mark, ifname=ifname, version=version,
-        ike_proposals=tuple(safe(p, "ike.proposals") for p in ike_proposals(
-            t, version, ike_enc, ike_int, ike_dh, report, label)),
+        conn_key=key,
+        conn_label=conn_label,
+        name=safe(name, "name"),
+        mark=mark,
+        ifname=ifname,
+        version=version,
+        ike_proposals=tuple(
+            safe(p, "ike.proposals") for p in ike_proposals(t, version, ike_enc, ike_int, ike_dh, report, label)
+        ),
         esp_proposals=tuple(safe(p, "ipsec.proposals") for p in esp_proposals(esp_enc, esp_int, pfs)),
-        ike_lifetime=ike_life, child_lifetime=child_life, margin=margin, dpd_delay=dpd_delay,
+        ike_lifetime=ike_life,
+        child_lifetime=child_life,
+        margin=margin,
+        dpd_delay=dpd_delay,
         dpd_timeout=dpd_timeout,
         local_addr=safe(local if local is not None else t.cgw_outside_ip, "local_address"),
-        local_id=public, remote=safe(t.aws_outside_ip, "aws_outside_ip"),
-        inside_local=inside_local, inside_remote=inside_remote, mtu=mtu, mss=mss, routes=(),
-        route_metric=100 * (index + 1), psk=t.psk, replay_window=t.replay_window,
+        local_id=public,
+        remote=safe(t.aws_outside_ip, "aws_outside_ip"),
+        inside_local=inside_local,
+        inside_remote=inside_remote,
+        mtu=mtu,
+        mss=mss,
+        routes=(),
+        route_metric=100 * (index + 1),
+        psk=t.psk,
+        replay_window=t.replay_window,
         comment=comment_text,
         ike_algorithms=(tuple(ike_enc), tuple(ike_int), tuple(ike_dh)),
-        esp_algorithms=(tuple(esp_enc), tuple(esp_int), tuple(pfs)), source=t,
+        esp_algorithms=(tuple(esp_enc), tuple(esp_int), tuple(pfs)),
+        source=t,
     )
 
 
-def routing(connections: Sequence[VpnConnection], plans: list[TunnelPlan], report: Report,
-            options: dict[str, Any]) -> tuple[list[TunnelPlan], list[OutputFile]]:
+def routing(
+    connections: Sequence[VpnConnection], plans: list[TunnelPlan], report: Report, options: dict[str, Any]
+) -> tuple[list[TunnelPlan], list[OutputFile]]:
     """The routing half of the strongSwan targets, from the shared policy (:mod:`._policy`).
 
     Static connections: the ``--accept`` prefixes go on the updown command line of both tunnels

@@ -84,7 +84,7 @@ def _tokens(text: str, source: str) -> list[tuple[str, int, bool]]:
             i = j + 1
         else:
             j = i
-            while j < n and text[j] not in " \t\r\f\v\n{}\"":
+            while j < n and text[j] not in ' \t\r\f\v\n{}"':
                 j += 1
             out.append((text[i:j], line, False))
             i = j
@@ -121,8 +121,7 @@ def parse(text: str, source: str) -> Node:
         stack[-1][0].append(Node(tuple(words), first_line))
     if len(stack) > 1:
         _children, head, head_line = stack[-1]
-        raise ParseError(f"'{' '.join(head)} {{' is never closed (missing '}}')", source=source,
-                         line=head_line)
+        raise ParseError(f"'{' '.join(head)} {{' is never closed (missing '}}')", source=source, line=head_line)
     return Node(("",), 0, tuple(stack[0][0]))
 
 
@@ -134,8 +133,13 @@ def _find_interface(root: Node, iface: str) -> Node | None:
                 continue
             node: Node | None = kind
             for vif in vifs.split(".") if vifs else ():
-                inner = [c for c in (node.children or ()) if c.children is not None
-                         and c.words[:1] in (("vif",), ("vif-s",), ("vif-c",)) and c.words[1:] == (vif,)]
+                inner = [
+                    c
+                    for c in (node.children or ())
+                    if c.children is not None
+                    and c.words[:1] in (("vif",), ("vif-s",), ("vif-c",))
+                    and c.words[1:] == (vif,)
+                ]
                 node = inner[0] if inner else None
                 if node is None:
                     break
@@ -145,12 +149,15 @@ def _find_interface(root: Node, iface: str) -> Node | None:
 
 
 def _interface_names(root: Node) -> list[str]:
-    return sorted(k.words[1] for top in root.blocks("interfaces") for k in top.children or ()
-                  if k.children is not None and len(k.words) == 2)
+    return sorted(
+        k.words[1]
+        for top in root.blocks("interfaces")
+        for k in top.children or ()
+        if k.children is not None and len(k.words) == 2
+    )
 
 
-def interface_address(text: str, iface: str, source: str
-                      ) -> tuple[ipaddress.IPv4Interface, list[tuple[str, int]]]:
+def interface_address(text: str, iface: str, source: str) -> tuple[ipaddress.IPv4Interface, list[tuple[str, int]]]:
     """The first static IPv4 address of ``iface``; returns ``(address, notes)`` where notes are
     ``(warning, line)`` pairs (further addresses that were not used)."""
     if not _IFACE_RE.fullmatch(iface):
@@ -159,8 +166,7 @@ def interface_address(text: str, iface: str, source: str
     node = _find_interface(root, iface)
     if node is None:
         known = ", ".join(_interface_names(root)) or "none"
-        raise ParseError(f"interface {iface} not found under 'interfaces' (interfaces found: {known})",
-                         source=source)
+        raise ParseError(f"interface {iface} not found under 'interfaces' (interfaces found: {known})", source=source)
     addresses: list[tuple[ipaddress.IPv4Interface, int]] = []
     dynamic = False
     for leaf in node.children or ():
@@ -175,21 +181,28 @@ def interface_address(text: str, iface: str, source: str
         try:
             addr = ipaddress.ip_interface(value)
         except ValueError:
-            raise ParseError(f"interface {iface}: not an address: {describe_value(value)}", source=source,
-                             line=leaf.line) from None
+            raise ParseError(
+                f"interface {iface}: not an address: {describe_value(value)}", source=source, line=leaf.line
+            ) from None
         if isinstance(addr, ipaddress.IPv4Interface):
             addresses.append((addr, leaf.line))
     if not addresses:
         how = " (it uses 'address dhcp')" if dynamic else ""
-        raise ParseError(f"interface {iface} has no static IPv4 address{how}; give the router's private "
-                         "address with --local-address", source=source, line=node.line)
-    notes = [(f"interface {iface} also has address {addr}; using {addresses[0][0]}", line)
-             for addr, line in addresses[1:]]
+        raise ParseError(
+            f"interface {iface} has no static IPv4 address{how}; give the router's private "
+            "address with --local-address",
+            source=source,
+            line=node.line,
+        )
+    notes = [
+        (f"interface {iface} also has address {addr}; using {addresses[0][0]}", line) for addr, line in addresses[1:]
+    ]
     return addresses[0][0], notes
 
 
-def default_gateway(text: str, source: str, address: ipaddress.IPv4Interface | ipaddress.IPv6Interface
-                    ) -> tuple[ipaddress.IPv4Address, str] | None:
+def default_gateway(
+    text: str, source: str, address: ipaddress.IPv4Interface | ipaddress.IPv6Interface
+) -> tuple[ipaddress.IPv4Address, str] | None:
     """The router's next hop towards the rest of its network, for routes that must not be blackholed:
     ``protocols static route 0.0.0.0/0 next-hop X`` or ``system gateway-address X``, else (the router
     sits in an AWS subnet) the subnet's VPC router, network address + 1 (AWS reserves it for that).
@@ -205,12 +218,13 @@ def default_gateway(text: str, source: str, address: ipaddress.IPv4Interface | i
                 for hop in route.children:
                     if hop.words[:1] == ("next-hop",) and len(hop.words) == 2:
                         with contextlib.suppress(ValueError):
-                            return (ipaddress.IPv4Address(hop.words[1]),
-                                    f"{source}: protocols static route 0.0.0.0/0 next-hop")
+                            return (
+                                ipaddress.IPv4Address(hop.words[1]),
+                                f"{source}: protocols static route 0.0.0.0/0 next-hop",
+                            )
     for system in root.blocks("system"):
         for leaf in system.children or ():
             if leaf.children is None and leaf.words[:1] == ("gateway-address",) and len(leaf.words) == 2:
                 with contextlib.suppress(ValueError):
                     return ipaddress.IPv4Address(leaf.words[1]), f"{source}: system gateway-address"
-    return (address.network.network_address + 1,
-            f"the VPC router of {address.network}, derived from --router-config")
+    return (address.network.network_address + 1, f"the VPC router of {address.network}, derived from --router-config")

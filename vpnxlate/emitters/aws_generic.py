@@ -40,8 +40,7 @@ _HEADER = [
 
 _IKE_PROSE = [
     "Please note, these sample configurations are for the minimum requirement of AES128, SHA1, and DH Group 2.",
-    'Category "VPN" connections in the GovCloud region have a minimum requirement of AES128, SHA2, '
-    "and DH Group 14.",
+    'Category "VPN" connections in the GovCloud region have a minimum requirement of AES128, SHA2, and DH Group 14.',
     "You will need to modify these sample configuration files to take advantage of AES256, SHA256, "
     "or other DH groups like 2, 14-18, 22, 23, and 24.",
     'Higher parameters are only available for VPNs of category "VPN," and not for "VPN-Classic".',
@@ -54,8 +53,7 @@ _IKE_PROSE = [
 ]
 
 _IPSEC_PROSE = [
-    'Category "VPN" connections in the GovCloud region have a minimum requirement of AES128, SHA2, '
-    "and DH Group 14.",
+    'Category "VPN" connections in the GovCloud region have a minimum requirement of AES128, SHA2, and DH Group 14.',
     "Please note, you may use these additionally supported IPSec parameters for encryption like AES256 "
     "and other DH groups like 2, 5, 14-18, 22, 23, and 24.",
     'Higher parameters are only available for VPNs of category "VPN," and not for "VPN-Classic".',
@@ -236,5 +234,7 @@ def render(conn: VpnConnection, report: Report) -> str:
 
 
 def emit(connections: list[VpnConnection], report: Report, **options: Any) -> list[OutputFile]:
-    return [OutputFile(f"{_aws.file_stem(c)}.txt", render(c, report), secret=_aws.has_secret([c]))
-            for c in _aws.ordered(connections)]
+    return [
+        OutputFile(f"{_aws.file_stem(c)}.txt", render(c, report), secret=_aws.has_secret([c]))
+        for c in _aws.ordered(connections)
+    ]

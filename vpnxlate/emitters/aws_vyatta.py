@@ -84,8 +84,7 @@ def _warn_unsupported(p: Picker) -> None:
     p.unsupported_all(_aws.API_ONLY_FIELDS)
     p.unsupported("ike.versions", "the IKE version")
     p.unsupported("ike.mode", "the phase 1 negotiation mode")
-    p.unsupported("dpd_interval_s", "the DPD interval (the template's dead-peer-detection values are "
-                                    "constants)")
+    p.unsupported("dpd_interval_s", "the DPD interval (the template's dead-peer-detection values are constants)")
     p.unsupported("dpd_retries", "DPD retries")
     p.unsupported("tcp_mss", "the TCP MSS adjustment")
     p.unsupported("clear_df_bit", "the clear-DF-bit setting")
@@ -113,8 +112,7 @@ _IKE_PROSE = [
     "! A policy is established for the supported ISAKMP encryption, ",
     "! authentication, Diffie-Hellman, lifetime, and key parameters.",
     "! Please note, these sample configurations are for the minimum requirement of AES128, SHA1, and DH Group 2.",
-    '! Category "VPN" connections in the GovCloud region have a minimum requirement of AES128, SHA2, '
-    "and DH Group 14.",
+    '! Category "VPN" connections in the GovCloud region have a minimum requirement of AES128, SHA2, and DH Group 14.',
     "! You will need to modify these sample configuration files to take advantage of AES256, SHA256, "
     "or other DH groups like 2, 14-18, 22, 23, and 24.",
     '! Higher parameters are only available for VPNs of category "VPN," and not for "VPN-Classic".',
@@ -171,8 +169,14 @@ _FOOTER = [
 ]
 
 
-def _tunnel(conn: VpnConnection, number: int, t: Tunnel, report: Report, group: str,
-            parts: tuple[list[str], list[str], list[str]]) -> list[str]:
+def _tunnel(
+    conn: VpnConnection,
+    number: int,
+    t: Tunnel,
+    report: Report,
+    group: str,
+    parts: tuple[list[str], list[str], list[str]],
+) -> list[str]:
     p = Picker(report, NAME, conn, number, t)
     _warn_unsupported(p)
     ike, esp, dpd = parts
@@ -214,13 +218,18 @@ def _tunnel(conn: VpnConnection, number: int, t: Tunnel, report: Report, group: 
     if conn.routing == "bgp" and t.bgp is not None:
         b = t.bgp
         if b.neighbor_ip is not None and b.neighbor_ip != neighbor:
-            p.warn("bgp.neighbor_ip", f"{NAME} states the BGP neighbor only as the AWS inside address; "
-                                      f"neighbor {b.neighbor_ip} left out")
+            p.warn(
+                "bgp.neighbor_ip",
+                f"{NAME} states the BGP neighbor only as the AWS inside address; neighbor {b.neighbor_ip} left out",
+            )
         hold = p.value("bgp.hold_time")
         for attr in ("cgw_asn", "aws_asn"):
             if getattr(b, attr) is None:
-                raise EmitError(f"{p.where}: the input does not state the BGP ASN bgp.{attr}, which {NAME} "
-                                f"writes in its commands; {NOT_STATED_HINT}", field=f"bgp.{attr}")
+                raise EmitError(
+                    f"{p.where}: the input does not state the BGP ASN bgp.{attr}, which {NAME} "
+                    f"writes in its commands; {NOT_STATED_HINT}",
+                    field=f"bgp.{attr}",
+                )
         bgp = f"set protocols bgp {_w(b.cgw_asn)}"
         nb = f"{bgp} neighbor {_w(neighbor)}"
         lines += [
@@ -259,8 +268,9 @@ def _tunnel(conn: VpnConnection, number: int, t: Tunnel, report: Report, group: 
             p.warn("bgp", f"a BGP connection without BGP values; {NAME} writes no BGP commands")
         else:
             p.unsupported("bgp", "BGP values on a static connection")
-        p.unsupported("aws_inside", "the AWS inside address of a static connection (only a BGP neighbor "
-                                    "line states it)")
+        p.unsupported(
+            "aws_inside", "the AWS inside address of a static connection (only a BGP neighbor line states it)"
+        )
         lines += [
             SEPARATOR,
             "! #4: Static Route Configuration",
@@ -298,5 +308,7 @@ def render(conn: VpnConnection, report: Report) -> str:
 
 
 def emit(connections: list[VpnConnection], report: Report, **options: Any) -> list[OutputFile]:
-    return [OutputFile(f"{_aws.file_stem(c)}.txt", render(c, report), secret=_aws.has_secret([c]))
-            for c in _aws.ordered(connections)]
+    return [
+        OutputFile(f"{_aws.file_stem(c)}.txt", render(c, report), secret=_aws.has_secret([c]))
+        for c in _aws.ordered(connections)
+    ]

@@ -58,8 +58,9 @@ def _bool(value: bool) -> str:
     return "true" if value else "false"
 
 
-def _side(w: _Writer, tag: str, outside: Any, inside: Any, inside6: Any, asn: int | None, hold: int | None,
-          bgp: bool) -> None:
+def _side(
+    w: _Writer, tag: str, outside: Any, inside: Any, inside6: Any, asn: int | None, hold: int | None, bgp: bool
+) -> None:
     w.open(tag)
     w.open("tunnel_outside_address")
     w.leaf("ip_address", outside)
@@ -100,8 +101,11 @@ def _tunnel(w: _Writer, conn: VpnConnection, number: int, t: Tunnel, report: Rep
         else:
             hold = p.value("bgp.hold_time")
             if t.bgp.neighbor_ip is not None and (aws_inside is None or t.bgp.neighbor_ip != aws_inside.ip):
-                p.warn("bgp.neighbor_ip", f"{NAME} states the BGP neighbor only as the AWS inside address; "
-                                          f"neighbor {t.bgp.neighbor_ip} left out")
+                p.warn(
+                    "bgp.neighbor_ip",
+                    f"{NAME} states the BGP neighbor only as the AWS inside address; "
+                    f"neighbor {t.bgp.neighbor_ip} left out",
+                )
     else:
         p.unsupported("bgp", "BGP values on a static connection")
     w.open("ipsec_tunnel")
@@ -154,5 +158,7 @@ def render(conn: VpnConnection, report: Report) -> str:
 
 
 def emit(connections: list[VpnConnection], report: Report, **options: Any) -> list[OutputFile]:
-    return [OutputFile(f"{_aws.file_stem(c)}.xml", render(c, report), secret=_aws.has_secret([c]))
-            for c in _aws.ordered(connections)]
+    return [
+        OutputFile(f"{_aws.file_stem(c)}.xml", render(c, report), secret=_aws.has_secret([c]))
+        for c in _aws.ordered(connections)
+    ]

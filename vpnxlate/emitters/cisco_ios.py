@@ -38,39 +38,72 @@ from . import _aws
 NAME = "cisco-ios"
 DESCRIPTION = "Cisco IOS/IOS-XE route-based configuration (VTI, IKEv1 or IKEv2, BGP or static)"
 OPTIONS: tuple[Option, ...] = (
-    Option("--local-address", "the router's own address for IKE when it is behind NAT "
-           "(default: the customer gateway outside IP)", metavar="IP"),
-    Option("--source-interface", "write 'tunnel source IFACE' (e.g. GigabitEthernet0/0) instead of the address",
-           metavar="IFACE"),
-    Option("--first-tunnel", "number of the first Tunnel interface (default 1)", kind="int", default=1,
-           metavar="N"),
+    Option(
+        "--local-address",
+        "the router's own address for IKE when it is behind NAT (default: the customer gateway outside IP)",
+        metavar="IP",
+    ),
+    Option(
+        "--source-interface",
+        "write 'tunnel source IFACE' (e.g. GigabitEthernet0/0) instead of the address",
+        metavar="IFACE",
+    ),
+    Option("--first-tunnel", "number of the first Tunnel interface (default 1)", kind="int", default=1, metavar="N"),
     Option("--advertise", "prefix to advertise to AWS over BGP (repeatable)", kind="list", metavar="PREFIX"),
-    Option("--accept", "prefix to accept from AWS / route into the tunnels: PREFIX or CONN_ID=PREFIX "
-           "(repeatable)", kind="list", metavar="[CONN_ID=]PREFIX"),
-    Option("--prefer-tunnel", "prefer tunnel 1 or 2 of each connection (AS-path prepend / route distance on "
-           "the other one)", choices=("1", "2"), metavar="N"),
+    Option(
+        "--accept",
+        "prefix to accept from AWS / route into the tunnels: PREFIX or CONN_ID=PREFIX (repeatable)",
+        kind="list",
+        metavar="[CONN_ID=]PREFIX",
+    ),
+    Option(
+        "--prefer-tunnel",
+        "prefer tunnel 1 or 2 of each connection (AS-path prepend / route distance on the other one)",
+        choices=("1", "2"),
+        metavar="N",
+    ),
 )
 
 _UNSAFE = re.compile(r"[\s\x00-\x1f\x7f?\"']")
 _IFACE = re.compile(r"^[A-Za-z][A-Za-z0-9/.:-]{0,63}$")
 
 IKE_ENCRYPTION = {"AES128": "aes 128", "AES256": "aes 256"}
-IKEV2_ENCRYPTION = {"AES128": "aes-cbc-128", "AES256": "aes-cbc-256",
-                    "AES128-GCM-16": "aes-gcm-128", "AES256-GCM-16": "aes-gcm-256"}
+IKEV2_ENCRYPTION = {
+    "AES128": "aes-cbc-128",
+    "AES256": "aes-cbc-256",
+    "AES128-GCM-16": "aes-gcm-128",
+    "AES256-GCM-16": "aes-gcm-256",
+}
 IKE_HASH = {"SHA1": "sha", "SHA2-256": "sha256", "SHA2-384": "sha384", "SHA2-512": "sha512"}
 IKEV2_INTEGRITY = {"SHA1": "sha1", "SHA2-256": "sha256", "SHA2-384": "sha384", "SHA2-512": "sha512"}
-ESP_ENCRYPTION = {"AES128": "esp-aes 128", "AES256": "esp-aes 256",
-                  "AES128-GCM-16": "esp-gcm 128", "AES256-GCM-16": "esp-gcm 256"}
-ESP_INTEGRITY = {"SHA1": "esp-sha-hmac", "SHA2-256": "esp-sha256-hmac", "SHA2-384": "esp-sha384-hmac",
-                 "SHA2-512": "esp-sha512-hmac"}
+ESP_ENCRYPTION = {
+    "AES128": "esp-aes 128",
+    "AES256": "esp-aes 256",
+    "AES128-GCM-16": "esp-gcm 128",
+    "AES256-GCM-16": "esp-gcm 256",
+}
+ESP_INTEGRITY = {
+    "SHA1": "esp-sha-hmac",
+    "SHA2-256": "esp-sha256-hmac",
+    "SHA2-384": "esp-sha384-hmac",
+    "SHA2-512": "esp-sha512-hmac",
+}
 DH_GROUPS = (1, 2, 5, 14, 15, 16, 19, 20, 21, 24)  # what IOS's isakmp/ikev2/pfs accept
 REPLAY_WINDOWS = (64, 128, 256, 512, 1024)
 MSS_RANGE = (500, 1460)
 DPD_RANGE = (10, 3600)
 LIFETIME_RANGE = {"ike": (60, 86400), "ikev2": (120, 86400), "ipsec": (120, 86400)}
 # Fields IOS has no statement for: warned about when the model states them.
-NOT_IN_IOS = ("dpd_retries", "cgw_inside_v6", "aws_inside_v6", "rekey_margin_s", "rekey_fuzz_pct",
-              "dpd_timeout_s", "dpd_timeout_action", "startup_action")
+NOT_IN_IOS = (
+    "dpd_retries",
+    "cgw_inside_v6",
+    "aws_inside_v6",
+    "rekey_margin_s",
+    "rekey_fuzz_pct",
+    "dpd_timeout_s",
+    "dpd_timeout_action",
+    "startup_action",
+)
 
 
 def word(value: object, field: str) -> str:
@@ -78,8 +111,11 @@ def word(value: object, field: str) -> str:
     text = str(value)
     if not text or _UNSAFE.search(text) or text.startswith("!") or text in ("0", "6", "7"):
         what = "an empty value" if not text else describe_value(text) if field != "psk" else "the pre-shared key"
-        raise EmitError(f"refusing to write {what} as one Cisco IOS word (white space, control characters, "
-                        "'?', quotes, a leading '!' or a lone 0/6/7 would change the command)", field=field)
+        raise EmitError(
+            f"refusing to write {what} as one Cisco IOS word (white space, control characters, "
+            "'?', quotes, a leading '!' or a lone 0/6/7 would change the command)",
+            field=field,
+        )
     return text
 
 
@@ -107,8 +143,12 @@ class _Opts:
         if isinstance(first, bool) or not isinstance(first, int) or not 0 <= first <= 9000:
             raise EmitError(f"--first-tunnel: must be 0..9000, not {describe_value(first)}")
         self.first = first
-        self.advertise = tuple(sorted({_prefix(p, "--advertise") for p in o.get("advertise") or ()},
-                                      key=lambda n: (int(n.network_address), n.prefixlen)))
+        self.advertise = tuple(
+            sorted(
+                {_prefix(p, "--advertise") for p in o.get("advertise") or ()},
+                key=lambda n: (int(n.network_address), n.prefixlen),
+            )
+        )
         ids = {c.vpn_connection_id for c in connections if c.vpn_connection_id}
         self.accept_all: list[ipaddress.IPv4Network] = []
         self.accept_by: dict[str, list[ipaddress.IPv4Network]] = {}
@@ -117,8 +157,9 @@ class _Opts:
             if "=" in text:
                 cid, _, pfx = text.partition("=")
                 if cid.strip() not in ids:
-                    raise EmitError(f"--accept: no connection {describe_value(cid.strip())} "
-                                    f"(connections: {', '.join(sorted(ids))})")
+                    raise EmitError(
+                        f"--accept: no connection {describe_value(cid.strip())} (connections: {', '.join(sorted(ids))})"
+                    )
                 self.accept_by.setdefault(cid.strip(), []).append(_prefix(pfx, "--accept"))
             else:
                 self.accept_all.append(_prefix(text, "--accept"))
@@ -154,8 +195,7 @@ def _one(p: _aws.Picker, field: str, table: dict[Any, str], what: str) -> str | 
     if values is None:
         return None
     if len(values) > 1:
-        p.warn(field, f"writing {values[0]} only (one value per {what}); "
-                      f"leaving out {', '.join(map(str, values[1:]))}")
+        p.warn(field, f"writing {values[0]} only (one value per {what}); leaving out {', '.join(map(str, values[1:]))}")
     value = values[0]
     if value not in table:
         raise EmitError(f"{p.where}: {field}: Cisco IOS {what} cannot use {value}", field=field)
@@ -173,8 +213,7 @@ def _group(p: _aws.Picker, field: str) -> int | None:
     return int(values[0])
 
 
-def _tunnel(lines: list[str], conn: VpnConnection, k: int, n: int, t: Tunnel, opts: _Opts,
-            report: Report) -> None:
+def _tunnel(lines: list[str], conn: VpnConnection, k: int, n: int, t: Tunnel, opts: _Opts, report: Report) -> None:
     p = _aws.Picker(report, NAME, conn, k + 1, t)
     p.unsupported_all(NOT_IN_IOS)
     sfx = _suffix(conn, k, n)
@@ -198,8 +237,13 @@ def _tunnel(lines: list[str], conn: VpnConnection, k: int, n: int, t: Tunnel, op
     if dpd is not None:
         _in_range(dpd, *DPD_RANGE, "dpd_interval_s", p.where)
     group = _group(p, "ike.dh_groups")
-    lines += ["! " + "-" * 80, f"! IPSec Tunnel #{k + 1} of {conn.name} (interface Tunnel{n})", "! " + "-" * 80,
-              "! #1: Internet Key Exchange (IKE) Configuration", "!"]
+    lines += [
+        "! " + "-" * 80,
+        f"! IPSec Tunnel #{k + 1} of {conn.name} (interface Tunnel{n})",
+        "! " + "-" * 80,
+        "! #1: Internet Key Exchange (IKE) Configuration",
+        "!",
+    ]
     profile_line: str
     if v2:
         enc = _one(p, "ike.encryption", IKEV2_ENCRYPTION, "IKEv2 proposal")
@@ -217,14 +261,25 @@ def _tunnel(lines: list[str], conn: VpnConnection, k: int, n: int, t: Tunnel, op
         lines += ["exit", f"crypto ikev2 policy ikev2-policy-{sfx}"]
         if local_w:
             lines.append(f"  match address local {local_w}")
-        lines += [f"  proposal ikev2-prop-{sfx}", "exit",
-                  f"crypto ikev2 keyring keyring-{sfx}", f"  peer {aws}", f"    address {aws}",
-                  f"    pre-shared-key {psk}", "  exit", "exit",
-                  f"crypto ikev2 profile ikev2-{sfx}", f"  match identity remote address {aws} 255.255.255.255"]
+        lines += [
+            f"  proposal ikev2-prop-{sfx}",
+            "exit",
+            f"crypto ikev2 keyring keyring-{sfx}",
+            f"  peer {aws}",
+            f"    address {aws}",
+            f"    pre-shared-key {psk}",
+            "  exit",
+            "exit",
+            f"crypto ikev2 profile ikev2-{sfx}",
+            f"  match identity remote address {aws} 255.255.255.255",
+        ]
         if t.cgw_outside_ip is not None:
             lines.append(f"  identity local address {word(t.cgw_outside_ip, 'cgw_outside_ip')}")
-        lines += ["  authentication remote pre-share", "  authentication local pre-share",
-                  f"  keyring local keyring-{sfx}"]
+        lines += [
+            "  authentication remote pre-share",
+            "  authentication local pre-share",
+            f"  keyring local keyring-{sfx}",
+        ]
         if lifetime is not None:
             lines.append(f"  lifetime {lifetime}")
         if dpd is not None:
@@ -275,16 +330,28 @@ def _tunnel(lines: list[str], conn: VpnConnection, k: int, n: int, t: Tunnel, op
     if pfs is not None:
         lines.append(f"  set pfs group{pfs}")
     if t.ipsec.lifetime_s is not None:
-        lines.append(f"  set security-association lifetime seconds "
-                     f"{_in_range(t.ipsec.lifetime_s, *LIFETIME_RANGE['ipsec'], 'ipsec.lifetime_s', p.where)}")
+        lines.append(
+            f"  set security-association lifetime seconds "
+            f"{_in_range(t.ipsec.lifetime_s, *LIFETIME_RANGE['ipsec'], 'ipsec.lifetime_s', p.where)}"
+        )
     if t.replay_window is not None:
         if t.replay_window in REPLAY_WINDOWS:
             lines.append(f"  set security-association replay window-size {t.replay_window}")
         else:
-            p.warn("replay_window", f"Cisco IOS accepts a replay window of {', '.join(map(str, REPLAY_WINDOWS))}, "
-                                    f"not {t.replay_window}; left out")
-    lines += [f"  set transform-set ipsec-prop-{sfx}", profile_line, "exit", "!",
-              "! #3: Tunnel Interface Configuration", "!", f"interface Tunnel{n}"]
+            p.warn(
+                "replay_window",
+                f"Cisco IOS accepts a replay window of {', '.join(map(str, REPLAY_WINDOWS))}, "
+                f"not {t.replay_window}; left out",
+            )
+    lines += [
+        f"  set transform-set ipsec-prop-{sfx}",
+        profile_line,
+        "exit",
+        "!",
+        "! #3: Tunnel Interface Configuration",
+        "!",
+        f"interface Tunnel{n}",
+    ]
     if t.cgw_inside is not None:
         lines.append(f"  ip address {_mask(t.cgw_inside)}")
     if t.mtu is not None:
@@ -294,20 +361,23 @@ def _tunnel(lines: list[str], conn: VpnConnection, k: int, n: int, t: Tunnel, op
         lines.append(f"  tunnel source {opts.source_interface}")
     elif local_w:
         lines.append(f"  tunnel source {local_w}")
-    lines += [f"  tunnel destination {aws}", "  tunnel mode ipsec ipv4",
-              f"  tunnel protection ipsec profile ipsec-{sfx}"]
+    lines += [
+        f"  tunnel destination {aws}",
+        "  tunnel mode ipsec ipv4",
+        f"  tunnel protection ipsec profile ipsec-{sfx}",
+    ]
     if t.clear_df_bit is not None:
         lines.append(f"  crypto ipsec df-bit {'clear' if t.clear_df_bit else 'copy'}")
     if t.fragmentation_before_encryption is not None:
-        lines.append("  crypto ipsec fragmentation "
-                     f"{'before' if t.fragmentation_before_encryption else 'after'}-encryption")
+        lines.append(
+            f"  crypto ipsec fragmentation {'before' if t.fragmentation_before_encryption else 'after'}-encryption"
+        )
     if t.tcp_mss is not None:
         lines.append(f"  ip tcp adjust-mss {_in_range(t.tcp_mss, *MSS_RANGE, 'tcp_mss', p.where)}")
     lines += ["  no shutdown", "exit", "!"]
 
 
-def _bgp(lines: list[str], planned: list[tuple[VpnConnection, int, int, Tunnel]], opts: _Opts,
-         report: Report) -> None:
+def _bgp(lines: list[str], planned: list[tuple[VpnConnection, int, int, Tunnel]], opts: _Opts, report: Report) -> None:
     bgp = [(c, k, n, t) for c, k, n, t in planned if c.routing == "bgp" and t.bgp is not None]
     if not bgp:
         if opts.advertise:
@@ -315,8 +385,11 @@ def _bgp(lines: list[str], planned: list[tuple[VpnConnection, int, int, Tunnel]]
         return
     asns = sorted({t.bgp.cgw_asn for _, _, _, t in bgp if t.bgp})
     if len(asns) > 1:
-        raise EmitError(f"Cisco IOS runs one BGP process; these connections have customer ASNs "
-                        f"{', '.join(map(str, asns))} (write them for separate routers)", field="bgp.cgw_asn")
+        raise EmitError(
+            f"Cisco IOS runs one BGP process; these connections have customer ASNs "
+            f"{', '.join(map(str, asns))} (write them for separate routers)",
+            field="bgp.cgw_asn",
+        )
     if opts.prefer is not None and not opts.advertise:
         raise EmitError("--prefer-tunnel with BGP needs --advertise (the prepend goes on the advertised prefixes)")
     lines += ["! " + "-" * 80, "! #4: Border Gateway Protocol (BGP) Configuration", "!"]
@@ -326,8 +399,12 @@ def _bgp(lines: list[str], planned: list[tuple[VpnConnection, int, int, Tunnel]]
         lines.append("route-map VPNXLATE-OUT permit 10")
         lines += ["  match ip address prefix-list VPNXLATE-OUT", "exit"]
         if opts.prefer is not None:
-            lines += ["route-map VPNXLATE-OUT-BACKUP permit 10", "  match ip address prefix-list VPNXLATE-OUT",
-                      f"  set as-path prepend {asns[0]} {asns[0]}", "exit"]
+            lines += [
+                "route-map VPNXLATE-OUT-BACKUP permit 10",
+                "  match ip address prefix-list VPNXLATE-OUT",
+                f"  set as-path prepend {asns[0]} {asns[0]}",
+                "exit",
+            ]
     accept_lists: dict[str, str] = {}
     for c, _, _, _ in bgp:
         nets = opts.accepts(c)
@@ -343,19 +420,25 @@ def _bgp(lines: list[str], planned: list[tuple[VpnConnection, int, int, Tunnel]]
         assert t.bgp is not None
         ip = t.bgp.neighbor_ip or (t.aws_inside.ip if t.aws_inside else None)
         if ip is None or t.cgw_inside is None or ip not in t.cgw_inside.network:
-            raise EmitError(f"{c.name}: tunnel {k + 1} ({t.aws_outside_ip}): bgp.neighbor_ip: the BGP neighbor must "
-                            "be inside the tunnel's inside /30", field="bgp.neighbor_ip")
+            raise EmitError(
+                f"{c.name}: tunnel {k + 1} ({t.aws_outside_ip}): bgp.neighbor_ip: the BGP neighbor must "
+                "be inside the tunnel's inside /30",
+                field="bgp.neighbor_ip",
+            )
         if t.aws_inside is not None and t.aws_inside.ip != ip:
-            report.warn(f"{c.name}: tunnel {k + 1} ({t.aws_outside_ip}): aws_inside: differs from the BGP "
-                        "neighbor; the neighbor is written", field="aws_inside", code="unsupported")
+            report.warn(
+                f"{c.name}: tunnel {k + 1} ({t.aws_outside_ip}): aws_inside: differs from the BGP "
+                "neighbor; the neighbor is written",
+                field="aws_inside",
+                code="unsupported",
+            )
         nb = word(ip, "bgp.neighbor_ip")
         neighbors.append((c, k, nb))
         lines.append(f"  neighbor {nb} remote-as {t.bgp.aws_asn}")
         if t.bgp.hold_time is not None:
             hold = t.bgp.hold_time
             keepalive = 0 if hold == 0 else max(1, min(10, hold // 3))
-            lines.append(f"  neighbor {nb} timers {keepalive} {hold} {hold}" if hold else
-                         f"  neighbor {nb} timers 0 0")
+            lines.append(f"  neighbor {nb} timers {keepalive} {hold} {hold}" if hold else f"  neighbor {nb} timers 0 0")
     lines.append("  address-family ipv4 unicast")
     for c, k, nb in neighbors:
         lines += [f"    neighbor {nb} activate", f"    neighbor {nb} soft-reconfiguration inbound"]
@@ -371,34 +454,49 @@ def _bgp(lines: list[str], planned: list[tuple[VpnConnection, int, int, Tunnel]]
     for net in opts.advertise:
         lines.append(f"ip route {net.network_address} {net.netmask} Null0 254")
     if not opts.advertise:
-        report.warn("no --advertise: the BGP sessions advertise nothing to AWS", field="advertise",
-                    code="ios-no-advertise")
+        report.warn(
+            "no --advertise: the BGP sessions advertise nothing to AWS", field="advertise", code="ios-no-advertise"
+        )
     lines.append("!")
 
 
-def _static(lines: list[str], planned: list[tuple[VpnConnection, int, int, Tunnel]], opts: _Opts,
-            report: Report) -> None:
+def _static(
+    lines: list[str], planned: list[tuple[VpnConnection, int, int, Tunnel]], opts: _Opts, report: Report
+) -> None:
     static = [(c, k, n, t) for c, k, n, t in planned if c.routing == "static" or t.bgp is None]
     if not static:
         return
     lines += ["! " + "-" * 80, "! #4 Static Route Configuration", "!"]
     for c, k, n, t in static:
         if t.aws_inside is not None:
-            lines += [f"ip sla {n}", f"   icmp-echo {word(t.aws_inside.ip, 'aws_inside')} source-interface Tunnel{n}",
-                      "   timeout 1000", "   frequency 5", "exit", f"ip sla schedule {n} life forever start-time now",
-                      f"track {n} ip sla {n} reachability"]
+            lines += [
+                f"ip sla {n}",
+                f"   icmp-echo {word(t.aws_inside.ip, 'aws_inside')} source-interface Tunnel{n}",
+                "   timeout 1000",
+                "   frequency 5",
+                "exit",
+                f"ip sla schedule {n} life forever start-time now",
+                f"track {n} ip sla {n} reachability",
+            ]
         routes = [r for r in (c.static_routes or ()) if isinstance(r, ipaddress.IPv4Network)]
         skipped = [r for r in (c.static_routes or ()) if not isinstance(r, ipaddress.IPv4Network)]
         if skipped:
-            report.warn(f"{c.name}: static_routes: IPv6 routes are not written: {', '.join(map(str, skipped))}",
-                        field="static_routes", code="unsupported", error=EmitError)
+            report.warn(
+                f"{c.name}: static_routes: IPv6 routes are not written: {', '.join(map(str, skipped))}",
+                field="static_routes",
+                code="unsupported",
+                error=EmitError,
+            )
         for net in dict.fromkeys([*routes, *opts.accepts(c)]):
             distance = " 10" if opts.prefer is not None and k + 1 != opts.prefer else ""
             track = f" track {n}" if t.aws_inside is not None else ""
             lines.append(f"ip route {net.network_address} {net.netmask} Tunnel{n}{distance}{track}")
     if not any(c.static_routes or opts.accepts(c) for c, _, _, _ in static):
-        report.warn("static routing, but no routes: add --accept VPC_CIDR to route into the tunnels",
-                    field="accept", code="ios-no-route")
+        report.warn(
+            "static routing, but no routes: add --accept VPC_CIDR to route into the tunnels",
+            field="accept",
+            code="ios-no-route",
+        )
     lines.append("!")
 
 
@@ -413,18 +511,27 @@ def _ikev2_selection(planned: list[tuple[VpnConnection, int, int, Tunnel]], opts
         proposal = (t.ike.encryption, t.ike.integrity, t.ike.dh_groups)
         first = seen.setdefault(local, (proposal, f"{c.name} tunnel {k + 1}"))
         if first[0] != proposal:
-            report.warn(f"{c.name}: tunnel {k + 1} ({t.aws_outside_ip}): ike: IOS chooses the IKEv2 policy by local "
-                        f"address {local}, so this tunnel is offered the proposal of {first[1]} first",
-                        field="ike", code="ios-ikev2-policy")
+            report.warn(
+                f"{c.name}: tunnel {k + 1} ({t.aws_outside_ip}): ike: IOS chooses the IKEv2 policy by local "
+                f"address {local}, so this tunnel is offered the proposal of {first[1]} first",
+                field="ike",
+                code="ios-ikev2-policy",
+            )
 
 
 def _header(conn: VpnConnection) -> list[str]:
-    lines = ["! Amazon Web Services", "! Virtual Private Cloud",
-             "! (Cisco IOS configuration written by vpnxlate from the connection's values)", "!"]
-    for label, value in (("VPN Connection ID                  ", conn.vpn_connection_id),
-                         ("Virtual Private Gateway ID         ", conn.vpn_gateway_id),
-                         ("Transit Gateway ID                 ", conn.transit_gateway_id),
-                         ("Customer Gateway ID                ", conn.customer_gateway_id)):
+    lines = [
+        "! Amazon Web Services",
+        "! Virtual Private Cloud",
+        "! (Cisco IOS configuration written by vpnxlate from the connection's values)",
+        "!",
+    ]
+    for label, value in (
+        ("VPN Connection ID                  ", conn.vpn_connection_id),
+        ("Virtual Private Gateway ID         ", conn.vpn_gateway_id),
+        ("Transit Gateway ID                 ", conn.transit_gateway_id),
+        ("Customer Gateway ID                ", conn.customer_gateway_id),
+    ):
         if value is not None:
             lines.append(f"! Your {label}: {word(value, 'id')}")
     return [*lines, "!"]

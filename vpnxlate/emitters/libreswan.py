@@ -29,9 +29,13 @@ from ._policy import ROUTING_OPTIONS
 
 NAME = "libreswan"
 DESCRIPTION = "Libreswan 4.x/5.x ipsec.conf + ipsec.d drop-ins, route based (VTI + marks or XFRM), all tunnels up"
-LIBRESWAN_VERSION = Option("--libreswan-version", "Libreswan major version: 4 (ikev2=no|insist; Debian 12, RHEL 8/9, "
-                           "Amazon Linux) or 5 (keyexchange=ikev1|ikev2)", choices=("4", "5"), default="4",
-                           metavar="{4,5}")
+LIBRESWAN_VERSION = Option(
+    "--libreswan-version",
+    "Libreswan major version: 4 (ikev2=no|insist; Debian 12, RHEL 8/9, Amazon Linux) or 5 (keyexchange=ikev1|ikev2)",
+    choices=("4", "5"),
+    default="4",
+    metavar="{4,5}",
+)
 OPTIONS: tuple[Option, ...] = (ss.LOCAL_ADDRESS, ss.IKE_VERSION, ss.INTERFACE, LIBRESWAN_VERSION, *ROUTING_OPTIONS)
 
 UPDOWN_PATH = "/usr/local/sbin/aws-libreswan-updown"
@@ -40,21 +44,47 @@ UPDOWN_NAME = "aws-libreswan-updown"
 # ------------------------------------------------------------------ algorithms
 
 ENCRYPTION_KW: dict[str, str] = {
-    "AES128": "aes128", "AES256": "aes256", "AES128-GCM-16": "aes_gcm128", "AES256-GCM-16": "aes_gcm256",
+    "AES128": "aes128",
+    "AES256": "aes256",
+    "AES128-GCM-16": "aes_gcm128",
+    "AES256-GCM-16": "aes_gcm256",
 }
 INTEGRITY_KW: dict[str, str] = {
-    "SHA1": "sha1", "SHA2-256": "sha2_256", "SHA2-384": "sha2_384", "SHA2-512": "sha2_512",
+    "SHA1": "sha1",
+    "SHA2-256": "sha2_256",
+    "SHA2-384": "sha2_384",
+    "SHA2-512": "sha2_512",
 }
 # DH groups current Libreswan builds support (4.10 checked with its algparse): no MODP1024 (2),
 # no 22-24.  IKEv1 quick mode (PFS) takes MODP groups only, and only one.
 DH_KW: dict[int, str] = {
-    5: "modp1536", 14: "modp2048", 15: "modp3072", 16: "modp4096", 17: "modp6144", 18: "modp8192",
-    19: "dh19", 20: "dh20", 21: "dh21",
+    5: "modp1536",
+    14: "modp2048",
+    15: "modp3072",
+    16: "modp4096",
+    17: "modp6144",
+    18: "modp8192",
+    19: "dh19",
+    20: "dh20",
+    21: "dh21",
 }
 MODP_GROUPS = frozenset({5, 14, 15, 16, 17, 18})
 # Security strength in bits (NIST SP 800-57 part 1, table 2), for "strongest first".
-_STRENGTH: dict[int, int] = {2: 80, 5: 96, 14: 112, 15: 128, 16: 152, 17: 176, 18: 200, 19: 128, 20: 192,
-                             21: 256, 22: 80, 23: 112, 24: 112}
+_STRENGTH: dict[int, int] = {
+    2: 80,
+    5: 96,
+    14: 112,
+    15: 128,
+    16: 152,
+    17: 176,
+    18: 200,
+    19: 128,
+    20: 192,
+    21: 256,
+    22: 80,
+    23: 112,
+    24: 112,
+}
 # What AWS accepts per phase when the tunnel's DH options are left at their defaults.
 AWS_DEFAULT_DH = {1: ss.algorithms.PHASE1_DH_GROUPS, 2: ss.algorithms.PHASE2_DH_GROUPS}
 _DH_OPTION = {1: "Phase1DHGroupNumbers", 2: "Phase2DHGroupNumbers"}
@@ -79,8 +109,11 @@ def q(value: object, field: str, *, words: bool = False, secret: bool = False) -
     parts = text.split(" ") if words else [text]
     for part in parts:
         if not part or not _VALUE.match(part):
-            raise EmitError(f"refusing to write {describe_value(text)}: it contains characters that could change "
-                            "the meaning of the Libreswan configuration (whitespace, quotes, #, =, ...)", field=field)
+            raise EmitError(
+                f"refusing to write {describe_value(text)}: it contains characters that could change "
+                "the meaning of the Libreswan configuration (whitespace, quotes, #, =, ...)",
+                field=field,
+            )
     return f'"{text}"' if words else text
 
 
@@ -94,8 +127,7 @@ def _supported(phase: int, version: int) -> frozenset[int]:
     return frozenset(DH_KW) - ({5} if phase == 1 else set())
 
 
-def _dh_groups(t: Tunnel, phase: int, version: int, planned: Sequence[int],
-               label: str) -> tuple[list[int], str | None]:
+def _dh_groups(t: Tunnel, phase: int, version: int, planned: Sequence[int], label: str) -> tuple[list[int], str | None]:
     """The DH groups to write for one phase, and what to say about them: the input's groups that
     Libreswan supports (strongest first); when there are none and the input does not restrict
     them (a download lists only AWS's minimum, group 2), the strongest group AWS accepts by
@@ -107,7 +139,8 @@ def _dh_groups(t: Tunnel, phase: int, version: int, planned: Sequence[int],
     dropped = [g for g in planned if g not in supported]
     v1_pfs = phase == 2 and version == 1
     limit = "current Libreswan builds have no MODP1024 (group 2) and no groups 22-24" + (
-        "; IKEv1 quick mode takes one MODP group (5, 14-18)" if v1_pfs else "")
+        "; IKEv1 quick mode takes one MODP group (5, 14-18)" if v1_pfs else ""
+    )
     groups = ", ".join(map(str, planned))
     if usable:
         chosen = usable[:1] if v1_pfs else usable
@@ -117,14 +150,19 @@ def _dh_groups(t: Tunnel, phase: int, version: int, planned: Sequence[int],
     if option in (t.stated_tunnel_options or ()):
         need = "5 or 14-18" if v1_pfs else ("14-21" if phase == 1 else "5 or 14-21")
         hint = " (or use --ike-version 2)" if v1_pfs else ""
-        raise EmitError(f"{label}: the tunnel's TunnelOptions {option} allow only DH group(s) {groups}, which "
-                        f"Libreswan cannot use for {what} ({limit}); add group {need} to {option} on the AWS "
-                        f"side (aws ec2 modify-vpn-tunnel-options){hint}", field=option)
+        raise EmitError(
+            f"{label}: the tunnel's TunnelOptions {option} allow only DH group(s) {groups}, which "
+            f"Libreswan cannot use for {what} ({limit}); add group {need} to {option} on the AWS "
+            f"side (aws ec2 modify-vpn-tunnel-options){hint}",
+            field=option,
+        )
     best = _strongest([g for g in AWS_DEFAULT_DH[phase] if g in supported])[0]
     accepted = "2, 14-24" if phase == 1 else "2, 5, 14-24"
-    return [best], (f"{what}: the input lists only DH group(s) {groups} ({limit}); written: group {best} "
-                    f"({DH_KW[best]}), the strongest AWS accepts by default ({accepted}, unless the tunnel's "
-                    f"{option} restrict them; then add {best} there)")
+    return [best], (
+        f"{what}: the input lists only DH group(s) {groups} ({limit}); written: group {best} "
+        f"({DH_KW[best]}), the strongest AWS accepts by default ({accepted}, unless the tunnel's "
+        f"{option} restrict them; then add {best} there)"
+    )
 
 
 def _dh_choice(p: ss.TunnelPlan, report: Report) -> tuple[list[int], list[int]]:
@@ -136,23 +174,29 @@ def _dh_choice(p: ss.TunnelPlan, report: Report) -> tuple[list[int], list[int]]:
     dh2, note2 = _dh_groups(t, 2, p.version, p.esp_algorithms[2], label)
     notes = [n for n in (note1, note2) if n]
     if notes:
-        report.warn(f"{label}: Libreswan cannot use every DH group of the input: {'; '.join(notes)}. AWS's downloads "
-                    "list AWS's minimum; restrictions are set with aws ec2 modify-vpn-tunnel-options",
-                    field="ike.dh_groups" if note1 else "ipsec.pfs_dh_groups", code="libreswan-dh",
-                    error=EmitError)
+        report.warn(
+            f"{label}: Libreswan cannot use every DH group of the input: {'; '.join(notes)}. AWS's downloads "
+            "list AWS's minimum; restrictions are set with aws ec2 modify-vpn-tunnel-options",
+            field="ike.dh_groups" if note1 else "ipsec.pfs_dh_groups",
+            code="libreswan-dh",
+            error=EmitError,
+        )
     return dh1, dh2
 
 
-def ike_proposals(version: int, enc: Sequence[str], integ: Sequence[str], dh: Sequence[int],
-                  report: Report, label: str) -> str:
+def ike_proposals(
+    version: int, enc: Sequence[str], integ: Sequence[str], dh: Sequence[int], report: Report, label: str
+) -> str:
     """``ike=``: IKEv2 one proposal per cipher kind (``aes128+aes256-sha1+sha2_256;dh21+modp2048``,
     GCM with PRFs); IKEv1 has no such lists, so every combination is its own proposal."""
     ciphers = ss.ike_ciphers(version, enc, report, label)
     dh_kw = [DH_KW[g] for g in dh]
     integ_kw = [INTEGRITY_KW[i] for i in integ]
     if version == 2:
-        return ",".join("+".join(ENCRYPTION_KW[e] for e in group) + "-" + "+".join(integ_kw) + ";" + "+".join(dh_kw)
-                        for _, group in ss.split_aead(ciphers))
+        return ",".join(
+            "+".join(ENCRYPTION_KW[e] for e in group) + "-" + "+".join(integ_kw) + ";" + "+".join(dh_kw)
+            for _, group in ss.split_aead(ciphers)
+        )
     return ",".join(f"{ENCRYPTION_KW[e]}-{i};{d}" for e in ciphers for i in integ_kw for d in dh_kw)
 
 
@@ -161,22 +205,48 @@ def esp_proposals(version: int, enc: Sequence[str], integ: Sequence[str], pfs: S
     dh_kw = [DH_KW[g] for g in pfs]
     integ_kw = [INTEGRITY_KW[i] for i in integ]
     if version == 2:
-        return ",".join("+".join(ENCRYPTION_KW[e] for e in group) + "-"
-                        + ("null" if aead else "+".join(integ_kw)) + ";" + "+".join(dh_kw)
-                        for aead, group in ss.split_aead(enc))
+        return ",".join(
+            "+".join(ENCRYPTION_KW[e] for e in group)
+            + "-"
+            + ("null" if aead else "+".join(integ_kw))
+            + ";"
+            + "+".join(dh_kw)
+            for aead, group in ss.split_aead(enc)
+        )
     out = []
     for e in enc:
-        for i in (["null"] if ss.algorithms.is_gcm(e) else integ_kw):
+        for i in ["null"] if ss.algorithms.is_gcm(e) else integ_kw:
             out.append(f"{ENCRYPTION_KW[e]}-{i};{dh_kw[0]}")
     return ",".join(out)
 
 
 # ------------------------------------------------------------------ settings
 
-_SHARED_ORDER = ("type", "authby", "ikev2", "keyexchange", "ike", "phase2alg", "pfs", "ikelifetime", "salifetime",
-                 "rekeymargin", "rekeyfuzz", "keyingtries", "dpddelay", "dpdtimeout", "dpdaction",
-                 "retransmit-timeout", "replay-window", "left", "leftid", "leftsubnet", "rightsubnet", "vti-routing",
-                 "vti-shared")
+_SHARED_ORDER = (
+    "type",
+    "authby",
+    "ikev2",
+    "keyexchange",
+    "ike",
+    "phase2alg",
+    "pfs",
+    "ikelifetime",
+    "salifetime",
+    "rekeymargin",
+    "rekeyfuzz",
+    "keyingtries",
+    "dpddelay",
+    "dpdtimeout",
+    "dpdaction",
+    "retransmit-timeout",
+    "replay-window",
+    "left",
+    "leftid",
+    "leftsubnet",
+    "rightsubnet",
+    "vti-routing",
+    "vti-shared",
+)
 _TUNNEL_ORDER = ("right", "rightid", "mark", "vti-interface", "leftvti", "ipsec-interface", "leftupdown", "auto")
 
 
@@ -187,26 +257,32 @@ def _settings(p: ss.TunnelPlan, major: str, interface: str, report: Report) -> d
     dh1, dh2 = _dh_choice(p, report)
     for life, what in ((p.ike_lifetime, "ikelifetime"), (p.child_lifetime, "salifetime")):
         if life > 86400:
-            report.warn(f"{label}: {what} {life} s is longer than Libreswan's maximum of 24 h; pluto uses 24 h",
-                        field="lifetime_s", code="libreswan-lifetime", error=EmitError)
+            report.warn(
+                f"{label}: {what} {life} s is longer than Libreswan's maximum of 24 h; pluto uses 24 h",
+                field="lifetime_s",
+                code="libreswan-lifetime",
+                error=EmitError,
+            )
     s: dict[str, str] = {"type": "tunnel", "authby": "secret"}
     if major == "4":
         s["ikev2"] = "insist" if p.version == 2 else "no"
     else:
         s["keyexchange"] = f"ikev{p.version}"
-    s.update({
-        "ike": ike_proposals(p.version, ike_enc, ike_int, dh1, report, label),
-        "phase2alg": esp_proposals(p.version, esp_enc, esp_int, dh2),
-        "pfs": "yes",
-        "ikelifetime": f"{p.ike_lifetime}s",
-        "salifetime": f"{p.child_lifetime}s",
-        "rekeymargin": f"{p.margin}s",
-        "rekeyfuzz": "100%",
-        "keyingtries": "%forever",
-        "dpddelay": str(p.dpd_delay),
-        "dpdtimeout": str(p.dpd_timeout),
-        "dpdaction": "restart",
-    })
+    s.update(
+        {
+            "ike": ike_proposals(p.version, ike_enc, ike_int, dh1, report, label),
+            "phase2alg": esp_proposals(p.version, esp_enc, esp_int, dh2),
+            "pfs": "yes",
+            "ikelifetime": f"{p.ike_lifetime}s",
+            "salifetime": f"{p.child_lifetime}s",
+            "rekeymargin": f"{p.margin}s",
+            "rekeyfuzz": "100%",
+            "keyingtries": "%forever",
+            "dpddelay": str(p.dpd_delay),
+            "dpdtimeout": str(p.dpd_timeout),
+            "dpdaction": "restart",
+        }
+    )
     if p.version == 2:
         # Libreswan 4.10 declares an IKEv2 peer dead only when a liveness request's retransmissions
         # give up (retransmit-timeout, default 60 s), whatever dpdtimeout says: measured in the lab,
@@ -237,8 +313,11 @@ def _line(key: str, value: str) -> str:
 def render_connection(conn_key: str, plans: Sequence[ss.TunnelPlan], settings: Sequence[dict[str, str]]) -> str:
     """The drop-in of one connection: a shared section (``also=``) and one conn per tunnel."""
     shared_name = q(ss.section_name(f"{conn_key}-shared"), "name")
-    common = {k: settings[0][k] for k in _SHARED_ORDER
-              if k in settings[0] and all(s.get(k) == settings[0][k] for s in settings)}
+    common = {
+        k: settings[0][k]
+        for k in _SHARED_ORDER
+        if k in settings[0] and all(s.get(k) == settings[0][k] for s in settings)
+    }
     out = [
         f"# {plans[0].conn_label}: written by vpnxlate from an AWS Site-to-Site VPN configuration",
         "# Libreswan drop-in: install as /etc/ipsec.d/" + _file_stem(conn_key) + ".conf (the distribution's",
@@ -256,9 +335,11 @@ def render_connection(conn_key: str, plans: Sequence[ss.TunnelPlan], settings: S
 
 
 def render_secrets(conn_key: str, plans: Sequence[ss.TunnelPlan]) -> str:
-    lines = [f"# {plans[0].conn_label}: pre-shared keys (mode 0600; install as /etc/ipsec.d/{_file_stem(conn_key)}"
-             ".secrets,", "# which the distribution's /etc/ipsec.secrets includes)",
-             "# local id (the customer gateway's public IP)  AWS outside IP : PSK \"key\""]
+    lines = [
+        f"# {plans[0].conn_label}: pre-shared keys (mode 0600; install as /etc/ipsec.d/{_file_stem(conn_key)}.secrets,",
+        "# which the distribution's /etc/ipsec.secrets includes)",
+        '# local id (the customer gateway\'s public IP)  AWS outside IP : PSK "key"',
+    ]
     for p in plans:
         lines.append(f"{q(p.local_id, 'leftid')} {q(p.remote, 'right')} : PSK {q(p.psk, 'psk', secret=True)}")
     return "\n".join(lines) + "\n"
@@ -272,9 +353,11 @@ def render_ipsec_conf(ikev1: bool, major: str) -> str:
         "config setup",
     ]
     if ikev1:
-        out += ["    # Libreswan 4.x/5.x default to ikev1-policy=drop and refuse every IKEv1 conn; some",
-                "    # distribution builds have no IKEv1 at all (then use vpnxlate --ike-version 2)",
-                "    ikev1-policy=accept"]
+        out += [
+            "    # Libreswan 4.x/5.x default to ikev1-policy=drop and refuse every IKEv1 conn; some",
+            "    # distribution builds have no IKEv1 at all (then use vpnxlate --ike-version 2)",
+            "    ikev1-policy=accept",
+        ]
     else:
         out.append("    # all tunnels use IKEv2: nothing to change from the defaults")
     out += ["", "include /etc/ipsec.d/*.conf"]
@@ -380,23 +463,34 @@ def emit(connections: list[VpnConnection], report: Report, **options: Any) -> li
     interface = ss.parse_interface(options.get("interface"))
     major = str(options.get("libreswan_version") or "4")
     if major not in ("4", "5"):
-        raise EmitError(f"--libreswan-version must be 4 or 5, not {describe_value(major)}",
-                        field="libreswan_version")
-    plans = ss.plan_tunnels(connections, report, local_address=options.get("local_address"),
-                            ike_version=options.get("ike_version"), interface=interface,
-                            ifname_prefix="ipsec" if interface == "xfrm" else "vti", dpd_timeout_always=True)
+        raise EmitError(f"--libreswan-version must be 4 or 5, not {describe_value(major)}", field="libreswan_version")
+    plans = ss.plan_tunnels(
+        connections,
+        report,
+        local_address=options.get("local_address"),
+        ike_version=options.get("ike_version"),
+        interface=interface,
+        ifname_prefix="ipsec" if interface == "xfrm" else "vti",
+        dpd_timeout_always=True,
+    )
     plans, routing = ss.routing(connections, plans, report, options)
     by_conn: dict[str, list[ss.TunnelPlan]] = {}
     for p in plans:
         by_conn.setdefault(p.conn_key, []).append(p)
     ikev1 = any(p.version == 1 for p in plans)
     if ikev1:
-        report.warn("IKEv1: the written ipsec.conf sets ikev1-policy=accept in config setup (Libreswan 4.x/5.x "
-                    "refuse IKEv1 conns without it); keep that line if you use your own ipsec.conf, and on a "
-                    "build without IKEv1 use --ike-version 2", field="ike_version", code="libreswan-ikev1",
-                    error=EmitError)
-    files = [OutputFile("ipsec.conf", render_ipsec_conf(ikev1, major)),
-             OutputFile("ipsec.secrets", IPSEC_SECRETS, mode=0o600, secret=True)]
+        report.warn(
+            "IKEv1: the written ipsec.conf sets ikev1-policy=accept in config setup (Libreswan 4.x/5.x "
+            "refuse IKEv1 conns without it); keep that line if you use your own ipsec.conf, and on a "
+            "build without IKEv1 use --ike-version 2",
+            field="ike_version",
+            code="libreswan-ikev1",
+            error=EmitError,
+        )
+    files = [
+        OutputFile("ipsec.conf", render_ipsec_conf(ikev1, major)),
+        OutputFile("ipsec.secrets", IPSEC_SECRETS, mode=0o600, secret=True),
+    ]
     for key, conn_plans in by_conn.items():
         settings = [_settings(p, major, interface, report) for p in conn_plans]
         stem = _file_stem(key)

@@ -26,9 +26,27 @@ OPTIONS: tuple[Option, ...] = (ss.LOCAL_ADDRESS, ss.IKE_VERSION, *ROUTING_OPTION
 UPDOWN_PATH = "/etc/ipsec.d/aws-updown.sh"
 
 # Order of the settings in every section.
-_KEY_ORDER = ("type", "authby", "keyexchange", "reauth", "ike", "esp", "ikelifetime", "lifetime", "margintime",
-              "keyingtries", "dpddelay", "dpdtimeout", "dpdaction", "replay_window", "left", "leftid",
-              "leftsubnet", "rightsubnet", "auto")
+_KEY_ORDER = (
+    "type",
+    "authby",
+    "keyexchange",
+    "reauth",
+    "ike",
+    "esp",
+    "ikelifetime",
+    "lifetime",
+    "margintime",
+    "keyingtries",
+    "dpddelay",
+    "dpdtimeout",
+    "dpdaction",
+    "replay_window",
+    "left",
+    "leftid",
+    "leftsubnet",
+    "rightsubnet",
+    "auto",
+)
 _IDENTITY = ("left", "leftid")
 
 
@@ -54,8 +72,15 @@ def _settings(p: ss.TunnelPlan) -> dict[str, str]:
     s["dpdaction"] = "restart"
     if p.replay_window is not None:
         s["replay_window"] = str(p.replay_window)
-    s.update({"left": p.local_addr, "leftid": p.local_id, "leftsubnet": "0.0.0.0/0", "rightsubnet": "0.0.0.0/0",
-              "auto": "start"})
+    s.update(
+        {
+            "left": p.local_addr,
+            "leftid": p.local_id,
+            "leftsubnet": "0.0.0.0/0",
+            "rightsubnet": "0.0.0.0/0",
+            "auto": "start",
+        }
+    )
     return {k: ss.safe(v, k) if k not in ("ike", "esp") else v for k, v in s.items()}
 
 
@@ -106,8 +131,7 @@ def render_ipsec_conf(plans: list[ss.TunnelPlan]) -> str:
         if prof:
             items.append(("also", prof))
         items += [(k, s[k]) for k in _IDENTITY if k not in common]
-        items += [("right", p.remote), ("mark", str(p.mark)),
-                  ("leftupdown", f'"{p.updown(UPDOWN_PATH, "vti")}"')]
+        items += [("right", p.remote), ("mark", str(p.mark)), ("leftupdown", f'"{p.updown(UPDOWN_PATH, "vti")}"')]
         if prof:
             items.append(("auto", "start"))
         out.append(_section(f"conn {p.name}", items, [p.comment]))
@@ -115,16 +139,23 @@ def render_ipsec_conf(plans: list[ss.TunnelPlan]) -> str:
 
 
 def render_secrets(plans: list[ss.TunnelPlan]) -> str:
-    lines = ["# ipsec.secrets written by vpnxlate (mode 0600; install as /etc/ipsec.secrets)",
-             "# local id (the customer gateway's public IP)  AWS outside IP : PSK \"key\""]
+    lines = [
+        "# ipsec.secrets written by vpnxlate (mode 0600; install as /etc/ipsec.secrets)",
+        '# local id (the customer gateway\'s public IP)  AWS outside IP : PSK "key"',
+    ]
     for p in plans:
         lines.append(f"{p.local_id} {p.remote} : PSK {ss.quote_secret(p.psk, 'psk')}")
     return "\n".join(lines) + "\n"
 
 
 def emit(connections: list[VpnConnection], report: Report, **options: Any) -> list[OutputFile]:
-    plans = ss.plan_tunnels(connections, report, local_address=options.get("local_address"),
-                            ike_version=options.get("ike_version"), interface="vti")
+    plans = ss.plan_tunnels(
+        connections,
+        report,
+        local_address=options.get("local_address"),
+        ike_version=options.get("ike_version"),
+        interface="vti",
+    )
     plans, routing = ss.routing(connections, plans, report, options)
     return [
         OutputFile("ipsec.conf", render_ipsec_conf(plans)),

@@ -41,8 +41,14 @@ def _connection(p: ss.TunnelPlan, interface: str) -> list[str]:
         body.append(f"dpd_timeout = {p.dpd_timeout}s")
     body += [
         "keyingtries = 0",
-        "local {", f"{ind}auth = psk", f"{ind}id = {p.local_id}", "}",
-        "remote {", f"{ind}auth = psk", f"{ind}id = {p.remote}", "}",
+        "local {",
+        f"{ind}auth = psk",
+        f"{ind}id = {p.local_id}",
+        "}",
+        "remote {",
+        f"{ind}auth = psk",
+        f"{ind}id = {p.remote}",
+        "}",
         "children {",
     ]
     child = [
@@ -94,8 +100,13 @@ def render_swanctl_conf(plans: list[ss.TunnelPlan], interface: str) -> str:
 
 def emit(connections: list[VpnConnection], report: Report, **options: Any) -> list[OutputFile]:
     interface = ss.parse_interface(options.get("interface"))
-    plans = ss.plan_tunnels(connections, report, local_address=options.get("local_address"),
-                            ike_version=options.get("ike_version"), interface=interface)
+    plans = ss.plan_tunnels(
+        connections,
+        report,
+        local_address=options.get("local_address"),
+        ike_version=options.get("ike_version"),
+        interface=interface,
+    )
     plans, routing = ss.routing(connections, plans, report, options)
     return [
         OutputFile("swanctl.conf", render_swanctl_conf(plans, interface), mode=0o600, secret=True),

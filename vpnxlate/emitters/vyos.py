@@ -33,29 +33,42 @@ NAME = "vyos"
 DESCRIPTION = "VyOS 1.1-1.5 set-commands (VTI, BGP with prefix-list/route-map policy, or static routes)"
 
 VERSIONS: tuple[str, ...] = ("1.1", "1.2", "1.3", "1.4", "1.5")
-LOCAL_ADDRESS_HELP = ("router's private address (NAT fix-up: used as local address; the public customer "
-                      "gateway IP stays the IKE identity)")
+LOCAL_ADDRESS_HELP = (
+    "router's private address (NAT fix-up: used as local address; the public customer "
+    "gateway IP stays the IKE identity)"
+)
 
 # code names of the release trains (VyOS's own images and docs use both)
 CODE_NAMES = {"helium": "1.1", "crux": "1.2", "equuleus": "1.3", "sagitta": "1.4", "circinus": "1.5"}
 _VERSION_RE = re.compile(r"[vV]?(\d{1,3})\.(\d{1,3})(?:[.-][A-Za-z0-9][A-Za-z0-9.+_-]{0,63})?")
 
 OPTIONS: tuple[Option, ...] = (
-    Option("--vyos-version", f"VyOS release train to write for: {', '.join(VERSIONS)}, or a release of one "
-           "(1.4.1, 1.5-rolling-202411050024, 1.3.8) or its code name (sagitta); default 1.4",
-           default="1.4", metavar="VERSION"),
+    Option(
+        "--vyos-version",
+        f"VyOS release train to write for: {', '.join(VERSIONS)}, or a release of one "
+        "(1.4.1, 1.5-rolling-202411050024, 1.3.8) or its code name (sagitta); default 1.4",
+        default="1.4",
+        metavar="VERSION",
+    ),
     Option("--local-address", LOCAL_ADDRESS_HELP, metavar="IP"),
-    Option("--local-interface", "interface that carries IPsec (default eth0); with --router-config its "
-           "address is the local address", default="eth0", metavar="IFACE"),
-    Option("--router-config", "the router's config.boot: read --local-interface's address from it",
-           metavar="FILE"),
+    Option(
+        "--local-interface",
+        "interface that carries IPsec (default eth0); with --router-config its address is the local address",
+        default="eth0",
+        metavar="IFACE",
+    ),
+    Option("--router-config", "the router's config.boot: read --local-interface's address from it", metavar="FILE"),
     *ROUTING_OPTIONS,
     Option("--first-vti", "offset added to every vti number (default 0)", kind="int", default=0, metavar="N"),
     Option("--cloud-init", "wrap the commands as #cloud-config vyos_config_commands", kind="flag"),
 )
 
-ENCRYPTION_WORDS = {"AES128": "aes128", "AES256": "aes256", "AES128-GCM-16": "aes128gcm128",
-                    "AES256-GCM-16": "aes256gcm128"}
+ENCRYPTION_WORDS = {
+    "AES128": "aes128",
+    "AES256": "aes256",
+    "AES128-GCM-16": "aes128gcm128",
+    "AES256-GCM-16": "aes256gcm128",
+}
 INTEGRITY_WORDS = {"SHA1": "sha1", "SHA2-256": "sha256", "SHA2-384": "sha384", "SHA2-512": "sha512"}
 
 # AWS's values when the input does not state them (what AWS's own downloads print).
@@ -73,6 +86,7 @@ _SAFE_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/@|-]*")  # fullmatch: "$" wou
 
 
 # ------------------------------------------------------------------ version syntax
+
 
 @attrs.frozen
 class Syntax:
@@ -99,12 +113,13 @@ class Syntax:
 
 # ------------------------------------------------------------------ quoting
 
+
 def quote(value: object) -> str:
     """A VyOS value in single quotes; refuses anything that could break the line or the quote."""
     text = str(value)
     bad = unsafe_character(text)
     if bad or not text or "'" in text:
-        what = ("is empty" if not text else f"contains {describe_value(bad[1] if bad else chr(39))}")
+        what = "is empty" if not text else f"contains {describe_value(bad[1] if bad else chr(39))}"
         raise EmitError(f"refusing to write a value that {what}: it would break the VyOS command line")
     return f"'{text}'"
 
@@ -151,6 +166,7 @@ class Commands:
 
 # ------------------------------------------------------------------ options
 
+
 @attrs.frozen
 class Options:
     syntax: Syntax
@@ -179,13 +195,17 @@ def vyos_series(version: str) -> str:
     if series is None:
         m = _VERSION_RE.fullmatch(text)
         if m is None:
-            raise EmitError(f"--vyos-version: {describe_value(version)} is not a VyOS version (use a release "
-                            f"train {', '.join(VERSIONS)} or a release such as 1.4.1)")
+            raise EmitError(
+                f"--vyos-version: {describe_value(version)} is not a VyOS version (use a release "
+                f"train {', '.join(VERSIONS)} or a release such as 1.4.1)"
+            )
         series = f"{int(m.group(1))}.{int(m.group(2))}"
     if series not in VERSIONS:
         which = "" if series == text else f" (release train {series})"
-        raise EmitError(f"--vyos-version: {describe_value(version)}{which}: unknown VyOS release train "
-                        f"(known: {', '.join(VERSIONS)})")
+        raise EmitError(
+            f"--vyos-version: {describe_value(version)}{which}: unknown VyOS release train "
+            f"(known: {', '.join(VERSIONS)})"
+        )
     return series
 
 
@@ -227,6 +247,7 @@ def _options(o: dict[str, Any], connections: list[VpnConnection], report: Report
 
 
 # ------------------------------------------------------------------ proposals
+
 
 @attrs.frozen
 class IkeGroup:
@@ -273,11 +294,17 @@ def _ike_group(t: Tunnel, where: str, report: Report) -> IkeGroup:
     enc = t.ike.encryption or ("AES128",)
     integ = t.ike.integrity or ("SHA1",)
     dh = t.ike.dh_groups or (2,)
-    missing = [n for n, v in (("encryption", t.ike.encryption), ("integrity", t.ike.integrity),
-                              ("DH group", t.ike.dh_groups)) if v is None]
+    missing = [
+        n
+        for n, v in (("encryption", t.ike.encryption), ("integrity", t.ike.integrity), ("DH group", t.ike.dh_groups))
+        if v is None
+    ]
     if missing:
-        report.warn(f"{where}: phase 1 {', '.join(missing)} not stated; using AWS's download defaults "
-                    "(AES128, SHA1, group 2)", field="ike", code="vyos-default")
+        report.warn(
+            f"{where}: phase 1 {', '.join(missing)} not stated; using AWS's download defaults (AES128, SHA1, group 2)",
+            field="ike",
+            code="vyos-default",
+        )
     interval = t.dpd_interval_s or DEFAULT_DPD_INTERVAL
     timeout = t.dpd_timeout_s or interval * (t.dpd_retries or DEFAULT_DPD_RETRIES)
     mode = "aggressive" if t.ike.mode == "aggressive" else None  # main mode is VyOS's default
@@ -288,12 +315,18 @@ def _esp_group(t: Tunnel, ike: IkeGroup, where: str, report: Report) -> EspGroup
     enc = t.ipsec.encryption or ("AES128",)
     integ = t.ipsec.integrity or ("SHA1",)
     if t.ipsec.encryption is None or t.ipsec.integrity is None:
-        report.warn(f"{where}: phase 2 algorithms not stated; using AWS's download defaults (AES128, SHA1)",
-                    field="ipsec", code="vyos-default")
+        report.warn(
+            f"{where}: phase 2 algorithms not stated; using AWS's download defaults (AES128, SHA1)",
+            field="ipsec",
+            code="vyos-default",
+        )
     pfs_groups = t.ipsec.pfs_dh_groups or (ike.dh_groups[0],)
     if len(pfs_groups) > 1:
-        report.warn(f"{where}: VyOS takes one PFS group per esp-group; using group {pfs_groups[0]} "
-                    f"(AWS also accepts {', '.join(str(g) for g in pfs_groups[1:])})", field="ipsec.pfs_dh_groups")
+        report.warn(
+            f"{where}: VyOS takes one PFS group per esp-group; using group {pfs_groups[0]} "
+            f"(AWS also accepts {', '.join(str(g) for g in pfs_groups[1:])})",
+            field="ipsec.pfs_dh_groups",
+        )
     if t.ipsec.mode == "transport":
         report.warn(f"{where}: IPsec transport mode cannot carry a VTI; writing tunnel mode", field="ipsec.mode")
     pfs = pfs_groups[0]
@@ -304,8 +337,11 @@ def _clamp(value: int, lo: int, hi: int, what: str, syntax: Syntax, report: Repo
     if lo <= value <= hi:
         return value
     new = min(max(value, lo), hi)
-    report.warn(f"VyOS {syntax.version} accepts a {what} of {lo}..{hi}; writing {new} instead of {value}",
-                field=what, code="vyos-clamp")
+    report.warn(
+        f"VyOS {syntax.version} accepts a {what} of {lo}..{hi}; writing {new} instead of {value}",
+        field=what,
+        code="vyos-clamp",
+    )
     return new
 
 
@@ -314,11 +350,15 @@ def _encryptions(encs: tuple[str, ...], syntax: Syntax, what: str, report: Repor
         return [ENCRYPTION_WORDS[e] for e in encs]
     keep = [e for e in encs if not algorithms.is_gcm(e)]
     if not keep:
-        raise EmitError(f"{what}: AES-GCM ({', '.join(encs)}) needs VyOS 1.2 or later; use --vyos-version 1.2+ "
-                        "or allow AES-CBC on the tunnel")
+        raise EmitError(
+            f"{what}: AES-GCM ({', '.join(encs)}) needs VyOS 1.2 or later; use --vyos-version 1.2+ "
+            "or allow AES-CBC on the tunnel"
+        )
     if len(keep) < len(encs):
-        report.warn(f"{what}: VyOS 1.1 has no AES-GCM; leaving out {', '.join(e for e in encs if e not in keep)}",
-                    field="encryption")
+        report.warn(
+            f"{what}: VyOS 1.1 has no AES-GCM; leaving out {', '.join(e for e in encs if e not in keep)}",
+            field="encryption",
+        )
     return [ENCRYPTION_WORDS[e] for e in keep]
 
 
@@ -365,6 +405,7 @@ def _write_esp(cmds: Commands, g: EspGroup, syntax: Syntax, report: Report) -> N
 
 # ------------------------------------------------------------------ tunnel plan
 
+
 @attrs.frozen
 class Planned:
     conn: VpnConnection
@@ -406,8 +447,9 @@ def _plan(connections: list[VpnConnection], opts: Options, report: Report) -> li
     tags = [conn_tag(c) for c in conns]
     dup = sorted(t for t, k in Counter(tags).items() if k > 1)
     if dup:
-        raise EmitError(f"two connections map to the same VyOS names (AWS-{dup[0]}-…); give them distinct "
-                        "connection ids")
+        raise EmitError(
+            f"two connections map to the same VyOS names (AWS-{dup[0]}-…); give them distinct connection ids"
+        )
     out: list[Planned] = []
     used: dict[int, str] = {}
     peers: dict[str, str] = {}
@@ -416,11 +458,13 @@ def _plan(connections: list[VpnConnection], opts: Options, report: Report) -> li
         for i, t in enumerate(c.tunnels, 1):
             where = f"{c.name} tunnel {i} ({t.aws_outside_ip})"
             if t.cgw_inside is None:
-                raise EmitError(f"{where}: no IPv4 inside address (169.254.x.y/30); the VyOS target needs it "
-                                "for the vti interface")
+                raise EmitError(
+                    f"{where}: no IPv4 inside address (169.254.x.y/30); the VyOS target needs it for the vti interface"
+                )
             if t.cgw_inside_v6 is not None:
-                report.warn(f"{where}: the IPv6 inside addresses are not written (IPv4 VTI only)",
-                            field="cgw_inside_v6")
+                report.warn(
+                    f"{where}: the IPv6 inside addresses are not written (IPv4 VTI only)", field="cgw_inside_v6"
+                )
             if t.psk is None:
                 raise EmitError(f"{where}: no pre-shared key in the input; {NOT_STATED_HINT}", field="psk")
             peer = str(t.aws_outside_ip)
@@ -432,8 +476,10 @@ def _plan(connections: list[VpnConnection], opts: Options, report: Report) -> li
             number, by_inside = vti_number(t, tag, opts.first_vti)
             if by_inside:
                 if number in used:
-                    raise EmitError(f"{where}: inside network {t.cgw_inside.network} is also used by "
-                                    f"{used[number]}; one router cannot hold both")
+                    raise EmitError(
+                        f"{where}: inside network {t.cgw_inside.network} is also used by "
+                        f"{used[number]}; one router cannot hold both"
+                    )
                 used[number] = where
                 out.append(Planned(c, tag, i, t, number, ike, esp))
             else:
@@ -441,8 +487,10 @@ def _plan(connections: list[VpnConnection], opts: Options, report: Report) -> li
                 out.append(Planned(c, tag, i, t, -1, ike, esp))
     # hashed numbers: probe upwards on collision, in a fixed order (by tag, AWS IP)
     if len(hashed) > HASH_VTI_BASE:
-        raise EmitError(f"{len(hashed)} tunnels have no inside /30 in {INSIDE_BLOCK}; one router numbers at "
-                        f"most {HASH_VTI_BASE} such vti interfaces")
+        raise EmitError(
+            f"{len(hashed)} tunnels have no inside /30 in {INSIDE_BLOCK}; one router numbers at "
+            f"most {HASH_VTI_BASE} such vti interfaces"
+        )
     fixed: dict[tuple[str, str], int] = {}
     for where, t, number, _c, tag in sorted(hashed, key=lambda h: (h[4], address_key(h[1].aws_outside_ip))):
         n = number
@@ -450,19 +498,24 @@ def _plan(connections: list[VpnConnection], opts: Options, report: Report) -> li
             n = opts.first_vti + HASH_VTI_BASE + (n - opts.first_vti - HASH_VTI_BASE + 1) % HASH_VTI_BASE
         used[n] = where
         fixed[(tag, str(t.aws_outside_ip))] = n
-    return [p if p.vti_number >= 0 else attrs.evolve(p, vti_number=fixed[(p.tag, str(p.tunnel.aws_outside_ip))])
-            for p in out]
+    return [
+        p if p.vti_number >= 0 else attrs.evolve(p, vti_number=fixed[(p.tag, str(p.tunnel.aws_outside_ip))])
+        for p in out
+    ]
 
 
 # ------------------------------------------------------------------ rendering
+
 
 def _identity(p: Planned, opts: Options) -> tuple[str | None, str]:
     """(IKE identity = public customer gateway IP, local-address)."""
     public = str(p.tunnel.cgw_outside_ip) if p.tunnel.cgw_outside_ip else None
     if opts.local_address is not None:
         if p.tunnel.cgw_outside_ip is not None and opts.local_address.version != p.tunnel.cgw_outside_ip.version:
-            raise EmitError(f"{p.where}: local address {opts.local_address} and customer gateway "
-                            f"{p.tunnel.cgw_outside_ip} are not the same IP version")
+            raise EmitError(
+                f"{p.where}: local address {opts.local_address} and customer gateway "
+                f"{p.tunnel.cgw_outside_ip} are not the same IP version"
+            )
         return public, str(opts.local_address)
     return public, public or "any"
 
@@ -538,8 +591,9 @@ def _write_policies(cmds: Commands, policy: _policy.RoutingPolicy, syntax: Synta
         _prefix_list(cmds, pl)
 
 
-def _write_bgp(cmds: Commands, bgp: list[Planned], policy: _policy.RoutingPolicy, opts: Options,
-               report: Report) -> None:
+def _write_bgp(
+    cmds: Commands, bgp: list[Planned], policy: _policy.RoutingPolicy, opts: Options, report: Report
+) -> None:
     s = opts.syntax
     asn = policy.router_asn
     assert asn is not None
@@ -561,9 +615,12 @@ def _write_bgp(cmds: Commands, bgp: list[Planned], policy: _policy.RoutingPolicy
         cmds.set((*nb, "remote-as"), n.remote_asn)
         if n.local_as is not None:
             if s.version == "1.1":
-                report.warn(f"{p.where}: VyOS 1.1 has no 'local-as ... replace-as': AWS sees the AS_PATH "
-                            f"'{n.local_as} {asn} ...' (one AS longer than from the other connections)",
-                            field="bgp", code="vyos-local-as")
+                report.warn(
+                    f"{p.where}: VyOS 1.1 has no 'local-as ... replace-as': AWS sees the AS_PATH "
+                    f"'{n.local_as} {asn} ...' (one AS longer than from the other connections)",
+                    field="bgp",
+                    code="vyos-local-as",
+                )
                 cmds.set((*nb, "local-as", n.local_as, "no-prepend"))
             else:
                 cmds.set((*nb, "local-as", n.local_as, "no-prepend", "replace-as"))
@@ -574,8 +631,10 @@ def _write_bgp(cmds: Commands, bgp: list[Planned], policy: _policy.RoutingPolicy
         if n.hold_time is not None:
             hold = n.hold_time
             if s.legacy and 0 < hold < 4:
-                report.warn(f"{p.where}: VyOS {s.version} accepts a BGP hold time of 0 or 4..65535; writing 4",
-                            field="bgp_hold_time")
+                report.warn(
+                    f"{p.where}: VyOS {s.version} accepts a BGP hold time of 0 or 4..65535; writing 4",
+                    field="bgp_hold_time",
+                )
                 hold = 4
             cmds.set((*nb, "timers", "holdtime"), hold)
             if hold:
@@ -602,8 +661,14 @@ def _write_static(cmds: Commands, static: list[Planned], policy: _policy.Routing
     for p in static:
         for r in policy.routes_for(p.tag, p.tunnel.aws_outside_ip):
             if s.legacy:
-                path: tuple[object, ...] = ("protocols", "static", "interface-route", r.prefix,
-                                            "next-hop-interface", p.vti)
+                path: tuple[object, ...] = (
+                    "protocols",
+                    "static",
+                    "interface-route",
+                    r.prefix,
+                    "next-hop-interface",
+                    p.vti,
+                )
             else:
                 path = ("protocols", "static", "route", r.prefix, "interface", p.vti)
             if r.preferred:
@@ -615,11 +680,13 @@ def _write_static(cmds: Commands, static: list[Planned], policy: _policy.Routing
 def _notes(connections: list[VpnConnection], report: Report, syntax: Syntax) -> None:
     tunnels = [t for c in connections for t in c.tunnels]
     if syntax.legacy and any(t.tcp_mss for t in tunnels):
-        report.warn(f"VyOS {syntax.version}: TCP MSS clamping is not written (it lives in the firewall tree "
-                    "there: 'set firewall options interface vtiN adjust-mss N')", field="tcp_mss")
+        report.warn(
+            f"VyOS {syntax.version}: TCP MSS clamping is not written (it lives in the firewall tree "
+            "there: 'set firewall options interface vtiN adjust-mss N')",
+            field="tcp_mss",
+        )
     if any(t.rekey_margin_s or t.rekey_fuzz_pct is not None or t.replay_window for t in tunnels):
-        report.warn("rekey margin/fuzz and replay window are not written (VyOS defaults apply)",
-                    field="tunnel options")
+        report.warn("rekey margin/fuzz and replay window are not written (VyOS defaults apply)", field="tunnel options")
 
 
 def _header(plan: list[Planned], opts: Options, connections: list[VpnConnection]) -> list[str]:
@@ -635,16 +702,22 @@ def _header(plan: list[Planned], opts: Options, connections: list[VpnConnection]
     for p in plan:
         by_conn.setdefault(id(p.conn), []).append(p)
     for c in sorted(connections, key=conn_tag):
-        lines.append(f"# connection {c.vpn_connection_id or '-'}: vpn-gateway {c.vpn_gateway_id or '-'}; "
-                     f"transit-gateway {c.transit_gateway_id or '-'}; customer-gateway "
-                     f"{c.customer_gateway_id or '-'}; routing {c.routing}")
+        lines.append(
+            f"# connection {c.vpn_connection_id or '-'}: vpn-gateway {c.vpn_gateway_id or '-'}; "
+            f"transit-gateway {c.transit_gateway_id or '-'}; customer-gateway "
+            f"{c.customer_gateway_id or '-'}; routing {c.routing}"
+        )
         for p in by_conn.get(id(c), ()):
-            lines.append(f"#   tunnel {p.index}: AWS {p.tunnel.aws_outside_ip}, {p.vti} {p.tunnel.cgw_inside}"
-                         + ("" if s.legacy else f", peer {p.peer_name}"))
+            lines.append(
+                f"#   tunnel {p.index}: AWS {p.tunnel.aws_outside_ip}, {p.vti} {p.tunnel.cgw_inside}"
+                + ("" if s.legacy else f", peer {p.peer_name}")
+            )
     publics = sorted({str(p.tunnel.cgw_outside_ip) for p in plan if p.tunnel.cgw_outside_ip})
     if opts.local_address is not None:
-        lines.append(f"# local address {opts.local_address} from {opts.local_source} (NAT fix-up); IKE identity "
-                     f"{', '.join(publics) or '-'}")
+        lines.append(
+            f"# local address {opts.local_address} from {opts.local_source} (NAT fix-up); IKE identity "
+            f"{', '.join(publics) or '-'}"
+        )
     return lines
 
 
@@ -654,9 +727,13 @@ def render(connections: list[VpnConnection], report: Report, opts: Options) -> t
     plan = _plan(connections, opts, report)
     if opts.local_address is None:
         publics = ", ".join(sorted({str(p.tunnel.cgw_outside_ip) for p in plan if p.tunnel.cgw_outside_ip}))
-        report.warn(f"no --local-address or --router-config: local-address is the public customer gateway IP "
-                    f"as AWS prints it ({publics or 'any'}); behind NAT (EC2, most clouds) give the router's "
-                    "private address", field="local_address", code="vyos-no-local-address")
+        report.warn(
+            f"no --local-address or --router-config: local-address is the public customer gateway IP "
+            f"as AWS prints it ({publics or 'any'}); behind NAT (EC2, most clouds) give the router's "
+            "private address",
+            field="local_address",
+            code="vyos-no-local-address",
+        )
     _notes(connections, report, s)
     cmds = Commands()
     if s.legacy:
@@ -677,9 +754,13 @@ def render(connections: list[VpnConnection], report: Report, opts: Options) -> t
     bgp = [p for p in plan if p.conn.routing == "bgp"]
     static = [p for p in plan if p.conn.routing == "static"]
     policy = _policy.build_policy(
-        connections, opts.routing, report,
+        connections,
+        opts.routing,
+        report,
         router_addresses=_router_addresses(plan, opts),
-        derived_next_hop=opts.gateway, next_hop_hint="--advertise-next-hop or --router-config")
+        derived_next_hop=opts.gateway,
+        next_hop_hint="--advertise-next-hop or --router-config",
+    )
     _write_static(cmds, static, policy, opts)
     if bgp:
         _write_bgp(cmds, bgp, policy, opts, report)

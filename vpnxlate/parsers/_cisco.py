@@ -13,8 +13,11 @@ from ._vendor import Facts, Node
 
 def by_name(tree: list[Node], *prefix: str) -> dict[str, Node]:
     n = len(prefix)
-    return {node.words[n]: node for node in tree
-            if len(node.words) > n and [w.lower() for w in node.words[:n]] == list(prefix)}
+    return {
+        node.words[n]: node
+        for node in tree
+        if len(node.words) > n and [w.lower() for w in node.words[:n]] == list(prefix)
+    }
 
 
 def child(node: Node | None, *prefix: str) -> Node | None:
@@ -70,7 +73,7 @@ def policies(f: Facts, table: dict[int, Node], ifname: str, report: Report) -> N
     """The IKE policy of interface ``TunnelN``: policy 199+N when it exists (AWS numbers the
     policies of Tunnel1/Tunnel2 200/201), otherwise every policy, in priority order — what IOS/ASA
     offers a peer (algorithm lists; the lifetime when the policies that state one agree)."""
-    number = ifname[len("tunnel"):]
+    number = ifname[len("tunnel") :]
     if number.isdecimal() and 199 + int(number) in table:
         isakmp(f, table[199 + int(number)])
         return
@@ -78,9 +81,13 @@ def policies(f: Facts, table: dict[int, Node], ifname: str, report: Report) -> N
         return
     if len(table) > 1:
         wanted = 199 + int(number) if number.isdecimal() else "199+N"
-        report.warn(f"{ifname[:1].upper() + ifname[1:]}: no IKE policy {wanted}; "
-                    f"reading every policy ({', '.join(str(n) for n in sorted(table))}), as the router "
-                    "offers them all to this peer", field="ike", line=table[min(table)].line)
+        report.warn(
+            f"{ifname[:1].upper() + ifname[1:]}: no IKE policy {wanted}; "
+            f"reading every policy ({', '.join(str(n) for n in sorted(table))}), as the router "
+            "offers them all to this peer",
+            field="ike",
+            line=table[min(table)].line,
+        )
     merged: dict[str, list[Any]] = {}
     lines: dict[str, int] = {}
     for n in sorted(table):
@@ -164,9 +171,8 @@ def assign_neighbor(f: Facts, neighbors: list[Any]) -> None:
 def _once(entry: list[Any], index: int, value: Any, field: str, line: int) -> None:
     """A neighbor value may be repeated (in and outside the address family) but not changed."""
     if entry[index] is not None and entry[index] != value:
-        raise ParseError(f"conflicting values for this neighbor: {entry[index]} on line {entry[5][index]}",
-                         field=field, line=line)
+        raise ParseError(
+            f"conflicting values for this neighbor: {entry[index]} on line {entry[5][index]}", field=field, line=line
+        )
     entry[index] = value
     entry[5][index] = line
-
-

@@ -50,18 +50,25 @@ def find_placeholder(text: str) -> str | None:
 # The placeholder spellings a message may name (AWS's documentation and templates).  What the
 # open patterns (YOUR_..., XXXXXX, plain-text-password) matched is input text, maybe part of a
 # key: it is never echoed, only described.
-KNOWN_PLACEHOLDERS = frozenset({
-    "your_uplink_address", "your_bgp_asn", "your_psk_here", "pre-shared-key-in-plain-text", "[hidden]",
-    "contents-of-the-sample-configuration-file",
-})
+KNOWN_PLACEHOLDERS = frozenset(
+    {
+        "your_uplink_address",
+        "your_bgp_asn",
+        "your_psk_here",
+        "pre-shared-key-in-plain-text",
+        "[hidden]",
+        "contents-of-the-sample-configuration-file",
+    }
+)
 
 
 def placeholder_label(found: str, value: str | None = None) -> str:
     """How a message names a placeholder match: a known spelling, or a match that is the whole
     ``value`` (then the value is a placeholder, not a key), quoted; anything else (part of a
     value, maybe of a key) only described."""
-    if found.lower() in KNOWN_PLACEHOLDERS or (value is not None and value.strip() == found
-                                                and unsafe_character(found) is None):
+    if found.lower() in KNOWN_PLACEHOLDERS or (
+        value is not None and value.strip() == found and unsafe_character(found) is None
+    ):
         return repr(found)
     if "configuration information" in found.lower():
         return "'...configuration information...'"
@@ -81,7 +88,10 @@ def check_placeholder(value: str, *, field: str | None, line: int | None = None)
         label = placeholder_label(found, None if _secret_field(field) else value)
         raise PlaceholderError(
             f"placeholder {label} instead of a value: this is a documentation sample, not a "
-            "download for a real VPN connection", field=field, line=line)
+            "download for a real VPN connection",
+            field=field,
+            line=line,
+        )
 
 
 def located(fn: Callable[..., T], value: Any, *, field: str, line: int | None = None, **kw: Any) -> T:
@@ -144,8 +154,9 @@ def to_ip(value: str, *, field: str, line: int | None = None) -> ipaddress.IPv4A
         raise ParseError(f"not an IP address: {describe_value(text)}", field=field, line=line) from None
 
 
-def to_interface(value: str, *, field: str, line: int | None = None,
-                 default_prefix: int | None = None) -> ipaddress.IPv4Interface | ipaddress.IPv6Interface:
+def to_interface(
+    value: str, *, field: str, line: int | None = None, default_prefix: int | None = None
+) -> ipaddress.IPv4Interface | ipaddress.IPv6Interface:
     text = value.strip()
     quad = _quad(text)
     if quad is None:  # a dotted quad holds no placeholder
@@ -157,8 +168,7 @@ def to_interface(value: str, *, field: str, line: int | None = None,
     try:
         return ip_interface(text)
     except ValueError:
-        raise ParseError(f"not an address with prefix: {describe_value(text)}", field=field,
-                         line=line) from None
+        raise ParseError(f"not an address with prefix: {describe_value(text)}", field=field, line=line) from None
 
 
 # (the unit and its trailing blanks in one optional group: two \s* runs side by side backtrack
@@ -226,8 +236,9 @@ def to_asn(value: str | int, *, field: str, line: int | None = None) -> int:
     return n
 
 
-def algos(fn: Callable[..., T], values: list[Any] | tuple[Any, ...], *, field: str,
-          line: int | None = None) -> tuple[T, ...]:
+def algos(
+    fn: Callable[..., T], values: list[Any] | tuple[Any, ...], *, field: str, line: int | None = None
+) -> tuple[T, ...]:
     """Map a list of spellings through an algorithms.* function, dropping repeats, keeping order."""
     out: list[T] = []
     for v in values:
@@ -284,8 +295,10 @@ def sniff_vendor(text: str, *, structural_only: bool = False) -> str | None:
     return None
 
 
-_AWS_HINT = (r"Amazon Web Services|Virtual Private Cloud|vpn_connection|VpnConnection|"
-             r"IPSec Tunnel #|Pre-Shared Key|vpn-[0-9a-f]{8}")
+_AWS_HINT = (
+    r"Amazon Web Services|Virtual Private Cloud|vpn_connection|VpnConnection|"
+    r"IPSec Tunnel #|Pre-Shared Key|vpn-[0-9a-f]{8}"
+)
 
 
 def looks_like_aws(text: str) -> bool:

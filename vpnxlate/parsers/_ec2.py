@@ -70,7 +70,7 @@ def _values(raw: Any, field: str) -> list[Any] | None:
     if raw is None:
         return None
     if not isinstance(raw, list):
-        raise ParseError(f"expected a list of {{\"Value\": ...}} objects, got {type(raw).__name__}", field=field)
+        raise ParseError(f'expected a list of {{"Value": ...}} objects, got {type(raw).__name__}', field=field)
     out = []
     for item in raw:
         value = item.get("Value") if isinstance(item, dict) else item
@@ -85,8 +85,9 @@ INSIDE_KEYS = ("TunnelInsideCidr", "TunnelInsideIpv6Cidr")
 OptionLines = Mapping[int, Mapping[str, int]]  # id() of a TunnelOptions entry -> key -> input line
 
 
-def _inside_pair(cidr: Any, field: str, version: int, report: Report | None = None,
-                 line: int | None = None) -> tuple[Any, Any]:
+def _inside_pair(
+    cidr: Any, field: str, version: int, report: Report | None = None, line: int | None = None
+) -> tuple[Any, Any]:
     """``169.254.21.0/30`` -> (customer .2/30, AWS .1/30): AWS takes the first host, the customer the second.
 
     A CIDR written with host bits set (``169.254.21.1/30``, as other tools write it) is read as
@@ -103,13 +104,14 @@ def _inside_pair(cidr: Any, field: str, version: int, report: Report | None = No
     except ValueError:
         raise ParseError(f"not a network: {describe_value(cidr)}", field=field) from None
     if net.version != version or net.num_addresses < 4:
-        raise ValidationError(f"{net} is not an IPv{version} tunnel inside CIDR (/30 or /126 expected)",
-                              field=field)
+        raise ValidationError(f"{net} is not an IPv{version} tunnel inside CIDR (/30 or /126 expected)", field=field)
     iface = ipaddress.ip_interface
     cgw, aws = iface(f"{net[2]}/{net.prefixlen}"), iface(f"{net[1]}/{net.prefixlen}")
     if ipaddress.ip_interface(text).ip != net.network_address:
-        message = (f"{field}: {describe_value(text)} has host bits set; read as the network {net} (customer "
-                   f"gateway {cgw.ip}/{net.prefixlen}, AWS {aws.ip}/{net.prefixlen})")
+        message = (
+            f"{field}: {describe_value(text)} has host bits set; read as the network {net} (customer "
+            f"gateway {cgw.ip}/{net.prefixlen}, AWS {aws.ip}/{net.prefixlen})"
+        )
         if report is None:
             raise ValidationError(message, field=field)
         report.warn(message, line=line, field=field, code="inside-host-bits")
@@ -169,8 +171,14 @@ def _evolved(part: Any, values: dict[str, Any]) -> Any:
     return known
 
 
-def _apply_options(tunnel: Tunnel, opts: Mapping[str, Any], where: str, report: Report | None = None,
-                   line: int | None = None, option_lines: OptionLines | None = None) -> tuple[Tunnel, list[str]]:
+def _apply_options(
+    tunnel: Tunnel,
+    opts: Mapping[str, Any],
+    where: str,
+    report: Report | None = None,
+    line: int | None = None,
+    option_lines: OptionLines | None = None,
+) -> tuple[Tunnel, list[str]]:
     m = _Merge(tunnel)
     cidr = opts.get("TunnelInsideCidr")
     lines = (option_lines or {}).get(id(opts), {})
@@ -183,8 +191,9 @@ def _apply_options(tunnel: Tunnel, opts: Mapping[str, Any], where: str, report: 
                 m.top["bgp"] = attrs.evolve(tunnel.bgp, neighbor_ip=aws.ip)
     cidr6 = opts.get("TunnelInsideIpv6Cidr")
     if cidr6:
-        cgw6, aws6 = _inside_pair(cidr6, f"{where}.TunnelInsideIpv6Cidr", 6, report,
-                                  lines.get("TunnelInsideIpv6Cidr", line))
+        cgw6, aws6 = _inside_pair(
+            cidr6, f"{where}.TunnelInsideIpv6Cidr", 6, report, lines.get("TunnelInsideIpv6Cidr", line)
+        )
         if tunnel.cgw_inside_v6 is None or tunnel.cgw_inside_v6.network != cgw6.network:
             m.set(None, "cgw_inside_v6", cgw6, "TunnelInsideIpv6Cidr")
             m.top["aws_inside_v6"] = aws6
@@ -255,8 +264,14 @@ def _hashable(raw: Any) -> Any:
     return tuple(out) or None
 
 
-def _tunnel_from_options(opts: Mapping[str, Any], ip: IPAddress, where: str, report: Report,
-                         line: int | None, option_lines: OptionLines | None) -> Tunnel | None:
+def _tunnel_from_options(
+    opts: Mapping[str, Any],
+    ip: IPAddress,
+    where: str,
+    report: Report,
+    line: int | None,
+    option_lines: OptionLines | None,
+) -> Tunnel | None:
     """A tunnel from TunnelOptions alone (document without tunnels): needs outside IP, inside CIDR, PSK."""
     if not (opts.get("TunnelInsideCidr") or opts.get("TunnelInsideIpv6Cidr")) or not opts.get("PreSharedKey"):
         return None
@@ -280,18 +295,38 @@ def assemble(
     """The connection of one wrapper entry: document + wrapper ids/routing/routes + TunnelOptions."""
     name = wrapper_ids.get("vpn_connection_id") or (doc.vpn_connection_id if doc else None) or "connection"
     try:
-        return _assemble(doc, report, name, wrapper_ids, static_routes_only, routes, tunnel_options,
-                         options_path, line, camel, option_lines)
+        return _assemble(
+            doc,
+            report,
+            name,
+            wrapper_ids,
+            static_routes_only,
+            routes,
+            tunnel_options,
+            options_path,
+            line,
+            camel,
+            option_lines,
+        )
     except VpnxlateError as e:
         if not e.message.startswith(name):
             e.message = f"{name}: {e.message}"
         raise e.located(line=line) from None
 
 
-def _assemble(doc: Document | None, report: Report, name: str, wrapper_ids: Mapping[str, str | None],
-              static_routes_only: bool | None, routes: Sequence[str] | None,
-              tunnel_options: Sequence[Mapping[str, Any]] | None, options_path: str, line: int | None,
-              camel: bool, option_lines: OptionLines | None) -> VpnConnection:
+def _assemble(
+    doc: Document | None,
+    report: Report,
+    name: str,
+    wrapper_ids: Mapping[str, str | None],
+    static_routes_only: bool | None,
+    routes: Sequence[str] | None,
+    tunnel_options: Sequence[Mapping[str, Any]] | None,
+    options_path: str,
+    line: int | None,
+    camel: bool,
+    option_lines: OptionLines | None,
+) -> VpnConnection:
     def wname(key: str) -> str:
         return key[0].lower() + key[1:] if camel else key
 
@@ -300,16 +335,24 @@ def _assemble(doc: Document | None, report: Report, name: str, wrapper_ids: Mapp
         mine = wrapper_ids.get(attr)
         theirs = getattr(doc, attr) if doc else None
         if mine and theirs and mine != theirs:
-            report.warn(f"{name}: the wrapper's {wname(key)} {mine} differs from the document's {element} "
-                        f"{theirs}; using {mine}", line=line, field=wname(key))
+            report.warn(
+                f"{name}: the wrapper's {wname(key)} {mine} differs from the document's {element} "
+                f"{theirs}; using {mine}",
+                line=line,
+                field=wname(key),
+            )
         fields[attr] = mine or theirs
     if fields["vpn_gateway_id"] and fields["transit_gateway_id"]:
         # one side came from the document only: the wrapper's gateway wins
         drop = "vpn_gateway_id" if wrapper_ids.get("transit_gateway_id") else "transit_gateway_id"
         if not wrapper_ids.get(drop):
-            report.warn(f"{name}: the document names {fields[drop]} but the wrapper has "
-                        f"{fields['transit_gateway_id' if drop == 'vpn_gateway_id' else 'vpn_gateway_id']}; "
-                        f"ignoring {fields[drop]}", line=line, field=drop)
+            report.warn(
+                f"{name}: the document names {fields[drop]} but the wrapper has "
+                f"{fields['transit_gateway_id' if drop == 'vpn_gateway_id' else 'vpn_gateway_id']}; "
+                f"ignoring {fields[drop]}",
+                line=line,
+                field=drop,
+            )
             fields[drop] = None
 
     tunnels = list(doc.tunnels) if doc else []
@@ -317,33 +360,49 @@ def _assemble(doc: Document | None, report: Report, name: str, wrapper_ids: Mapp
     routing: Routing = doc.routing if doc else ("static" if static_routes_only else "bgp")
     sro = wname("Options") + "." + wname("StaticRoutesOnly")
     if static_routes_only is True and routing == "bgp":
-        report.warn(f"{name}: {sro} is true but the document has BGP settings; reading a static "
-                    "connection and ignoring them", line=line, field=sro)
+        report.warn(
+            f"{name}: {sro} is true but the document has BGP settings; reading a static connection and ignoring them",
+            line=line,
+            field=sro,
+        )
         routing = "static"
         tunnels = [attrs.evolve(t, bgp=None) for t in tunnels]
     elif static_routes_only is False and routing == "static" and doc is not None and doc.tunnels:
-        report.warn(f"{name}: {sro} is false but the document has no BGP settings"
-                    f"{' (NoBGPVPNConnection)' if doc.no_bgp_attribute else ''}; reading a static connection",
-                    line=line, field=sro)
+        report.warn(
+            f"{name}: {sro} is false but the document has no BGP settings"
+            f"{' (NoBGPVPNConnection)' if doc.no_bgp_attribute else ''}; reading a static connection",
+            line=line,
+            field=sro,
+        )
     fields["routing"] = routing
 
     if tunnel_options:
-        tunnels = _merge_options(tunnels, tunnel_lines, tunnel_options, report, name, options_path, line,
-                                 option_lines)
+        tunnels = _merge_options(tunnels, tunnel_lines, tunnel_options, report, name, options_path, line, option_lines)
         if routing == "bgp" and (doc is None or not doc.tunnels):
-            report.warn(f"{name}: BGP routing, but TunnelOptions do not state the BGP ASNs",
-                        line=line, field=options_path)
+            report.warn(
+                f"{name}: BGP routing, but TunnelOptions do not state the BGP ASNs", line=line, field=options_path
+            )
     if not tunnels:
-        raise ParseError("no tunnels: the embedded document has no <ipsec_tunnel> and "
-                         f"{options_path} has no entry with OutsideIpAddress, TunnelInsideCidr and "
-                         "PreSharedKey", field=options_path)
+        raise ParseError(
+            "no tunnels: the embedded document has no <ipsec_tunnel> and "
+            f"{options_path} has no entry with OutsideIpAddress, TunnelInsideCidr and "
+            "PreSharedKey",
+            field=options_path,
+        )
     fields["static_routes"] = list(routes) if routes else None
     return build(tunnels, report, tunnel_lines=tuple(tunnel_lines), line=line, **fields)
 
 
-def _merge_options(tunnels: list[Tunnel], tunnel_lines: list[int | None],
-                   tunnel_options: Sequence[Mapping[str, Any]], report: Report, name: str, path: str,
-                   line: int | None, option_lines: OptionLines | None = None) -> list[Tunnel]:
+def _merge_options(
+    tunnels: list[Tunnel],
+    tunnel_lines: list[int | None],
+    tunnel_options: Sequence[Mapping[str, Any]],
+    report: Report,
+    name: str,
+    path: str,
+    line: int | None,
+    option_lines: OptionLines | None = None,
+) -> list[Tunnel]:
     from_document = bool(tunnels)
     out = list(tunnels)
     seen: set[IPAddress] = set()
@@ -353,12 +412,16 @@ def _merge_options(tunnels: list[Tunnel], tunnel_lines: list[int | None],
             raise ParseError("a TunnelOptions entry must be an object", field=where)
         raw_ip = opts.get("OutsideIpAddress")
         if not raw_ip:
-            report.warn(f"{name}: {where} has no OutsideIpAddress; it cannot be matched to a tunnel and is "
-                        "ignored", line=line, field=where)
+            report.warn(
+                f"{name}: {where} has no OutsideIpAddress; it cannot be matched to a tunnel and is ignored",
+                line=line,
+                field=where,
+            )
             continue
         if not isinstance(raw_ip, str):
-            raise ParseError(f"expected an IP address string, got {describe_value(raw_ip)}",
-                             field=f"{where}.OutsideIpAddress")
+            raise ParseError(
+                f"expected an IP address string, got {describe_value(raw_ip)}", field=f"{where}.OutsideIpAddress"
+            )
         ip = to_ip(raw_ip, field=f"{where}.OutsideIpAddress")
         if ip in seen:
             report.warn(f"{name}: {path} lists tunnel {ip} twice; using the first entry", line=line, field=where)
@@ -367,13 +430,20 @@ def _merge_options(tunnels: list[Tunnel], tunnel_lines: list[int | None],
         matches = [n for n, t in enumerate(out) if t.aws_outside_ip == ip]
         if not matches:
             if from_document:
-                report.warn(f"{name}: {where} is for outside IP {ip}, which no tunnel of the embedded "
-                            "document has; ignored", line=line, field=where)
+                report.warn(
+                    f"{name}: {where} is for outside IP {ip}, which no tunnel of the embedded document has; ignored",
+                    line=line,
+                    field=where,
+                )
                 continue
             tunnel = _tunnel_from_options(opts, ip, where, report, line, option_lines)
             if tunnel is None:
-                report.warn(f"{name}: {where} (tunnel {ip}) lacks TunnelInsideCidr or PreSharedKey; "
-                            "cannot build a tunnel from it", line=line, field=where)
+                report.warn(
+                    f"{name}: {where} (tunnel {ip}) lacks TunnelInsideCidr or PreSharedKey; "
+                    "cannot build a tunnel from it",
+                    line=line,
+                    field=where,
+                )
                 continue
             out.append(tunnel)
             tunnel_lines.append(None)
@@ -381,9 +451,13 @@ def _merge_options(tunnels: list[Tunnel], tunnel_lines: list[int | None],
         for n in matches:  # identical duplicates collapse later; each gets the same options
             merged, diffs = _apply_options(out[n], opts, where, report, line, option_lines)
             if diffs:
-                report.warn(f"{name}: tunnel {ip}: {path} disagree with the embedded "
-                            f"CustomerGatewayConfiguration in {'; '.join(diffs)}; using TunnelOptions "
-                            "(AWS does not update the document when tunnel options change)",
-                            line=line, field=where, code="tunnel-options")
+                report.warn(
+                    f"{name}: tunnel {ip}: {path} disagree with the embedded "
+                    f"CustomerGatewayConfiguration in {'; '.join(diffs)}; using TunnelOptions "
+                    "(AWS does not update the document when tunnel options change)",
+                    line=line,
+                    field=where,
+                    code="tunnel-options",
+                )
             out[n] = merged
     return out

@@ -181,8 +181,11 @@ def _options(f: Facts, keys: dict[str, tuple[str, int]]) -> None:
         insist = (get("ikev2") or ("", 0))[0].lower() in ("insist", "yes")
         version = {"ikev1": "ikev1", "ikev2": "ikev2"}.get(kx, "ikev2" if insist else "ikev1")
         f.set("ike.versions", (version,), v[1])
-    for key, field in (("ikelifetime", "ike.lifetime_s"), ("lifetime", "ipsec.lifetime_s"),
-                       ("keylife", "ipsec.lifetime_s")):
+    for key, field in (
+        ("ikelifetime", "ike.lifetime_s"),
+        ("lifetime", "ipsec.lifetime_s"),
+        ("keylife", "ipsec.lifetime_s"),
+    ):
         if (v := get(key)) is not None:
             f.set(field, seconds(v[0], field=field, line=v[1]), v[1])
     delay = timeout = None
@@ -209,6 +212,8 @@ def looks_like(text: str, marker: re.Pattern[str]) -> bool:
         return False
     if marker.search(head):
         return True
-    return bool(re.search(r"^[ \t]*conn[ \t]+\S+[ \t]*$", head, re.MULTILINE)
-                and re.search(r"^[ \t]+right[ \t]*=", head, re.MULTILINE) and _SECRET.search(head))
-
+    return bool(
+        re.search(r"^[ \t]*conn[ \t]+\S+[ \t]*$", head, re.MULTILINE)
+        and re.search(r"^[ \t]+right[ \t]*=", head, re.MULTILINE)
+        and _SECRET.search(head)
+    )

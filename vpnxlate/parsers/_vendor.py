@@ -24,10 +24,15 @@ IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 _HEADER_ID = re.compile(
     r"^[ \t]*(?:[!#][ \t]*)?Your[ \t]+(VPN[ \t]+Connection|Virtual[ \t]+Private[ \t]+Gateway|VPN[ \t]+Gateway"
     r"|Transit[ \t]+Gateway|Customer[ \t]+Gateway)[ \t]+ID[ \t]*:(.*)$",
-    re.IGNORECASE | re.MULTILINE)
-_HEADER_FIELD = {"vpnconnection": "vpn_connection_id", "virtualprivategateway": "vpn_gateway_id",
-                 "vpngateway": "vpn_gateway_id", "transitgateway": "transit_gateway_id",
-                 "customergateway": "customer_gateway_id"}
+    re.IGNORECASE | re.MULTILINE,
+)
+_HEADER_FIELD = {
+    "vpnconnection": "vpn_connection_id",
+    "virtualprivategateway": "vpn_gateway_id",
+    "vpngateway": "vpn_gateway_id",
+    "transitgateway": "transit_gateway_id",
+    "customergateway": "customer_gateway_id",
+}
 
 
 def header_blocks(text: str) -> list[dict[str, Any]]:
@@ -38,8 +43,7 @@ def header_blocks(text: str) -> list[dict[str, Any]]:
         line = text.count("\n", 0, m.start()) + 1
         field = _HEADER_FIELD[re.sub(r"\s+", "", m.group(1)).lower()]
         value = to_id(m.group(2).strip().split(" ")[0] if m.group(2).strip() else "", field=field, line=line)
-        if not blocks or (field == "vpn_connection_id" and "vpn_connection_id" in blocks[-1]) \
-                or field in blocks[-1]:
+        if not blocks or (field == "vpn_connection_id" and "vpn_connection_id" in blocks[-1]) or field in blocks[-1]:
             blocks.append({})
         blocks[-1][field] = value
     return blocks
@@ -55,6 +59,7 @@ def id_from_name(name: str) -> tuple[str, int] | None:
 
 
 # ------------------------------------------------------------------ configuration tree
+
 
 class Node:
     """One configuration line with its children (a ciscoconfparse object, copied)."""
@@ -106,8 +111,7 @@ def read_tree(text: str, syntax: str, origin: list[int] | None = None) -> list[N
 
     try:
         parsed = CiscoConfParse(lines, syntax=syntax, comment="!#", ignore_blank_lines=False)
-        return [convert(o, 0) for o in parsed.ConfigObjs
-                if o.parent is o and not _comment(o.text) and o.text.strip()]
+        return [convert(o, 0) for o in parsed.ConfigObjs if o.parent is o and not _comment(o.text) and o.text.strip()]
     except VpnxlateError:
         raise
     except Exception:  # a third-party parser's failure on hostile input (RecursionError included)
@@ -132,8 +136,9 @@ def _check_depth(lines: list[str], where: list[int], syntax: str) -> None:
             stack.append(indent)
             deep = len(stack) > MAX_DEPTH + 1
         if deep:
-            raise ParseError(f"configuration nested more than {MAX_DEPTH} levels deep",
-                             line=where[n] if n < len(where) else n + 1)
+            raise ParseError(
+                f"configuration nested more than {MAX_DEPTH} levels deep", line=where[n] if n < len(where) else n + 1
+            )
 
 
 def _comment(text: str) -> bool:
@@ -160,8 +165,9 @@ def mask_interface(ip: str, mask: str, *, field: str, line: int) -> ipaddress.IP
     try:
         iface = ipaddress.IPv4Interface(f"{ip}/{mask}")
     except ValueError:
-        raise ParseError(f"not an address and netmask: {describe_value(ip + ' ' + mask)}", field=field,
-                         line=line) from None
+        raise ParseError(
+            f"not an address and netmask: {describe_value(ip + ' ' + mask)}", field=field, line=line
+        ) from None
     return iface
 
 
@@ -169,8 +175,9 @@ def mask_network(ip: str, mask: str, *, field: str, line: int) -> ipaddress.IPv4
     try:
         return ipaddress.IPv4Network(f"{ip}/{mask}")
     except ValueError:
-        raise ParseError(f"not a network and netmask: {describe_value(ip + ' ' + mask)}", field=field,
-                         line=line) from None
+        raise ParseError(
+            f"not a network and netmask: {describe_value(ip + ' ' + mask)}", field=field, line=line
+        ) from None
 
 
 def seconds(value: str, *, field: str, line: int) -> int:
@@ -183,6 +190,7 @@ def seconds(value: str, *, field: str, line: int) -> int:
 
 
 # ------------------------------------------------------------------ facts -> model
+
 
 class Facts:
     """What a file states about one tunnel: ``field path -> value`` with the line of each value.
@@ -201,8 +209,9 @@ class Facts:
             return
         if field in self.values and self.values[field] != value:
             shown = "the pre-shared key" if field == "psk" else describe_value(_show(self.values[field]))
-            raise ParseError(f"conflicting values for this tunnel: {shown} on line {self.lines[field]}",
-                             field=field, line=line)
+            raise ParseError(
+                f"conflicting values for this tunnel: {shown} on line {self.lines[field]}", field=field, line=line
+            )
         self.values[field] = value
         self.lines[field] = line if line is not None else self.line
 
@@ -218,15 +227,18 @@ class Facts:
         try:
             kw = dict(groups[""])
             if groups["ike"]:
-                kw["ike"] = located(lambda d: IkeOptions(**d), groups["ike"], field="ike",
-                                    line=self._line_of("ike."))
+                kw["ike"] = located(lambda d: IkeOptions(**d), groups["ike"], field="ike", line=self._line_of("ike."))
             if groups["ipsec"]:
-                kw["ipsec"] = located(lambda d: IpsecOptions(**d), groups["ipsec"], field="ipsec",
-                                      line=self._line_of("ipsec."))
+                kw["ipsec"] = located(
+                    lambda d: IpsecOptions(**d), groups["ipsec"], field="ipsec", line=self._line_of("ipsec.")
+                )
             if groups["bgp"]:
                 if "cgw_asn" not in groups["bgp"] or "aws_asn" not in groups["bgp"]:
-                    raise ParseError("BGP neighbor without both ASNs (router bgp ASN and remote-as / peer-as)",
-                                     field="bgp", line=self._line_of("bgp."))
+                    raise ParseError(
+                        "BGP neighbor without both ASNs (router bgp ASN and remote-as / peer-as)",
+                        field="bgp",
+                        line=self._line_of("bgp."),
+                    )
                 kw["bgp"] = located(lambda d: Bgp(**d), groups["bgp"], field="bgp", line=self._line_of("bgp."))
             return located(lambda d: Tunnel(**d), kw, field="tunnel", line=self.line)
         except VpnxlateError as e:
@@ -242,9 +254,13 @@ def _show(value: Any) -> Any:
     return ", ".join(map(str, value)) if isinstance(value, tuple) else value
 
 
-def connections(report: Report, tunnels: Iterable[tuple[str | None, Facts]],
-                headers: list[dict[str, Any]], *,
-                static_routes: dict[str | None, list[ipaddress.IPv4Network]] | None = None) -> list[VpnConnection]:
+def connections(
+    report: Report,
+    tunnels: Iterable[tuple[str | None, Facts]],
+    headers: list[dict[str, Any]],
+    *,
+    static_routes: dict[str | None, list[ipaddress.IPv4Network]] | None = None,
+) -> list[VpnConnection]:
     """Group tunnels into connections by the connection id their names carry (a file without ids:
     one connection with the header's id, if any); routing is BGP when the tunnels have BGP."""
     by_id: dict[str | None, list[Facts]] = {}
@@ -257,8 +273,7 @@ def connections(report: Report, tunnels: Iterable[tuple[str | None, Facts]],
     out = []
     for conn_id, facts_list in by_id.items():
         built = [f.tunnel() for f in facts_list]
-        fields = dict(header_by_id.get(conn_id) or ({} if conn_id is not None or len(headers) != 1
-                                                    else headers[0]))
+        fields = dict(header_by_id.get(conn_id) or ({} if conn_id is not None or len(headers) != 1 else headers[0]))
         fields["vpn_connection_id"] = conn_id
         if fields.get("transit_gateway_id"):
             fields.pop("vpn_gateway_id", None)
@@ -285,12 +300,12 @@ def tokens(line: str, lineno: int) -> list[str]:
         elif c == '"':
             end = line.find('"', i + 1)
             if end < 0:
-                raise ParseError("unterminated \" quote (truncated or edited file?)", line=lineno)
-            out.append(line[i + 1:end])
+                raise ParseError('unterminated " quote (truncated or edited file?)', line=lineno)
+            out.append(line[i + 1 : end])
             i = end + 1
         else:
             j = i
-            while j < n and line[j] not in " \t\"":
+            while j < n and line[j] not in ' \t"':
                 j += 1
             out.append(line[i:j])
             i = j

@@ -41,10 +41,12 @@ DESCRIPTION = "AWS's Cisco ASA download (route-based VTI or policy-based crypto 
 VENDOR = "Cisco ASA"
 
 _DETECT_LIMIT = 200_000
-_TUNNEL_GROUP = re.compile(r"^[ \t]*tunnel-group[ \t]+\S+[ \t]+(?:type[ \t]+ipsec-l2l|ipsec-attributes)",
-                           re.MULTILINE)
-_ASA = re.compile(r"^[ \t]*(?:crypto[ \t]+ikev[12][ \t]+(?:policy|enable)|crypto[ \t]+map[ \t]"
-                  r"|crypto[ \t]+ipsec[ \t]+ikev[12][ \t])", re.MULTILINE)
+_TUNNEL_GROUP = re.compile(r"^[ \t]*tunnel-group[ \t]+\S+[ \t]+(?:type[ \t]+ipsec-l2l|ipsec-attributes)", re.MULTILINE)
+_ASA = re.compile(
+    r"^[ \t]*(?:crypto[ \t]+ikev[12][ \t]+(?:policy|enable)|crypto[ \t]+map[ \t]"
+    r"|crypto[ \t]+ipsec[ \t]+ikev[12][ \t])",
+    re.MULTILINE,
+)
 
 
 def detect(text: str) -> bool:
@@ -55,11 +57,17 @@ def detect(text: str) -> bool:
 class _Config:
     def __init__(self, tree: list[Node]) -> None:
         self.tree = tree
-        self.ikev1_policies = {int(k): v for k, v in {**by_name(tree, "crypto", "isakmp", "policy"),
-                                                      **by_name(tree, "crypto", "ikev1", "policy")}.items()
-                               if k.isdecimal()}
-        self.ikev2_policies = {int(k): v for k, v in by_name(tree, "crypto", "ikev2", "policy").items()
-                               if k.isdecimal()}
+        self.ikev1_policies = {
+            int(k): v
+            for k, v in {
+                **by_name(tree, "crypto", "isakmp", "policy"),
+                **by_name(tree, "crypto", "ikev1", "policy"),
+            }.items()
+            if k.isdecimal()
+        }
+        self.ikev2_policies = {
+            int(k): v for k, v in by_name(tree, "crypto", "ikev2", "policy").items() if k.isdecimal()
+        }
         self.transform_sets = by_name(tree, "crypto", "ipsec", "ikev1", "transform-set")
         self.ikev2_proposals = by_name(tree, "crypto", "ipsec", "ikev2", "ipsec-proposal")
         self.ipsec_profiles = by_name(tree, "crypto", "ipsec", "profile")
@@ -87,8 +95,9 @@ def parse(text: str, report: Report) -> list[VpnConnection]:
     if not tunnels:
         tunnels = _crypto_map(cfg, shared, report)
     if not tunnels:
-        raise ParseError("no 'interface Tunnel…' with 'tunnel protection ipsec profile' and no "
-                         "'crypto map … set peer' found")
+        raise ParseError(
+            "no 'interface Tunnel…' with 'tunnel protection ipsec profile' and no 'crypto map … set peer' found"
+        )
     return connections(report, tunnels, headers)
 
 
@@ -111,8 +120,9 @@ def _copy(shared: Facts, f: Facts) -> None:
             f.set(field, value, shared.lines[field])
 
 
-def _vti(cfg: _Config, ifname: str, iface: Node, prot: Node, shared: Facts,
-         neighbors: list[Any], report: Report) -> tuple[str | None, Facts]:
+def _vti(
+    cfg: _Config, ifname: str, iface: Node, prot: Node, shared: Facts, neighbors: list[Any], report: Report
+) -> tuple[str | None, Facts]:
     f = Facts(iface.line)
     dest, line = arg(iface, "tunnel", "destination")
     if dest is None or line is None:
@@ -121,12 +131,14 @@ def _vti(cfg: _Config, ifname: str, iface: Node, prot: Node, shared: Facts,
     f.set("aws_outside_ip", aws, line)
     addr = child(iface, "ip", "address")
     if addr is not None and len(addr.words) >= 4:
-        f.set("cgw_inside", mask_interface(addr.words[2], addr.words[3], field="cgw_inside", line=addr.line),
-              addr.line)
+        f.set("cgw_inside", mask_interface(addr.words[2], addr.words[3], field="cgw_inside", line=addr.line), addr.line)
     profile = cfg.ipsec_profiles.get(prot.words[4])
     if profile is None:
-        raise ParseError(f"tunnel protection names IPsec profile {prot.words[4]!r}, which is not defined",
-                         field="ipsec", line=prot.line)
+        raise ParseError(
+            f"tunnel protection names IPsec profile {prot.words[4]!r}, which is not defined",
+            field="ipsec",
+            line=prot.line,
+        )
     _profile(cfg, f, profile)
     ikev2 = child(profile, "set", "ikev2", "ipsec-proposal") is not None
     f.set("ike.versions", ("ikev2",) if ikev2 else ("ikev1",), None)
@@ -215,8 +227,7 @@ def _crypto_map(cfg: _Config, shared: Facts, report: Report) -> list[tuple[str |
                 f.set("ike.versions", ("ikev1",), None)
             _tunnel_group(cfg, f, peer)
             if peer in cgw:
-                f.set("cgw_outside_ip", to_ip(cgw[peer][0], field="cgw_outside_ip", line=cgw[peer][1]),
-                      cgw[peer][1])
+                f.set("cgw_outside_ip", to_ip(cgw[peer][0], field="cgw_outside_ip", line=cgw[peer][1]), cgw[peer][1])
             _copy(shared, f)
             out.append((None, f))
     return out

@@ -53,12 +53,18 @@ DESCRIPTION = "AWS's Cisco IOS/ISR download or running config (crypto keyring/is
 VENDOR = "Cisco"  # a vendor download: tried before the other-vendor check
 
 _DETECT_LIMIT = 200_000
-_IOS = re.compile(r"^[ \t]*crypto[ \t]+(?:keyring|isakmp[ \t]+profile|ikev2[ \t]+(?:profile|keyring)"
-                  r"|ipsec[ \t]+transform-set)[ \t]", re.MULTILINE)
+_IOS = re.compile(
+    r"^[ \t]*crypto[ \t]+(?:keyring|isakmp[ \t]+profile|ikev2[ \t]+(?:profile|keyring)"
+    r"|ipsec[ \t]+transform-set)[ \t]",
+    re.MULTILINE,
+)
 _TUNNEL = re.compile(r"^[ \t]*tunnel[ \t]+protection[ \t]+ipsec[ \t]+profile[ \t]", re.MULTILINE)
 # ASA statements (never in IOS)
-_ASA = re.compile(r"^[ \t]*(?:crypto[ \t]+ikev1[ \t]|crypto[ \t]+ipsec[ \t]+ikev[12][ \t]|tunnel-group[ \t]"
-                  r"|crypto[ \t]+map[ \t])", re.MULTILINE)
+_ASA = re.compile(
+    r"^[ \t]*(?:crypto[ \t]+ikev1[ \t]|crypto[ \t]+ipsec[ \t]+ikev[12][ \t]|tunnel-group[ \t]"
+    r"|crypto[ \t]+map[ \t])",
+    re.MULTILINE,
+)
 
 
 def detect(text: str) -> bool:
@@ -69,8 +75,9 @@ def detect(text: str) -> bool:
 class _Config:
     def __init__(self, tree: list[Node]) -> None:
         self.tree = tree
-        self.isakmp_policies = {int(k): v for k, v in by_name(tree, "crypto", "isakmp", "policy").items()
-                                if k.isdecimal()}
+        self.isakmp_policies = {
+            int(k): v for k, v in by_name(tree, "crypto", "isakmp", "policy").items() if k.isdecimal()
+        }
         self.isakmp_profiles = by_name(tree, "crypto", "isakmp", "profile")
         self.keyrings = by_name(tree, "crypto", "keyring")
         self.transform_sets = by_name(tree, "crypto", "ipsec", "transform-set")
@@ -114,9 +121,18 @@ def parse(text: str, report: Report) -> list[VpnConnection]:
 
 # ------------------------------------------------------------------ one tunnel
 
-def _tunnel(cfg: _Config, ifname: str, iface: Node, prot: Node, global_dpd: tuple[int, int] | None,
-            df_bit: tuple[bool, int] | None, frag: tuple[bool, int] | None,
-            replay: tuple[int, int] | None, report: Report) -> tuple[str | None, Facts]:
+
+def _tunnel(
+    cfg: _Config,
+    ifname: str,
+    iface: Node,
+    prot: Node,
+    global_dpd: tuple[int, int] | None,
+    df_bit: tuple[bool, int] | None,
+    frag: tuple[bool, int] | None,
+    replay: tuple[int, int] | None,
+    report: Report,
+) -> tuple[str | None, Facts]:
     f = Facts(iface.line)
     profile_name = prot.words[4]
     dest, line = arg(iface, "tunnel", "destination")
@@ -127,8 +143,7 @@ def _tunnel(cfg: _Config, ifname: str, iface: Node, prot: Node, global_dpd: tupl
         f.set("cgw_outside_ip", ip_or_interface(src, field="cgw_outside_ip", line=line), line)
     addr = child(iface, "ip", "address")
     if addr is not None and len(addr.words) >= 4:
-        f.set("cgw_inside", mask_interface(addr.words[2], addr.words[3], field="cgw_inside", line=addr.line),
-              addr.line)
+        f.set("cgw_inside", mask_interface(addr.words[2], addr.words[3], field="cgw_inside", line=addr.line), addr.line)
     for field, words in (("mtu", ("ip", "mtu")), ("tcp_mss", ("ip", "tcp", "adjust-mss"))):
         value, line = arg(iface, *words)
         if value is not None:
@@ -137,8 +152,11 @@ def _tunnel(cfg: _Config, ifname: str, iface: Node, prot: Node, global_dpd: tupl
         _df_or_frag(f, node)
     profile = cfg.ipsec_profiles.get(profile_name)
     if profile is None:
-        raise ParseError(f"tunnel protection names IPsec profile {profile_name!r}, which is not defined",
-                         field="ipsec", line=prot.line)
+        raise ParseError(
+            f"tunnel protection names IPsec profile {profile_name!r}, which is not defined",
+            field="ipsec",
+            line=prot.line,
+        )
     _ipsec(cfg, f, profile)
     ikev2_name, line = arg(profile, "set", "ikev2-profile")
     if ikev2_name is not None or (not cfg.isakmp_profiles and cfg.ikev2_profiles):
@@ -150,13 +168,15 @@ def _tunnel(cfg: _Config, ifname: str, iface: Node, prot: Node, global_dpd: tupl
         dpd = global_dpd
     if "dpd_interval_s" not in f.values and dpd is not None:
         f.set("dpd_interval_s", dpd[0], dpd[1])
-    for field, glob in (("clear_df_bit", df_bit), ("fragmentation_before_encryption", frag),
-                        ("replay_window", replay)):
+    for field, glob in (("clear_df_bit", df_bit), ("fragmentation_before_encryption", frag), ("replay_window", replay)):
         if field not in f.values and glob is not None:
             f.set(field, glob[0], glob[1])
     if "aws_outside_ip" not in f.values:
-        raise ParseError(f"{ifname}: no 'tunnel destination' and no peer address in its profiles",
-                         field="aws_outside_ip", line=iface.line)
+        raise ParseError(
+            f"{ifname}: no 'tunnel destination' and no peer address in its profiles",
+            field="aws_outside_ip",
+            line=iface.line,
+        )
     ident = id_from_name(profile_name) or id_from_name(ifname)
     return (ident[0] if ident else None), f
 
@@ -174,8 +194,9 @@ def _ipsec(cfg: _Config, f: Facts, profile: Node) -> None:
     if ts_name is not None:
         ts = cfg.transform_sets.get(ts_name)
         if ts is None:
-            raise ParseError(f"IPsec profile uses transform set {ts_name!r}, which is not defined",
-                             field="ipsec", line=line)
+            raise ParseError(
+                f"IPsec profile uses transform set {ts_name!r}, which is not defined", field="ipsec", line=line
+            )
         transform_set(f, ts)
     pfs, line = arg(profile, "set", "pfs")
     if pfs is not None:
@@ -217,8 +238,11 @@ def _ikev1(cfg: _Config, f: Facts, ifname: str, profile_name: str | None, report
         for psk in children(ring, "pre-shared-key", "address"):
             if len(psk.words) >= 5 and aws is not None and psk.words[2] == str(aws):
                 if psk.words[-3:-1] in (["key", "6"], ["key", "7"]):
-                    raise ParseError("the pre-shared key is stored encrypted (key 6/7); use the plain key "
-                                     "from AWS's download", field="psk", line=psk.line)
+                    raise ParseError(
+                        "the pre-shared key is stored encrypted (key 6/7); use the plain key from AWS's download",
+                        field="psk",
+                        line=psk.line,
+                    )
                 f.set("psk", to_psk(psk.words[-1], line=psk.line), psk.line)
                 _local(f, ring)
     policies(f, cfg.isakmp_policies, ifname, report)
@@ -258,7 +282,7 @@ def _ikev2(cfg: _Config, f: Facts, name: str | None, line: int) -> None:
         f.set("dpd_interval_s", to_int(dpd, field="dpd_interval_s", line=dline), dline)
     ring_name, _ = arg(profile, "keyring", "local")
     ring = cfg.ikev2_keyrings.get(ring_name or "")
-    for ring_node in ([ring] if ring is not None else list(cfg.ikev2_keyrings.values())):
+    for ring_node in [ring] if ring is not None else list(cfg.ikev2_keyrings.values()):
         for peer in children(ring_node, "peer"):
             addr = next((g for g in peer.walk() if g.words[:1] == ["address"] and len(g.words) >= 2), None)
             if addr is None or aws is None or addr.words[1] != str(aws):
@@ -271,8 +295,7 @@ def _ikev2(cfg: _Config, f: Facts, name: str | None, line: int) -> None:
         prop_name, pline = arg(policy, "proposal")
         proposal = cfg.ikev2_proposals.get(prop_name or "")
         if prop_name is not None and proposal is None:
-            raise ParseError(f"IKEv2 policy uses proposal {prop_name!r}, which is not defined", field="ike",
-                             line=pline)
+            raise ParseError(f"IKEv2 policy uses proposal {prop_name!r}, which is not defined", field="ike", line=pline)
         if proposal is not None:
             isakmp(f, proposal)
 
@@ -299,6 +322,7 @@ def _ikev2_policy(cfg: _Config, f: Facts, profile: str) -> Node | None:
 
 
 # ------------------------------------------------------------------ global statements
+
 
 def _globals(cfg: _Config) -> tuple[Any, Any, Any, Any]:
     dpd = df = frag = replay = None
@@ -335,6 +359,5 @@ def _routes(cfg: _Config) -> dict[str, list[ipaddress.IPv4Network]]:
     for node in cfg.tree:
         w = node.words
         if w[:2] == ["ip", "route"] and len(w) >= 5 and w[4].lower().startswith("tunnel"):
-            out.setdefault(w[4].lower(), []).append(
-                mask_network(w[2], w[3], field="static_routes", line=node.line))
+            out.setdefault(w[4].lower(), []).append(mask_network(w[2], w[3], field="static_routes", line=node.line))
     return out

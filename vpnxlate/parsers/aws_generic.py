@@ -48,13 +48,17 @@ _HEAD = 200_000
 # Vyatta/Cisco "! IPSec Tunnel #1", Juniper "# IPSec Tunnel #1".
 _DETECT_TUNNEL = re.compile(r"^[ \t]*IP[Ss]ec Tunnel #\d+[ \t]*\r?$", re.MULTILINE)
 _DETECT_TITLE = re.compile(r"^[ \t]*VPN Connection Configuration[ \t]*\r?$", re.MULTILINE)
-_DETECT_ID = re.compile(r"^[ \t]*Your (?:VPN Connection|Virtual Private Gateway|VPN Gateway|Customer Gateway)"
-                        r"[ \t]+ID\b", re.MULTILINE)
+_DETECT_ID = re.compile(
+    r"^[ \t]*Your (?:VPN Connection|Virtual Private Gateway|VPN Gateway|Customer Gateway)"
+    r"[ \t]+ID\b",
+    re.MULTILINE,
+)
 # Other AWS downloads that share the header or the tunnel headings
 _DETECT_OTHER = re.compile(
     r"^[ \t]*(?:IPSEC Tunnel #\d|conn[ \t]+Tunnel\d|set[ \t]+(?:vpn|interfaces|protocols)[ \t]|!(?:[ \t]|\r?$))"
     r"|:[ \t]*PSK[ \t]+\"",
-    re.MULTILINE)
+    re.MULTILINE,
+)
 
 
 def detect(text: str) -> bool:
@@ -128,7 +132,7 @@ def _split_field(text: str) -> tuple[str, str, str] | None:
     colon = text.find(":")
     if colon < 0:
         return None
-    label, rest = text[:colon].rstrip(), text[colon + 1:]
+    label, rest = text[:colon].rstrip(), text[colon + 1 :]
     second = rest.lstrip()
     if second[:1] == ":" and (len(second) == 1 or second[1].isspace()):
         rest = second[1:]
@@ -144,9 +148,11 @@ def _choice(allowed: tuple[str, ...], what: str) -> Callable[..., str]:
         check_placeholder(value, field=field, line=line)
         word = value.strip().lower()
         if word not in allowed:
-            raise ValidationError(f"unknown {what} {describe_value(value)} (expected {' or '.join(allowed)})",
-                                  field=field, line=line)
+            raise ValidationError(
+                f"unknown {what} {describe_value(value)} (expected {' or '.join(allowed)})", field=field, line=line
+            )
         return word
+
     return convert
 
 
@@ -154,6 +160,7 @@ def _algos(fn: Callable[..., Any]) -> Callable[..., tuple[Any, ...]]:
     def convert(value: str, *, field: str, line: int) -> tuple[Any, ...]:
         check_placeholder(value, field=field, line=line)
         return algos(fn, _list(value), field=field, line=line)
+
     return convert
 
 
@@ -181,6 +188,7 @@ _CONVERTERS: dict[str, Callable[..., Any]] = {
 
 # ------------------------------------------------------------------ collected data
 
+
 # (plain classes: attrs classes cost start-up time, and these are internal state holders)
 class _TunnelData:
     __slots__ = ("line", "number", "routing", "values")
@@ -197,8 +205,9 @@ class _TunnelData:
     def set(self, path: str, value: Any, line: int) -> None:
         seen = self.values.get(path)
         if seen is not None and seen[0] != value:
-            raise ParseError(f"stated twice with different values (first at line {seen[1]})",
-                             field=self.name(path), line=line)
+            raise ParseError(
+                f"stated twice with different values (first at line {seen[1]})", field=self.name(path), line=line
+            )
         if seen is None:
             self.values[path] = (value, line)
 
@@ -326,8 +335,12 @@ class _Reader:
         elif "static rout" in title_key:
             routing = "static"
         else:
-            self.report.warn(f"unrecognised routing section {describe_value(title)}; routing taken from "
-                             "its fields", line=n, field=self.tunnel.name("routing"), code="unknown-section")
+            self.report.warn(
+                f"unrecognised routing section {describe_value(title)}; routing taken from its fields",
+                line=n,
+                field=self.tunnel.name("routing"),
+                code="unknown-section",
+            )
             return
         self.tunnel.routing = (routing, n)
 
@@ -349,19 +362,31 @@ class _Reader:
         specs = _LABELS.get(label)
         if specs is None:
             if label in _GATEWAY_LABELS:
-                self.report.warn(f"{describe_value(shown)} address outside an 'Outside IP Addresses' or "
-                                 "'Inside IP Addresses' block ignored", line=n,
-                                 field=tunnel.name(label.replace(" ", "_")), code="ignored-field")
+                self.report.warn(
+                    f"{describe_value(shown)} address outside an 'Outside IP Addresses' or "
+                    "'Inside IP Addresses' block ignored",
+                    line=n,
+                    field=tunnel.name(label.replace(" ", "_")),
+                    code="ignored-field",
+                )
             else:
-                self.report.warn(f"unrecognised field {describe_value(shown)} ignored", line=n,
-                                 field=tunnel.name(label.replace(" ", "_")), code="unknown-field")
+                self.report.warn(
+                    f"unrecognised field {describe_value(shown)} ignored",
+                    line=n,
+                    field=tunnel.name(label.replace(" ", "_")),
+                    code="unknown-field",
+                )
             return
         for path, kind, sections in specs:
             if sections is None or self.section in sections:
                 self._store(tunnel, path, kind, value, n)
                 return
-        self.report.warn(f"field {describe_value(shown)} outside the IKE (#1) and IPsec (#2) sections ignored",
-                         line=n, field=tunnel.name(label.replace(" ", "_")), code="ignored-field")
+        self.report.warn(
+            f"field {describe_value(shown)} outside the IKE (#1) and IPsec (#2) sections ignored",
+            line=n,
+            field=tunnel.name(label.replace(" ", "_")),
+            code="ignored-field",
+        )
 
     def _store(self, tunnel: _TunnelData, path: str, kind: str, value: str, n: int) -> None:
         field = tunnel.name(path)
@@ -379,28 +404,39 @@ class _Reader:
             converted = _CONVERTERS[kind](value, field=field, line=n)
         if kind == "text":
             if path == "auth_method" and _norm_label(value) != "pre-shared key":
-                self.report.warn(f"authentication method {describe_value(value)}: vpnxlate reads pre-shared "
-                                 "key tunnels only", line=n, field=field, code="auth-method")
+                self.report.warn(
+                    f"authentication method {describe_value(value)}: vpnxlate reads pre-shared key tunnels only",
+                    line=n,
+                    field=field,
+                    code="auth-method",
+                )
             return
         tunnel.set(path, converted, n)
 
     # -- results
     def finish(self, last_line: int) -> list[VpnConnection]:
         if not self.conns:
-            raise FormatError("not an AWS Generic download: no 'IPSec Tunnel #1' heading and no "
-                              "'Your VPN Connection ID' line", line=1, field="format")
+            raise FormatError(
+                "not an AWS Generic download: no 'IPSec Tunnel #1' heading and no 'Your VPN Connection ID' line",
+                line=1,
+                field="format",
+            )
         return [self._build(conn, last_line) for conn in self.conns]
 
     def _build(self, conn: _ConnData, last_line: int) -> VpnConnection:
         if not conn.tunnels:
-            raise ParseError(f"no tunnel found: the text ends at line {last_line} before 'IPSec Tunnel #1' "
-                             "(truncated copy?)", field="tunnels", line=last_line)
+            raise ParseError(
+                f"no tunnel found: the text ends at line {last_line} before 'IPSec Tunnel #1' (truncated copy?)",
+                field="tunnels",
+                line=last_line,
+            )
         routing = self._routing(conn)
         tunnels = [self._tunnel(t, routing) for t in conn.tunnels]
         ids = {k: v for k, (v, _) in conn.ids.items()}
         context = f"{ids['vpn_connection_id']}: " if ids.get("vpn_connection_id") else ""
-        merged = merge_tunnels(tunnels, self.report, context=context,
-                               line_of={i: t.line for i, t in enumerate(conn.tunnels)})
+        merged = merge_tunnels(
+            tunnels, self.report, context=context, line_of={i: t.line for i, t in enumerate(conn.tunnels)}
+        )
         try:
             return build_connection(merged, self.report, routing=routing, **ids)
         except VpnxlateError as e:
@@ -412,54 +448,109 @@ class _Reader:
         kinds = {r for r, _ in stated}
         if len(kinds) > 1:
             second = next(line for r, line in stated if r != stated[0][0])
-            raise ParseError(f"tunnels disagree on routing: a {stated[0][0]} section at line {stated[0][1]}, "
-                             f"another routing section here", field="routing", line=second)
+            raise ParseError(
+                f"tunnels disagree on routing: a {stated[0][0]} section at line {stated[0][1]}, "
+                f"another routing section here",
+                field="routing",
+                line=second,
+            )
         if kinds:
             return kinds.pop()
         if any(path.startswith("bgp.") for t in conn.tunnels for path in t.values):
             return "bgp"
         first = conn.tunnels[0]
-        self.report.warn("no routing section (#4: Border Gateway Protocol / Static Routing); assuming static "
-                         "routing", line=first.line, field="routing", code="assumed-routing")
+        self.report.warn(
+            "no routing section (#4: Border Gateway Protocol / Static Routing); assuming static routing",
+            line=first.line,
+            field="routing",
+            code="assumed-routing",
+        )
         return "static"
 
     def _tunnel(self, t: _TunnelData, routing: str) -> Tunnel:
         if t.get("aws_outside_ip") is None:
-            raise ParseError(f"tunnel #{t.number} has no 'Virtual Private Gateway' address under "
-                             "'Outside IP Addresses'", field=t.name("aws_outside_ip"), line=t.line)
+            raise ParseError(
+                f"tunnel #{t.number} has no 'Virtual Private Gateway' address under 'Outside IP Addresses'",
+                field=t.name("aws_outside_ip"),
+                line=t.line,
+            )
         bgp_paths = [p for p in t.values if p.startswith("bgp.")]
         bgp = None
         if routing == "static" and bgp_paths:
-            raise ParseError("BGP values in a connection with static routing", field=t.name(bgp_paths[0]),
-                             line=t.line_of(bgp_paths[0]))
+            raise ParseError(
+                "BGP values in a connection with static routing",
+                field=t.name(bgp_paths[0]),
+                line=t.line_of(bgp_paths[0]),
+            )
         if routing == "bgp":
-            for need, label in (("bgp.cgw_asn", "Customer Gateway ASN"), ("bgp.aws_asn", "Virtual Private "
-                                                                                          "Gateway ASN")):
+            for need, label in (
+                ("bgp.cgw_asn", "Customer Gateway ASN"),
+                ("bgp.aws_asn", "Virtual Private Gateway ASN"),
+            ):
                 if t.get(need) is None:
                     where = t.routing[1] if t.routing else t.line
                     raise ParseError(f"BGP routing without a '{label}' line", field=t.name(need), line=where)
-            bgp = self._make(Bgp, t, "bgp.", cgw_asn=t.get("bgp.cgw_asn"), aws_asn=t.get("bgp.aws_asn"),
-                             neighbor_ip=t.get("bgp.neighbor_ip"), hold_time=t.get("bgp.hold_time"))
-        ike = self._make(IkeOptions, t, "ike.", versions=t.get("ike.versions"), encryption=t.get("ike.encryption"),
-                         integrity=t.get("ike.integrity"), dh_groups=t.get("ike.dh_groups"),
-                         lifetime_s=t.get("ike.lifetime_s"), mode=t.get("ike.mode"))
-        ipsec = self._make(IpsecOptions, t, "ipsec.", protocol=t.get("ipsec.protocol"),
-                           encryption=t.get("ipsec.encryption"), integrity=t.get("ipsec.integrity"),
-                           pfs_dh_groups=t.get("ipsec.pfs_dh_groups"), lifetime_s=t.get("ipsec.lifetime_s"),
-                           mode=t.get("ipsec.mode"))
+            bgp = self._make(
+                Bgp,
+                t,
+                "bgp.",
+                cgw_asn=t.get("bgp.cgw_asn"),
+                aws_asn=t.get("bgp.aws_asn"),
+                neighbor_ip=t.get("bgp.neighbor_ip"),
+                hold_time=t.get("bgp.hold_time"),
+            )
+        ike = self._make(
+            IkeOptions,
+            t,
+            "ike.",
+            versions=t.get("ike.versions"),
+            encryption=t.get("ike.encryption"),
+            integrity=t.get("ike.integrity"),
+            dh_groups=t.get("ike.dh_groups"),
+            lifetime_s=t.get("ike.lifetime_s"),
+            mode=t.get("ike.mode"),
+        )
+        ipsec = self._make(
+            IpsecOptions,
+            t,
+            "ipsec.",
+            protocol=t.get("ipsec.protocol"),
+            encryption=t.get("ipsec.encryption"),
+            integrity=t.get("ipsec.integrity"),
+            pfs_dh_groups=t.get("ipsec.pfs_dh_groups"),
+            lifetime_s=t.get("ipsec.lifetime_s"),
+            mode=t.get("ipsec.mode"),
+        )
         tunnel: Tunnel = self._make(
-            Tunnel, t, "",
-            aws_outside_ip=t.get("aws_outside_ip"), cgw_outside_ip=t.get("cgw_outside_ip"), psk=t.get("psk"),
-            cgw_inside=t.get("cgw_inside"), aws_inside=t.get("aws_inside"),
-            cgw_inside_v6=t.get("cgw_inside_v6"), aws_inside_v6=t.get("aws_inside_v6"),
-            ike=ike, ipsec=ipsec, dpd_interval_s=t.get("dpd_interval_s"), dpd_retries=t.get("dpd_retries"),
-            mtu=t.get("mtu"), tcp_mss=t.get("tcp_mss"), clear_df_bit=t.get("clear_df_bit"),
-            fragmentation_before_encryption=t.get("fragmentation_before_encryption"), bgp=bgp)
+            Tunnel,
+            t,
+            "",
+            aws_outside_ip=t.get("aws_outside_ip"),
+            cgw_outside_ip=t.get("cgw_outside_ip"),
+            psk=t.get("psk"),
+            cgw_inside=t.get("cgw_inside"),
+            aws_inside=t.get("aws_inside"),
+            cgw_inside_v6=t.get("cgw_inside_v6"),
+            aws_inside_v6=t.get("aws_inside_v6"),
+            ike=ike,
+            ipsec=ipsec,
+            dpd_interval_s=t.get("dpd_interval_s"),
+            dpd_retries=t.get("dpd_retries"),
+            mtu=t.get("mtu"),
+            tcp_mss=t.get("tcp_mss"),
+            clear_df_bit=t.get("clear_df_bit"),
+            fragmentation_before_encryption=t.get("fragmentation_before_encryption"),
+            bgp=bgp,
+        )
         next_hop = t.get("next_hop")
         aws_in = tunnel.aws_inside or tunnel.aws_inside_v6
         if next_hop is not None and aws_in is not None and next_hop != aws_in.ip:
-            self.report.warn(f"next hop {next_hop} is not the Virtual Private Gateway inside address {aws_in.ip}",
-                             line=t.line_of("next_hop"), field=t.name("next_hop"), code="next-hop")
+            self.report.warn(
+                f"next hop {next_hop} is not the Virtual Private Gateway inside address {aws_in.ip}",
+                line=t.line_of("next_hop"),
+                field=t.name("next_hop"),
+                code="next-hop",
+            )
         return tunnel
 
     @staticmethod

@@ -54,8 +54,11 @@ DESCRIPTION = "AWS's Juniper SRX/J-Series download (JunOS set commands or brace 
 VENDOR = "Juniper"
 
 _DETECT_LIMIT = 200_000
-_SET = re.compile(r"^[ \t]*set[ \t]+(?:security[ \t]+(?:ike[ \t]+(?:proposal|gateway|policy)|ipsec[ \t]+vpn)"
-                  r"|interfaces[ \t]+st0\.)", re.MULTILINE)
+_SET = re.compile(
+    r"^[ \t]*set[ \t]+(?:security[ \t]+(?:ike[ \t]+(?:proposal|gateway|policy)|ipsec[ \t]+vpn)"
+    r"|interfaces[ \t]+st0\.)",
+    re.MULTILINE,
+)
 _BRACE = re.compile(r"^[ \t]*security[ \t]*\{", re.MULTILINE)
 _BRACE_ST0 = re.compile(r"^[ \t]*st0[ \t]*\{", re.MULTILINE)
 _BRACE_VPN = re.compile(r"^[ \t]*(?:ike|ipsec)[ \t]*\{", re.MULTILINE)
@@ -178,6 +181,7 @@ def _unit(words: list[str]) -> tuple[str, list[str]] | None:
 
 # ------------------------------------------------------------------ objects
 
+
 class _Objects:
     def __init__(self, stmts: list[Statement]) -> None:
         self.objects: dict[tuple[str, ...], dict[str, dict[str, list[tuple[list[str], int]]]]] = {}
@@ -194,7 +198,8 @@ class _Objects:
             if words[:2] in (["security", "ike"], ["security", "ipsec"]) and len(words) >= 5:
                 kind = (words[1], words[2])
                 self.objects.setdefault(kind, {}).setdefault(words[3], {}).setdefault(words[4], []).append(
-                    (words[5:], line))
+                    (words[5:], line)
+                )
             elif words[:4] == ["security", "flow", "tcp-mss", "ipsec-vpn"] and len(words) >= 6:
                 self.mss = (to_int(words[5], field="tcp_mss", line=line), line)
             elif words[:3] == ["protocols", "bgp", "group"] and len(words) >= 5:
@@ -214,8 +219,9 @@ def _first(obj: dict[str, list[tuple[list[str], int]]] | None, key: str) -> tupl
     return obj[key][0]
 
 
-def _resolve(objs: _Objects, kind: tuple[str, str], own_name: str, prefix: str, ref: tuple[list[str], int] | None,
-             report: Report) -> tuple[str | None, dict[str, Any] | None]:
+def _resolve(
+    objs: _Objects, kind: tuple[str, str], own_name: str, prefix: str, ref: tuple[list[str], int] | None, report: Report
+) -> tuple[str | None, dict[str, Any] | None]:
     """The object that belongs to vpn ``own_name``: the one named ``<prefix><own id-suffix>``
     (AWS's naming), else the one referenced."""
     referenced = ref[0][0] if ref and ref[0] else None
@@ -224,9 +230,12 @@ def _resolve(objs: _Objects, kind: tuple[str, str], own_name: str, prefix: str, 
         name = prefix + m.group(1)
         if objs.get(kind, name) is not None:
             if referenced is not None and referenced != name and ref is not None:
-                report.warn(f"{own_name} refers to {referenced!r} but {name!r} is its own {' '.join(kind)} "
-                            f"object (AWS's J-Series naming); using {name!r}", line=ref[1],
-                            field=" ".join(kind))
+                report.warn(
+                    f"{own_name} refers to {referenced!r} but {name!r} is its own {' '.join(kind)} "
+                    f"object (AWS's J-Series naming); using {name!r}",
+                    line=ref[1],
+                    field=" ".join(kind),
+                )
             return name, objs.get(kind, name)
     if referenced is not None and objs.get(kind, referenced) is None and ref is not None:
         raise ParseError(f"{' '.join(kind)} {referenced!r} is not defined", field=" ".join(kind), line=ref[1])
@@ -257,8 +266,9 @@ def parse(text: str, report: Report) -> list[VpnConnection]:
     return connections(report, tunnels, headers, static_routes=static)
 
 
-def _tunnel(objs: _Objects, vpn_name: str, vpn: dict[str, Any], comments: list[tuple[int, str]],
-            report: Report) -> tuple[str | None, Facts, str | None]:
+def _tunnel(
+    objs: _Objects, vpn_name: str, vpn: dict[str, Any], comments: list[tuple[int, str]], report: Report
+) -> tuple[str | None, Facts, str | None]:
     first_line = min(line for entries in vpn.values() for _, line in entries)
     f = Facts(first_line)
     ike_ref = None
@@ -290,8 +300,11 @@ def _tunnel(objs: _Objects, vpn_name: str, vpn: dict[str, Any], comments: list[t
             line, value = before[-1]
             f.set("cgw_outside_ip", to_ip(value, field="cgw_outside_ip", line=line), line)
     version = _first(gw, "version")
-    f.set("ike.versions", ("ikev2",) if version and version[0][:1] == ["v2-only"] else ("ikev1",),
-          version[1] if version else None)
+    f.set(
+        "ike.versions",
+        ("ikev2",) if version and version[0][:1] == ["v2-only"] else ("ikev1",),
+        version[1] if version else None,
+    )
     for words, line in gw.get("dead-peer-detection", []):
         for key, field in (("interval", "dpd_interval_s"), ("threshold", "dpd_retries")):
             if key in words[:-1]:
@@ -305,8 +318,12 @@ def _tunnel(objs: _Objects, vpn_name: str, vpn: dict[str, Any], comments: list[t
         psk = _first(policy, "pre-shared-key")
         if psk and len(psk[0]) >= 2:
             if psk[0][1].startswith("$9$"):
-                raise ParseError("the pre-shared key is encrypted by JunOS ($9$…); use the plain key "
-                                 "(AWS's download, or the VPN console)", field="psk", line=psk[1])
+                raise ParseError(
+                    "the pre-shared key is encrypted by JunOS ($9$…); use the plain key "
+                    "(AWS's download, or the VPN console)",
+                    field="psk",
+                    line=psk[1],
+                )
             f.set("psk", to_psk(psk[0][1], line=psk[1]), psk[1])
         _, prop = _resolve(objs, ("ike", "proposal"), vpn_name, "ike-prop-", _first(policy, "proposals"), report)
         _proposal(f, "ike", prop)
@@ -314,8 +331,7 @@ def _tunnel(objs: _Objects, vpn_name: str, vpn: dict[str, Any], comments: list[t
     if ipol is not None:
         pfs = _first(ipol, "perfect-forward-secrecy")
         if pfs and len(pfs[0]) >= 2 and pfs[0][0] == "keys":
-            f.set("ipsec.pfs_dh_groups", algos(dh_group, [pfs[0][1]], field="ipsec.pfs_dh_groups", line=pfs[1]),
-                  pfs[1])
+            f.set("ipsec.pfs_dh_groups", algos(dh_group, [pfs[0][1]], field="ipsec.pfs_dh_groups", line=pfs[1]), pfs[1])
         _, iprop = _resolve(objs, ("ipsec", "proposal"), vpn_name, "ipsec-prop-", _first(ipol, "proposals"), report)
         _proposal(f, "ipsec", iprop)
     if unit is not None:
@@ -379,14 +395,23 @@ def _bgp(objs: _Objects, f: Facts) -> None:
         f.set("bgp.neighbor_ip", ip, line)
         values = {**group, **neighbor}
         if "peer-as" in values:
-            f.set("bgp.aws_asn", to_asn(values["peer-as"][0], field="bgp.aws_asn", line=values["peer-as"][1]),
-                  values["peer-as"][1])
+            f.set(
+                "bgp.aws_asn",
+                to_asn(values["peer-as"][0], field="bgp.aws_asn", line=values["peer-as"][1]),
+                values["peer-as"][1],
+            )
         if "local-as" in values:
-            f.set("bgp.cgw_asn", to_asn(values["local-as"][0], field="bgp.cgw_asn", line=values["local-as"][1]),
-                  values["local-as"][1])
+            f.set(
+                "bgp.cgw_asn",
+                to_asn(values["local-as"][0], field="bgp.cgw_asn", line=values["local-as"][1]),
+                values["local-as"][1],
+            )
         elif objs.local_as is not None:
             f.set("bgp.cgw_asn", objs.local_as[0], objs.local_as[1])
         if "hold-time" in values:
-            f.set("bgp.hold_time", to_int(values["hold-time"][0], field="bgp.hold_time",
-                                          line=values["hold-time"][1]), values["hold-time"][1])
+            f.set(
+                "bgp.hold_time",
+                to_int(values["hold-time"][0], field="bgp.hold_time", line=values["hold-time"][1]),
+                values["hold-time"][1],
+            )
         return

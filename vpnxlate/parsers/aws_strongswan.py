@@ -15,8 +15,9 @@ NAME = "aws-strongswan"
 DESCRIPTION = "AWS's strongSwan download (ipsec.conf conn blocks, ipsec.secrets, VTI commands)"
 VENDOR = "strongSwan"
 
-_MARKER = re.compile(r"tested for Strongswan|^[ \t]+leftauth[ \t]*=|aws-updown\.sh|type[ \t]+vti\b",
-                     re.MULTILINE | re.IGNORECASE)
+_MARKER = re.compile(
+    r"tested for Strongswan|^[ \t]+leftauth[ \t]*=|aws-updown\.sh|type[ \t]+vti\b", re.MULTILINE | re.IGNORECASE
+)
 _OPENSWAN = re.compile(r"tested for Openswan|^[ \t]+phase2alg[ \t]*=", re.MULTILINE | re.IGNORECASE)
 
 

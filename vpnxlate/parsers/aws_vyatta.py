@@ -97,6 +97,7 @@ def detect(text: str) -> bool:
 
 # ------------------------------------------------------------------ tokenizer
 
+
 def tokenize(line: str, lineno: int | None = None) -> list[str]:
     """Split a set-command into words; ``'…'`` and ``"…"`` quote (no escapes, as AWS writes them).
 
@@ -116,7 +117,7 @@ def tokenize(line: str, lineno: int | None = None) -> list[str]:
                 end = line.find(c, i + 1)
                 if end < 0:
                     raise ParseError(f"unterminated {c} quote (truncated or edited download?)", line=lineno)
-                parts.append(line[i + 1:end])
+                parts.append(line[i + 1 : end])
                 i = end + 1
             else:
                 j = i + 1
@@ -134,11 +135,17 @@ _HEADER_ID = re.compile(
     r"^!\s*Your\s+(VPN\s+Connection|Virtual\s+Private\s+Gateway|VPN\s+Gateway|Customer\s+Gateway)\s+ID\s*:(.*)$",
     re.IGNORECASE,
 )
-_HEADER_FIELD = {"vpnconnection": "vpn_connection_id", "virtualprivategateway": "vpn_gateway_id",
-                 "vpngateway": "vpn_gateway_id", "customergateway": "customer_gateway_id"}
+_HEADER_FIELD = {
+    "vpnconnection": "vpn_connection_id",
+    "virtualprivategateway": "vpn_gateway_id",
+    "vpngateway": "vpn_gateway_id",
+    "customergateway": "customer_gateway_id",
+}
 
-_BGP_NEIGHBOR_KNOWN = (["soft-reconfiguration", "inbound"],
-                       ["address-family", "ipv4-unicast", "soft-reconfiguration", "inbound"])
+_BGP_NEIGHBOR_KNOWN = (
+    ["soft-reconfiguration", "inbound"],
+    ["address-family", "ipv4-unicast", "soft-reconfiguration", "inbound"],
+)
 
 # model attribute -> the Vyatta node that states it (for error fields)
 _NODE_NAME = {"lifetime_s": "lifetime", "pfs_dh_groups": "pfs", "versions": "key-exchange"}
@@ -172,7 +179,7 @@ class _Reader:
         self.report = report
         self.values: dict[tuple[str, ...], _Val] = {}
         self.header: dict[str, _Val] = {}
-        self.peers: dict[IPAddress, int] = {}          # AWS outside IP -> first line
+        self.peers: dict[IPAddress, int] = {}  # AWS outside IP -> first line
         self.ike_groups: dict[str, int] = {}
         self.esp_groups: dict[str, int] = {}
         self.vtis: dict[str, int] = {}
@@ -191,18 +198,26 @@ class _Reader:
         if seen.value == value:
             return
         if secret:
-            raise ValidationError(f"two different values on lines {seen.line} and {line}; a repeated line "
-                                  "must repeat the same value", field=field, line=line)
-        raise ValidationError(f"{describe_value(seen.value)} on line {seen.line} conflicts with "
-                              f"{describe_value(value)} on line {line}; a repeated line must repeat the same "
-                              "value", field=field, line=line)
+            raise ValidationError(
+                f"two different values on lines {seen.line} and {line}; a repeated line must repeat the same value",
+                field=field,
+                line=line,
+            )
+        raise ValidationError(
+            f"{describe_value(seen.value)} on line {seen.line} conflicts with "
+            f"{describe_value(value)} on line {line}; a repeated line must repeat the same "
+            "value",
+            field=field,
+            line=line,
+        )
 
     def get(self, *key: str) -> _Val | None:
         return self.values.get(key)
 
     def unknown(self, tokens: list[str], line: int) -> None:
-        self.report.warn(f"'{_shown_path(tokens)} …' has no place in vpnxlate's model; ignored",
-                         line=line, code="vyatta-unknown")
+        self.report.warn(
+            f"'{_shown_path(tokens)} …' has no place in vpnxlate's model; ignored", line=line, code="vyatta-unknown"
+        )
 
     def header_line(self, label: str, value: str, line: int) -> None:
         field = _HEADER_FIELD[re.sub(r"\s+", "", label).lower()]
@@ -210,9 +225,12 @@ class _Reader:
         to_id(text, field=field, line=line)  # validates (and refuses placeholders)
         seen = self.header.get(field)
         if seen is not None and seen.value != text:
-            raise ValidationError(f"{describe_value(seen.value)} on line {seen.line} conflicts with "
-                                  f"{describe_value(text)} on line {line} (two downloads in one file?)",
-                                  field=field, line=line)
+            raise ValidationError(
+                f"{describe_value(seen.value)} on line {seen.line} conflicts with "
+                f"{describe_value(text)} on line {line} (two downloads in one file?)",
+                field=field,
+                line=line,
+            )
         self.header.setdefault(field, _Val(text, line))
 
     # ---------------------------------------------------------------- statements
@@ -280,17 +298,23 @@ class _Reader:
             ip = ipaddress.ip_address(name)
         except ValueError:
             check_placeholder(name, field=field, line=line)
-            raise ParseError(f"{describe_value(name)} is not an IP address: AWS's Vyatta download names "
-                             "each peer by its AWS outside IP (VyOS 1.4+ named peers are another format)",
-                             field=field, line=line) from None
+            raise ParseError(
+                f"{describe_value(name)} is not an IP address: AWS's Vyatta download names "
+                "each peer by its AWS outside IP (VyOS 1.4+ named peers are another format)",
+                field=field,
+                line=line,
+            ) from None
         self.peers.setdefault(ip, line)
         key = str(ip)
         where = f"peer {ip}"
         if len(r) == 3 and r[:2] == ["authentication", "mode"]:
             if r[2] != "pre-shared-secret":
-                raise ValidationError(f"authentication mode {describe_value(r[2])} is not supported (AWS's "
-                                      "Vyatta download uses 'pre-shared-secret')",
-                                      field=f"{where} authentication mode", line=line)
+                raise ValidationError(
+                    f"authentication mode {describe_value(r[2])} is not supported (AWS's "
+                    "Vyatta download uses 'pre-shared-secret')",
+                    field=f"{where} authentication mode",
+                    line=line,
+                )
         elif len(r) == 3 and r[:2] == ["authentication", "pre-shared-secret"]:
             self.put(("peer", key, "psk"), r[2], line, f"{where} authentication pre-shared-secret", secret=True)
         elif len(r) == 2 and r[0] == "description":
@@ -310,9 +334,12 @@ class _Reader:
             iface = to_interface(r[1], field=f"{where} address", line=line)
             seen = self.vti_addr.get((name, iface.version))
             if seen is not None and seen[0] != iface:
-                raise ValidationError(f"{seen[0]} on line {seen[1]} conflicts with {iface} on line {line}; "
-                                      "a tunnel interface has one inside address", field=f"{where} address",
-                                      line=line)
+                raise ValidationError(
+                    f"{seen[0]} on line {seen[1]} conflicts with {iface} on line {line}; "
+                    "a tunnel interface has one inside address",
+                    field=f"{where} address",
+                    line=line,
+                )
             self.vti_addr.setdefault((name, iface.version), (iface, line))
         elif len(r) == 2 and r[0] == "mtu":
             self.put(("vti", name, "mtu"), r[1], line, f"{where} mtu")
@@ -326,19 +353,27 @@ class _Reader:
     def bgp(self, t: list[str], line: int) -> None:
         asn_text, r = t[2], t[3:]
         if not asn_text.isdigit() and asn_text in ("system-as", "neighbor", "address-family", "parameters"):
-            raise ParseError("'set protocols bgp' without the local ASN is VyOS 1.4+ syntax; the Vyatta download "
-                             "writes 'set protocols bgp <ASN> neighbor …'", field="protocols bgp", line=line)
+            raise ParseError(
+                "'set protocols bgp' without the local ASN is VyOS 1.4+ syntax; the Vyatta download "
+                "writes 'set protocols bgp <ASN> neighbor …'",
+                field="protocols bgp",
+                line=line,
+            )
         to_asn(asn_text, field="protocols bgp", line=line)
         if self.bgp_asn is None:
             self.bgp_asn = _Val(asn_text, line)
         elif self.bgp_asn.value != asn_text:
-            raise ValidationError(f"local ASN {self.bgp_asn.value} on line {self.bgp_asn.line} conflicts with "
-                                  f"{describe_value(asn_text)} on line {line}; a router has one BGP instance",
-                                  field="protocols bgp", line=line)
+            raise ValidationError(
+                f"local ASN {self.bgp_asn.value} on line {self.bgp_asn.line} conflicts with "
+                f"{describe_value(asn_text)} on line {line}; a router has one BGP instance",
+                field="protocols bgp",
+                line=line,
+            )
         if len(r) >= 2 and r[0] == "neighbor":
             self.neighbor(t, r[1], r[2:], line)
         elif (len(r) == 2 and r[0] == "network") or (
-                len(r) == 4 and r[:3] == ["address-family", "ipv4-unicast", "network"]):
+            len(r) == 4 and r[:3] == ["address-family", "ipv4-unicast", "network"]
+        ):
             pass  # the prefixes the customer gateway announces: local configuration
         else:
             self.unknown(t, line)
@@ -393,11 +428,17 @@ class _Reader:
             versions = (located(algorithms.ike_version, kx.value, field=f"{where} key-exchange", line=kx.line),)
         lifetime_s = to_int(lifetime.value, field=f"{where} lifetime", line=lifetime.line) if lifetime else None
         ike = self._make(
-            IkeOptions, {"lifetime_s": lifetime}, self.ike_groups[name], where,
-            versions=versions, lifetime_s=lifetime_s, mode=None,
+            IkeOptions,
+            {"lifetime_s": lifetime},
+            self.ike_groups[name],
+            where,
+            versions=versions,
+            lifetime_s=lifetime_s,
+            mode=None,
             encryption=self._convert(algorithms.encryption, enc, f"{where} proposal encryption"),
             integrity=self._convert(algorithms.integrity, integ, f"{where} proposal hash"),
-            dh_groups=self._convert(algorithms.dh_group, dh, f"{where} proposal dh-group"))
+            dh_groups=self._convert(algorithms.dh_group, dh, f"{where} proposal dh-group"),
+        )
         self.ike_cache[name] = ike
         return ike
 
@@ -415,18 +456,30 @@ class _Reader:
             if value == "enable":
                 pfs_groups = ike.dh_groups  # Vyatta: PFS with the IKE group's DH group
             elif value == "disable":
-                self.report.warn(f"{where} pfs 'disable': AWS requires perfect forward secrecy in phase 2; "
-                                 "the tunnel's PFS groups are left unset", line=pfs.line, field=f"{where} pfs",
-                                 code="vyatta-pfs-disabled")
+                self.report.warn(
+                    f"{where} pfs 'disable': AWS requires perfect forward secrecy in phase 2; "
+                    "the tunnel's PFS groups are left unset",
+                    line=pfs.line,
+                    field=f"{where} pfs",
+                    code="vyatta-pfs-disabled",
+                )
             else:
                 pfs_groups = (located(algorithms.dh_group, value, field=f"{where} pfs", line=pfs.line),)
         lifetime = self.get("esp", name, "lifetime")
         mode = self.get("esp", name, "mode")
         lifetime_s = to_int(lifetime.value, field=f"{where} lifetime", line=lifetime.line) if lifetime else None
-        return self._make(IpsecOptions, {"lifetime_s": lifetime, "mode": mode, "pfs_dh_groups": pfs},
-                          self.esp_groups[name], where, protocol="esp", encryption=encryption,
-                          integrity=integrity, pfs_dh_groups=pfs_groups, lifetime_s=lifetime_s,
-                          mode=mode.value if mode else None)
+        return self._make(
+            IpsecOptions,
+            {"lifetime_s": lifetime, "mode": mode, "pfs_dh_groups": pfs},
+            self.esp_groups[name],
+            where,
+            protocol="esp",
+            encryption=encryption,
+            integrity=integrity,
+            pfs_dh_groups=pfs_groups,
+            lifetime_s=lifetime_s,
+            mode=mode.value if mode else None,
+        )
 
     @staticmethod
     def _make(cls: Any, vals: dict[str, _Val | None], default_line: int, where: str, **kw: Any) -> Any:
@@ -446,25 +499,32 @@ class _Reader:
         where = f"peer {ip}"
         psk_v = self.get("peer", key, "psk")
         if psk_v is None:
-            raise ParseError("line missing for this peer (truncated download?)",
-                             field=f"{where} authentication pre-shared-secret", line=first)
+            raise ParseError(
+                "line missing for this peer (truncated download?)",
+                field=f"{where} authentication pre-shared-secret",
+                line=first,
+            )
         psk = to_psk(psk_v.value, field=f"{where} authentication pre-shared-secret", line=psk_v.line)
         ike_v = self.get("peer", key, "ike-group")
         if ike_v is None:
-            raise ParseError("line missing for this peer (truncated download?)", field=f"{where} ike-group",
-                             line=first)
+            raise ParseError("line missing for this peer (truncated download?)", field=f"{where} ike-group", line=first)
         ike = self.ike(ike_v.value, ike_v.line, f"{where} ike-group")
         esp_v = self.get("peer", key, "vti esp-group") or self.get("peer", key, "default-esp-group")
         if esp_v is None:
-            raise ParseError("line missing for this peer (truncated download?)",
-                             field=f"{where} vti esp-group", line=first)
+            raise ParseError(
+                "line missing for this peer (truncated download?)", field=f"{where} vti esp-group", line=first
+            )
         ipsec = self.esp(esp_v.value, esp_v.line, f"{where} vti esp-group", ike)
         local_v = self.get("peer", key, "local-address")
         local = None
         if local_v is not None:
             if local_v.value.strip().lower() in ("any", "%any", "0.0.0.0", "default"):
-                self.report.warn(f"{where} local-address {describe_value(local_v.value)} does not state the "
-                                 "customer gateway's address", line=local_v.line, field=f"{where} local-address")
+                self.report.warn(
+                    f"{where} local-address {describe_value(local_v.value)} does not state the "
+                    "customer gateway's address",
+                    line=local_v.line,
+                    field=f"{where} local-address",
+                )
             else:
                 local = to_ip(local_v.value, field=f"{where} local-address", line=local_v.line)
         cgw_inside = cgw_inside_v6 = None
@@ -472,21 +532,31 @@ class _Reader:
         vals: dict[str, _Val | None] = {"psk": psk_v, "cgw_outside_ip": local_v}
         bind = self.get("peer", key, "vti bind")
         if bind is None:
-            self.report.warn(f"{where} is not bound to a vti interface; the tunnel has no inside addresses",
-                             line=first, field=f"{where} vti bind", code="vyatta-no-vti")
+            self.report.warn(
+                f"{where} is not bound to a vti interface; the tunnel has no inside addresses",
+                line=first,
+                field=f"{where} vti bind",
+                code="vyatta-no-vti",
+            )
         else:
             vti = bind.value
             other = used_vti.get(vti)
             if other is not None:
-                raise ValidationError(f"peers {other} and {ip} are both bound to {describe_value(vti)}",
-                                      field=f"{where} vti bind", line=bind.line)
+                raise ValidationError(
+                    f"peers {other} and {ip} are both bound to {describe_value(vti)}",
+                    field=f"{where} vti bind",
+                    line=bind.line,
+                )
             used_vti[vti] = ip
             v4 = self.vti_addr.get((vti, 4))
             v6 = self.vti_addr.get((vti, 6))
             if v4 is None and v6 is None:
-                raise ParseError(f"bound to {describe_value(vti)}, but the file has no "
-                                 f"'set interfaces vti {describe_value(vti)} address' line (truncated download?)",
-                                 field=f"{where} vti bind", line=bind.line)
+                raise ParseError(
+                    f"bound to {describe_value(vti)}, but the file has no "
+                    f"'set interfaces vti {describe_value(vti)} address' line (truncated download?)",
+                    field=f"{where} vti bind",
+                    line=bind.line,
+                )
             cgw_inside = v4[0] if v4 else None
             cgw_inside_v6 = v6[0] if v6 else None
             mtu_v = self.get("vti", vti, "mtu")
@@ -495,8 +565,17 @@ class _Reader:
             mss = to_int(mss_v.value, field=f"interfaces vti {vti} ip adjust-mss", line=mss_v.line) if mss_v else None
             vals.update(mtu=mtu_v, tcp_mss=mss_v)
         try:
-            return Tunnel(aws_outside_ip=ip, cgw_outside_ip=local, psk=psk, cgw_inside=cgw_inside,
-                          cgw_inside_v6=cgw_inside_v6, ike=ike, ipsec=ipsec, mtu=mtu, tcp_mss=mss)
+            return Tunnel(
+                aws_outside_ip=ip,
+                cgw_outside_ip=local,
+                psk=psk,
+                cgw_inside=cgw_inside,
+                cgw_inside_v6=cgw_inside_v6,
+                ike=ike,
+                ipsec=ipsec,
+                mtu=mtu,
+                tcp_mss=mss,
+            )
         except VpnxlateError as e:
             v = vals.get(e.field or "")
             raise e.located(line=v.line if v is not None else first) from None
@@ -518,28 +597,42 @@ class _Reader:
                     index = i
                     break
             if index is None:
-                self.report.warn(f"BGP neighbor {ip} is inside no tunnel's vti network; ignored",
-                                 line=first, field=f"bgp neighbor {ip}", code="vyatta-stray-neighbor")
+                self.report.warn(
+                    f"BGP neighbor {ip} is inside no tunnel's vti network; ignored",
+                    line=first,
+                    field=f"bgp neighbor {ip}",
+                    code="vyatta-stray-neighbor",
+                )
                 continue
             t = out[index]
             inside = t.cgw_inside if ip.version == 4 else t.cgw_inside_v6
             assert inside is not None
             if ip == inside.ip:
-                raise ValidationError(f"this is the customer gateway's own inside address ({inside})",
-                                      field=f"bgp neighbor {ip}", line=first)
+                raise ValidationError(
+                    f"this is the customer gateway's own inside address ({inside})",
+                    field=f"bgp neighbor {ip}",
+                    line=first,
+                )
             if index in taken:
-                raise ValidationError(f"shares the inside network {inside.network} of the tunnel to "
-                                      f"{t.aws_outside_ip} with BGP neighbor {taken[index]}",
-                                      field=f"bgp neighbor {ip}", line=first)
+                raise ValidationError(
+                    f"shares the inside network {inside.network} of the tunnel to "
+                    f"{t.aws_outside_ip} with BGP neighbor {taken[index]}",
+                    field=f"bgp neighbor {ip}",
+                    line=first,
+                )
             taken[index] = ip
             remote = self.get("bgp", str(ip), "remote-as")
             if remote is None:
-                raise ParseError("line missing for this neighbor (truncated download?)",
-                                 field=f"bgp neighbor {ip} remote-as", line=first)
+                raise ParseError(
+                    "line missing for this neighbor (truncated download?)",
+                    field=f"bgp neighbor {ip} remote-as",
+                    line=first,
+                )
             aws_asn = to_asn(remote.value, field=f"bgp neighbor {ip} remote-as", line=remote.line)
             hold_v = self.get("bgp", str(ip), "holdtime")
-            hold = to_int(hold_v.value, field=f"bgp neighbor {ip} timers holdtime", line=hold_v.line) if hold_v \
-                else None
+            hold = (
+                to_int(hold_v.value, field=f"bgp neighbor {ip} timers holdtime", line=hold_v.line) if hold_v else None
+            )
             try:
                 bgp = Bgp(cgw_asn=cgw_asn, aws_asn=aws_asn, neighbor_ip=ip, hold_time=hold)
             except VpnxlateError as e:
@@ -561,9 +654,12 @@ class _Reader:
         if routing == "bgp":
             for t in tunnels:
                 if t.bgp is None:
-                    self.report.warn(f"the tunnel to {t.aws_outside_ip} has no BGP neighbor while the other "
-                                     "tunnel has one", line=self.peers[t.aws_outside_ip],
-                                     field=f"peer {t.aws_outside_ip}", code="vyatta-no-bgp")
+                    self.report.warn(
+                        f"the tunnel to {t.aws_outside_ip} has no BGP neighbor while the other tunnel has one",
+                        line=self.peers[t.aws_outside_ip],
+                        field=f"peer {t.aws_outside_ip}",
+                        code="vyatta-no-bgp",
+                    )
         ids = {f: to_id(v.value, field=f, line=v.line) for f, v in self.header.items()}
         return build_connection(tunnels, self.report, routing=routing, **ids)
 
@@ -582,8 +678,11 @@ def parse(text: str, report: Report) -> list[VpnConnection]:
         tokens = tokenize(line, lineno)
         if tokens[0] != "set":
             if tokens[0] not in _SESSION:
-                report.warn(f"ignored a line that is not a 'set' command ({describe_value(tokens[0], 30)} …)",
-                            line=lineno, code="vyatta-not-set")
+                report.warn(
+                    f"ignored a line that is not a 'set' command ({describe_value(tokens[0], 30)} …)",
+                    line=lineno,
+                    code="vyatta-not-set",
+                )
             continue
         if len(tokens) < 3:
             report.warn("ignored an incomplete 'set' command", line=lineno, code="vyatta-not-set")

@@ -74,15 +74,19 @@ def _parser() -> XMLParser:
         from lxml import etree
 
         parser = etree.XMLParser(
-            resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False,
-            huge_tree=False, remove_comments=True, remove_pis=True,
+            resolve_entities=False,
+            no_network=True,
+            load_dtd=False,
+            dtd_validation=False,
+            huge_tree=False,
+            remove_comments=True,
+            remove_pis=True,
         )
         _local.parser = parser
     return parser
 
 
-def parse_xml(text: str | bytes, *, line_offset: int = 0, fixed_line: int | None = None,
-              what: str = "XML") -> _Element:
+def parse_xml(text: str | bytes, *, line_offset: int = 0, fixed_line: int | None = None, what: str = "XML") -> _Element:
     """Parse untrusted XML safely; returns the root element with namespaces removed from tags.
 
     Line numbers in errors are ``line + line_offset`` (or ``fixed_line`` when given).
@@ -103,16 +107,18 @@ def parse_xml(text: str | bytes, *, line_offset: int = 0, fixed_line: int | None
 
     bad = _FORBIDDEN.search(text) if "<!" in text else None
     if bad:
-        raise ParseError(f"DTDs/entities are not allowed in {what} (found <!{bad.group(1).upper()}); "
-                         "AWS never sends them and they can make a parser read files or exhaust memory",
-                         line=where(text.count("\n", 0, bad.start()) + 1))
+        raise ParseError(
+            f"DTDs/entities are not allowed in {what} (found <!{bad.group(1).upper()}); "
+            "AWS never sends them and they can make a parser read files or exhaust memory",
+            line=where(text.count("\n", 0, bad.start()) + 1),
+        )
     # lxml refuses str input with an encoding declaration, and whitespace may precede it in
     # hand-saved files: blank it out (same length, so line and column numbers stay right)
     m = _DECLARATION.match(text)
     if m:
         decl = m.group(0)
         blank = " " * len(decl) if "\n" not in decl else re.sub(r"[^\n]", " ", decl)
-        text = blank + text[m.end():]
+        text = blank + text[m.end() :]
     if not text.strip():
         raise ParseError(f"no XML content ({what} is empty or holds only an XML declaration)", line=where(1))
     try:
@@ -120,11 +126,13 @@ def parse_xml(text: str | bytes, *, line_offset: int = 0, fixed_line: int | None
     except etree.XMLSyntaxError as e:
         msg = _TRAILER.sub("", str(e.msg or e))
         if "Excessive depth" in msg:
-            raise ParseError(f"{what} is nested deeper than {MAX_DEPTH} elements; refusing it",
-                             line=where(e.lineno)) from None
+            raise ParseError(
+                f"{what} is nested deeper than {MAX_DEPTH} elements; refusing it", line=where(e.lineno)
+            ) from None
         if "huge" in msg.lower() or "too long" in msg.lower():
-            raise ParseError(f"{what} holds a text node over {MAX_TEXT // (1024 * 1024)} MB; refusing it",
-                             line=where(e.lineno)) from None
+            raise ParseError(
+                f"{what} holds a text node over {MAX_TEXT // (1024 * 1024)} MB; refusing it", line=where(e.lineno)
+            ) from None
         raise ParseError(f"invalid XML: {msg}", line=where(e.lineno)) from None
     except ValueError:
         # lxml refuses any leading '<?xml…' with an encoding pseudo-attribute that our
@@ -145,12 +153,12 @@ def _too_deep() -> Any:
     return xpath
 
 
-def _check_tree(root: _Element, where: Callable[[int | None], int | None], *, huge: bool,
-                namespaced: bool) -> None:
+def _check_tree(root: _Element, where: Callable[[int | None], int | None], *, huge: bool, namespaced: bool) -> None:
     deep = _too_deep()(root)
     if deep:
-        raise ParseError(f"the XML is nested deeper than {MAX_DEPTH} elements; refusing it",
-                         line=where(deep[0].sourceline))
+        raise ParseError(
+            f"the XML is nested deeper than {MAX_DEPTH} elements; refusing it", line=where(deep[0].sourceline)
+        )
     if huge:
         # one XPath (C, linear) finds whether any value is too long; only then are the elements
         # walked to name the first one (lxml's attrib.values() is quadratic in the attributes)
@@ -161,14 +169,17 @@ def _check_tree(root: _Element, where: Callable[[int | None], int | None], *, hu
         if huge:
             for value in (el.text, el.tail, *(el.xpath("@*") if len(el.attrib) else ())):
                 if value is not None and len(value) > MAX_TEXT:
-                    raise ParseError(f"XML text node of {len(value)} characters (over "
-                                     f"{MAX_TEXT // (1024 * 1024)} MB); refusing it", line=where(el.sourceline))
+                    raise ParseError(
+                        f"XML text node of {len(value)} characters (over {MAX_TEXT // (1024 * 1024)} MB); refusing it",
+                        line=where(el.sourceline),
+                    )
         tag = el.tag
         if namespaced and isinstance(tag, str) and tag.startswith("{"):
             el.tag = tag.partition("}")[2]
 
 
 # ------------------------------------------------------------------ the document
+
 
 @attrs.frozen
 class Document:
@@ -186,9 +197,13 @@ class Document:
     line: int | None = None
 
     def fields(self) -> dict[str, Any]:
-        return {"vpn_connection_id": self.vpn_connection_id, "vpn_gateway_id": self.vpn_gateway_id,
-                "transit_gateway_id": self.transit_gateway_id, "customer_gateway_id": self.customer_gateway_id,
-                "routing": self.routing}
+        return {
+            "vpn_connection_id": self.vpn_connection_id,
+            "vpn_gateway_id": self.vpn_gateway_id,
+            "transit_gateway_id": self.transit_gateway_id,
+            "customer_gateway_id": self.customer_gateway_id,
+            "routing": self.routing,
+        }
 
     def connection(self, report: Report, **overrides: Any) -> VpnConnection:
         """Build the connection (identity rule: tunnels merged by AWS outside IP)."""
@@ -197,8 +212,14 @@ class Document:
         return build(self.tunnels, report, tunnel_lines=self.tunnel_lines, line=self.line, **fields)
 
 
-def build(tunnels: tuple[Tunnel, ...] | list[Tunnel], report: Report, *,
-          tunnel_lines: tuple[int | None, ...] = (), line: int | None = None, **fields: Any) -> VpnConnection:
+def build(
+    tunnels: tuple[Tunnel, ...] | list[Tunnel],
+    report: Report,
+    *,
+    tunnel_lines: tuple[int | None, ...] = (),
+    line: int | None = None,
+    **fields: Any,
+) -> VpnConnection:
     """:func:`vpnxlate.model.build_connection` with the tunnels' lines in duplicate-tunnel messages."""
     cid = fields.get("vpn_connection_id")
     context = f"{cid}: " if cid else ""
@@ -308,18 +329,27 @@ def _inside(p: _Paths, side: str, field: str, v6: bool) -> ipaddress.IPv4Interfa
     if mask is not None:
         mask_len = _mask_prefix(mask)
         if mask_len is None:
-            raise ParseError(f"not a network mask: {describe_value(mask)}", field=f"{field}/{sub}/network_mask",
-                             line=mline)
+            raise ParseError(
+                f"not a network mask: {describe_value(mask)}", field=f"{field}/{sub}/network_mask", line=mline
+            )
         if prefix is None:
             prefix = str(mask_len)
         elif prefix.isdecimal() and int(prefix) != mask_len:
-            raise ParseError(f"network_mask {describe_value(mask)} and network_cidr {describe_value(prefix)} "
-                             "disagree", field=f"{field}/{sub}", line=mline)
-    iface = to_interface(f"{ip}/{prefix}" if prefix is not None else ip, field=f"{field}/{sub}/ip_address",
-                         line=line if prefix is None else pline, default_prefix=126 if v6 else 30)
+            raise ParseError(
+                f"network_mask {describe_value(mask)} and network_cidr {describe_value(prefix)} disagree",
+                field=f"{field}/{sub}",
+                line=mline,
+            )
+    iface = to_interface(
+        f"{ip}/{prefix}" if prefix is not None else ip,
+        field=f"{field}/{sub}/ip_address",
+        line=line if prefix is None else pline,
+        default_prefix=126 if v6 else 30,
+    )
     if iface.version != (6 if v6 else 4):
-        raise ParseError(f"expected an IPv{6 if v6 else 4} address, got {iface.ip}",
-                         field=f"{field}/{sub}/ip_address", line=line)
+        raise ParseError(
+            f"expected an IPv{6 if v6 else 4} address, got {iface.ip}", field=f"{field}/{sub}/ip_address", line=line
+        )
     return iface
 
 
@@ -347,8 +377,9 @@ _IPSEC_FIELDS: _PhaseFields = (
 _PHASES: dict[tuple[Any, ...], Any] = {}
 
 
-def _phase(r: _Paths, w: str, cls: type[IkeOptions] | type[IpsecOptions], fields: _PhaseFields,
-           section_line: int | None) -> Any:
+def _phase(
+    r: _Paths, w: str, cls: type[IkeOptions] | type[IpsecOptions], fields: _PhaseFields, section_line: int | None
+) -> Any:
     texts = tuple(r.value(element)[0] for _attr, element, _conv in fields)
     key = (cls, *texts)
     known = _PHASES.get(key)
@@ -383,12 +414,16 @@ def _tunnel(where: _Where, el: Any, n: int, report: Report) -> tuple[Tunnel, boo
     tline = r.line(el)
     aws_out, line = r.value("vpn_gateway/tunnel_outside_address/ip_address")
     if aws_out is None:
-        raise ParseError("missing vpn_gateway/tunnel_outside_address/ip_address (the tunnel's AWS endpoint)",
-                         field=w, line=tline)
+        raise ParseError(
+            "missing vpn_gateway/tunnel_outside_address/ip_address (the tunnel's AWS endpoint)", field=w, line=tline
+        )
     aws_outside_ip = to_ip(aws_out, field=f"{w}/vpn_gateway/tunnel_outside_address/ip_address", line=line)
     cgw_out, line = r.value("customer_gateway/tunnel_outside_address/ip_address")
-    cgw_outside_ip = to_ip(cgw_out, field=f"{w}/customer_gateway/tunnel_outside_address/ip_address",
-                           line=line) if cgw_out is not None else None
+    cgw_outside_ip = (
+        to_ip(cgw_out, field=f"{w}/customer_gateway/tunnel_outside_address/ip_address", line=line)
+        if cgw_out is not None
+        else None
+    )
 
     cgw_inside = _inside(r, "customer_gateway", w, v6=False)
     aws_inside = _inside(r, "vpn_gateway", w, v6=False)
@@ -403,17 +438,23 @@ def _tunnel(where: _Where, el: Any, n: int, report: Report) -> tuple[Tunnel, boo
     if has_bgp:
         for missing, given, gline in (("customer_gateway", "vpn_gateway", al), ("vpn_gateway", "customer_gateway", cl)):
             if (cgw_asn if missing == "customer_gateway" else aws_asn) is None:
-                report.warn(f"{w}: {given}/bgp/asn is given but {missing}/bgp/asn is missing (a partial "
-                            "document?); that ASN is not stated", field=f"{w}/{missing}/bgp/asn", line=gline,
-                            code="partial-document")
+                report.warn(
+                    f"{w}: {given}/bgp/asn is given but {missing}/bgp/asn is missing (a partial "
+                    "document?); that ASN is not stated",
+                    field=f"{w}/{missing}/bgp/asn",
+                    line=gline,
+                    code="partial-document",
+                )
         hold, hl = r.value("vpn_gateway/bgp/hold_time")
         if hold is None:
             hold, hl = r.value("customer_gateway/bgp/hold_time")
         neighbor = aws_inside.ip if aws_inside else (aws_v6.ip if aws_v6 else None)
-        bgp = Bgp(cgw_asn=to_asn(cgw_asn, field=f"{w}/customer_gateway/bgp/asn", line=cl) if cgw_asn else None,
-                  aws_asn=to_asn(aws_asn, field=f"{w}/vpn_gateway/bgp/asn", line=al) if aws_asn else None,
-                  neighbor_ip=neighbor,
-                  hold_time=to_int(hold, field=f"{w}/vpn_gateway/bgp/hold_time", line=hl) if hold else None)
+        bgp = Bgp(
+            cgw_asn=to_asn(cgw_asn, field=f"{w}/customer_gateway/bgp/asn", line=cl) if cgw_asn else None,
+            aws_asn=to_asn(aws_asn, field=f"{w}/vpn_gateway/bgp/asn", line=al) if aws_asn else None,
+            neighbor_ip=neighbor,
+            hold_time=to_int(hold, field=f"{w}/vpn_gateway/bgp/hold_time", line=hl) if hold else None,
+        )
 
     def opt(path: str, conv: Callable[..., Any]) -> Any:
         value, line = r.value(path)
@@ -454,18 +495,29 @@ def _tunnel(where: _Where, el: Any, n: int, report: Report) -> tuple[Tunnel, boo
 # ones that usually recur across tunnels and documents (customer gateway IP, BGP ASNs and hold
 # time, phase 1/2 proposals, DPD, MSS, DF bit).
 _UNIQUE_FIELDS = (
-    "vpn_gateway/tunnel_outside_address/ip_address", "ike/pre_shared_key",
-    *(f"{side}/{sub}/{leaf}" for side in ("customer_gateway", "vpn_gateway")
-      for sub, leaves in (("tunnel_inside_address", ("ip_address", "network_cidr", "network_mask")),
-                          ("tunnel_inside_ipv6_address", ("ip_address", "prefix_length")))
-      for leaf in leaves),
+    "vpn_gateway/tunnel_outside_address/ip_address",
+    "ike/pre_shared_key",
+    *(
+        f"{side}/{sub}/{leaf}"
+        for side in ("customer_gateway", "vpn_gateway")
+        for sub, leaves in (
+            ("tunnel_inside_address", ("ip_address", "network_cidr", "network_mask")),
+            ("tunnel_inside_ipv6_address", ("ip_address", "prefix_length")),
+        )
+        for leaf in leaves
+    ),
 )
 _COMMON_FIELDS = (
     "customer_gateway/tunnel_outside_address/ip_address",
-    "customer_gateway/bgp/asn", "vpn_gateway/bgp/asn", "vpn_gateway/bgp/hold_time",
+    "customer_gateway/bgp/asn",
+    "vpn_gateway/bgp/asn",
+    "vpn_gateway/bgp/hold_time",
     "customer_gateway/bgp/hold_time",
-    "ipsec/dead_peer_detection/interval", "ipsec/dead_peer_detection/retries", "ipsec/tcp_mss_adjustment",
-    "ipsec/clear_df_bit", "ipsec/fragmentation_before_encryption",
+    "ipsec/dead_peer_detection/interval",
+    "ipsec/dead_peer_detection/retries",
+    "ipsec/tcp_mss_adjustment",
+    "ipsec/clear_df_bit",
+    "ipsec/fragmentation_before_encryption",
     *(element for _attr, element, _conv in _IKE_FIELDS + _IPSEC_FIELDS),
 )
 # A tunnel element's shape (pre-order (tag, number of children) of every node, which fixes the
@@ -517,7 +569,9 @@ def _common(raw: tuple[str | None, ...]) -> dict[str, Any] | None:
         return None if value is None else conv(value, field="")
 
     return {
-        "ike": ike, "ipsec": ipsec, "asns": asns,
+        "ike": ike,
+        "ipsec": ipsec,
+        "asns": asns,
         "cgw_outside_ip": to_ip(cgw_out, field="") if cgw_out is not None else None,
         "dpd_interval_s": opt("ipsec/dead_peer_detection/interval", to_int),
         "dpd_retries": opt("ipsec/dead_peer_detection/retries", to_int),
@@ -539,8 +593,7 @@ def _fast_inside(ip: str | None, prefix: str | None, mask: str | None, v6: bool)
             prefix = str(mask_len)
         elif prefix.isdecimal() and int(prefix) != mask_len:
             raise ValueError("mask")
-    iface = to_interface(f"{ip}/{prefix}" if prefix is not None else ip, field="",
-                         default_prefix=126 if v6 else 30)
+    iface = to_interface(f"{ip}/{prefix}" if prefix is not None else ip, field="", default_prefix=126 if v6 else 30)
     if iface.version != (6 if v6 else 4):
         raise ValueError("version")
     return iface
@@ -565,8 +618,20 @@ def _fast_tunnel(el: Any) -> tuple[Tunnel, bool] | None:
         if common is None:
             return None
         _bounded(_COMMON, 256)[raw] = common
-    (aws_out, psk_text, cgw4_ip, cgw4_cidr, cgw4_mask, cgw6_ip, cgw6_len,
-     aws4_ip, aws4_cidr, aws4_mask, aws6_ip, aws6_len) = [texts[i] for i in unique_at]
+    (
+        aws_out,
+        psk_text,
+        cgw4_ip,
+        cgw4_cidr,
+        cgw4_mask,
+        cgw6_ip,
+        cgw6_len,
+        aws4_ip,
+        aws4_cidr,
+        aws4_mask,
+        aws6_ip,
+        aws6_len,
+    ) = [texts[i] for i in unique_at]
     aws_out = _stripped(aws_out)
     if aws_out is None:
         return None
@@ -579,15 +644,21 @@ def _fast_tunnel(el: Any) -> tuple[Tunnel, bool] | None:
         bgp = Bgp(cgw_asn=asns[0], aws_asn=asns[1], neighbor_ip=neighbor, hold_time=asns[2])
     psk_text = psk_text.strip() if psk_text else None
     tunnel = Tunnel(
-        aws_outside_ip=to_ip(aws_out, field=""), cgw_outside_ip=common["cgw_outside_ip"],
+        aws_outside_ip=to_ip(aws_out, field=""),
+        cgw_outside_ip=common["cgw_outside_ip"],
         psk=to_psk(psk_text, field="") if psk_text else None,
         cgw_inside=_fast_inside(_stripped(cgw4_ip), _stripped(cgw4_cidr), _stripped(cgw4_mask), False),
         aws_inside=aws_inside,
         cgw_inside_v6=_fast_inside(_stripped(cgw6_ip), _stripped(cgw6_len), None, True),
-        aws_inside_v6=aws_v6, ike=common["ike"], ipsec=common["ipsec"],
-        dpd_interval_s=common["dpd_interval_s"], dpd_retries=common["dpd_retries"], tcp_mss=common["tcp_mss"],
+        aws_inside_v6=aws_v6,
+        ike=common["ike"],
+        ipsec=common["ipsec"],
+        dpd_interval_s=common["dpd_interval_s"],
+        dpd_retries=common["dpd_retries"],
+        tcp_mss=common["tcp_mss"],
         clear_df_bit=common["clear_df_bit"],
-        fragmentation_before_encryption=common["fragmentation_before_encryption"], bgp=bgp,
+        fragmentation_before_encryption=common["fragmentation_before_encryption"],
+        bgp=bgp,
     )
     return tunnel, asns is not None
 
@@ -601,8 +672,9 @@ def _read_tunnel(where: _Where, el: Any, n: int, report: Report) -> tuple[Tunnel
     return fast if fast is not None else _tunnel(where, el, n, report)
 
 
-def read_document(text: str | bytes, report: Report, *, line_offset: int = 0,
-                  fixed_line: int | None = None) -> Document:
+def read_document(
+    text: str | bytes, report: Report, *, line_offset: int = 0, fixed_line: int | None = None
+) -> Document:
     """Read a ``<vpn_connection>`` document into a :class:`Document` (tunnels not yet merged).
 
     ``line_offset`` is added to the document's own line numbers (for a document embedded in a
@@ -622,13 +694,19 @@ def read_document(text: str | bytes, report: Report, *, line_offset: int = 0,
         ids[key] = to_id(value, field=key, line=line)
     ctype, line = r.value("vpn_connection_type")
     if ctype is not None and ctype != "ipsec.1":
-        report.warn(f"{cid or 'connection'}: vpn_connection_type is {describe_value(ctype)}, not ipsec.1",
-                    line=line, field="vpn_connection_type")
+        report.warn(
+            f"{cid or 'connection'}: vpn_connection_type is {describe_value(ctype)}, not ipsec.1",
+            line=line,
+            field="vpn_connection_type",
+        )
     attributes, aline = r.value("vpn_connection_attributes")
     no_bgp = attributes == "NoBGPVPNConnection"
     if attributes is not None and not no_bgp:
-        report.warn(f"{cid or 'connection'}: unknown vpn_connection_attributes {describe_value(attributes)}",
-                    line=aline, field="vpn_connection_attributes")
+        report.warn(
+            f"{cid or 'connection'}: unknown vpn_connection_attributes {describe_value(attributes)}",
+            line=aline,
+            field="vpn_connection_attributes",
+        )
 
     tunnels: list[Tunnel] = []
     lines: list[int | None] = []
@@ -643,21 +721,35 @@ def read_document(text: str | bytes, report: Report, *, line_offset: int = 0,
     routing: Routing = "bgp" if with_bgp and not no_bgp else "static"
     name = cid or "connection"
     if no_bgp and with_bgp:
-        report.warn(f"{name}: vpn_connection_attributes says NoBGPVPNConnection but tunnels carry <bgp> "
-                    "elements; reading a static connection and ignoring them", line=aline,
-                    field="vpn_connection_attributes")
+        report.warn(
+            f"{name}: vpn_connection_attributes says NoBGPVPNConnection but tunnels carry <bgp> "
+            "elements; reading a static connection and ignoring them",
+            line=aline,
+            field="vpn_connection_attributes",
+        )
         tunnels = [attrs.evolve(t, bgp=None) for t in tunnels]
     elif with_bgp and len(with_bgp) != len(tunnels):
         for i, t in enumerate(tunnels):
             if i not in with_bgp:
-                report.warn(f"{name}: tunnel {t.aws_outside_ip} has no <bgp> elements while other tunnels "
-                            "have them", line=lines[i], field=f"ipsec_tunnel[{i + 1}]/bgp")
-    return Document(tunnels=tuple(tunnels), tunnel_lines=tuple(lines), vpn_connection_id=cid,
-                    routing=routing, no_bgp_attribute=no_bgp, line=rline, **ids)
+                report.warn(
+                    f"{name}: tunnel {t.aws_outside_ip} has no <bgp> elements while other tunnels have them",
+                    line=lines[i],
+                    field=f"ipsec_tunnel[{i + 1}]/bgp",
+                )
+    return Document(
+        tunnels=tuple(tunnels),
+        tunnel_lines=tuple(lines),
+        vpn_connection_id=cid,
+        routing=routing,
+        no_bgp_attribute=no_bgp,
+        line=rline,
+        **ids,
+    )
 
 
-def parse_document(text: str | bytes, report: Report, *, line_offset: int = 0,
-                   fixed_line: int | None = None) -> VpnConnection:
+def parse_document(
+    text: str | bytes, report: Report, *, line_offset: int = 0, fixed_line: int | None = None
+) -> VpnConnection:
     """Parse one ``<vpn_connection>`` document into a connection (used by the EC2 wrappers)."""
     return read_document(text, report, line_offset=line_offset, fixed_line=fixed_line).connection(report)
 
@@ -666,5 +758,14 @@ def parse(text: str, report: Report) -> list[VpnConnection]:
     return [parse_document(text, report)]
 
 
-__all__ = ["MAX_DEPTH", "MAX_TEXT", "Document", "build", "detect", "parse",
-           "parse_document", "parse_xml", "read_document"]
+__all__ = [
+    "MAX_DEPTH",
+    "MAX_TEXT",
+    "Document",
+    "build",
+    "detect",
+    "parse",
+    "parse_document",
+    "parse_xml",
+    "read_document",
+]

@@ -29,8 +29,10 @@ DESCRIPTION = "AWS CLI / boto3 JSON: describe-vpn-connections, create-vpn-connec
 _HEAD = 65536
 _START = re.compile(r"\A\ufeff?(?:[ \t]*(?:#[^\n]*)?\n)*\s*[\[{]")
 _OWN = re.compile(r'\A\s*\{\s*"(?:vpnxlate_json|connections)"\s*:')
-_KEYS = re.compile(r'\\?"(?:VpnConnections|VpnConnection|VpnConnectionDeviceSampleConfiguration|'
-                   r'CustomerGatewayConfiguration)\\?"\s*:')
+_KEYS = re.compile(
+    r'\\?"(?:VpnConnections|VpnConnection|VpnConnectionDeviceSampleConfiguration|'
+    r'CustomerGatewayConfiguration)\\?"\s*:'
+)
 _COMMENT = re.compile(r"^[ \t]*#.*$", re.MULTILINE)
 _ONLY_DECLARATION = re.compile(r"\A\s*(?:<\?xml\b[^>]*\?>?)?\s*\Z")
 _DEAD = ("deleted", "deleting")
@@ -67,8 +69,14 @@ def _unescape(value: str) -> str:
     try:
         decoded = json.loads(f'"{value}"')
     except (json.JSONDecodeError, RecursionError):
-        decoded = (value.replace("\\r\\n", "\n").replace("\\n", "\n").replace('\\"', '"')
-                   .replace("\\/", "/").replace("\\t", "\t").replace("\\\\", "\\"))
+        decoded = (
+            value.replace("\\r\\n", "\n")
+            .replace("\\n", "\n")
+            .replace('\\"', '"')
+            .replace("\\/", "/")
+            .replace("\\t", "\t")
+            .replace("\\\\", "\\")
+        )
     return decoded if isinstance(decoded, str) else value
 
 
@@ -132,8 +140,12 @@ def _find(doc: Any) -> list[tuple[str, Any]]:
             children = [(f"{path}{k}.", v, level) for k, v in node.items()]
         elif isinstance(node, list):
             children = [(f"{path[:-1] if path else ''}[{i}].", v, level) for i, v in enumerate(node)]
-        elif isinstance(node, str) and level < _MAX_EMBEDDED and node.lstrip()[:1] in ("{", "[") \
-                and _KEYS.search(node) is not None:
+        elif (
+            isinstance(node, str)
+            and level < _MAX_EMBEDDED
+            and node.lstrip()[:1] in ("{", "[")
+            and _KEYS.search(node) is not None
+        ):
             try:
                 children = [(path, json.loads(node), level + 1)]
             except (json.JSONDecodeError, RecursionError):
@@ -146,9 +158,15 @@ def _value_lines(clean: str, items: list[tuple[str, Any]]) -> dict[int, dict[str
     """Input line of each TunnelOptions inside CIDR, by ``id()`` of its entry (when the keys in
     the text and the entries found pair up one to one)."""
     out: dict[int, dict[str, int]] = {}
-    entries = [o for _, c in items if isinstance(c, dict) and isinstance(c.get("Options"), dict)
-               and isinstance(c["Options"].get("TunnelOptions"), list)
-               for o in c["Options"]["TunnelOptions"] if isinstance(o, dict)]
+    entries = [
+        o
+        for _, c in items
+        if isinstance(c, dict)
+        and isinstance(c.get("Options"), dict)
+        and isinstance(c["Options"].get("TunnelOptions"), list)
+        for o in c["Options"]["TunnelOptions"]
+        if isinstance(o, dict)
+    ]
     for key in INSIDE_KEYS:
         if key not in clean:
             continue
@@ -177,8 +195,10 @@ def parse_data(doc: Any, report: Report, clean: str | None = None) -> list[VpnCo
     else:
         found = _find(doc)
     if not found:
-        raise ParseError("no VpnConnections, VpnConnection or VpnConnectionDeviceSampleConfiguration key "
-                         "(expected the output of aws ec2 describe-vpn-connections)")
+        raise ParseError(
+            "no VpnConnections, VpnConnection or VpnConnectionDeviceSampleConfiguration key "
+            "(expected the output of aws ec2 describe-vpn-connections)"
+        )
     cgc_lines = _key_lines(clean, _CGC) if clean is not None else []
     with_cgc = [i for i, (_, c) in enumerate(found) if isinstance(c, dict) and _CGC in c]
     line_of = dict(zip(with_cgc, cgc_lines, strict=False)) if len(with_cgc) == len(cgc_lines) else {}
@@ -192,8 +212,9 @@ def parse_data(doc: Any, report: Report, clean: str | None = None) -> list[VpnCo
     return out
 
 
-def _connection(c: Any, report: Report, where: str, line: int | None, n: int,
-                option_lines: dict[int, dict[str, int]]) -> VpnConnection | None:
+def _connection(
+    c: Any, report: Report, where: str, line: int | None, n: int, option_lines: dict[int, dict[str, int]]
+) -> VpnConnection | None:
     if not isinstance(c, dict):
         raise ParseError(f"a connection must be an object, not {type(c).__name__}", field=where.rstrip("."))
     cid = to_id(_str(c, "VpnConnectionId", where), field=f"{where}VpnConnectionId", line=line)
@@ -207,8 +228,9 @@ def _connection(c: Any, report: Report, where: str, line: int | None, n: int,
         raise ParseError(f"{name}: TunnelOptions must be a list", field=f"{where}Options.TunnelOptions", line=line)
     sro = options.get("StaticRoutesOnly")
     if sro is not None and not isinstance(sro, bool):
-        raise ParseError(f"{name}: StaticRoutesOnly must be true or false",
-                         field=f"{where}Options.StaticRoutesOnly", line=line)
+        raise ParseError(
+            f"{name}: StaticRoutesOnly must be true or false", field=f"{where}Options.StaticRoutesOnly", line=line
+        )
 
     raw = _str(c, _CGC, where)
     cfg = _unescape(raw) if raw is not None else None
@@ -218,32 +240,37 @@ def _connection(c: Any, report: Report, where: str, line: int | None, n: int,
             report.warn(f"{name} is {state} and has no configuration; skipped", line=line, field=f"{where}State")
             return None
         if cfg is None and tunnel_options:
-            report.warn(f"{name}: no CustomerGatewayConfiguration; tunnels built from Options.TunnelOptions "
-                        "alone", line=line, field=f"{where}{_CGC}")
+            report.warn(
+                f"{name}: no CustomerGatewayConfiguration; tunnels built from Options.TunnelOptions alone",
+                line=line,
+                field=f"{where}{_CGC}",
+            )
         else:
-            what = "is missing" if cfg is None else (
-                "holds only an XML declaration" if cfg.strip() else "is empty")
-            raise ParseError(f"{name}: no embedded configuration ({_CGC} {what})", field=f"{where}{_CGC}",
-                             line=line)
+            what = "is missing" if cfg is None else ("holds only an XML declaration" if cfg.strip() else "is empty")
+            raise ParseError(f"{name}: no embedded configuration ({_CGC} {what})", field=f"{where}{_CGC}", line=line)
     else:
         if not cfg.lstrip().startswith("<"):
             found = find_placeholder(cfg)
             if found:
-                raise PlaceholderError(f"{name}: no embedded configuration: the string holds the documentation "
-                                       f"placeholder {placeholder_label(found, cfg)}", field=f"{where}{_CGC}",
-                                       line=line)
-            raise ParseError(f"{name}: {_CGC} is not an XML document (starts with "
-                             f"{describe_value(cfg.lstrip()[:20])})", field=f"{where}{_CGC}", line=line)
+                raise PlaceholderError(
+                    f"{name}: no embedded configuration: the string holds the documentation "
+                    f"placeholder {placeholder_label(found, cfg)}",
+                    field=f"{where}{_CGC}",
+                    line=line,
+                )
+            raise ParseError(
+                f"{name}: {_CGC} is not an XML document (starts with {describe_value(cfg.lstrip()[:20])})",
+                field=f"{where}{_CGC}",
+                line=line,
+            )
         if state in _DEAD:
             report.warn(f"{name} is in state {state}", line=line, field=f"{where}State")
         doc = read_embedded(cfg, report, name, _CGC, fixed_line=line)
     ids = {
         "vpn_connection_id": cid,
-        "customer_gateway_id": to_id(_str(c, "CustomerGatewayId", where), field=f"{where}CustomerGatewayId",
-                                     line=line),
+        "customer_gateway_id": to_id(_str(c, "CustomerGatewayId", where), field=f"{where}CustomerGatewayId", line=line),
         "vpn_gateway_id": to_id(_str(c, "VpnGatewayId", where), field=f"{where}VpnGatewayId", line=line),
-        "transit_gateway_id": to_id(_str(c, "TransitGatewayId", where), field=f"{where}TransitGatewayId",
-                                    line=line),
+        "transit_gateway_id": to_id(_str(c, "TransitGatewayId", where), field=f"{where}TransitGatewayId", line=line),
     }
     routes = []
     raw_routes = c.get("Routes") or []
@@ -260,9 +287,17 @@ def _connection(c: Any, report: Report, where: str, line: int | None, n: int,
             report.warn(f"{name}: static route {cidr} is {rstate}; left out", line=line, field=f"{where}Routes")
             continue
         routes.append(cidr)
-    return assemble(doc, report, wrapper_ids=ids, static_routes_only=sro, routes=routes,
-                    tunnel_options=tunnel_options, options_path="Options.TunnelOptions", line=line,
-                    option_lines=option_lines)
+    return assemble(
+        doc,
+        report,
+        wrapper_ids=ids,
+        static_routes_only=sro,
+        routes=routes,
+        tunnel_options=tunnel_options,
+        options_path="Options.TunnelOptions",
+        line=line,
+        option_lines=option_lines,
+    )
 
 
 def _sample(value: Any, report: Report, line: int | None) -> list[VpnConnection]:
@@ -278,8 +313,12 @@ def _sample(value: Any, report: Report, line: int | None) -> list[VpnConnection]
     if len(text.strip()) < 200:
         found = find_placeholder(text)
         if found:
-            raise PlaceholderError(f"no embedded configuration: the string holds the documentation placeholder "
-                                   f"{placeholder_label(found, text)}", field=_SAMPLE, line=line)
+            raise PlaceholderError(
+                f"no embedded configuration: the string holds the documentation placeholder "
+                f"{placeholder_label(found, text)}",
+                field=_SAMPLE,
+                line=line,
+            )
     sub = Report(report.source, strict=report.strict)
     try:
         name = detect_format(text)

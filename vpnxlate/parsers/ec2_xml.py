@@ -77,20 +77,34 @@ def _connection(item: Any, report: Report, n: int) -> VpnConnection | None:
             report.warn(f"{name} is {state} and has no configuration; skipped", line=line, field="state")
             return None
         what = "only an XML declaration" if inner.strip() else "nothing"
-        raise ParseError(f"{name}: no embedded configuration (the element holds {what}; truncated response?)",
-                         field="customerGatewayConfiguration",
-                         line=cfg_el.sourceline if cfg_el is not None else line)
+        raise ParseError(
+            f"{name}: no embedded configuration (the element holds {what}; truncated response?)",
+            field="customerGatewayConfiguration",
+            line=cfg_el.sourceline if cfg_el is not None else line,
+        )
     cline = cfg_el.sourceline
     if inner.lstrip().startswith("&lt;"):  # escaped twice (&amp;lt;vpn_connection…): undo the second level
-        inner = (inner.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"').replace("&apos;", "'")
-                 .replace("&amp;", "&"))
-        report.warn(f"{name}: customerGatewayConfiguration is XML-escaped twice; read after unescaping it once "
-                    "more", line=cline, field="customerGatewayConfiguration", code="escaped-twice")
+        inner = (
+            inner.replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&quot;", '"')
+            .replace("&apos;", "'")
+            .replace("&amp;", "&")
+        )
+        report.warn(
+            f"{name}: customerGatewayConfiguration is XML-escaped twice; read after unescaping it once more",
+            line=cline,
+            field="customerGatewayConfiguration",
+            code="escaped-twice",
+        )
     placeholder = find_placeholder(inner) if not inner.lstrip().startswith("<") else None
     if placeholder:
-        raise PlaceholderError(f"{name}: no embedded configuration: the element holds the documentation "
-                               f"placeholder {placeholder_label(placeholder, inner)}",
-                               field="customerGatewayConfiguration", line=cline)
+        raise PlaceholderError(
+            f"{name}: no embedded configuration: the element holds the documentation "
+            f"placeholder {placeholder_label(placeholder, inner)}",
+            field="customerGatewayConfiguration",
+            line=cline,
+        )
     if state in _DEAD:
         report.warn(f"{name} is in state {state}", line=line, field="state")
     doc = read_embedded(inner, report, name, "customerGatewayConfiguration", line_offset=cline - 1)
@@ -113,9 +127,18 @@ def _connection(item: Any, report: Report, n: int) -> VpnConnection | None:
             continue
         routes.append(cidr)
     option_lines: dict[int, dict[str, int]] = {}
-    return assemble(doc, report, wrapper_ids=ids, static_routes_only=sro, routes=routes,
-                    tunnel_options=_tunnel_options(item, option_lines) or None,
-                    options_path="options/tunnelOptionSet", line=line, camel=True, option_lines=option_lines)
+    return assemble(
+        doc,
+        report,
+        wrapper_ids=ids,
+        static_routes_only=sro,
+        routes=routes,
+        tunnel_options=_tunnel_options(item, option_lines) or None,
+        options_path="options/tunnelOptionSet",
+        line=line,
+        camel=True,
+        option_lines=option_lines,
+    )
 
 
 def parse(text: str, report: Report) -> list[VpnConnection]:
@@ -129,8 +152,9 @@ def parse(text: str, report: Report) -> list[VpnConnection]:
         items = []
     if not items:
         hint = " (use --from aws-xml for the bare document)" if tag == "vpn_connection" else ""
-        raise ParseError(f"<{tag}> holds no VPN connection (no vpnConnectionSet/item or vpnConnection){hint}",
-                         line=root.sourceline)
+        raise ParseError(
+            f"<{tag}> holds no VPN connection (no vpnConnectionSet/item or vpnConnection){hint}", line=root.sourceline
+        )
     out = []
     for n, item in enumerate(items, 1):
         conn = _connection(item, report, n)

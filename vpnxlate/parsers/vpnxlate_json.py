@@ -50,10 +50,14 @@ def _tunnel(d: Any, where: str) -> Tunnel:
     ipsec = _get(d, "ipsec", where, dict) or {}
     bgp = None
     if d.get("cgw_asn") is not None or d.get("aws_asn") is not None:
-        bgp = _build(Bgp, where, cgw_asn=_get(d, "cgw_asn", where, int),
-                     aws_asn=_get(d, "aws_asn", where, int),
-                     neighbor_ip=_get(d, "bgp_neighbor_ip", where, str) or _get(d, "aws_inside_ip", where, str),
-                     hold_time=_get(d, "bgp_hold_time", where, int))
+        bgp = _build(
+            Bgp,
+            where,
+            cgw_asn=_get(d, "cgw_asn", where, int),
+            aws_asn=_get(d, "aws_asn", where, int),
+            neighbor_ip=_get(d, "bgp_neighbor_ip", where, str) or _get(d, "aws_inside_ip", where, str),
+            hold_time=_get(d, "bgp_hold_time", where, int),
+        )
     aws_inside = _get(d, "aws_inside_cidr", where, str)
     cgw_inside = _get(d, "cgw_inside_cidr", where, str)
     if aws_inside is None and _get(d, "aws_inside_ip", where, str) and cgw_inside:
@@ -63,7 +67,8 @@ def _tunnel(d: Any, where: str) -> Tunnel:
     if aws_v6 is None and _get(d, "aws_inside_ipv6_ip", where, str) and cgw_v6:
         aws_v6 = f"{d['aws_inside_ipv6_ip']}/{cgw_v6.partition('/')[2] or 126}"
     return _build(
-        Tunnel, where,
+        Tunnel,
+        where,
         aws_outside_ip=_get(d, "aws_outside_ip", where, str, True),
         cgw_outside_ip=_get(d, "cgw_outside_ip", where, str),
         psk=_get(d, "psk", where, str),
@@ -72,7 +77,8 @@ def _tunnel(d: Any, where: str) -> Tunnel:
         cgw_inside_v6=to_interface(cgw_v6, field=where + "cgw_inside_ipv6_cidr") if cgw_v6 else None,
         aws_inside_v6=to_interface(aws_v6, field=where + "aws_inside_ipv6_cidr") if aws_v6 else None,
         ike=_build(
-            IkeOptions, where + "ike.",
+            IkeOptions,
+            where + "ike.",
             versions=_get(ike, "versions", where + "ike.", list),
             encryption=_get(ike, "encryption", where + "ike.", list),
             integrity=_get(ike, "integrity", where + "ike.", list),
@@ -81,7 +87,8 @@ def _tunnel(d: Any, where: str) -> Tunnel:
             mode=_get(ike, "mode", where + "ike.", str),
         ),
         ipsec=_build(
-            IpsecOptions, where + "ipsec.",
+            IpsecOptions,
+            where + "ipsec.",
             protocol=_get(ipsec, "protocol", where + "ipsec.", str),
             encryption=_get(ipsec, "encryption", where + "ipsec.", list),
             integrity=_get(ipsec, "integrity", where + "ipsec.", list),
@@ -124,15 +131,18 @@ def parse(text: str, report: Report) -> list[VpnConnection]:
             tunnels_raw = _get(c, "tunnels", where, list, True)
             tunnels = [_tunnel(t, f"{where}tunnels[{j}].") for j, t in enumerate(tunnels_raw)]
             routes = _get(c, "static_routes", where, list)
-            out.append(build_connection(
-                tunnels, report,
-                vpn_connection_id=_get(c, "vpn_connection_id", where, str),
-                vpn_gateway_id=_get(c, "vpn_gateway_id", where, str),
-                transit_gateway_id=_get(c, "transit_gateway_id", where, str),
-                customer_gateway_id=_get(c, "customer_gateway_id", where, str),
-                routing=_get(c, "routing", where, str) or "bgp",
-                static_routes=routes,
-            ))
+            out.append(
+                build_connection(
+                    tunnels,
+                    report,
+                    vpn_connection_id=_get(c, "vpn_connection_id", where, str),
+                    vpn_gateway_id=_get(c, "vpn_gateway_id", where, str),
+                    transit_gateway_id=_get(c, "transit_gateway_id", where, str),
+                    customer_gateway_id=_get(c, "customer_gateway_id", where, str),
+                    routing=_get(c, "routing", where, str) or "bgp",
+                    static_routes=routes,
+                )
+            )
         except VpnxlateError as e:
             if e.field and not e.field.startswith("connections["):
                 e.field = where + e.field
@@ -140,5 +150,3 @@ def parse(text: str, report: Report) -> list[VpnConnection]:
         except (TypeError, ValueError) as e:
             raise ValidationError(f"invalid value: {describe_value(e)}", field=where.rstrip(".")) from None
     return out
-
-

@@ -25,10 +25,13 @@ _SET = r"^[ \t]*(?:-[ \t]*')?set "
 _MODERN = re.compile(
     _SET + r"(?:vpn ipsec site-to-site peer [-_A-Za-z0-9|@]*[-_A-Za-z|@][-_A-Za-z0-9|@]* remote-address "
     r"|vpn ipsec authentication psk |protocols bgp system-as |vpn ipsec options disable-route-autoinstall"
-    r"|vpn ipsec interface )", re.MULTILINE)
+    r"|vpn ipsec interface )",
+    re.MULTILINE,
+)
 _AWS = re.compile(r"^[^\S\n]*! *(Amazon Web Services|Your VPN Connection ID)", re.MULTILINE)
 _CONN_LINE = re.compile(
-    r"^# connection (\S+): vpn-gateway (\S+); transit-gateway (\S+); customer-gateway (\S+); routing (bgp|static)$")
+    r"^# connection (\S+): vpn-gateway (\S+); transit-gateway (\S+); customer-gateway (\S+); routing (bgp|static)$"
+)
 _DESC_ID = re.compile(r"(vpn-[A-Za-z0-9]+) tunnel \d+")  # fullmatch
 _PEER_ID = re.compile(r"AWS-([0-9a-f]{8,17})-T\d+")  # fullmatch
 
@@ -58,7 +61,7 @@ def tokenize(line: str, lineno: int) -> list[str]:
             j = line.find(ch, i + 1)
             if j < 0:
                 raise ParseError("unterminated quote", line=lineno)
-            cur = (cur or "") + line[i + 1:j]
+            cur = (cur or "") + line[i + 1 : j]
             i = j + 1
         elif ch == "#" and cur is None:
             break
@@ -74,8 +77,11 @@ def _commands(text: str) -> list[tuple[list[str], int]]:
     out = []
     for n, raw in enumerate(normalize_newlines(text).split("\n"), 1):
         line = raw.strip()
-        if not line or line.startswith(("#", "!")) or line in ("configure", "commit", "save", "exit",
-                                                                 "vyos_config_commands:"):
+        if (
+            not line
+            or line.startswith(("#", "!"))
+            or line in ("configure", "commit", "save", "exit", "vyos_config_commands:")
+        ):
             continue
         m = re.match(r"^-\s*'(.*)'\s*$", line)
         if m:  # cloud-config: a YAML single-quoted string, '' = '
@@ -130,8 +136,10 @@ class _Config:
         match toks:
             case ["vpn", "ipsec", ("ike-group" | "esp-group") as kind, g, "proposal", p, key, value]:
                 table = self.ike if kind == "ike-group" else self.esp
-                self.group(table, g)["proposals"].setdefault(to_int(p, field=f"{kind} proposal", line=n),
-                                                             {})[key] = (value, n)
+                self.group(table, g)["proposals"].setdefault(to_int(p, field=f"{kind} proposal", line=n), {})[key] = (
+                    value,
+                    n,
+                )
             case ["vpn", "ipsec", ("ike-group" | "esp-group") as kind, g, "dead-peer-detection", key, value]:
                 self.group(self.ike if kind == "ike-group" else self.esp, g)["dpd " + key] = (value, n)
             case ["vpn", "ipsec", ("ike-group" | "esp-group") as kind, g, key, value]:
@@ -190,10 +198,14 @@ def _ike(cfg: _Config, name: str, where: str, line: int) -> tuple[IkeOptions, di
         versions = algos(ike_version, [value], field="ike.versions", line=n)
     lifetime = to_int(g["lifetime"][0], field="ike.lifetime_s", line=g["lifetime"][1]) if "lifetime" in g else None
     mode = g["mode"][0] if "mode" in g else None
-    opts = IkeOptions(versions=versions, encryption=_proposal_column(g, "encryption", encryption, "ike.encryption"),
-                      integrity=_proposal_column(g, "hash", integrity, "ike.integrity"),
-                      dh_groups=_proposal_column(g, "dh-group", dh_group, "ike.dh_groups"), lifetime_s=lifetime,
-                      mode=mode if mode in ("main", "aggressive") else None)
+    opts = IkeOptions(
+        versions=versions,
+        encryption=_proposal_column(g, "encryption", encryption, "ike.encryption"),
+        integrity=_proposal_column(g, "hash", integrity, "ike.integrity"),
+        dh_groups=_proposal_column(g, "dh-group", dh_group, "ike.dh_groups"),
+        lifetime_s=lifetime,
+        mode=mode if mode in ("main", "aggressive") else None,
+    )
     return opts, g
 
 
@@ -211,9 +223,14 @@ def _esp(cfg: _Config, name: str, ike: IkeOptions, where: str, line: int) -> Ips
             pfs = algos(dh_group, [value], field="ipsec.pfs_dh_groups", line=n)
     lifetime = to_int(g["lifetime"][0], field="ipsec.lifetime_s", line=g["lifetime"][1]) if "lifetime" in g else None
     mode = g["mode"][0] if "mode" in g else None
-    return IpsecOptions(protocol="esp", encryption=_proposal_column(g, "encryption", encryption, "ipsec.encryption"),
-                        integrity=_proposal_column(g, "hash", integrity, "ipsec.integrity"), pfs_dh_groups=pfs,
-                        lifetime_s=lifetime, mode=mode if mode in ("tunnel", "transport") else None)
+    return IpsecOptions(
+        protocol="esp",
+        encryption=_proposal_column(g, "encryption", encryption, "ipsec.encryption"),
+        integrity=_proposal_column(g, "hash", integrity, "ipsec.integrity"),
+        pfs_dh_groups=pfs,
+        lifetime_s=lifetime,
+        mode=mode if mode in ("tunnel", "transport") else None,
+    )
 
 
 def _tunnel(cfg: _Config, peer: str, p: dict[tuple[str, ...], tuple[str, int]]) -> tuple[Tunnel, str | None]:
@@ -236,7 +253,8 @@ def _tunnel(cfg: _Config, peer: str, p: dict[tuple[str, ...], tuple[str, int]]) 
     identity = p.get(("authentication", "local-id")) or p.get(("authentication", "id"))
     local = p.get(("local-address",))
     cgw = (_ip(identity[0], "local-id", identity[1]) if identity else None) or (
-        _ip(local[0], "local-address", local[1]) if local else None)
+        _ip(local[0], "local-address", local[1]) if local else None
+    )
     bind = p.get(("vti", "bind"))
     if bind is None:
         raise ParseError(f"{where}: no 'vti bind' (only route-based VTI peers are read)", line=first)
@@ -246,8 +264,9 @@ def _tunnel(cfg: _Config, peer: str, p: dict[tuple[str, ...], tuple[str, int]]) 
     try:
         inside = ipaddress.IPv4Interface(vti["address"][0])
     except ValueError:
-        raise ParseError(f"not an IPv4 address with prefix: {describe_value(vti['address'][0])}",
-                         line=vti["address"][1]) from None
+        raise ParseError(
+            f"not an IPv4 address with prefix: {describe_value(vti['address'][0])}", line=vti["address"][1]
+        ) from None
     mtu = to_int(vti["mtu"][0], field="mtu", line=vti["mtu"][1]) if "mtu" in vti else None
     mss = vti.get("adjust-mss")
     ike_ref = p.get(("ike-group",))
@@ -265,9 +284,12 @@ def _tunnel(cfg: _Config, peer: str, p: dict[tuple[str, ...], tuple[str, int]]) 
         if cfg.asn is None:
             raise ParseError("BGP neighbors without a local ASN (system-as)", line=nb[("remote-as",)][1])
         hold = nb.get(("timers", "holdtime"))
-        bgp = Bgp(cgw_asn=to_int(cfg.asn[0], field="cgw_asn", line=cfg.asn[1]),
-                  aws_asn=to_int(nb[("remote-as",)][0], field="aws_asn", line=nb[("remote-as",)][1]),
-                  neighbor_ip=ip, hold_time=to_int(hold[0], field="bgp_hold_time", line=hold[1]) if hold else None)
+        bgp = Bgp(
+            cgw_asn=to_int(cfg.asn[0], field="cgw_asn", line=cfg.asn[1]),
+            aws_asn=to_int(nb[("remote-as",)][0], field="aws_asn", line=nb[("remote-as",)][1]),
+            neighbor_ip=ip,
+            hold_time=to_int(hold[0], field="bgp_hold_time", line=hold[1]) if hold else None,
+        )
         aws_inside = ipaddress.IPv4Interface(f"{ip}/{inside.network.prefixlen}")
         break
     if aws_inside is None and inside.network.prefixlen == 30:
@@ -276,8 +298,16 @@ def _tunnel(cfg: _Config, peer: str, p: dict[tuple[str, ...], tuple[str, int]]) 
     dpd_interval = ike_group.get("dpd interval")
     dpd_timeout = ike_group.get("dpd timeout")
     tunnel = Tunnel(
-        aws_outside_ip=aws_ip, cgw_outside_ip=cgw, psk=psk, cgw_inside=inside, aws_inside=aws_inside,
-        ike=ike, ipsec=ipsec, mtu=mtu, bgp=bgp, tcp_mss=to_int(mss[0], field="tcp_mss", line=mss[1]) if mss else None,
+        aws_outside_ip=aws_ip,
+        cgw_outside_ip=cgw,
+        psk=psk,
+        cgw_inside=inside,
+        aws_inside=aws_inside,
+        ike=ike,
+        ipsec=ipsec,
+        mtu=mtu,
+        bgp=bgp,
+        tcp_mss=to_int(mss[0], field="tcp_mss", line=mss[1]) if mss else None,
         dpd_interval_s=to_int(dpd_interval[0], field="dpd_interval_s", line=dpd_interval[1]) if dpd_interval else None,
         dpd_timeout_s=to_int(dpd_timeout[0], field="dpd_timeout_s", line=dpd_timeout[1]) if dpd_timeout else None,
     )
@@ -313,6 +343,15 @@ def parse(text: str, report: Report) -> list[VpnConnection]:
             return None if info is None or info[i] == "-" else info[i]
 
         routing = "bgp" if any(t.bgp for t in tunnels) else "static"
-        out.append(build_connection(tunnels, report, vpn_connection_id=conn_id, vpn_gateway_id=field(1),
-                                    transit_gateway_id=field(2), customer_gateway_id=field(3), routing=routing))
+        out.append(
+            build_connection(
+                tunnels,
+                report,
+                vpn_connection_id=conn_id,
+                vpn_gateway_id=field(1),
+                transit_gateway_id=field(2),
+                customer_gateway_id=field(3),
+                routing=routing,
+            )
+        )
     return out
