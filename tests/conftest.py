@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -69,3 +70,31 @@ def vyos_check(path: Path, version: str) -> subprocess.CompletedProcess[str]:
 @pytest.fixture
 def fixtures_dir() -> Path:
     return FIXTURES
+
+
+#: Live-lab test modules are named so (tests/test_tooling.py checks that every swanlab-marked
+#: module is): the xdist scheduler below sends all of them to one worker.
+LAB_MODULE_PREFIX = "test_swanlab"
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """``--dist loadgroup`` (pyproject addopts) with every live-lab module in one group.
+
+    The lab modules start their lab runs in module-scoped fixtures, two at a time; one worker
+    runs all of them, one module after another, so the lab never has more than two runs going
+    however many workers there are, while the other worker runs the rest of the suite.  (The
+    ``xdist_group`` mark cannot do it: pytest-xdist 3.8 renames node ids to carry the group,
+    which pytest 9 ignores.)"""
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadGroupScheduling
+
+    class LabTogether(LoadGroupScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::", 1)[0].rpartition("/")[2]
+            if module.startswith(LAB_MODULE_PREFIX):
+                return "swanlab"
+            return super()._split_scope(nodeid)
+
+    return LabTogether(config, log)

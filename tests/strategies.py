@@ -21,6 +21,7 @@ part a format can express (documented in docs/formats/aws-targets.md) and
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import os
 import re
@@ -28,7 +29,7 @@ from collections.abc import Callable
 from typing import Any
 
 import attrs
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, assume, settings
 from hypothesis import strategies as st
 
 from vpnxlate import algorithms
@@ -79,6 +80,7 @@ marked_psks = st.text(PSK_ALPHABET, min_size=0, max_size=40).map(lambda s: f"Pq7
 _hex = st.text("0123456789abcdef", min_size=8, max_size=8) | st.text("0123456789abcdef", min_size=17, max_size=17)
 
 
+@functools.cache
 def resource_ids(prefix: str) -> st.SearchStrategy[str]:
     return _hex.map(lambda h: f"{prefix}-{h}")
 
@@ -94,16 +96,65 @@ aws_asns = (
 hold_times = st.sampled_from([0, 3, 30, 65535]) | st.integers(3, 65535)
 
 
+@functools.cache
 def algorithm_lists(vocabulary: tuple[Any, ...], single: bool) -> st.SearchStrategy[tuple[Any, ...]]:
+    """Built once per (vocabulary, single): building a strategy costs far more than drawing from it."""
     if single:
         return st.sampled_from(vocabulary).map(lambda v: (v,))
     return st.lists(st.sampled_from(vocabulary), min_size=1, max_size=len(vocabulary), unique=True).map(tuple)
 
 
 # ------------------------------------------------------------------ models
+#
+# Every strategy a draw uses is built once, here or in a cached function: hypothesis computes a
+# label for each strategy object it draws from (for a ``sampled_from`` over thousands of values
+# that walks all of them), so a strategy built inside a composite costs that on every draw.
+
+# IPsec lifetime < IKE lifetime, both bounds included where they can be: the IKE lifetime starts at
+# 901 (an IPsec lifetime is at least 900), the IPsec one is drawn below it.
+_ike_lifetimes_over_900 = st.sampled_from([901, 28800]) | st.integers(901, 28800)
 
 
-@st.composite
+@functools.cache
+def _ipsec_lifetimes_below(p1: int) -> st.SearchStrategy[int]:
+    top = min(3600, p1 - 1)
+    return st.sampled_from([900, top]) | st.integers(900, top)
+
+
+@functools.cache
+def _unique_indices(count: int, size: int) -> st.SearchStrategy[list[int]]:
+    """``size`` distinct indices into a sequence of ``count`` values (cheaper than a unique list
+    of ``sampled_from`` a large sequence)."""
+    return st.lists(st.integers(0, count - 1), min_size=size, max_size=size, unique=True)
+
+
+@functools.cache
+def _unique_ids(prefix: str, size: int) -> st.SearchStrategy[list[str]]:
+    return st.lists(resource_ids(prefix), min_size=size, max_size=size, unique=True)
+
+
+_bools = st.booleans()
+_ike_modes = st.sampled_from(["main", "main", "aggressive"])
+_dpd_intervals = st.sampled_from([10, 30]) | st.integers(1, 3600)
+_dpd_retries = st.sampled_from([3]) | st.integers(1, 100)
+_mtus = st.sampled_from([1436, 1419, 68, 9216]) | st.integers(68, 9216)
+_tcp_mss = st.sampled_from([1379, 1387]) | st.integers(1, 65535)
+_rekey_fuzz = st.integers(0, 100)
+_replay_windows = st.sampled_from([64, 1024, 2048]) | st.integers(64, 2048)
+_dpd_timeouts = st.sampled_from([30]) | st.integers(30, 3600)
+_dpd_actions = st.sampled_from(["clear", "none", "restart"])
+_startup_actions = st.sampled_from(["add", "start"])
+_routings = st.sampled_from(["bgp", "static"])
+_static_routes = st.lists(
+    st.integers(0, 255).map(lambda b: ipaddress.IPv4Network(f"10.{b}.0.0/16")), min_size=1, max_size=3, unique=True
+)
+
+
+@functools.cache
+def _rekey_margins(p2: int) -> st.SearchStrategy[int]:
+    return st.integers(60, min(1800, p2 // 2))
+
+
 def _tunnel(
     draw: st.DrawFn,
     *,
@@ -122,8 +173,8 @@ def _tunnel(
             "aws_inside_v6": ipaddress.IPv6Interface((net6.network_address + 1, 126)),
             "cgw_inside_v6": ipaddress.IPv6Interface((net6.network_address + 2, 126)),
         }
-    p1 = draw(ike_lifetimes)
-    p2 = draw(ipsec_lifetimes.filter(lambda v: v < p1))
+    p1 = draw(_ike_lifetimes_over_900)
+    p2 = draw(_ipsec_lifetimes_below(p1))
     aws_inside = ipaddress.IPv4Interface((net.network_address + 1, 30))
     return Tunnel(
         aws_outside_ip=aws_outside,
@@ -137,7 +188,7 @@ def _tunnel(
             integrity=draw(algorithm_lists(algorithms.INTEGRITIES, single)),
             dh_groups=draw(algorithm_lists(algorithms.PHASE1_DH_GROUPS, single)),
             lifetime_s=p1,
-            mode=draw(st.sampled_from(["main", "main", "aggressive"])),
+            mode=draw(_ike_modes),
         ),
         ipsec=IpsecOptions(
             protocol="esp",
@@ -147,21 +198,28 @@ def _tunnel(
             lifetime_s=p2,
             mode="tunnel",
         ),
-        dpd_interval_s=draw(st.sampled_from([10, 30]) | st.integers(1, 3600)),
-        dpd_retries=draw(st.sampled_from([3]) | st.integers(1, 100)),
-        mtu=draw(st.sampled_from([1436, 1419, 68, 9216]) | st.integers(68, 9216)),
-        tcp_mss=draw(st.sampled_from([1379, 1387]) | st.integers(1, 65535)),
-        clear_df_bit=draw(st.booleans()),
-        fragmentation_before_encryption=draw(st.booleans()),
+        dpd_interval_s=draw(_dpd_intervals),
+        dpd_retries=draw(_dpd_retries),
+        mtu=draw(_mtus),
+        tcp_mss=draw(_tcp_mss),
+        clear_df_bit=draw(_bools),
+        fragmentation_before_encryption=draw(_bools),
         bgp=None if bgp is None else Bgp(cgw_asn=bgp[0], aws_asn=bgp[1], neighbor_ip=aws_inside.ip, hold_time=bgp[2]),
-        rekey_margin_s=draw(st.integers(60, min(1800, p2 // 2))),
-        rekey_fuzz_pct=draw(st.integers(0, 100)),
-        replay_window=draw(st.sampled_from([64, 1024, 2048]) | st.integers(64, 2048)),
-        dpd_timeout_s=draw(st.sampled_from([30]) | st.integers(30, 3600)),
-        dpd_timeout_action=draw(st.sampled_from(["clear", "none", "restart"])),
-        startup_action=draw(st.sampled_from(["add", "start"])),
+        rekey_margin_s=draw(_rekey_margins(p2)),
+        rekey_fuzz_pct=draw(_rekey_fuzz),
+        replay_window=draw(_replay_windows),
+        dpd_timeout_s=draw(_dpd_timeouts),
+        dpd_timeout_action=draw(_dpd_actions),
+        startup_action=draw(_startup_actions),
         **v6,
     )
+
+
+def _other_asn(draw: st.DrawFn, strategy: st.SearchStrategy[int], other: int) -> int:
+    """A value of ``strategy`` that differs from ``other`` (a clash is rare: the example is dropped)."""
+    value = draw(strategy)
+    assume(value != other)
+    return value
 
 
 @st.composite
@@ -181,56 +239,47 @@ def connection_lists(
     connection belongs to the same customer gateway (one outside IP, one BGP ASN), as on a
     router that runs one BGP ASN."""
     n = draw(st.integers(min_size, max_size))
-    tunnels_per = [draw(st.integers(1, max_tunnels)) for _ in range(n)]
+    tunnel_counts = st.integers(1, max_tunnels)
+    tunnels_per = [draw(tunnel_counts) for _ in range(n)]
     total = sum(tunnels_per)
     # every outside address distinct: one customer address per connection + one per tunnel
-    outside = draw(st.lists(st.sampled_from(DOC_ADDRESSES), min_size=n + total, max_size=n + total, unique=True))
-    slots = draw(st.lists(st.sampled_from(INSIDE_SLOTS), min_size=total, max_size=total, unique=True))
-    slots6 = draw(st.lists(st.integers(0, 2**20), min_size=total, max_size=total, unique=True))
-    ids = draw(st.lists(resource_ids("vpn"), min_size=n, max_size=n, unique=True))
+    outside = [DOC_ADDRESSES[i] for i in draw(_unique_indices(len(DOC_ADDRESSES), n + total))]
+    slots = [INSIDE_SLOTS[i] for i in draw(_unique_indices(len(INSIDE_SLOTS), total))]
+    slots6 = draw(_unique_indices(2**20 + 1, total))
+    ids = draw(_unique_ids("vpn", n))
     out = []
     k = 0
     router_asn = draw(cgw_asns)
     router_cgw = draw(resource_ids("cgw"))
     for i in range(n):
-        transit = draw(st.booleans())
-        routing = draw(st.sampled_from(["bgp", "static"]))
-        ipv6 = transit and draw(st.booleans())
+        transit = draw(_bools)
+        routing = draw(_routings)
+        ipv6 = transit and draw(_bools)
         bgp = None
         if routing == "bgp":
             if one_router:
                 cgw_asn = router_asn
-                aws_asn = draw(aws_asns.filter(lambda a: a != router_asn))
+                aws_asn = _other_asn(draw, aws_asns, router_asn)
             else:
                 aws_asn = draw(aws_asns)
-                cgw_asn = draw(cgw_asns.filter(lambda a, aws=aws_asn: a != aws))
+                cgw_asn = _other_asn(draw, cgw_asns, aws_asn)
             bgp = (cgw_asn, aws_asn, draw(hold_times))
         cgw_outside = outside[0] if one_router else outside[i]
         tunnels = []
         for _ in range(tunnels_per[i]):
             tunnels.append(
-                draw(
-                    _tunnel(
-                        aws_outside=outside[n + k],
-                        cgw_outside=cgw_outside,
-                        slot=slots[k],
-                        slot6=slots6[k] if ipv6 else None,
-                        bgp=bgp,
-                        single=single,
-                    )
+                _tunnel(
+                    draw,
+                    aws_outside=outside[n + k],
+                    cgw_outside=cgw_outside,
+                    slot=slots[k],
+                    slot6=slots6[k] if ipv6 else None,
+                    bgp=bgp,
+                    single=single,
                 )
             )
             k += 1
-        routes = None
-        if routing == "static":
-            routes = draw(
-                st.lists(
-                    st.integers(0, 255).map(lambda b: ipaddress.IPv4Network(f"10.{b}.0.0/16")),
-                    min_size=1,
-                    max_size=3,
-                    unique=True,
-                )
-            )
+        routes = draw(_static_routes) if routing == "static" else None
         gw = draw(resource_ids("tgw" if transit else "vgw"))
         out.append(
             VpnConnection(
@@ -261,14 +310,12 @@ def sparse_connection_lists(draw: st.DrawFn, **kw: Any) -> list[VpnConnection]:
                     continue
                 if f.name.endswith("_v6") or f.name in ("cgw_inside", "aws_inside"):
                     continue
-                if draw(st.booleans()):
+                if draw(_bools):
                     changes[f.name] = None
-            ike = attrs.evolve(t.ike, **{f.name: None for f in attrs.fields(IkeOptions) if draw(st.booleans())})
-            ipsec = attrs.evolve(t.ipsec, **{f.name: None for f in attrs.fields(IpsecOptions) if draw(st.booleans())})
+            ike = attrs.evolve(t.ike, **{f.name: None for f in attrs.fields(IkeOptions) if draw(_bools)})
+            ipsec = attrs.evolve(t.ipsec, **{f.name: None for f in attrs.fields(IpsecOptions) if draw(_bools)})
             tunnels.append(attrs.evolve(t, ike=ike, ipsec=ipsec, **changes))
-        extra = {
-            f: None for f in ("customer_gateway_id", "vpn_gateway_id", "transit_gateway_id") if draw(st.booleans())
-        }
+        extra = {f: None for f in ("customer_gateway_id", "vpn_gateway_id", "transit_gateway_id") if draw(_bools)}
         out.append(attrs.evolve(c, tunnels=tuple(tunnels), **extra))
     return out
 

@@ -281,9 +281,9 @@ def _write_set(dfd: int, items: list[tuple[str, str, str, int]], force: bool) ->
         for s in staged:
             _place(s, dfd, force)
         for s in staged:  # committed: the temporary names (link mode) and backups go
-            for name in (s.tmp, s.backup):
-                if name is not None:
-                    _unlink(name, dfd)
+            for leftover in (s.tmp, s.backup):
+                if leftover is not None:
+                    _unlink(leftover, dfd)
         with contextlib.suppress(OSError):
             os.fsync(dfd)
     except BaseException as e:

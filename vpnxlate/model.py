@@ -16,7 +16,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Iterable
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, cast
 
 import attrs
 
@@ -35,11 +35,18 @@ _ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")  # always fullmatch: "$
 # The text of an address, interface or network as the model stores it: hex digits, "." and ":"
 # (and "/" before a prefix).  No scope id ("%..."), no blanks, nothing else.
 _PLAIN_IP_RE = re.compile(r"[0-9A-Fa-f.:]+(?:/[0-9.]+)?")
-_IP_TYPES: tuple[type, type] = (ipaddress.IPv4Address, ipaddress.IPv6Address)
-_INTERFACE_TYPES: tuple[type, type] = (ipaddress.IPv4Interface, ipaddress.IPv6Interface)
-_NETWORK_TYPES: tuple[type, type] = (ipaddress.IPv4Network, ipaddress.IPv6Network)
-
-T = TypeVar("T")
+_IP_TYPES: tuple[type[ipaddress.IPv4Address], type[ipaddress.IPv6Address]] = (
+    ipaddress.IPv4Address,
+    ipaddress.IPv6Address,
+)
+_INTERFACE_TYPES: tuple[type[ipaddress.IPv4Interface], type[ipaddress.IPv6Interface]] = (
+    ipaddress.IPv4Interface,
+    ipaddress.IPv6Interface,
+)
+_NETWORK_TYPES: tuple[type[ipaddress.IPv4Network], type[ipaddress.IPv6Network]] = (
+    ipaddress.IPv4Network,
+    ipaddress.IPv6Network,
+)
 
 # The EC2 TunnelOptions keys that hold algorithm lists (see Tunnel.stated_tunnel_options).
 TUNNEL_OPTION_LISTS: tuple[str, ...] = (
@@ -60,11 +67,12 @@ def _fail(field: str, message: str) -> ValidationError:
     return ValidationError(message, field=field)
 
 
-def _opt_tuple(value: Iterable[T] | None) -> tuple[T, ...] | None:
+def _opt_tuple(value: Iterable[Any] | None) -> tuple[Any, ...] | None:
+    """A converter: the list as a tuple (one string or bytes value is a list of one)."""
     if value is None:
         return None
     if isinstance(value, str | bytes):
-        return (value,)  # type: ignore[return-value]
+        return (value,)
     return tuple(value)
 
 
@@ -72,6 +80,10 @@ def _sorted_keys(value: tuple[Any, ...] | None) -> tuple[Any, ...] | None:
     if value is None or not all(isinstance(v, str) for v in value):
         return value  # the validator reports it
     return tuple(sorted(set(value)))
+
+
+def _to_option_keys(value: Iterable[str] | None) -> tuple[Any, ...] | None:
+    return _sorted_keys(_opt_tuple(value))
 
 
 def check_text(value: str, field: str) -> str:
@@ -110,7 +122,7 @@ _SCOPE_REFUSED = (
 )
 
 
-def _plain_ip(value: Any, types: tuple[type, type], field: str, what: str) -> Any:
+def _plain_ip(value: Any, types: tuple[type[Any], type[Any]], field: str, what: str) -> Any:
     """``value`` (an ipaddress object of ``types``) as an object of exactly that class, without a
     scope id (so its text is the plain canonical form); ValidationError otherwise."""
     cls = type(value)
@@ -151,22 +163,25 @@ def _parse_ip(value: Any, parse: Any, field: str, what: str) -> Any:
 def check_address(value: Any, field: str) -> IPAddress:
     """An IPv4/IPv6 address from an ``ipaddress`` object or its text: no scope id, no other text,
     always a plain ``IPv4Address``/``IPv6Address`` (ValidationError otherwise)."""
-    return _plain_ip(_parse_ip(value, ipaddress.ip_address, field, "an IP address"), _IP_TYPES, field, "an IP address")
+    plain = _plain_ip(_parse_ip(value, ipaddress.ip_address, field, "an IP address"), _IP_TYPES, field, "an IP address")
+    return cast(IPAddress, plain)  # _plain_ip returns an object of one of _IP_TYPES or raises
 
 
 def check_interface(value: Any, field: str) -> IPInterface:
     """As :func:`check_address`, for an address with prefix (``169.254.10.2/30``)."""
-    return _plain_ip(
+    plain = _plain_ip(
         _parse_ip(value, ipaddress.ip_interface, field, "an address with prefix"),
         _INTERFACE_TYPES,
         field,
         "an address with prefix",
     )
+    return cast(IPInterface, plain)  # one of _INTERFACE_TYPES or raised
 
 
 def check_network(value: Any, field: str) -> IPNetwork:
     """As :func:`check_address`, for a network (``10.0.0.0/16``; host bits must be zero)."""
-    return _plain_ip(_parse_ip(value, ipaddress.ip_network, field, "a network"), _NETWORK_TYPES, field, "a network")
+    plain = _plain_ip(_parse_ip(value, ipaddress.ip_network, field, "a network"), _NETWORK_TYPES, field, "a network")
+    return cast(IPNetwork, plain)  # one of _NETWORK_TYPES or raised
 
 
 class _Pending:
@@ -178,20 +193,22 @@ class _Pending:
         self.value = value
 
 
-def _ip_converter(check: Any) -> Any:
-    def convert(value: Any) -> Any:
-        if value is None:
-            return None
-        try:
-            return check(value, "")
-        except ValidationError:
-            return _Pending(value)  # reported with the field name by _check_ip
-
-    return convert
+def _to_address(value: Any) -> Any:
+    if value is None:
+        return None
+    try:
+        return check_address(value, "")
+    except ValidationError:
+        return _Pending(value)  # reported with the field name by _check_ip
 
 
-_to_address = _ip_converter(check_address)
-_to_interface = _ip_converter(check_interface)
+def _to_interface(value: Any) -> Any:
+    if value is None:
+        return None
+    try:
+        return check_interface(value, "")
+    except ValidationError:
+        return _Pending(value)  # reported with the field name by _check_ip
 
 
 def _to_networks(value: Any) -> Any:
@@ -438,9 +455,7 @@ class Tunnel:
     # Which algorithm lists came from EC2 TunnelOptions (their AWS key names, e.g.
     # "Phase1DHGroupNumbers"): such a list is the complete set AWS accepts on this tunnel.  Any
     # other list is what a download printed, AWS's minimum (AWS accepts its defaults as well).
-    stated_tunnel_options: tuple[str, ...] | None = attrs.field(
-        default=None, converter=lambda v: _sorted_keys(_opt_tuple(v))
-    )
+    stated_tunnel_options: tuple[str, ...] | None = attrs.field(default=None, converter=_to_option_keys)
 
     @stated_tunnel_options.validator
     def _stated(self, attr: attrs.Attribute[Any], value: Any) -> None:

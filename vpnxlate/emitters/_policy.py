@@ -403,7 +403,7 @@ def build_policy(
                         f"{NOT_STATED_HINT}",
                         field=f"bgp.{attr}",
                     )
-    asns = sorted({t.bgp.cgw_asn for c in bgp for t in c.tunnels if t.bgp})
+    asns = sorted({t.bgp.cgw_asn for c in bgp for t in c.tunnels if t.bgp and t.bgp.cgw_asn is not None})
     router_asn = opts.router_asn if opts.router_asn is not None else asns[0]
     router_id = _router_id(router_addresses)
     origins = _origins(opts, report, router_addresses, derived_next_hop, next_hop_hint)
@@ -469,7 +469,9 @@ def build_policy(
     owners_asns: dict[str, set[int]] = {}
     for c, tag in ((c, conn_tag(c)) for c in bgp):
         owner = "HUB" if hub else tag
-        owners_asns.setdefault(owner, set()).update(t.bgp.cgw_asn for t in c.tunnels if t.bgp)
+        owners_asns.setdefault(owner, set()).update(
+            t.bgp.cgw_asn for t in c.tunnels if t.bgp and t.bgp.cgw_asn is not None
+        )
     seen_ips: dict[str, str] = {}
     for c in bgp:
         tag = conn_tag(c)
@@ -478,6 +480,8 @@ def build_policy(
         for i, t in enumerate(c.tunnels, 1):
             b = t.bgp
             assert b is not None
+            cgw_asn, aws_asn = b.cgw_asn, b.aws_asn
+            assert cgw_asn is not None and aws_asn is not None  # a BGP tunnel without both ASNs is refused above
             where = f"{c.name} tunnel {i} ({t.aws_outside_ip})"
             ip = b.neighbor_ip or (t.aws_inside.ip if t.aws_inside else None)
             if not isinstance(ip, ipaddress.IPv4Address) or t.cgw_inside is None:
@@ -499,12 +503,12 @@ def build_policy(
                     aws_outside_ip=t.aws_outside_ip,
                     address=ip,
                     local_inside=t.cgw_inside,
-                    remote_asn=b.aws_asn,
-                    local_asn=b.cgw_asn,
+                    remote_asn=aws_asn,
+                    local_asn=cgw_asn,
                     router_asn=router_asn,
                     hold_time=hold,
                     keepalive=keepalive,
-                    export_map=out_map(owner, b.cgw_asn, prepend, len(owners_asns[owner]) > 1),
+                    export_map=out_map(owner, cgw_asn, prepend, len(owners_asns[owner]) > 1),
                     import_map=in_map(c, tag, preferred),
                     max_prefix=opts.max_prefix,
                 )

@@ -131,7 +131,7 @@ def _find_interface(root: Node, iface: str) -> Node | None:
         for kind in top.children or ():
             if kind.children is None or len(kind.words) != 2 or kind.words[1] != base:
                 continue
-            node: Node | None = kind
+            node: Node = kind
             for vif in vifs.split(".") if vifs else ():
                 inner = [
                     c
@@ -140,10 +140,10 @@ def _find_interface(root: Node, iface: str) -> Node | None:
                     and c.words[:1] in (("vif",), ("vif-s",), ("vif-c",))
                     and c.words[1:] == (vif,)
                 ]
-                node = inner[0] if inner else None
-                if node is None:
+                if not inner:
                     break
-            if node is not None:
+                node = inner[0]
+            else:
                 return node
     return None
 

@@ -30,7 +30,7 @@ import ipaddress
 import re
 from typing import Any
 
-from ..errors import EmitError, Report, describe_value
+from ..errors import NOT_STATED_HINT, EmitError, Report, describe_value
 from ..model import Tunnel, VpnConnection
 from ..registry import Option, OutputFile
 from . import _aws
@@ -383,7 +383,17 @@ def _bgp(lines: list[str], planned: list[tuple[VpnConnection, int, int, Tunnel]]
         if opts.advertise:
             report.warn("--advertise applies to BGP connections only", field="advertise")
         return
-    asns = sorted({t.bgp.cgw_asn for _, _, _, t in bgp if t.bgp})
+    asns: list[int] = []
+    for c, k, _, t in bgp:
+        assert t.bgp is not None  # kept by the filter above
+        if t.bgp.cgw_asn is None:  # "router bgp None" is not a configuration
+            raise EmitError(
+                f"{c.name} tunnel {k + 1} ({t.aws_outside_ip}): the input does not state the customer gateway "
+                f"(this router's) ASN; {NOT_STATED_HINT}",
+                field="bgp.cgw_asn",
+            )
+        asns.append(t.bgp.cgw_asn)
+    asns = sorted(set(asns))
     if len(asns) > 1:
         raise EmitError(
             f"Cisco IOS runs one BGP process; these connections have customer ASNs "

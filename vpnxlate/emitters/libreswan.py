@@ -21,6 +21,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from .. import algorithms
 from ..errors import EmitError, Report, describe_value
 from ..model import Tunnel, VpnConnection, check_secret
 from ..registry import Option, OutputFile
@@ -86,7 +87,7 @@ _STRENGTH: dict[int, int] = {
     24: 112,
 }
 # What AWS accepts per phase when the tunnel's DH options are left at their defaults.
-AWS_DEFAULT_DH = {1: ss.algorithms.PHASE1_DH_GROUPS, 2: ss.algorithms.PHASE2_DH_GROUPS}
+AWS_DEFAULT_DH = {1: algorithms.PHASE1_DH_GROUPS, 2: algorithms.PHASE2_DH_GROUPS}
 _DH_OPTION = {1: "Phase1DHGroupNumbers", 2: "Phase2DHGroupNumbers"}
 
 # ------------------------------------------------------------------ the one quoting function
@@ -215,7 +216,7 @@ def esp_proposals(version: int, enc: Sequence[str], integ: Sequence[str], pfs: S
         )
     out = []
     for e in enc:
-        for i in ["null"] if ss.algorithms.is_gcm(e) else integ_kw:
+        for i in ["null"] if algorithms.is_gcm(e) else integ_kw:
             out.append(f"{ENCRYPTION_KW[e]}-{i};{dh_kw[0]}")
     return ",".join(out)
 

@@ -151,7 +151,7 @@ def bgp_neighbors(routers: list[Node]) -> list[tuple[tuple[int, int], Any, int |
                 _once(entry, 2, to_asn(w[3], field="bgp.aws_asn", line=node.line), "bgp.aws_asn", node.line)
             elif w[2].lower() == "timers" and len(w) >= 5:
                 _once(entry, 3, to_int(w[4], field="bgp.hold_time", line=node.line), "bgp.hold_time", node.line)
-    return [tuple(e[:5]) for e in out.values()]  # type: ignore[misc]
+    return [tuple(e[:5]) for e in out.values()]
 
 
 def assign_neighbor(f: Facts, neighbors: list[Any]) -> None:

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from typing import Any
+from typing import Any, TypeVar
 
 from .. import algorithms
 from ..errors import ParseError, Report, ValidationError, VpnxlateError, describe_value
@@ -148,6 +148,7 @@ _BGP_NEIGHBOR_KNOWN = (
 )
 
 # model attribute -> the Vyatta node that states it (for error fields)
+_M = TypeVar("_M")  # a model class built by _Reader._make
 _NODE_NAME = {"lifetime_s": "lifetime", "pfs_dh_groups": "pfs", "versions": "key-exchange"}
 
 _SECRET_WORDS = ("secret", "psk", "password", "key")
@@ -482,7 +483,7 @@ class _Reader:
         )
 
     @staticmethod
-    def _make(cls: Any, vals: dict[str, _Val | None], default_line: int, where: str, **kw: Any) -> Any:
+    def _make(cls: type[_M], vals: dict[str, _Val | None], default_line: int, where: str, **kw: Any) -> _M:
         """Build a model object; a validator's error gets the line and field of the value it names."""
         try:
             return cls(**kw)

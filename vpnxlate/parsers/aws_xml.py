@@ -683,9 +683,10 @@ def read_document(
     where = _Where(line_offset, fixed_line)
     root = parse_xml(text, line_offset=line_offset, fixed_line=fixed_line, what="the XML document")
     r = _Paths(root, where, deep=False)
-    if root.tag != "vpn_connection":
-        hint = " (use --from ec2-xml)" if root.tag.endswith("Response") else ""
-        raise ParseError(f"the root element is <{root.tag}>, not <vpn_connection>{hint}", line=r.line(root))
+    tag = str(root.tag)  # an element's tag (parse_xml removes namespaces): the text name
+    if tag != "vpn_connection":
+        hint = " (use --from ec2-xml)" if tag.endswith("Response") else ""
+        raise ParseError(f"the root element is <{tag}>, not <vpn_connection>{hint}", line=r.line(root))
     rline = r.line(root)
     cid = to_id(root.get("id"), field="vpn_connection/@id", line=rline)
     ids: dict[str, str | None] = {}

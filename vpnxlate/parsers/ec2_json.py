@@ -324,7 +324,7 @@ def _sample(value: Any, report: Report, line: int | None) -> list[VpnConnection]
         name = detect_format(text)
         if name == NAME:
             raise ParseError(f"{_SAMPLE} holds another JSON wrapper", field=_SAMPLE)
-        connections = input_module(name).parse(text, sub)
+        connections: list[VpnConnection] = input_module(name).parse(text, sub)
     except VpnxlateError as e:
         inner = f" (its line {e.line})" if e.line is not None else ""
         e.message = f"{_SAMPLE}{inner}: {e.message}"

@@ -143,7 +143,7 @@ def _connection(item: Any, report: Report, n: int) -> VpnConnection | None:
 
 def parse(text: str, report: Report) -> list[VpnConnection]:
     root = parse_xml(text, what="the EC2 response")
-    tag = root.tag
+    tag = str(root.tag)  # parse_xml removes namespaces: the text name
     if tag.startswith("Describe"):
         items = root.findall("vpnConnectionSet/item")
     elif root.find("vpnConnection") is not None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
+from typing import Any, TypeVar
 
 from ..errors import ParseError, Report, ValidationError, VpnxlateError, describe_value
 from ..model import Bgp, IkeOptions, IpsecOptions, Tunnel, VpnConnection, build_connection
@@ -13,6 +13,7 @@ from ._common import to_interface
 NAME = "json"
 DESCRIPTION = "vpnxlate's own JSON model (the output of --to json)"
 
+_M = TypeVar("_M")  # a model class built by _build
 _DETECT = re.compile(r'^\s*\{\s*"(vpnxlate_json|connections)"\s*:')
 
 
@@ -33,7 +34,7 @@ def _get(d: dict[str, Any], key: str, where: str, kinds: type | tuple[type, ...]
     return value
 
 
-def _build(cls: Any, where: str, **kw: Any) -> Any:
+def _build(cls: type[_M], where: str, **kw: Any) -> _M:
     """Construct a model object; a validation error gets the JSON path of its field."""
     try:
         return cls(**kw)

@@ -120,9 +120,10 @@ class _Config:
         """The BGP neighbors inside ``inside``'s network, in the order of their address text."""
         prefix = inside.network.prefixlen
         index = self.__dict__.setdefault("_nb_index", {})
-        by_net = index.get(prefix)
+        by_net: dict[int, list[tuple[Any, dict[tuple[str, ...], Any]]]] | None = index.get(prefix)
         if by_net is None:  # built once per prefix length: scanning every neighbor per peer was quadratic
-            by_net = index[prefix] = {}
+            by_net = {}
+            index[prefix] = by_net
             for ip_text, nb in sorted(self.neighbors.items()):
                 ip = _ip(ip_text, "neighbor", 0)
                 if isinstance(ip, ipaddress.IPv4Address):
