@@ -82,10 +82,10 @@ def set_env(monkeypatch: pytest.MonkeyPatch, endpoint: str) -> None:
 @pytest.fixture(scope="session")
 def moto_server() -> Iterator[str]:
     """moto's server on 127.0.0.1:<free port>; yields its URL."""
-    pytest.importorskip("boto3")
-    server_mod = pytest.importorskip("moto.server", reason="moto[server] not installed")
+    from moto.server import ThreadedMotoServer  # a test dependency: a broken install fails here
+
     port = free_port()
-    server = server_mod.ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     url = f"http://127.0.0.1:{port}"
     try:

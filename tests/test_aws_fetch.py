@@ -37,8 +37,6 @@ from .moto_ec2 import (
 
 __all__ = ["aws_like", "ec2", "moto_server"]  # fixtures
 
-pytest.importorskip("boto3")
-
 CUSTOM = [
     {
         "TunnelInsideCidr": "169.254.10.0/30",

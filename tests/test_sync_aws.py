@@ -31,8 +31,6 @@ from .test_vyos_delta import Config
 
 __all__ = ["aws_like", "ec2", "moto_server"]  # fixtures
 
-pytest.importorskip("boto3")
-
 LOCAL = ("--local-address", "10.0.0.5")
 
 
