@@ -552,19 +552,6 @@ class VpnConnection:
 # ------------------------------------------------------------------ building with identity rules
 
 
-def _differences(a: Any, b: Any, prefix: str = "") -> list[str]:
-    out = []
-    for f in attrs.fields(type(a)):
-        va, vb = getattr(a, f.name), getattr(b, f.name)
-        if va == vb:
-            continue
-        if attrs.has(type(va)) and type(va) is type(vb):
-            out.extend(_differences(va, vb, prefix + f.name + "."))
-        else:
-            out.append(prefix + f.name)
-    return out
-
-
 def _merge_stated(a: Any, b: Any, path: str, conflicts: list[str], filled: list[str]) -> Any:
     """``a`` completed from ``b``: a value one of them leaves ``None`` ("not stated") is taken from
     the other, attrs objects (ike, ipsec, bgp) are merged field by field; the paths of values
