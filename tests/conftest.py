@@ -79,22 +79,24 @@ LAB_MODULE_PREFIX = "test_swanlab"
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
-    """``--dist loadgroup`` (pyproject addopts) with every live-lab module in one group.
+    """``--dist loadscope`` (pyproject addopts): one test module per work unit, and every
+    live-lab module in one unit.
 
-    The lab modules start their lab runs in module-scoped fixtures, two at a time; one worker
+    A module's module-scoped fixtures (a differential run, a lab run) are then set up on one
+    worker only.  The lab modules start their lab runs in such fixtures, two at a time; one worker
     runs all of them, one module after another, so the lab never has more than two runs going
-    however many workers there are, while the other worker runs the rest of the suite.  (The
+    however many workers there are, while the other worker runs the rest of the suite.  (An
     ``xdist_group`` mark cannot do it: pytest-xdist 3.8 renames node ids to carry the group,
     which pytest 9 ignores.)"""
-    if config.getvalue("dist") != "loadgroup":
+    if config.getvalue("dist") != "loadscope":
         return None
-    from xdist.scheduler import LoadGroupScheduling
+    from xdist.scheduler import LoadScopeScheduling
 
-    class LabTogether(LoadGroupScheduling):
+    class ModulesLabTogether(LoadScopeScheduling):
         def _split_scope(self, nodeid: str) -> str:
-            module = nodeid.split("::", 1)[0].rpartition("/")[2]
-            if module.startswith(LAB_MODULE_PREFIX):
+            module = nodeid.split("::", 1)[0]
+            if module.rpartition("/")[2].startswith(LAB_MODULE_PREFIX):
                 return "swanlab"
-            return super()._split_scope(nodeid)
+            return module
 
-    return LabTogether(config, log)
+    return ModulesLabTogether(config, log)

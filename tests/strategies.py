@@ -11,8 +11,8 @@ Profiles (choose with the environment variable ``HYPOTHESIS_PROFILE``, default `
 Models follow AWS's rules: outside IPs from the documentation ranges (unique), inside /30s
 in 169.254.0.0/16 outside AWS's reserved blocks (AWS = network+1, customer = network+2),
 IPv6 inside /126s in fd00::/8 on transit gateway connections only, PSKs of 8-64 characters of
-``[A-Za-z0-9_.]`` not starting with ``0``, lifetimes 900..28800 / 900..3600 (bounds
-included), 4-byte ASNs up to 4294967294, BGP hold time 0 or 3..65535.
+``[A-Za-z0-9_.]`` not starting with ``0``, lifetimes 901..28800 / 900..3600 with the IPsec
+lifetime below the IKE one (bounds included), 4-byte ASNs up to 4294967294, BGP hold time 0 or 3..65535.
 
 Each download format expresses only part of the model; :func:`project` maps a model to the
 part a format can express (documented in docs/formats/aws-targets.md) and
