@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any, Literal, cast
 
 import attrs
@@ -193,22 +193,22 @@ class _Pending:
         self.value = value
 
 
-def _to_address(value: Any) -> Any:
+def _convert_ip(check: Callable[[Any, str], Any], value: Any) -> Any:
     if value is None:
         return None
     try:
-        return check_address(value, "")
+        return check(value, "")
     except ValidationError:
         return _Pending(value)  # reported with the field name by _check_ip
+
+
+# named functions, not closures: mypy's attrs plugin reads a converter's signature
+def _to_address(value: Any) -> Any:
+    return _convert_ip(check_address, value)
 
 
 def _to_interface(value: Any) -> Any:
-    if value is None:
-        return None
-    try:
-        return check_interface(value, "")
-    except ValidationError:
-        return _Pending(value)  # reported with the field name by _check_ip
+    return _convert_ip(check_interface, value)
 
 
 def _to_networks(value: Any) -> Any:
