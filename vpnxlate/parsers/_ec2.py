@@ -340,6 +340,7 @@ def _assemble(
                 f"{theirs}; using {mine}",
                 line=line,
                 field=wname(key),
+                code="wrapper-mismatch",
             )
         fields[attr] = mine or theirs
     if fields["vpn_gateway_id"] and fields["transit_gateway_id"]:
@@ -352,6 +353,7 @@ def _assemble(
                 f"ignoring {fields[drop]}",
                 line=line,
                 field=drop,
+                code="wrapper-mismatch",
             )
             fields[drop] = None
 
@@ -364,6 +366,7 @@ def _assemble(
             f"{name}: {sro} is true but the document has BGP settings; reading a static connection and ignoring them",
             line=line,
             field=sro,
+            code="routing-conflict",
         )
         routing = "static"
         tunnels = [attrs.evolve(t, bgp=None) for t in tunnels]
@@ -373,6 +376,7 @@ def _assemble(
             f"{' (NoBGPVPNConnection)' if doc.no_bgp_attribute else ''}; reading a static connection",
             line=line,
             field=sro,
+            code="routing-conflict",
         )
     fields["routing"] = routing
 
@@ -380,7 +384,10 @@ def _assemble(
         tunnels = _merge_options(tunnels, tunnel_lines, tunnel_options, report, name, options_path, line, option_lines)
         if routing == "bgp" and (doc is None or not doc.tunnels):
             report.warn(
-                f"{name}: BGP routing, but TunnelOptions do not state the BGP ASNs", line=line, field=options_path
+                f"{name}: BGP routing, but TunnelOptions do not state the BGP ASNs",
+                line=line,
+                field=options_path,
+                code="bgp-no-asn",
             )
     if not tunnels:
         raise ParseError(
@@ -416,6 +423,7 @@ def _merge_options(
                 f"{name}: {where} has no OutsideIpAddress; it cannot be matched to a tunnel and is ignored",
                 line=line,
                 field=where,
+                code="tunnel-options-ignored",
             )
             continue
         if not isinstance(raw_ip, str):
@@ -424,7 +432,12 @@ def _merge_options(
             )
         ip = to_ip(raw_ip, field=f"{where}.OutsideIpAddress")
         if ip in seen:
-            report.warn(f"{name}: {path} lists tunnel {ip} twice; using the first entry", line=line, field=where)
+            report.warn(
+                f"{name}: {path} lists tunnel {ip} twice; using the first entry",
+                line=line,
+                field=where,
+                code="tunnel-options-ignored",
+            )
             continue
         seen.add(ip)
         matches = [n for n, t in enumerate(out) if t.aws_outside_ip == ip]
@@ -434,6 +447,7 @@ def _merge_options(
                     f"{name}: {where} is for outside IP {ip}, which no tunnel of the embedded document has; ignored",
                     line=line,
                     field=where,
+                    code="tunnel-options-ignored",
                 )
                 continue
             tunnel = _tunnel_from_options(opts, ip, where, report, line, option_lines)
@@ -443,6 +457,7 @@ def _merge_options(
                     "cannot build a tunnel from it",
                     line=line,
                     field=where,
+                    code="tunnel-options-ignored",
                 )
                 continue
             out.append(tunnel)

@@ -524,6 +524,7 @@ class _Reader:
                     "customer gateway's address",
                     line=local_v.line,
                     field=f"{where} local-address",
+                    code="vyatta-local-address",
                 )
             else:
                 local = to_ip(local_v.value, field=f"{where} local-address", line=local_v.line)

@@ -698,6 +698,7 @@ def read_document(
             f"{cid or 'connection'}: vpn_connection_type is {describe_value(ctype)}, not ipsec.1",
             line=line,
             field="vpn_connection_type",
+            code="connection-type",
         )
     attributes, aline = r.value("vpn_connection_attributes")
     no_bgp = attributes == "NoBGPVPNConnection"
@@ -706,6 +707,7 @@ def read_document(
             f"{cid or 'connection'}: unknown vpn_connection_attributes {describe_value(attributes)}",
             line=aline,
             field="vpn_connection_attributes",
+            code="connection-attributes",
         )
 
     tunnels: list[Tunnel] = []
@@ -726,6 +728,7 @@ def read_document(
             "elements; reading a static connection and ignoring them",
             line=aline,
             field="vpn_connection_attributes",
+            code="routing-conflict",
         )
         tunnels = [attrs.evolve(t, bgp=None) for t in tunnels]
     elif with_bgp and len(with_bgp) != len(tunnels):
@@ -735,6 +738,7 @@ def read_document(
                     f"{name}: tunnel {t.aws_outside_ip} has no <bgp> elements while other tunnels have them",
                     line=lines[i],
                     field=f"ipsec_tunnel[{i + 1}]/bgp",
+                    code="bgp-partial",
                 )
     return Document(
         tunnels=tuple(tunnels),
