@@ -503,7 +503,7 @@ def _plan_one(
         unsupported(
             report,
             label,
-            "not stated in the input, using AWS's defaults: {'; '.join(defaults)}",
+            f"not stated in the input, using AWS's defaults: {'; '.join(defaults)}",
             field="tunnels",
             code="aws-default",
             error=EmitError,

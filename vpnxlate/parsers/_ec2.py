@@ -14,6 +14,7 @@ from typing import Any
 
 import attrs
 
+from ..diagnostics import relocate
 from ..errors import ParseError, Report, ValidationError, VpnxlateError, describe_value
 from ..model import IPAddress, Routing, Tunnel, VpnConnection
 from ._common import _quad, algos, dh_group, encryption, ike_version, integrity, to_int, to_ip, to_psk
@@ -54,9 +55,7 @@ def read_embedded(text: str, report: Report, name: str, element: str, **where: A
     try:
         return read_document(text, report, **where)
     except VpnxlateError as e:
-        if not e.message.startswith(name):
-            e.message = f"{name}: {element}: {e.message}"
-        raise
+        raise relocate(e, context=f"{name}: {element}", known=name) from None
 
 
 def _shown(value: Any) -> str:
@@ -240,8 +239,7 @@ def _apply_options(
     try:
         return m.result(), m.diffs
     except VpnxlateError as e:
-        e.field = f"{where}.{e.field}" if e.field else where
-        raise
+        raise relocate(e, parent=where) from None
 
 
 # (TunnelOptions key, its list as written) -> the canonical algorithm names (only successes; bounded)
@@ -309,9 +307,7 @@ def assemble(
             option_lines,
         )
     except VpnxlateError as e:
-        if not e.message.startswith(name):
-            e.message = f"{name}: {e.message}"
-        raise e.located(line=line) from None
+        raise relocate(e, context=name, line=line) from None
 
 
 def _assemble(

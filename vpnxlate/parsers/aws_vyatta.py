@@ -24,6 +24,7 @@ import re
 from typing import Any
 
 from .. import algorithms
+from ..diagnostics import relocate
 from ..errors import ParseError, Report, ValidationError, VpnxlateError, describe_value
 from ..model import Bgp, IkeOptions, IpsecOptions, Tunnel, VpnConnection, build_connection
 from ._common import (
@@ -489,10 +490,9 @@ class _Reader:
         except VpnxlateError as e:
             name = (e.field or "").rpartition(".")[2]  # "ipsec.mode" -> "mode"
             v = vals.get(name)
-            if v is not None:
-                e.field = f"{where} {_NODE_NAME.get(name, name)}"
-                raise e.located(line=v.line) from None
-            raise e.located(line=default_line) from None
+            if v is None:
+                raise relocate(e, line=default_line) from None
+            raise relocate(e, rename=f"{where} {_NODE_NAME.get(name, name)}", line=v.line) from None
 
     def tunnel(self, ip: IPAddress, first: int, used_vti: dict[str, IPAddress]) -> Tunnel:
         key = str(ip)

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from ..diagnostics import relocate
 from ..errors import ParseError, Report, VpnxlateError, describe_value
 from ..model import Bgp, IkeOptions, IpsecOptions, Routing, Tunnel, VpnConnection, merge_tunnels
 from ._common import (
@@ -399,9 +400,7 @@ def _phase(
                 kwargs[attr] = algos(conv, [value], field=f"{w}/{element}", line=r.value(element)[1])
         built = cls(**kwargs)
     except VpnxlateError as e:
-        if not (e.field or "").startswith(w):
-            e.field = f"{w}/{prefix}{e.field}" if e.field else w
-        raise e.located(line=section_line) from None
+        raise relocate(e, parent=w, sep=f"/{prefix}", line=section_line) from None
     if len(_PHASES) < 256:  # a handful of combinations exist; never let odd inputs grow it
         _PHASES[key] = built
     return built
@@ -483,9 +482,7 @@ def _tunnel(where: _Where, el: Any, n: int, report: Report) -> tuple[Tunnel, boo
             bgp=bgp,
         )
     except VpnxlateError as e:
-        if not (e.field or "").startswith(w):
-            e.field = f"{w}/{e.field}" if e.field else w
-        raise e.located(line=tline) from None
+        raise relocate(e, parent=w, sep="/", line=tline) from None
     return tunnel, has_bgp
 
 
