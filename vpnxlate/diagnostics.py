@@ -415,3 +415,13 @@ def relocate(
     if not error.field and field is not None:
         error.field = field
     return error.located(source=source, line=line)
+
+
+def codes_markdown() -> str:
+    """The table of every code, by area, as docs/diagnostics.md holds it (a test compares them)."""
+    out = []
+    for area, title in AREAS.items():
+        out += [f"### {title} (`{area}`)", "", "| Code | Meaning |", "| --- | --- |"]
+        out += [f"| `{c.name}` | {c.description} |" for c in CODES.values() if c.area == area]
+        out.append("")
+    return "\n".join(out)
