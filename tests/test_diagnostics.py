@@ -7,15 +7,18 @@ import json
 import re
 from pathlib import Path
 
+import attrs
 import pytest
 
 import vpnxlate
 from vpnxlate import diagnostics
 from vpnxlate.diagnostics import CODES, Diagnostic, DiagnosticsError, ErrorLevel, Policy, Report, relocate
 from vpnxlate.errors import EmitError, ParseError, ValidationError, VpnxlateError
-from vpnxlate.model import Bgp, IkeOptions, Tunnel, VpnConnection
+from vpnxlate.model import VpnConnection
 
 from .conftest import assert_one_line_error, run_cli
+from .test_cli import PSK1
+from .test_cli import model as cli_model
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "vpnxlate"
@@ -26,24 +29,9 @@ W2 = f"vpn-0c0ffee0123456789: tunnel 203.0.113.22: psk: {LEADING_ZERO}"
 
 
 def model(psk1: str = "0FAKE_tunnel1.key", psk2: str = "0FAKE_tunnel2.key") -> VpnConnection:
-    def t(out: str, net: int, psk: str) -> Tunnel:
-        return Tunnel(
-            aws_outside_ip=out,
-            cgw_outside_ip="198.51.100.10",
-            psk=psk,
-            cgw_inside=f"169.254.{net}.2/30",
-            aws_inside=f"169.254.{net}.1/30",
-            ike=IkeOptions(encryption=["AES128"], integrity=["SHA1"], dh_groups=[2], lifetime_s=28800),
-            bgp=Bgp(cgw_asn=65010, aws_asn=64512, neighbor_ip=f"169.254.{net}.1", hold_time=30),
-        )
-
-    return VpnConnection(
-        tunnels=[t("203.0.113.22", 21, psk1), t("203.0.113.21", 22, psk2)],
-        vpn_connection_id="vpn-0c0ffee0123456789",
-        vpn_gateway_id="vgw-0c0ffee0123456789",
-        customer_gateway_id="cgw-0c0ffee0123456789",
-        routing="bgp",
-    )
+    """test_cli's connection (BGP, two tunnels) with both keys chosen."""
+    conn = cli_model(psk2=psk2)
+    return attrs.evolve(conn, tunnels=[attrs.evolve(t, psk=psk1) if t.psk == PSK1 else t for t in conn.tunnels])
 
 
 @pytest.fixture(scope="module")
