@@ -17,10 +17,13 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from . import registry
 from .errors import EmitError, Report, VpnxlateError
+
+if TYPE_CHECKING:
+    from .diagnostics import Policy
 
 PROG = "vpnxlate"
 EXIT_OK, EXIT_INPUT, EXIT_INTERNAL = 0, 2, 3
@@ -156,7 +159,7 @@ def _add_policy_options(p: argparse.ArgumentParser) -> None:
     )
 
 
-def _policy(args: argparse.Namespace) -> Any:
+def _policy(args: argparse.Namespace) -> Policy:
     from .diagnostics import Policy
 
     return Policy.of(strict=args.strict, error_on=args.error_on, ignore=args.ignore)
