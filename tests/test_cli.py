@@ -154,7 +154,7 @@ def test_json_contract_and_warnings_on_stderr(tmp_path: Path) -> None:
         f"{p}: vpn-0c0ffee0123456789: tunnel 203.0.113.21: psk: the pre-shared key starts "
         "with 0, which AWS does not accept"
     ]
-    assert proc.stderr == f"vpnxlate: warning: {doc['warnings'][0]}\n"
+    assert proc.stderr == f"vpnxlate: warning: {doc['warnings'][0]} [lint-psk]\n"
     conn = doc["connections"][0]
     assert [t["aws_outside_ip"] for t in conn["tunnels"]] == ["203.0.113.21", "203.0.113.22"]
     t = conn["tunnels"][1]

@@ -8,7 +8,9 @@
 
 Warnings (Terraform's lint rules, duplicate tunnels, options a target cannot express) are
 issued through :mod:`warnings` as :class:`VpnxlateWarning`; ``strict=True`` turns them into
-errors.  :func:`parse_report`/:func:`emit_report` return them instead.
+errors.  :func:`parse_report`/:func:`emit_report` return them instead.  Each carries a code
+(docs/diagnostics.md); ``level=`` (:class:`ErrorLevel`), ``error_on=`` and ``ignore=`` (codes,
+or ``"all"``) choose what becomes of them.
 """
 
 from __future__ import annotations
@@ -20,29 +22,29 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from . import registry
+from .diagnostics import Diagnostic, DiagnosticsError, ErrorLevel, Policy, Report, VpnxlateWarning, relocate
+from .emitters._base import OutputFile
 from .errors import (
-    Diagnostic,
     EmitError,
     FormatError,
     InputError,
     OutputError,
     ParseError,
     PlaceholderError,
-    Report,
     ValidationError,
     VpnxlateError,
-    VpnxlateWarning,
     in_api_terms,
 )
 from .model import Bgp, IkeOptions, IpsecOptions, Tunnel, VpnConnection
-from .registry import OutputFile
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Bgp",
     "Diagnostic",
+    "DiagnosticsError",
     "EmitError",
+    "ErrorLevel",
     "FormatError",
     "IkeOptions",
     "InputError",
@@ -71,6 +73,15 @@ __all__ = [
 ]
 
 Text = str | bytes | bytearray | memoryview
+Codes = Iterable[str]
+
+
+def _policy(strict: bool, level: ErrorLevel | str | None, error_on: Codes, ignore: Codes) -> Policy:
+    """The :class:`Policy` of the API's keyword arguments (errors in API terms)."""
+    try:
+        return Policy.of(strict=strict, level=level, error_on=error_on, ignore=ignore)
+    except VpnxlateError as e:
+        raise in_api_terms(e) from None
 
 
 def __dir__() -> list[str]:
@@ -200,11 +211,17 @@ def parse_report(
     source: str | None = None,
     strict: bool = False,
     lint: bool = True,
+    level: ErrorLevel | str | None = None,
+    error_on: Codes = (),
+    ignore: Codes = (),
 ) -> tuple[list[VpnConnection], Report]:
     """Parse ``text`` (str, or bytes decoded like the CLI's input files); returns the connections
-    and the warnings.  Messages name options in API terms (``local_address``, ``target vyos``)."""
+    and the warnings.  Messages name options in API terms (``local_address``, ``target vyos``).
+    ``level``/``error_on``/``ignore``: what becomes of warnings (:class:`ErrorLevel`, codes)."""
+    policy = _policy(strict, level, error_on, ignore)
     try:
-        connections, report = _parse_report(_as_text(text, source), format, source=source, strict=strict, lint=lint)
+        connections, report = _parse_report(_as_text(text, source), format, source=source, lint=lint, policy=policy)
+        report.check()
     except VpnxlateError as e:
         raise in_api_terms(e) from None
     return connections, report.in_api_terms()
@@ -217,12 +234,13 @@ def _parse_report(
     source: str | None = None,
     strict: bool = False,
     lint: bool = True,
+    policy: Policy | None = None,
 ) -> tuple[list[VpnConnection], Report]:
     """:func:`parse_report` for the CLI: str input, messages in CLI terms."""
     from .lint import lint as run_lint
     from .model import merge_connections
 
-    report = Report(source, strict=strict)
+    report = Report(source, strict=strict, policy=policy)
     try:
         name = format or _detect_format(text, source=source)
         with _gc_paused():
@@ -233,7 +251,7 @@ def _parse_report(
         if lint:
             run_lint(connections, report)
     except VpnxlateError as e:
-        raise e.located(source=source) from None
+        raise relocate(e, source=source) from None
     return connections, report
 
 
@@ -268,14 +286,23 @@ def _issue(report: Report) -> None:
 
 
 def parse(
-    text: Text, format: str | None = None, *, source: str | None = None, strict: bool = False
+    text: Text,
+    format: str | None = None,
+    *,
+    source: str | None = None,
+    strict: bool = False,
+    level: ErrorLevel | str | None = None,
+    error_on: Codes = (),
+    ignore: Codes = (),
 ) -> list[VpnConnection]:
     """Parse an AWS VPN configuration (str, or bytes decoded like the CLI's input files) into
     connections (format detected unless given).
 
     Raises :class:`VpnxlateError` subclasses carrying ``source``, ``line`` and ``field``.
     """
-    connections, report = parse_report(text, format, source=source, strict=strict)
+    connections, report = parse_report(
+        text, format, source=source, strict=strict, level=level, error_on=error_on, ignore=ignore
+    )
     _issue(report)
     return connections
 
@@ -287,15 +314,23 @@ def emit_report(
     redact: bool = False,
     strict: bool = False,
     report: Report | None = None,
+    level: ErrorLevel | str | None = None,
+    error_on: Codes = (),
+    ignore: Codes = (),
     **options: Any,
 ) -> tuple[list[OutputFile], Report]:
     """Write ``connections`` for ``target``; returns the files and the warnings.
 
-    ``report`` may carry the parse warnings so that targets that list warnings (json) show them.
+    ``report`` may carry the parse warnings so that targets that list warnings (json) show them
+    (its policy is kept unless ``strict``/``level``/``error_on``/``ignore`` are given).
     Messages name options in API terms (``local_address``, ``target vyos``).
     """
+    error_on, ignore = tuple(error_on), tuple(ignore)
+    given = strict or level is not None or bool(error_on) or bool(ignore)
+    policy = _policy(strict, level, error_on, ignore) if report is None or given else None
     try:
-        files, report = _emit_report(connections, target, redact=redact, strict=strict, report=report, **options)
+        files, report = _emit_report(connections, target, redact=redact, report=report, policy=policy, **options)
+        report.check()
     except VpnxlateError as e:
         raise in_api_terms(e) from None
     return files, report.in_api_terms()
@@ -308,9 +343,11 @@ def _emit_report(
     redact: bool = False,
     strict: bool = False,
     report: Report | None = None,
+    policy: Policy | None = None,
     **options: Any,
 ) -> tuple[list[OutputFile], Report]:
-    """:func:`emit_report` for the CLI: messages in CLI terms."""
+    """:func:`emit_report` for the CLI: messages in CLI terms.  ``policy`` replaces the one of
+    ``report`` (or makes that of the new report)."""
     module = registry.output_module(target)
     known = {o.dest: o for o in module.OPTIONS}
     unknown = sorted(set(options) - set(known))
@@ -325,7 +362,9 @@ def _emit_report(
     if redact:
         conns = [c.redacted() for c in conns]
     if report is None:
-        report = Report(f"--to {target}", strict=strict)
+        report = Report(f"--to {target}", strict=strict, policy=policy)
+    elif policy is not None:
+        report.policy = policy
     with _gc_paused():
         files = module.emit(conns, report, **full)
     if redact:
@@ -345,10 +384,20 @@ def render(files: Sequence[OutputFile]) -> str:
 
 
 def emit(
-    connections: Iterable[VpnConnection], target: str, *, redact: bool = False, strict: bool = False, **options: Any
+    connections: Iterable[VpnConnection],
+    target: str,
+    *,
+    redact: bool = False,
+    strict: bool = False,
+    level: ErrorLevel | str | None = None,
+    error_on: Codes = (),
+    ignore: Codes = (),
+    **options: Any,
 ) -> str:
     """Write ``connections`` for ``target`` and return the text (several files under headers)."""
-    files, report = emit_report(connections, target, redact=redact, strict=strict, **options)
+    files, report = emit_report(
+        connections, target, redact=redact, strict=strict, level=level, error_on=error_on, ignore=ignore, **options
+    )
     _issue(report)
     return render(files)
 
@@ -361,10 +410,20 @@ def convert(
     source: str | None = None,
     redact: bool = False,
     strict: bool = False,
+    level: ErrorLevel | str | None = None,
+    error_on: Codes = (),
+    ignore: Codes = (),
     **options: Any,
 ) -> str:
-    """``emit(parse(text), to)`` in one call."""
-    connections, report = parse_report(text, format, source=source, strict=strict)
-    files, report = emit_report(connections, to, redact=redact, strict=strict, report=report, **options)
-    _issue(report)
+    """``emit(parse(text), to)`` in one call; at ``level="raise"`` the warnings of both are
+    raised together at the end."""
+    policy = _policy(strict, level, error_on, ignore)
+    try:
+        connections, report = _parse_report(_as_text(text, source), format, source=source, policy=policy)
+        report.in_api_terms()  # the parse warnings a json output lists, as parse_report returns them
+        files, report = _emit_report(connections, to, redact=redact, report=report, **options)
+        report.check()
+    except VpnxlateError as e:
+        raise in_api_terms(e) from None
+    _issue(report.in_api_terms())
     return render(files)

@@ -29,6 +29,7 @@ from typing import Any
 
 import attrs
 
+from .diagnostics import Policy, relocate
 from .errors import InputError, Report, VpnxlateError
 from .model import VpnConnection
 
@@ -285,7 +286,12 @@ def describe(
 
 
 def to_connections(
-    fetched: Fetched, *, strict: bool = False, lint: bool = True, progress: Callable[[str], None] | None = None
+    fetched: Fetched,
+    *,
+    strict: bool = False,
+    lint: bool = True,
+    progress: Callable[[str], None] | None = None,
+    policy: Policy | None = None,
 ) -> tuple[list[VpnConnection], Report]:
     """The connections of a fetch, read by the ``ec2-json`` parser (its exact merge of the embedded
     document and ``Options.TunnelOptions``)."""
@@ -294,7 +300,7 @@ def to_connections(
     from .parsers import ec2_json
 
     source = fetched.source
-    report = Report(source, strict=strict)
+    report = Report(source, strict=strict, policy=policy)
     if not fetched.selected:
         skipped = f" ({len(fetched.skipped)} in other states skipped)" if fetched.skipped else ""
         raise AwsError(f"no available VPN connection{skipped} (wrong --region or --filter?)", source=source)
@@ -309,7 +315,7 @@ def to_connections(
         if lint:
             run_lint(connections, report)
     except VpnxlateError as e:
-        raise e.located(source=source) from None
+        raise relocate(e, source=source) from None
     return connections, report
 
 

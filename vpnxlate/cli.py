@@ -1,14 +1,15 @@
 """``vpnxlate`` command line.
 
     vpnxlate convert INPUT [INPUT ...] [--from FORMAT] --to TARGET [-o FILE | --out-dir DIR]
-                     [--force] [--redact] [--strict] [target options]
+                     [--force] [--redact] [--strict] [--error-on CODE] [--ignore CODE] [target options]
     vpnxlate convert aws:[vpn-ID ...] --to TARGET [--region R] [--profile P] [--filter NAME=VALUE]
     vpnxlate fetch aws:[vpn-ID ...] [-o FILE] [--include-psk] [--region R] ...
     vpnxlate sync INPUT... --to vyos|strongswan|swanctl --state DIR [--once | --interval SECONDS]
     vpnxlate formats
+    vpnxlate codes
 
 Bad input: exit status 2 and one line ``vpnxlate: error: FILE[:LINE]: what is wrong`` on
-stderr.  Warnings go to stderr as ``vpnxlate: warning: ...``; stdout carries only output.
+stderr.  Warnings go to stderr as ``vpnxlate: warning: ... [CODE]``; stdout carries only output.
 """
 
 from __future__ import annotations
@@ -16,10 +17,13 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from . import registry
 from .errors import EmitError, Report, VpnxlateError
+
+if TYPE_CHECKING:
+    from .diagnostics import Policy
 
 PROG = "vpnxlate"
 EXIT_OK, EXIT_INPUT, EXIT_INTERNAL = 0, 2, 3
@@ -65,7 +69,7 @@ def _peek_target(argv: Sequence[str]) -> str | None:
     return None
 
 
-_COMMANDS = ("convert", "fetch", "sync", "formats")
+_COMMANDS = ("convert", "fetch", "sync", "formats", "codes")
 
 
 def _peek_command(argv: Sequence[str]) -> str | None:
@@ -122,6 +126,7 @@ def build_parser(target: str | None = None, command: str | None = None) -> argpa
     conv.add_argument("--force", action="store_true", help="overwrite existing output files (regular files only)")
     conv.add_argument("--redact", action="store_true", help="replace every pre-shared key with ***")
     conv.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    _add_policy_options(conv)
     conv.add_argument("-q", "--quiet", action="store_true", help="do not print warnings")
     _add_aws_options(conv)
     _add_target_options(conv, [target] if target else None)
@@ -131,7 +136,33 @@ def build_parser(target: str | None = None, command: str | None = None) -> argpa
         _add_sync_parser(sub, target)
     fmts = sub.add_parser("formats", help="list input formats and output targets")
     fmts.add_argument("--json", action="store_true", help="machine-readable list")
+    codes = sub.add_parser("codes", help="list the warning codes (for --error-on and --ignore)")
+    codes._sub = "codes"
+    codes.add_argument("--json", action="store_true", help="machine-readable list")
     return top
+
+
+def _add_policy_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--error-on",
+        action="append",
+        default=[],
+        metavar="CODE",
+        help="treat warnings with CODE as errors (repeatable; all = every code; see 'vpnxlate codes')",
+    )
+    p.add_argument(
+        "--ignore",
+        action="append",
+        default=[],
+        metavar="CODE",
+        help="do not report warnings with CODE (repeatable; all = every code)",
+    )
+
+
+def _policy(args: argparse.Namespace) -> Policy:
+    from .diagnostics import Policy
+
+    return Policy.of(strict=args.strict, error_on=args.error_on, ignore=args.ignore)
 
 
 def _add_target_options(conv: argparse.ArgumentParser, names: Sequence[str] | None) -> None:
@@ -222,6 +253,7 @@ def _add_sync_parser(sub: Any, target: str | None) -> None:
         "a successful write; a failure restores the previous state",
     )
     p.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    _add_policy_options(p)
     p.add_argument("-q", "--quiet", action="store_true", help="print only errors and the change summary")
     _add_aws_options(p)
     # only the options of the target named (none for a --to that sync refuses anyway: fast start-up)
@@ -232,7 +264,7 @@ def _warn(report: Report, quiet: bool) -> None:
     if quiet:
         return
     for d in report.diagnostics:
-        sys.stderr.write(f"{PROG}: warning: {_one_line(str(d))}\n")
+        sys.stderr.write(f"{PROG}: warning: {_one_line(str(d))} [{d.code}]\n")
 
 
 def _convert(args: argparse.Namespace) -> int:
@@ -241,7 +273,7 @@ def _convert(args: argparse.Namespace) -> int:
     from .io import write_file, write_files
 
     options = _chosen_options(args)
-    report = Report(None, strict=args.strict)
+    report = Report(None, policy=_policy(args))
     connections = _read_inputs(args, report)
     files, report = emit_report(
         connections, args.target, redact=args.redact, strict=args.strict, report=report, **options
@@ -297,7 +329,7 @@ def _read_inputs(args: argparse.Namespace, report: Report) -> list[Any]:
         from . import aws
 
         fetched = _describe(args, aws_inputs)
-        conns, rep = aws.to_connections(fetched, strict=args.strict, progress=_progress(args))
+        conns, rep = aws.to_connections(fetched, policy=report.policy, progress=_progress(args))
         report.extend(rep)
         connections.extend(conns)
         sources.extend(["aws:"] * len(conns))
@@ -305,7 +337,7 @@ def _read_inputs(args: argparse.Namespace, report: Report) -> list[Any]:
         if path.startswith("aws:"):
             continue
         source, text = read_input(path)
-        conns, rep = parse_report(text, args.input_format, source=source, strict=args.strict)
+        conns, rep = parse_report(text, args.input_format, source=source, policy=report.policy)
         report.extend(rep)
         connections.extend(conns)
         sources.extend([source] * len(conns))
@@ -365,8 +397,10 @@ def _sync(args: argparse.Namespace) -> int:
     if args.interval is not None and args.interval <= 0:
         raise EmitError("--interval must be a positive number of seconds")
 
+    policy = _policy(args)
+
     def poll() -> int:
-        report = Report(None, strict=args.strict)
+        report = Report(None, policy=policy)
         try:
             connections = _read_inputs(args, report)
             result = sync.sync(connections, args.target, args.state, report=report, options=options, apply=args.apply)
@@ -424,6 +458,23 @@ def _formats(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _codes(args: argparse.Namespace) -> int:
+    from .diagnostics import AREAS, CODES
+
+    if args.json:
+        import json
+
+        table = [{"code": c.name, "area": c.area, "description": c.description} for c in CODES.values()]
+        sys.stdout.write(json.dumps(table, indent=2) + "\n")
+        return EXIT_OK
+    for area, title in AREAS.items():
+        sys.stdout.write(f"{title}:\n")
+        for c in CODES.values():
+            if c.area == area:
+                sys.stdout.write(f"  {c.name:<23} {c.description}\n")
+    return EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         args_list = list(sys.argv[1:] if argv is None else argv)
@@ -438,6 +489,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _convert(args)
         if args.command == "formats":
             return _formats(args)
+        if args.command == "codes":
+            return _codes(args)
         if args.command == "fetch":
             return _fetch(args)
         if args.command == "sync":

@@ -12,9 +12,7 @@ and makes control characters visible).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-
-from attrs.exceptions import FrozenInstanceError
+from typing import TYPE_CHECKING, Any
 
 # ------------------------------------------------------------------ the character rule
 
@@ -212,147 +210,24 @@ def in_api_terms(error: VpnxlateError) -> VpnxlateError:
     return error
 
 
-class Record:
-    """Base of small immutable value classes (:class:`Diagnostic`, ``registry.Option``,
-    ``registry.OutputFile``): equal, hashed, pickled and shown by the values of ``_fields``.
+# ------------------------------------------------------------------ moved, still importable here
 
-    Plain classes rather than attrs classes: they are created on every start-up, and attrs'
-    class creation is a noticeable part of it.  Subclasses set their fields in ``__init__``
-    with ``object.__setattr__``.
-    """
+# Record, Diagnostic, VpnxlateWarning and Report live in vpnxlate.record and vpnxlate.diagnostics;
+# ``from vpnxlate.errors import Report`` keeps working (resolved on first use: diagnostics imports
+# this module).
+_MOVED = {"Record": "record", "Diagnostic": "diagnostics", "VpnxlateWarning": "diagnostics", "Report": "diagnostics"}
 
-    _fields: tuple[str, ...] = ()
-    __slots__ = ()
-
-    def _values(self) -> tuple[object, ...]:
-        return tuple(getattr(self, name) for name in self._fields)
-
-    def __setattr__(self, name: str, value: object) -> None:
-        raise FrozenInstanceError
-
-    def __delattr__(self, name: str) -> None:
-        raise FrozenInstanceError
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return self._values() == other._values()
-
-    def __hash__(self) -> int:
-        return hash(self._values())
-
-    def __reduce__(self) -> tuple[type[Record], tuple[object, ...]]:
-        return self.__class__, self._values()
-
-    def __repr__(self) -> str:
-        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in self._fields)
-        return f"{self.__class__.__name__}({fields})"
+if TYPE_CHECKING:
+    from .diagnostics import Diagnostic as Diagnostic
+    from .diagnostics import Report as Report
+    from .diagnostics import VpnxlateWarning as VpnxlateWarning
+    from .record import Record as Record
 
 
-class Diagnostic(Record):
-    """A warning about the input or the output; never contains a pre-shared key (immutable)."""
+def __getattr__(name: str) -> Any:
+    module = _MOVED.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
 
-    _fields = ("message", "source", "line", "field", "code")  # constructor order
-    __slots__ = _fields
-    message: str
-    source: str | None
-    line: int | None
-    field: str | None
-    code: str
-
-    def __init__(
-        self,
-        message: str,
-        source: str | None = None,
-        line: int | None = None,
-        field: str | None = None,
-        code: str = "warning",
-    ) -> None:
-        init = object.__setattr__
-        init(self, "message", message)
-        init(self, "source", source)
-        init(self, "line", line)
-        init(self, "field", field)
-        init(self, "code", code)
-
-    def _values(self) -> tuple[str, str | None, int | None, str | None, str]:
-        return self.message, self.source, self.line, self.field, self.code  # (the hot path)
-
-    def __str__(self) -> str:
-        return _locate(self.source, self.line, self.message)
-
-
-class VpnxlateWarning(UserWarning):
-    """Category used when the Python API reports a :class:`Diagnostic` through ``warnings``."""
-
-    def __init__(self, diagnostic: Diagnostic) -> None:
-        super().__init__(str(diagnostic))
-        self.diagnostic = diagnostic
-
-
-class Report:
-    """Collects the warnings of one parse or emit run.
-
-    ``strict=True`` turns every warning into an :class:`EmitError`/:class:`ValidationError`
-    at the point it is raised (the caller's choice between warning and error).
-    """
-
-    def __init__(self, source: str | None = None, *, strict: bool = False) -> None:
-        self.source = source
-        self.strict = strict
-        self.diagnostics: list[Diagnostic] = []
-        self._seen: set[Diagnostic] = set()
-
-    def warn(
-        self,
-        message: str,
-        *,
-        line: int | None = None,
-        field: str | None = None,
-        source: str | None = None,
-        code: str = "warning",
-        error: type[VpnxlateError] = ValidationError,
-    ) -> None:
-        diag = Diagnostic(message, source or self.source, line, field, code)
-        if self.strict:
-            raise error(message, source=diag.source, line=line, field=field)
-        self._add(diag)
-
-    def _add(self, diag: Diagnostic) -> None:
-        if diag not in self._seen:
-            self._seen.add(diag)
-            self.diagnostics.append(diag)
-
-    def extend(self, other: Report) -> None:
-        for d in other.diagnostics:
-            self._add(d)
-
-    def messages(self) -> list[str]:
-        return [str(d) for d in self.diagnostics]
-
-    def in_api_terms(self) -> Report:
-        """Rewrite the warnings (message and source) in API terms (see :func:`api_terms`); returns self."""
-        self.diagnostics = [
-            Diagnostic(api_terms(d.message), None if d.source is None else api_terms(d.source), d.line, d.field, d.code)
-            for d in self.diagnostics
-        ]
-        self._seen = set(self.diagnostics)
-        if self.source is not None:
-            self.source = api_terms(self.source)
-        return self
-
-    def __len__(self) -> int:
-        return len(self.diagnostics)
-
-    def __iter__(self) -> Iterator[Diagnostic]:
-        return iter(self.diagnostics)
-
-    def __repr__(self) -> str:
-        codes: dict[str, int] = {}
-        for d in self.diagnostics:
-            codes[d.code] = codes.get(d.code, 0) + 1
-        counts = ", ".join(f"{code}: {n}" for code, n in sorted(codes.items()))
-        return (
-            f"<Report source={self.source!r} strict={self.strict} {len(self.diagnostics)} warning"
-            f"{'' if len(self.diagnostics) == 1 else 's'}{' (' + counts + ')' if counts else ''}>"
-        )
+    return getattr(importlib.import_module(f"{__package__}.{module}"), name)

@@ -50,9 +50,25 @@ _LINK_LOCAL_SPAN = _span(_LINK_LOCAL)
 _RESERVED_SPANS = tuple((r, *_span(r)) for r in _RESERVED)
 
 
+#: The diagnostic code of each tunnel rule, by the field it checks.
+_CODE_OF_FIELD = {
+    "psk": "lint-psk",
+    "cgw_inside": "lint-inside-cidr",
+    "aws_inside": "lint-aws-inside",
+    "ike.lifetime_s": "lint-lifetime",
+    "ipsec.lifetime_s": "lint-lifetime",
+    "rekey_margin_s": "lint-rekey-margin",
+    "replay_window": "lint-replay-window",
+    "dpd_timeout_s": "lint-dpd-timeout",
+    "bgp.cgw_asn": "lint-asn",
+    "bgp.neighbor_ip": "lint-bgp-neighbor",
+}
+
+
 def lint_tunnel(t: Tunnel, report: Report, context: str) -> None:
     def warn(field: str, message: str) -> None:
-        report.warn(f"{context}tunnel {t.aws_outside_ip}: {field}: {message}", field=field, code="lint")
+        message = f"{context}tunnel {t.aws_outside_ip}: {field}: {message}"
+        report.warn(message, field=field, code=_CODE_OF_FIELD[field])
 
     if t.psk is not None and t.psk != "***":
         if not _PSK_RE.fullmatch(t.psk):
@@ -114,12 +130,16 @@ def lint_connection(conn: VpnConnection, report: Report) -> None:
         and any(t.bgp is None for t in conn.tunnels)
         and any(t.bgp is not None for t in conn.tunnels)
     ):
-        report.warn(f"{context}some tunnels have BGP settings and others do not", field="bgp", code="lint")
+        report.warn(f"{context}some tunnels have BGP settings and others do not", field="bgp", code="lint-bgp-mixed")
     cidrs = [(t.cgw_inside.network, *_span(t.cgw_inside.network)) for t in conn.tunnels if t.cgw_inside is not None]
     for i, (a, a_first, a_last) in enumerate(cidrs):
         for b, b_first, b_last in cidrs[i + 1 :]:
             if a_first <= b_last and b_first <= a_last:  # a.overlaps(b)
-                report.warn(f"{context}the tunnels' inside CIDRs {a} and {b} overlap", field="cgw_inside", code="lint")
+                report.warn(
+                    f"{context}the tunnels' inside CIDRs {a} and {b} overlap",
+                    field="cgw_inside",
+                    code="lint-inside-overlap",
+                )
 
 
 def lint(connections: list[VpnConnection], report: Report) -> None:
@@ -136,4 +156,8 @@ def lint(connections: list[VpnConnection], report: Report) -> None:
             key = (int(net.network_address), net.prefixlen)
             other = seen.setdefault(key, name)
             if other != name:
-                report.warn(f"inside CIDR {net} is used by both {other} and {name}", field="cgw_inside", code="lint")
+                report.warn(
+                    f"inside CIDR {net} is used by both {other} and {name}",
+                    field="cgw_inside",
+                    code="lint-inside-overlap",
+                )

@@ -27,9 +27,9 @@ from __future__ import annotations
 
 import importlib
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .errors import Record
+from .record import Record
 
 # Detection order matters: the first parser whose detect() accepts the text wins.
 INPUTS: dict[str, str] = {
@@ -112,30 +112,18 @@ class Option(Record):
         return self.flag.lstrip("-").replace("-", "_")
 
 
-class OutputFile(Record):
-    """One generated file.  ``secret`` files are written with mode 0600 (immutable)."""
+# OutputFile lives in the emitter layer (vpnxlate.emitters._base); ``from vpnxlate.registry import
+# OutputFile`` keeps working (resolved on first use).
+if TYPE_CHECKING:
+    from .emitters._base import OutputFile as OutputFile
 
-    _fields = ("name", "content", "mode", "secret")  # constructor order
-    __slots__ = _fields
-    name: str
-    content: str
-    mode: int
-    secret: bool
 
-    def __init__(self, name: str, content: str, mode: int = 0o644, secret: bool = False) -> None:
-        init = object.__setattr__
-        init(self, "name", name)
-        init(self, "content", content)
-        init(self, "mode", mode)
-        init(self, "secret", secret)
+def __getattr__(name: str) -> Any:
+    if name == "OutputFile":
+        from .emitters._base import OutputFile
 
-    @property
-    def file_mode(self) -> int:
-        return 0o600 if self.secret else self.mode
-
-    def __repr__(self) -> str:  # a secret file's content (keys) is not shown
-        content = f"<{len(self.content)} characters>" if self.secret else repr(self.content)
-        return f"OutputFile(name={self.name!r}, content={content}, mode={self.mode!r}, secret={self.secret!r})"
+        return OutputFile
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _load(table: dict[str, str], name: str, kind: str) -> ModuleType:

@@ -11,6 +11,7 @@ from typing import Any
 
 from ..errors import EmitError, Report, describe_value, unsafe_character
 from ..model import Tunnel, VpnConnection
+from ._base import unsupported
 
 # AWS spellings (Generic text / XML) of the TunnelOptions names used by the model.
 ENCRYPTION_TEXT = {
@@ -129,8 +130,8 @@ class Picker:
         self.tunnel = tunnel
         self.where = f"{conn.name}: tunnel {number} ({tunnel.aws_outside_ip})"
 
-    def warn(self, field: str, message: str) -> None:
-        self.report.warn(f"{self.where}: {field}: {message}", field=field, code="unsupported", error=EmitError)
+    def warn(self, field: str, message: str, *, code: str) -> None:
+        unsupported(self.report, self.where, f"{field}: {message}", field=field, code=code, error=EmitError)
 
     def get(self, field: str) -> Any:
         obj: Any = self.tunnel
@@ -145,9 +146,9 @@ class Picker:
             if default is None:
                 default = DEFAULTS.get(field)
             if default is None:
-                self.warn(field, f"not stated; {self.target} requires it, left empty")
+                self.warn(field, f"not stated; {self.target} requires it, left empty", code="not-stated")
             else:
-                self.warn(field, f"not stated; writing AWS's default {describe_value(default)}")
+                self.warn(field, f"not stated; writing AWS's default {describe_value(default)}", code="aws-default")
             return default
         return value
 
@@ -161,6 +162,7 @@ class Picker:
                 field,
                 f"{self.target} holds one value; writing {values[0]} and leaving out "
                 f"{', '.join(str(v) for v in values[1:])}",
+                code="one-value",
             )
         return values[0]
 
@@ -168,7 +170,7 @@ class Picker:
         """Warn when the model states a value the format cannot express."""
         value = self.get(field)
         if value is not None:
-            self.warn(field, f"{self.target} cannot express {what or show(field, value)}; left out")
+            self.warn(field, f"{self.target} cannot express {what or show(field, value)}; left out", code="unsupported")
 
     def unsupported_all(self, fields: Iterable[str]) -> None:
         for f in fields:
@@ -181,8 +183,10 @@ def check_connection(report: Report, target: str, conn: VpnConnection, missing_i
     connection_unsupported(report, target, conn, "transit_gateway_id")
     connection_unsupported(report, target, conn, "static_routes")
     if conn.vpn_connection_id is None:
-        report.warn(
-            f"{conn.name}: vpn_connection_id: not stated; {target} requires it, {missing_id}",
+        unsupported(
+            report,
+            conn.name,
+            f"vpn_connection_id: not stated; {target} requires it, {missing_id}",
             field="vpn_connection_id",
             code="unsupported",
         )
@@ -191,8 +195,10 @@ def check_connection(report: Report, target: str, conn: VpnConnection, missing_i
 def connection_unsupported(report: Report, target: str, conn: VpnConnection, field: str) -> None:
     value = getattr(conn, field)
     if value is not None:
-        report.warn(
-            f"{conn.name}: {field}: {target} cannot express {show(field, value)}; left out",
+        unsupported(
+            report,
+            conn.name,
+            f"{field}: {target} cannot express {show(field, value)}; left out",
             field=field,
             code="unsupported",
             error=EmitError,

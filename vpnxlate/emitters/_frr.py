@@ -32,6 +32,7 @@ import attrs
 
 from ..errors import EmitError, Report, describe_value
 from ..registry import OutputFile
+from ._base import unsupported
 from ._policy import Neighbor, RoutingPolicy
 
 # A word in frr.conf: no whitespace, no comment character, nothing that could end a line.
@@ -181,7 +182,9 @@ def frr_files(
     if policy.router_asn is None or not policy.neighbors:
         return []
     if policy.router_id is None:
-        report.warn(
+        unsupported(
+            report,
+            None,
             "BGP router id not set (the router's address is unknown): FRR picks the highest interface "
             "address, and if that is a tunnel's, a tunnel going down resets the other session too; set "
             "'bgp router-id' in frr.conf",

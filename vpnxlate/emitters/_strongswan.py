@@ -26,6 +26,7 @@ from ..errors import NOT_STATED_HINT, EmitError, Report, describe_value, escape_
 from ..model import IPAddress, Tunnel, VpnConnection, check_address, check_secret
 from ..registry import Option, OutputFile
 from . import _frr, _policy
+from ._base import unsupported
 
 # ------------------------------------------------------------------ AWS's defaults
 
@@ -213,8 +214,10 @@ def ike_ciphers(version: int, enc: Sequence[str], report: Report, label: str) ->
     (a warning; an error when nothing else is left)."""
     aead = [e for e in enc if algorithms.is_gcm(e)]
     if aead and version == 1:
-        report.warn(
-            f"{label}: IKEv1 cannot use AES-GCM for the IKE SA; leaving out {', '.join(aead)} in phase 1",
+        unsupported(
+            report,
+            label,
+            f"IKEv1 cannot use AES-GCM for the IKE SA; leaving out {', '.join(aead)} in phase 1",
             field="ike.encryption",
             code="ikev1-gcm",
             error=EmitError,
@@ -322,8 +325,10 @@ def _rekey_margin(t: Tunnel, lifetimes: Iterable[int], report: Report, label: st
     shortest = min(lifetimes)
     if 2 * margin >= shortest:
         clamped = max(shortest // 4, 1)
-        report.warn(
-            f"{label}: rekeying before AWS would need a margin of {margin} s, too long for a lifetime "
+        unsupported(
+            report,
+            label,
+            f"rekeying before AWS would need a margin of {margin} s, too long for a lifetime "
             f"of {shortest} s; using {clamped} s (AWS may rekey first)",
             field="rekey_margin_s",
             code="rekey-margin",
@@ -363,7 +368,9 @@ def plan_tunnels(
             public_ips.add(plans[-1].local_id)
     if local is None:
         ips = ", ".join(sorted(public_ips, key=lambda ip: ipaddress.ip_address(ip).packed))
-        report.warn(
+        unsupported(
+            report,
+            None,
             f"no --local-address: using the customer gateway IP ({ips}) as the local address and "
             "IKE identity; a router behind NAT (an EC2 instance with an elastic IP) needs "
             "--local-address PRIVATE_IP",
@@ -426,22 +433,28 @@ def _plan_one(
             field="cgw_inside",
         )
     if t.cgw_inside_v6 is not None:
-        report.warn(
-            f"{label}: the IPv6 inside addresses ({t.cgw_inside_v6}) are not configured (VTI carries IPv4 only)",
+        unsupported(
+            report,
+            label,
+            f"the IPv6 inside addresses ({t.cgw_inside_v6}) are not configured (VTI carries IPv4 only)",
             field="cgw_inside_v6",
             code="ipv6-inside",
             error=EmitError,
         )
     if t.ike.mode == "aggressive":
-        report.warn(
-            f"{label}: the input says aggressive mode; AWS uses main mode, which is what is written",
+        unsupported(
+            report,
+            label,
+            "the input says aggressive mode; AWS uses main mode, which is what is written",
             field="ike.mode",
             code="aggressive-mode",
             error=EmitError,
         )
     if t.ipsec.mode == "transport":
-        report.warn(
-            f"{label}: the input says transport mode; route-based tunnels use tunnel mode, which is what is written",
+        unsupported(
+            report,
+            label,
+            "the input says transport mode; route-based tunnels use tunnel mode, which is what is written",
             field="ipsec.mode",
             code="transport-mode",
             error=EmitError,
@@ -487,8 +500,10 @@ def _plan_one(
     mss = stated(t.tcp_mss, DEFAULT_MSS, "TCP MSS ({})")
     margin = _rekey_margin(t, (ike_life, child_life), report, label, defaults)
     if defaults:
-        report.warn(
-            f"{label}: not stated in the input, using AWS's defaults: {'; '.join(defaults)}",
+        unsupported(
+            report,
+            label,
+            f"not stated in the input, using AWS's defaults: {'; '.join(defaults)}",
             field="tunnels",
             code="aws-default",
             error=EmitError,

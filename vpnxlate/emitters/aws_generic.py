@@ -173,7 +173,11 @@ def _tunnel(conn: VpnConnection, number: int, t: Tunnel, report: Report) -> list
     aws_inside_ip = aws_inside.ip if aws_inside is not None else None
     if conn.routing == "bgp":
         if t.bgp is None:
-            p.warn("bgp", f"a BGP connection without BGP values; {NAME} requires the ASNs, left empty")
+            p.warn(
+                "bgp",
+                f"a BGP connection without BGP values; {NAME} requires the ASNs, left empty",
+                code="no-bgp-values",
+            )
         neighbor = t.bgp.neighbor_ip if t.bgp is not None else None
         if neighbor is None:
             neighbor = p.value("bgp.neighbor_ip", aws_inside_ip)

@@ -221,6 +221,7 @@ def _tunnel(
             p.warn(
                 "bgp.neighbor_ip",
                 f"{NAME} states the BGP neighbor only as the AWS inside address; neighbor {b.neighbor_ip} left out",
+                code="unsupported",
             )
         hold = p.value("bgp.hold_time")
         for attr in ("cgw_asn", "aws_asn"):
@@ -265,7 +266,7 @@ def _tunnel(
         ]
     else:
         if conn.routing == "bgp":
-            p.warn("bgp", f"a BGP connection without BGP values; {NAME} writes no BGP commands")
+            p.warn("bgp", f"a BGP connection without BGP values; {NAME} writes no BGP commands", code="no-bgp-values")
         else:
             p.unsupported("bgp", "BGP values on a static connection")
         p.unsupported(

@@ -97,7 +97,11 @@ def _tunnel(w: _Writer, conn: VpnConnection, number: int, t: Tunnel, report: Rep
     hold = None
     if bgp:
         if t.bgp is None:
-            p.warn("bgp", f"a BGP connection without BGP values; {NAME} requires the ASNs, left empty")
+            p.warn(
+                "bgp",
+                f"a BGP connection without BGP values; {NAME} requires the ASNs, left empty",
+                code="no-bgp-values",
+            )
         else:
             hold = p.value("bgp.hold_time")
             if t.bgp.neighbor_ip is not None and (aws_inside is None or t.bgp.neighbor_ip != aws_inside.ip):
@@ -105,6 +109,7 @@ def _tunnel(w: _Writer, conn: VpnConnection, number: int, t: Tunnel, report: Rep
                     "bgp.neighbor_ip",
                     f"{NAME} states the BGP neighbor only as the AWS inside address; "
                     f"neighbor {t.bgp.neighbor_ip} left out",
+                    code="unsupported",
                 )
     else:
         p.unsupported("bgp", "BGP values on a static connection")

@@ -34,6 +34,7 @@ from ..errors import NOT_STATED_HINT, EmitError, Report, describe_value
 from ..model import Tunnel, VpnConnection
 from ..registry import Option, OutputFile
 from . import _aws
+from ._base import unsupported
 
 NAME = "cisco-ios"
 DESCRIPTION = "Cisco IOS/IOS-XE route-based configuration (VTI, IKEv1 or IKEv2, BGP or static)"
@@ -195,7 +196,11 @@ def _one(p: _aws.Picker, field: str, table: dict[Any, str], what: str) -> str | 
     if values is None:
         return None
     if len(values) > 1:
-        p.warn(field, f"writing {values[0]} only (one value per {what}); leaving out {', '.join(map(str, values[1:]))}")
+        p.warn(
+            field,
+            f"writing {values[0]} only (one value per {what}); leaving out {', '.join(map(str, values[1:]))}",
+            code="one-value",
+        )
     value = values[0]
     if value not in table:
         raise EmitError(f"{p.where}: {field}: Cisco IOS {what} cannot use {value}", field=field)
@@ -207,7 +212,9 @@ def _group(p: _aws.Picker, field: str) -> int | None:
     if values is None:
         return None
     if len(values) > 1:
-        p.warn(field, f"writing group {values[0]} only; leaving out {', '.join(map(str, values[1:]))}")
+        p.warn(
+            field, f"writing group {values[0]} only; leaving out {', '.join(map(str, values[1:]))}", code="one-value"
+        )
     if values[0] not in DH_GROUPS:
         raise EmitError(f"{p.where}: {field}: Cisco IOS has no Diffie-Hellman group {values[0]}", field=field)
     return int(values[0])
@@ -227,7 +234,7 @@ def _tunnel(lines: list[str], conn: VpnConnection, k: int, n: int, t: Tunnel, op
     psk = word(t.psk, "psk")
     versions = t.ike.versions or ("ikev1",)
     if len(versions) > 1:
-        p.warn("ike.versions", f"writing {versions[0]} only; leaving out {', '.join(versions[1:])}")
+        p.warn("ike.versions", f"writing {versions[0]} only; leaving out {', '.join(versions[1:])}", code="one-value")
     v2 = versions[0] == "ikev2"
     lifetime = t.ike.lifetime_s
     if lifetime is not None:
@@ -317,11 +324,15 @@ def _tunnel(lines: list[str], conn: VpnConnection, k: int, n: int, t: Tunnel, op
     esp_enc = _one(p, "ipsec.encryption", ESP_ENCRYPTION, "transform set")
     esp_int = _one(p, "ipsec.integrity", ESP_INTEGRITY, "transform set")
     if esp_enc and "gcm" in esp_enc and esp_int:
-        p.warn("ipsec.integrity", "an ESP-GCM transform set has no integrity transform; left out")
+        p.warn("ipsec.integrity", "an ESP-GCM transform set has no integrity transform; left out", code="unsupported")
         esp_int = None
     transforms = " ".join(x for x in (esp_enc, esp_int) if x) or "esp-aes 128 esp-sha-hmac"
     if not (esp_enc or esp_int):
-        p.warn("ipsec.encryption", "no ESP algorithms stated; writing AWS's default esp-aes 128 esp-sha-hmac")
+        p.warn(
+            "ipsec.encryption",
+            "no ESP algorithms stated; writing AWS's default esp-aes 128 esp-sha-hmac",
+            code="aws-default",
+        )
     lines += [f"crypto ipsec transform-set ipsec-prop-{sfx} {transforms}"]
     if t.ipsec.mode is not None:
         lines.append(f"  mode {word(t.ipsec.mode, 'ipsec.mode')}")
@@ -342,6 +353,7 @@ def _tunnel(lines: list[str], conn: VpnConnection, k: int, n: int, t: Tunnel, op
                 "replay_window",
                 f"Cisco IOS accepts a replay window of {', '.join(map(str, REPLAY_WINDOWS))}, "
                 f"not {t.replay_window}; left out",
+                code="unsupported",
             )
     lines += [
         f"  set transform-set ipsec-prop-{sfx}",
@@ -381,7 +393,9 @@ def _bgp(lines: list[str], planned: list[tuple[VpnConnection, int, int, Tunnel]]
     bgp = [(c, k, n, t) for c, k, n, t in planned if c.routing == "bgp" and t.bgp is not None]
     if not bgp:
         if opts.advertise:
-            report.warn("--advertise applies to BGP connections only", field="advertise")
+            unsupported(
+                report, None, "--advertise applies to BGP connections only", field="advertise", code="advertise-static"
+            )
         return
     asns: list[int] = []
     for c, k, _, t in bgp:
@@ -436,8 +450,10 @@ def _bgp(lines: list[str], planned: list[tuple[VpnConnection, int, int, Tunnel]]
                 field="bgp.neighbor_ip",
             )
         if t.aws_inside is not None and t.aws_inside.ip != ip:
-            report.warn(
-                f"{c.name}: tunnel {k + 1} ({t.aws_outside_ip}): aws_inside: differs from the BGP "
+            unsupported(
+                report,
+                c.name,
+                f"tunnel {k + 1} ({t.aws_outside_ip}): aws_inside: differs from the BGP "
                 "neighbor; the neighbor is written",
                 field="aws_inside",
                 code="unsupported",
@@ -464,8 +480,12 @@ def _bgp(lines: list[str], planned: list[tuple[VpnConnection, int, int, Tunnel]]
     for net in opts.advertise:
         lines.append(f"ip route {net.network_address} {net.netmask} Null0 254")
     if not opts.advertise:
-        report.warn(
-            "no --advertise: the BGP sessions advertise nothing to AWS", field="advertise", code="ios-no-advertise"
+        unsupported(
+            report,
+            None,
+            "no --advertise: the BGP sessions advertise nothing to AWS",
+            field="advertise",
+            code="ios-no-advertise",
         )
     lines.append("!")
 
@@ -491,8 +511,10 @@ def _static(
         routes = [r for r in (c.static_routes or ()) if isinstance(r, ipaddress.IPv4Network)]
         skipped = [r for r in (c.static_routes or ()) if not isinstance(r, ipaddress.IPv4Network)]
         if skipped:
-            report.warn(
-                f"{c.name}: static_routes: IPv6 routes are not written: {', '.join(map(str, skipped))}",
+            unsupported(
+                report,
+                c.name,
+                f"static_routes: IPv6 routes are not written: {', '.join(map(str, skipped))}",
                 field="static_routes",
                 code="unsupported",
                 error=EmitError,
@@ -502,7 +524,9 @@ def _static(
             track = f" track {n}" if t.aws_inside is not None else ""
             lines.append(f"ip route {net.network_address} {net.netmask} Tunnel{n}{distance}{track}")
     if not any(c.static_routes or opts.accepts(c) for c, _, _, _ in static):
-        report.warn(
+        unsupported(
+            report,
+            None,
             "static routing, but no routes: add --accept VPC_CIDR to route into the tunnels",
             field="accept",
             code="ios-no-route",
@@ -521,8 +545,10 @@ def _ikev2_selection(planned: list[tuple[VpnConnection, int, int, Tunnel]], opts
         proposal = (t.ike.encryption, t.ike.integrity, t.ike.dh_groups)
         first = seen.setdefault(local, (proposal, f"{c.name} tunnel {k + 1}"))
         if first[0] != proposal:
-            report.warn(
-                f"{c.name}: tunnel {k + 1} ({t.aws_outside_ip}): ike: IOS chooses the IKEv2 policy by local "
+            unsupported(
+                report,
+                c.name,
+                f"tunnel {k + 1} ({t.aws_outside_ip}): ike: IOS chooses the IKEv2 policy by local "
                 f"address {local}, so this tunnel is offered the proposal of {first[1]} first",
                 field="ike",
                 code="ios-ikev2-policy",

@@ -26,6 +26,7 @@ from ..errors import EmitError, Report, describe_value
 from ..model import Tunnel, VpnConnection, check_secret
 from ..registry import Option, OutputFile
 from . import _strongswan as ss
+from ._base import unsupported
 from ._policy import ROUTING_OPTIONS
 
 NAME = "libreswan"
@@ -175,8 +176,10 @@ def _dh_choice(p: ss.TunnelPlan, report: Report) -> tuple[list[int], list[int]]:
     dh2, note2 = _dh_groups(t, 2, p.version, p.esp_algorithms[2], label)
     notes = [n for n in (note1, note2) if n]
     if notes:
-        report.warn(
-            f"{label}: Libreswan cannot use every DH group of the input: {'; '.join(notes)}. AWS's downloads "
+        unsupported(
+            report,
+            label,
+            f"Libreswan cannot use every DH group of the input: {'; '.join(notes)}. AWS's downloads "
             "list AWS's minimum; restrictions are set with aws ec2 modify-vpn-tunnel-options",
             field="ike.dh_groups" if note1 else "ipsec.pfs_dh_groups",
             code="libreswan-dh",
@@ -258,8 +261,10 @@ def _settings(p: ss.TunnelPlan, major: str, interface: str, report: Report) -> d
     dh1, dh2 = _dh_choice(p, report)
     for life, what in ((p.ike_lifetime, "ikelifetime"), (p.child_lifetime, "salifetime")):
         if life > 86400:
-            report.warn(
-                f"{label}: {what} {life} s is longer than Libreswan's maximum of 24 h; pluto uses 24 h",
+            unsupported(
+                report,
+                label,
+                f"{what} {life} s is longer than Libreswan's maximum of 24 h; pluto uses 24 h",
                 field="lifetime_s",
                 code="libreswan-lifetime",
                 error=EmitError,
@@ -480,7 +485,9 @@ def emit(connections: list[VpnConnection], report: Report, **options: Any) -> li
         by_conn.setdefault(p.conn_key, []).append(p)
     ikev1 = any(p.version == 1 for p in plans)
     if ikev1:
-        report.warn(
+        unsupported(
+            report,
+            None,
             "IKEv1: the written ipsec.conf sets ikev1-policy=accept in config setup (Libreswan 4.x/5.x "
             "refuse IKEv1 conns without it); keep that line if you use your own ipsec.conf, and on a "
             "build without IKEv1 use --ike-version 2",

@@ -27,6 +27,7 @@ from ..errors import NOT_STATED_HINT, EmitError, Report, describe_value, escape_
 from ..model import IPAddress, Tunnel, VpnConnection, address_key, check_address
 from ..registry import Option, OutputFile
 from . import _policy
+from ._base import unsupported
 from ._policy import ROUTING_OPTIONS, conn_tag
 
 NAME = "vyos"
@@ -233,7 +234,7 @@ def _options(o: dict[str, Any], connections: list[VpnConnection], report: Report
         source, text = read_input(str(o["router_config"]))
         addr, notes = interface_address(text, iface, source)
         for note, line in notes:
-            report.warn(note, source=source, line=line, field="router_config")
+            report.warn(note, source=source, line=line, field="router_config", code="router-config")
         local = addr.ip
         local_source = f"{source} ({iface} {addr})"
         gateway = default_gateway(text, source, addr)
@@ -300,8 +301,10 @@ def _ike_group(t: Tunnel, where: str, report: Report) -> IkeGroup:
         if v is None
     ]
     if missing:
-        report.warn(
-            f"{where}: phase 1 {', '.join(missing)} not stated; using AWS's download defaults (AES128, SHA1, group 2)",
+        unsupported(
+            report,
+            where,
+            f"phase 1 {', '.join(missing)} not stated; using AWS's download defaults (AES128, SHA1, group 2)",
             field="ike",
             code="vyos-default",
         )
@@ -315,20 +318,31 @@ def _esp_group(t: Tunnel, ike: IkeGroup, where: str, report: Report) -> EspGroup
     enc = t.ipsec.encryption or ("AES128",)
     integ = t.ipsec.integrity or ("SHA1",)
     if t.ipsec.encryption is None or t.ipsec.integrity is None:
-        report.warn(
-            f"{where}: phase 2 algorithms not stated; using AWS's download defaults (AES128, SHA1)",
+        unsupported(
+            report,
+            where,
+            "phase 2 algorithms not stated; using AWS's download defaults (AES128, SHA1)",
             field="ipsec",
             code="vyos-default",
         )
     pfs_groups = t.ipsec.pfs_dh_groups or (ike.dh_groups[0],)
     if len(pfs_groups) > 1:
-        report.warn(
-            f"{where}: VyOS takes one PFS group per esp-group; using group {pfs_groups[0]} "
+        unsupported(
+            report,
+            where,
+            f"VyOS takes one PFS group per esp-group; using group {pfs_groups[0]} "
             f"(AWS also accepts {', '.join(str(g) for g in pfs_groups[1:])})",
             field="ipsec.pfs_dh_groups",
+            code="one-value",
         )
     if t.ipsec.mode == "transport":
-        report.warn(f"{where}: IPsec transport mode cannot carry a VTI; writing tunnel mode", field="ipsec.mode")
+        unsupported(
+            report,
+            where,
+            "IPsec transport mode cannot carry a VTI; writing tunnel mode",
+            field="ipsec.mode",
+            code="transport-mode",
+        )
     pfs = pfs_groups[0]
     return EspGroup(enc, integ, pfs, ike.dh_groups == (pfs,), t.ipsec.lifetime_s or DEFAULT_ESP_LIFETIME)
 
@@ -337,7 +351,9 @@ def _clamp(value: int, lo: int, hi: int, what: str, syntax: Syntax, report: Repo
     if lo <= value <= hi:
         return value
     new = min(max(value, lo), hi)
-    report.warn(
+    unsupported(
+        report,
+        None,
         f"VyOS {syntax.version} accepts a {what} of {lo}..{hi}; writing {new} instead of {value}",
         field=what,
         code="vyos-clamp",
@@ -355,9 +371,12 @@ def _encryptions(encs: tuple[str, ...], syntax: Syntax, what: str, report: Repor
             "or allow AES-CBC on the tunnel"
         )
     if len(keep) < len(encs):
-        report.warn(
-            f"{what}: VyOS 1.1 has no AES-GCM; leaving out {', '.join(e for e in encs if e not in keep)}",
+        unsupported(
+            report,
+            what,
+            f"VyOS 1.1 has no AES-GCM; leaving out {', '.join(e for e in encs if e not in keep)}",
             field="encryption",
+            code="unsupported",
         )
     return [ENCRYPTION_WORDS[e] for e in keep]
 
@@ -373,7 +392,13 @@ def _write_ike(cmds: Commands, g: IkeGroup, syntax: Syntax, report: Report) -> N
     cmds.set((*base, "lifetime"), _clamp(g.lifetime, syntax.ike_lifetime_min, 86400, "IKE lifetime", syntax, report))
     if g.mode == "aggressive":
         if syntax.version == "1.1":
-            report.warn("VyOS 1.1 has no ike-group mode; aggressive mode is not written", field="ike.mode")
+            unsupported(
+                report,
+                None,
+                "VyOS 1.1 has no ike-group mode; aggressive mode is not written",
+                field="ike.mode",
+                code="aggressive-mode",
+            )
         else:
             cmds.set((*base, "mode"), "aggressive")
     n = 0
@@ -462,8 +487,12 @@ def _plan(connections: list[VpnConnection], opts: Options, report: Report) -> li
                     f"{where}: no IPv4 inside address (169.254.x.y/30); the VyOS target needs it for the vti interface"
                 )
             if t.cgw_inside_v6 is not None:
-                report.warn(
-                    f"{where}: the IPv6 inside addresses are not written (IPv4 VTI only)", field="cgw_inside_v6"
+                unsupported(
+                    report,
+                    where,
+                    "the IPv6 inside addresses are not written (IPv4 VTI only)",
+                    field="cgw_inside_v6",
+                    code="ipv6-inside",
                 )
             if t.psk is None:
                 raise EmitError(f"{where}: no pre-shared key in the input; {NOT_STATED_HINT}", field="psk")
@@ -615,8 +644,10 @@ def _write_bgp(
         cmds.set((*nb, "remote-as"), n.remote_asn)
         if n.local_as is not None:
             if s.version == "1.1":
-                report.warn(
-                    f"{p.where}: VyOS 1.1 has no 'local-as ... replace-as': AWS sees the AS_PATH "
+                unsupported(
+                    report,
+                    p.where,
+                    "VyOS 1.1 has no 'local-as ... replace-as': AWS sees the AS_PATH "
                     f"'{n.local_as} {asn} ...' (one AS longer than from the other connections)",
                     field="bgp",
                     code="vyos-local-as",
@@ -631,9 +662,12 @@ def _write_bgp(
         if n.hold_time is not None:
             hold = n.hold_time
             if s.legacy and 0 < hold < 4:
-                report.warn(
-                    f"{p.where}: VyOS {s.version} accepts a BGP hold time of 0 or 4..65535; writing 4",
+                unsupported(
+                    report,
+                    p.where,
+                    f"VyOS {s.version} accepts a BGP hold time of 0 or 4..65535; writing 4",
                     field="bgp_hold_time",
+                    code="vyos-hold-time",
                 )
                 hold = 4
             cmds.set((*nb, "timers", "holdtime"), hold)
@@ -680,13 +714,22 @@ def _write_static(cmds: Commands, static: list[Planned], policy: _policy.Routing
 def _notes(connections: list[VpnConnection], report: Report, syntax: Syntax) -> None:
     tunnels = [t for c in connections for t in c.tunnels]
     if syntax.legacy and any(t.tcp_mss for t in tunnels):
-        report.warn(
+        unsupported(
+            report,
+            None,
             f"VyOS {syntax.version}: TCP MSS clamping is not written (it lives in the firewall tree "
             "there: 'set firewall options interface vtiN adjust-mss N')",
             field="tcp_mss",
+            code="unsupported",
         )
     if any(t.rekey_margin_s or t.rekey_fuzz_pct is not None or t.replay_window for t in tunnels):
-        report.warn("rekey margin/fuzz and replay window are not written (VyOS defaults apply)", field="tunnel options")
+        unsupported(
+            report,
+            None,
+            "rekey margin/fuzz and replay window are not written (VyOS defaults apply)",
+            field="tunnel options",
+            code="unsupported",
+        )
 
 
 def _header(plan: list[Planned], opts: Options, connections: list[VpnConnection]) -> list[str]:
@@ -727,7 +770,9 @@ def render(connections: list[VpnConnection], report: Report, opts: Options) -> t
     plan = _plan(connections, opts, report)
     if opts.local_address is None:
         publics = ", ".join(sorted({str(p.tunnel.cgw_outside_ip) for p in plan if p.tunnel.cgw_outside_ip}))
-        report.warn(
+        unsupported(
+            report,
+            None,
             f"no --local-address or --router-config: local-address is the public customer gateway IP "
             f"as AWS prints it ({publics or 'any'}); behind NAT (EC2, most clouds) give the router's "
             "private address",

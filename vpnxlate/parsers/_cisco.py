@@ -87,6 +87,7 @@ def policies(f: Facts, table: dict[int, Node], ifname: str, report: Report) -> N
             "offers them all to this peer",
             field="ike",
             line=table[min(table)].line,
+            code="cisco-all-policies",
         )
     merged: dict[str, list[Any]] = {}
     lines: dict[str, int] = {}

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from .. import algorithms
+from ..diagnostics import relocate
 from ..errors import (
     ParseError,
     PlaceholderError,
@@ -99,8 +100,7 @@ def located(fn: Callable[..., T], value: Any, *, field: str, line: int | None = 
     try:
         return fn(value, **kw)
     except VpnxlateError as e:
-        e.field = e.field or field
-        raise e.located(line=line) from None
+        raise relocate(e, field=field, line=line) from None
     except (ValueError, TypeError) as e:
         # the exception's text may quote the value: shown only when describe_value shows the value
         detail = "" if could_be_key(str(value)) else f": {escape_text(str(e))}"

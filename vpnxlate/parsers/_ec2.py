@@ -14,6 +14,7 @@ from typing import Any
 
 import attrs
 
+from ..diagnostics import relocate
 from ..errors import ParseError, Report, ValidationError, VpnxlateError, describe_value
 from ..model import IPAddress, Routing, Tunnel, VpnConnection
 from ._common import _quad, algos, dh_group, encryption, ike_version, integrity, to_int, to_ip, to_psk
@@ -54,9 +55,7 @@ def read_embedded(text: str, report: Report, name: str, element: str, **where: A
     try:
         return read_document(text, report, **where)
     except VpnxlateError as e:
-        if not e.message.startswith(name):
-            e.message = f"{name}: {element}: {e.message}"
-        raise
+        raise relocate(e, context=f"{name}: {element}", known=name) from None
 
 
 def _shown(value: Any) -> str:
@@ -240,8 +239,7 @@ def _apply_options(
     try:
         return m.result(), m.diffs
     except VpnxlateError as e:
-        e.field = f"{where}.{e.field}" if e.field else where
-        raise
+        raise relocate(e, parent=where) from None
 
 
 # (TunnelOptions key, its list as written) -> the canonical algorithm names (only successes; bounded)
@@ -309,9 +307,7 @@ def assemble(
             option_lines,
         )
     except VpnxlateError as e:
-        if not e.message.startswith(name):
-            e.message = f"{name}: {e.message}"
-        raise e.located(line=line) from None
+        raise relocate(e, context=name, line=line) from None
 
 
 def _assemble(
@@ -340,6 +336,7 @@ def _assemble(
                 f"{theirs}; using {mine}",
                 line=line,
                 field=wname(key),
+                code="wrapper-mismatch",
             )
         fields[attr] = mine or theirs
     if fields["vpn_gateway_id"] and fields["transit_gateway_id"]:
@@ -352,6 +349,7 @@ def _assemble(
                 f"ignoring {fields[drop]}",
                 line=line,
                 field=drop,
+                code="wrapper-mismatch",
             )
             fields[drop] = None
 
@@ -364,6 +362,7 @@ def _assemble(
             f"{name}: {sro} is true but the document has BGP settings; reading a static connection and ignoring them",
             line=line,
             field=sro,
+            code="routing-conflict",
         )
         routing = "static"
         tunnels = [attrs.evolve(t, bgp=None) for t in tunnels]
@@ -373,6 +372,7 @@ def _assemble(
             f"{' (NoBGPVPNConnection)' if doc.no_bgp_attribute else ''}; reading a static connection",
             line=line,
             field=sro,
+            code="routing-conflict",
         )
     fields["routing"] = routing
 
@@ -380,7 +380,10 @@ def _assemble(
         tunnels = _merge_options(tunnels, tunnel_lines, tunnel_options, report, name, options_path, line, option_lines)
         if routing == "bgp" and (doc is None or not doc.tunnels):
             report.warn(
-                f"{name}: BGP routing, but TunnelOptions do not state the BGP ASNs", line=line, field=options_path
+                f"{name}: BGP routing, but TunnelOptions do not state the BGP ASNs",
+                line=line,
+                field=options_path,
+                code="bgp-no-asn",
             )
     if not tunnels:
         raise ParseError(
@@ -416,6 +419,7 @@ def _merge_options(
                 f"{name}: {where} has no OutsideIpAddress; it cannot be matched to a tunnel and is ignored",
                 line=line,
                 field=where,
+                code="tunnel-options-ignored",
             )
             continue
         if not isinstance(raw_ip, str):
@@ -424,7 +428,12 @@ def _merge_options(
             )
         ip = to_ip(raw_ip, field=f"{where}.OutsideIpAddress")
         if ip in seen:
-            report.warn(f"{name}: {path} lists tunnel {ip} twice; using the first entry", line=line, field=where)
+            report.warn(
+                f"{name}: {path} lists tunnel {ip} twice; using the first entry",
+                line=line,
+                field=where,
+                code="tunnel-options-ignored",
+            )
             continue
         seen.add(ip)
         matches = [n for n, t in enumerate(out) if t.aws_outside_ip == ip]
@@ -434,6 +443,7 @@ def _merge_options(
                     f"{name}: {where} is for outside IP {ip}, which no tunnel of the embedded document has; ignored",
                     line=line,
                     field=where,
+                    code="tunnel-options-ignored",
                 )
                 continue
             tunnel = _tunnel_from_options(opts, ip, where, report, line, option_lines)
@@ -443,6 +453,7 @@ def _merge_options(
                     "cannot build a tunnel from it",
                     line=line,
                     field=where,
+                    code="tunnel-options-ignored",
                 )
                 continue
             out.append(tunnel)

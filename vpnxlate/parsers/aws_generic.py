@@ -23,6 +23,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .. import algorithms
+from ..diagnostics import relocate
 from ..errors import FormatError, ParseError, Report, ValidationError, VpnxlateError, describe_value
 from ..model import Bgp, IkeOptions, IpsecOptions, Tunnel, VpnConnection, build_connection, merge_tunnels
 from ._common import (
@@ -560,14 +561,10 @@ class _Reader:
             return cls(**kwargs)
         except VpnxlateError as e:
             name = e.field or ""
-            if name == "inside addresses":
-                path = "aws_inside"
-            elif name.startswith(prefix):
-                path = name
-            else:
-                path = prefix + name
-            e.field = t.name(path if name else prefix.rstrip(".") or "tunnel")
-            raise e.located(line=t.line_of(path)) from None
+            path = "aws_inside" if name == "inside addresses" else name if name.startswith(prefix) else prefix + name
+            raise relocate(
+                e, rename=t.name(path if name else prefix.rstrip(".") or "tunnel"), line=t.line_of(path)
+            ) from None
 
 
 def parse(text: str, report: Report) -> list[VpnConnection]:

@@ -235,6 +235,7 @@ def _resolve(
                     f"object (AWS's J-Series naming); using {name!r}",
                     line=ref[1],
                     field=" ".join(kind),
+                    code="juniper-naming",
                 )
             return name, objs.get(kind, name)
     if referenced is not None and objs.get(kind, referenced) is None and ref is not None:

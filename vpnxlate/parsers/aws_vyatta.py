@@ -24,6 +24,7 @@ import re
 from typing import Any, TypeVar
 
 from .. import algorithms
+from ..diagnostics import relocate
 from ..errors import ParseError, Report, ValidationError, VpnxlateError, describe_value
 from ..model import Bgp, IkeOptions, IpsecOptions, Tunnel, VpnConnection, build_connection
 from ._common import (
@@ -490,10 +491,9 @@ class _Reader:
         except VpnxlateError as e:
             name = (e.field or "").rpartition(".")[2]  # "ipsec.mode" -> "mode"
             v = vals.get(name)
-            if v is not None:
-                e.field = f"{where} {_NODE_NAME.get(name, name)}"
-                raise e.located(line=v.line) from None
-            raise e.located(line=default_line) from None
+            if v is None:
+                raise relocate(e, line=default_line) from None
+            raise relocate(e, rename=f"{where} {_NODE_NAME.get(name, name)}", line=v.line) from None
 
     def tunnel(self, ip: IPAddress, first: int, used_vti: dict[str, IPAddress]) -> Tunnel:
         key = str(ip)
@@ -525,6 +525,7 @@ class _Reader:
                     "customer gateway's address",
                     line=local_v.line,
                     field=f"{where} local-address",
+                    code="vyatta-local-address",
                 )
             else:
                 local = to_ip(local_v.value, field=f"{where} local-address", line=local_v.line)

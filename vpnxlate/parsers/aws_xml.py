@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from ..diagnostics import relocate
 from ..errors import ParseError, Report, VpnxlateError, describe_value
 from ..model import Bgp, IkeOptions, IpsecOptions, Routing, Tunnel, VpnConnection, merge_tunnels
 from ._common import (
@@ -399,9 +400,7 @@ def _phase(
                 kwargs[attr] = algos(conv, [value], field=f"{w}/{element}", line=r.value(element)[1])
         built = cls(**kwargs)
     except VpnxlateError as e:
-        if not (e.field or "").startswith(w):
-            e.field = f"{w}/{prefix}{e.field}" if e.field else w
-        raise e.located(line=section_line) from None
+        raise relocate(e, parent=w, sep=f"/{prefix}", line=section_line) from None
     if len(_PHASES) < 256:  # a handful of combinations exist; never let odd inputs grow it
         _PHASES[key] = built
     return built
@@ -483,9 +482,7 @@ def _tunnel(where: _Where, el: Any, n: int, report: Report) -> tuple[Tunnel, boo
             bgp=bgp,
         )
     except VpnxlateError as e:
-        if not (e.field or "").startswith(w):
-            e.field = f"{w}/{e.field}" if e.field else w
-        raise e.located(line=tline) from None
+        raise relocate(e, parent=w, sep="/", line=tline) from None
     return tunnel, has_bgp
 
 
@@ -699,6 +696,7 @@ def read_document(
             f"{cid or 'connection'}: vpn_connection_type is {describe_value(ctype)}, not ipsec.1",
             line=line,
             field="vpn_connection_type",
+            code="connection-type",
         )
     attributes, aline = r.value("vpn_connection_attributes")
     no_bgp = attributes == "NoBGPVPNConnection"
@@ -707,6 +705,7 @@ def read_document(
             f"{cid or 'connection'}: unknown vpn_connection_attributes {describe_value(attributes)}",
             line=aline,
             field="vpn_connection_attributes",
+            code="connection-attributes",
         )
 
     tunnels: list[Tunnel] = []
@@ -727,6 +726,7 @@ def read_document(
             "elements; reading a static connection and ignoring them",
             line=aline,
             field="vpn_connection_attributes",
+            code="routing-conflict",
         )
         tunnels = [attrs.evolve(t, bgp=None) for t in tunnels]
     elif with_bgp and len(with_bgp) != len(tunnels):
@@ -736,6 +736,7 @@ def read_document(
                     f"{name}: tunnel {t.aws_outside_ip} has no <bgp> elements while other tunnels have them",
                     line=lines[i],
                     field=f"ipsec_tunnel[{i + 1}]/bgp",
+                    code="bgp-partial",
                 )
     return Document(
         tunnels=tuple(tunnels),

@@ -237,13 +237,19 @@ def _connection(
     doc = None
     if cfg is None or _ONLY_DECLARATION.match(cfg):
         if state in _DEAD:
-            report.warn(f"{name} is {state} and has no configuration; skipped", line=line, field=f"{where}State")
+            report.warn(
+                f"{name} is {state} and has no configuration; skipped",
+                line=line,
+                field=f"{where}State",
+                code="state-skipped",
+            )
             return None
         if cfg is None and tunnel_options:
             report.warn(
                 f"{name}: no CustomerGatewayConfiguration; tunnels built from Options.TunnelOptions alone",
                 line=line,
                 field=f"{where}{_CGC}",
+                code="no-document",
             )
         else:
             what = "is missing" if cfg is None else ("holds only an XML declaration" if cfg.strip() else "is empty")
@@ -264,7 +270,7 @@ def _connection(
                 line=line,
             )
         if state in _DEAD:
-            report.warn(f"{name} is in state {state}", line=line, field=f"{where}State")
+            report.warn(f"{name} is in state {state}", line=line, field=f"{where}State", code="state")
         doc = read_embedded(cfg, report, name, _CGC, fixed_line=line)
     ids = {
         "vpn_connection_id": cid,
@@ -284,7 +290,12 @@ def _connection(
             continue
         rstate = (_str(r, "State", f"{where}Routes[{j}].") or "").lower()
         if rstate in _DEAD:
-            report.warn(f"{name}: static route {cidr} is {rstate}; left out", line=line, field=f"{where}Routes")
+            report.warn(
+                f"{name}: static route {cidr} is {rstate}; left out",
+                line=line,
+                field=f"{where}Routes",
+                code="route-state",
+            )
             continue
         routes.append(cidr)
     return assemble(

@@ -74,7 +74,9 @@ def _connection(item: Any, report: Report, n: int) -> VpnConnection | None:
     inner = (cfg_el.text or "") if cfg_el is not None else ""
     if _ONLY_DECLARATION.match(inner):
         if state in _DEAD:
-            report.warn(f"{name} is {state} and has no configuration; skipped", line=line, field="state")
+            report.warn(
+                f"{name} is {state} and has no configuration; skipped", line=line, field="state", code="state-skipped"
+            )
             return None
         what = "only an XML declaration" if inner.strip() else "nothing"
         raise ParseError(
@@ -106,7 +108,7 @@ def _connection(item: Any, report: Report, n: int) -> VpnConnection | None:
             line=cline,
         )
     if state in _DEAD:
-        report.warn(f"{name} is in state {state}", line=line, field="state")
+        report.warn(f"{name} is in state {state}", line=line, field="state", code="state")
     doc = read_embedded(inner, report, name, "customerGatewayConfiguration", line_offset=cline - 1)
     ids = {
         "vpn_connection_id": cid,
@@ -123,7 +125,12 @@ def _connection(item: Any, report: Report, n: int) -> VpnConnection | None:
             continue
         rstate = (_text(r, "state") or "").lower()
         if rstate in _DEAD:
-            report.warn(f"{name}: static route {cidr} is {rstate}; left out", line=r.sourceline, field="routes")
+            report.warn(
+                f"{name}: static route {cidr} is {rstate}; left out",
+                line=r.sourceline,
+                field="routes",
+                code="route-state",
+            )
             continue
         routes.append(cidr)
     option_lines: dict[int, dict[str, int]] = {}

@@ -6,6 +6,7 @@ import json
 import re
 from typing import Any, TypeVar
 
+from ..diagnostics import relocate
 from ..errors import ParseError, Report, ValidationError, VpnxlateError, describe_value
 from ..model import Bgp, IkeOptions, IpsecOptions, Tunnel, VpnConnection, build_connection
 from ._common import to_interface
@@ -39,9 +40,7 @@ def _build(cls: type[_M], where: str, **kw: Any) -> _M:
     try:
         return cls(**kw)
     except VpnxlateError as e:
-        if e.field and not e.field.startswith(where):
-            e.field = where + e.field
-        raise
+        raise relocate(e, parent=where, sep="", name_unnamed=False) from None
 
 
 def _tunnel(d: Any, where: str) -> Tunnel:
@@ -145,9 +144,7 @@ def parse(text: str, report: Report) -> list[VpnConnection]:
                 )
             )
         except VpnxlateError as e:
-            if e.field and not e.field.startswith("connections["):
-                e.field = where + e.field
-            raise
+            raise relocate(e, parent=where, sep="", name_unnamed=False) from None
         except (TypeError, ValueError) as e:
             raise ValidationError(f"invalid value: {describe_value(e)}", field=where.rstrip(".")) from None
     return out
