@@ -19,7 +19,7 @@ from ..errors import ParseError, PlaceholderError, Report
 from ..model import VpnConnection
 from ._common import find_placeholder, placeholder_label, to_bool, to_id
 from ._ec2 import INSIDE_KEYS, assemble, read_embedded
-from .aws_xml import parse_xml
+from ._safexml import parse_xml
 
 NAME = "ec2-xml"
 DESCRIPTION = "EC2 API XML: DescribeVpnConnectionsResponse / CreateVpnConnectionResponse"
