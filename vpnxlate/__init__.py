@@ -134,63 +134,12 @@ def formats() -> dict[str, list[dict[str, str]]]:
 
 def detect_format(text: Text, *, source: str | None = None) -> str:
     """Name of the input format of ``text`` (str or bytes), or :class:`FormatError` saying what it looks like."""
+    from .detect import detect_format as detect
+
     try:
-        return _detect_format(_as_text(text, source), source=source)
+        return detect(_as_text(text, source), source=source)
     except VpnxlateError as e:
         raise in_api_terms(e) from None
-
-
-def _detect_format(text: str, *, source: str | None = None) -> str:
-    from .parsers._common import find_placeholder, looks_like_aws, normalize_newlines, placeholder_label, sniff_vendor
-
-    plain = normalize_newlines(text)
-    if not plain.strip():
-        raise FormatError("empty input", source=source)
-
-    def other_vendor(vendor: str) -> FormatError:
-        read = {getattr(registry.input_module(n), "VENDOR", None) for n in registry.input_names()}
-        if vendor in read:
-            return FormatError(
-                f"this looks like AWS's configuration download for {vendor}, but it lacks the "
-                "statements vpnxlate reads it by (truncated or edited download?)",
-                source=source,
-            )
-        return FormatError(
-            f"this looks like AWS's configuration download for {vendor}; vpnxlate reads the Generic, "
-            "Vyatta, XML, Cisco IOS/ASA, Juniper JunOS, strongSwan and Openswan downloads (choose one of "
-            "those in the console, or use 'aws ec2 describe-vpn-connections')",
-            source=source,
-        )
-
-    # Vendor downloads vpnxlate reads (modules with VENDOR) come first; the other-vendor check
-    # runs before the remaining parsers, which could mistake a vendor file for their own.
-    sniffed = plain.lstrip().startswith(("{", "<"))
-    for name in registry.detection_candidates(text):
-        module = registry.input_module(name)
-        if not sniffed and not getattr(module, "VENDOR", None):
-            sniffed = True
-            vendor = sniff_vendor(plain, structural_only=True)
-            if vendor:
-                raise other_vendor(vendor)
-        if module.detect(text):
-            return name
-    vendor = sniff_vendor(plain)
-    if vendor:
-        raise other_vendor(vendor)
-    placeholder = find_placeholder(plain)
-    if placeholder:
-        raise PlaceholderError(
-            f"placeholder {placeholder_label(placeholder)} instead of a configuration", source=source
-        )
-    if looks_like_aws(plain):
-        raise FormatError(
-            "mentions AWS VPN terms but is in none of the formats vpnxlate reads (truncated or edited download?)",
-            source=source,
-        )
-    raise FormatError(
-        "not an AWS Site-to-Site VPN configuration (Generic, Vyatta, XML or DescribeVpnConnections output expected)",
-        source=source,
-    )
 
 
 def parse_report(
@@ -219,14 +168,14 @@ def _parse_report(
     lint: bool = True,
 ) -> tuple[list[VpnConnection], Report]:
     """:func:`parse_report` for the CLI: str input, messages in CLI terms."""
+    from .detect import read
     from .lint import lint as run_lint
     from .model import merge_connections
 
     report = Report(source, strict=strict)
     try:
-        name = format or _detect_format(text, source=source)
         with _gc_paused():
-            connections = registry.input_module(name).parse(text, report)
+            connections = read(text, format, report, source=source)
         connections = merge_connections(connections, report)
         if not connections:
             raise ParseError("no VPN connection found", source=source)

@@ -19,6 +19,7 @@ from typing import Any
 
 import attrs
 
+from ..detect import NO, STRONG
 from ..errors import ParseError, Report, VpnxlateError, describe_value
 from ..model import Bgp, IkeOptions, IpsecOptions, Routing, Tunnel, VpnConnection, merge_tunnels
 from ._common import (
@@ -44,10 +45,10 @@ _STARTS_XML = re.compile(r"\A\ufeff?\s*<")
 _ROOT_TAG = re.compile(r"<vpn_connection[\s>/]")
 
 
-def detect(text: str) -> bool:
-    """A document that starts with ``<`` and has a ``<vpn_connection`` element near its top."""
+def detect(text: str) -> int:
+    """STRONG for a document that starts with ``<`` and has a ``<vpn_connection`` element near its top."""
     head = text[:_HEAD]
-    return bool(_STARTS_XML.match(head)) and _ROOT_TAG.search(head) is not None
+    return STRONG if _STARTS_XML.match(head) and _ROOT_TAG.search(head) is not None else NO
 
 
 # ------------------------------------------------------------------ the document
