@@ -4,6 +4,7 @@
     >>> conns = vpnxlate.parse(open("vpn-123.txt").read())      # format detected
     >>> print(vpnxlate.emit(conns, "json"))
     >>> vpnxlate.convert(text, "json", redact=True)
+    >>> conns = vpnxlate.parse_many(["tunnel1.txt", ("t2", text2)])  # merged as the CLI merges
     >>> vpnxlate.formats()
 
 Warnings (Terraform's lint rules, duplicate tunnels, options a target cannot express) are
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import contextlib as _contextlib
 import gc as _gc
+import os as _os
 import warnings as _warnings
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
@@ -65,12 +67,16 @@ __all__ = [
     "fetch",
     "formats",
     "parse",
+    "parse_many",
+    "parse_many_report",
     "parse_report",
     "render",
     "to_dict",
 ]
 
 Text = str | bytes | bytearray | memoryview
+#: one input of :func:`parse_many`: a file path (``-`` = standard input), or ``(source name, text)``
+Input = str | _os.PathLike[str] | tuple[str, Text]
 
 
 def __dir__() -> list[str]:
@@ -184,6 +190,98 @@ def _parse_report(
     except VpnxlateError as e:
         raise e.located(source=source) from None
     return connections, report
+
+
+def parse_many_report(
+    inputs: Sequence[Input], format: str | None = None, *, strict: bool = False, lint: bool = True
+) -> tuple[list[VpnConnection], Report]:
+    """Parse several inputs as the CLI's ``convert A B`` does: each read (a path like the CLI's
+    files, a ``(source, text)`` pair as it is) and parsed, then the connections merged (the same
+    connection in two inputs collapses; two stated values that differ are an error naming both
+    inputs) and linted once.  Returns the connections and the warnings, in API terms."""
+    try:
+        connections, report = _parse_many_report(inputs, format, strict=strict, lint=lint)
+    except VpnxlateError as e:
+        raise in_api_terms(e) from None
+    return connections, report.in_api_terms()
+
+
+def parse_many(inputs: Sequence[Input], format: str | None = None, *, strict: bool = False) -> list[VpnConnection]:
+    """:func:`parse_many_report`, the warnings issued through :mod:`warnings`."""
+    connections, report = parse_many_report(inputs, format, strict=strict)
+    _issue(report)
+    return connections
+
+
+def _read(item: Input) -> tuple[str, str]:
+    """``(source, text)`` of one input of :func:`parse_many`."""
+    if isinstance(item, tuple):
+        source, text = item
+        return source, _as_text(text, source)
+    if isinstance(item, str | _os.PathLike):
+        from .io import read_input
+
+        return read_input(_os.fspath(item))
+    raise InputError(f"expected a path or a (source, text) pair, got {type(item).__name__}")
+
+
+def _parse_many_report(
+    inputs: Sequence[Input],
+    format: str | None = None,
+    *,
+    strict: bool = False,
+    lint: bool = True,
+    report: Report | None = None,
+    read: Sequence[tuple[list[VpnConnection], str]] = (),
+    merge: bool | None = None,
+) -> tuple[list[VpnConnection], Report]:
+    """The pipeline of :func:`parse_many_report` (also the CLI's), messages in CLI terms.
+
+    ``read`` holds connections read elsewhere (the CLI's ``aws:`` inputs, linted there) with
+    their source, taken first; ``merge`` (default: more than one input) merges them all and
+    lints the result too, adding only warnings no input gave already (each warning once, named
+    by its input where it came from one)."""
+    from .lint import lint as run_lint
+    from .model import merge_connections
+
+    if report is None:
+        report = Report(None, strict=strict)
+    several = len(inputs) + len(read) > 1 if merge is None else merge
+    connections: list[VpnConnection] = []
+    sources: list[str | None] = []
+    for conns, source in read:
+        connections.extend(conns)
+        sources.extend([source] * len(conns))
+    given = {_lint_key(d) for d in report.diagnostics}
+    for item in inputs:
+        source, text = _read(item)
+        conns, rep = _parse_report(text, format, source=source, strict=strict, lint=False)
+        report.extend(rep)
+        if lint:
+            linted = Report(source, strict=strict)
+            run_lint(conns, linted)
+            _add_new(report, linted, given)
+        connections.extend(conns)
+        sources.extend([source] * len(conns))
+    if several:
+        connections = merge_connections(connections, report, sources=sources)
+        if lint:
+            linted = Report(None)
+            run_lint(connections, linted)  # the merged connections, and across the inputs
+            _add_new(report, linted, given)
+    return connections, report
+
+
+def _lint_key(d: Diagnostic) -> tuple[str, int | None, str | None, str]:
+    return d.message, d.line, d.field, d.code
+
+
+def _add_new(report: Report, linted: Report, given: set[tuple[str, int | None, str | None, str]]) -> None:
+    """The warnings of ``linted`` that no input gave already (whatever their source) go to ``report``."""
+    for d in linted.diagnostics:
+        if _lint_key(d) not in given:
+            given.add(_lint_key(d))
+            report.warn(d.message, line=d.line, field=d.field, source=d.source, code=d.code)
 
 
 def fetch(
@@ -303,7 +401,7 @@ def emit(
 
 
 def convert(
-    text: Text,
+    text: Text | list[Input] | tuple[Input, ...],
     to: str,
     *,
     format: str | None = None,
@@ -312,8 +410,12 @@ def convert(
     strict: bool = False,
     **options: Any,
 ) -> str:
-    """``emit(parse(text), to)`` in one call."""
-    connections, report = parse_report(text, format, source=source, strict=strict)
+    """``emit(parse(text), to)`` in one call; ``text`` may also be a list of inputs
+    (``emit(parse_many(inputs), to)``, ``source`` then unused)."""
+    if isinstance(text, list | tuple):
+        connections, report = parse_many_report(text, format, strict=strict)
+    else:
+        connections, report = parse_report(text, format, source=source, strict=strict)
     files, report = emit_report(connections, to, redact=redact, strict=strict, report=report, **options)
     _issue(report)
     return render(files)
