@@ -24,7 +24,7 @@ Scores (define nothing else; a parser returns one of these):
 The rules, in this order:
 
 1. The highest score wins.  Two formats with the same highest score are an error
-   (:class:`~vpnxlate.errors.FormatError` naming both; ``--from`` chooses).
+   (:class:`~vpnxlate.errors.FormatError` naming both; ``--from``/``format=`` chooses).
 2. A text that does not start with ``{`` or ``<`` and shows another vendor's configuration
    statements (:func:`sniff_vendor`, structural patterns) is refused -- unless the winner is a
    vendor download vpnxlate reads (a parser module that sets ``VENDOR``).
@@ -120,7 +120,9 @@ def detect_format(text: str, *, source: str | None = None) -> str:
     winners = sorted(n for n, s in found.items() if s == best) if best > NO else []
     if len(winners) > 1:
         raise FormatError(
-            f"the text reads as {' and as '.join(winners)} alike; name its format with --from FORMAT", source=source
+            f"the text reads as {' and as '.join(winners)} alike; name its format "
+            f"({' or '.join('--from ' + n for n in winners)})",
+            source=source,
         )
     winner = winners[0] if winners else None
     vendor_download = winner is not None and getattr(registry.input_module(winner), "VENDOR", None)
