@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 import vpnxlate
-from vpnxlate import registry
+from vpnxlate import detect, registry
 from vpnxlate.errors import Diagnostic, ParseError, VpnxlateError
 from vpnxlate.parsers._common import ip_address, ip_interface, to_int, to_interface, to_ip
 from vpnxlate.registry import Option, OutputFile
@@ -148,9 +148,9 @@ def test_detection_shortcut_never_changes_the_detected_format(monkeypatch: pytes
 
 def test_generic_text_does_not_ask_the_set_command_parsers() -> None:
     text = fixture_text("canonical/generic.txt")
-    assert registry.detection_candidates(text) == ["aws-generic"]
-    assert registry.detection_candidates("# c\n\n  {") == ["json", "ec2-json", "aws-generic"]
-    assert registry.detection_candidates("\ufeff set vpn") == ["vyos", "aws-vyatta", "aws-generic"]
+    assert detect.candidates(text) == ["aws-generic"]
+    assert detect.candidates("# c\n\n  {") == ["json", "ec2-json", "aws-generic"]
+    assert detect.candidates("\ufeff set vpn") == ["vyos", "aws-vyatta", "aws-generic"]
 
 
 # ------------------------------------------------------------------ plain value classes

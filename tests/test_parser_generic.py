@@ -12,6 +12,7 @@ import pytest
 
 from tests.conftest import FIXTURES, assert_one_line_error, fixture_text, run_cli
 from vpnxlate import registry
+from vpnxlate.detect import NO
 from vpnxlate.errors import FormatError, ParseError, PlaceholderError, Report, ValidationError
 from vpnxlate.model import Bgp, IkeOptions, IpsecOptions, Tunnel, VpnConnection
 from vpnxlate.parsers import aws_generic
@@ -335,7 +336,7 @@ def test_several_downloads_in_one_file() -> None:
 
 @pytest.mark.parametrize("rel", GENERIC_FIXTURES)
 def test_detect_generic(rel: str) -> None:
-    assert aws_generic.detect(raw(rel)) is True
+    assert aws_generic.detect(raw(rel)) != NO
 
 
 STRONGSWAN_STYLE = """Amazon Web Services
@@ -386,11 +387,11 @@ set vpn ipsec site-to-site peer 203.0.113.22 authentication pre-shared-secret 'F
 
 
 def test_detect_rejects_strongswan_and_vyatta() -> None:
-    assert aws_generic.detect(STRONGSWAN_STYLE) is False
-    assert aws_generic.detect(VYATTA_STYLE) is False
-    assert aws_generic.detect(VYATTA_STYLE.replace("\n", "\r\n")) is False
+    assert aws_generic.detect(STRONGSWAN_STYLE) == NO
+    assert aws_generic.detect(VYATTA_STYLE) == NO
+    assert aws_generic.detect(VYATTA_STYLE.replace("\n", "\r\n")) == NO
     # but the same tunnel heading in Generic spelling is claimed
-    assert aws_generic.detect(STRONGSWAN_STYLE.replace("IPSEC Tunnel", "IPSec Tunnel").split("conn Tunnel1")[0]) is True
+    assert aws_generic.detect(STRONGSWAN_STYLE.replace("IPSEC Tunnel", "IPSec Tunnel").split("conn Tunnel1")[0]) != NO
 
 
 @pytest.mark.parametrize(
@@ -406,13 +407,13 @@ def test_detect_rejects_strongswan_and_vyatta() -> None:
     ],
 )
 def test_detect_rejects_other_downloads(rel: str) -> None:
-    assert aws_generic.detect(raw(rel)) is False
+    assert aws_generic.detect(raw(rel)) == NO
 
 
 def test_detect_plain_text() -> None:
-    assert aws_generic.detect("") is False
-    assert aws_generic.detect("hello\nworld\n") is False
-    assert aws_generic.detect("VPN Connection Configuration\n") is False  # title alone is not enough
+    assert aws_generic.detect("") == NO
+    assert aws_generic.detect("hello\nworld\n") == NO
+    assert aws_generic.detect("VPN Connection Configuration\n") == NO  # title alone is not enough
 
 
 def test_registered() -> None:

@@ -8,6 +8,8 @@ import attrs
 import pytest
 
 import vpnxlate
+from vpnxlate import registry
+from vpnxlate.detect import NO
 from vpnxlate.errors import ParseError, PlaceholderError, Report, ValidationError, VpnxlateError
 from vpnxlate.model import Bgp, IkeOptions, IpsecOptions, Tunnel, VpnConnection
 from vpnxlate.parsers import aws_vyatta
@@ -316,7 +318,7 @@ def test_cli_detects_the_format() -> None:
     ],
 )
 def test_detect_true(rel: str) -> None:
-    assert aws_vyatta.detect(fixture_text(rel)) is True
+    assert aws_vyatta.detect(fixture_text(rel)) != NO
 
 
 def test_detect_header_only_and_peer_only() -> None:
@@ -354,7 +356,7 @@ def test_detect_header_only_and_peer_only() -> None:
     ],
 )
 def test_detect_false(text: str) -> None:
-    assert aws_vyatta.detect(text) is False
+    assert aws_vyatta.detect(text) == NO
 
 
 @pytest.mark.parametrize("name", ["nakamura3104-1.4-rolling-user.txt", "rewrite-1.4.txt"])
@@ -362,7 +364,7 @@ def test_detect_refuses_vyos_14_samples(name: str) -> None:
     path = SHARED / "vyos-samples" / name
     if not path.exists():
         pytest.skip(f"{path} not found")
-    assert aws_vyatta.detect(path.read_text(encoding="utf-8")) is False
+    assert aws_vyatta.detect(path.read_text(encoding="utf-8")) == NO
 
 
 @pytest.mark.parametrize(
@@ -375,7 +377,7 @@ def test_detect_refuses_vyos_14_samples(name: str) -> None:
     ],
 )
 def test_detect_other_vendor_fixtures(rel: str) -> None:
-    assert aws_vyatta.detect(fixture_text(rel)) is False
+    assert aws_vyatta.detect(fixture_text(rel)) == NO
 
 
 # ------------------------------------------------------------------ tokenizer

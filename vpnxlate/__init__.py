@@ -4,6 +4,7 @@
     >>> conns = vpnxlate.parse(open("vpn-123.txt").read())      # format detected
     >>> print(vpnxlate.emit(conns, "json"))
     >>> vpnxlate.convert(text, "json", redact=True)
+    >>> conns = vpnxlate.parse_many(["tunnel1.txt", ("t2", text2)])  # merged as the CLI merges
     >>> vpnxlate.formats()
 
 Warnings (Terraform's lint rules, duplicate tunnels, options a target cannot express) are
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import contextlib as _contextlib
 import gc as _gc
+import os as _os
 import warnings as _warnings
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
@@ -67,6 +69,8 @@ __all__ = [
     "fetch",
     "formats",
     "parse",
+    "parse_many",
+    "parse_many_report",
     "parse_report",
     "render",
     "to_dict",
@@ -82,6 +86,8 @@ def _policy(strict: bool, level: ErrorLevel | str | None, error_on: Codes, ignor
         return Policy.of(strict=strict, level=level, error_on=error_on, ignore=ignore)
     except VpnxlateError as e:
         raise in_api_terms(e) from None
+#: one input of :func:`parse_many`: a file path (``-`` = standard input), or ``(source name, text)``
+Input = str | _os.PathLike[str] | tuple[str, Text]
 
 
 def __dir__() -> list[str]:
@@ -145,63 +151,12 @@ def formats() -> dict[str, list[dict[str, str]]]:
 
 def detect_format(text: Text, *, source: str | None = None) -> str:
     """Name of the input format of ``text`` (str or bytes), or :class:`FormatError` saying what it looks like."""
+    from .detect import detect_format as detect
+
     try:
-        return _detect_format(_as_text(text, source), source=source)
+        return detect(_as_text(text, source), source=source)
     except VpnxlateError as e:
         raise in_api_terms(e) from None
-
-
-def _detect_format(text: str, *, source: str | None = None) -> str:
-    from .parsers._common import find_placeholder, looks_like_aws, normalize_newlines, placeholder_label, sniff_vendor
-
-    plain = normalize_newlines(text)
-    if not plain.strip():
-        raise FormatError("empty input", source=source)
-
-    def other_vendor(vendor: str) -> FormatError:
-        read = {getattr(registry.input_module(n), "VENDOR", None) for n in registry.input_names()}
-        if vendor in read:
-            return FormatError(
-                f"this looks like AWS's configuration download for {vendor}, but it lacks the "
-                "statements vpnxlate reads it by (truncated or edited download?)",
-                source=source,
-            )
-        return FormatError(
-            f"this looks like AWS's configuration download for {vendor}; vpnxlate reads the Generic, "
-            "Vyatta, XML, Cisco IOS/ASA, Juniper JunOS, strongSwan and Openswan downloads (choose one of "
-            "those in the console, or use 'aws ec2 describe-vpn-connections')",
-            source=source,
-        )
-
-    # Vendor downloads vpnxlate reads (modules with VENDOR) come first; the other-vendor check
-    # runs before the remaining parsers, which could mistake a vendor file for their own.
-    sniffed = plain.lstrip().startswith(("{", "<"))
-    for name in registry.detection_candidates(text):
-        module = registry.input_module(name)
-        if not sniffed and not getattr(module, "VENDOR", None):
-            sniffed = True
-            vendor = sniff_vendor(plain, structural_only=True)
-            if vendor:
-                raise other_vendor(vendor)
-        if module.detect(text):
-            return name
-    vendor = sniff_vendor(plain)
-    if vendor:
-        raise other_vendor(vendor)
-    placeholder = find_placeholder(plain)
-    if placeholder:
-        raise PlaceholderError(
-            f"placeholder {placeholder_label(placeholder)} instead of a configuration", source=source
-        )
-    if looks_like_aws(plain):
-        raise FormatError(
-            "mentions AWS VPN terms but is in none of the formats vpnxlate reads (truncated or edited download?)",
-            source=source,
-        )
-    raise FormatError(
-        "not an AWS Site-to-Site VPN configuration (Generic, Vyatta, XML or DescribeVpnConnections output expected)",
-        source=source,
-    )
 
 
 def parse_report(
@@ -237,14 +192,14 @@ def _parse_report(
     policy: Policy | None = None,
 ) -> tuple[list[VpnConnection], Report]:
     """:func:`parse_report` for the CLI: str input, messages in CLI terms."""
+    from .detect import read
     from .lint import lint as run_lint
     from .model import merge_connections
 
     report = Report(source, strict=strict, policy=policy)
     try:
-        name = format or _detect_format(text, source=source)
         with _gc_paused():
-            connections = registry.input_module(name).parse(text, report)
+            connections = read(text, format, report, source=source)
         connections = merge_connections(connections, report)
         if not connections:
             raise ParseError("no VPN connection found", source=source)
@@ -253,6 +208,119 @@ def _parse_report(
     except VpnxlateError as e:
         raise relocate(e, source=source) from None
     return connections, report
+
+
+def parse_many_report(
+    inputs: Sequence[Input],
+    format: str | None = None,
+    *,
+    strict: bool = False,
+    lint: bool = True,
+    level: ErrorLevel | str | None = None,
+    error_on: Codes = (),
+    ignore: Codes = (),
+) -> tuple[list[VpnConnection], Report]:
+    """Parse several inputs as the CLI's ``convert A B`` does: each read (a path like the CLI's
+    files, a ``(source, text)`` pair as it is) and parsed, then the connections merged (the same
+    connection in two inputs collapses; two stated values that differ are an error naming both
+    inputs) and linted once.  Returns the connections and the warnings, in API terms.
+    ``level``/``error_on``/``ignore`` as for :func:`parse_report`."""
+    policy = _policy(strict, level, error_on, ignore)
+    try:
+        connections, report = _parse_many_report(inputs, format, lint=lint, policy=policy)
+        report.check()
+    except VpnxlateError as e:
+        raise in_api_terms(e) from None
+    return connections, report.in_api_terms()
+
+
+def parse_many(
+    inputs: Sequence[Input],
+    format: str | None = None,
+    *,
+    strict: bool = False,
+    level: ErrorLevel | str | None = None,
+    error_on: Codes = (),
+    ignore: Codes = (),
+) -> list[VpnConnection]:
+    """:func:`parse_many_report`, the warnings issued through :mod:`warnings`."""
+    connections, report = parse_many_report(
+        inputs, format, strict=strict, level=level, error_on=error_on, ignore=ignore
+    )
+    _issue(report)
+    return connections
+
+
+def _read(item: Input) -> tuple[str, str]:
+    """``(source, text)`` of one input of :func:`parse_many`."""
+    if isinstance(item, tuple):
+        source, text = item
+        return source, _as_text(text, source)
+    if isinstance(item, str | _os.PathLike):
+        from .io import read_input
+
+        return read_input(_os.fspath(item))
+    raise InputError(f"expected a path or a (source, text) pair, got {type(item).__name__}")
+
+
+def _parse_many_report(
+    inputs: Sequence[Input],
+    format: str | None = None,
+    *,
+    lint: bool = True,
+    policy: Policy | None = None,
+    report: Report | None = None,
+    read: Sequence[tuple[list[VpnConnection], str]] = (),
+    merge: bool | None = None,
+) -> tuple[list[VpnConnection], Report]:
+    """The pipeline of :func:`parse_many_report` (also the CLI's), messages in CLI terms.
+
+    ``read`` holds connections read elsewhere (the CLI's ``aws:`` inputs, linted there) with
+    their source, taken first; ``merge`` (default: more than one input) merges them all and
+    lints the result too, adding only warnings no input gave already (each warning once, named
+    by its input where it came from one)."""
+    from .lint import lint as run_lint
+    from .model import merge_connections
+
+    if report is None:
+        report = Report(None, policy=policy)
+    policy = report.policy
+    several = len(inputs) + len(read) > 1 if merge is None else merge
+    connections: list[VpnConnection] = []
+    sources: list[str | None] = []
+    for conns, source in read:
+        connections.extend(conns)
+        sources.extend([source] * len(conns))
+    given = {_lint_key(d) for d in report.diagnostics}
+    for item in inputs:
+        source, text = _read(item)
+        conns, rep = _parse_report(text, format, source=source, lint=False, policy=policy)
+        report.extend(rep)
+        if lint:
+            linted = Report(source, policy=policy)
+            run_lint(conns, linted)
+            _add_new(report, linted, given)
+        connections.extend(conns)
+        sources.extend([source] * len(conns))
+    if several:
+        connections = merge_connections(connections, report, sources=sources)
+        if lint:
+            linted = Report(None, policy=policy)
+            run_lint(connections, linted)  # the merged connections, and across the inputs
+            _add_new(report, linted, given)
+    return connections, report
+
+
+def _lint_key(d: Diagnostic) -> tuple[str, int | None, str | None, str]:
+    return d.message, d.line, d.field, d.code
+
+
+def _add_new(report: Report, linted: Report, given: set[tuple[str, int | None, str | None, str]]) -> None:
+    """The warnings of ``linted`` that no input gave already (whatever their source) go to ``report``."""
+    for d in linted.diagnostics:
+        if _lint_key(d) not in given:
+            given.add(_lint_key(d))
+            report.warn(d.message, line=d.line, field=d.field, source=d.source, code=d.code)
 
 
 def fetch(
@@ -403,7 +471,7 @@ def emit(
 
 
 def convert(
-    text: Text,
+    text: Text | list[Input] | tuple[Input, ...],
     to: str,
     *,
     format: str | None = None,
@@ -415,11 +483,15 @@ def convert(
     ignore: Codes = (),
     **options: Any,
 ) -> str:
-    """``emit(parse(text), to)`` in one call; at ``level="raise"`` the warnings of both are
-    raised together at the end."""
+    """``emit(parse(text), to)`` in one call; ``text`` may also be a list of inputs
+    (``emit(parse_many(inputs), to)``, ``source`` then unused); at ``level="raise"`` the warnings
+    of both are raised together at the end."""
     policy = _policy(strict, level, error_on, ignore)
     try:
-        connections, report = _parse_report(_as_text(text, source), format, source=source, policy=policy)
+        if isinstance(text, list | tuple):
+            connections, report = _parse_many_report(text, format, policy=policy)
+        else:
+            connections, report = _parse_report(_as_text(text, source), format, source=source, policy=policy)
         report.in_api_terms()  # the parse warnings a json output lists, as parse_report returns them
         files, report = _emit_report(connections, to, redact=redact, report=report, **options)
         report.check()

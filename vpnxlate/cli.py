@@ -315,37 +315,26 @@ def _progress(args: argparse.Namespace) -> Any:
 
 
 def _read_inputs(args: argparse.Namespace, report: Report) -> list[Any]:
-    """The connections of every INPUT (files, -, aws:…), merged and linted when there are several."""
-    from . import _parse_report as parse_report  # CLI terms in messages
-    from .io import read_input
-    from .model import merge_connections
+    """The connections of every INPUT (files, -, aws:…), merged and linted when there are several
+    (the API's pipeline, :func:`vpnxlate.parse_many_report`)."""
+    from . import _parse_many_report as parse_many_report  # CLI terms in messages
 
-    connections = []
-    sources: list[str | None] = []
     if args.inputs.count("-") > 1:
         raise EmitError("standard input (-) can be read only once")
+    several = len(args.inputs) > 1
     aws_inputs = [p for p in args.inputs if p.startswith("aws:")]
+    read: list[tuple[list[Any], str]] = []
     if aws_inputs:
         from . import aws
 
         fetched = _describe(args, aws_inputs)
         conns, rep = aws.to_connections(fetched, policy=report.policy, progress=_progress(args))
         report.extend(rep)
-        connections.extend(conns)
-        sources.extend(["aws:"] * len(conns))
-    for path in args.inputs:
-        if path.startswith("aws:"):
-            continue
-        source, text = read_input(path)
-        conns, rep = parse_report(text, args.input_format, source=source, policy=report.policy)
-        report.extend(rep)
-        connections.extend(conns)
-        sources.extend([source] * len(conns))
-    if len(args.inputs) > 1:
-        connections = merge_connections(connections, report, sources=sources)
-        from .lint import lint
-
-        lint(connections, report)
+        read.append((conns, "aws:"))
+    files = [p for p in args.inputs if not p.startswith("aws:")]
+    connections, _ = parse_many_report(
+        files, args.input_format, policy=report.policy, report=report, read=read, merge=several
+    )
     return connections
 
 

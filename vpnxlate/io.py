@@ -25,8 +25,8 @@ def decode(data: bytes, source: str) -> str:
             return data.decode("utf-16")
         except UnicodeDecodeError as e:
             raise InputError(f"not valid UTF-16 text (byte {e.start})", source=source) from None
-    try:
-        text = data.decode("utf-8-sig")
+    try:  # (the BOM stripped by hand: the utf-8-sig codec is one more module at start-up)
+        text = (data[3:] if data.startswith(b"\xef\xbb\xbf") else data).decode("utf-8")
     except UnicodeDecodeError as e:
         line = data.count(b"\n", 0, e.start) + 1
         raise InputError(

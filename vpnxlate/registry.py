@@ -6,8 +6,16 @@ A **parser module** (``vpnxlate/parsers/``) defines::
 
     NAME: str                      # as in INPUTS below
     DESCRIPTION: str
-    def detect(text: str) -> bool  # cheap content sniffing; must not import lxml
+    def detect(text: str) -> int   # a score of vpnxlate.detect: NO (0) .. CERTAIN (4); cheap, no lxml
     def parse(text: str, report: Report) -> list[VpnConnection]
+    VENDOR: str                    # optional: the vendor of an AWS vendor download it reads
+    def unwrap(text: str) -> Embedded | None  # optional: the download a wrapper holds
+
+``detect`` scores the text from the format's own grammar only (never stepping aside for a
+sibling); :mod:`vpnxlate.detect` asks every candidate and takes the highest score (a tie is an
+error).  ``STARTS_WITH``/``CONTAINS`` below are optional hints that spare importing a parser for
+texts it can never score.  ``unwrap`` returns the download embedded in a wrapper document;
+:func:`vpnxlate.detect.read` detects and parses it (a parser never calls back into the package).
 
 ``parse`` raises :class:`~vpnxlate.errors.VpnxlateError` subclasses with ``line``/``field``
 set (the caller fills in ``source``) and reports warnings through ``report.warn``.
@@ -31,13 +39,13 @@ from typing import TYPE_CHECKING, Any
 
 from .record import Record
 
-# Detection order matters: the first parser whose detect() accepts the text wins.
+# The order is the order of `vpnxlate formats`; detection (vpnxlate/detect.py) does not depend on it.
 INPUTS: dict[str, str] = {
     "json": "vpnxlate.parsers.vpnxlate_json",
     "ec2-json": "vpnxlate.parsers.ec2_json",
     "ec2-xml": "vpnxlate.parsers.ec2_xml",
     "aws-xml": "vpnxlate.parsers.aws_xml",
-    # vendor downloads (their modules set VENDOR: tried before the other-vendor check)
+    # vendor downloads (their modules set VENDOR: the other-vendor check does not refuse them)
     "aws-cisco-asa": "vpnxlate.parsers.aws_cisco_asa",
     "aws-cisco-ios": "vpnxlate.parsers.aws_cisco_ios",
     "aws-juniper": "vpnxlate.parsers.aws_juniper",
@@ -48,8 +56,9 @@ INPUTS: dict[str, str] = {
     "aws-generic": "vpnxlate.parsers.aws_generic",
 }
 
-# Formats whose text always starts (after white space) with one of these characters: detection
-# skips importing them for other texts, which keeps `vpnxlate convert` start-up short.
+# Optional detection hints, read by vpnxlate/detect.py.  Formats whose text always starts (after
+# white space and '#' comment lines) with one of these characters: detection skips importing
+# them for other texts, which keeps `vpnxlate convert` start-up short.
 STARTS_WITH: dict[str, str] = {"json": "{", "ec2-json": "{[", "ec2-xml": "<", "aws-xml": "<"}
 # Formats whose detect() accepts only a text containing this string (set-commands): the same
 # shortcut for texts without it, such as a Generic download.  Keep in step with detect().
@@ -148,34 +157,6 @@ def output_module(name: str) -> ModuleType:
 
 def input_names() -> list[str]:
     return list(INPUTS)
-
-
-def detection_candidates(text: str) -> list[str]:
-    """Input formats worth asking ``detect()`` about, in detection order."""
-    first = _first_character(text)
-    return [
-        n
-        for n in INPUTS
-        if (n not in STARTS_WITH or (first != "" and first in STARTS_WITH[n]))
-        and (n not in CONTAINS or CONTAINS[n] in text)
-    ]
-
-
-def _first_character(text: str) -> str:
-    """The first character after white space and '#' comment lines (seen before JSON in the wild)."""
-    pos, end = 0, len(text)
-    while pos < end:
-        ch = text[pos]
-        if ch in "\ufeff \t\r\n":
-            pos += 1
-        elif ch == "#":
-            newline = text.find("\n", pos)
-            if newline < 0:
-                return ""
-            pos = newline + 1
-        else:
-            return ch
-    return ""
 
 
 def output_names() -> list[str]:

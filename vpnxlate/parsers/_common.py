@@ -1,12 +1,13 @@
-"""Helpers shared by the parsers: value conversion with located errors, placeholder and
-other-vendor detection.  Nothing here imports lxml."""
+"""Helpers shared by the parsers: value conversion with located errors, placeholders, the
+:class:`Embedded` result of a wrapper's ``unwrap()``.  Nothing here imports lxml.  (Detection,
+other vendors included, is :mod:`vpnxlate.detect`.)"""
 
 from __future__ import annotations
 
 import ipaddress
 import re
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from .. import algorithms
 from ..diagnostics import relocate
@@ -254,52 +255,15 @@ dh_group = algorithms.dh_group
 ike_version = algorithms.ike_version
 
 
-# ------------------------------------------------------------------ other vendors
-
-# (vendor, pattern, structural).  Structural patterns are configuration statements no AWS
-# Generic/Vyatta/XML download contains; they are checked before the parsers' detect().  The
-# others (vendor names in prose) are only consulted when no parser accepted the text.
-# (Compiled when first used, through re's cache: most runs never need the prose patterns.)
-_VENDORS: tuple[tuple[str, str, bool], ...] = (
-    ("Openswan", r"tested for Openswan|^[^\S\n]*phase2alg=", True),
-    ("strongSwan", r"^[^\S\n]*IPSEC Tunnel #\d|^[^\S\n]*conn Tunnel\d|: PSK \"|tested for Strongswan", True),
-    ("Cisco", r"^[^\S\n]*crypto (isakmp|ikev1|ikev2|keyring|ipsec)\b|^[^\S\n]*tunnel protection ipsec", True),
-    ("Juniper ScreenOS", r"^[^\S\n]*set ike (p1-proposal|p2-proposal|gateway)\b", True),
-    ("Juniper", r"^[^\S\n]*set security (ike|ipsec)\b|^[^\S\n]*set interfaces st0\b", True),
-    ("Palo Alto", r"^[^\S\n]*set network (ike|tunnel)\b", True),
-    ("Fortinet", r"^[^\S\n]*config vpn ipsec phase1-interface", True),
-    ("MikroTik", r"^[^\S\n]*/ip ipsec\b", True),
-    ("Windows Server", r"New-VpnS2SInterface|Add-VpnS2SInterface", True),
-    ("Yamaha", r"^[^\S\n]*ipsec ike (pre-shared-key|local address)", True),
-    ("pfSense", r"pfSense|pfsense", False),
-    ("Palo Alto", r"Palo Alto", False),
-    ("Fortinet", r"FortiGate", False),
-    ("MikroTik", r"MikroTik|RouterOS", False),
-    ("Check Point", r"Check Point|CheckPoint|SmartDashboard", False),
-    ("SonicWall", r"SonicWall|SonicOS", False),
-    ("WatchGuard", r"WatchGuard|Fireware", False),
-    ("Windows Server", r"Windows Server", False),
-    ("Sophos", r"Sophos|Cyberoam", False),
-    ("Zyxel", r"Zyxel|ZyWALL", False),
-    ("Barracuda", r"Barracuda", False),
-    ("F5", r"\bF5 Networks|BIG-IP", False),
-)
+# ------------------------------------------------------------------ wrappers
 
 
-def sniff_vendor(text: str, *, structural_only: bool = False) -> str | None:
-    """The vendor an AWS download that vpnxlate does not read looks like, if any."""
-    head = text[:200_000]
-    for vendor, pattern, strong in _VENDORS:
-        if (strong or not structural_only) and re.search(pattern, head, re.MULTILINE):
-            return vendor
-    return None
+class Embedded(NamedTuple):
+    """A download held in a wrapper's field (a parser's ``unwrap()`` result): the detection room
+    (:func:`vpnxlate.detect.read`) detects and reads it; messages name ``field`` and ``line``."""
 
-
-_AWS_HINT = (
-    r"Amazon Web Services|Virtual Private Cloud|vpn_connection|VpnConnection|"
-    r"IPSec Tunnel #|Pre-Shared Key|vpn-[0-9a-f]{8}"
-)
-
-
-def looks_like_aws(text: str) -> bool:
-    return bool(re.search(_AWS_HINT, text[:200_000]))
+    text: str
+    field: str
+    line: int | None
+    #: what a wrapper inside the wrapper is called in the error ("JSON wrapper")
+    wrapper: str

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import re
 
+from ..detect import NO
 from ..errors import ParseError, Report
 from ..model import VpnConnection
 from ._common import (
@@ -205,15 +206,17 @@ def _options(f: Facts, keys: dict[str, tuple[str, int]]) -> None:
         f.set("ipsec.mode", v[0].lower(), v[1])
 
 
-def looks_like(text: str, marker: re.Pattern[str]) -> bool:
-    """An AWS strongSwan/Openswan download: its marker, or a conn block with right= and a PSK line."""
+def score(text: str, marker: re.Pattern[str], *, marked: int, unmarked: int) -> int:
+    """An AWS strongSwan/Openswan download: ``marked`` with the download's marker, ``unmarked``
+    for a conn block with right= and a PSK line alone, else NO (a score of vpnxlate.detect)."""
     head = text[:200_000]
     if "right" not in head:  # no tunnel without right= (registry.CONTAINS relies on it)
-        return False
+        return NO
     if marker.search(head):
-        return True
-    return bool(
+        return marked
+    conn = (
         re.search(r"^[ \t]*conn[ \t]+\S+[ \t]*$", head, re.MULTILINE)
         and re.search(r"^[ \t]+right[ \t]*=", head, re.MULTILINE)
         and _SECRET.search(head)
     )
+    return unmarked if conn else NO

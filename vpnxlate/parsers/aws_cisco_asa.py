@@ -30,6 +30,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from ..detect import CERTAIN, NO
 from ..errors import ParseError, Report
 from ..model import VpnConnection
 from ._cisco import arg, assign_neighbor, bgp_neighbors, by_name, child, policies, transform_set
@@ -49,9 +50,10 @@ _ASA = re.compile(
 )
 
 
-def detect(text: str) -> bool:
+def detect(text: str) -> int:
+    """CERTAIN for an l2l ``tunnel-group`` with an ASA-only crypto statement."""
     head = text[:_DETECT_LIMIT]
-    return bool(_TUNNEL_GROUP.search(head)) and bool(_ASA.search(head))
+    return CERTAIN if _TUNNEL_GROUP.search(head) and _ASA.search(head) else NO
 
 
 class _Config:

@@ -32,6 +32,7 @@ import ipaddress
 import re
 from typing import Any
 
+from ..detect import NO, STRONG
 from ..errors import ParseError, Report
 from ..model import VpnConnection
 from ._cisco import arg, assign_neighbor, bgp_neighbors, by_name, child, children, isakmp, policies, transform_set
@@ -59,7 +60,7 @@ _IOS = re.compile(
     re.MULTILINE,
 )
 _TUNNEL = re.compile(r"^[ \t]*tunnel[ \t]+protection[ \t]+ipsec[ \t]+profile[ \t]", re.MULTILINE)
-# ASA statements (never in IOS)
+# ASA statements (never in AWS's IOS download)
 _ASA = re.compile(
     r"^[ \t]*(?:crypto[ \t]+ikev1[ \t]|crypto[ \t]+ipsec[ \t]+ikev[12][ \t]|tunnel-group[ \t]"
     r"|crypto[ \t]+map[ \t])",
@@ -67,9 +68,11 @@ _ASA = re.compile(
 )
 
 
-def detect(text: str) -> bool:
+def detect(text: str) -> int:
+    """STRONG for IOS crypto statements with ``tunnel protection``; NO when the text has
+    statements AWS's IOS download never contains (ASA commands)."""
     head = text[:_DETECT_LIMIT]
-    return bool(_IOS.search(head)) and bool(_TUNNEL.search(head)) and not _ASA.search(head)
+    return STRONG if _IOS.search(head) and _TUNNEL.search(head) and not _ASA.search(head) else NO
 
 
 class _Config:

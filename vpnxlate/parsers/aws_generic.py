@@ -24,6 +24,7 @@ from typing import Any
 
 from .. import algorithms
 from ..diagnostics import relocate
+from ..detect import NO, STRONG, WEAK
 from ..errors import FormatError, ParseError, Report, ValidationError, VpnxlateError, describe_value
 from ..model import Bgp, IkeOptions, IpsecOptions, Tunnel, VpnConnection, build_connection, merge_tunnels
 from ._common import (
@@ -54,7 +55,7 @@ _DETECT_ID = re.compile(
     r"[ \t]+ID\b",
     re.MULTILINE,
 )
-# Other AWS downloads that share the header or the tunnel headings
+# Lines of other AWS downloads that share the header or the tunnel headings: never Generic lines
 _DETECT_OTHER = re.compile(
     r"^[ \t]*(?:IPSEC Tunnel #\d|conn[ \t]+Tunnel\d|set[ \t]+(?:vpn|interfaces|protocols)[ \t]|!(?:[ \t]|\r?$))"
     r"|:[ \t]*PSK[ \t]+\"",
@@ -62,14 +63,15 @@ _DETECT_OTHER = re.compile(
 )
 
 
-def detect(text: str) -> bool:
-    """True for a Generic download (also a truncated one holding only the header)."""
+def detect(text: str) -> int:
+    """STRONG for a Generic download, WEAK for its header alone (a truncated one); NO for a text
+    with lines the Generic template never has (``!`` comments, set-commands, conn blocks)."""
     head = text[:_HEAD]
     if _DETECT_OTHER.search(head):
-        return False
+        return NO
     if _DETECT_TUNNEL.search(head):
-        return True
-    return bool(_DETECT_TITLE.search(head) and _DETECT_ID.search(head))
+        return STRONG
+    return WEAK if _DETECT_TITLE.search(head) and _DETECT_ID.search(head) else NO
 
 
 # ------------------------------------------------------------------ line grammar

@@ -32,6 +32,7 @@ import ipaddress
 import re
 from typing import Any
 
+from ..detect import NO, STRONG
 from ..errors import ParseError, Report
 from ..model import VpnConnection
 from ._common import (
@@ -64,13 +65,14 @@ _BRACE_ST0 = re.compile(r"^[ \t]*st0[ \t]*\{", re.MULTILINE)
 _BRACE_VPN = re.compile(r"^[ \t]*(?:ike|ipsec)[ \t]*\{", re.MULTILINE)
 
 
-def detect(text: str) -> bool:
+def detect(text: str) -> int:
+    """STRONG for JunOS security statements (set or brace form) with an ``st0`` interface."""
     head = text[:_DETECT_LIMIT]
     if "st0" not in head:  # AWS's JunOS configuration is route-based (registry.CONTAINS relies on it)
-        return False
+        return NO
     if _SET.search(head):
-        return True
-    return bool(_BRACE.search(head) and _BRACE_ST0.search(head) and _BRACE_VPN.search(head))
+        return STRONG
+    return STRONG if _BRACE.search(head) and _BRACE_ST0.search(head) and _BRACE_VPN.search(head) else NO
 
 
 # ------------------------------------------------------------------ statements

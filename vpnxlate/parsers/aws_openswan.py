@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 
+from ..detect import CERTAIN, WEAK
 from ..errors import Report
 from ..model import VpnConnection
 from . import _swan
@@ -18,8 +19,10 @@ VENDOR = "Openswan"
 _MARKER = re.compile(r"tested for Openswan|^[ \t]+phase2alg[ \t]*=", re.MULTILINE | re.IGNORECASE)
 
 
-def detect(text: str) -> bool:
-    return _swan.looks_like(text, _MARKER)
+def detect(text: str) -> int:
+    """CERTAIN with Openswan's marker (``phase2alg=``, which strongSwan does not know), WEAK for a
+    conn block alone (AWS's Openswan download always has the marker; strongSwan scores higher)."""
+    return _swan.score(text, _MARKER, marked=CERTAIN, unmarked=WEAK)
 
 
 def parse(text: str, report: Report) -> list[VpnConnection]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 
+from ..detect import LIKELY, STRONG
 from ..errors import Report
 from ..model import VpnConnection
 from . import _swan
@@ -18,11 +19,12 @@ VENDOR = "strongSwan"
 _MARKER = re.compile(
     r"tested for Strongswan|^[ \t]+leftauth[ \t]*=|aws-updown\.sh|type[ \t]+vti\b", re.MULTILINE | re.IGNORECASE
 )
-_OPENSWAN = re.compile(r"tested for Openswan|^[ \t]+phase2alg[ \t]*=", re.MULTILINE | re.IGNORECASE)
 
 
-def detect(text: str) -> bool:
-    return _swan.looks_like(text, _MARKER) and not _OPENSWAN.search(text[:200_000])
+def detect(text: str) -> int:
+    """STRONG with a strongSwan marker (``leftauth=``, ``aws-updown.sh``, ...), LIKELY for a conn
+    block with ``right=`` and a PSK line alone (Openswan's ``phase2alg=`` scores higher there)."""
+    return _swan.score(text, _MARKER, marked=STRONG, unmarked=LIKELY)
 
 
 def parse(text: str, report: Report) -> list[VpnConnection]:

@@ -25,6 +25,7 @@ from typing import Any, TypeVar
 
 from .. import algorithms
 from ..diagnostics import relocate
+from ..detect import NO, STRONG, WEAK
 from ..errors import ParseError, Report, ValidationError, VpnxlateError, describe_value
 from ..model import Bgp, IkeOptions, IpsecOptions, Tunnel, VpnConnection, build_connection
 from ._common import (
@@ -71,9 +72,10 @@ def _is_ip(text: str) -> bool:
     return True
 
 
-def detect(text: str) -> bool:
+def detect(text: str) -> int:
     """The first command is ``set vpn ipsec``/``set interfaces vti``/``set protocols bgp`` and the
-    text has AWS's ``! Amazon Web Services`` header or peers named by IP address."""
+    text has AWS's ``! Amazon Web Services`` header (STRONG) or only peers named by IP address
+    (WEAK: VyOS's own set-commands score higher); NO for peers by name or VyOS 1.4+ spellings."""
     head = text[:_DETECT_LIMIT]
     if head.startswith("\ufeff"):
         head = head[1:]
@@ -86,14 +88,14 @@ def detect(text: str) -> bool:
             continue
         first = line
         break
-    if first is None or not _FIRST_CMD.match(first):
-        return False
-    if _NOT_VYATTA.search(head):
-        return False
+    if first is None or not _FIRST_CMD.match(first) or _NOT_VYATTA.search(head):
+        return NO
     peers = [p.strip("'\"") for p in _PEER.findall(head)]
     if any(not _is_ip(p) for p in peers):
-        return False
-    return bool(peers) or bool(_AWS_HEADER.search(head))
+        return NO
+    if _AWS_HEADER.search(head):
+        return STRONG
+    return WEAK if peers else NO
 
 
 # ------------------------------------------------------------------ tokenizer

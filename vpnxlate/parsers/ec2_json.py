@@ -18,9 +18,10 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from ..errors import ParseError, PlaceholderError, Report, VpnxlateError, describe_value
+from ..detect import NO, STRONG
+from ..errors import ParseError, PlaceholderError, Report, describe_value
 from ..model import VpnConnection
-from ._common import find_placeholder, placeholder_label, to_id
+from ._common import Embedded, find_placeholder, placeholder_label, to_id
 from ._ec2 import INSIDE_KEYS, assemble, read_embedded
 
 NAME = "ec2-json"
@@ -28,7 +29,6 @@ DESCRIPTION = "AWS CLI / boto3 JSON: describe-vpn-connections, create-vpn-connec
 
 _HEAD = 65536
 _START = re.compile(r"\A\ufeff?(?:[ \t]*(?:#[^\n]*)?\n)*\s*[\[{]")
-_OWN = re.compile(r'\A\s*\{\s*"(?:vpnxlate_json|connections)"\s*:')
 _KEYS = re.compile(
     r'\\?"(?:VpnConnections|VpnConnection|VpnConnectionDeviceSampleConfiguration|'
     r'CustomerGatewayConfiguration)\\?"\s*:'
@@ -40,16 +40,15 @@ _SAMPLE = "VpnConnectionDeviceSampleConfiguration"
 _CGC = "CustomerGatewayConfiguration"
 
 
-def detect(text: str) -> bool:
-    """JSON (possibly after ``#`` comment lines) with an EC2 VPN key near the top; never vpnxlate's own JSON."""
+def detect(text: str) -> int:
+    """STRONG for JSON (possibly after ``#`` comment lines) with an EC2 VPN key (vpnxlate's own
+    JSON scores higher as ``json``)."""
     head = text[:_HEAD]
     if not _START.match(head):
-        return False
-    body = _COMMENT.sub("", head)
-    if _OWN.match(body):
-        return False
+        return NO
     # the keys anywhere: a response captured under another key may start far into the text
-    return _KEYS.search(head) is not None or (len(text) > _HEAD and _KEYS.search(text, _HEAD - 64) is not None)
+    found = _KEYS.search(head) is not None or (len(text) > _HEAD and _KEYS.search(text, _HEAD - 64) is not None)
+    return STRONG if found else NO
 
 
 def _key_lines(text: str, key: str) -> list[int]:
@@ -187,9 +186,8 @@ def parse_data(doc: Any, report: Report, clean: str | None = None) -> list[VpnCo
     """The connections of an already decoded document (e.g. boto3's ``describe_vpn_connections``
     response, which has the shape of the CLI's JSON); ``clean`` is the JSON text when there is
     one (for line numbers in messages)."""
-    if isinstance(doc, dict) and _SAMPLE in doc:
-        lines = _key_lines(clean, _SAMPLE) if clean is not None else []
-        return _sample(doc[_SAMPLE], report, lines[0] if len(lines) == 1 else None)
+    if isinstance(doc, dict) and _SAMPLE in doc:  # read through unwrap() by vpnxlate.detect.read
+        raise ParseError(f"{_SAMPLE} holds a download in another format: read it with vpnxlate.parse()", field=_SAMPLE)
     if isinstance(doc, list) and (not doc or any(_is_connection(c) or not isinstance(c, dict | list) for c in doc)):
         found = [(f"[{i}].", c) for i, c in enumerate(doc)]  # a list of connections (--query)
     else:
@@ -311,11 +309,20 @@ def _connection(
     )
 
 
-def _sample(value: Any, report: Report, line: int | None) -> list[VpnConnection]:
-    """``get-vpn-connection-device-sample-configuration`` output: parse the embedded text download."""
-    from .. import detect_format
-    from ..registry import input_module
+def unwrap(text: str) -> Embedded | None:
+    """The text download of ``get-vpn-connection-device-sample-configuration`` output (the
+    detection room detects and reads it), or None for any other document."""
+    if _SAMPLE not in text:
+        return None
+    doc, clean = _load(text)
+    if not (isinstance(doc, dict) and _SAMPLE in doc):
+        return None
+    lines = _key_lines(clean, _SAMPLE)
+    return _sample(doc[_SAMPLE], lines[0] if len(lines) == 1 else None)
 
+
+def _sample(value: Any, line: int | None) -> Embedded:
+    """The embedded text download, refused when it is not a string, empty or a placeholder."""
     if not isinstance(value, str):
         raise ParseError("expected a string", field=_SAMPLE, line=line)
     text = _unescape(value)
@@ -330,18 +337,4 @@ def _sample(value: Any, report: Report, line: int | None) -> list[VpnConnection]
                 field=_SAMPLE,
                 line=line,
             )
-    sub = Report(report.source, strict=report.strict)
-    try:
-        name = detect_format(text)
-        if name == NAME:
-            raise ParseError(f"{_SAMPLE} holds another JSON wrapper", field=_SAMPLE)
-        connections: list[VpnConnection] = input_module(name).parse(text, sub)
-    except VpnxlateError as e:
-        inner = f" (its line {e.line})" if e.line is not None else ""
-        e.message = f"{_SAMPLE}{inner}: {e.message}"
-        e.line = line
-        raise
-    for d in sub.diagnostics:
-        inner = f" (its line {d.line})" if d.line is not None else ""
-        report.warn(f"{_SAMPLE}{inner}: {d.message}", line=line, field=d.field, code=d.code)
-    return connections
+    return Embedded(text, _SAMPLE, line, "JSON wrapper")

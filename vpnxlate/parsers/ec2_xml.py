@@ -15,11 +15,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from ..detect import CERTAIN, NO
 from ..errors import ParseError, PlaceholderError, Report
 from ..model import VpnConnection
 from ._common import find_placeholder, placeholder_label, to_bool, to_id
 from ._ec2 import INSIDE_KEYS, assemble, read_embedded
-from .aws_xml import parse_xml
+from ._safexml import parse_xml
 
 NAME = "ec2-xml"
 DESCRIPTION = "EC2 API XML: DescribeVpnConnectionsResponse / CreateVpnConnectionResponse"
@@ -30,9 +31,10 @@ _ONLY_DECLARATION = re.compile(r"\A\s*(?:<\?xml\b[^>]*\?>?)?\s*\Z")
 _DEAD = ("deleted", "deleting")
 
 
-def detect(text: str) -> bool:
+def detect(text: str) -> int:
+    """CERTAIN for XML with an EC2 response element (it embeds the ``aws-xml`` document, which scores less)."""
     head = text[:65536]
-    return bool(_STARTS_XML.match(head)) and _ROOT.search(head) is not None
+    return CERTAIN if _STARTS_XML.match(head) and _ROOT.search(head) is not None else NO
 
 
 def _text(el: Any, path: str) -> str | None:

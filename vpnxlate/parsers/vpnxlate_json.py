@@ -7,6 +7,7 @@ import re
 from typing import Any, TypeVar
 
 from ..diagnostics import relocate
+from ..detect import CERTAIN, NO
 from ..errors import ParseError, Report, ValidationError, VpnxlateError, describe_value
 from ..model import Bgp, IkeOptions, IpsecOptions, Tunnel, VpnConnection, build_connection
 from ._common import to_interface
@@ -18,8 +19,9 @@ _M = TypeVar("_M")  # a model class built by _build
 _DETECT = re.compile(r'^\s*\{\s*"(vpnxlate_json|connections)"\s*:')
 
 
-def detect(text: str) -> bool:
-    return bool(_DETECT.match(text[:4096]))
+def detect(text: str) -> int:
+    """CERTAIN for vpnxlate's own JSON (its first key is ``vpnxlate_json`` or ``connections``)."""
+    return CERTAIN if _DETECT.match(text[:4096]) else NO
 
 
 def _get(d: dict[str, Any], key: str, where: str, kinds: type | tuple[type, ...], required: bool = False) -> Any:

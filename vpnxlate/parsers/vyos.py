@@ -13,6 +13,7 @@ import ipaddress
 import re
 from typing import Any
 
+from ..detect import CERTAIN, LIKELY, NO
 from ..errors import ParseError, Report, ValidationError, describe_value
 from ..model import Bgp, IkeOptions, IpsecOptions, Tunnel, VpnConnection, build_connection, check_address, check_text
 from ._common import algos, dh_group, encryption, ike_version, integrity, normalize_newlines, to_int, to_psk
@@ -36,13 +37,15 @@ _DESC_ID = re.compile(r"(vpn-[A-Za-z0-9]+) tunnel \d+")  # fullmatch
 _PEER_ID = re.compile(r"AWS-([0-9a-f]{8,17})-T\d+")  # fullmatch
 
 
-def detect(text: str) -> bool:
+def detect(text: str) -> int:
+    """CERTAIN with the header of ``--to vyos``, LIKELY for VyOS 1.4+ set-commands; NO for a text
+    with AWS's ``!`` header lines (``--to vyos`` never writes ``!`` comments)."""
     head = text[:200_000]
     if _HEADER.search(head[:4096]):
-        return True
+        return CERTAIN
     if _AWS.search(head):
-        return False
-    return bool(_MODERN.search(head))
+        return NO
+    return LIKELY if _MODERN.search(head) else NO
 
 
 def tokenize(line: str, lineno: int) -> list[str]:
