@@ -26,6 +26,7 @@ from .. import algorithms
 from ..errors import NOT_STATED_HINT, EmitError, Report, describe_value, escape_text, unsafe_character
 from ..model import IPAddress, Tunnel, VpnConnection, address_key, check_address
 from ..registry import Option, OutputFile
+from ..vocab import aws, vyatta
 from . import _policy
 from ._policy import ROUTING_OPTIONS, conn_tag
 
@@ -63,20 +64,15 @@ OPTIONS: tuple[Option, ...] = (
     Option("--cloud-init", "wrap the commands as #cloud-config vyos_config_commands", kind="flag"),
 )
 
-ENCRYPTION_WORDS = {
-    "AES128": "aes128",
-    "AES256": "aes256",
-    "AES128-GCM-16": "aes128gcm128",
-    "AES256-GCM-16": "aes256gcm128",
-}
-INTEGRITY_WORDS = {"SHA1": "sha1", "SHA2-256": "sha256", "SHA2-384": "sha384", "SHA2-512": "sha512"}
+ENCRYPTION_WORDS = vyatta.ENCRYPTION
+INTEGRITY_WORDS = vyatta.INTEGRITY
 
 # AWS's values when the input does not state them (what AWS's own downloads print).
-DEFAULT_IKE_LIFETIME = 28800
-DEFAULT_ESP_LIFETIME = 3600
-DEFAULT_DPD_INTERVAL = 10
-DEFAULT_DPD_RETRIES = 3
-DEFAULT_MTU = 1436
+DEFAULT_IKE_LIFETIME = aws.IKE_LIFETIME_S
+DEFAULT_ESP_LIFETIME = aws.IPSEC_LIFETIME_S
+DEFAULT_DPD_INTERVAL = aws.DPD_INTERVAL_S
+DEFAULT_DPD_RETRIES = aws.DPD_RETRIES
+DEFAULT_MTU = aws.MTU
 INSIDE_BLOCK = ipaddress.IPv4Network("169.254.0.0/16")
 HASH_VTI_BASE = 16384  # tunnels without an IPv4 inside /30 in 169.254.0.0/16 get hashed numbers above this
 MAX_FIRST_VTI = 1_000_000
