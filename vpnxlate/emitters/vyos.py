@@ -27,6 +27,7 @@ from ..errors import NOT_STATED_HINT, EmitError, Report, describe_value, escape_
 from ..model import IPAddress, Tunnel, VpnConnection, address_key, check_address
 from ..registry import Option, OutputFile
 from ..vocab import aws, vyatta
+from ..vocab import vyos as marks
 from . import _policy
 from ._policy import ROUTING_OPTIONS, conn_tag
 
@@ -418,7 +419,7 @@ class Planned:
 
     @property
     def peer_name(self) -> str:
-        return f"AWS-{self.tag}-T{self.index}"
+        return marks.peer_name(self.tag, self.index)
 
     @property
     def where(self) -> str:
@@ -426,7 +427,7 @@ class Planned:
 
     @property
     def description(self) -> str:
-        return f"{self.conn.name} tunnel {self.index}"
+        return marks.description(self.conn.name, self.index)
 
 
 def vti_number(t: Tunnel, tag: str, first: int) -> tuple[int, bool]:
@@ -690,8 +691,7 @@ def _header(plan: list[Planned], opts: Options, connections: list[VpnConnection]
 
     s = opts.syntax
     lines = [
-        f"# vpnxlate: VyOS {s.version} set-commands (vpnxlate {__version__}, --to vyos --vyos-version {s.version} "
-        f"--role {opts.role})",
+        marks.header(s.version, __version__, opts.role),
         "# Paste in configuration mode ('configure'), then 'commit' and 'save'.",
     ]
     by_conn: dict[int, list[Planned]] = {}
@@ -699,9 +699,9 @@ def _header(plan: list[Planned], opts: Options, connections: list[VpnConnection]
         by_conn.setdefault(id(p.conn), []).append(p)
     for c in sorted(connections, key=conn_tag):
         lines.append(
-            f"# connection {c.vpn_connection_id or '-'}: vpn-gateway {c.vpn_gateway_id or '-'}; "
-            f"transit-gateway {c.transit_gateway_id or '-'}; customer-gateway "
-            f"{c.customer_gateway_id or '-'}; routing {c.routing}"
+            marks.connection_line(
+                c.vpn_connection_id, c.vpn_gateway_id, c.transit_gateway_id, c.customer_gateway_id, c.routing
+            )
         )
         for p in by_conn.get(id(c), ()):
             lines.append(
@@ -764,8 +764,8 @@ def render(connections: list[VpnConnection], report: Report, opts: Options) -> t
 
 
 def cloud_config(header: list[str], commands: list[str]) -> str:
-    lines = ["#cloud-config", *header, "vyos_config_commands:"]
-    lines += ["  - '" + c.replace("'", "''") + "'" for c in commands]
+    lines = [marks.CLOUD_CONFIG, *header, marks.CLOUD_CONFIG_KEY]
+    lines += [marks.cloud_config_item(c) for c in commands]
     return "\n".join(lines) + "\n"
 
 
