@@ -23,7 +23,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import vpnxlate
-from vpnxlate.emitters import json_out
+from vpnxlate.emitters import vpnxlate_json as json_out
 from vpnxlate.errors import Report, VpnxlateError
 from vpnxlate.model import VpnConnection
 from vpnxlate.parsers import _ec2, aws_xml

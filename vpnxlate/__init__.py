@@ -114,7 +114,7 @@ def _as_text(text: Text, source: str | None) -> str:
 def to_dict(value: VpnConnection | Tunnel | Iterable[VpnConnection], *, redact: bool = False) -> Any:
     """The model as plain, JSON-ready data (the objects of ``--to json``; null = not stated):
     a dict for a connection or a tunnel, a list of dicts for several connections."""
-    from .emitters.json_out import connection_dict, tunnel_dict
+    from .emitters.vpnxlate_json import connection_dict, tunnel_dict
 
     if isinstance(value, Tunnel):
         return tunnel_dict(value.redacted() if redact else value)

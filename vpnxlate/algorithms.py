@@ -17,27 +17,19 @@ from __future__ import annotations
 import re
 
 from .errors import ValidationError, describe_value
+from .vocab import vyatta as _vyatta
 
-ENCRYPTIONS: tuple[str, ...] = ("AES128", "AES256", "AES128-GCM-16", "AES256-GCM-16")
-INTEGRITIES: tuple[str, ...] = ("SHA1", "SHA2-256", "SHA2-384", "SHA2-512")
-IKE_VERSIONS: tuple[str, ...] = ("ikev1", "ikev2")
-# Groups AWS accepts: phase 1 2, 14-24; phase 2 additionally 5.
-DH_GROUPS: tuple[int, ...] = (2, 5, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24)
-PHASE1_DH_GROUPS: tuple[int, ...] = (2, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24)
-PHASE2_DH_GROUPS: tuple[int, ...] = DH_GROUPS
-GCM_ENCRYPTIONS = frozenset({"AES128-GCM-16", "AES256-GCM-16"})
-
-# What AWS accepts when a tunnel option is left at its default (and what a tunnel created
-# without custom options negotiates); AWS's downloads print only the first of each.
-AWS_DEFAULTS = {
-    "ike_versions": IKE_VERSIONS,
-    "phase1_encryption": ENCRYPTIONS,
-    "phase1_integrity": INTEGRITIES,
-    "phase1_dh": PHASE1_DH_GROUPS,
-    "phase2_encryption": ENCRYPTIONS,
-    "phase2_integrity": INTEGRITIES,
-    "phase2_dh": PHASE2_DH_GROUPS,
-}
+# The model's names and AWS's accepted defaults live in the AWS vocabulary (re-exported here).
+from .vocab.aws import (  # noqa: F401
+    AWS_DEFAULTS,
+    DH_GROUPS,
+    ENCRYPTIONS,
+    GCM_ENCRYPTIONS,
+    IKE_VERSIONS,
+    INTEGRITIES,
+    PHASE1_DH_GROUPS,
+    PHASE2_DH_GROUPS,
+)
 
 
 def _key(text: str) -> str:
@@ -67,7 +59,6 @@ for _canon, _spellings in {
         "AES128-GCM-16",
         "aes-128-gcm-16",
         "aes128gcm16",
-        "aes128gcm128",
         "aes-128-gcm",
         "aes128gcm",
         "esp-gcm 128",
@@ -78,7 +69,6 @@ for _canon, _spellings in {
         "AES256-GCM-16",
         "aes-256-gcm-16",
         "aes256gcm16",
-        "aes256gcm128",
         "aes-256-gcm",
         "aes256gcm",
         "esp-gcm 256",
@@ -87,6 +77,8 @@ for _canon, _spellings in {
 }.items():
     for _s in _spellings:
         _ENCRYPTION[_key(_s)] = _canon
+for _canon, _s in _vyatta.ENCRYPTION.items():  # aes128gcm128: what --to vyos / aws-vyatta write
+    _ENCRYPTION[_key(_s)] = _canon
 
 _INTEGRITY: dict[str, str] = {}
 for _canon, _spellings in {
@@ -139,6 +131,8 @@ for _canon, _spellings in {
 }.items():
     for _s in _spellings:
         _INTEGRITY[_key(_s)] = _canon
+for _canon, _s in _vyatta.INTEGRITY.items():
+    _INTEGRITY[_key(_s)] = _canon
 
 _IKE_VERSION = {
     "ikev1": "ikev1",

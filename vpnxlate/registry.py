@@ -73,7 +73,7 @@ CONTAINS: dict[str, str] = {
 }
 
 OUTPUTS: dict[str, str] = {
-    "json": "vpnxlate.emitters.json_out",
+    "json": "vpnxlate.emitters.vpnxlate_json",
     "aws-generic": "vpnxlate.emitters.aws_generic",
     "aws-vyatta": "vpnxlate.emitters.aws_vyatta",
     "aws-xml": "vpnxlate.emitters.aws_xml",

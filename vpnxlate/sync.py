@@ -305,7 +305,7 @@ def sync(
 ) -> SyncResult:
     """Convert ``connections`` for ``target`` and bring ``state_dir`` up to date (see the module doc)."""
     from . import _emit_report as emit_report  # CLI terms in messages
-    from .emitters.json_out import connection_dict
+    from .emitters.vpnxlate_json import connection_dict
     from .io import write_files
     from .vyos_delta import commands, delta
 

@@ -12,6 +12,7 @@ from typing import Any
 from ..errors import EmitError, Report, describe_value, unsafe_character
 from ..model import Tunnel, VpnConnection
 from ._base import unsupported
+from ..vocab import aws
 
 # AWS spellings (Generic text / XML) of the TunnelOptions names used by the model.
 ENCRYPTION_TEXT = {
@@ -27,37 +28,8 @@ ESP_INTEGRITY_TEXT = {
     "SHA2-384": "hmac-sha2-384-192",
     "SHA2-512": "hmac-sha2-512-256",
 }
-# Vyatta spellings (AWS's Vyatta template writes aes128 / sha1)
-ENCRYPTION_VYATTA = {
-    "AES128": "aes128",
-    "AES256": "aes256",
-    "AES128-GCM-16": "aes128gcm128",
-    "AES256-GCM-16": "aes256gcm128",
-}
-INTEGRITY_VYATTA = {"SHA1": "sha1", "SHA2-256": "sha256", "SHA2-384": "sha384", "SHA2-512": "sha512"}
-
-# What AWS writes when a tunnel uses the default options (the values of every real download).
-DEFAULTS: dict[str, Any] = {
-    "ike.versions": "ikev1",
-    "ike.encryption": "AES128",
-    "ike.integrity": "SHA1",
-    "ike.dh_groups": 2,
-    "ike.lifetime_s": 28800,
-    "ike.mode": "main",
-    "ipsec.protocol": "esp",
-    "ipsec.encryption": "AES128",
-    "ipsec.integrity": "SHA1",
-    "ipsec.pfs_dh_groups": 2,
-    "ipsec.lifetime_s": 3600,
-    "ipsec.mode": "tunnel",
-    "dpd_interval_s": 10,
-    "dpd_retries": 3,
-    "tcp_mss": 1379,
-    "clear_df_bit": True,
-    "fragmentation_before_encryption": True,
-    "mtu": 1436,
-    "bgp.hold_time": 30,
-}
+# What AWS writes when a tunnel uses the default options: the AWS vocabulary's table.
+DEFAULTS: dict[str, Any] = aws.DOWNLOAD_DEFAULTS
 
 # Tunnel options only the EC2 API states; none of AWS's download formats holds them.
 API_ONLY_FIELDS = (

@@ -25,19 +25,20 @@ from .. import algorithms
 from ..errors import NOT_STATED_HINT, EmitError, Report, describe_value, escape_text
 from ..model import IPAddress, Tunnel, VpnConnection, check_address, check_secret
 from ..registry import Option, OutputFile
+from ..vocab import aws
 from . import _frr, _policy
 from ._base import unsupported
 
 # ------------------------------------------------------------------ AWS's defaults
 
-DEFAULT_MTU = 1436  # "Tunnel interface MTU : 1436 bytes" (Generic/Vyatta downloads)
-DEFAULT_MSS = 1379  # XML tcp_mss_adjustment
-DEFAULT_IKE_LIFETIME = 28800
-DEFAULT_CHILD_LIFETIME = 3600
-DEFAULT_DPD_INTERVAL = 10
-DEFAULT_DPD_RETRIES = 3
-AWS_REKEY_MARGIN = 270  # RekeyMarginTimeSeconds default
-AWS_REKEY_FUZZ = 100  # RekeyFuzzPercentage default
+DEFAULT_MTU = aws.MTU
+DEFAULT_MSS = aws.TCP_MSS
+DEFAULT_IKE_LIFETIME = aws.IKE_LIFETIME_S
+DEFAULT_CHILD_LIFETIME = aws.IPSEC_LIFETIME_S
+DEFAULT_DPD_INTERVAL = aws.DPD_INTERVAL_S
+DEFAULT_DPD_RETRIES = aws.DPD_RETRIES
+AWS_REKEY_MARGIN = aws.REKEY_MARGIN_S
+AWS_REKEY_FUZZ = aws.REKEY_FUZZ_PCT
 
 # ------------------------------------------------------------------ algorithm keywords
 

@@ -25,6 +25,7 @@ import re
 import attrs
 
 from ..errors import EmitError, ParseError, describe_value
+from ..vocab import setcmd
 
 _IFACE_RE = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,14}(?:\.\d{1,4}){0,2}")
 
@@ -45,55 +46,9 @@ class Node:
         return [c for c in self.children or () if c.name == name]
 
 
-def _tokens(text: str, source: str) -> list[tuple[str, int, bool]]:
-    """(token, line, quoted); newlines are returned as ("\\n", line, False)."""
-    out: list[tuple[str, int, bool]] = []
-    i, n, line = 0, len(text), 1
-    while i < n:
-        ch = text[i]
-        if ch == "\n":
-            out.append(("\n", line, False))
-            line += 1
-            i += 1
-        elif ch in " \t\r\f\v":
-            i += 1
-        elif text.startswith("/*", i):
-            end = text.find("*/", i + 2)
-            if end < 0:
-                raise ParseError("unterminated /* comment", source=source, line=line)
-            line += text.count("\n", i, end)
-            i = end + 2
-        elif text.startswith("//", i) or ch == "#":
-            while i < n and text[i] != "\n":
-                i += 1
-        elif ch in "{}":
-            out.append((ch, line, False))
-            i += 1
-        elif ch == '"':
-            j, buf = i + 1, []
-            while j < n and text[j] != '"':
-                if text[j] == "\\" and j + 1 < n:
-                    j += 1
-                if text[j] == "\n":
-                    raise ParseError("unterminated quoted value", source=source, line=line)
-                buf.append(text[j])
-                j += 1
-            if j >= n:
-                raise ParseError("unterminated quoted value", source=source, line=line)
-            out.append(("".join(buf), line, True))
-            i = j + 1
-        else:
-            j = i
-            while j < n and text[j] not in ' \t\r\f\v\n{}"':
-                j += 1
-            out.append((text[i:j], line, False))
-            i = j
-    return out
-
-
 def parse(text: str, source: str) -> Node:
     """Parse a config.boot into a tree (the root node has the name ``""``)."""
-    tokens = _tokens(text, source)
+    tokens = setcmd.scan(text, setcmd.CONFIG_BOOT, source=source)
     stack: list[tuple[list[Node], tuple[str, ...], int]] = [([], ("",), 0)]
     words: list[str] = []
     first_line = 0

@@ -20,6 +20,7 @@ from typing import Any
 from ..errors import NOT_STATED_HINT, EmitError, Report, describe_value
 from ..model import Tunnel, VpnConnection
 from ..registry import Option, OutputFile
+from ..vocab import vyatta
 from . import _aws
 from ._aws import Picker
 
@@ -61,16 +62,16 @@ def _groups(conn: VpnConnection, t: Tunnel, report: Report, number: int) -> tupl
     ike = [
         f"lifetime {_q(p.value('ike.lifetime_s'))}",
         f"proposal 1 dh-group {_q(dh)}",
-        f"proposal 1 encryption {_q(_aws.ENCRYPTION_VYATTA[p.one('ike.encryption')])}",
-        f"proposal 1 hash {_q(_aws.INTEGRITY_VYATTA[p.one('ike.integrity')])}",
+        f"proposal 1 encryption {_q(vyatta.ENCRYPTION[p.one('ike.encryption')])}",
+        f"proposal 1 hash {_q(vyatta.INTEGRITY[p.one('ike.integrity')])}",
     ]
     esp = [
         "compression 'disable'",
         f"lifetime {_q(p.value('ipsec.lifetime_s'))}",
         f"mode {_q(p.value('ipsec.mode'))}",
         f"pfs {_q('enable' if pfs == dh else f'dh-group{pfs}')}",
-        f"proposal 1 encryption {_q(_aws.ENCRYPTION_VYATTA[p.one('ipsec.encryption')])}",
-        f"proposal 1 hash {_q(_aws.INTEGRITY_VYATTA[p.one('ipsec.integrity')])}",
+        f"proposal 1 encryption {_q(vyatta.ENCRYPTION[p.one('ipsec.encryption')])}",
+        f"proposal 1 hash {_q(vyatta.INTEGRITY[p.one('ipsec.integrity')])}",
     ]
     dpd = [
         "dead-peer-detection action 'restart'",

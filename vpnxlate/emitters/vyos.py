@@ -26,6 +26,8 @@ from .. import algorithms
 from ..errors import NOT_STATED_HINT, EmitError, Report, describe_value, escape_text, unsafe_character
 from ..model import IPAddress, Tunnel, VpnConnection, address_key, check_address
 from ..registry import Option, OutputFile
+from ..vocab import aws, vyatta
+from ..vocab import vyos as marks
 from . import _policy
 from ._base import unsupported
 from ._policy import ROUTING_OPTIONS, conn_tag
@@ -64,20 +66,15 @@ OPTIONS: tuple[Option, ...] = (
     Option("--cloud-init", "wrap the commands as #cloud-config vyos_config_commands", kind="flag"),
 )
 
-ENCRYPTION_WORDS = {
-    "AES128": "aes128",
-    "AES256": "aes256",
-    "AES128-GCM-16": "aes128gcm128",
-    "AES256-GCM-16": "aes256gcm128",
-}
-INTEGRITY_WORDS = {"SHA1": "sha1", "SHA2-256": "sha256", "SHA2-384": "sha384", "SHA2-512": "sha512"}
+ENCRYPTION_WORDS = vyatta.ENCRYPTION
+INTEGRITY_WORDS = vyatta.INTEGRITY
 
 # AWS's values when the input does not state them (what AWS's own downloads print).
-DEFAULT_IKE_LIFETIME = 28800
-DEFAULT_ESP_LIFETIME = 3600
-DEFAULT_DPD_INTERVAL = 10
-DEFAULT_DPD_RETRIES = 3
-DEFAULT_MTU = 1436
+DEFAULT_IKE_LIFETIME = aws.IKE_LIFETIME_S
+DEFAULT_ESP_LIFETIME = aws.IPSEC_LIFETIME_S
+DEFAULT_DPD_INTERVAL = aws.DPD_INTERVAL_S
+DEFAULT_DPD_RETRIES = aws.DPD_RETRIES
+DEFAULT_MTU = aws.MTU
 INSIDE_BLOCK = ipaddress.IPv4Network("169.254.0.0/16")
 HASH_VTI_BASE = 16384  # tunnels without an IPv4 inside /30 in 169.254.0.0/16 get hashed numbers above this
 MAX_FIRST_VTI = 1_000_000
@@ -447,7 +444,7 @@ class Planned:
 
     @property
     def peer_name(self) -> str:
-        return f"AWS-{self.tag}-T{self.index}"
+        return marks.peer_name(self.tag, self.index)
 
     @property
     def where(self) -> str:
@@ -455,7 +452,7 @@ class Planned:
 
     @property
     def description(self) -> str:
-        return f"{self.conn.name} tunnel {self.index}"
+        return marks.description(self.conn.name, self.index)
 
 
 def vti_number(t: Tunnel, tag: str, first: int) -> tuple[int, bool]:
@@ -737,8 +734,7 @@ def _header(plan: list[Planned], opts: Options, connections: list[VpnConnection]
 
     s = opts.syntax
     lines = [
-        f"# vpnxlate: VyOS {s.version} set-commands (vpnxlate {__version__}, --to vyos --vyos-version {s.version} "
-        f"--role {opts.role})",
+        marks.header(s.version, __version__, opts.role),
         "# Paste in configuration mode ('configure'), then 'commit' and 'save'.",
     ]
     by_conn: dict[int, list[Planned]] = {}
@@ -746,9 +742,9 @@ def _header(plan: list[Planned], opts: Options, connections: list[VpnConnection]
         by_conn.setdefault(id(p.conn), []).append(p)
     for c in sorted(connections, key=conn_tag):
         lines.append(
-            f"# connection {c.vpn_connection_id or '-'}: vpn-gateway {c.vpn_gateway_id or '-'}; "
-            f"transit-gateway {c.transit_gateway_id or '-'}; customer-gateway "
-            f"{c.customer_gateway_id or '-'}; routing {c.routing}"
+            marks.connection_line(
+                c.vpn_connection_id, c.vpn_gateway_id, c.transit_gateway_id, c.customer_gateway_id, c.routing
+            )
         )
         for p in by_conn.get(id(c), ()):
             lines.append(
@@ -813,8 +809,8 @@ def render(connections: list[VpnConnection], report: Report, opts: Options) -> t
 
 
 def cloud_config(header: list[str], commands: list[str]) -> str:
-    lines = ["#cloud-config", *header, "vyos_config_commands:"]
-    lines += ["  - '" + c.replace("'", "''") + "'" for c in commands]
+    lines = [marks.CLOUD_CONFIG, *header, marks.CLOUD_CONFIG_KEY]
+    lines += [marks.cloud_config_item(c) for c in commands]
     return "\n".join(lines) + "\n"
 
 

@@ -416,15 +416,21 @@ class _Reader:
             return
         tunnel.set(path, converted, n)
 
-    # -- results
-    def finish(self, last_line: int) -> list[VpnConnection]:
-        if not self.conns:
+
+class _Builder:
+    """The model from the collected connections: routing, tunnels, validation errors located."""
+
+    def __init__(self, report: Report) -> None:
+        self.report = report
+
+    def finish(self, conns: list[_ConnData], last_line: int) -> list[VpnConnection]:
+        if not conns:
             raise FormatError(
                 "not an AWS Generic download: no 'IPSec Tunnel #1' heading and no 'Your VPN Connection ID' line",
                 line=1,
                 field="format",
             )
-        return [self._build(conn, last_line) for conn in self.conns]
+        return [self._build(conn, last_line) for conn in conns]
 
     def _build(self, conn: _ConnData, last_line: int) -> VpnConnection:
         if not conn.tunnels:
@@ -477,8 +483,45 @@ class _Reader:
                 field=t.name("aws_outside_ip"),
                 line=t.line,
             )
+        bgp = self._bgp(t, routing)
+        ike, ipsec = self._options(t)
+        tunnel: Tunnel = self._make(
+            Tunnel,
+            t,
+            "",
+            aws_outside_ip=t.get("aws_outside_ip"),
+            cgw_outside_ip=t.get("cgw_outside_ip"),
+            psk=t.get("psk"),
+            cgw_inside=t.get("cgw_inside"),
+            aws_inside=t.get("aws_inside"),
+            cgw_inside_v6=t.get("cgw_inside_v6"),
+            aws_inside_v6=t.get("aws_inside_v6"),
+            ike=ike,
+            ipsec=ipsec,
+            dpd_interval_s=t.get("dpd_interval_s"),
+            dpd_retries=t.get("dpd_retries"),
+            mtu=t.get("mtu"),
+            tcp_mss=t.get("tcp_mss"),
+            clear_df_bit=t.get("clear_df_bit"),
+            fragmentation_before_encryption=t.get("fragmentation_before_encryption"),
+            bgp=bgp,
+        )
+        self._check_next_hop(t, tunnel)
+        return tunnel
+
+    def _check_next_hop(self, t: _TunnelData, tunnel: Tunnel) -> None:
+        next_hop = t.get("next_hop")
+        aws_in = tunnel.aws_inside or tunnel.aws_inside_v6
+        if next_hop is not None and aws_in is not None and next_hop != aws_in.ip:
+            self.report.warn(
+                f"next hop {next_hop} is not the Virtual Private Gateway inside address {aws_in.ip}",
+                line=t.line_of("next_hop"),
+                field=t.name("next_hop"),
+                code="next-hop",
+            )
+
+    def _bgp(self, t: _TunnelData, routing: str) -> Bgp | None:
         bgp_paths = [p for p in t.values if p.startswith("bgp.")]
-        bgp = None
         if routing == "static" and bgp_paths:
             raise ParseError(
                 "BGP values in a connection with static routing",
@@ -493,7 +536,7 @@ class _Reader:
                 if t.get(need) is None:
                     where = t.routing[1] if t.routing else t.line
                     raise ParseError(f"BGP routing without a '{label}' line", field=t.name(need), line=where)
-            bgp = self._make(
+            bgp: Bgp = self._make(
                 Bgp,
                 t,
                 "bgp.",
@@ -502,6 +545,10 @@ class _Reader:
                 neighbor_ip=t.get("bgp.neighbor_ip"),
                 hold_time=t.get("bgp.hold_time"),
             )
+            return bgp
+        return None
+
+    def _options(self, t: _TunnelData) -> tuple[IkeOptions, IpsecOptions]:
         ike = self._make(
             IkeOptions,
             t,
@@ -524,37 +571,7 @@ class _Reader:
             lifetime_s=t.get("ipsec.lifetime_s"),
             mode=t.get("ipsec.mode"),
         )
-        tunnel: Tunnel = self._make(
-            Tunnel,
-            t,
-            "",
-            aws_outside_ip=t.get("aws_outside_ip"),
-            cgw_outside_ip=t.get("cgw_outside_ip"),
-            psk=t.get("psk"),
-            cgw_inside=t.get("cgw_inside"),
-            aws_inside=t.get("aws_inside"),
-            cgw_inside_v6=t.get("cgw_inside_v6"),
-            aws_inside_v6=t.get("aws_inside_v6"),
-            ike=ike,
-            ipsec=ipsec,
-            dpd_interval_s=t.get("dpd_interval_s"),
-            dpd_retries=t.get("dpd_retries"),
-            mtu=t.get("mtu"),
-            tcp_mss=t.get("tcp_mss"),
-            clear_df_bit=t.get("clear_df_bit"),
-            fragmentation_before_encryption=t.get("fragmentation_before_encryption"),
-            bgp=bgp,
-        )
-        next_hop = t.get("next_hop")
-        aws_in = tunnel.aws_inside or tunnel.aws_inside_v6
-        if next_hop is not None and aws_in is not None and next_hop != aws_in.ip:
-            self.report.warn(
-                f"next hop {next_hop} is not the Virtual Private Gateway inside address {aws_in.ip}",
-                line=t.line_of("next_hop"),
-                field=t.name("next_hop"),
-                code="next-hop",
-            )
-        return tunnel
+        return ike, ipsec
 
     @staticmethod
     def _make(cls: Callable[..., Any], t: _TunnelData, prefix: str, **kwargs: Any) -> Any:
@@ -579,4 +596,4 @@ def parse(text: str, report: Report) -> list[VpnConnection]:
     last = len(lines)
     while last > 1 and not lines[last - 1].strip():
         last -= 1
-    return reader.finish(last)
+    return _Builder(report).finish(reader.conns, last)

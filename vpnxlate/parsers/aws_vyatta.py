@@ -21,13 +21,14 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from .. import algorithms
 from ..diagnostics import relocate
 from ..detect import NO, STRONG, WEAK
 from ..errors import ParseError, Report, ValidationError, VpnxlateError, describe_value
 from ..model import Bgp, IkeOptions, IpsecOptions, Tunnel, VpnConnection, build_connection
+from ..vocab import setcmd
 from ._common import (
     check_placeholder,
     located,
@@ -102,34 +103,9 @@ def detect(text: str) -> int:
 
 
 def tokenize(line: str, lineno: int | None = None) -> list[str]:
-    """Split a set-command into words; ``'…'`` and ``"…"`` quote (no escapes, as AWS writes them).
-
-    Quotes may join parts of one word (``a'b c'`` is ``ab c``).  An unterminated quote is a
-    :class:`ParseError` (the message never shows the line: it may hold a pre-shared key).
-    """
-    tokens: list[str] = []
-    i, n = 0, len(line)
-    while i < n:
-        if line[i] in " \t":
-            i += 1
-            continue
-        parts: list[str] = []
-        while i < n and line[i] not in " \t":
-            c = line[i]
-            if c == "'" or c == '"':
-                end = line.find(c, i + 1)
-                if end < 0:
-                    raise ParseError(f"unterminated {c} quote (truncated or edited download?)", line=lineno)
-                parts.append(line[i + 1 : end])
-                i = end + 1
-            else:
-                j = i + 1
-                while j < n and line[j] not in " \t'\"":
-                    j += 1
-                parts.append(line[i:j])
-                i = j
-        tokens.append("".join(parts))
-    return tokens
+    """Split a set-command into words (:data:`vpnxlate.vocab.setcmd.VYATTA`: ``'…'`` and ``"…"``
+    quote, no escapes, as AWS writes them; quotes may join parts of one word)."""
+    return setcmd.words(line, setcmd.VYATTA, lineno)
 
 
 # ------------------------------------------------------------------ header
@@ -190,7 +166,6 @@ class _Reader:
         self.vti_addr: dict[tuple[str, int], tuple[ipaddress.IPv4Interface | ipaddress.IPv6Interface, int]] = {}
         self.neighbors: dict[IPAddress, int] = {}
         self.bgp_asn: _Val | None = None
-        self.ike_cache: dict[str, IkeOptions] = {}
 
     # ---------------------------------------------------------------- storing
 
@@ -395,7 +370,23 @@ class _Reader:
         else:
             self.unknown(t, line)
 
-    # ---------------------------------------------------------------- building
+
+class _Inside(NamedTuple):
+    """What a peer's vti interface states."""
+
+    v4: ipaddress.IPv4Interface | ipaddress.IPv6Interface | None
+    v6: ipaddress.IPv4Interface | ipaddress.IPv6Interface | None
+    mtu: int | None
+    mss: int | None
+
+
+class _Groups:
+    """The ike-groups and esp-groups of one file as model options (each ike-group built once)."""
+
+    def __init__(self, data: _Reader) -> None:
+        self.data = data
+        self.report = data.report
+        self.ike_cache: dict[str, IkeOptions] = {}
 
     @staticmethod
     def _convert(conv: Any, vals: list[_Val], field: str) -> tuple[Any, ...] | None:
@@ -409,11 +400,11 @@ class _Reader:
 
     def _proposals(self, kind: str, name: str, attrs_: tuple[str, ...]) -> list[list[_Val]]:
         """The values of each attribute over the group's proposals, in proposal-number order."""
-        numbers = sorted({k[3] for k in self.values if k[:3] == (kind, name, "proposal")}, key=int)
+        numbers = sorted({k[3] for k in self.data.values if k[:3] == (kind, name, "proposal")}, key=int)
         out: list[list[_Val]] = [[] for _ in attrs_]
         for n in numbers:
             for i, a in enumerate(attrs_):
-                v = self.get(kind, name, "proposal", n, a)
+                v = self.data.get(kind, name, "proposal", n, a)
                 if v is not None:
                     out[i].append(v)
         return out
@@ -421,12 +412,12 @@ class _Reader:
     def ike(self, name: str, used_at: int, field: str) -> IkeOptions:
         if name in self.ike_cache:
             return self.ike_cache[name]
-        if name not in self.ike_groups:
+        if name not in self.data.ike_groups:
             raise ParseError(f"the file does not define ike-group {describe_value(name)}", field=field, line=used_at)
         where = f"ike-group {name}"
         enc, integ, dh = self._proposals("ike", name, ("encryption", "hash", "dh-group"))
-        lifetime = self.get("ike", name, "lifetime")
-        kx = self.get("ike", name, "key-exchange")
+        lifetime = self.data.get("ike", name, "lifetime")
+        kx = self.data.get("ike", name, "key-exchange")
         versions = None
         if kx is not None:
             versions = (located(algorithms.ike_version, kx.value, field=f"{where} key-exchange", line=kx.line),)
@@ -434,7 +425,7 @@ class _Reader:
         ike = self._make(
             IkeOptions,
             {"lifetime_s": lifetime},
-            self.ike_groups[name],
+            self.data.ike_groups[name],
             where,
             versions=versions,
             lifetime_s=lifetime_s,
@@ -447,14 +438,14 @@ class _Reader:
         return ike
 
     def esp(self, name: str, used_at: int, field: str, ike: IkeOptions) -> IpsecOptions:
-        if name not in self.esp_groups:
+        if name not in self.data.esp_groups:
             raise ParseError(f"the file does not define esp-group {describe_value(name)}", field=field, line=used_at)
         where = f"esp-group {name}"
         enc, integ = self._proposals("esp", name, ("encryption", "hash"))
         encryption = self._convert(algorithms.encryption, enc, f"{where} proposal encryption")
         integrity = self._convert(algorithms.integrity, integ, f"{where} proposal hash")
         pfs_groups: tuple[int, ...] | None = None
-        pfs = self.get("esp", name, "pfs")
+        pfs = self.data.get("esp", name, "pfs")
         if pfs is not None:
             value = pfs.value.strip().lower()
             if value == "enable":
@@ -469,13 +460,13 @@ class _Reader:
                 )
             else:
                 pfs_groups = (located(algorithms.dh_group, value, field=f"{where} pfs", line=pfs.line),)
-        lifetime = self.get("esp", name, "lifetime")
-        mode = self.get("esp", name, "mode")
+        lifetime = self.data.get("esp", name, "lifetime")
+        mode = self.data.get("esp", name, "mode")
         lifetime_s = to_int(lifetime.value, field=f"{where} lifetime", line=lifetime.line) if lifetime else None
         return self._make(
             IpsecOptions,
             {"lifetime_s": lifetime, "mode": mode, "pfs_dh_groups": pfs},
-            self.esp_groups[name],
+            self.data.esp_groups[name],
             where,
             protocol="esp",
             encryption=encryption,
@@ -497,44 +488,71 @@ class _Reader:
                 raise relocate(e, line=default_line) from None
             raise relocate(e, rename=f"{where} {_NODE_NAME.get(name, name)}", line=v.line) from None
 
+
+class _Builder:
+    """The model from the statements of one file: tunnels, their groups and BGP neighbors."""
+
+    def __init__(self, data: _Reader) -> None:
+        self.data = data
+        self.report = data.report
+        self.groups = _Groups(data)
+
     def tunnel(self, ip: IPAddress, first: int, used_vti: dict[str, IPAddress]) -> Tunnel:
         key = str(ip)
         where = f"peer {ip}"
-        psk_v = self.get("peer", key, "psk")
-        if psk_v is None:
-            raise ParseError(
-                "line missing for this peer (truncated download?)",
-                field=f"{where} authentication pre-shared-secret",
-                line=first,
-            )
+        psk_v = self._needed(key, ("psk",), f"{where} authentication pre-shared-secret", first)
         psk = to_psk(psk_v.value, field=f"{where} authentication pre-shared-secret", line=psk_v.line)
-        ike_v = self.get("peer", key, "ike-group")
-        if ike_v is None:
-            raise ParseError("line missing for this peer (truncated download?)", field=f"{where} ike-group", line=first)
-        ike = self.ike(ike_v.value, ike_v.line, f"{where} ike-group")
-        esp_v = self.get("peer", key, "vti esp-group") or self.get("peer", key, "default-esp-group")
-        if esp_v is None:
-            raise ParseError(
-                "line missing for this peer (truncated download?)", field=f"{where} vti esp-group", line=first
-            )
-        ipsec = self.esp(esp_v.value, esp_v.line, f"{where} vti esp-group", ike)
-        local_v = self.get("peer", key, "local-address")
-        local = None
-        if local_v is not None:
-            if local_v.value.strip().lower() in ("any", "%any", "0.0.0.0", "default"):
-                self.report.warn(
-                    f"{where} local-address {describe_value(local_v.value)} does not state the "
-                    "customer gateway's address",
-                    line=local_v.line,
-                    field=f"{where} local-address",
-                    code="vyatta-local-address",
-                )
-            else:
-                local = to_ip(local_v.value, field=f"{where} local-address", line=local_v.line)
-        cgw_inside = cgw_inside_v6 = None
-        mtu = mss = None
+        ike_v = self._needed(key, ("ike-group",), f"{where} ike-group", first)
+        ike = self.groups.ike(ike_v.value, ike_v.line, f"{where} ike-group")
+        esp_v = self._needed(key, ("vti esp-group", "default-esp-group"), f"{where} vti esp-group", first)
+        ipsec = self.groups.esp(esp_v.value, esp_v.line, f"{where} vti esp-group", ike)
+        local_v = self.data.get("peer", key, "local-address")
+        local = self._local(local_v, where)
         vals: dict[str, _Val | None] = {"psk": psk_v, "cgw_outside_ip": local_v}
-        bind = self.get("peer", key, "vti bind")
+        inside = self._vti(ip, where, first, used_vti, vals)
+        try:
+            return Tunnel(
+                aws_outside_ip=ip,
+                cgw_outside_ip=local,
+                psk=psk,
+                cgw_inside=inside.v4,
+                cgw_inside_v6=inside.v6,
+                ike=ike,
+                ipsec=ipsec,
+                mtu=inside.mtu,
+                tcp_mss=inside.mss,
+            )
+        except VpnxlateError as e:
+            v = vals.get(e.field or "")
+            raise e.located(line=v.line if v is not None else first) from None
+
+    def _needed(self, peer: str, nodes: tuple[str, ...], field: str, first: int) -> _Val:
+        """The first of the peer's ``nodes`` the file states; a ParseError if none."""
+        for node in nodes:
+            v = self.data.get("peer", peer, node)
+            if v is not None:
+                return v
+        raise ParseError("line missing for this peer (truncated download?)", field=field, line=first)
+
+    def _local(self, local_v: _Val | None, where: str) -> IPAddress | None:
+        if local_v is None:
+            return None
+        if local_v.value.strip().lower() in ("any", "%any", "0.0.0.0", "default"):
+            self.report.warn(
+                f"{where} local-address {describe_value(local_v.value)} does not state the customer gateway's address",
+                line=local_v.line,
+                field=f"{where} local-address",
+                code="vyatta-local-address",
+            )
+            return None
+        return to_ip(local_v.value, field=f"{where} local-address", line=local_v.line)
+
+    def _vti(
+        self, ip: IPAddress, where: str, first: int, used_vti: dict[str, IPAddress], vals: dict[str, _Val | None]
+    ) -> _Inside:
+        """The inside addresses, MTU and MSS of the vti interface the peer is bound to (``vals`` gets
+        the lines of the MTU and MSS)."""
+        bind = self.data.get("peer", str(ip), "vti bind")
         if bind is None:
             self.report.warn(
                 f"{where} is not bound to a vti interface; the tunnel has no inside addresses",
@@ -542,58 +560,42 @@ class _Reader:
                 field=f"{where} vti bind",
                 code="vyatta-no-vti",
             )
-        else:
-            vti = bind.value
-            other = used_vti.get(vti)
-            if other is not None:
-                raise ValidationError(
-                    f"peers {other} and {ip} are both bound to {describe_value(vti)}",
-                    field=f"{where} vti bind",
-                    line=bind.line,
-                )
-            used_vti[vti] = ip
-            v4 = self.vti_addr.get((vti, 4))
-            v6 = self.vti_addr.get((vti, 6))
-            if v4 is None and v6 is None:
-                raise ParseError(
-                    f"bound to {describe_value(vti)}, but the file has no "
-                    f"'set interfaces vti {describe_value(vti)} address' line (truncated download?)",
-                    field=f"{where} vti bind",
-                    line=bind.line,
-                )
-            cgw_inside = v4[0] if v4 else None
-            cgw_inside_v6 = v6[0] if v6 else None
-            mtu_v = self.get("vti", vti, "mtu")
-            mtu = to_int(mtu_v.value, field=f"interfaces vti {vti} mtu", line=mtu_v.line) if mtu_v else None
-            mss_v = self.get("vti", vti, "adjust-mss")
-            mss = to_int(mss_v.value, field=f"interfaces vti {vti} ip adjust-mss", line=mss_v.line) if mss_v else None
-            vals.update(mtu=mtu_v, tcp_mss=mss_v)
-        try:
-            return Tunnel(
-                aws_outside_ip=ip,
-                cgw_outside_ip=local,
-                psk=psk,
-                cgw_inside=cgw_inside,
-                cgw_inside_v6=cgw_inside_v6,
-                ike=ike,
-                ipsec=ipsec,
-                mtu=mtu,
-                tcp_mss=mss,
+            return _Inside(None, None, None, None)
+        vti = bind.value
+        other = used_vti.get(vti)
+        if other is not None:
+            raise ValidationError(
+                f"peers {other} and {ip} are both bound to {describe_value(vti)}",
+                field=f"{where} vti bind",
+                line=bind.line,
             )
-        except VpnxlateError as e:
-            v = vals.get(e.field or "")
-            raise e.located(line=v.line if v is not None else first) from None
+        used_vti[vti] = ip
+        v4 = self.data.vti_addr.get((vti, 4))
+        v6 = self.data.vti_addr.get((vti, 6))
+        if v4 is None and v6 is None:
+            raise ParseError(
+                f"bound to {describe_value(vti)}, but the file has no "
+                f"'set interfaces vti {describe_value(vti)} address' line (truncated download?)",
+                field=f"{where} vti bind",
+                line=bind.line,
+            )
+        mtu_v = self.data.get("vti", vti, "mtu")
+        mtu = to_int(mtu_v.value, field=f"interfaces vti {vti} mtu", line=mtu_v.line) if mtu_v else None
+        mss_v = self.data.get("vti", vti, "adjust-mss")
+        mss = to_int(mss_v.value, field=f"interfaces vti {vti} ip adjust-mss", line=mss_v.line) if mss_v else None
+        vals.update(mtu=mtu_v, tcp_mss=mss_v)
+        return _Inside(v4[0] if v4 else None, v6[0] if v6 else None, mtu, mss)
 
     def attach_bgp(self, tunnels: list[Tunnel]) -> list[Tunnel]:
         import attrs
 
-        if not self.neighbors:
+        if not self.data.neighbors:
             return tunnels
-        assert self.bgp_asn is not None
-        cgw_asn = to_asn(self.bgp_asn.value, field="protocols bgp", line=self.bgp_asn.line)
+        assert self.data.bgp_asn is not None
+        cgw_asn = to_asn(self.data.bgp_asn.value, field="protocols bgp", line=self.data.bgp_asn.line)
         taken: dict[int, IPAddress] = {}
         out = list(tunnels)
-        for ip, first in self.neighbors.items():
+        for ip, first in self.data.neighbors.items():
             index = None
             for i, t in enumerate(out):
                 inside = t.cgw_inside if ip.version == 4 else t.cgw_inside_v6
@@ -625,22 +627,7 @@ class _Reader:
                     line=first,
                 )
             taken[index] = ip
-            remote = self.get("bgp", str(ip), "remote-as")
-            if remote is None:
-                raise ParseError(
-                    "line missing for this neighbor (truncated download?)",
-                    field=f"bgp neighbor {ip} remote-as",
-                    line=first,
-                )
-            aws_asn = to_asn(remote.value, field=f"bgp neighbor {ip} remote-as", line=remote.line)
-            hold_v = self.get("bgp", str(ip), "holdtime")
-            hold = (
-                to_int(hold_v.value, field=f"bgp neighbor {ip} timers holdtime", line=hold_v.line) if hold_v else None
-            )
-            try:
-                bgp = Bgp(cgw_asn=cgw_asn, aws_asn=aws_asn, neighbor_ip=ip, hold_time=hold)
-            except VpnxlateError as e:
-                raise e.located(line=hold_v.line if hold_v and e.field == "hold_time" else first) from None
+            bgp = self._bgp(ip, first, cgw_asn)
             aws_inside = ipaddress.ip_interface(f"{ip}/{inside.network.prefixlen}")
             if ip.version == 4:
                 out[index] = attrs.evolve(t, bgp=bgp, aws_inside=aws_inside)
@@ -648,11 +635,27 @@ class _Reader:
                 out[index] = attrs.evolve(t, bgp=bgp, aws_inside_v6=aws_inside)
         return out
 
+    def _bgp(self, ip: IPAddress, first: int, cgw_asn: int) -> Bgp:
+        remote = self.data.get("bgp", str(ip), "remote-as")
+        if remote is None:
+            raise ParseError(
+                "line missing for this neighbor (truncated download?)",
+                field=f"bgp neighbor {ip} remote-as",
+                line=first,
+            )
+        aws_asn = to_asn(remote.value, field=f"bgp neighbor {ip} remote-as", line=remote.line)
+        hold_v = self.data.get("bgp", str(ip), "holdtime")
+        hold = to_int(hold_v.value, field=f"bgp neighbor {ip} timers holdtime", line=hold_v.line) if hold_v else None
+        try:
+            return Bgp(cgw_asn=cgw_asn, aws_asn=aws_asn, neighbor_ip=ip, hold_time=hold)
+        except VpnxlateError as e:
+            raise e.located(line=hold_v.line if hold_v and e.field == "hold_time" else first) from None
+
     def build(self) -> VpnConnection:
-        if not self.peers:
+        if not self.data.peers:
             raise ParseError("no tunnel found: no 'set vpn ipsec site-to-site peer <AWS outside IP>' line")
         used_vti: dict[str, IPAddress] = {}
-        tunnels = [self.tunnel(ip, first, used_vti) for ip, first in self.peers.items()]
+        tunnels = [self.tunnel(ip, first, used_vti) for ip, first in self.data.peers.items()]
         tunnels = self.attach_bgp(tunnels)
         routing = "bgp" if any(t.bgp is not None for t in tunnels) else "static"
         if routing == "bgp":
@@ -660,11 +663,11 @@ class _Reader:
                 if t.bgp is None:
                     self.report.warn(
                         f"the tunnel to {t.aws_outside_ip} has no BGP neighbor while the other tunnel has one",
-                        line=self.peers[t.aws_outside_ip],
+                        line=self.data.peers[t.aws_outside_ip],
                         field=f"peer {t.aws_outside_ip}",
                         code="vyatta-no-bgp",
                     )
-        ids = {f: to_id(v.value, field=f, line=v.line) for f, v in self.header.items()}
+        ids = {f: to_id(v.value, field=f, line=v.line) for f, v in self.data.header.items()}
         return build_connection(tunnels, self.report, routing=routing, **ids)
 
 
@@ -692,4 +695,4 @@ def parse(text: str, report: Report) -> list[VpnConnection]:
             report.warn("ignored an incomplete 'set' command", line=lineno, code="vyatta-not-set")
             continue
         reader.statement(tokens[1:], lineno)
-    return [reader.build()]
+    return [_Builder(reader).build()]

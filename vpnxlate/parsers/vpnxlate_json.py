@@ -10,13 +10,14 @@ from ..diagnostics import relocate
 from ..detect import CERTAIN, NO
 from ..errors import ParseError, Report, ValidationError, VpnxlateError, describe_value
 from ..model import Bgp, IkeOptions, IpsecOptions, Tunnel, VpnConnection, build_connection
+from ..vocab import vpnxlate_json as schema
 from ._common import to_interface
 
 NAME = "json"
 DESCRIPTION = "vpnxlate's own JSON model (the output of --to json)"
 
 _M = TypeVar("_M")  # a model class built by _build
-_DETECT = re.compile(r'^\s*\{\s*"(vpnxlate_json|connections)"\s*:')
+_DETECT = re.compile(rf'^\s*\{{\s*"({schema.VERSION_KEY}|{schema.CONNECTIONS_KEY})"\s*:')
 
 
 def detect(text: str) -> int:
@@ -68,51 +69,30 @@ def _tunnel(d: Any, where: str) -> Tunnel:
     cgw_v6 = _get(d, "cgw_inside_ipv6_cidr", where, str)
     if aws_v6 is None and _get(d, "aws_inside_ipv6_ip", where, str) and cgw_v6:
         aws_v6 = f"{d['aws_inside_ipv6_ip']}/{cgw_v6.partition('/')[2] or 126}"
+    plain = {key: _get(d, key, where, schema.TUNNEL[key]) for key in _TUNNEL_PLAIN}
     return _build(
         Tunnel,
         where,
         aws_outside_ip=_get(d, "aws_outside_ip", where, str, True),
         cgw_outside_ip=_get(d, "cgw_outside_ip", where, str),
-        psk=_get(d, "psk", where, str),
         cgw_inside=to_interface(cgw_inside, field=where + "cgw_inside_cidr") if cgw_inside else None,
         aws_inside=to_interface(aws_inside, field=where + "aws_inside_cidr") if aws_inside else None,
         cgw_inside_v6=to_interface(cgw_v6, field=where + "cgw_inside_ipv6_cidr") if cgw_v6 else None,
         aws_inside_v6=to_interface(aws_v6, field=where + "aws_inside_ipv6_cidr") if aws_v6 else None,
-        ike=_build(
-            IkeOptions,
-            where + "ike.",
-            versions=_get(ike, "versions", where + "ike.", list),
-            encryption=_get(ike, "encryption", where + "ike.", list),
-            integrity=_get(ike, "integrity", where + "ike.", list),
-            dh_groups=_get(ike, "dh_groups", where + "ike.", list),
-            lifetime_s=_get(ike, "lifetime_s", where + "ike.", int),
-            mode=_get(ike, "mode", where + "ike.", str),
-        ),
-        ipsec=_build(
-            IpsecOptions,
-            where + "ipsec.",
-            protocol=_get(ipsec, "protocol", where + "ipsec.", str),
-            encryption=_get(ipsec, "encryption", where + "ipsec.", list),
-            integrity=_get(ipsec, "integrity", where + "ipsec.", list),
-            pfs_dh_groups=_get(ipsec, "pfs_dh_groups", where + "ipsec.", list),
-            lifetime_s=_get(ipsec, "lifetime_s", where + "ipsec.", int),
-            mode=_get(ipsec, "mode", where + "ipsec.", str),
-        ),
-        dpd_interval_s=_get(d, "dpd_interval_s", where, int),
-        dpd_retries=_get(d, "dpd_retries", where, int),
-        dpd_timeout_s=_get(d, "dpd_timeout_s", where, int),
-        dpd_timeout_action=_get(d, "dpd_timeout_action", where, str),
-        mtu=_get(d, "mtu", where, int),
-        tcp_mss=_get(d, "tcp_mss", where, int),
-        clear_df_bit=_get(d, "clear_df_bit", where, bool),
-        fragmentation_before_encryption=_get(d, "fragmentation_before_encryption", where, bool),
+        ike=_options(IkeOptions, ike, schema.IKE, where + "ike."),
+        ipsec=_options(IpsecOptions, ipsec, schema.IPSEC, where + "ipsec."),
         bgp=bgp,
-        rekey_margin_s=_get(d, "rekey_margin_s", where, int),
-        rekey_fuzz_pct=_get(d, "rekey_fuzz_pct", where, int),
-        replay_window=_get(d, "replay_window", where, int),
-        startup_action=_get(d, "startup_action", where, str),
-        stated_tunnel_options=_get(d, "stated_tunnel_options", where, list),
+        **plain,
     )
+
+
+def _options(cls: Any, d: dict[str, Any], keys: dict[str, type], where: str) -> Any:
+    """IkeOptions / IpsecOptions: every key is the attribute of the same name."""
+    return _build(cls, where, **{key: _get(d, key, where, kind) for key, kind in keys.items()})
+
+
+_TUNNEL_PLAIN = tuple(k for k in schema.TUNNEL if k not in schema.TUNNEL_DERIVED)
+_CONNECTION_PLAIN = tuple(k for k in schema.CONNECTION if k not in schema.CONNECTION_DERIVED)
 
 
 def parse(text: str, report: Report) -> list[VpnConnection]:
@@ -122,10 +102,12 @@ def parse(text: str, report: Report) -> list[VpnConnection]:
         raise ParseError(f"invalid JSON: {e.msg}", line=e.lineno) from None
     except RecursionError:
         raise ParseError("invalid JSON: nested too deeply") from None
-    if not isinstance(doc, dict) or not isinstance(doc.get("connections"), list):
-        raise ParseError("expected an object with a 'connections' list", field="connections")
+    if isinstance(doc, dict):
+        schema.check_version(doc)  # first: another version may hold its connections otherwise
+    if not isinstance(doc, dict) or not isinstance(doc.get(schema.CONNECTIONS_KEY), list):
+        raise ParseError("expected an object with a 'connections' list", field=schema.CONNECTIONS_KEY)
     out = []
-    for i, c in enumerate(doc["connections"]):
+    for i, c in enumerate(doc[schema.CONNECTIONS_KEY]):
         where = f"connections[{i}]."
         try:
             if not isinstance(c, dict):
@@ -137,12 +119,9 @@ def parse(text: str, report: Report) -> list[VpnConnection]:
                 build_connection(
                     tunnels,
                     report,
-                    vpn_connection_id=_get(c, "vpn_connection_id", where, str),
-                    vpn_gateway_id=_get(c, "vpn_gateway_id", where, str),
-                    transit_gateway_id=_get(c, "transit_gateway_id", where, str),
-                    customer_gateway_id=_get(c, "customer_gateway_id", where, str),
                     routing=_get(c, "routing", where, str) or "bgp",
                     static_routes=routes,
+                    **{key: _get(c, key, where, schema.CONNECTION[key]) for key in _CONNECTION_PLAIN},
                 )
             )
         except VpnxlateError as e:

@@ -16,12 +16,14 @@ from typing import Any
 from ..detect import CERTAIN, LIKELY, NO
 from ..errors import ParseError, Report, ValidationError, describe_value
 from ..model import Bgp, IkeOptions, IpsecOptions, Tunnel, VpnConnection, build_connection, check_address, check_text
+from ..vocab import setcmd
+from ..vocab import vyos as marks
 from ._common import algos, dh_group, encryption, ike_version, integrity, normalize_newlines, to_int, to_psk
 
 NAME = "vyos"
 DESCRIPTION = "VyOS set-commands written by --to vyos (any version 1.1-1.5, also #cloud-config) read back"
 
-_HEADER = re.compile(r"^# vpnxlate: VyOS \d\.\d set-commands", re.MULTILINE)
+_HEADER = marks.HEADER_RE
 _SET = r"^[ \t]*(?:-[ \t]*')?set "
 _MODERN = re.compile(
     _SET + r"(?:vpn ipsec site-to-site peer [-_A-Za-z0-9|@]*[-_A-Za-z|@][-_A-Za-z0-9|@]* remote-address "
@@ -30,11 +32,9 @@ _MODERN = re.compile(
     re.MULTILINE,
 )
 _AWS = re.compile(r"^[^\S\n]*! *(Amazon Web Services|Your VPN Connection ID)", re.MULTILINE)
-_CONN_LINE = re.compile(
-    r"^# connection (\S+): vpn-gateway (\S+); transit-gateway (\S+); customer-gateway (\S+); routing (bgp|static)$"
-)
-_DESC_ID = re.compile(r"(vpn-[A-Za-z0-9]+) tunnel \d+")  # fullmatch
-_PEER_ID = re.compile(r"AWS-([0-9a-f]{8,17})-T\d+")  # fullmatch
+_CONN_LINE = marks.CONNECTION_LINE_RE
+_DESC_ID = marks.DESCRIPTION_RE  # fullmatch
+_PEER_ID = marks.PEER_NAME_RE  # fullmatch
 
 
 def detect(text: str) -> int:
@@ -49,31 +49,8 @@ def detect(text: str) -> int:
 
 
 def tokenize(line: str, lineno: int) -> list[str]:
-    """Words of a VyOS command; '...' and "..." quote values."""
-    toks: list[str] = []
-    cur: str | None = None
-    i, n = 0, len(line)
-    while i < n:
-        ch = line[i]
-        if ch.isspace():
-            if cur is not None:
-                toks.append(cur)
-                cur = None
-            i += 1
-        elif ch in "'\"":
-            j = line.find(ch, i + 1)
-            if j < 0:
-                raise ParseError("unterminated quote", line=lineno)
-            cur = (cur or "") + line[i + 1 : j]
-            i = j + 1
-        elif ch == "#" and cur is None:
-            break
-        else:
-            cur = (cur or "") + ch
-            i += 1
-    if cur is not None:
-        toks.append(cur)
-    return toks
+    """Words of a VyOS command; '...' and "..." quote values (:data:`vpnxlate.vocab.setcmd.VYOS`)."""
+    return setcmd.words(line, setcmd.VYOS, lineno)
 
 
 def _commands(text: str) -> list[tuple[list[str], int]]:
@@ -83,12 +60,12 @@ def _commands(text: str) -> list[tuple[list[str], int]]:
         if (
             not line
             or line.startswith(("#", "!"))
-            or line in ("configure", "commit", "save", "exit", "vyos_config_commands:")
+            or line in ("configure", "commit", "save", "exit", marks.CLOUD_CONFIG_KEY)
         ):
             continue
-        m = re.match(r"^-\s*'(.*)'\s*$", line)
-        if m:  # cloud-config: a YAML single-quoted string, '' = '
-            line = m.group(1).replace("''", "'")
+        command = marks.cloud_config_command(line)
+        if command is not None:  # cloud-config: a YAML single-quoted string, '' = '
+            line = command
         elif line.startswith("-"):
             raise ParseError("expected a single-quoted command in vyos_config_commands", line=n)
         toks = tokenize(line, n)
@@ -244,21 +221,60 @@ def _tunnel(cfg: _Config, peer: str, p: dict[tuple[str, ...], tuple[str, int]]) 
     aws_ip = _ip(remote[0], "remote-address", remote[1]) if remote else _ip(peer, "peer", first)
     if aws_ip is None:
         raise ParseError(f"{where}: no remote-address (and the peer is not named by its IP)", line=first)
-    # PSK: in the peer (<= 1.3) or 'authentication psk NAME' (1.4+: same name, else the one naming the AWS IP)
-    psk = None
-    if ("authentication", "pre-shared-secret") in p:
-        value, n = p[("authentication", "pre-shared-secret")]
-        psk = to_psk(value, line=n)
-    else:
-        entry = cfg.psk.get(peer) or cfg.psk_naming(str(aws_ip))
-        if entry and "secret" in entry:
-            value, n = entry["secret"]
-            psk = to_psk(value, line=n)
+    psk = _psk(cfg, peer, p, aws_ip)
     identity = p.get(("authentication", "local-id")) or p.get(("authentication", "id"))
     local = p.get(("local-address",))
     cgw = (_ip(identity[0], "local-id", identity[1]) if identity else None) or (
         _ip(local[0], "local-address", local[1]) if local else None
     )
+    inside, mtu, mss = _vti(cfg, p, where, first)
+    ike_ref = p.get(("ike-group",))
+    if ike_ref is None:
+        raise ParseError(f"{where}: no ike-group", line=first)
+    ike, ike_group = _ike(cfg, ike_ref[0], where, ike_ref[1])
+    esp_ref = p.get(("vti", "esp-group")) or p.get(("default-esp-group",))
+    if esp_ref is None:
+        raise ParseError(f"{where}: no vti esp-group", line=first)
+    ipsec = _esp(cfg, esp_ref[0], ike, where, esp_ref[1])
+    bgp, aws_inside = _bgp(cfg, inside)
+    tunnel = Tunnel(
+        aws_outside_ip=aws_ip,
+        cgw_outside_ip=cgw,
+        psk=psk,
+        cgw_inside=inside,
+        aws_inside=aws_inside,
+        ike=ike,
+        ipsec=ipsec,
+        mtu=mtu,
+        bgp=bgp,
+        tcp_mss=_int(mss, "tcp_mss"),
+        dpd_interval_s=_int(ike_group.get("dpd interval"), "dpd_interval_s"),
+        dpd_timeout_s=_int(ike_group.get("dpd timeout"), "dpd_timeout_s"),
+    )
+    return tunnel, _connection_id(peer, p.get(("description",)))
+
+
+def _int(value: tuple[str, int] | None, field: str) -> int | None:
+    """A stated ``(text, line)`` as an int, None when not stated."""
+    return None if value is None else to_int(value[0], field=field, line=value[1])
+
+
+def _psk(cfg: _Config, peer: str, p: dict[tuple[str, ...], tuple[str, int]], aws_ip: Any) -> str | None:
+    """In the peer (<= 1.3) or 'authentication psk NAME' (1.4+: same name, else the one naming the AWS IP)."""
+    if ("authentication", "pre-shared-secret") in p:
+        value, n = p[("authentication", "pre-shared-secret")]
+        return to_psk(value, line=n)
+    entry = cfg.psk.get(peer) or cfg.psk_naming(str(aws_ip))
+    if entry and "secret" in entry:
+        value, n = entry["secret"]
+        return to_psk(value, line=n)
+    return None
+
+
+def _vti(
+    cfg: _Config, p: dict[tuple[str, ...], tuple[str, int]], where: str, first: int
+) -> tuple[ipaddress.IPv4Interface, int | None, tuple[str, int] | None]:
+    """The inside address, MTU and stated TCP MSS of the vti interface the peer is bound to."""
     bind = p.get(("vti", "bind"))
     if bind is None:
         raise ParseError(f"{where}: no 'vti bind' (only route-based VTI peers are read)", line=first)
@@ -271,57 +287,37 @@ def _tunnel(cfg: _Config, peer: str, p: dict[tuple[str, ...], tuple[str, int]]) 
         raise ParseError(
             f"not an IPv4 address with prefix: {describe_value(vti['address'][0])}", line=vti["address"][1]
         ) from None
-    mtu = to_int(vti["mtu"][0], field="mtu", line=vti["mtu"][1]) if "mtu" in vti else None
-    mss = vti.get("adjust-mss")
-    ike_ref = p.get(("ike-group",))
-    if ike_ref is None:
-        raise ParseError(f"{where}: no ike-group", line=first)
-    ike, ike_group = _ike(cfg, ike_ref[0], where, ike_ref[1])
-    esp_ref = p.get(("vti", "esp-group")) or p.get(("default-esp-group",))
-    if esp_ref is None:
-        raise ParseError(f"{where}: no vti esp-group", line=first)
-    ipsec = _esp(cfg, esp_ref[0], ike, where, esp_ref[1])
-    bgp, aws_inside = None, None
+    return inside, _int(vti.get("mtu"), "mtu"), vti.get("adjust-mss")
+
+
+def _bgp(cfg: _Config, inside: ipaddress.IPv4Interface) -> tuple[Bgp | None, ipaddress.IPv4Interface | None]:
+    """The BGP peering of the neighbor inside the tunnel's network, and the AWS inside address
+    (the neighbor's, else the other host of a /30)."""
     for ip, nb in cfg.neighbors_in(inside):
         if ip == inside.ip or ("remote-as",) not in nb:
             continue
         if cfg.asn is None:
             raise ParseError("BGP neighbors without a local ASN (system-as)", line=nb[("remote-as",)][1])
-        hold = nb.get(("timers", "holdtime"))
         bgp = Bgp(
             cgw_asn=to_int(cfg.asn[0], field="cgw_asn", line=cfg.asn[1]),
             aws_asn=to_int(nb[("remote-as",)][0], field="aws_asn", line=nb[("remote-as",)][1]),
             neighbor_ip=ip,
-            hold_time=to_int(hold[0], field="bgp_hold_time", line=hold[1]) if hold else None,
+            hold_time=_int(nb.get(("timers", "holdtime")), "bgp_hold_time"),
         )
-        aws_inside = ipaddress.IPv4Interface(f"{ip}/{inside.network.prefixlen}")
-        break
-    if aws_inside is None and inside.network.prefixlen == 30:
+        return bgp, ipaddress.IPv4Interface(f"{ip}/{inside.network.prefixlen}")
+    if inside.network.prefixlen == 30:
         hosts = [h for h in inside.network.hosts() if h != inside.ip]
-        aws_inside = ipaddress.IPv4Interface(f"{hosts[0]}/30")
-    dpd_interval = ike_group.get("dpd interval")
-    dpd_timeout = ike_group.get("dpd timeout")
-    tunnel = Tunnel(
-        aws_outside_ip=aws_ip,
-        cgw_outside_ip=cgw,
-        psk=psk,
-        cgw_inside=inside,
-        aws_inside=aws_inside,
-        ike=ike,
-        ipsec=ipsec,
-        mtu=mtu,
-        bgp=bgp,
-        tcp_mss=to_int(mss[0], field="tcp_mss", line=mss[1]) if mss else None,
-        dpd_interval_s=to_int(dpd_interval[0], field="dpd_interval_s", line=dpd_interval[1]) if dpd_interval else None,
-        dpd_timeout_s=to_int(dpd_timeout[0], field="dpd_timeout_s", line=dpd_timeout[1]) if dpd_timeout else None,
-    )
-    desc = p.get(("description",))
-    conn_id = None
-    if desc and _DESC_ID.fullmatch(desc[0]):
-        conn_id = _DESC_ID.fullmatch(desc[0]).group(1)  # type: ignore[union-attr]
-    elif _PEER_ID.fullmatch(peer):
-        conn_id = "vpn-" + _PEER_ID.fullmatch(peer).group(1)  # type: ignore[union-attr]
-    return tunnel, conn_id
+        return None, ipaddress.IPv4Interface(f"{hosts[0]}/30")
+    return None, None
+
+
+def _connection_id(peer: str, desc: tuple[str, int] | None) -> str | None:
+    """The connection id of a peer: from its description, else from its ``AWS-<tag>-T<n>`` name."""
+    m = _DESC_ID.fullmatch(desc[0]) if desc else None
+    if m:
+        return m.group(1)
+    m = _PEER_ID.fullmatch(peer)
+    return "vpn-" + m.group(1) if m else None
 
 
 def parse(text: str, report: Report) -> list[VpnConnection]:
@@ -341,10 +337,10 @@ def parse(text: str, report: Report) -> list[VpnConnection]:
     out = []
     for conn_id in sorted(groups, key=lambda k: k or ""):
         tunnels = groups[conn_id]
-        info = cfg.conn_info.get(conn_id or "-")
+        info = cfg.conn_info.get(conn_id or marks.NOT_STATED)
 
         def field(i: int, info: tuple[str, ...] | None = info) -> str | None:
-            return None if info is None or info[i] == "-" else info[i]
+            return None if info is None or info[i] == marks.NOT_STATED else info[i]
 
         routing = "bgp" if any(t.bgp for t in tunnels) else "static"
         out.append(

@@ -16,86 +16,68 @@ from typing import Any
 from ..errors import Report
 from ..model import Tunnel, VpnConnection
 from ..registry import Option, OutputFile
+from ..vocab import vpnxlate_json as schema
 
 NAME = "json"
 DESCRIPTION = "the neutral model as JSON (stable keys; null = not stated in the input)"
 OPTIONS: tuple[Option, ...] = ()
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = schema.VERSION
 
 
 def _s(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
-def _list(value: tuple[Any, ...] | None) -> list[Any] | None:
-    return None if value is None else list(value)
-
-
 def tunnel_dict(t: Tunnel) -> dict[str, Any]:
+    out: dict[str, Any] = dict.fromkeys(schema.TUNNEL)  # the schema's keys, in its order
+    for key in _TUNNEL_PLAIN:
+        out[key] = _plain(getattr(t, key))
+    out["aws_outside_ip"] = str(t.aws_outside_ip)
+    out["cgw_outside_ip"] = _s(t.cgw_outside_ip)
+    out["cgw_inside_cidr"] = _s(t.cgw_inside)
+    out["cgw_inside_ipv6_cidr"] = _s(t.cgw_inside_v6)
+    if t.aws_inside:
+        out["aws_inside_ip"], out["aws_inside_cidr"] = str(t.aws_inside.ip), str(t.aws_inside)
+    if t.aws_inside_v6:
+        out["aws_inside_ipv6_ip"], out["aws_inside_ipv6_cidr"] = str(t.aws_inside_v6.ip), str(t.aws_inside_v6)
     bgp = t.bgp
-    return {
-        "aws_outside_ip": str(t.aws_outside_ip),
-        "cgw_outside_ip": _s(t.cgw_outside_ip),
-        "psk": t.psk,
-        "cgw_inside_cidr": _s(t.cgw_inside),
-        "aws_inside_ip": _s(t.aws_inside.ip) if t.aws_inside else None,
-        "aws_inside_cidr": _s(t.aws_inside),
-        "cgw_inside_ipv6_cidr": _s(t.cgw_inside_v6),
-        "aws_inside_ipv6_ip": _s(t.aws_inside_v6.ip) if t.aws_inside_v6 else None,
-        "aws_inside_ipv6_cidr": _s(t.aws_inside_v6),
-        "cgw_asn": bgp.cgw_asn if bgp else None,
-        "aws_asn": bgp.aws_asn if bgp else None,
-        "bgp_neighbor_ip": _s(bgp.neighbor_ip) if bgp else None,
-        "bgp_hold_time": bgp.hold_time if bgp else None,
-        "ike": {
-            "versions": _list(t.ike.versions),
-            "encryption": _list(t.ike.encryption),
-            "integrity": _list(t.ike.integrity),
-            "dh_groups": _list(t.ike.dh_groups),
-            "lifetime_s": t.ike.lifetime_s,
-            "mode": t.ike.mode,
-        },
-        "ipsec": {
-            "protocol": t.ipsec.protocol,
-            "encryption": _list(t.ipsec.encryption),
-            "integrity": _list(t.ipsec.integrity),
-            "pfs_dh_groups": _list(t.ipsec.pfs_dh_groups),
-            "lifetime_s": t.ipsec.lifetime_s,
-            "mode": t.ipsec.mode,
-        },
-        "dpd_interval_s": t.dpd_interval_s,
-        "dpd_retries": t.dpd_retries,
-        "dpd_timeout_s": t.dpd_timeout_s,
-        "dpd_timeout_action": t.dpd_timeout_action,
-        "mtu": t.mtu,
-        "tcp_mss": t.tcp_mss,
-        "clear_df_bit": t.clear_df_bit,
-        "fragmentation_before_encryption": t.fragmentation_before_encryption,
-        "rekey_margin_s": t.rekey_margin_s,
-        "rekey_fuzz_pct": t.rekey_fuzz_pct,
-        "replay_window": t.replay_window,
-        "startup_action": t.startup_action,
-        "stated_tunnel_options": _list(t.stated_tunnel_options),
-    }
+    if bgp:
+        out["cgw_asn"], out["aws_asn"] = bgp.cgw_asn, bgp.aws_asn
+        out["bgp_neighbor_ip"], out["bgp_hold_time"] = _s(bgp.neighbor_ip), bgp.hold_time
+    out["ike"] = _options(t.ike, schema.IKE)
+    out["ipsec"] = _options(t.ipsec, schema.IPSEC)
+    return out
+
+
+def _plain(value: Any) -> Any:
+    """A model value as JSON holds it (a tuple as a list)."""
+    return list(value) if value.__class__ is tuple else value
+
+
+def _options(opts: Any, keys: dict[str, type]) -> dict[str, Any]:
+    """IkeOptions / IpsecOptions: every key is the attribute of the same name."""
+    return {key: _plain(getattr(opts, key)) for key in keys}
+
+
+_TUNNEL_PLAIN = tuple(k for k in schema.TUNNEL if k not in schema.TUNNEL_DERIVED)
+_CONNECTION_PLAIN = tuple(k for k in schema.CONNECTION if k not in schema.CONNECTION_DERIVED)
 
 
 def connection_dict(c: VpnConnection) -> dict[str, Any]:
-    return {
-        "vpn_connection_id": c.vpn_connection_id,
-        "vpn_gateway_id": c.vpn_gateway_id,
-        "transit_gateway_id": c.transit_gateway_id,
-        "customer_gateway_id": c.customer_gateway_id,
-        "routing": c.routing,
-        "static_routes": None if c.static_routes is None else [str(n) for n in c.static_routes],
-        "tunnels": [tunnel_dict(t) for t in c.tunnels],
-    }
+    out: dict[str, Any] = dict.fromkeys(schema.CONNECTION)
+    for key in _CONNECTION_PLAIN:
+        out[key] = getattr(c, key)
+    out["routing"] = c.routing
+    out["static_routes"] = None if c.static_routes is None else [str(n) for n in c.static_routes]
+    out["tunnels"] = [tunnel_dict(t) for t in c.tunnels]
+    return out
 
 
 def document(connections: list[VpnConnection], warnings: list[str]) -> dict[str, Any]:
     return {
-        "vpnxlate_json": SCHEMA_VERSION,
-        "connections": [connection_dict(c) for c in connections],
-        "warnings": warnings,
+        schema.VERSION_KEY: SCHEMA_VERSION,
+        schema.CONNECTIONS_KEY: [connection_dict(c) for c in connections],
+        schema.WARNINGS_KEY: warnings,
     }
 
 
@@ -171,8 +153,8 @@ def document_text(connections: list[VpnConnection], warnings: list[str]) -> str:
         _indented(warnings, 1, tail)
     except _Unusual:
         return dumps(document(connections, warnings))
-    head = f'{{\n  "vpnxlate_json": {_json_int(SCHEMA_VERSION)},\n  "connections": [\n    '
-    return head + ",\n    ".join(chunks) + '\n  ],\n  "warnings": ' + "".join(tail) + "\n}"
+    head = f'{{\n  "{schema.VERSION_KEY}": {_json_int(SCHEMA_VERSION)},\n  "{schema.CONNECTIONS_KEY}": [\n    '
+    return head + ",\n    ".join(chunks) + f'\n  ],\n  "{schema.WARNINGS_KEY}": ' + "".join(tail) + "\n}"
 
 
 def _json_int(value: int) -> str:
