@@ -1,7 +1,7 @@
 """The routing policy of every routing target: one model, built once, written by each target.
 
-:func:`build_policy` turns the routing options (:data:`ROUTING_OPTIONS`, declared by every IPsec
-target that routes: ``vyos``, ``strongswan``, ``swanctl``, ...) and the connections into a
+:func:`build_policy` turns the routing options (:class:`RoutingTargetOptions`, the base of the options
+class of every IPsec target that routes: ``vyos``, ``strongswan``, ``swanctl``, ...) and the connections into a
 :class:`RoutingPolicy`:
 
 * **BGP** (dynamic connections): one :class:`Neighbor` per tunnel (the AWS inside address, the
@@ -41,64 +41,7 @@ import attrs
 
 from ..errors import NOT_STATED_HINT, EmitError, Report, describe_value, escape_text
 from ..model import IPAddress, Tunnel, VpnConnection, address_key
-from ..registry import Option
-
-# ------------------------------------------------------------------ options (shared by every routing target)
-
-ADVERTISE = Option("--advertise", "prefix to advertise to AWS over BGP (repeatable)", kind="list", metavar="PREFIX")
-ADVERTISE_NEXT_HOP = Option(
-    "--advertise-next-hop",
-    "next hop of the route that puts each --advertise prefix into the routing table "
-    "(default: a blackhole route, distance 254; needed when the router's own address is inside a prefix)",
-    metavar="IP",
-)
-ACCEPT = Option(
-    "--accept",
-    "prefix to accept from AWS (BGP) / to route into the tunnels (static): PREFIX or CONN_ID=PREFIX (repeatable)",
-    kind="list",
-    metavar="[CONN_ID=]PREFIX",
-)
-ALLOW_DEFAULT = Option("--allow-default", "accept a default route (0.0.0.0/0) from AWS; refused otherwise", kind="flag")
-MAX_PREFIX = Option(
-    "--max-prefix",
-    "most prefixes accepted from AWS per BGP session; more close the session (default 1000)",
-    kind="int",
-    default=None,
-    metavar="N",
-)
-PREFER_TUNNEL = Option(
-    "--prefer-tunnel",
-    "tunnel 1 or 2 (by AWS outside IP, lower first) carries the traffic "
-    "while it is up, both ways: BGP local preference 200 on its routes and AS-path prepend on the "
-    "other's announcements; static routes: the other one gets the higher metric",
-    choices=("1", "2"),
-    metavar="N",
-)
-ROLE = Option(
-    "--role",
-    "spoke (policies per connection) or hub (one aggregate OUT policy, one IN policy per connection)",
-    choices=("spoke", "hub"),
-    default="spoke",
-    metavar="ROLE",
-)
-ROUTER_ASN = Option(
-    "--router-asn",
-    "the router's own BGP ASN when the connections use different customer "
-    "ASNs (default: the smallest; the others get per-neighbor local-as)",
-    kind="int",
-    metavar="ASN",
-)
-
-ROUTING_OPTIONS: tuple[Option, ...] = (
-    ADVERTISE,
-    ADVERTISE_NEXT_HOP,
-    ACCEPT,
-    ALLOW_DEFAULT,
-    MAX_PREFIX,
-    PREFER_TUNNEL,
-    ROLE,
-    ROUTER_ASN,
-)
+from ..options import TargetOptions, cli_options, from_kwargs, option, to_flag
 
 DEFAULT_MAX_PREFIX = 1000
 MAX_PREFIX_LIMIT = 4294967295
@@ -257,9 +200,148 @@ def _ipv4(value: Any, flag: str) -> ipaddress.IPv4Address:
     return addr
 
 
+# ------------------------------------------------------------------ options (shared by every routing target)
+
+
+def _prefixes(flag: str) -> Any:
+    def convert(values: Iterable[Any] | None) -> tuple[Net, ...]:
+        return sorted_nets(parse_prefix(p, flag) for p in values or ())
+
+    return convert
+
+
+def _next_hop(value: Any) -> ipaddress.IPv4Address | None:
+    return _ipv4(value, "--advertise-next-hop") if value else None
+
+
+def _accept(values: Iterable[Any] | None) -> tuple[tuple[str | None, Net], ...]:
+    """``PREFIX`` or ``CONN_ID=PREFIX`` items; the connection ids are checked against the
+    connections when the policy is built (:func:`parse_options`)."""
+    out: list[tuple[str | None, Net]] = []
+    for item in values or ():
+        if isinstance(item, tuple):  # already converted (attrs.evolve converts again)
+            out.append(item)
+            continue
+        text = str(item)
+        if "=" in text:
+            cid, _, pfx = text.partition("=")
+            out.append((cid.strip(), parse_prefix(pfx, "--accept")))
+        else:
+            out.append((None, parse_prefix(text, "--accept")))
+    return tuple(out)
+
+
+def _bounded_int(flag: str, low: int, high: int) -> Any:
+    def convert(value: Any) -> int | None:
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise EmitError(f"{flag}: must be an integer {low}..{high}, not {describe_value(value)}")
+        return value
+
+    return convert
+
+
+def _prefer(value: Any) -> int | None:
+    if value is None:
+        return None
+    if str(value) not in ("1", "2"):
+        raise EmitError(f"--prefer-tunnel: must be 1 or 2, not {describe_value(value)}")
+    return int(value)
+
+
+def _role(value: Any) -> str:
+    role = str(value or "spoke")
+    if role not in ("spoke", "hub"):
+        raise EmitError(f"--role: must be spoke or hub, not {describe_value(role)}")
+    return role
+
+
+@attrs.frozen(kw_only=True, slots=False)
+class RoutingTargetOptions(TargetOptions):
+    """The routing options, declared once here and taken by every routing target (its ``Options``
+    class derives from this one)."""
+
+    advertise: tuple[Net, ...] = option(
+        "--advertise",
+        "prefix to advertise to AWS over BGP (repeatable)",
+        kind="list",
+        metavar="PREFIX",
+        convert=_prefixes("--advertise"),
+    )
+    advertise_next_hop: ipaddress.IPv4Address | None = option(
+        "--advertise-next-hop",
+        "next hop of the route that puts each --advertise prefix into the routing table "
+        "(default: a blackhole route, distance 254; needed when the router's own address is inside a prefix)",
+        metavar="IP",
+        convert=_next_hop,
+    )
+    accept: tuple[tuple[str | None, Net], ...] = option(
+        "--accept",
+        "prefix to accept from AWS (BGP) / to route into the tunnels (static): PREFIX or CONN_ID=PREFIX (repeatable)",
+        kind="list",
+        metavar="[CONN_ID=]PREFIX",
+        convert=_accept,
+    )
+    allow_default: bool = option(
+        "--allow-default",
+        "accept a default route (0.0.0.0/0) from AWS; refused otherwise",
+        kind="flag",
+        default=False,
+        convert=to_flag,
+    )
+    max_prefix: int = option(
+        "--max-prefix",
+        "most prefixes accepted from AWS per BGP session; more close the session (default 1000)",
+        kind="int",
+        default=DEFAULT_MAX_PREFIX,
+        metavar="N",
+        convert=_bounded_int("--max-prefix", 1, MAX_PREFIX_LIMIT),
+    )
+    prefer_tunnel: int | None = option(
+        "--prefer-tunnel",
+        "tunnel 1 or 2 (by AWS outside IP, lower first) carries the traffic "
+        "while it is up, both ways: BGP local preference 200 on its routes and AS-path prepend on the "
+        "other's announcements; static routes: the other one gets the higher metric",
+        choices=("1", "2"),
+        metavar="N",
+        convert=_prefer,
+    )
+    role: str = option(
+        "--role",
+        "spoke (policies per connection) or hub (one aggregate OUT policy, one IN policy per connection)",
+        choices=("spoke", "hub"),
+        default="spoke",
+        metavar="ROLE",
+        convert=_role,
+    )
+    router_asn: int | None = option(
+        "--router-asn",
+        "the router's own BGP ASN when the connections use different customer "
+        "ASNs (default: the smallest; the others get per-neighbor local-as)",
+        kind="int",
+        metavar="ASN",
+        convert=_bounded_int("--router-asn", 1, MAX_ASN),
+    )
+
+    @advertise_next_hop.validator
+    def _needs_advertise(self, _attribute: Any, value: Any) -> None:
+        if value is not None and not self.advertise:
+            raise EmitError("--advertise-next-hop needs --advertise")
+
+    @accept.validator
+    def _no_default_route(self, _attribute: Any, value: tuple[tuple[str | None, Net], ...]) -> None:
+        if not self.allow_default and any(net == DEFAULT_ROUTE for _cid, net in value):
+            raise EmitError("--accept 0.0.0.0/0: a default route from AWS is refused unless --allow-default is given")
+
+
+#: The routing options' command-line forms (the same objects in every routing target's options).
+ROUTING_OPTIONS = cli_options(RoutingTargetOptions)
+
+
 @attrs.frozen
 class RoutingOptions:
-    """The parsed routing options (see :data:`ROUTING_OPTIONS`)."""
+    """The routing options resolved against the connections (``--accept CONN_ID=`` by tag)."""
 
     advertise: tuple[Net, ...]
     next_hop: ipaddress.IPv4Address | None
@@ -275,13 +357,10 @@ class RoutingOptions:
         return sorted_nets((*self.accept_all, *self.accept_by_conn.get(tag, ())))
 
 
-def parse_options(o: Mapping[str, Any], connections: Sequence[VpnConnection]) -> RoutingOptions:
-    advertise = sorted_nets(parse_prefix(p, "--advertise") for p in o.get("advertise") or ())
-    next_hop = None
-    if o.get("advertise_next_hop"):
-        next_hop = _ipv4(o["advertise_next_hop"], "--advertise-next-hop")
-        if not advertise:
-            raise EmitError("--advertise-next-hop needs --advertise")
+def parse_options(o: RoutingTargetOptions | Mapping[str, Any], connections: Sequence[VpnConnection]) -> RoutingOptions:
+    """The routing options of ``o`` (typed, or keyword values as the API takes them) for ``connections``."""
+    if not isinstance(o, RoutingTargetOptions):
+        o = from_kwargs(RoutingTargetOptions, o, target="routing")
     ids: dict[str, str] = {}
     for c in connections:
         tag = conn_tag(c)
@@ -290,47 +369,25 @@ def parse_options(o: Mapping[str, Any], connections: Sequence[VpnConnection]) ->
             ids[c.vpn_connection_id] = tag
     accept_all: list[Net] = []
     by_conn: dict[str, list[Net]] = {}
-    for item in o.get("accept") or ():
-        text = str(item)
-        if "=" in text:
-            cid, _, pfx = text.partition("=")
-            owner = ids.get(cid.strip())
-            if owner is None:
-                known = ", ".join(sorted(c.vpn_connection_id or conn_tag(c) for c in connections))
-                raise EmitError(f"--accept: no connection {describe_value(cid.strip())} (connections: {known})")
-            by_conn.setdefault(owner, []).append(parse_prefix(pfx, "--accept"))
-        else:
-            accept_all.append(parse_prefix(text, "--accept"))
-    allow_default = bool(o.get("allow_default"))
-    if not allow_default and DEFAULT_ROUTE in (*accept_all, *(n for v in by_conn.values() for n in v)):
-        raise EmitError("--accept 0.0.0.0/0: a default route from AWS is refused unless --allow-default is given")
-    max_prefix = o.get("max_prefix")
-    max_prefix = DEFAULT_MAX_PREFIX if max_prefix is None else max_prefix
-    if isinstance(max_prefix, bool) or not isinstance(max_prefix, int) or not 1 <= max_prefix <= MAX_PREFIX_LIMIT:
-        raise EmitError(f"--max-prefix: must be an integer 1..{MAX_PREFIX_LIMIT}, not {describe_value(max_prefix)}")
-    prefer = o.get("prefer_tunnel")
-    if prefer is not None:
-        if str(prefer) not in ("1", "2"):
-            raise EmitError(f"--prefer-tunnel: must be 1 or 2, not {describe_value(prefer)}")
-        prefer = int(prefer)
-    role = str(o.get("role") or "spoke")
-    if role not in ("spoke", "hub"):
-        raise EmitError(f"--role: must be spoke or hub, not {describe_value(role)}")
-    router_asn = o.get("router_asn")
-    if router_asn is not None and (
-        isinstance(router_asn, bool) or not isinstance(router_asn, int) or not 1 <= router_asn <= MAX_ASN
-    ):
-        raise EmitError(f"--router-asn: must be an integer 1..{MAX_ASN}, not {describe_value(router_asn)}")
+    for cid, net in o.accept:
+        if cid is None:
+            accept_all.append(net)
+            continue
+        owner = ids.get(cid)
+        if owner is None:
+            known = ", ".join(sorted(c.vpn_connection_id or conn_tag(c) for c in connections))
+            raise EmitError(f"--accept: no connection {describe_value(cid)} (connections: {known})")
+        by_conn.setdefault(owner, []).append(net)
     return RoutingOptions(
-        advertise,
-        next_hop,
+        o.advertise,
+        o.advertise_next_hop,
         sorted_nets(accept_all),
         {k: sorted_nets(v) for k, v in by_conn.items()},
-        allow_default,
-        max_prefix,
-        prefer,
-        role,
-        router_asn,
+        o.allow_default,
+        o.max_prefix,
+        o.prefer_tunnel,
+        o.role,
+        o.router_asn,
     )
 
 
@@ -339,7 +396,7 @@ def parse_options(o: Mapping[str, Any], connections: Sequence[VpnConnection]) ->
 
 def build_policy(
     connections: Sequence[VpnConnection],
-    options: Mapping[str, Any] | RoutingOptions,
+    options: RoutingTargetOptions | RoutingOptions | Mapping[str, Any],
     report: Report,
     *,
     router_addresses: Iterable[IPAddress] = (),

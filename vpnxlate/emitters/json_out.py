@@ -13,13 +13,23 @@ import json
 from json.encoder import encode_basestring_ascii as _quote
 from typing import Any
 
+import attrs
+
 from ..errors import Report
 from ..model import Tunnel, VpnConnection
-from ..registry import Option, OutputFile
+from ..options import REDACTED, TargetOptions, cli_options
+from ..registry import OutputFile
 
 NAME = "json"
 DESCRIPTION = "the neutral model as JSON (stable keys; null = not stated in the input)"
-OPTIONS: tuple[Option, ...] = ()
+
+
+@attrs.frozen(kw_only=True, slots=False)
+class Options(TargetOptions):
+    """The target takes no options of its own."""
+
+
+OPTIONS = cli_options(Options)
 SCHEMA_VERSION = 1
 
 
@@ -31,12 +41,13 @@ def _list(value: tuple[Any, ...] | None) -> list[Any] | None:
     return None if value is None else list(value)
 
 
-def tunnel_dict(t: Tunnel) -> dict[str, Any]:
+def tunnel_dict(t: Tunnel, options: TargetOptions | None = None) -> dict[str, Any]:
+    """The tunnel as JSON data; with ``options`` the key is written through ``options.secret`` (redaction)."""
     bgp = t.bgp
     return {
         "aws_outside_ip": str(t.aws_outside_ip),
         "cgw_outside_ip": _s(t.cgw_outside_ip),
-        "psk": t.psk,
+        "psk": t.psk if options is None or t.psk is None else options.secret(t.psk),
         "cgw_inside_cidr": _s(t.cgw_inside),
         "aws_inside_ip": _s(t.aws_inside.ip) if t.aws_inside else None,
         "aws_inside_cidr": _s(t.aws_inside),
@@ -79,7 +90,7 @@ def tunnel_dict(t: Tunnel) -> dict[str, Any]:
     }
 
 
-def connection_dict(c: VpnConnection) -> dict[str, Any]:
+def connection_dict(c: VpnConnection, options: TargetOptions | None = None) -> dict[str, Any]:
     return {
         "vpn_connection_id": c.vpn_connection_id,
         "vpn_gateway_id": c.vpn_gateway_id,
@@ -87,14 +98,16 @@ def connection_dict(c: VpnConnection) -> dict[str, Any]:
         "customer_gateway_id": c.customer_gateway_id,
         "routing": c.routing,
         "static_routes": None if c.static_routes is None else [str(n) for n in c.static_routes],
-        "tunnels": [tunnel_dict(t) for t in c.tunnels],
+        "tunnels": [tunnel_dict(t, options) for t in c.tunnels],
     }
 
 
-def document(connections: list[VpnConnection], warnings: list[str]) -> dict[str, Any]:
+def document(
+    connections: list[VpnConnection], warnings: list[str], options: TargetOptions | None = None
+) -> dict[str, Any]:
     return {
         "vpnxlate_json": SCHEMA_VERSION,
-        "connections": [connection_dict(c) for c in connections],
+        "connections": [connection_dict(c, options) for c in connections],
         "warnings": warnings,
     }
 
@@ -156,7 +169,7 @@ def dumps(value: Any) -> str:
     return "".join(out)
 
 
-def document_text(connections: list[VpnConnection], warnings: list[str]) -> str:
+def document_text(connections: list[VpnConnection], warnings: list[str], options: TargetOptions | None = None) -> str:
     """``dumps(document(connections, warnings))``, one connection at a time (peak memory: the
     text, not the text plus a dict tree and the pieces of every connection)."""
     try:
@@ -165,12 +178,12 @@ def document_text(connections: list[VpnConnection], warnings: list[str]) -> str:
         chunks = []
         for c in connections:
             out: list[str] = []
-            _indented(connection_dict(c), 2, out)
+            _indented(connection_dict(c, options), 2, out)
             chunks.append("".join(out))
         tail: list[str] = []
         _indented(warnings, 1, tail)
     except _Unusual:
-        return dumps(document(connections, warnings))
+        return dumps(document(connections, warnings, options))
     head = f'{{\n  "vpnxlate_json": {_json_int(SCHEMA_VERSION)},\n  "connections": [\n    '
     return head + ",\n    ".join(chunks) + '\n  ],\n  "warnings": ' + "".join(tail) + "\n}"
 
@@ -179,7 +192,7 @@ def _json_int(value: int) -> str:
     return int.__repr__(value)
 
 
-def emit(connections: list[VpnConnection], report: Report, **options: Any) -> list[OutputFile]:
-    text = document_text(connections, report.messages()) + "\n"
-    has_secret = any(t.psk not in (None, "***") for c in connections for t in c.tunnels)
+def emit(connections: list[VpnConnection], report: Report, options: Options) -> list[OutputFile]:
+    text = document_text(connections, report.messages(), options) + "\n"
+    has_secret = not options.redact and any(t.psk not in (None, REDACTED) for c in connections for t in c.tunnels)
     return [OutputFile("vpn.json", text, secret=has_secret)]
