@@ -203,9 +203,11 @@ def _interface(value: Any) -> str:
 
 
 def _router_config(value: Any) -> RouterConfig | None:
-    from ..vyos_configboot import RouterConfig
+    if value is None:
+        return None
+    from ..vyos_configboot import RouterConfig  # only when given: start-up
 
-    if value is None or isinstance(value, RouterConfig):
+    if isinstance(value, RouterConfig):
         return value
     raise EmitError(
         "--router-config: the target takes the router's config.boot as read by "
