@@ -414,6 +414,50 @@ def build_policy(
     connection without ASNs is an error (else a warning, and no BGP for it).
     """
     opts = options if isinstance(options, RoutingOptions) else parse_options(options, connections)
+    bgp, static = _split_connections(connections, report, require_asns)
+    if opts.advertise and not bgp:
+        report.warn(
+            "--advertise applies to BGP connections only; these are static (AWS routes to you by its static routes)",
+            field="advertise",
+            code="advertise-static",
+        )
+    static_routes = _static_routes(static, opts, report)
+    if not bgp:
+        return RoutingPolicy(opts.role, opts.prefer, None, None, opts.advertise, (), (), (), (), static_routes)
+
+    if opts.prefer is not None and not opts.advertise:
+        raise EmitError("--prefer-tunnel with BGP needs --advertise (the prepend goes on the advertised prefixes)")
+    _check_asns(bgp)
+    asns = sorted({t.bgp.cgw_asn for c in bgp for t in c.tunnels if t.bgp})
+    router_asn = opts.router_asn if opts.router_asn is not None else asns[0]
+    router_id = _router_id(router_addresses)
+    origins = _origins(opts, report, router_addresses, derived_next_hop, next_hop_hint)
+    if not opts.advertise:
+        report.warn(
+            "no --advertise: the BGP sessions advertise nothing to AWS (OUT route-maps deny all)",
+            field="advertise",
+            code="no-advertise",
+        )
+    maps = _Maps(opts, report)
+    neighbors = _neighbors(bgp, opts, maps, router_asn)
+    return RoutingPolicy(
+        opts.role,
+        opts.prefer,
+        router_asn,
+        router_id,
+        opts.advertise,
+        origins,
+        tuple(maps.prefix_lists.values()),
+        tuple(maps.route_maps.values()),
+        tuple(neighbors),
+        static_routes,
+    )
+
+
+def _split_connections(
+    connections: Sequence[VpnConnection], report: Report, require_asns: bool
+) -> tuple[list[VpnConnection], list[VpnConnection]]:
+    """(BGP, static) connections, sorted; without ``require_asns`` a BGP one without ASNs is left out (a warning)."""
     conns = sorted(connections, key=lambda c: (conn_tag(c), address_key(c.tunnels[0].aws_outside_ip)))
     seen = Counter(conn_tag(c) for c in conns)
     clash = min((t for t, n in seen.items() if n > 1), default=None)
@@ -437,18 +481,10 @@ def build_policy(
                 error=EmitError,
             )
             bgp.remove(c)
-    if opts.advertise and not bgp:
-        report.warn(
-            "--advertise applies to BGP connections only; these are static (AWS routes to you by its static routes)",
-            field="advertise",
-            code="advertise-static",
-        )
-    static_routes = _static_routes(static, opts, report)
-    if not bgp:
-        return RoutingPolicy(opts.role, opts.prefer, None, None, opts.advertise, (), (), (), (), static_routes)
+    return bgp, static
 
-    if opts.prefer is not None and not opts.advertise:
-        raise EmitError("--prefer-tunnel with BGP needs --advertise (the prepend goes on the advertised prefixes)")
+
+def _check_asns(bgp: Sequence[VpnConnection]) -> None:
     for c in bgp:
         for i, t in enumerate(c.tunnels, 1):
             if t.bgp is None:
@@ -460,77 +496,79 @@ def build_policy(
                         f"{NOT_STATED_HINT}",
                         field=f"bgp.{attr}",
                     )
-    asns = sorted({t.bgp.cgw_asn for c in bgp for t in c.tunnels if t.bgp})
-    router_asn = opts.router_asn if opts.router_asn is not None else asns[0]
-    router_id = _router_id(router_addresses)
-    origins = _origins(opts, report, router_addresses, derived_next_hop, next_hop_hint)
-    prefix_lists: dict[str, PrefixList] = {}
-    route_maps: dict[str, RouteMap] = {}
-    hub = opts.role == "hub"
-    if not opts.advertise:
-        report.warn(
-            "no --advertise: the BGP sessions advertise nothing to AWS (OUT route-maps deny all)",
-            field="advertise",
-            code="no-advertise",
-        )
 
-    def out_map(owner: str, asn: int, prepend: bool, mixed: bool) -> str:
+
+class _Maps:
+    """The prefix-lists and route-maps of a policy, each made once, in the order of first use."""
+
+    def __init__(self, opts: RoutingOptions, report: Report) -> None:
+        self.opts = opts
+        self.report = report
+        self.hub = opts.role == "hub"
+        self.prefix_lists: dict[str, PrefixList] = {}
+        self.route_maps: dict[str, RouteMap] = {}
+
+    def out_map(self, owner: str, asn: int, prepend: bool, mixed: bool) -> str:
         name = f"AWS-{owner}-OUT"
-        if opts.advertise and name not in prefix_lists:
-            prefix_lists[name] = PrefixList(
-                name, tuple(PrefixRule(10 * n, "permit", net) for n, net in enumerate(opts.advertise, 1))
+        advertise = self.opts.advertise
+        if advertise and name not in self.prefix_lists:
+            self.prefix_lists[name] = PrefixList(
+                name, tuple(PrefixRule(10 * n, "permit", net) for n, net in enumerate(advertise, 1))
             )
-        if name not in route_maps:
-            route_maps[name] = _match_map(name, name if opts.advertise else None)
+        if name not in self.route_maps:
+            self.route_maps[name] = _match_map(name, name if advertise else None)
         if not prepend:
             return name
         pre = f"{name}-PREPEND" + (f"-{asn}" if mixed else "")
-        if pre not in route_maps:
-            route_maps[pre] = RouteMap(
+        if pre not in self.route_maps:
+            self.route_maps[pre] = RouteMap(
                 pre, (RouteMapRule(10, "permit", name, prepend=(asn, asn)), RouteMapRule(20, "deny"))
             )
         return pre
 
-    def in_map(c: VpnConnection, tag: str, preferred: bool) -> str:
+    def in_map(self, c: VpnConnection, tag: str, preferred: bool) -> str:
         name = f"AWS-{tag}-IN"
-        if name not in prefix_lists:
-            nets = opts.accepts(tag)
+        if name not in self.prefix_lists:
+            nets = self.opts.accepts(tag)
             if nets:
                 rules = tuple(PrefixRule(10 * n, "permit", net) for n, net in enumerate(nets, 1))
             else:
-                if hub:
-                    report.warn(
+                if self.hub:
+                    self.report.warn(
                         f"hub: no --accept for {c.name}; accepting every route it sends except "
                         + (
                             "the advertised prefixes"
-                            if opts.allow_default
+                            if self.opts.allow_default
                             else "a default route and the advertised prefixes"
                         ),
                         field="accept",
                         code="accept-all",
                     )
-                rules = _accept_all_rules(opts)
-            prefix_lists[name] = PrefixList(name, rules)
-            route_maps[name] = _match_map(name, name)
+                rules = _accept_all_rules(self.opts)
+            self.prefix_lists[name] = PrefixList(name, rules)
+            self.route_maps[name] = _match_map(name, name)
         if not preferred:
             return name
         pref = f"{name}-PREFERRED"
-        if pref not in route_maps:
-            route_maps[pref] = RouteMap(
+        if pref not in self.route_maps:
+            self.route_maps[pref] = RouteMap(
                 pref,
                 (RouteMapRule(10, "permit", name, local_preference=PREFERRED_LOCAL_PREF), RouteMapRule(20, "deny")),
             )
         return pref
 
+
+def _neighbors(bgp: Sequence[VpnConnection], opts: RoutingOptions, maps: _Maps, router_asn: int) -> list[Neighbor]:
+    """One BGP neighbor per tunnel, with the route-maps it uses."""
     neighbors: list[Neighbor] = []
     owners_asns: dict[str, set[int]] = {}
     for c, tag in ((c, conn_tag(c)) for c in bgp):
-        owner = "HUB" if hub else tag
+        owner = "HUB" if maps.hub else tag
         owners_asns.setdefault(owner, set()).update(t.bgp.cgw_asn for t in c.tunnels if t.bgp)
     seen_ips: dict[str, str] = {}
     for c in bgp:
         tag = conn_tag(c)
-        owner = "HUB" if hub else tag
+        owner = "HUB" if maps.hub else tag
         two = len(c.tunnels) > 1
         for i, t in enumerate(c.tunnels, 1):
             b = t.bgp
@@ -547,7 +585,6 @@ def build_policy(
             prepend = opts.prefer is not None and two and i != opts.prefer
             preferred = opts.prefer is not None and two and i == opts.prefer
             hold = b.hold_time
-            keepalive = None if hold is None else (max(1, hold // 3) if hold else 0)
             neighbors.append(
                 Neighbor(
                     tag=tag,
@@ -560,24 +597,13 @@ def build_policy(
                     local_asn=b.cgw_asn,
                     router_asn=router_asn,
                     hold_time=hold,
-                    keepalive=keepalive,
-                    export_map=out_map(owner, b.cgw_asn, prepend, len(owners_asns[owner]) > 1),
-                    import_map=in_map(c, tag, preferred),
+                    keepalive=None if hold is None else (max(1, hold // 3) if hold else 0),
+                    export_map=maps.out_map(owner, b.cgw_asn, prepend, len(owners_asns[owner]) > 1),
+                    import_map=maps.in_map(c, tag, preferred),
                     max_prefix=opts.max_prefix,
                 )
             )
-    return RoutingPolicy(
-        opts.role,
-        opts.prefer,
-        router_asn,
-        router_id,
-        opts.advertise,
-        origins,
-        tuple(prefix_lists.values()),
-        tuple(route_maps.values()),
-        tuple(neighbors),
-        static_routes,
-    )
+    return neighbors
 
 
 def _match_map(name: str, prefix_list: str | None) -> RouteMap:
