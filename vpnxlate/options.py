@@ -25,7 +25,7 @@ import argparse
 import importlib
 import ipaddress
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any, TypeVar
+from typing import Any, TypeVar, overload
 
 import attrs
 
@@ -93,9 +93,14 @@ class TargetOptions:
 
     redact: bool = attrs.field(default=False, converter=to_flag)
 
-    def secret(self, psk: str) -> str:
-        """The pre-shared key as written: ``***`` when redacting.  The one redaction helper."""
-        return REDACTED if self.redact else psk
+    @overload
+    def secret(self, psk: str) -> str: ...
+    @overload
+    def secret(self, psk: None) -> None: ...
+    def secret(self, psk: str | None) -> str | None:
+        """The pre-shared key as written: ``***`` when redacting (None stays None: no key).  The
+        one redaction helper of every target."""
+        return psk if psk is None or not self.redact else REDACTED
 
 
 #: What ``--redact`` writes where a pre-shared key would go (and what AWS's API shows without keys).

@@ -318,8 +318,12 @@ def sync(
 
     if target not in TARGETS:
         raise SyncError(f"sync writes --to {', '.join(TARGETS)}, not --to {target}")
-    typed = options if isinstance(options, TargetOptions) else None
-    opts = {} if typed is not None else dict(options or {})
+    typed: TargetOptions | None = None
+    opts: dict[str, Any] = {}
+    if isinstance(options, TargetOptions):
+        typed = options
+    else:
+        opts = dict(options or {})
     if target == "vyos" and (getattr(typed, "cloud_init", False) or opts.get("cloud_init")):
         raise SyncError("sync --to vyos writes set-commands and their delta; --cloud-init is for convert")
     files, report = emit_report(connections, target, typed, report=report, **opts)

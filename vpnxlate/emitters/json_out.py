@@ -47,7 +47,7 @@ def tunnel_dict(t: Tunnel, options: TargetOptions | None = None) -> dict[str, An
     return {
         "aws_outside_ip": str(t.aws_outside_ip),
         "cgw_outside_ip": _s(t.cgw_outside_ip),
-        "psk": t.psk if options is None or t.psk is None else options.secret(t.psk),
+        "psk": t.psk if options is None else options.secret(t.psk),
         "cgw_inside_cidr": _s(t.cgw_inside),
         "aws_inside_ip": _s(t.aws_inside.ip) if t.aws_inside else None,
         "aws_inside_cidr": _s(t.aws_inside),

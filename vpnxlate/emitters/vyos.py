@@ -645,6 +645,43 @@ def _write_policies(cmds: Commands, policy: _policy.RoutingPolicy, syntax: Synta
         _prefix_list(cmds, pl)
 
 
+def _write_neighbor(
+    cmds: Commands, n: _policy.Neighbor, p: Planned, root: tuple[object, ...], asn: int, s: Syntax, report: Report
+) -> None:
+    """One BGP neighbor (an AWS tunnel) with its address family settings."""
+    nb = (*root, "neighbor", n.address)
+    af = (*nb, "address-family", "ipv4-unicast") if s.afi else nb
+    cmds.set((*nb, "description"), p.description)
+    cmds.set((*nb, "remote-as"), n.remote_asn)
+    if n.local_as is not None:
+        if s.version == "1.1":
+            report.warn(
+                f"{p.where}: VyOS 1.1 has no 'local-as ... replace-as': AWS sees the AS_PATH "
+                f"'{n.local_as} {asn} ...' (one AS longer than from the other connections)",
+                field="bgp",
+                code="vyos-local-as",
+            )
+            cmds.set((*nb, "local-as", n.local_as, "no-prepend"))
+        else:
+            cmds.set((*nb, "local-as", n.local_as, "no-prepend", "replace-as"))
+    cmds.set((*af, "maximum-prefix"), n.max_prefix)
+    cmds.set((*af, "route-map", "export"), n.export_map)
+    cmds.set((*af, "route-map", "import"), n.import_map)
+    cmds.set((*af, "soft-reconfiguration", "inbound"))
+    if n.hold_time is not None:
+        hold = n.hold_time
+        if s.legacy and 0 < hold < 4:
+            report.warn(
+                f"{p.where}: VyOS {s.version} accepts a BGP hold time of 0 or 4..65535; writing 4",
+                field="bgp_hold_time",
+            )
+            hold = 4
+        cmds.set((*nb, "timers", "holdtime"), hold)
+        if hold:
+            cmds.set((*nb, "timers", "keepalive"), max(1, hold // 3))
+    cmds.set((*nb, "timers", "connect"), n.connect_retry)
+
+
 def _write_bgp(
     cmds: Commands, bgp: list[Planned], policy: _policy.RoutingPolicy, opts: Settings, report: Report
 ) -> None:
@@ -662,38 +699,7 @@ def _write_bgp(
         cmds.set((*root, "parameters", "router-id"), policy.router_id)
     where = {(p.tag, str(p.tunnel.aws_outside_ip)): p for p in bgp}
     for n in policy.neighbors:
-        p = where[n.ref]
-        nb = (*root, "neighbor", n.address)
-        af = (*nb, "address-family", "ipv4-unicast") if s.afi else nb
-        cmds.set((*nb, "description"), p.description)
-        cmds.set((*nb, "remote-as"), n.remote_asn)
-        if n.local_as is not None:
-            if s.version == "1.1":
-                report.warn(
-                    f"{p.where}: VyOS 1.1 has no 'local-as ... replace-as': AWS sees the AS_PATH "
-                    f"'{n.local_as} {asn} ...' (one AS longer than from the other connections)",
-                    field="bgp",
-                    code="vyos-local-as",
-                )
-                cmds.set((*nb, "local-as", n.local_as, "no-prepend"))
-            else:
-                cmds.set((*nb, "local-as", n.local_as, "no-prepend", "replace-as"))
-        cmds.set((*af, "maximum-prefix"), n.max_prefix)
-        cmds.set((*af, "route-map", "export"), n.export_map)
-        cmds.set((*af, "route-map", "import"), n.import_map)
-        cmds.set((*af, "soft-reconfiguration", "inbound"))
-        if n.hold_time is not None:
-            hold = n.hold_time
-            if s.legacy and 0 < hold < 4:
-                report.warn(
-                    f"{p.where}: VyOS {s.version} accepts a BGP hold time of 0 or 4..65535; writing 4",
-                    field="bgp_hold_time",
-                )
-                hold = 4
-            cmds.set((*nb, "timers", "holdtime"), hold)
-            if hold:
-                cmds.set((*nb, "timers", "keepalive"), max(1, hold // 3))
-        cmds.set((*nb, "timers", "connect"), n.connect_retry)
+        _write_neighbor(cmds, n, where[n.ref], root, asn, s, report)
     for net in policy.advertise:
         cmds.set((*root, *(("address-family", "ipv4-unicast") if s.afi else ()), "network", net))
     for o in policy.origins:
