@@ -34,7 +34,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Literal
 
 import attrs
@@ -214,21 +214,22 @@ def _next_hop(value: Any) -> ipaddress.IPv4Address | None:
     return _ipv4(value, "--advertise-next-hop") if value else None
 
 
-def _accept(values: Iterable[Any] | None) -> tuple[tuple[str | None, Net], ...]:
-    """``PREFIX`` or ``CONN_ID=PREFIX`` items; the connection ids are checked against the
-    connections when the policy is built (:func:`parse_options`)."""
+def accept_items(values: Iterable[Any] | None, prefix: Callable[[object], Net]) -> tuple[tuple[str | None, Net], ...]:
+    """``--accept`` items, ``PREFIX`` or ``CONN_ID=PREFIX``, as (connection id or None, prefix);
+    the ids are checked against the connections when the policy is built (:func:`parse_options`)."""
     out: list[tuple[str | None, Net]] = []
     for item in values or ():
         if isinstance(item, tuple):  # already converted (attrs.evolve converts again)
             out.append(item)
             continue
         text = str(item)
-        if "=" in text:
-            cid, _, pfx = text.partition("=")
-            out.append((cid.strip(), parse_prefix(pfx, "--accept")))
-        else:
-            out.append((None, parse_prefix(text, "--accept")))
+        cid, eq, pfx = text.partition("=")
+        out.append((cid.strip(), prefix(pfx)) if eq else (None, prefix(text)))
     return tuple(out)
+
+
+def _accept(values: Iterable[Any] | None) -> tuple[tuple[str | None, Net], ...]:
+    return accept_items(values, lambda p: parse_prefix(p, "--accept"))
 
 
 def _bounded_int(flag: str, low: int, high: int) -> Any:
@@ -242,7 +243,8 @@ def _bounded_int(flag: str, low: int, high: int) -> Any:
     return convert
 
 
-def _prefer(value: Any) -> int | None:
+def to_prefer_tunnel(value: Any) -> int | None:
+    """``--prefer-tunnel``: 1 or 2 (str from the CLI, str or int from the API)."""
     if value is None:
         return None
     if str(value) not in ("1", "2"):
@@ -305,7 +307,7 @@ class RoutingTargetOptions(TargetOptions):
         "other's announcements; static routes: the other one gets the higher metric",
         choices=("1", "2"),
         metavar="N",
-        convert=_prefer,
+        convert=to_prefer_tunnel,
     )
     role: str = option(
         "--role",

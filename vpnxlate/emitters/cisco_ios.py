@@ -36,7 +36,7 @@ from ..errors import EmitError, Report, describe_value
 from ..model import Tunnel, VpnConnection
 from ..options import TargetOptions, cli_options, option
 from ..registry import OutputFile
-from . import _aws
+from . import _aws, _policy
 
 NAME = "cisco-ios"
 DESCRIPTION = "Cisco IOS/IOS-XE route-based configuration (VTI, IKEv1 or IKEv2, BGP or static)"
@@ -131,21 +131,7 @@ def _advertise(values: Any) -> tuple[ipaddress.IPv4Network, ...]:
 
 
 def _accept(values: Any) -> tuple[tuple[str | None, ipaddress.IPv4Network], ...]:
-    out: list[tuple[str | None, ipaddress.IPv4Network]] = []
-    for item in values or ():
-        if isinstance(item, tuple):  # already converted (attrs.evolve converts again)
-            out.append(item)
-            continue
-        text = str(item)
-        cid, eq, pfx = text.partition("=")
-        out.append((cid.strip(), _prefix(pfx, "--accept")) if eq else (None, _prefix(text, "--accept")))
-    return tuple(out)
-
-
-def _prefer(value: Any) -> int | None:
-    if value is not None and str(value) not in ("1", "2"):
-        raise EmitError(f"--prefer-tunnel: must be 1 or 2, not {describe_value(value)}")
-    return None if value is None else int(value)
+    return _policy.accept_items(values, lambda p: _prefix(p, "--accept"))
 
 
 # Cisco's routing options stay its own: its --accept CONN_ID= takes connection ids only (the
@@ -193,7 +179,7 @@ class Options(TargetOptions):
         "prefer tunnel 1 or 2 of each connection (AS-path prepend / route distance on the other one)",
         choices=("1", "2"),
         metavar="N",
-        convert=_prefer,
+        convert=_policy.to_prefer_tunnel,
     )
 
 
