@@ -24,7 +24,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import ipaddress
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar, overload
 
 import attrs
@@ -180,11 +180,6 @@ def from_kwargs(
     return obj
 
 
-def build(cls: type[T], **values: Any) -> T:
-    """:func:`from_kwargs` for code that builds options itself (``build(vyos.Options, vyos_version="1.3")``)."""
-    return from_kwargs(cls, values, target=getattr(cls, "TARGET", cls.__module__.rsplit(".", 1)[-1]))
-
-
 # ------------------------------------------------------------------ the command line
 
 
@@ -225,8 +220,3 @@ def from_namespace(
 ) -> T:
     """The options object from parsed command-line flags (messages in CLI terms)."""
     return from_kwargs(cls, namespace_values(cls, args), target=target, report=report, redact=redact)
-
-
-def names(options: Sequence[Option]) -> list[str]:
-    """The API keywords of CLI options."""
-    return [o.dest for o in options]
