@@ -490,7 +490,7 @@ def test_ciscoconfparse_brace_syntax_does_not_read_config_boot_correctly() -> No
     """The evaluation behind keeping the hand-written config.boot reader (--router-config):
     ciscoconfparse's brace ('junos') syntax accepts an unclosed block without an error, leaves a
     block written on one line unsplit and keeps the quotes of quoted values."""
-    from vpnxlate.emitters import _vyos_configboot
+    from vpnxlate import vyos_configboot as _vyos_configboot
     from vpnxlate.parsers._vendor import read_tree
 
     unclosed = "interfaces {\n    ethernet eth0 {\n        address 10.0.1.5/24\n}\n"

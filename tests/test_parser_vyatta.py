@@ -8,7 +8,6 @@ import attrs
 import pytest
 
 import vpnxlate
-from vpnxlate import registry
 from vpnxlate.detect import NO
 from vpnxlate.errors import ParseError, PlaceholderError, Report, ValidationError, VpnxlateError
 from vpnxlate.model import Bgp, IkeOptions, IpsecOptions, Tunnel, VpnConnection

@@ -13,8 +13,8 @@ import pytest
 import vpnxlate
 from vpnxlate import Bgp, EmitError, IkeOptions, IpsecOptions, Report, Tunnel, VpnConnection
 from vpnxlate.emitters import vyos as vy
-from vpnxlate.emitters._vyos_configboot import interface_address
 from vpnxlate.parsers import vyos as vyos_parser
+from vpnxlate.vyos_configboot import interface_address
 
 from .conftest import FIXTURES, SHARED, assert_one_line_error, fixture_text, run_cli, shared_file, vyos_check
 

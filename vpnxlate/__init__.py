@@ -21,7 +21,9 @@ import gc as _gc
 import os as _os
 import warnings as _warnings
 from collections.abc import Iterable, Iterator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+import attrs as _attrs
 
 from . import registry
 from .diagnostics import Diagnostic, DiagnosticsError, ErrorLevel, Policy, Report, VpnxlateWarning, relocate
@@ -38,6 +40,9 @@ from .errors import (
     in_api_terms,
 )
 from .model import Bgp, IkeOptions, IpsecOptions, Tunnel, VpnConnection
+
+if TYPE_CHECKING:
+    from .options import TargetOptions
 
 __version__ = "0.1.0"
 
@@ -86,6 +91,8 @@ def _policy(strict: bool, level: ErrorLevel | str | None, error_on: Codes, ignor
         return Policy.of(strict=strict, level=level, error_on=error_on, ignore=ignore)
     except VpnxlateError as e:
         raise in_api_terms(e) from None
+
+
 #: one input of :func:`parse_many`: a file path (``-`` = standard input), or ``(source name, text)``
 Input = str | _os.PathLike[str] | tuple[str, Text]
 
@@ -115,11 +122,13 @@ def to_dict(value: VpnConnection | Tunnel | Iterable[VpnConnection], *, redact: 
     """The model as plain, JSON-ready data (the objects of ``--to json``; null = not stated):
     a dict for a connection or a tunnel, a list of dicts for several connections."""
     from .emitters.vpnxlate_json import connection_dict, tunnel_dict
+    from .options import TargetOptions
 
+    options = TargetOptions(redact=True) if redact else None
     if isinstance(value, Tunnel):
-        return tunnel_dict(value.redacted() if redact else value)
+        return tunnel_dict(value, options)
     if isinstance(value, VpnConnection):
-        return connection_dict(value.redacted() if redact else value)
+        return connection_dict(value, options)
     return [to_dict(c, redact=redact) for c in value]
 
 
@@ -378,6 +387,7 @@ def parse(
 def emit_report(
     connections: Iterable[VpnConnection],
     target: str,
+    options: TargetOptions | None = None,
     *,
     redact: bool = False,
     strict: bool = False,
@@ -385,19 +395,23 @@ def emit_report(
     level: ErrorLevel | str | None = None,
     error_on: Codes = (),
     ignore: Codes = (),
-    **options: Any,
+    **kwargs: Any,
 ) -> tuple[list[OutputFile], Report]:
     """Write ``connections`` for ``target``; returns the files and the warnings.
 
-    ``report`` may carry the parse warnings so that targets that list warnings (json) show them
-    (its policy is kept unless ``strict``/``level``/``error_on``/``ignore`` are given).
-    Messages name options in API terms (``local_address``, ``target vyos``).
+    ``options``: the target's options object (``vpnxlate.emitters.vyos.Options(...)``, see
+    :mod:`vpnxlate.options`), or keyword arguments (``local_address="10.0.1.5"``), which are
+    turned into it.  ``report`` may carry the parse warnings so that targets that list warnings
+    (json) show them (its policy is kept unless ``strict``/``level``/``error_on``/``ignore`` are
+    given).  Messages name options in API terms (``local_address``, ``target vyos``).
     """
     error_on, ignore = tuple(error_on), tuple(ignore)
     given = strict or level is not None or bool(error_on) or bool(ignore)
     policy = _policy(strict, level, error_on, ignore) if report is None or given else None
     try:
-        files, report = _emit_report(connections, target, redact=redact, report=report, policy=policy, **options)
+        files, report = _emit_report(
+            connections, target, options, redact=redact, report=report, policy=policy, **kwargs
+        )
         report.check()
     except VpnxlateError as e:
         raise in_api_terms(e) from None
@@ -407,35 +421,41 @@ def emit_report(
 def _emit_report(
     connections: Iterable[VpnConnection],
     target: str,
+    options: TargetOptions | None = None,
     *,
     redact: bool = False,
     strict: bool = False,
     report: Report | None = None,
     policy: Policy | None = None,
-    **options: Any,
+    **kwargs: Any,
 ) -> tuple[list[OutputFile], Report]:
     """:func:`emit_report` for the CLI: messages in CLI terms.  ``policy`` replaces the one of
     ``report`` (or makes that of the new report)."""
+    from .options import check_keywords, from_kwargs
+
     module = registry.output_module(target)
-    known = {o.dest: o for o in module.OPTIONS}
-    unknown = sorted(set(options) - set(known))
-    if unknown:
-        flags = ", ".join("--" + u.replace("_", "-") for u in unknown)
-        raise EmitError(f"option {flags} does not apply to --to {target}")
-    full = {dest: (o.default if o.kind != "list" or o.default is not None else ()) for dest, o in known.items()}
-    full.update({k: v for k, v in options.items() if v is not None})
+    cls = module.Options
+    if options is None:
+        check_keywords(cls, kwargs, target)
+    elif kwargs:
+        flags = ", ".join("--" + k.replace("_", "-") for k in sorted(kwargs))
+        raise EmitError(f"give the options of --to {target} as an options object or as {flags}, not both")
+    elif not isinstance(options, cls):
+        raise EmitError(f"--to {target} takes {cls.__module__}.Options, not {type(options).__name__}")
     conns = list(connections)
     if not conns:
         raise EmitError("nothing to write: no VPN connection")
-    if redact:
-        conns = [c.redacted() for c in conns]
     if report is None:
         report = Report(f"--to {target}", strict=strict, policy=policy)
     elif policy is not None:
         report.policy = policy
+    if options is None:
+        options = from_kwargs(cls, kwargs, target=target, report=report, redact=redact)
+    elif redact and not options.redact:
+        options = _attrs.evolve(options, redact=True)
     with _gc_paused():
-        files = module.emit(conns, report, **full)
-    if redact:
+        files = module.emit(conns, report, options)
+    if options.redact:
         files = [OutputFile(f.name, f.content, f.mode, secret=False) for f in files]
     return files, report
 
@@ -454,17 +474,28 @@ def render(files: Sequence[OutputFile]) -> str:
 def emit(
     connections: Iterable[VpnConnection],
     target: str,
+    options: TargetOptions | None = None,
     *,
     redact: bool = False,
     strict: bool = False,
     level: ErrorLevel | str | None = None,
     error_on: Codes = (),
     ignore: Codes = (),
-    **options: Any,
+    **kwargs: Any,
 ) -> str:
-    """Write ``connections`` for ``target`` and return the text (several files under headers)."""
+    """Write ``connections`` for ``target`` and return the text (several files under headers).
+
+    ``options``: the target's options object, or keyword arguments turned into it (see :func:`emit_report`)."""
     files, report = emit_report(
-        connections, target, redact=redact, strict=strict, level=level, error_on=error_on, ignore=ignore, **options
+        connections,
+        target,
+        options,
+        redact=redact,
+        strict=strict,
+        level=level,
+        error_on=error_on,
+        ignore=ignore,
+        **kwargs,
     )
     _issue(report)
     return render(files)
@@ -476,12 +507,13 @@ def convert(
     *,
     format: str | None = None,
     source: str | None = None,
+    options: TargetOptions | None = None,
     redact: bool = False,
     strict: bool = False,
     level: ErrorLevel | str | None = None,
     error_on: Codes = (),
     ignore: Codes = (),
-    **options: Any,
+    **kwargs: Any,
 ) -> str:
     """``emit(parse(text), to)`` in one call; ``text`` may also be a list of inputs
     (``emit(parse_many(inputs), to)``, ``source`` then unused); at ``level="raise"`` the warnings
@@ -493,7 +525,7 @@ def convert(
         else:
             connections, report = _parse_report(_as_text(text, source), format, source=source, policy=policy)
         report.in_api_terms()  # the parse warnings a json output lists, as parse_report returns them
-        files, report = _emit_report(connections, to, redact=redact, report=report, **options)
+        files, report = _emit_report(connections, to, options, redact=redact, report=report, **kwargs)
         report.check()
     except VpnxlateError as e:
         raise in_api_terms(e) from None

@@ -49,9 +49,11 @@ class _Parser(argparse.ArgumentParser):
 
 def _target_options(targets: Sequence[str] | None = None) -> dict[str, tuple[registry.Option, list[str]]]:
     """Target options (of every target, or of ``targets``), with the targets that take each."""
+    from .options import cli_options
+
     out: dict[str, tuple[registry.Option, list[str]]] = {}
     for name in targets if targets is not None else registry.output_names():
-        for opt in registry.output_module(name).OPTIONS:
+        for opt in cli_options(registry.output_module(name).Options):
             if opt.dest in out:
                 out[opt.dest][1].append(name)
             else:
@@ -166,23 +168,12 @@ def _policy(args: argparse.Namespace) -> Policy:
 
 
 def _add_target_options(conv: argparse.ArgumentParser, names: Sequence[str] | None) -> None:
+    """The flags of the targets' options classes (each flag once, its help naming the targets)."""
+    from .options import add_arguments
+
     group = conv.add_argument_group("target options")
-    for dest, (opt, targets) in _target_options(names).items():
-        help_text = f"{opt.help} [{', '.join(targets)}]"
-        kw: dict[str, Any] = {"dest": dest, "help": help_text, "default": None}
-        if opt.kind == "flag":
-            kw["action"] = "store_true"
-            kw["default"] = None
-        elif opt.kind == "list":
-            kw["action"] = "append"
-            kw["metavar"] = opt.metavar or "VALUE"
-        else:
-            kw["metavar"] = opt.metavar or "VALUE"
-            if opt.kind == "int":
-                kw["type"] = int
-            if opt.choices:
-                kw["choices"] = opt.choices
-        group.add_argument(opt.flag, **kw)
+    targets = registry.output_names() if names is None else names
+    add_arguments(group, {n: registry.output_module(n).Options for n in targets})
 
 
 def _add_aws_options(p: argparse.ArgumentParser) -> None:
@@ -271,13 +262,14 @@ def _convert(args: argparse.Namespace) -> int:
     from . import _emit_report as emit_report  # CLI terms in messages (--local-address)
     from . import render
     from .io import write_file, write_files
+    from .options import from_namespace
 
-    options = _chosen_options(args)
     report = Report(None, policy=_policy(args))
     connections = _read_inputs(args, report)
-    files, report = emit_report(
-        connections, args.target, redact=args.redact, strict=args.strict, report=report, **options
+    options = from_namespace(
+        registry.output_module(args.target).Options, args, target=args.target, report=report, redact=args.redact
     )
+    files, report = emit_report(connections, args.target, options, strict=args.strict, report=report)
     if args.out_dir:
         written = write_files(files, args.out_dir, force=args.force)
         _warn(report, args.quiet)
@@ -300,12 +292,10 @@ def _convert(args: argparse.Namespace) -> int:
 
 
 def _chosen_options(args: argparse.Namespace) -> dict[str, Any]:
-    options: dict[str, Any] = {}
-    for dest in _target_options([args.target]):
-        value = getattr(args, dest)
-        if value is not None:
-            options[dest] = value
-    return options
+    """The target options given on the command line, as keyword arguments."""
+    from .options import namespace_values
+
+    return namespace_values(registry.output_module(args.target).Options, args)
 
 
 def _progress(args: argparse.Namespace) -> Any:

@@ -24,8 +24,13 @@ An **emitter module** (``vpnxlate/emitters/``) defines::
 
     NAME: str
     DESCRIPTION: str
-    OPTIONS: tuple[Option, ...]    # target options, turned into CLI flags
-    def emit(connections: list[VpnConnection], report: Report, **options) -> list[OutputFile]
+    class Options(TargetOptions)   # frozen attrs class: the target's options (vpnxlate.options),
+                                   # fields made by option(): CLI flag/help + converter
+    OPTIONS = cli_options(Options) # their command-line forms (derived)
+    def emit(connections: list[VpnConnection], report: Report, options: Options) -> list[OutputFile]
+
+The emitter does no I/O (a file an option names is read when the options are built) and writes a
+pre-shared key through ``options.secret(psk)`` (``--redact``).
 
 Heavy modules (lxml, ciscoconfparse) are imported inside the functions that need them, so
 ``vpnxlate convert x.txt --to json`` never loads them.

@@ -25,7 +25,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
@@ -33,6 +33,9 @@ from .errors import OutputError, Report
 from .model import VpnConnection
 from .registry import SYNC_TARGETS as TARGETS
 from .registry import OutputFile
+
+if TYPE_CHECKING:
+    from .options import TargetOptions
 
 CURRENT = "current"
 STATE_FILE = "vpnxlate-sync.json"
@@ -300,21 +303,30 @@ def sync(
     state_dir: str,
     *,
     report: Report | None = None,
-    options: Mapping[str, Any] | None = None,
+    options: TargetOptions | Mapping[str, Any] | None = None,
     apply: str | None = None,
 ) -> SyncResult:
-    """Convert ``connections`` for ``target`` and bring ``state_dir`` up to date (see the module doc)."""
+    """Convert ``connections`` for ``target`` and bring ``state_dir`` up to date (see the module doc).
+
+    ``options``: the target's options object, or keyword values turned into it at every call (the
+    CLI's: ``--router-config`` is read again at every poll)."""
     from . import _emit_report as emit_report  # CLI terms in messages
     from .emitters.vpnxlate_json import connection_dict
     from .io import write_files
+    from .options import TargetOptions
     from .vyos_delta import commands, delta
 
     if target not in TARGETS:
         raise SyncError(f"sync writes --to {', '.join(TARGETS)}, not --to {target}")
-    opts = dict(options or {})
-    if target == "vyos" and opts.get("cloud_init"):
+    typed: TargetOptions | None = None
+    opts: dict[str, Any] = {}
+    if isinstance(options, TargetOptions):
+        typed = options
+    else:
+        opts = dict(options or {})
+    if target == "vyos" and (getattr(typed, "cloud_init", False) or opts.get("cloud_init")):
         raise SyncError("sync --to vyos writes set-commands and their delta; --cloud-init is for convert")
-    files, report = emit_report(connections, target, report=report, **opts)
+    files, report = emit_report(connections, target, typed, report=report, **opts)
     for f in files:
         if f.name in (STATE_FILE, DELTA_FILE):
             raise SyncError(f"--to {target} writes a file named {f.name}, which sync uses itself")

@@ -11,8 +11,9 @@ from typing import Any
 
 from ..errors import EmitError, Report, describe_value, unsafe_character
 from ..model import Tunnel, VpnConnection
-from ._base import unsupported
+from ..options import REDACTED, TargetOptions
 from ..vocab import aws
+from ._base import unsupported
 
 # AWS spellings (Generic text / XML) of the TunnelOptions names used by the model.
 ENCRYPTION_TEXT = {
@@ -80,7 +81,7 @@ def ordered(connections: Iterable[VpnConnection]) -> list[VpnConnection]:
 
 
 def has_secret(connections: Iterable[VpnConnection]) -> bool:
-    return any(t.psk not in (None, "***") for c in connections for t in c.tunnels)
+    return any(t.psk not in (None, REDACTED) for c in connections for t in c.tunnels)
 
 
 def show(field: str, value: Any) -> str:
@@ -95,8 +96,17 @@ def show(field: str, value: Any) -> str:
 class Picker:
     """Reads the values of one tunnel for a format, warning about what the format cannot hold."""
 
-    def __init__(self, report: Report, target: str, conn: VpnConnection, number: int, tunnel: Tunnel) -> None:
+    def __init__(
+        self,
+        report: Report,
+        target: str,
+        conn: VpnConnection,
+        number: int,
+        tunnel: Tunnel,
+        options: TargetOptions | None = None,
+    ) -> None:
         self.report = report
+        self.options = options  # redaction (the pre-shared key is written through options.secret)
         self.target = target
         self.conn = conn
         self.tunnel = tunnel
@@ -122,6 +132,8 @@ class Picker:
             else:
                 self.warn(field, f"not stated; writing AWS's default {describe_value(default)}", code="aws-default")
             return default
+        if field == "psk" and self.options is not None:
+            return self.options.secret(value)
         return value
 
     def one(self, field: str) -> Any:

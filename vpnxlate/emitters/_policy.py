@@ -1,7 +1,7 @@
 """The routing policy of every routing target: one model, built once, written by each target.
 
-:func:`build_policy` turns the routing options (:data:`ROUTING_OPTIONS`, declared by every IPsec
-target that routes: ``vyos``, ``strongswan``, ``swanctl``, ...) and the connections into a
+:func:`build_policy` turns the routing options (:class:`RoutingTargetOptions`, the base of the options
+class of every IPsec target that routes: ``vyos``, ``strongswan``, ``swanctl``, ...) and the connections into a
 :class:`RoutingPolicy`:
 
 * **BGP** (dynamic connections): one :class:`Neighbor` per tunnel (the AWS inside address, the
@@ -34,71 +34,14 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Literal
 
 import attrs
 
 from ..errors import NOT_STATED_HINT, EmitError, Report, describe_value, escape_text
 from ..model import IPAddress, Tunnel, VpnConnection, address_key
-from ..registry import Option
-
-# ------------------------------------------------------------------ options (shared by every routing target)
-
-ADVERTISE = Option("--advertise", "prefix to advertise to AWS over BGP (repeatable)", kind="list", metavar="PREFIX")
-ADVERTISE_NEXT_HOP = Option(
-    "--advertise-next-hop",
-    "next hop of the route that puts each --advertise prefix into the routing table "
-    "(default: a blackhole route, distance 254; needed when the router's own address is inside a prefix)",
-    metavar="IP",
-)
-ACCEPT = Option(
-    "--accept",
-    "prefix to accept from AWS (BGP) / to route into the tunnels (static): PREFIX or CONN_ID=PREFIX (repeatable)",
-    kind="list",
-    metavar="[CONN_ID=]PREFIX",
-)
-ALLOW_DEFAULT = Option("--allow-default", "accept a default route (0.0.0.0/0) from AWS; refused otherwise", kind="flag")
-MAX_PREFIX = Option(
-    "--max-prefix",
-    "most prefixes accepted from AWS per BGP session; more close the session (default 1000)",
-    kind="int",
-    default=None,
-    metavar="N",
-)
-PREFER_TUNNEL = Option(
-    "--prefer-tunnel",
-    "tunnel 1 or 2 (by AWS outside IP, lower first) carries the traffic "
-    "while it is up, both ways: BGP local preference 200 on its routes and AS-path prepend on the "
-    "other's announcements; static routes: the other one gets the higher metric",
-    choices=("1", "2"),
-    metavar="N",
-)
-ROLE = Option(
-    "--role",
-    "spoke (policies per connection) or hub (one aggregate OUT policy, one IN policy per connection)",
-    choices=("spoke", "hub"),
-    default="spoke",
-    metavar="ROLE",
-)
-ROUTER_ASN = Option(
-    "--router-asn",
-    "the router's own BGP ASN when the connections use different customer "
-    "ASNs (default: the smallest; the others get per-neighbor local-as)",
-    kind="int",
-    metavar="ASN",
-)
-
-ROUTING_OPTIONS: tuple[Option, ...] = (
-    ADVERTISE,
-    ADVERTISE_NEXT_HOP,
-    ACCEPT,
-    ALLOW_DEFAULT,
-    MAX_PREFIX,
-    PREFER_TUNNEL,
-    ROLE,
-    ROUTER_ASN,
-)
+from ..options import TargetOptions, cli_options, from_kwargs, option, to_flag
 
 DEFAULT_MAX_PREFIX = 1000
 MAX_PREFIX_LIMIT = 4294967295
@@ -257,9 +200,150 @@ def _ipv4(value: Any, flag: str) -> ipaddress.IPv4Address:
     return addr
 
 
+# ------------------------------------------------------------------ options (shared by every routing target)
+
+
+def _prefixes(flag: str) -> Any:
+    def convert(values: Iterable[Any] | None) -> tuple[Net, ...]:
+        return sorted_nets(parse_prefix(p, flag) for p in values or ())
+
+    return convert
+
+
+def _next_hop(value: Any) -> ipaddress.IPv4Address | None:
+    return _ipv4(value, "--advertise-next-hop") if value else None
+
+
+def accept_items(values: Iterable[Any] | None, prefix: Callable[[object], Net]) -> tuple[tuple[str | None, Net], ...]:
+    """``--accept`` items, ``PREFIX`` or ``CONN_ID=PREFIX``, as (connection id or None, prefix);
+    the ids are checked against the connections when the policy is built (:func:`parse_options`)."""
+    out: list[tuple[str | None, Net]] = []
+    for item in values or ():
+        if isinstance(item, tuple):  # already converted (attrs.evolve converts again)
+            out.append(item)
+            continue
+        text = str(item)
+        cid, eq, pfx = text.partition("=")
+        out.append((cid.strip(), prefix(pfx)) if eq else (None, prefix(text)))
+    return tuple(out)
+
+
+def _accept(values: Iterable[Any] | None) -> tuple[tuple[str | None, Net], ...]:
+    return accept_items(values, lambda p: parse_prefix(p, "--accept"))
+
+
+def _bounded_int(flag: str, low: int, high: int) -> Any:
+    def convert(value: Any) -> int | None:
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise EmitError(f"{flag}: must be an integer {low}..{high}, not {describe_value(value)}")
+        return value
+
+    return convert
+
+
+def to_prefer_tunnel(value: Any) -> int | None:
+    """``--prefer-tunnel``: 1 or 2 (str from the CLI, str or int from the API)."""
+    if value is None:
+        return None
+    if str(value) not in ("1", "2"):
+        raise EmitError(f"--prefer-tunnel: must be 1 or 2, not {describe_value(value)}")
+    return int(value)
+
+
+def _role(value: Any) -> str:
+    role = str(value or "spoke")
+    if role not in ("spoke", "hub"):
+        raise EmitError(f"--role: must be spoke or hub, not {describe_value(role)}")
+    return role
+
+
+@attrs.frozen(kw_only=True, slots=False)
+class RoutingTargetOptions(TargetOptions):
+    """The routing options, declared once here and taken by every routing target (its ``Options``
+    class derives from this one)."""
+
+    advertise: tuple[Net, ...] = option(
+        "--advertise",
+        "prefix to advertise to AWS over BGP (repeatable)",
+        kind="list",
+        metavar="PREFIX",
+        convert=_prefixes("--advertise"),
+    )
+    advertise_next_hop: ipaddress.IPv4Address | None = option(
+        "--advertise-next-hop",
+        "next hop of the route that puts each --advertise prefix into the routing table "
+        "(default: a blackhole route, distance 254; needed when the router's own address is inside a prefix)",
+        metavar="IP",
+        convert=_next_hop,
+    )
+    accept: tuple[tuple[str | None, Net], ...] = option(
+        "--accept",
+        "prefix to accept from AWS (BGP) / to route into the tunnels (static): PREFIX or CONN_ID=PREFIX (repeatable)",
+        kind="list",
+        metavar="[CONN_ID=]PREFIX",
+        convert=_accept,
+    )
+    allow_default: bool = option(
+        "--allow-default",
+        "accept a default route (0.0.0.0/0) from AWS; refused otherwise",
+        kind="flag",
+        default=False,
+        convert=to_flag,
+    )
+    max_prefix: int = option(
+        "--max-prefix",
+        "most prefixes accepted from AWS per BGP session; more close the session (default 1000)",
+        kind="int",
+        default=DEFAULT_MAX_PREFIX,
+        metavar="N",
+        convert=_bounded_int("--max-prefix", 1, MAX_PREFIX_LIMIT),
+    )
+    prefer_tunnel: int | None = option(
+        "--prefer-tunnel",
+        "tunnel 1 or 2 (by AWS outside IP, lower first) carries the traffic "
+        "while it is up, both ways: BGP local preference 200 on its routes and AS-path prepend on the "
+        "other's announcements; static routes: the other one gets the higher metric",
+        choices=("1", "2"),
+        metavar="N",
+        convert=to_prefer_tunnel,
+    )
+    role: str = option(
+        "--role",
+        "spoke (policies per connection) or hub (one aggregate OUT policy, one IN policy per connection)",
+        choices=("spoke", "hub"),
+        default="spoke",
+        metavar="ROLE",
+        convert=_role,
+    )
+    router_asn: int | None = option(
+        "--router-asn",
+        "the router's own BGP ASN when the connections use different customer "
+        "ASNs (default: the smallest; the others get per-neighbor local-as)",
+        kind="int",
+        metavar="ASN",
+        convert=_bounded_int("--router-asn", 1, MAX_ASN),
+    )
+
+    @advertise_next_hop.validator
+    def _needs_advertise(self, _attribute: Any, value: Any) -> None:
+        if value is not None and not self.advertise:
+            raise EmitError("--advertise-next-hop needs --advertise")
+
+    @accept.validator
+    def _no_default_route(self, _attribute: Any, value: tuple[tuple[str | None, Net], ...]) -> None:
+        if not self.allow_default and any(net == DEFAULT_ROUTE for _cid, net in value):
+            raise EmitError("--accept 0.0.0.0/0: a default route from AWS is refused unless --allow-default is given")
+
+
+#: The routing options' command-line forms (the same objects in every routing target's options).
+ROUTING_OPTIONS = cli_options(RoutingTargetOptions)
+
+
 @attrs.frozen
 class RoutingOptions:
-    """The parsed routing options (see :data:`ROUTING_OPTIONS`)."""
+    """The routing options resolved against the connections (``--accept CONN_ID=`` by tag)."""
 
     advertise: tuple[Net, ...]
     next_hop: ipaddress.IPv4Address | None
@@ -275,13 +359,10 @@ class RoutingOptions:
         return sorted_nets((*self.accept_all, *self.accept_by_conn.get(tag, ())))
 
 
-def parse_options(o: Mapping[str, Any], connections: Sequence[VpnConnection]) -> RoutingOptions:
-    advertise = sorted_nets(parse_prefix(p, "--advertise") for p in o.get("advertise") or ())
-    next_hop = None
-    if o.get("advertise_next_hop"):
-        next_hop = _ipv4(o["advertise_next_hop"], "--advertise-next-hop")
-        if not advertise:
-            raise EmitError("--advertise-next-hop needs --advertise")
+def parse_options(o: RoutingTargetOptions | Mapping[str, Any], connections: Sequence[VpnConnection]) -> RoutingOptions:
+    """The routing options of ``o`` (typed, or keyword values as the API takes them) for ``connections``."""
+    if not isinstance(o, RoutingTargetOptions):
+        o = from_kwargs(RoutingTargetOptions, o, target="routing")
     ids: dict[str, str] = {}
     for c in connections:
         tag = conn_tag(c)
@@ -290,47 +371,25 @@ def parse_options(o: Mapping[str, Any], connections: Sequence[VpnConnection]) ->
             ids[c.vpn_connection_id] = tag
     accept_all: list[Net] = []
     by_conn: dict[str, list[Net]] = {}
-    for item in o.get("accept") or ():
-        text = str(item)
-        if "=" in text:
-            cid, _, pfx = text.partition("=")
-            owner = ids.get(cid.strip())
-            if owner is None:
-                known = ", ".join(sorted(c.vpn_connection_id or conn_tag(c) for c in connections))
-                raise EmitError(f"--accept: no connection {describe_value(cid.strip())} (connections: {known})")
-            by_conn.setdefault(owner, []).append(parse_prefix(pfx, "--accept"))
-        else:
-            accept_all.append(parse_prefix(text, "--accept"))
-    allow_default = bool(o.get("allow_default"))
-    if not allow_default and DEFAULT_ROUTE in (*accept_all, *(n for v in by_conn.values() for n in v)):
-        raise EmitError("--accept 0.0.0.0/0: a default route from AWS is refused unless --allow-default is given")
-    max_prefix = o.get("max_prefix")
-    max_prefix = DEFAULT_MAX_PREFIX if max_prefix is None else max_prefix
-    if isinstance(max_prefix, bool) or not isinstance(max_prefix, int) or not 1 <= max_prefix <= MAX_PREFIX_LIMIT:
-        raise EmitError(f"--max-prefix: must be an integer 1..{MAX_PREFIX_LIMIT}, not {describe_value(max_prefix)}")
-    prefer = o.get("prefer_tunnel")
-    if prefer is not None:
-        if str(prefer) not in ("1", "2"):
-            raise EmitError(f"--prefer-tunnel: must be 1 or 2, not {describe_value(prefer)}")
-        prefer = int(prefer)
-    role = str(o.get("role") or "spoke")
-    if role not in ("spoke", "hub"):
-        raise EmitError(f"--role: must be spoke or hub, not {describe_value(role)}")
-    router_asn = o.get("router_asn")
-    if router_asn is not None and (
-        isinstance(router_asn, bool) or not isinstance(router_asn, int) or not 1 <= router_asn <= MAX_ASN
-    ):
-        raise EmitError(f"--router-asn: must be an integer 1..{MAX_ASN}, not {describe_value(router_asn)}")
+    for cid, net in o.accept:
+        if cid is None:
+            accept_all.append(net)
+            continue
+        owner = ids.get(cid)
+        if owner is None:
+            known = ", ".join(sorted(c.vpn_connection_id or conn_tag(c) for c in connections))
+            raise EmitError(f"--accept: no connection {describe_value(cid)} (connections: {known})")
+        by_conn.setdefault(owner, []).append(net)
     return RoutingOptions(
-        advertise,
-        next_hop,
+        o.advertise,
+        o.advertise_next_hop,
         sorted_nets(accept_all),
         {k: sorted_nets(v) for k, v in by_conn.items()},
-        allow_default,
-        max_prefix,
-        prefer,
-        role,
-        router_asn,
+        o.allow_default,
+        o.max_prefix,
+        o.prefer_tunnel,
+        o.role,
+        o.router_asn,
     )
 
 
@@ -339,7 +398,7 @@ def parse_options(o: Mapping[str, Any], connections: Sequence[VpnConnection]) ->
 
 def build_policy(
     connections: Sequence[VpnConnection],
-    options: Mapping[str, Any] | RoutingOptions,
+    options: RoutingTargetOptions | RoutingOptions | Mapping[str, Any],
     report: Report,
     *,
     router_addresses: Iterable[IPAddress] = (),
@@ -357,6 +416,50 @@ def build_policy(
     connection without ASNs is an error (else a warning, and no BGP for it).
     """
     opts = options if isinstance(options, RoutingOptions) else parse_options(options, connections)
+    bgp, static = _split_connections(connections, report, require_asns)
+    if opts.advertise and not bgp:
+        report.warn(
+            "--advertise applies to BGP connections only; these are static (AWS routes to you by its static routes)",
+            field="advertise",
+            code="advertise-static",
+        )
+    static_routes = _static_routes(static, opts, report)
+    if not bgp:
+        return RoutingPolicy(opts.role, opts.prefer, None, None, opts.advertise, (), (), (), (), static_routes)
+
+    if opts.prefer is not None and not opts.advertise:
+        raise EmitError("--prefer-tunnel with BGP needs --advertise (the prepend goes on the advertised prefixes)")
+    _check_asns(bgp)
+    asns = sorted({t.bgp.cgw_asn for c in bgp for t in c.tunnels if t.bgp})
+    router_asn = opts.router_asn if opts.router_asn is not None else asns[0]
+    router_id = _router_id(router_addresses)
+    origins = _origins(opts, report, router_addresses, derived_next_hop, next_hop_hint)
+    if not opts.advertise:
+        report.warn(
+            "no --advertise: the BGP sessions advertise nothing to AWS (OUT route-maps deny all)",
+            field="advertise",
+            code="no-advertise",
+        )
+    maps = _Maps(opts, report)
+    neighbors = _neighbors(bgp, opts, maps, router_asn)
+    return RoutingPolicy(
+        opts.role,
+        opts.prefer,
+        router_asn,
+        router_id,
+        opts.advertise,
+        origins,
+        tuple(maps.prefix_lists.values()),
+        tuple(maps.route_maps.values()),
+        tuple(neighbors),
+        static_routes,
+    )
+
+
+def _split_connections(
+    connections: Sequence[VpnConnection], report: Report, require_asns: bool
+) -> tuple[list[VpnConnection], list[VpnConnection]]:
+    """(BGP, static) connections, sorted; without ``require_asns`` a BGP one without ASNs is left out (a warning)."""
     conns = sorted(connections, key=lambda c: (conn_tag(c), address_key(c.tunnels[0].aws_outside_ip)))
     seen = Counter(conn_tag(c) for c in conns)
     clash = min((t for t, n in seen.items() if n > 1), default=None)
@@ -380,18 +483,10 @@ def build_policy(
                 error=EmitError,
             )
             bgp.remove(c)
-    if opts.advertise and not bgp:
-        report.warn(
-            "--advertise applies to BGP connections only; these are static (AWS routes to you by its static routes)",
-            field="advertise",
-            code="advertise-static",
-        )
-    static_routes = _static_routes(static, opts, report)
-    if not bgp:
-        return RoutingPolicy(opts.role, opts.prefer, None, None, opts.advertise, (), (), (), (), static_routes)
+    return bgp, static
 
-    if opts.prefer is not None and not opts.advertise:
-        raise EmitError("--prefer-tunnel with BGP needs --advertise (the prepend goes on the advertised prefixes)")
+
+def _check_asns(bgp: Sequence[VpnConnection]) -> None:
     for c in bgp:
         for i, t in enumerate(c.tunnels, 1):
             if t.bgp is None:
@@ -403,79 +498,81 @@ def build_policy(
                         f"{NOT_STATED_HINT}",
                         field=f"bgp.{attr}",
                     )
-    asns = sorted({t.bgp.cgw_asn for c in bgp for t in c.tunnels if t.bgp and t.bgp.cgw_asn is not None})
-    router_asn = opts.router_asn if opts.router_asn is not None else asns[0]
-    router_id = _router_id(router_addresses)
-    origins = _origins(opts, report, router_addresses, derived_next_hop, next_hop_hint)
-    prefix_lists: dict[str, PrefixList] = {}
-    route_maps: dict[str, RouteMap] = {}
-    hub = opts.role == "hub"
-    if not opts.advertise:
-        report.warn(
-            "no --advertise: the BGP sessions advertise nothing to AWS (OUT route-maps deny all)",
-            field="advertise",
-            code="no-advertise",
-        )
 
-    def out_map(owner: str, asn: int, prepend: bool, mixed: bool) -> str:
+
+class _Maps:
+    """The prefix-lists and route-maps of a policy, each made once, in the order of first use."""
+
+    def __init__(self, opts: RoutingOptions, report: Report) -> None:
+        self.opts = opts
+        self.report = report
+        self.hub = opts.role == "hub"
+        self.prefix_lists: dict[str, PrefixList] = {}
+        self.route_maps: dict[str, RouteMap] = {}
+
+    def out_map(self, owner: str, asn: int, prepend: bool, mixed: bool) -> str:
         name = f"AWS-{owner}-OUT"
-        if opts.advertise and name not in prefix_lists:
-            prefix_lists[name] = PrefixList(
-                name, tuple(PrefixRule(10 * n, "permit", net) for n, net in enumerate(opts.advertise, 1))
+        advertise = self.opts.advertise
+        if advertise and name not in self.prefix_lists:
+            self.prefix_lists[name] = PrefixList(
+                name, tuple(PrefixRule(10 * n, "permit", net) for n, net in enumerate(advertise, 1))
             )
-        if name not in route_maps:
-            route_maps[name] = _match_map(name, name if opts.advertise else None)
+        if name not in self.route_maps:
+            self.route_maps[name] = _match_map(name, name if advertise else None)
         if not prepend:
             return name
         pre = f"{name}-PREPEND" + (f"-{asn}" if mixed else "")
-        if pre not in route_maps:
-            route_maps[pre] = RouteMap(
+        if pre not in self.route_maps:
+            self.route_maps[pre] = RouteMap(
                 pre, (RouteMapRule(10, "permit", name, prepend=(asn, asn)), RouteMapRule(20, "deny"))
             )
         return pre
 
-    def in_map(c: VpnConnection, tag: str, preferred: bool) -> str:
+    def in_map(self, c: VpnConnection, tag: str, preferred: bool) -> str:
         name = f"AWS-{tag}-IN"
-        if name not in prefix_lists:
-            nets = opts.accepts(tag)
+        if name not in self.prefix_lists:
+            nets = self.opts.accepts(tag)
             if nets:
                 rules = tuple(PrefixRule(10 * n, "permit", net) for n, net in enumerate(nets, 1))
             else:
-                if hub:
-                    report.warn(
+                if self.hub:
+                    self.report.warn(
                         f"hub: no --accept for {c.name}; accepting every route it sends except "
                         + (
                             "the advertised prefixes"
-                            if opts.allow_default
+                            if self.opts.allow_default
                             else "a default route and the advertised prefixes"
                         ),
                         field="accept",
                         code="accept-all",
                     )
-                rules = _accept_all_rules(opts)
-            prefix_lists[name] = PrefixList(name, rules)
-            route_maps[name] = _match_map(name, name)
+                rules = _accept_all_rules(self.opts)
+            self.prefix_lists[name] = PrefixList(name, rules)
+            self.route_maps[name] = _match_map(name, name)
         if not preferred:
             return name
         pref = f"{name}-PREFERRED"
-        if pref not in route_maps:
-            route_maps[pref] = RouteMap(
+        if pref not in self.route_maps:
+            self.route_maps[pref] = RouteMap(
                 pref,
                 (RouteMapRule(10, "permit", name, local_preference=PREFERRED_LOCAL_PREF), RouteMapRule(20, "deny")),
             )
         return pref
 
+
+def _neighbors(bgp: Sequence[VpnConnection], opts: RoutingOptions, maps: _Maps, router_asn: int) -> list[Neighbor]:
+    """One BGP neighbor per tunnel, with the route-maps it uses."""
     neighbors: list[Neighbor] = []
     owners_asns: dict[str, set[int]] = {}
     for c, tag in ((c, conn_tag(c)) for c in bgp):
-        owner = "HUB" if hub else tag
+        owner = "HUB" if maps.hub else tag
         owners_asns.setdefault(owner, set()).update(
             t.bgp.cgw_asn for t in c.tunnels if t.bgp and t.bgp.cgw_asn is not None
         )
     seen_ips: dict[str, str] = {}
     for c in bgp:
         tag = conn_tag(c)
-        owner = "HUB" if hub else tag
+        owner = "HUB" if maps.hub else tag
         two = len(c.tunnels) > 1
         for i, t in enumerate(c.tunnels, 1):
             b = t.bgp
@@ -494,7 +591,6 @@ def build_policy(
             prepend = opts.prefer is not None and two and i != opts.prefer
             preferred = opts.prefer is not None and two and i == opts.prefer
             hold = b.hold_time
-            keepalive = None if hold is None else (max(1, hold // 3) if hold else 0)
             neighbors.append(
                 Neighbor(
                     tag=tag,
@@ -507,24 +603,13 @@ def build_policy(
                     local_asn=cgw_asn,
                     router_asn=router_asn,
                     hold_time=hold,
-                    keepalive=keepalive,
-                    export_map=out_map(owner, cgw_asn, prepend, len(owners_asns[owner]) > 1),
-                    import_map=in_map(c, tag, preferred),
+                    keepalive=None if hold is None else (max(1, hold // 3) if hold else 0),
+                    export_map=maps.out_map(owner, cgw_asn, prepend, len(owners_asns[owner]) > 1),
+                    import_map=maps.in_map(c, tag, preferred),
                     max_prefix=opts.max_prefix,
                 )
             )
-    return RoutingPolicy(
-        opts.role,
-        opts.prefer,
-        router_asn,
-        router_id,
-        opts.advertise,
-        origins,
-        tuple(prefix_lists.values()),
-        tuple(route_maps.values()),
-        tuple(neighbors),
-        static_routes,
-    )
+    return neighbors
 
 
 def _match_map(name: str, prefix_list: str | None) -> RouteMap:

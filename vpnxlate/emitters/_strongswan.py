@@ -23,8 +23,9 @@ import attrs
 
 from .. import algorithms
 from ..errors import NOT_STATED_HINT, EmitError, Report, describe_value, escape_text
-from ..model import IPAddress, Tunnel, VpnConnection, check_address, check_secret
-from ..registry import Option, OutputFile
+from ..model import IPAddress, Tunnel, VpnConnection, check_secret
+from ..options import LocalAddressOptions, TargetOptions, from_kwargs, option
+from ..registry import OutputFile
 from ..vocab import aws
 from . import _frr, _policy
 from ._base import unsupported
@@ -78,25 +79,51 @@ DH_KW: dict[int, str] = {
 
 # ------------------------------------------------------------------ options
 
-LOCAL_ADDRESS = Option(
-    "--local-address",
-    "the router's own (private) address when it sits behind NAT, e.g. an "
-    "EC2 instance with an elastic IP; the IKE identity stays the customer gateway IP",
-    metavar="IP",
-)
-IKE_VERSION = Option(
-    "--ike-version",
-    "IKE version to use (default: ikev2 only when the input allows only IKEv2, else ikev1)",
-    choices=("1", "2"),
-    metavar="{1,2}",
-)
-INTERFACE = Option(
-    "--interface",
-    "tunnel interface type: vti (marks) or xfrm (XFRM interfaces with if_id; Linux 4.19+)",
-    choices=("vti", "xfrm"),
-    default="vti",
-    metavar="{vti,xfrm}",
-)
+
+def _parse_ike_version(value: Any) -> int | None:
+    if value is None or value == "":
+        return None
+    text = str(value).strip().lower().removeprefix("ikev")
+    if text not in ("1", "2"):
+        raise EmitError(f"--ike-version must be 1 or 2, not {describe_value(value)}", field="ike_version")
+    return int(text)
+
+
+def parse_interface(value: Any) -> str:
+    text = "vti" if value is None else str(value)
+    if text not in ("vti", "xfrm"):
+        raise EmitError(f"--interface must be vti or xfrm, not {describe_value(value)}", field="interface")
+    return text
+
+
+@attrs.frozen(kw_only=True, slots=False)
+class IkeVersionOptions(TargetOptions):
+    ike_version: int | None = option(
+        "--ike-version",
+        "IKE version to use (default: ikev2 only when the input allows only IKEv2, else ikev1)",
+        choices=("1", "2"),
+        metavar="{1,2}",
+        convert=_parse_ike_version,
+    )
+
+
+@attrs.frozen(kw_only=True, slots=False)
+class InterfaceOptions(TargetOptions):
+    interface: str = option(
+        "--interface",
+        "tunnel interface type: vti (marks) or xfrm (XFRM interfaces with if_id; Linux 4.19+)",
+        choices=("vti", "xfrm"),
+        default="vti",
+        metavar="{vti,xfrm}",
+        convert=parse_interface,
+    )
+
+
+# Base classes in reverse: attrs lists inherited fields base-most first (local, IKE version, routing).
+@attrs.frozen(kw_only=True, slots=False)
+class SwanOptions(_policy.RoutingTargetOptions, IkeVersionOptions, LocalAddressOptions):
+    """The options of ``--to strongswan`` (and the base of swanctl's and libreswan's)."""
+
 
 MARK_MIN, MARK_SPAN = 100_000_000, 900_000_000  # 9 decimal digits: names stay <= 15 characters
 IFNAME_MAX = 15
@@ -270,34 +297,6 @@ def _ip_slug(ip: IPAddress) -> str:
     return str(ip).replace(".", "-").replace(":", "-")
 
 
-def _parse_local_address(value: Any) -> ipaddress.IPv4Address | None:
-    if value is None or value == "":
-        return None
-    try:
-        addr = check_address(ipaddress.ip_address(str(value).strip()), "local_address")
-    except ValueError:
-        raise EmitError(f"--local-address: not an IP address: {describe_value(value)}", field="local_address") from None
-    if not isinstance(addr, ipaddress.IPv4Address):
-        raise EmitError(f"--local-address: {addr} is not an IPv4 address (the tunnels are IPv4)", field="local_address")
-    return addr
-
-
-def _parse_ike_version(value: Any) -> int | None:
-    if value is None or value == "":
-        return None
-    text = str(value).strip().lower().removeprefix("ikev")
-    if text not in ("1", "2"):
-        raise EmitError(f"--ike-version must be 1 or 2, not {describe_value(value)}", field="ike_version")
-    return int(text)
-
-
-def parse_interface(value: Any) -> str:
-    text = "vti" if value is None else str(value)
-    if text not in ("vti", "xfrm"):
-        raise EmitError(f"--interface must be vti or xfrm, not {describe_value(value)}", field="interface")
-    return text
-
-
 def _choose_version(t: Tunnel, forced: int | None, label: str, defaults: list[str]) -> int:
     allowed = t.ike.versions
     if forced is not None:
@@ -342,30 +341,32 @@ def _rekey_margin(t: Tunnel, lifetimes: Iterable[int], report: Report, label: st
 def plan_tunnels(
     connections: Sequence[VpnConnection],
     report: Report,
+    options: SwanOptions | None = None,
     *,
-    local_address: Any = None,
-    ike_version: Any = None,
     interface: str = "vti",
     ifname_prefix: str | None = None,
     dpd_timeout_always: bool = False,
+    **values: Any,
 ) -> list[TunnelPlan]:
     """Plan every tunnel of every connection; sorted by (connection key, AWS outside IP).
 
-    ``ifname_prefix`` overrides the interface name's prefix (``vti``/``xfrm``); with
-    ``dpd_timeout_always`` the DPD timeout is planned for IKEv2 tunnels too (Libreswan uses it)."""
-    local = _parse_local_address(local_address)
-    forced = _parse_ike_version(ike_version)
+    ``options``: the target's options (``values``: the same as keyword arguments, without an
+    options object).  ``ifname_prefix`` overrides the interface name's prefix (``vti``/``xfrm``);
+    with ``dpd_timeout_always`` the DPD timeout is planned for IKEv2 tunnels too (Libreswan uses it)."""
+    opts = options if options is not None else from_kwargs(SwanOptions, values, target="strongswan")
+    local = opts.local_address
+    if local is not None and not isinstance(local, ipaddress.IPv4Address):
+        raise EmitError(
+            f"--local-address: {local} is not an IPv4 address (the tunnels are IPv4)", field="local_address"
+        )
+    setup = _Setup(local, opts.ike_version, interface, ifname_prefix, dpd_timeout_always, opts)
     plans: list[TunnelPlan] = []
     public_ips: set[str] = set()
     for conn in sorted(connections, key=connection_key):
         key = connection_key(conn)
         conn_label = conn.vpn_connection_id or f"connection {key} (no VPN connection id)"
         for index, t in enumerate(conn.tunnels):
-            plans.append(
-                _plan_one(
-                    conn, key, conn_label, index, t, report, local, forced, interface, ifname_prefix, dpd_timeout_always
-                )
-            )
+            plans.append(_plan_one(conn, key, conn_label, index, t, report, setup))
             public_ips.add(plans[-1].local_id)
     if local is None:
         ips = ", ".join(sorted(public_ips, key=lambda ip: ipaddress.ip_address(ip).packed))
@@ -384,6 +385,18 @@ def plan_tunnels(
     return plans
 
 
+@attrs.frozen
+class _Setup:
+    """What every tunnel's plan takes from the options."""
+
+    local: ipaddress.IPv4Address | None
+    forced: int | None  # --ike-version
+    interface: str
+    ifname_prefix: str | None
+    dpd_timeout_always: bool
+    options: TargetOptions  # redaction
+
+
 def _check_unique(plans: Sequence[TunnelPlan]) -> None:
     for attr in ("name", "mark", "ifname"):
         seen: dict[Any, TunnelPlan] = {}
@@ -399,21 +412,8 @@ def _check_unique(plans: Sequence[TunnelPlan]) -> None:
             seen[value] = p
 
 
-def _plan_one(
-    conn: VpnConnection,
-    key: str,
-    conn_label: str,
-    index: int,
-    t: Tunnel,
-    report: Report,
-    local: ipaddress.IPv4Address | None,
-    forced: int | None,
-    interface: str,
-    ifname_prefix: str | None = None,
-    dpd_timeout_always: bool = False,
-) -> TunnelPlan:
-    label = f"{conn_label} tunnel {t.aws_outside_ip}"
-    defaults: list[str] = []
+def _check_tunnel(t: Tunnel, label: str, report: Report) -> None:
+    """Refuse a tunnel the strongSwan targets cannot write; warn about what they write otherwise."""
     if not isinstance(t.aws_outside_ip, ipaddress.IPv4Address):
         raise EmitError(
             f"{label}: IPv6 outside addresses are not supported by the strongSwan targets (VTI)", field="aws_outside_ip"
@@ -461,10 +461,25 @@ def _plan_one(
             error=EmitError,
         )
 
-    version = _choose_version(t, forced, label, defaults)
-    ike = t.ike
-    ipsec = t.ipsec
-    dflt = algorithms.AWS_DEFAULTS
+
+@attrs.frozen
+class _Values:
+    """A tunnel's algorithms and timers: the model's values, AWS's defaults where it states none."""
+
+    ike: tuple[tuple[str, ...], tuple[str, ...], tuple[int, ...]]
+    esp: tuple[tuple[str, ...], tuple[str, ...], tuple[int, ...]]
+    ike_life: int
+    child_life: int
+    dpd_delay: int
+    dpd_timeout: int | None
+    mtu: int
+    mss: int
+    margin: int
+
+
+def _values(t: Tunnel, version: int, setup: _Setup, report: Report, label: str, defaults: list[str]) -> _Values:
+    """The tunnel's values; each default taken is named in ``defaults`` (one warning per tunnel)."""
+    ike, ipsec, dflt = t.ike, t.ipsec, algorithms.AWS_DEFAULTS
 
     def pick(value: tuple[Any, ...] | None, default: tuple[Any, ...], what: str) -> tuple[Any, ...]:
         if value is not None:
@@ -472,34 +487,63 @@ def _plan_one(
         defaults.append(f"{what} ({', '.join(str(v) for v in default)})")
         return default
 
-    ike_enc = pick(ike.encryption, dflt["phase1_encryption"], "phase 1 encryption")
-    ike_int = pick(ike.integrity, dflt["phase1_integrity"], "phase 1 integrity")
-    ike_dh = pick(ike.dh_groups, dflt["phase1_dh"], "phase 1 DH groups")
-    esp_enc = pick(ipsec.encryption, dflt["phase2_encryption"], "phase 2 encryption")
-    esp_needs_integrity = any(not algorithms.is_gcm(e) for e in esp_enc)
-    esp_int: tuple[str, ...] = ()
-    if esp_needs_integrity:
-        esp_int = pick(ipsec.integrity, dflt["phase2_integrity"], "phase 2 integrity")
-    pfs = pick(ipsec.pfs_dh_groups, dflt["phase2_dh"], "phase 2 PFS groups")
-
     def stated(value: int | None, default: int, what: str) -> int:
-        """The model's value, else AWS's default (named in the one warning per tunnel)."""
         if value is not None:
             return value
         defaults.append(what.format(default))
         return default
 
+    ike_enc = pick(ike.encryption, dflt["phase1_encryption"], "phase 1 encryption")
+    ike_int = pick(ike.integrity, dflt["phase1_integrity"], "phase 1 integrity")
+    ike_dh = pick(ike.dh_groups, dflt["phase1_dh"], "phase 1 DH groups")
+    esp_enc = pick(ipsec.encryption, dflt["phase2_encryption"], "phase 2 encryption")
+    esp_int: tuple[str, ...] = ()
+    if any(not algorithms.is_gcm(e) for e in esp_enc):
+        esp_int = pick(ipsec.integrity, dflt["phase2_integrity"], "phase 2 integrity")
+    pfs = pick(ipsec.pfs_dh_groups, dflt["phase2_dh"], "phase 2 PFS groups")
     ike_life = stated(ike.lifetime_s, DEFAULT_IKE_LIFETIME, "phase 1 lifetime ({} s)")
     child_life = stated(ipsec.lifetime_s, DEFAULT_CHILD_LIFETIME, "phase 2 lifetime ({} s)")
     dpd_delay = stated(t.dpd_interval_s, DEFAULT_DPD_INTERVAL, "DPD interval ({} s)")
     dpd_timeout: int | None = None
-    if version == 1 or dpd_timeout_always:
+    if version == 1 or setup.dpd_timeout_always:
         dpd_timeout = t.dpd_timeout_s
         if dpd_timeout is None:
             dpd_timeout = dpd_delay * stated(t.dpd_retries, DEFAULT_DPD_RETRIES, "DPD retries ({})")
     mtu = stated(t.mtu, DEFAULT_MTU, "tunnel interface MTU ({})")
     mss = stated(t.tcp_mss, DEFAULT_MSS, "TCP MSS ({})")
     margin = _rekey_margin(t, (ike_life, child_life), report, label, defaults)
+    return _Values(
+        (tuple(ike_enc), tuple(ike_int), tuple(ike_dh)),
+        (tuple(esp_enc), tuple(esp_int), tuple(pfs)),
+        ike_life,
+        child_life,
+        dpd_delay,
+        dpd_timeout,
+        mtu,
+        mss,
+        margin,
+    )
+
+
+def _tunnel_comment(conn: VpnConnection, t: Tunnel, conn_label: str, ifname: str, local: str, remote: str) -> str:
+    text = f"{conn_label}, tunnel {t.aws_outside_ip}: {ifname} {local} <-> {remote}"
+    if t.bgp is not None:
+        neighbor = t.bgp.neighbor_ip or (t.aws_inside.ip if t.aws_inside is not None else None)
+        text += f", BGP AS {t.bgp.cgw_asn or '?'} <-> AS {t.bgp.aws_asn or '?'} (neighbor {neighbor})"
+    elif conn.routing == "static" and conn.static_routes:
+        text += f", static (AWS routes {', '.join(safe(n, 'static_routes') for n in conn.static_routes)} here)"
+    return comment(text)
+
+
+def _plan_one(
+    conn: VpnConnection, key: str, conn_label: str, index: int, t: Tunnel, report: Report, setup: _Setup
+) -> TunnelPlan:
+    label = f"{conn_label} tunnel {t.aws_outside_ip}"
+    _check_tunnel(t, label, report)
+    assert t.psk is not None and t.cgw_inside is not None and t.aws_inside is not None  # _check_tunnel
+    defaults: list[str] = []
+    version = _choose_version(t, setup.forced, label, defaults)
+    v = _values(t, version, setup, report, label, defaults)
     if defaults:
         unsupported(
             report,
@@ -509,22 +553,15 @@ def _plan_one(
             code="aws-default",
             error=EmitError,
         )
-
     mark = tunnel_mark(key, t.aws_outside_ip)
-    ifname = (ifname_prefix or ("xfrm" if interface == "xfrm" else "vti")) + str(mark)
+    ifname = (setup.ifname_prefix or ("xfrm" if setup.interface == "xfrm" else "vti")) + str(mark)
     if len(ifname) > IFNAME_MAX:  # cannot happen with 9-digit marks; kept as a guard
         raise EmitError(f"{label}: interface name {ifname} is longer than {IFNAME_MAX} characters", field="name")
     name = section_name(f"{key}-{_ip_slug(t.aws_outside_ip)}")
     public = safe(t.cgw_outside_ip, "cgw_outside_ip")
     inside_local = safe(t.cgw_inside, "cgw_inside")
     inside_remote = safe(t.aws_inside.ip, "aws_inside")
-    comment_text = f"{conn_label}, tunnel {t.aws_outside_ip}: {ifname} {inside_local} <-> {inside_remote}"
-    if t.bgp is not None:
-        neighbor = t.bgp.neighbor_ip or t.aws_inside.ip
-        comment_text += f", BGP AS {t.bgp.cgw_asn or '?'} <-> AS {t.bgp.aws_asn or '?'} (neighbor {neighbor})"
-    elif conn.routing == "static" and conn.static_routes:
-        comment_text += f", static (AWS routes {', '.join(safe(n, 'static_routes') for n in conn.static_routes)} here)"
-    comment_text = comment(comment_text)
+    comment_text = _tunnel_comment(conn, t, conn_label, ifname, inside_local, inside_remote)
     return TunnelPlan(
         conn_key=key,
         conn_label=conn_label,
@@ -532,35 +569,33 @@ def _plan_one(
         mark=mark,
         ifname=ifname,
         version=version,
-        ike_proposals=tuple(
-            safe(p, "ike.proposals") for p in ike_proposals(t, version, ike_enc, ike_int, ike_dh, report, label)
-        ),
-        esp_proposals=tuple(safe(p, "ipsec.proposals") for p in esp_proposals(esp_enc, esp_int, pfs)),
-        ike_lifetime=ike_life,
-        child_lifetime=child_life,
-        margin=margin,
-        dpd_delay=dpd_delay,
-        dpd_timeout=dpd_timeout,
-        local_addr=safe(local if local is not None else t.cgw_outside_ip, "local_address"),
+        ike_proposals=tuple(safe(p, "ike.proposals") for p in ike_proposals(t, version, *v.ike, report, label)),
+        esp_proposals=tuple(safe(p, "ipsec.proposals") for p in esp_proposals(*v.esp)),
+        ike_lifetime=v.ike_life,
+        child_lifetime=v.child_life,
+        margin=v.margin,
+        dpd_delay=v.dpd_delay,
+        dpd_timeout=v.dpd_timeout,
+        local_addr=safe(setup.local if setup.local is not None else t.cgw_outside_ip, "local_address"),
         local_id=public,
         remote=safe(t.aws_outside_ip, "aws_outside_ip"),
         inside_local=inside_local,
         inside_remote=inside_remote,
-        mtu=mtu,
-        mss=mss,
+        mtu=v.mtu,
+        mss=v.mss,
         routes=(),
         route_metric=100 * (index + 1),
-        psk=t.psk,
+        psk=setup.options.secret(t.psk),
         replay_window=t.replay_window,
         comment=comment_text,
-        ike_algorithms=(tuple(ike_enc), tuple(ike_int), tuple(ike_dh)),
-        esp_algorithms=(tuple(esp_enc), tuple(esp_int), tuple(pfs)),
+        ike_algorithms=v.ike,
+        esp_algorithms=v.esp,
         source=t,
     )
 
 
 def routing(
-    connections: Sequence[VpnConnection], plans: list[TunnelPlan], report: Report, options: dict[str, Any]
+    connections: Sequence[VpnConnection], plans: list[TunnelPlan], report: Report, options: SwanOptions
 ) -> tuple[list[TunnelPlan], list[OutputFile]]:
     """The routing half of the strongSwan targets, from the shared policy (:mod:`._policy`).
 
@@ -568,7 +603,7 @@ def routing(
     (``-r``), the preferred tunnel with metric 100, the other with 200; the route disappears with
     its tunnel interface, so the other tunnel takes over.  BGP connections: FRR's ``frr.conf`` and
     ``daemons`` (:mod:`._frr`).  Always: ``99-vpnxlate-forwarding.conf`` for /etc/sysctl.d."""
-    local = _parse_local_address(options.get("local_address"))
+    local = options.local_address
     addresses: list[IPAddress] = [local] if local is not None else []
     addresses += sorted({ipaddress.ip_address(p.local_id) for p in plans}, key=lambda a: (a.version, int(a)))
     policy = _policy.build_policy(connections, options, report, router_addresses=addresses, require_asns=False)

@@ -12,15 +12,25 @@ from __future__ import annotations
 
 from typing import Any
 
+import attrs
+
 from ..errors import Report
 from ..model import Tunnel, VpnConnection
-from ..registry import Option, OutputFile
+from ..options import TargetOptions, cli_options
+from ..registry import OutputFile
 from . import _aws
 from ._aws import Picker
 
 NAME = "aws-generic"
 DESCRIPTION = "AWS's Generic (vendor agnostic) text download, one file per connection"
-OPTIONS: tuple[Option, ...] = ()
+
+
+@attrs.frozen(kw_only=True, slots=False)
+class Options(TargetOptions):
+    """The target takes no options of its own."""
+
+
+OPTIONS = cli_options(Options)
 
 RULE = "=" * 80
 TAB = "\t"
@@ -102,8 +112,8 @@ def _pfs(group: int) -> str:
     return "Diffie-Hellman Group 2" if group == 2 else f"group{group}"
 
 
-def _tunnel(conn: VpnConnection, number: int, t: Tunnel, report: Report) -> list[str]:
-    p = Picker(report, NAME, conn, number, t)
+def _tunnel(conn: VpnConnection, number: int, t: Tunnel, report: Report, options: Options | None) -> list[str]:
+    p = Picker(report, NAME, conn, number, t, options)
     p.unsupported_all(_aws.API_ONLY_FIELDS)
     p.unsupported("cgw_inside_v6", "IPv6 inside addresses")
     p.unsupported("aws_inside_v6", "IPv6 inside addresses")
@@ -218,7 +228,7 @@ def _tunnel(conn: VpnConnection, number: int, t: Tunnel, report: Report) -> list
     return lines
 
 
-def render(conn: VpnConnection, report: Report) -> str:
+def render(conn: VpnConnection, report: Report, options: Options | None = None) -> str:
     _aws.check_connection(report, NAME, conn, "left empty")
     lines = [
         *_HEADER,
@@ -232,13 +242,13 @@ def render(conn: VpnConnection, report: Report) -> str:
     ]
     for number, t in enumerate(conn.tunnels, 1):
         lines += [TAB * 2, TAB * 4] if number > 1 else [TAB * 4]
-        lines += _tunnel(conn, number, t, report)
+        lines += _tunnel(conn, number, t, report, options)
     lines += ["", "", *_FOOTER]
     return "\n".join(lines) + "\n"
 
 
-def emit(connections: list[VpnConnection], report: Report, **options: Any) -> list[OutputFile]:
+def emit(connections: list[VpnConnection], report: Report, options: Options) -> list[OutputFile]:
     return [
-        OutputFile(f"{_aws.file_stem(c)}.txt", render(c, report), secret=_aws.has_secret([c]))
+        OutputFile(f"{_aws.file_stem(c)}.txt", render(c, report, options), secret=_aws.has_secret([c]))
         for c in _aws.ordered(connections)
     ]

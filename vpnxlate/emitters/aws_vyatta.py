@@ -17,16 +17,26 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import attrs
+
 from ..errors import NOT_STATED_HINT, EmitError, Report, describe_value
 from ..model import Tunnel, VpnConnection
-from ..registry import Option, OutputFile
+from ..options import TargetOptions, cli_options
+from ..registry import OutputFile
 from ..vocab import vyatta
 from . import _aws
 from ._aws import Picker
 
 NAME = "aws-vyatta"
 DESCRIPTION = "AWS's Vyatta Network OS download (set commands), one file per connection"
-OPTIONS: tuple[Option, ...] = ()
+
+
+@attrs.frozen(kw_only=True, slots=False)
+class Options(TargetOptions):
+    """The target takes no options of its own."""
+
+
+OPTIONS = cli_options(Options)
 
 SEPARATOR = "! " + "-" * 80
 DPD_INTERVAL = 15  # the constants of AWS's Vyatta template
@@ -177,8 +187,9 @@ def _tunnel(
     report: Report,
     group: str,
     parts: tuple[list[str], list[str], list[str]],
+    options: Options | None = None,
 ) -> list[str]:
-    p = Picker(report, NAME, conn, number, t)
+    p = Picker(report, NAME, conn, number, t, options)
     _warn_unsupported(p)
     ike, esp, dpd = parts
     peer = f"set vpn ipsec site-to-site peer {_w(t.aws_outside_ip)}"
@@ -287,7 +298,7 @@ def _tunnel(
     return lines
 
 
-def render(conn: VpnConnection, report: Report) -> str:
+def render(conn: VpnConnection, report: Report, options: Options | None = None) -> str:
     _aws.check_connection(report, NAME, conn, "left empty")
     parts = [_groups(conn, t, report, n) for n, t in enumerate(conn.tunnels, 1)]
     shared = all(p[:2] == parts[0][:2] and p[2] == parts[0][2] for p in parts)
@@ -304,13 +315,13 @@ def render(conn: VpnConnection, report: Report) -> str:
     ]
     for number, t in enumerate(conn.tunnels, 1):
         group = "AWS" if shared else f"AWS{number}"
-        lines += _tunnel(conn, number, t, report, group, parts[number - 1])
+        lines += _tunnel(conn, number, t, report, group, parts[number - 1], options)
     lines += _FOOTER
     return "\n".join(line.rstrip() if line.startswith("set ") else line for line in lines) + "\n"
 
 
-def emit(connections: list[VpnConnection], report: Report, **options: Any) -> list[OutputFile]:
+def emit(connections: list[VpnConnection], report: Report, options: Options) -> list[OutputFile]:
     return [
-        OutputFile(f"{_aws.file_stem(c)}.txt", render(c, report), secret=_aws.has_secret([c]))
+        OutputFile(f"{_aws.file_stem(c)}.txt", render(c, report, options), secret=_aws.has_secret([c]))
         for c in _aws.ordered(connections)
     ]

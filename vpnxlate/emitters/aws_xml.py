@@ -15,15 +15,25 @@ from __future__ import annotations
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
+import attrs
+
 from ..errors import Report
 from ..model import Tunnel, VpnConnection
-from ..registry import Option, OutputFile
+from ..options import TargetOptions, cli_options
+from ..registry import OutputFile
 from . import _aws
 from ._aws import Picker
 
 NAME = "aws-xml"
 DESCRIPTION = "AWS's CustomerGatewayConfiguration XML document, one <vpn id>.xml per connection"
-OPTIONS: tuple[Option, ...] = ()
+
+
+@attrs.frozen(kw_only=True, slots=False)
+class Options(TargetOptions):
+    """The target takes no options of its own."""
+
+
+OPTIONS = cli_options(Options)
 
 
 class _Writer:
@@ -85,8 +95,8 @@ def _side(
     w.close(tag)
 
 
-def _tunnel(w: _Writer, conn: VpnConnection, number: int, t: Tunnel, report: Report) -> None:
-    p = Picker(report, NAME, conn, number, t)
+def _tunnel(w: _Writer, conn: VpnConnection, number: int, t: Tunnel, report: Report, options: Options | None) -> None:
+    p = Picker(report, NAME, conn, number, t, options)
     p.unsupported_all(_aws.API_ONLY_FIELDS)
     p.unsupported("ike.versions", "the IKE version")
     p.unsupported("mtu", "the tunnel interface MTU")
@@ -142,7 +152,7 @@ def _tunnel(w: _Writer, conn: VpnConnection, number: int, t: Tunnel, report: Rep
     w.close("ipsec_tunnel")
 
 
-def render(conn: VpnConnection, report: Report) -> str:
+def render(conn: VpnConnection, report: Report, options: Options | None = None) -> str:
     _aws.check_connection(report, NAME, conn, "left out")
     w = _Writer()
     w.lines.append('<?xml version="1.0" encoding="UTF-8"?>')
@@ -157,13 +167,13 @@ def render(conn: VpnConnection, report: Report) -> str:
     if conn.routing == "static":
         w.leaf("vpn_connection_attributes", "NoBGPVPNConnection")
     for number, t in enumerate(conn.tunnels, 1):
-        _tunnel(w, conn, number, t, report)
+        _tunnel(w, conn, number, t, report, options)
     w.close("vpn_connection")
     return "\n".join(w.lines)  # AWS writes no newline after </vpn_connection>
 
 
-def emit(connections: list[VpnConnection], report: Report, **options: Any) -> list[OutputFile]:
+def emit(connections: list[VpnConnection], report: Report, options: Options) -> list[OutputFile]:
     return [
-        OutputFile(f"{_aws.file_stem(c)}.xml", render(c, report), secret=_aws.has_secret([c]))
+        OutputFile(f"{_aws.file_stem(c)}.xml", render(c, report, options), secret=_aws.has_secret([c]))
         for c in _aws.ordered(connections)
     ]

@@ -30,41 +30,17 @@ import ipaddress
 import re
 from typing import Any
 
+import attrs
+
 from ..errors import NOT_STATED_HINT, EmitError, Report, describe_value
 from ..model import Tunnel, VpnConnection
-from ..registry import Option, OutputFile
-from . import _aws
+from ..options import TargetOptions, cli_options, option
+from ..registry import OutputFile
+from . import _aws, _policy
 from ._base import unsupported
 
 NAME = "cisco-ios"
 DESCRIPTION = "Cisco IOS/IOS-XE route-based configuration (VTI, IKEv1 or IKEv2, BGP or static)"
-OPTIONS: tuple[Option, ...] = (
-    Option(
-        "--local-address",
-        "the router's own address for IKE when it is behind NAT (default: the customer gateway outside IP)",
-        metavar="IP",
-    ),
-    Option(
-        "--source-interface",
-        "write 'tunnel source IFACE' (e.g. GigabitEthernet0/0) instead of the address",
-        metavar="IFACE",
-    ),
-    Option("--first-tunnel", "number of the first Tunnel interface (default 1)", kind="int", default=1, metavar="N"),
-    Option("--advertise", "prefix to advertise to AWS over BGP (repeatable)", kind="list", metavar="PREFIX"),
-    Option(
-        "--accept",
-        "prefix to accept from AWS / route into the tunnels: PREFIX or CONN_ID=PREFIX (repeatable)",
-        kind="list",
-        metavar="[CONN_ID=]PREFIX",
-    ),
-    Option(
-        "--prefer-tunnel",
-        "prefer tunnel 1 or 2 of each connection (AS-path prepend / route distance on the other one)",
-        choices=("1", "2"),
-        metavar="N",
-    ),
-)
-
 _UNSAFE = re.compile(r"[\s\x00-\x1f\x7f?\"']")
 _IFACE = re.compile(r"^[A-Za-z][A-Za-z0-9/.:-]{0,63}$")
 
@@ -124,50 +100,115 @@ def _suffix(conn: VpnConnection, k: int, n: int) -> str:
     return f"{conn.vpn_connection_id}-{k}" if conn.vpn_connection_id else f"vpnxlate-tunnel{n}"
 
 
+def _local(value: Any) -> ipaddress.IPv4Address | None:
+    # IOS's own rule (IPv4 only, one message for both cases), not the shared --local-address field
+    if not value:
+        return None
+    try:
+        return ipaddress.IPv4Address(str(value).strip())
+    except ValueError:
+        raise EmitError(f"--local-address: not an IPv4 address: {describe_value(value)}") from None
+
+
+def _source_interface(value: Any) -> str | None:
+    if not value:
+        return None
+    text = str(value)
+    if not _IFACE.match(text):
+        raise EmitError(f"--source-interface: not an interface name: {describe_value(text)}")
+    return text
+
+
+def _first_tunnel(value: Any) -> int:
+    first = 1 if value is None else value
+    if isinstance(first, bool) or not isinstance(first, int) or not 0 <= first <= 9000:
+        raise EmitError(f"--first-tunnel: must be 0..9000, not {describe_value(first)}")
+    return first
+
+
+def _advertise(values: Any) -> tuple[ipaddress.IPv4Network, ...]:
+    nets = {_prefix(p, "--advertise") for p in values or ()}
+    return tuple(sorted(nets, key=lambda n: (int(n.network_address), n.prefixlen)))
+
+
+def _accept(values: Any) -> tuple[tuple[str | None, ipaddress.IPv4Network], ...]:
+    return _policy.accept_items(values, lambda p: _prefix(p, "--accept"))
+
+
+# Cisco's routing options stay its own: its --accept CONN_ID= takes connection ids only (the
+# shared routing options also take the connections' tags) and it has no route-maps to share.
+@attrs.frozen(kw_only=True, slots=False)
+class Options(TargetOptions):
+    """The options of ``--to cisco-ios``."""
+
+    local_address: ipaddress.IPv4Address | None = option(
+        "--local-address",
+        "the router's own address for IKE when it is behind NAT (default: the customer gateway outside IP)",
+        metavar="IP",
+        convert=_local,
+    )
+    source_interface: str | None = option(
+        "--source-interface",
+        "write 'tunnel source IFACE' (e.g. GigabitEthernet0/0) instead of the address",
+        metavar="IFACE",
+        convert=_source_interface,
+    )
+    first_tunnel: int = option(
+        "--first-tunnel",
+        "number of the first Tunnel interface (default 1)",
+        kind="int",
+        default=1,
+        metavar="N",
+        convert=_first_tunnel,
+    )
+    advertise: tuple[ipaddress.IPv4Network, ...] = option(
+        "--advertise",
+        "prefix to advertise to AWS over BGP (repeatable)",
+        kind="list",
+        metavar="PREFIX",
+        convert=_advertise,
+    )
+    accept: tuple[tuple[str | None, ipaddress.IPv4Network], ...] = option(
+        "--accept",
+        "prefix to accept from AWS / route into the tunnels: PREFIX or CONN_ID=PREFIX (repeatable)",
+        kind="list",
+        metavar="[CONN_ID=]PREFIX",
+        convert=_accept,
+    )
+    prefer_tunnel: int | None = option(
+        "--prefer-tunnel",
+        "prefer tunnel 1 or 2 of each connection (AS-path prepend / route distance on the other one)",
+        choices=("1", "2"),
+        metavar="N",
+        convert=_policy.to_prefer_tunnel,
+    )
+
+
+OPTIONS = cli_options(Options)
+
+
 class _Opts:
-    def __init__(self, connections: list[VpnConnection], o: dict[str, Any]) -> None:
-        self.local: ipaddress.IPv4Address | None = None
-        if o.get("local_address"):
-            try:
-                self.local = ipaddress.IPv4Address(str(o["local_address"]).strip())
-            except ValueError:
-                raise EmitError(f"--local-address: not an IPv4 address: {describe_value(o['local_address'])}") from None
-        self.source_interface = None
-        if o.get("source_interface"):
-            text = str(o["source_interface"])
-            if not _IFACE.match(text):
-                raise EmitError(f"--source-interface: not an interface name: {describe_value(text)}")
-            self.source_interface = text
-        first = o.get("first_tunnel", 1)
-        if first is None:
-            first = 1
-        if isinstance(first, bool) or not isinstance(first, int) or not 0 <= first <= 9000:
-            raise EmitError(f"--first-tunnel: must be 0..9000, not {describe_value(first)}")
-        self.first = first
-        self.advertise = tuple(
-            sorted(
-                {_prefix(p, "--advertise") for p in o.get("advertise") or ()},
-                key=lambda n: (int(n.network_address), n.prefixlen),
-            )
-        )
+    """The options resolved against the connections (``--accept CONN_ID=``)."""
+
+    def __init__(self, connections: list[VpnConnection], o: Options) -> None:
+        self.options = o
+        self.local = o.local_address
+        self.source_interface = o.source_interface
+        self.first = o.first_tunnel
+        self.advertise = o.advertise
         ids = {c.vpn_connection_id for c in connections if c.vpn_connection_id}
         self.accept_all: list[ipaddress.IPv4Network] = []
         self.accept_by: dict[str, list[ipaddress.IPv4Network]] = {}
-        for item in o.get("accept") or ():
-            text = str(item)
-            if "=" in text:
-                cid, _, pfx = text.partition("=")
-                if cid.strip() not in ids:
-                    raise EmitError(
-                        f"--accept: no connection {describe_value(cid.strip())} (connections: {', '.join(sorted(ids))})"
-                    )
-                self.accept_by.setdefault(cid.strip(), []).append(_prefix(pfx, "--accept"))
+        for cid, net in o.accept:
+            if cid is None:
+                self.accept_all.append(net)
+            elif cid not in ids:
+                raise EmitError(
+                    f"--accept: no connection {describe_value(cid)} (connections: {', '.join(sorted(ids))})"
+                )
             else:
-                self.accept_all.append(_prefix(text, "--accept"))
-        prefer = o.get("prefer_tunnel")
-        if prefer is not None and str(prefer) not in ("1", "2"):
-            raise EmitError(f"--prefer-tunnel: must be 1 or 2, not {describe_value(prefer)}")
-        self.prefer = None if prefer is None else int(prefer)
+                self.accept_by.setdefault(cid, []).append(net)
+        self.prefer = o.prefer_tunnel
 
     def accepts(self, conn: VpnConnection) -> list[ipaddress.IPv4Network]:
         return [*self.accept_all, *self.accept_by.get(conn.vpn_connection_id or "", [])]
@@ -231,7 +272,7 @@ def _tunnel(lines: list[str], conn: VpnConnection, k: int, n: int, t: Tunnel, op
     local_w = None if local is None else word(local, "cgw_outside_ip")
     if t.psk is None:
         raise EmitError(f"{p.where}: psk: not stated; a Cisco IOS keyring needs the pre-shared key", field="psk")
-    psk = word(t.psk, "psk")
+    psk = word(opts.options.secret(t.psk), "psk")
     versions = t.ike.versions or ("ikev1",)
     if len(versions) > 1:
         p.warn("ike.versions", f"writing {versions[0]} only; leaving out {', '.join(versions[1:])}", code="one-value")
@@ -573,7 +614,7 @@ def _header(conn: VpnConnection) -> list[str]:
     return [*lines, "!"]
 
 
-def emit(connections: list[VpnConnection], report: Report, **options: Any) -> list[OutputFile]:
+def emit(connections: list[VpnConnection], report: Report, options: Options) -> list[OutputFile]:
     opts = _Opts(connections, options)
     lines: list[str] = []
     planned: list[tuple[VpnConnection, int, int, Tunnel]] = []

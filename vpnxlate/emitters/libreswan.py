@@ -21,24 +21,50 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+import attrs
+
 from .. import algorithms
 from ..errors import EmitError, Report, describe_value
 from ..model import Tunnel, VpnConnection, check_secret
-from ..registry import Option, OutputFile
+from ..options import TargetOptions, cli_options, option, ordered
+from ..registry import OutputFile
 from . import _strongswan as ss
 from ._base import unsupported
-from ._policy import ROUTING_OPTIONS
 
 NAME = "libreswan"
 DESCRIPTION = "Libreswan 4.x/5.x ipsec.conf + ipsec.d drop-ins, route based (VTI + marks or XFRM), all tunnels up"
-LIBRESWAN_VERSION = Option(
-    "--libreswan-version",
-    "Libreswan major version: 4 (ikev2=no|insist; Debian 12, RHEL 8/9, Amazon Linux) or 5 (keyexchange=ikev1|ikev2)",
-    choices=("4", "5"),
-    default="4",
-    metavar="{4,5}",
+
+
+def _major(value: Any) -> str:
+    major = str(value or "4")
+    if major not in ("4", "5"):
+        raise EmitError(f"--libreswan-version must be 4 or 5, not {describe_value(major)}", field="libreswan_version")
+    return major
+
+
+@attrs.frozen(kw_only=True, slots=False)
+class _VersionOptions(TargetOptions):
+    libreswan_version: str = option(
+        "--libreswan-version",
+        "Libreswan major version: 4 (ikev2=no|insist; Debian 12, RHEL 8/9, Amazon Linux) or 5 "
+        "(keyexchange=ikev1|ikev2)",
+        choices=("4", "5"),
+        default="4",
+        metavar="{4,5}",
+        convert=_major,
+    )
+
+
+@attrs.frozen(
+    kw_only=True,
+    slots=False,
+    field_transformer=ordered("local_address", "ike_version", "interface", "libreswan_version"),
 )
-OPTIONS: tuple[Option, ...] = (ss.LOCAL_ADDRESS, ss.IKE_VERSION, ss.INTERFACE, LIBRESWAN_VERSION, *ROUTING_OPTIONS)
+class Options(ss.SwanOptions, ss.InterfaceOptions, _VersionOptions):
+    """The strongSwan targets' options and ``--libreswan-version``."""
+
+
+OPTIONS = cli_options(Options)
 
 UPDOWN_PATH = "/usr/local/sbin/aws-libreswan-updown"
 UPDOWN_NAME = "aws-libreswan-updown"
@@ -465,16 +491,12 @@ exit $rc
 """
 
 
-def emit(connections: list[VpnConnection], report: Report, **options: Any) -> list[OutputFile]:
-    interface = ss.parse_interface(options.get("interface"))
-    major = str(options.get("libreswan_version") or "4")
-    if major not in ("4", "5"):
-        raise EmitError(f"--libreswan-version must be 4 or 5, not {describe_value(major)}", field="libreswan_version")
+def emit(connections: list[VpnConnection], report: Report, options: Options) -> list[OutputFile]:
+    interface, major = options.interface, options.libreswan_version
     plans = ss.plan_tunnels(
         connections,
         report,
-        local_address=options.get("local_address"),
-        ike_version=options.get("ike_version"),
+        options,
         interface=interface,
         ifname_prefix="ipsec" if interface == "xfrm" else "vti",
         dpd_timeout_always=True,

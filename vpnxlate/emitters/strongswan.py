@@ -11,17 +11,17 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from typing import Any
 
 from ..errors import Report
 from ..model import VpnConnection
-from ..registry import Option, OutputFile
+from ..options import cli_options
+from ..registry import OutputFile
 from . import _strongswan as ss
-from ._policy import ROUTING_OPTIONS
 
 NAME = "strongswan"
 DESCRIPTION = "strongSwan 5.x ipsec.conf + ipsec.secrets, route based (VTI + marks), all tunnels up"
-OPTIONS: tuple[Option, ...] = (ss.LOCAL_ADDRESS, ss.IKE_VERSION, *ROUTING_OPTIONS)
+Options = ss.SwanOptions
+OPTIONS = cli_options(Options)
 
 UPDOWN_PATH = "/etc/ipsec.d/aws-updown.sh"
 
@@ -148,14 +148,8 @@ def render_secrets(plans: list[ss.TunnelPlan]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def emit(connections: list[VpnConnection], report: Report, **options: Any) -> list[OutputFile]:
-    plans = ss.plan_tunnels(
-        connections,
-        report,
-        local_address=options.get("local_address"),
-        ike_version=options.get("ike_version"),
-        interface="vti",
-    )
+def emit(connections: list[VpnConnection], report: Report, options: Options) -> list[OutputFile]:
+    plans = ss.plan_tunnels(connections, report, options, interface="vti")
     plans, routing = ss.routing(connections, plans, report, options)
     return [
         OutputFile("ipsec.conf", render_ipsec_conf(plans)),

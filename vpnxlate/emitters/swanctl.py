@@ -9,17 +9,24 @@ between connections, so every block is written in full, in a fixed order.  See d
 
 from __future__ import annotations
 
-from typing import Any
+import attrs
 
 from ..errors import Report
 from ..model import VpnConnection
-from ..registry import Option, OutputFile
+from ..options import cli_options, ordered
+from ..registry import OutputFile
 from . import _strongswan as ss
-from ._policy import ROUTING_OPTIONS
 
 NAME = "swanctl"
 DESCRIPTION = "strongSwan 5.x swanctl.conf, route based (VTI + marks or XFRM if_id), all tunnels up"
-OPTIONS: tuple[Option, ...] = (ss.LOCAL_ADDRESS, ss.IKE_VERSION, ss.INTERFACE, *ROUTING_OPTIONS)
+
+
+@attrs.frozen(kw_only=True, slots=False, field_transformer=ordered("local_address", "ike_version", "interface"))
+class Options(ss.SwanOptions, ss.InterfaceOptions):
+    """strongSwan's options and ``--interface``."""
+
+
+OPTIONS = cli_options(Options)
 
 UPDOWN_PATH = "/etc/swanctl/aws-updown.sh"
 
@@ -98,15 +105,9 @@ def render_swanctl_conf(plans: list[ss.TunnelPlan], interface: str) -> str:
     return "\n".join(out) + "\n"
 
 
-def emit(connections: list[VpnConnection], report: Report, **options: Any) -> list[OutputFile]:
-    interface = ss.parse_interface(options.get("interface"))
-    plans = ss.plan_tunnels(
-        connections,
-        report,
-        local_address=options.get("local_address"),
-        ike_version=options.get("ike_version"),
-        interface=interface,
-    )
+def emit(connections: list[VpnConnection], report: Report, options: Options) -> list[OutputFile]:
+    interface = options.interface
+    plans = ss.plan_tunnels(connections, report, options, interface=interface)
     plans, routing = ss.routing(connections, plans, report, options)
     return [
         OutputFile("swanctl.conf", render_swanctl_conf(plans, interface), mode=0o600, secret=True),

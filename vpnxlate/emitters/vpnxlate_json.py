@@ -13,14 +13,24 @@ import json
 from json.encoder import encode_basestring_ascii as _quote
 from typing import Any
 
+import attrs
+
 from ..errors import Report
 from ..model import Tunnel, VpnConnection
-from ..registry import Option, OutputFile
+from ..options import REDACTED, TargetOptions, cli_options
+from ..registry import OutputFile
 from ..vocab import vpnxlate_json as schema
 
 NAME = "json"
 DESCRIPTION = "the neutral model as JSON (stable keys; null = not stated in the input)"
-OPTIONS: tuple[Option, ...] = ()
+
+
+@attrs.frozen(kw_only=True, slots=False)
+class Options(TargetOptions):
+    """The target takes no options of its own."""
+
+
+OPTIONS = cli_options(Options)
 SCHEMA_VERSION = schema.VERSION
 
 
@@ -28,7 +38,8 @@ def _s(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
-def tunnel_dict(t: Tunnel) -> dict[str, Any]:
+def tunnel_dict(t: Tunnel, options: TargetOptions | None = None) -> dict[str, Any]:
+    """The tunnel as JSON data; with ``options`` the key is written through ``options.secret`` (redaction)."""
     out: dict[str, Any] = dict.fromkeys(schema.TUNNEL)  # the schema's keys, in its order
     for key in _TUNNEL_PLAIN:
         out[key] = _plain(getattr(t, key))
@@ -46,6 +57,8 @@ def tunnel_dict(t: Tunnel) -> dict[str, Any]:
         out["bgp_neighbor_ip"], out["bgp_hold_time"] = _s(bgp.neighbor_ip), bgp.hold_time
     out["ike"] = _options(t.ike, schema.IKE)
     out["ipsec"] = _options(t.ipsec, schema.IPSEC)
+    if options is not None:
+        out["psk"] = options.secret(t.psk)
     return out
 
 
@@ -63,20 +76,22 @@ _TUNNEL_PLAIN = tuple(k for k in schema.TUNNEL if k not in schema.TUNNEL_DERIVED
 _CONNECTION_PLAIN = tuple(k for k in schema.CONNECTION if k not in schema.CONNECTION_DERIVED)
 
 
-def connection_dict(c: VpnConnection) -> dict[str, Any]:
+def connection_dict(c: VpnConnection, options: TargetOptions | None = None) -> dict[str, Any]:
     out: dict[str, Any] = dict.fromkeys(schema.CONNECTION)
     for key in _CONNECTION_PLAIN:
         out[key] = getattr(c, key)
     out["routing"] = c.routing
     out["static_routes"] = None if c.static_routes is None else [str(n) for n in c.static_routes]
-    out["tunnels"] = [tunnel_dict(t) for t in c.tunnels]
+    out["tunnels"] = [tunnel_dict(t, options) for t in c.tunnels]
     return out
 
 
-def document(connections: list[VpnConnection], warnings: list[str]) -> dict[str, Any]:
+def document(
+    connections: list[VpnConnection], warnings: list[str], options: TargetOptions | None = None
+) -> dict[str, Any]:
     return {
         schema.VERSION_KEY: SCHEMA_VERSION,
-        schema.CONNECTIONS_KEY: [connection_dict(c) for c in connections],
+        schema.CONNECTIONS_KEY: [connection_dict(c, options) for c in connections],
         schema.WARNINGS_KEY: warnings,
     }
 
@@ -138,7 +153,7 @@ def dumps(value: Any) -> str:
     return "".join(out)
 
 
-def document_text(connections: list[VpnConnection], warnings: list[str]) -> str:
+def document_text(connections: list[VpnConnection], warnings: list[str], options: TargetOptions | None = None) -> str:
     """``dumps(document(connections, warnings))``, one connection at a time (peak memory: the
     text, not the text plus a dict tree and the pieces of every connection)."""
     try:
@@ -147,12 +162,12 @@ def document_text(connections: list[VpnConnection], warnings: list[str]) -> str:
         chunks = []
         for c in connections:
             out: list[str] = []
-            _indented(connection_dict(c), 2, out)
+            _indented(connection_dict(c, options), 2, out)
             chunks.append("".join(out))
         tail: list[str] = []
         _indented(warnings, 1, tail)
     except _Unusual:
-        return dumps(document(connections, warnings))
+        return dumps(document(connections, warnings, options))
     head = f'{{\n  "{schema.VERSION_KEY}": {_json_int(SCHEMA_VERSION)},\n  "{schema.CONNECTIONS_KEY}": [\n    '
     return head + ",\n    ".join(chunks) + f'\n  ],\n  "{schema.WARNINGS_KEY}": ' + "".join(tail) + "\n}"
 
@@ -161,7 +176,7 @@ def _json_int(value: int) -> str:
     return int.__repr__(value)
 
 
-def emit(connections: list[VpnConnection], report: Report, **options: Any) -> list[OutputFile]:
-    text = document_text(connections, report.messages()) + "\n"
-    has_secret = any(t.psk not in (None, "***") for c in connections for t in c.tunnels)
+def emit(connections: list[VpnConnection], report: Report, options: Options) -> list[OutputFile]:
+    text = document_text(connections, report.messages(), options) + "\n"
+    has_secret = not options.redact and any(t.psk not in (None, REDACTED) for c in connections for t in c.tunnels)
     return [OutputFile("vpn.json", text, secret=has_secret)]

@@ -18,53 +18,32 @@ import ipaddress
 import re
 from collections import Counter
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from .. import algorithms
 from ..errors import NOT_STATED_HINT, EmitError, Report, describe_value, escape_text, unsafe_character
-from ..model import IPAddress, Tunnel, VpnConnection, address_key, check_address
-from ..registry import Option, OutputFile
+from ..model import IPAddress, Tunnel, VpnConnection, address_key
+from ..options import LocalAddressOptions, cli_options, option, ordered, to_flag
+from ..registry import OutputFile
 from ..vocab import aws, vyatta
 from ..vocab import vyos as marks
 from . import _policy
 from ._base import unsupported
-from ._policy import ROUTING_OPTIONS, conn_tag
+from ._policy import RoutingTargetOptions, conn_tag
+
+if TYPE_CHECKING:
+    from ..vyos_configboot import RouterConfig
 
 NAME = "vyos"
 DESCRIPTION = "VyOS 1.1-1.5 set-commands (VTI, BGP with prefix-list/route-map policy, or static routes)"
 
 VERSIONS: tuple[str, ...] = ("1.1", "1.2", "1.3", "1.4", "1.5")
-LOCAL_ADDRESS_HELP = (
-    "router's private address (NAT fix-up: used as local address; the public customer "
-    "gateway IP stays the IKE identity)"
-)
 
 # code names of the release trains (VyOS's own images and docs use both)
 CODE_NAMES = {"helium": "1.1", "crux": "1.2", "equuleus": "1.3", "sagitta": "1.4", "circinus": "1.5"}
 _VERSION_RE = re.compile(r"[vV]?(\d{1,3})\.(\d{1,3})(?:[.-][A-Za-z0-9][A-Za-z0-9.+_-]{0,63})?")
-
-OPTIONS: tuple[Option, ...] = (
-    Option(
-        "--vyos-version",
-        f"VyOS release train to write for: {', '.join(VERSIONS)}, or a release of one "
-        "(1.4.1, 1.5-rolling-202411050024, 1.3.8) or its code name (sagitta); default 1.4",
-        default="1.4",
-        metavar="VERSION",
-    ),
-    Option("--local-address", LOCAL_ADDRESS_HELP, metavar="IP"),
-    Option(
-        "--local-interface",
-        "interface that carries IPsec (default eth0); with --router-config its address is the local address",
-        default="eth0",
-        metavar="IFACE",
-    ),
-    Option("--router-config", "the router's config.boot: read --local-interface's address from it", metavar="FILE"),
-    *ROUTING_OPTIONS,
-    Option("--first-vti", "offset added to every vti number (default 0)", kind="int", default=0, metavar="N"),
-    Option("--cloud-init", "wrap the commands as #cloud-config vyos_config_commands", kind="flag"),
-)
 
 ENCRYPTION_WORDS = vyatta.ENCRYPTION
 INTEGRITY_WORDS = vyatta.INTEGRITY
@@ -166,7 +145,9 @@ class Commands:
 
 
 @attrs.frozen
-class Options:
+class Settings:
+    """The options resolved for one emit (the router config's address, the routing against the connections)."""
+
     syntax: Syntax
     local_address: IPAddress | None
     local_source: str | None  # where local_address came from (for the header)
@@ -175,6 +156,7 @@ class Options:
     gateway: tuple[ipaddress.IPv4Address, str] | None  # next hop derived from --router-config
     first_vti: int
     cloud_init: bool
+    options: Options
 
     @property
     def role(self) -> str:
@@ -207,41 +189,113 @@ def vyos_series(version: str) -> str:
     return series
 
 
-def _options(o: dict[str, Any], connections: list[VpnConnection], report: Report) -> Options:
-    version = vyos_series(str(o.get("vyos_version") or "1.4"))
-    iface = str(o.get("local_interface") or "eth0")
+def _version(value: Any) -> str:
+    return vyos_series(str(value or "1.4"))
+
+
+def _interface(value: Any) -> str:
+    iface = str(value or "eth0")
     if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_-]{0,14}(\.\d{1,4}){0,2}", iface):
         raise EmitError(f"--local-interface: not an interface name: {describe_value(iface)}")
+    return iface
 
-    local: IPAddress | None = None
-    local_source: str | None = None
-    gateway: tuple[ipaddress.IPv4Address, str] | None = None
-    if o.get("local_address") and o.get("router_config"):
-        raise EmitError("give either --local-address or --router-config, not both")
-    if o.get("local_address"):
-        try:
-            local = check_address(ipaddress.ip_address(str(o["local_address"]).strip()), "local_address")
-        except ValueError:
-            raise EmitError(f"--local-address: not an IP address: {describe_value(o['local_address'])}") from None
-        local_source = "--local-address"
-    elif o.get("router_config"):
-        from ..io import read_input
-        from ._vyos_configboot import default_gateway, interface_address
 
-        source, text = read_input(str(o["router_config"]))
-        addr, notes = interface_address(text, iface, source)
-        for note, line in notes:
-            report.warn(note, source=source, line=line, field="router_config", code="router-config")
-        local = addr.ip
-        local_source = f"{source} ({iface} {addr})"
-        gateway = default_gateway(text, source, addr)
+def _router_config(value: Any) -> RouterConfig | None:
+    if value is None:
+        return None
+    from ..vyos_configboot import RouterConfig  # only when given: start-up
 
-    routing = _policy.parse_options(o, connections)
-    first = o.get("first_vti")
-    first = 0 if first is None else first
+    if isinstance(value, RouterConfig):
+        return value
+    raise EmitError(
+        "--router-config: the target takes the router's config.boot as read by "
+        "vpnxlate.vyos_configboot.read_router_config (vpnxlate.emit reads a file name itself)"
+    )
+
+
+def _first_vti(value: Any) -> int:
+    first = 0 if value is None else value
     if isinstance(first, bool) or not isinstance(first, int) or not 0 <= first <= MAX_FIRST_VTI:
         raise EmitError(f"--first-vti: must be an integer 0..{MAX_FIRST_VTI}, not {describe_value(first)}")
-    return Options(Syntax(version), local, local_source, iface, routing, gateway, first, bool(o.get("cloud_init")))
+    return first
+
+
+@attrs.frozen(
+    kw_only=True,
+    slots=False,
+    field_transformer=ordered("vyos_version", "local_address", "local_interface", "router_config"),
+)
+class Options(RoutingTargetOptions, LocalAddressOptions):
+    """The options of ``--to vyos``."""
+
+    vyos_version: str = option(
+        "--vyos-version",
+        f"VyOS release train to write for: {', '.join(VERSIONS)}, or a release of one "
+        "(1.4.1, 1.5-rolling-202411050024, 1.3.8) or its code name (sagitta); default 1.4",
+        default="1.4",
+        metavar="VERSION",
+        convert=_version,
+    )
+    local_interface: str = option(
+        "--local-interface",
+        "interface that carries IPsec (default eth0); with --router-config its address is the local address",
+        default="eth0",
+        metavar="IFACE",
+        convert=_interface,
+    )
+    # read (in the API/CLI layer) by vpnxlate.vyos_configboot.read_router_config: the emitter gets the result
+    router_config: RouterConfig | None = option(
+        "--router-config",
+        "the router's config.boot: read --local-interface's address from it",
+        metavar="FILE",
+        convert=_router_config,
+        load="vpnxlate.vyos_configboot:read_router_config",
+        excludes="local_address",
+    )
+    first_vti: int = option(
+        "--first-vti",
+        "offset added to every vti number (default 0)",
+        kind="int",
+        default=0,
+        metavar="N",
+        convert=_first_vti,
+    )
+    cloud_init: bool = option(
+        "--cloud-init",
+        "wrap the commands as #cloud-config vyos_config_commands",
+        kind="flag",
+        default=False,
+        convert=to_flag,
+    )
+
+
+OPTIONS = cli_options(Options)
+
+
+def _settings(options: Options, connections: list[VpnConnection], report: Report) -> Settings:
+    local: IPAddress | None = options.local_address
+    local_source = "--local-address" if local is not None else None
+    gateway: tuple[ipaddress.IPv4Address, str] | None = None
+    config = options.router_config
+    if config is not None:
+        for note, line in config.notes:
+            report.warn(note, source=config.source, line=line, field="router_config", code="router-config")
+        local = config.address.ip
+        local_source = f"{config.source} ({config.interface} {config.address})"
+        gateway = config.gateway
+    routing = _policy.parse_options(options, connections)
+    syntax = Syntax(options.vyos_version)
+    return Settings(
+        syntax,
+        local,
+        local_source,
+        options.local_interface,
+        routing,
+        gateway,
+        options.first_vti,
+        options.cloud_init,
+        options,
+    )
 
 
 # ------------------------------------------------------------------ proposals
@@ -464,7 +518,7 @@ def vti_number(t: Tunnel, tag: str, first: int) -> tuple[int, bool]:
     return first + HASH_VTI_BASE + h % HASH_VTI_BASE, False
 
 
-def _plan(connections: list[VpnConnection], opts: Options, report: Report) -> list[Planned]:
+def _plan(connections: list[VpnConnection], opts: Settings, report: Report) -> list[Planned]:
     conns = sorted(connections, key=lambda c: (conn_tag(c), address_key(c.tunnels[0].aws_outside_ip)))
     tags = [conn_tag(c) for c in conns]
     dup = sorted(t for t, k in Counter(tags).items() if k > 1)
@@ -533,7 +587,7 @@ def _plan(connections: list[VpnConnection], opts: Options, report: Report) -> li
 # ------------------------------------------------------------------ rendering
 
 
-def _identity(p: Planned, opts: Options) -> tuple[str | None, str]:
+def _identity(p: Planned, opts: Settings) -> tuple[str | None, str]:
     """(IKE identity = public customer gateway IP, local-address)."""
     public = str(p.tunnel.cgw_outside_ip) if p.tunnel.cgw_outside_ip else None
     if opts.local_address is not None:
@@ -546,7 +600,7 @@ def _identity(p: Planned, opts: Options) -> tuple[str | None, str]:
     return public, public or "any"
 
 
-def _write_tunnel(cmds: Commands, p: Planned, opts: Options, report: Report) -> None:
+def _write_tunnel(cmds: Commands, p: Planned, opts: Settings, report: Report) -> None:
     s, t = opts.syntax, p.tunnel
     public, local = _identity(p, opts)
     aws = str(t.aws_outside_ip)
@@ -562,13 +616,13 @@ def _write_tunnel(cmds: Commands, p: Planned, opts: Options, report: Report) -> 
         if public:
             cmds.set((*peer, "authentication", "id"), public)
         cmds.set((*peer, "authentication", "mode"), "pre-shared-secret")
-        cmds.set((*peer, "authentication", "pre-shared-secret"), t.psk)
+        cmds.set((*peer, "authentication", "pre-shared-secret"), opts.options.secret(t.psk))
         cmds.set((*peer, "authentication", "remote-id"), aws)
     else:
         psk = ("vpn", "ipsec", "authentication", "psk", p.peer_name)
         cmds.set((*psk, "id"), public or local)
         cmds.set((*psk, "id"), aws)
-        cmds.set((*psk, "secret"), t.psk)
+        cmds.set((*psk, "secret"), opts.options.secret(t.psk))
         if public:
             cmds.set((*peer, "authentication", "local-id"), public)
         cmds.set((*peer, "authentication", "mode"), "pre-shared-secret")
@@ -617,8 +671,50 @@ def _write_policies(cmds: Commands, policy: _policy.RoutingPolicy, syntax: Synta
         _prefix_list(cmds, pl)
 
 
+def _write_neighbor(
+    cmds: Commands, n: _policy.Neighbor, p: Planned, root: tuple[object, ...], asn: int, s: Syntax, report: Report
+) -> None:
+    """One BGP neighbor (an AWS tunnel) with its address family settings."""
+    nb = (*root, "neighbor", n.address)
+    af = (*nb, "address-family", "ipv4-unicast") if s.afi else nb
+    cmds.set((*nb, "description"), p.description)
+    cmds.set((*nb, "remote-as"), n.remote_asn)
+    if n.local_as is not None:
+        if s.version == "1.1":
+            unsupported(
+                report,
+                p.where,
+                "VyOS 1.1 has no 'local-as ... replace-as': AWS sees the AS_PATH "
+                f"'{n.local_as} {asn} ...' (one AS longer than from the other connections)",
+                field="bgp",
+                code="vyos-local-as",
+            )
+            cmds.set((*nb, "local-as", n.local_as, "no-prepend"))
+        else:
+            cmds.set((*nb, "local-as", n.local_as, "no-prepend", "replace-as"))
+    cmds.set((*af, "maximum-prefix"), n.max_prefix)
+    cmds.set((*af, "route-map", "export"), n.export_map)
+    cmds.set((*af, "route-map", "import"), n.import_map)
+    cmds.set((*af, "soft-reconfiguration", "inbound"))
+    if n.hold_time is not None:
+        hold = n.hold_time
+        if s.legacy and 0 < hold < 4:
+            unsupported(
+                report,
+                p.where,
+                f"VyOS {s.version} accepts a BGP hold time of 0 or 4..65535; writing 4",
+                field="bgp_hold_time",
+                code="vyos-hold-time",
+            )
+            hold = 4
+        cmds.set((*nb, "timers", "holdtime"), hold)
+        if hold:
+            cmds.set((*nb, "timers", "keepalive"), max(1, hold // 3))
+    cmds.set((*nb, "timers", "connect"), n.connect_retry)
+
+
 def _write_bgp(
-    cmds: Commands, bgp: list[Planned], policy: _policy.RoutingPolicy, opts: Options, report: Report
+    cmds: Commands, bgp: list[Planned], policy: _policy.RoutingPolicy, opts: Settings, report: Report
 ) -> None:
     s = opts.syntax
     asn = policy.router_asn
@@ -634,43 +730,7 @@ def _write_bgp(
         cmds.set((*root, "parameters", "router-id"), policy.router_id)
     where = {(p.tag, str(p.tunnel.aws_outside_ip)): p for p in bgp}
     for n in policy.neighbors:
-        p = where[n.ref]
-        nb = (*root, "neighbor", n.address)
-        af = (*nb, "address-family", "ipv4-unicast") if s.afi else nb
-        cmds.set((*nb, "description"), p.description)
-        cmds.set((*nb, "remote-as"), n.remote_asn)
-        if n.local_as is not None:
-            if s.version == "1.1":
-                unsupported(
-                    report,
-                    p.where,
-                    "VyOS 1.1 has no 'local-as ... replace-as': AWS sees the AS_PATH "
-                    f"'{n.local_as} {asn} ...' (one AS longer than from the other connections)",
-                    field="bgp",
-                    code="vyos-local-as",
-                )
-                cmds.set((*nb, "local-as", n.local_as, "no-prepend"))
-            else:
-                cmds.set((*nb, "local-as", n.local_as, "no-prepend", "replace-as"))
-        cmds.set((*af, "maximum-prefix"), n.max_prefix)
-        cmds.set((*af, "route-map", "export"), n.export_map)
-        cmds.set((*af, "route-map", "import"), n.import_map)
-        cmds.set((*af, "soft-reconfiguration", "inbound"))
-        if n.hold_time is not None:
-            hold = n.hold_time
-            if s.legacy and 0 < hold < 4:
-                unsupported(
-                    report,
-                    p.where,
-                    f"VyOS {s.version} accepts a BGP hold time of 0 or 4..65535; writing 4",
-                    field="bgp_hold_time",
-                    code="vyos-hold-time",
-                )
-                hold = 4
-            cmds.set((*nb, "timers", "holdtime"), hold)
-            if hold:
-                cmds.set((*nb, "timers", "keepalive"), max(1, hold // 3))
-        cmds.set((*nb, "timers", "connect"), n.connect_retry)
+        _write_neighbor(cmds, n, where[n.ref], root, asn, s, report)
     for net in policy.advertise:
         cmds.set((*root, *(("address-family", "ipv4-unicast") if s.afi else ()), "network", net))
     for o in policy.origins:
@@ -680,14 +740,14 @@ def _write_bgp(
             cmds.set(("protocols", "static", "route", o.prefix, "blackhole", "distance"), o.distance)
 
 
-def _router_addresses(plan: list[Planned], opts: Options) -> tuple[IPAddress, ...]:
+def _router_addresses(plan: list[Planned], opts: Settings) -> tuple[IPAddress, ...]:
     """The router's own address: the local address, else the customer gateway IP(s) it holds."""
     if opts.local_address is not None:
         return (opts.local_address,)
     return tuple(sorted({p.tunnel.cgw_outside_ip for p in plan if p.tunnel.cgw_outside_ip}, key=address_key))
 
 
-def _write_static(cmds: Commands, static: list[Planned], policy: _policy.RoutingPolicy, opts: Options) -> None:
+def _write_static(cmds: Commands, static: list[Planned], policy: _policy.RoutingPolicy, opts: Settings) -> None:
     s = opts.syntax
     for p in static:
         for r in policy.routes_for(p.tag, p.tunnel.aws_outside_ip):
@@ -729,7 +789,7 @@ def _notes(connections: list[VpnConnection], report: Report, syntax: Syntax) -> 
         )
 
 
-def _header(plan: list[Planned], opts: Options, connections: list[VpnConnection]) -> list[str]:
+def _header(plan: list[Planned], opts: Settings, connections: list[VpnConnection]) -> list[str]:
     from .. import __version__
 
     s = opts.syntax
@@ -760,7 +820,7 @@ def _header(plan: list[Planned], opts: Options, connections: list[VpnConnection]
     return lines
 
 
-def render(connections: list[VpnConnection], report: Report, opts: Options) -> tuple[list[str], list[str]]:
+def render(connections: list[VpnConnection], report: Report, opts: Settings) -> tuple[list[str], list[str]]:
     """(header comment lines, set commands)."""
     s = opts.syntax
     plan = _plan(connections, opts, report)
@@ -814,8 +874,8 @@ def cloud_config(header: list[str], commands: list[str]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def emit(connections: list[VpnConnection], report: Report, **options: Any) -> list[OutputFile]:
-    opts = _options(options, connections, report)
+def emit(connections: list[VpnConnection], report: Report, options: Options) -> list[OutputFile]:
+    opts = _settings(options, connections, report)
     header, commands = render(connections, report, opts)
     if opts.cloud_init:
         return [OutputFile("vyos-cloud-init.yaml", cloud_config(header, commands), secret=True)]

@@ -23,8 +23,8 @@ from collections.abc import Callable
 from typing import Any
 
 from .. import algorithms
-from ..diagnostics import relocate
 from ..detect import NO, STRONG, WEAK
+from ..diagnostics import relocate
 from ..errors import FormatError, ParseError, Report, ValidationError, VpnxlateError, describe_value
 from ..model import Bgp, IkeOptions, IpsecOptions, Tunnel, VpnConnection, build_connection, merge_tunnels
 from ._common import (

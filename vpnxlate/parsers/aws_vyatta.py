@@ -24,8 +24,8 @@ import re
 from typing import Any, NamedTuple, TypeVar
 
 from .. import algorithms
-from ..diagnostics import relocate
 from ..detect import NO, STRONG, WEAK
+from ..diagnostics import relocate
 from ..errors import ParseError, Report, ValidationError, VpnxlateError, describe_value
 from ..model import Bgp, IkeOptions, IpsecOptions, Tunnel, VpnConnection, build_connection
 from ..vocab import setcmd

@@ -19,8 +19,8 @@ from typing import Any
 
 import attrs
 
-from ..diagnostics import relocate
 from ..detect import NO, STRONG
+from ..diagnostics import relocate
 from ..errors import ParseError, Report, VpnxlateError, describe_value
 from ..model import Bgp, IkeOptions, IpsecOptions, Routing, Tunnel, VpnConnection, merge_tunnels
 from ._common import (

@@ -6,8 +6,8 @@ import json
 import re
 from typing import Any, TypeVar
 
-from ..diagnostics import relocate
 from ..detect import CERTAIN, NO
+from ..diagnostics import relocate
 from ..errors import ParseError, Report, ValidationError, VpnxlateError, describe_value
 from ..model import Bgp, IkeOptions, IpsecOptions, Tunnel, VpnConnection, build_connection
 from ..vocab import vpnxlate_json as schema

@@ -1,7 +1,10 @@
 """A small reader for VyOS/Vyatta ``config.boot`` files (the brace-structured saved config).
 
 Only what ``--to vyos --router-config FILE`` needs: find an interface under ``interfaces`` and
-return its static IPv4 address.  Errors name ``FILE:LINE``.
+return its static IPv4 address, and the router's default gateway.  Errors name ``FILE:LINE``.
+A reader, not a target: the API/CLI layer reads the file (:func:`read_router_config`, when the
+keyword arguments or flags become ``vyos.Options``) and the VyOS emitter gets the
+:class:`RouterConfig`.
 
     interfaces {
         ethernet eth0 {
@@ -21,11 +24,12 @@ from __future__ import annotations
 import contextlib
 import ipaddress
 import re
+from typing import Any
 
 import attrs
 
-from ..errors import EmitError, ParseError, describe_value
-from ..vocab import setcmd
+from .errors import EmitError, ParseError, Report, describe_value
+from .vocab import setcmd
 
 _IFACE_RE = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,14}(?:\.\d{1,4}){0,2}")
 
@@ -183,3 +187,26 @@ def default_gateway(
                 with contextlib.suppress(ValueError):
                     return ipaddress.IPv4Address(leaf.words[1]), f"{source}: system gateway-address"
     return (address.network.network_address + 1, f"the VPC router of {address.network}, derived from --router-config")
+
+
+@attrs.frozen
+class RouterConfig:
+    """What ``--router-config FILE`` tells the VyOS target: the address of the IPsec interface
+    (the local address) and the next hop towards the router's network."""
+
+    source: str  # the file, as messages name it
+    interface: str
+    address: ipaddress.IPv4Interface
+    gateway: tuple[ipaddress.IPv4Address, str] | None
+    notes: tuple[tuple[str, int], ...] = ()  # (warning, line): written to the emit's report
+
+
+def read_router_config(path: Any, options: Any, report: Report | None = None) -> RouterConfig:
+    """Read the config.boot ``path`` for ``options.local_interface`` (the loader of
+    ``vyos.Options.router_config``, see :mod:`vpnxlate.options`)."""
+    from .io import read_input
+
+    iface = options.local_interface
+    source, text = read_input(str(path))
+    address, notes = interface_address(text, iface, source)
+    return RouterConfig(source, iface, address, default_gateway(text, source, address), tuple(notes))
