@@ -32,6 +32,9 @@ Routing = Literal["bgp", "static"]
 # braces of swanctl/config.boot blocks, shell and escape characters, whitespace/control).
 _SAFE_SECRET = re.compile(r"[!%&()*+,\-./0-9:<=>?@A-Z\[\]^_a-z|~]+")  # printable ASCII minus the above
 _ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")  # always fullmatch: "$" matches before a final "\n"
+# The shape of AWS's own ids (vpn-0123456789abcdef0): a subset of _ID_RE without control or
+# format characters, so an id of this shape passes check_id without the longer checks.
+AWS_ID_RE = re.compile(r"[a-z]{1,8}-[0-9a-f]{1,32}")  # always fullmatch
 # The text of an address, interface or network as the model stores it: hex digits, "." and ":"
 # (and "/" before a prefix).  No scope id ("%..."), no blanks, nothing else.
 _PLAIN_IP_RE = re.compile(r"[0-9A-Fa-f.:]+(?:/[0-9.]+)?")
@@ -98,6 +101,8 @@ def check_text(value: str, field: str) -> str:
 def check_id(value: str, field: str) -> str:
     """Refuse anything but a plain resource id (``vpn-…``, ``vgw-…``): ``[A-Za-z0-9][A-Za-z0-9._-]``,
     at most 128 characters, matched in full (a trailing newline is refused too); returns ``value``."""
+    if type(value) is str and AWS_ID_RE.fullmatch(value):
+        return value  # the usual shape: plain ASCII, within _ID_RE
     check_text(value, field)
     if not _ID_RE.fullmatch(value):
         raise _fail(field, f"not a valid identifier: {describe_value(value)}")

@@ -419,6 +419,32 @@ def _phase(
     return built
 
 
+def _tunnel_bgp(r: _Paths, w: str, report: Report, neighbor: Any) -> Bgp | None:
+    """The ``<bgp>`` elements of one tunnel (None without any); warns when one side's ASN is missing."""
+    cgw_asn, cl = r.value("customer_gateway/bgp/asn")
+    aws_asn, al = r.value("vpn_gateway/bgp/asn")
+    if cgw_asn is None and aws_asn is None:
+        return None
+    for missing, given, gline in (("customer_gateway", "vpn_gateway", al), ("vpn_gateway", "customer_gateway", cl)):
+        if (cgw_asn if missing == "customer_gateway" else aws_asn) is None:
+            report.warn(
+                f"{w}: {given}/bgp/asn is given but {missing}/bgp/asn is missing (a partial "
+                "document?); that ASN is not stated",
+                field=f"{w}/{missing}/bgp/asn",
+                line=gline,
+                code="partial-document",
+            )
+    hold, hl = r.value("vpn_gateway/bgp/hold_time")
+    if hold is None:
+        hold, hl = r.value("customer_gateway/bgp/hold_time")
+    return Bgp(
+        cgw_asn=to_asn(cgw_asn, field=f"{w}/customer_gateway/bgp/asn", line=cl) if cgw_asn else None,
+        aws_asn=to_asn(aws_asn, field=f"{w}/vpn_gateway/bgp/asn", line=al) if aws_asn else None,
+        neighbor_ip=neighbor,
+        hold_time=to_int(hold, field=f"{w}/vpn_gateway/bgp/hold_time", line=hl) if hold else None,
+    )
+
+
 def _tunnel(where: _Where, el: Any, n: int, report: Report) -> tuple[Tunnel, bool]:
     """One ``<ipsec_tunnel>`` → (Tunnel, has bgp elements)."""
     w = f"ipsec_tunnel[{n}]"
@@ -442,31 +468,7 @@ def _tunnel(where: _Where, el: Any, n: int, report: Report) -> tuple[Tunnel, boo
     cgw_v6 = _inside(r, "customer_gateway", w, v6=True)
     aws_v6 = _inside(r, "vpn_gateway", w, v6=True)
 
-    # BGP
-    cgw_asn, cl = r.value("customer_gateway/bgp/asn")
-    aws_asn, al = r.value("vpn_gateway/bgp/asn")
-    has_bgp = cgw_asn is not None or aws_asn is not None
-    bgp = None
-    if has_bgp:
-        for missing, given, gline in (("customer_gateway", "vpn_gateway", al), ("vpn_gateway", "customer_gateway", cl)):
-            if (cgw_asn if missing == "customer_gateway" else aws_asn) is None:
-                report.warn(
-                    f"{w}: {given}/bgp/asn is given but {missing}/bgp/asn is missing (a partial "
-                    "document?); that ASN is not stated",
-                    field=f"{w}/{missing}/bgp/asn",
-                    line=gline,
-                    code="partial-document",
-                )
-        hold, hl = r.value("vpn_gateway/bgp/hold_time")
-        if hold is None:
-            hold, hl = r.value("customer_gateway/bgp/hold_time")
-        neighbor = aws_inside.ip if aws_inside else (aws_v6.ip if aws_v6 else None)
-        bgp = Bgp(
-            cgw_asn=to_asn(cgw_asn, field=f"{w}/customer_gateway/bgp/asn", line=cl) if cgw_asn else None,
-            aws_asn=to_asn(aws_asn, field=f"{w}/vpn_gateway/bgp/asn", line=al) if aws_asn else None,
-            neighbor_ip=neighbor,
-            hold_time=to_int(hold, field=f"{w}/vpn_gateway/bgp/hold_time", line=hl) if hold else None,
-        )
+    bgp = _tunnel_bgp(r, w, report, aws_inside.ip if aws_inside else (aws_v6.ip if aws_v6 else None))
 
     def opt(path: str, conv: Callable[..., Any]) -> Any:
         value, line = r.value(path)
@@ -498,7 +500,7 @@ def _tunnel(where: _Where, el: Any, n: int, report: Report) -> tuple[Tunnel, boo
         if not (e.field or "").startswith(w):
             e.field = f"{w}/{e.field}" if e.field else w
         raise e.located(line=tline) from None
-    return tunnel, has_bgp
+    return tunnel, bgp is not None
 
 
 # ------------------------------------------------------------------ the fast path
@@ -635,8 +637,13 @@ def _fast_inside(ip: str | None, prefix: str | None, mask: str | None, v6: bool)
 def _quad_inside(ip: str | None, prefix: str | None, mask: str | None) -> tuple[int, int] | None:
     """(address, prefix length) of an IPv4 inside address written as dotted quads (what
     :func:`_fast_inside` reads it as); None for anything else."""
-    if ip is None or mask is not None:
+    if ip is None:
         return None
+    if mask is not None:
+        mask_len = _mask_prefix(mask)
+        if mask_len is None or (prefix is not None and prefix != str(mask_len)):
+            return None  # _fast_inside refuses it, or reads it the long way
+        prefix = str(mask_len)
     quad = _quad(ip if prefix is None else f"{ip}/{prefix}")
     if quad is None:
         return None
