@@ -421,8 +421,8 @@ def main() -> int:
             print(f"  {label:27}{cells}   {ratio}")
         if sizes[-1] > VYOS_MAX:
             print(
-                f"  * vyos, strongswan, swanctl: at sizes over {VYOS_MAX} the first {VYOS_MAX} connections (one router holds "
-                "one vti per distinct inside /30 of 169.254.0.0/16)"
+                f"  * vyos, strongswan, swanctl: at sizes over {VYOS_MAX} the first {VYOS_MAX} connections "
+                "(one router holds one vti per distinct inside /30 of 169.254.0.0/16)"
             )
     if "memory" not in skip:
         m = args.memory_connections

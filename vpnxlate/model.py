@@ -595,9 +595,10 @@ def _trusted_evolve(inst: T, changes: dict[str, Any]) -> T:
     (see :func:`_trusted`); ``inst`` itself when nothing changes."""
     if not changes:
         return inst
-    values = {f.name: getattr(inst, f.name) for f in attrs.fields(type(inst))}
+    cls: Any = type(inst)
+    values = {f.name: getattr(inst, f.name) for f in attrs.fields(cls)}
     values.update(changes)
-    return _trusted(type(inst), values)
+    return _trusted(cls, values)  # type: ignore[no-any-return]
 
 
 # ------------------------------------------------------------------ building with identity rules

@@ -673,11 +673,11 @@ def _interfaces_sharing(a: int, b: int, prefix: int) -> tuple[ipaddress.IPv4Inte
     net = ipaddress.IPv4Network((a, prefix), strict=False)
     out = []
     for ip in (a, b):
-        iface = object.__new__(ipaddress.IPv4Interface)
+        iface: Any = object.__new__(ipaddress.IPv4Interface)
         iface._ip = ip
         iface.network = net
         iface.netmask = net.netmask
-        iface._prefixlen = net._prefixlen
+        iface._prefixlen = net.prefixlen
         out.append(iface)
     return out[0], out[1]
 
@@ -694,7 +694,7 @@ def _sharing_works() -> bool:
         return False
     plain = _interfaces_plain(0xA9FE1502, 0xA9FE1501, 30)
     return all(
-        type(m) is type(p) and m == p and vars(m) == vars(p) and m._ip == p._ip and str(m) == str(p)
+        type(m) is type(p) and m == p and vars(m) == vars(p) and int(m) == int(p) and str(m) == str(p)
         for m, p in zip(made, plain, strict=True)
     )
 
