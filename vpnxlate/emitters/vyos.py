@@ -94,6 +94,8 @@ class Syntax:
 def quote(value: object) -> str:
     """A VyOS value in single quotes; refuses anything that could break the line or the quote."""
     text = str(value)
+    if text and text.isascii() and text.isprintable() and "'" not in text:
+        return f"'{text}'"  # the usual value: printable ASCII (no control character), no quote
     bad = unsafe_character(text)
     if bad or not text or "'" in text:
         what = "is empty" if not text else f"contains {describe_value(bad[1] if bad else chr(39))}"
@@ -121,20 +123,28 @@ class Commands:
     def __init__(self) -> None:
         self.lines: dict[str, None] = {}
         self._words: set[object] = set()  # path elements already checked by word()
+        self._ips: dict[ipaddress.IPv4Address, str] = {}  # IPv4 addresses as words (str() is slow)
 
     def set(self, path: Iterable[object], value: object | None = None) -> None:
         words = self._words
         parts = []
         for p in path:
-            if p.__class__ is not str or p not in words:  # most elements repeat on every line
-                text = word(p)
-                if p.__class__ is str:
+            cls = p.__class__
+            if cls is str:
+                if p not in words:  # most elements repeat on every line
+                    word(p)
                     words.add(p)
+            elif cls is ipaddress.IPv4Address:
+                text = self._ips.get(p)  # type: ignore[call-overload]
+                if text is None:
+                    text = self._ips[p] = word(p)  # type: ignore[index]
                 p = text
+            else:
+                p = word(p)
             parts.append(p)
-        line = "set " + " ".join(parts)
+        line = "set " + " ".join(parts)  # type: ignore[arg-type]
         if value is not None:
-            line += " " + quote(value)
+            line += " " + quote(self._ips.get(value, value) if value.__class__ is ipaddress.IPv4Address else value)  # type: ignore[call-overload]
         self.lines.setdefault(line, None)
 
     def __iter__(self) -> Any:

@@ -21,7 +21,7 @@ from ..errors import (
     escape_text,
     unsafe_character,
 )
-from ..model import check_id, check_secret
+from ..model import AWS_ID_RE, check_id, check_secret
 
 T = TypeVar("T")
 
@@ -223,6 +223,8 @@ def to_id(value: str | None, *, field: str, line: int | None = None) -> str | No
     text = value.strip()
     if not text:
         return None
+    if AWS_ID_RE.fullmatch(text):
+        return text  # AWS's own id shape: no placeholder matches it, check_id accepts it
     check_placeholder(text, field=field, line=line)
     try:
         return check_id(text, field)

@@ -9,6 +9,7 @@ win: AWS does not update the document when tunnel options are modified (aws/aws-
 from __future__ import annotations
 
 import ipaddress
+import operator
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -16,7 +17,7 @@ import attrs
 
 from ..diagnostics import relocate
 from ..errors import ParseError, Report, ValidationError, VpnxlateError, describe_value
-from ..model import IPAddress, Routing, Tunnel, VpnConnection
+from ..model import IPAddress, Routing, Tunnel, VpnConnection, _trusted_evolve, check_interface
 from ._common import _quad, algos, dh_group, encryption, ike_version, integrity, to_int, to_ip, to_psk
 from .aws_xml import Document, build, read_document
 
@@ -178,10 +179,125 @@ def _apply_options(
     line: int | None = None,
     option_lines: OptionLines | None = None,
 ) -> tuple[Tunnel, list[str]]:
+    """The tunnel with one TunnelOptions entry applied, and what disagreed with the document.
+
+    The values that recur from tunnel to tunnel (proposals, lifetimes, DPD, rekey, ...) are
+    merged once per distinct (tunnel values, options) and the result reused (:func:`_recurring`);
+    anything unusual takes the plain path, which says exactly what is wrong."""
+    key = _recurring_key(tunnel, opts)
+    known = _RECURRING.get(key) if key is not None else None
+    if known is None and key is not None:
+        known = _recurring(tunnel, opts, where)
+        if known is not None:
+            _RECURRING[key] = known
+            if len(_RECURRING) > 256:  # a handful of combinations recur; never let odd inputs grow it
+                _RECURRING.clear()
+    if known is None:
+        return _apply_plain(tunnel, opts, where, report, line, option_lines)
     m = _Merge(tunnel)
+    _apply_unique(m, tunnel, opts, where, report, line, option_lines)
+    changes = {k: v for k, v in m.top.items() if getattr(tunnel, k) != v}
+    if m.top.get("cgw_inside_v6") is not None or m.top.get("aws_inside_v6") is not None:
+        for attr in ("cgw_inside_v6", "aws_inside_v6"):  # (IPv6 from text: the model's own check)
+            if attr in changes:
+                changes[attr] = check_interface(changes[attr], attr)
+    recurring_changes, recurring_diffs = known
+    changes.update(recurring_changes)
+    try:
+        return _trusted_evolve(tunnel, changes), m.diffs + recurring_diffs
+    except VpnxlateError as e:
+        raise relocate(e, parent=where) from None
+
+
+# (the tunnel's values TunnelOptions may set but its inside addresses and key, the options but
+# OutsideIpAddress, the inside CIDRs and the key) -> (changed values, validated; disagreements)
+_RECURRING: dict[tuple[Any, ...], tuple[dict[str, Any], list[str]]] = {}
+_UNIQUE_OPTIONS = frozenset({"OutsideIpAddress", "TunnelInsideCidr", "TunnelInsideIpv6Cidr", "PreSharedKey"})
+_RECURRING_ATTRS = (
+    "ike",
+    "ipsec",
+    "stated_tunnel_options",
+    *(attr for part, attr in _INTS.values() if part is None),
+    *_WORDS.values(),
+)
+_recurring_values = operator.attrgetter(*_RECURRING_ATTRS)
+
+
+def _recurring_key(tunnel: Tunnel, opts: Mapping[str, Any]) -> tuple[Any, ...] | None:
+    """The cache key of :data:`_RECURRING`; None when a value has no plain hashable form."""
+    if type(opts) is not dict:
+        return None
+    key: list[Any] = [_recurring_values(tunnel)]
+    for k, v in opts.items():
+        if k in _UNIQUE_OPTIONS:
+            continue
+        cls = type(v)
+        if cls is list:
+            v = _hashable(v)
+            if v is None:
+                return None
+        elif cls is not str and cls is not int:
+            return None
+        key += (k, cls, v)
+    return tuple(key)
+
+
+def _recurring(tunnel: Tunnel, opts: Mapping[str, Any], where: str) -> tuple[dict[str, Any], list[str]] | None:
+    """The recurring options merged the plain (validating) way: (changed values, diffs), or None."""
+    m = _Merge(tunnel)
+    try:
+        _apply_recurring(m, tunnel, {k: v for k, v in opts.items() if k not in _UNIQUE_OPTIONS}, where)
+        merged = m.result()
+    except VpnxlateError:
+        return None  # the plain path raises it, in its order
+    changes = {
+        attr: getattr(merged, attr) for attr in _RECURRING_ATTRS if getattr(merged, attr) != getattr(tunnel, attr)
+    }
+    return changes, m.diffs
+
+
+def _apply_plain(
+    tunnel: Tunnel,
+    opts: Mapping[str, Any],
+    where: str,
+    report: Report | None,
+    line: int | None,
+    option_lines: OptionLines | None,
+) -> tuple[Tunnel, list[str]]:
+    m = _Merge(tunnel)
+    _apply_unique(m, tunnel, opts, where, report, line, option_lines)
+    _apply_recurring(m, tunnel, opts, where)
+    try:
+        return m.result(), m.diffs
+    except VpnxlateError as e:
+        raise relocate(e, parent=where) from None
+
+
+def _same_inside(current: Any, cidr: Any) -> bool:
+    """Whether an IPv4 TunnelInsideCidr written as a plain dotted-quad network is the network of
+    ``current`` (then it changes nothing, and :func:`_inside_pair` need not build interfaces)."""
+    if current is None or type(cidr) is not str:
+        return False
+    quad = _quad(cidr.strip())
+    if quad is None or quad[1] is None or quad[1] > 30 or quad[0] & (0xFFFFFFFF >> quad[1]):
+        return False
+    net = current.network
+    return net.prefixlen == quad[1] and int(net.network_address) == quad[0]
+
+
+def _apply_unique(
+    m: _Merge,
+    tunnel: Tunnel,
+    opts: Mapping[str, Any],
+    where: str,
+    report: Report | None,
+    line: int | None,
+    option_lines: OptionLines | None,
+) -> None:
+    """The inside CIDRs and the key of one TunnelOptions entry (the values each tunnel has its own)."""
     cidr = opts.get("TunnelInsideCidr")
     lines = (option_lines or {}).get(id(opts), {})
-    if cidr:
+    if cidr and not _same_inside(tunnel.cgw_inside, cidr):
         cgw, aws = _inside_pair(cidr, f"{where}.TunnelInsideCidr", 4, report, lines.get("TunnelInsideCidr", line))
         if tunnel.cgw_inside is None or tunnel.cgw_inside.network != cgw.network:
             m.set(None, "cgw_inside", cgw, "TunnelInsideCidr")
@@ -200,10 +316,15 @@ def _apply_options(
             if bgp is not None and (bgp.neighbor_ip is None or bgp.neighbor_ip.version == 6):
                 m.top["bgp"] = attrs.evolve(bgp, neighbor_ip=aws6.ip)
     psk = opts.get("PreSharedKey")
-    if psk is not None:
+    if psk is not None and not (tunnel.psk is not None and isinstance(psk, str) and psk.strip() == tunnel.psk):
+        # (the tunnel's own key passed to_psk already: the same text gives the same key)
         if not isinstance(psk, str):
             raise ParseError("the pre-shared key must be a string", field=f"{where}.PreSharedKey")
         m.set(None, "psk", to_psk(psk, field=f"{where}.PreSharedKey"), "PreSharedKey", secret=True)
+
+
+def _apply_recurring(m: _Merge, tunnel: Tunnel, opts: Mapping[str, Any], where: str) -> None:
+    """The algorithm lists, numbers and words of one TunnelOptions entry."""
     stated = set(tunnel.stated_tunnel_options or ())
     for key, (part, attr, fn) in _LISTS.items():
         raw = opts.get(key)
@@ -236,10 +357,6 @@ def _apply_options(
             if not isinstance(value, str):
                 raise ParseError(f"expected a string, got {describe_value(value)}", field=f"{where}.{key}")
             m.set(None, attr, value.strip().lower(), key)
-    try:
-        return m.result(), m.diffs
-    except VpnxlateError as e:
-        raise relocate(e, parent=where) from None
 
 
 # (TunnelOptions key, its list as written) -> the canonical algorithm names (only successes; bounded)
@@ -247,18 +364,19 @@ _ALGOS: dict[tuple[str, Any], tuple[Any, ...]] = {}
 
 
 def _hashable(raw: Any) -> Any:
-    """A list of {"Value": x} (or plain values) as a hashable key; None for other shapes."""
-    if not isinstance(raw, list):
+    """A list of {"Value": x} (or plain values; x a str or int) as a hashable key; None for other shapes."""
+    if type(raw) is not list:
         return None
     out = []
     for item in raw:
-        if isinstance(item, dict):
-            if len(item) != 1 or "Value" not in item:
+        if type(item) is dict:
+            if len(item) != 1:
                 return None
-            item = item["Value"]
-        if not isinstance(item, str | int) or isinstance(item, bool):
+            item = item.get("Value")
+        cls = type(item)
+        if cls is not str and cls is not int:
             return None
-        out.append((type(item), item))
+        out.append((cls, item))
     return tuple(out) or None
 
 

@@ -84,7 +84,7 @@ def parse_xml(text: str | bytes, *, line_offset: int = 0, fixed_line: int | None
         decl = m.group(0)
         blank = " " * len(decl) if "\n" not in decl else re.sub(r"[^\n]", " ", decl)
         text = blank + text[m.end() :]
-    if not text.strip():
+    if not text or text.isspace():  # (not text.strip(): that copies the whole document)
         raise ParseError(f"no XML content ({what} is empty or holds only an XML declaration)", line=where(1))
     try:
         root = etree.fromstring(text, _parser())

@@ -13,6 +13,7 @@ only when a document is parsed.
 from __future__ import annotations
 
 import ipaddress
+import operator
 import re
 from collections.abc import Callable
 from typing import Any
@@ -22,8 +23,19 @@ import attrs
 from ..detect import NO, STRONG
 from ..diagnostics import relocate
 from ..errors import ParseError, Report, VpnxlateError, describe_value
-from ..model import Bgp, IkeOptions, IpsecOptions, Routing, Tunnel, VpnConnection, merge_tunnels
+from ..model import (
+    Bgp,
+    IkeOptions,
+    IpsecOptions,
+    Routing,
+    Tunnel,
+    VpnConnection,
+    _trusted,
+    check_interface,
+    merge_tunnels,
+)
 from ._common import (
+    _quad,
     algos,
     dh_group,
     encryption,
@@ -279,6 +291,32 @@ def _phase(
     return built
 
 
+def _tunnel_bgp(r: _Paths, w: str, report: Report, neighbor: Any) -> Bgp | None:
+    """The ``<bgp>`` elements of one tunnel (None without any); warns when one side's ASN is missing."""
+    cgw_asn, cl = r.value("customer_gateway/bgp/asn")
+    aws_asn, al = r.value("vpn_gateway/bgp/asn")
+    if cgw_asn is None and aws_asn is None:
+        return None
+    for missing, given, gline in (("customer_gateway", "vpn_gateway", al), ("vpn_gateway", "customer_gateway", cl)):
+        if (cgw_asn if missing == "customer_gateway" else aws_asn) is None:
+            report.warn(
+                f"{w}: {given}/bgp/asn is given but {missing}/bgp/asn is missing (a partial "
+                "document?); that ASN is not stated",
+                field=f"{w}/{missing}/bgp/asn",
+                line=gline,
+                code="partial-document",
+            )
+    hold, hl = r.value("vpn_gateway/bgp/hold_time")
+    if hold is None:
+        hold, hl = r.value("customer_gateway/bgp/hold_time")
+    return Bgp(
+        cgw_asn=to_asn(cgw_asn, field=f"{w}/customer_gateway/bgp/asn", line=cl) if cgw_asn else None,
+        aws_asn=to_asn(aws_asn, field=f"{w}/vpn_gateway/bgp/asn", line=al) if aws_asn else None,
+        neighbor_ip=neighbor,
+        hold_time=to_int(hold, field=f"{w}/vpn_gateway/bgp/hold_time", line=hl) if hold else None,
+    )
+
+
 def _tunnel(where: _Where, el: Any, n: int, report: Report) -> tuple[Tunnel, bool]:
     """One ``<ipsec_tunnel>`` → (Tunnel, has bgp elements)."""
     w = f"ipsec_tunnel[{n}]"
@@ -302,31 +340,7 @@ def _tunnel(where: _Where, el: Any, n: int, report: Report) -> tuple[Tunnel, boo
     cgw_v6 = _inside(r, "customer_gateway", w, v6=True)
     aws_v6 = _inside(r, "vpn_gateway", w, v6=True)
 
-    # BGP
-    cgw_asn, cl = r.value("customer_gateway/bgp/asn")
-    aws_asn, al = r.value("vpn_gateway/bgp/asn")
-    has_bgp = cgw_asn is not None or aws_asn is not None
-    bgp = None
-    if has_bgp:
-        for missing, given, gline in (("customer_gateway", "vpn_gateway", al), ("vpn_gateway", "customer_gateway", cl)):
-            if (cgw_asn if missing == "customer_gateway" else aws_asn) is None:
-                report.warn(
-                    f"{w}: {given}/bgp/asn is given but {missing}/bgp/asn is missing (a partial "
-                    "document?); that ASN is not stated",
-                    field=f"{w}/{missing}/bgp/asn",
-                    line=gline,
-                    code="partial-document",
-                )
-        hold, hl = r.value("vpn_gateway/bgp/hold_time")
-        if hold is None:
-            hold, hl = r.value("customer_gateway/bgp/hold_time")
-        neighbor = aws_inside.ip if aws_inside else (aws_v6.ip if aws_v6 else None)
-        bgp = Bgp(
-            cgw_asn=to_asn(cgw_asn, field=f"{w}/customer_gateway/bgp/asn", line=cl) if cgw_asn else None,
-            aws_asn=to_asn(aws_asn, field=f"{w}/vpn_gateway/bgp/asn", line=al) if aws_asn else None,
-            neighbor_ip=neighbor,
-            hold_time=to_int(hold, field=f"{w}/vpn_gateway/bgp/hold_time", line=hl) if hold else None,
-        )
+    bgp = _tunnel_bgp(r, w, report, aws_inside.ip if aws_inside else (aws_v6.ip if aws_v6 else None))
 
     def opt(path: str, conv: Callable[..., Any]) -> Any:
         value, line = r.value(path)
@@ -356,7 +370,7 @@ def _tunnel(where: _Where, el: Any, n: int, report: Report) -> tuple[Tunnel, boo
         )
     except VpnxlateError as e:
         raise relocate(e, parent=w, sep="/", line=tline) from None
-    return tunnel, has_bgp
+    return tunnel, bgp is not None
 
 
 # ------------------------------------------------------------------ the fast path
@@ -390,13 +404,34 @@ _COMMON_FIELDS = (
     "ipsec/fragmentation_before_encryption",
     *(element for _attr, element, _conv in _IKE_FIELDS + _IPSEC_FIELDS),
 )
-# A tunnel element's shape (pre-order (tag, number of children) of every node, which fixes the
-# tree) -> where, in ``el.iter()`` order, the element each path names sits (-1: absent).  AWS's
-# documents have one or two shapes, so _Paths (path strings for every element) runs once per
-# shape, not once per tunnel.
+# A tunnel element's shape (the tags of every node in ``el.iter()`` order, then the number of
+# children of each, which together fix the tree) -> where, in that order, the element each path
+# names sits (-1: absent).  AWS's documents have one or two shapes, so _Paths (path strings for
+# every element) runs once per shape, not once per tunnel.
 _SHAPES: dict[tuple[Any, ...], tuple[tuple[int, ...], tuple[int, ...]]] = {}
-# raw texts of _COMMON_FIELDS -> their conversions (only successes; bounded)
-_COMMON: dict[tuple[str | None, ...], dict[str, Any]] = {}
+# raw texts of _COMMON_FIELDS -> their conversions, validated (only successes; bounded)
+_COMMON: dict[tuple[str | None, ...], _Common] = {}
+_tag = operator.attrgetter("tag")
+_text = operator.attrgetter("text")
+
+
+class _Common:
+    """The recurring values of a tunnel, converted and validated once (by the model's own
+    constructors, so :func:`vpnxlate.model._trusted` may take them)."""
+
+    __slots__ = ("asns", "bgp", "fields")
+
+    def __init__(self, fields: dict[str, Any], asns: tuple[int | None, int | None, int | None] | None) -> None:
+        self.fields = fields
+        self.asns = asns
+        # the validating constructors refuse what the model refuses (the tunnel is then read by
+        # _tunnel, which says what is wrong); the outside IP and inside addresses are the tunnel's own
+        bgp = Bgp(cgw_asn=asns[0], aws_asn=asns[1], hold_time=asns[2]) if asns is not None else None
+        Tunnel(aws_outside_ip=_PROBE_IP, bgp=bgp, **fields)
+        self.bgp = {"cgw_asn": asns[0], "aws_asn": asns[1], "hold_time": asns[2]} if asns is not None else None
+
+
+_PROBE_IP = ipaddress.IPv4Address("192.0.2.1")
 
 
 def _bounded(cache: dict[Any, Any], limit: int) -> dict[Any, Any]:
@@ -415,7 +450,7 @@ def _stripped(text: str | None) -> str | None:
     return (text.strip() or None) if text else None
 
 
-def _common(raw: tuple[str | None, ...]) -> dict[str, Any] | None:
+def _common(raw: tuple[str | None, ...]) -> _Common | None:
     """The conversions of the recurring texts (as :func:`_tunnel` makes them), or None."""
     v = dict(zip(_COMMON_FIELDS, map(_stripped, raw), strict=True))
     ike = _PHASES.get((IkeOptions, *(v[element] for _a, element, _c in _IKE_FIELDS)))
@@ -424,11 +459,10 @@ def _common(raw: tuple[str | None, ...]) -> dict[str, Any] | None:
         return None  # _tunnel converts and caches them (or says what is wrong)
     cgw_out = v["customer_gateway/tunnel_outside_address/ip_address"]
     cgw_asn, aws_asn = v["customer_gateway/bgp/asn"], v["vpn_gateway/bgp/asn"]
-    has_bgp = cgw_asn is not None or aws_asn is not None
     asns = None
-    if has_bgp:
+    if cgw_asn is not None or aws_asn is not None:
         if cgw_asn is None or aws_asn is None:
-            return None
+            return None  # _tunnel warns
         hold = v["vpn_gateway/bgp/hold_time"]
         if hold is None:
             hold = v["customer_gateway/bgp/hold_time"]
@@ -438,10 +472,9 @@ def _common(raw: tuple[str | None, ...]) -> dict[str, Any] | None:
         value = v[path]
         return None if value is None else conv(value, field="")
 
-    return {
+    fields = {
         "ike": ike,
         "ipsec": ipsec,
-        "asns": asns,
         "cgw_outside_ip": to_ip(cgw_out, field="") if cgw_out is not None else None,
         "dpd_interval_s": opt("ipsec/dead_peer_detection/interval", to_int),
         "dpd_retries": opt("ipsec/dead_peer_detection/retries", to_int),
@@ -449,10 +482,12 @@ def _common(raw: tuple[str | None, ...]) -> dict[str, Any] | None:
         "clear_df_bit": opt("ipsec/clear_df_bit", to_bool),
         "fragmentation_before_encryption": opt("ipsec/fragmentation_before_encryption", to_bool),
     }
+    return _Common(fields, asns)
 
 
 def _fast_inside(ip: str | None, prefix: str | None, mask: str | None, v6: bool) -> Any:
-    """:func:`_inside` on the texts alone (raises on anything :func:`_inside` refuses)."""
+    """:func:`_inside` on the texts alone (raises on anything :func:`_inside` refuses); the
+    result passed the model's interface check."""
     if ip is None:
         return None
     if mask is not None:
@@ -466,20 +501,88 @@ def _fast_inside(ip: str | None, prefix: str | None, mask: str | None, v6: bool)
     iface = to_interface(f"{ip}/{prefix}" if prefix is not None else ip, field="", default_prefix=126 if v6 else 30)
     if iface.version != (6 if v6 else 4):
         raise ValueError("version")
-    return iface
+    return check_interface(iface, "")
+
+
+def _quad_inside(ip: str | None, prefix: str | None, mask: str | None) -> tuple[int, int] | None:
+    """(address, prefix length) of an IPv4 inside address written as dotted quads (what
+    :func:`_fast_inside` reads it as); None for anything else."""
+    if ip is None:
+        return None
+    if mask is not None:
+        mask_len = _mask_prefix(mask)
+        if mask_len is None or (prefix is not None and prefix != str(mask_len)):
+            return None  # _fast_inside refuses it, or reads it the long way
+        prefix = str(mask_len)
+    quad = _quad(ip if prefix is None else f"{ip}/{prefix}")
+    if quad is None:
+        return None
+    return quad[0], 30 if quad[1] is None else quad[1]
+
+
+def _same_network(ip: int, other: int, prefix: int) -> bool:
+    return (ip ^ other) >> (32 - prefix) == 0 if prefix else True
+
+
+def _inside4(texts: list[str | None]) -> tuple[Any, Any]:
+    """The customer and AWS IPv4 inside interfaces from their six texts (ip, cidr, mask each),
+    one :class:`ipaddress.IPv4Network` shared by both when they are on the same network."""
+    cgw_ip, cgw_cidr, cgw_mask, aws_ip, aws_cidr, aws_mask = map(_stripped, texts)
+    cgw, aws = _quad_inside(cgw_ip, cgw_cidr, cgw_mask), _quad_inside(aws_ip, aws_cidr, aws_mask)
+    if cgw is not None and aws is not None and cgw[1] == aws[1] and _same_network(cgw[0], aws[0], cgw[1]):
+        return _interfaces(cgw[0], aws[0], cgw[1])
+    return (
+        _fast_inside(cgw_ip, cgw_cidr, cgw_mask, False) if cgw is None else ipaddress.IPv4Interface(cgw),
+        _fast_inside(aws_ip, aws_cidr, aws_mask, False) if aws is None else ipaddress.IPv4Interface(aws),
+    )
+
+
+def _interfaces_sharing(a: int, b: int, prefix: int) -> tuple[ipaddress.IPv4Interface, ipaddress.IPv4Interface]:
+    """``IPv4Interface((a, prefix)), IPv4Interface((b, prefix))`` with one network object: what
+    the constructor stores (checked against it at import; see :data:`_interfaces`)."""
+    net = ipaddress.IPv4Network((a, prefix), strict=False)
+    out = []
+    for ip in (a, b):
+        iface: Any = object.__new__(ipaddress.IPv4Interface)
+        iface._ip = ip
+        iface.network = net
+        iface.netmask = net.netmask
+        iface._prefixlen = net.prefixlen
+        out.append(iface)
+    return out[0], out[1]
+
+
+def _interfaces_plain(a: int, b: int, prefix: int) -> tuple[ipaddress.IPv4Interface, ipaddress.IPv4Interface]:
+    return ipaddress.IPv4Interface((a, prefix)), ipaddress.IPv4Interface((b, prefix))
+
+
+def _sharing_works() -> bool:
+    """Whether this Python's IPv4Interface stores exactly what _interfaces_sharing sets."""
+    try:
+        made = _interfaces_sharing(0xA9FE1502, 0xA9FE1501, 30)
+    except (AttributeError, TypeError):  # pragma: no cover - another ipaddress layout
+        return False
+    plain = _interfaces_plain(0xA9FE1502, 0xA9FE1501, 30)
+    return all(
+        type(m) is type(p) and m == p and vars(m) == vars(p) and int(m) == int(p) and str(m) == str(p)
+        for m, p in zip(made, plain, strict=True)
+    )
+
+
+_interfaces = _interfaces_sharing if _sharing_works() else _interfaces_plain
 
 
 def _fast_tunnel(el: Any) -> tuple[Tunnel, bool] | None:
     """What :func:`_tunnel` returns, without path strings, line numbers or error context; None
     (or an exception) when anything is unusual or wrong: the caller then runs :func:`_tunnel`,
-    which says exactly what."""
+    which says exactly what.  Every value is validated before the tunnel is built (see _Common)."""
     elems = list(el.iter())
-    shape = tuple([(e.tag, len(e)) for e in elems])
+    shape = (*map(_tag, elems), *map(len, elems))
     plan = _SHAPES.get(shape)
     if plan is None:
         plan = _bounded(_SHAPES, 64)[shape] = _shape(el, elems)
     unique_at, common_at = plan
-    texts = [e.text for e in elems]
+    texts = list(map(_text, elems))
     texts.append(None)  # position -1: absent
     raw = tuple([texts[i] for i in common_at])
     common = _COMMON.get(raw)
@@ -488,49 +591,26 @@ def _fast_tunnel(el: Any) -> tuple[Tunnel, bool] | None:
         if common is None:
             return None
         _bounded(_COMMON, 256)[raw] = common
-    (
-        aws_out,
-        psk_text,
-        cgw4_ip,
-        cgw4_cidr,
-        cgw4_mask,
-        cgw6_ip,
-        cgw6_len,
-        aws4_ip,
-        aws4_cidr,
-        aws4_mask,
-        aws6_ip,
-        aws6_len,
-    ) = [texts[i] for i in unique_at]
-    aws_out = _stripped(aws_out)
-    if aws_out is None:
-        return None
-    aws_inside = _fast_inside(_stripped(aws4_ip), _stripped(aws4_cidr), _stripped(aws4_mask), False)
-    aws_v6 = _fast_inside(_stripped(aws6_ip), _stripped(aws6_len), None, True)
-    bgp = None
-    asns = common["asns"]
-    if asns is not None:
-        neighbor = aws_inside.ip if aws_inside else (aws_v6.ip if aws_v6 else None)
-        bgp = Bgp(cgw_asn=asns[0], aws_asn=asns[1], neighbor_ip=neighbor, hold_time=asns[2])
+    aws_out, psk_text, *inside = [texts[i] for i in unique_at]
+    aws_quad = _quad(aws_out.strip()) if aws_out else None
+    if aws_quad is None or aws_quad[1] is not None:
+        return None  # not a dotted quad (absent, IPv6, invalid): _tunnel
+    values = dict(common.fields)
+    values["aws_outside_ip"] = ipaddress.IPv4Address(aws_quad[0])
     psk_text = psk_text.strip() if psk_text else None
-    tunnel = Tunnel(
-        aws_outside_ip=to_ip(aws_out, field=""),
-        cgw_outside_ip=common["cgw_outside_ip"],
-        psk=to_psk(psk_text, field="") if psk_text else None,
-        cgw_inside=_fast_inside(_stripped(cgw4_ip), _stripped(cgw4_cidr), _stripped(cgw4_mask), False),
-        aws_inside=aws_inside,
-        cgw_inside_v6=_fast_inside(_stripped(cgw6_ip), _stripped(cgw6_len), None, True),
-        aws_inside_v6=aws_v6,
-        ike=common["ike"],
-        ipsec=common["ipsec"],
-        dpd_interval_s=common["dpd_interval_s"],
-        dpd_retries=common["dpd_retries"],
-        tcp_mss=common["tcp_mss"],
-        clear_df_bit=common["clear_df_bit"],
-        fragmentation_before_encryption=common["fragmentation_before_encryption"],
-        bgp=bgp,
-    )
-    return tunnel, asns is not None
+    if psk_text:
+        values["psk"] = to_psk(psk_text, field="")
+    values["cgw_inside"], aws_inside = _inside4(inside[0:3] + inside[5:8])
+    values["aws_inside"] = aws_inside
+    cgw_v6, aws_v6 = inside[3:5], inside[8:10]
+    if cgw_v6[0] is not None or aws_v6[0] is not None:
+        values["cgw_inside_v6"] = _fast_inside(_stripped(cgw_v6[0]), _stripped(cgw_v6[1]), None, True)
+        values["aws_inside_v6"] = _fast_inside(_stripped(aws_v6[0]), _stripped(aws_v6[1]), None, True)
+    if common.bgp is not None:
+        aws_v6_iface = values.get("aws_inside_v6")
+        neighbor = aws_inside.ip if aws_inside else (aws_v6_iface.ip if aws_v6_iface else None)
+        values["bgp"] = _trusted(Bgp, {**common.bgp, "neighbor_ip": neighbor})
+    return _trusted(Tunnel, values), common.bgp is not None
 
 
 def _read_tunnel(where: _Where, el: Any, n: int, report: Report) -> tuple[Tunnel, bool]:

@@ -230,9 +230,39 @@ def _connection(
             f"{name}: StaticRoutesOnly must be true or false", field=f"{where}Options.StaticRoutesOnly", line=line
         )
 
+    doc = _embedded(c, report, name, where, line, state, tunnel_options)
+    if doc is _SKIPPED:
+        return None
+    ids = {
+        "vpn_connection_id": cid,
+        "customer_gateway_id": to_id(_str(c, "CustomerGatewayId", where), field=f"{where}CustomerGatewayId", line=line),
+        "vpn_gateway_id": to_id(_str(c, "VpnGatewayId", where), field=f"{where}VpnGatewayId", line=line),
+        "transit_gateway_id": to_id(_str(c, "TransitGatewayId", where), field=f"{where}TransitGatewayId", line=line),
+    }
+    routes = _routes(c, report, name, where, line)
+    return assemble(
+        doc,
+        report,
+        wrapper_ids=ids,
+        static_routes_only=sro,
+        routes=routes,
+        tunnel_options=tunnel_options,
+        options_path="Options.TunnelOptions",
+        line=line,
+        option_lines=option_lines,
+    )
+
+
+_SKIPPED: Any = object()
+
+
+def _embedded(
+    c: dict[str, Any], report: Report, name: str, where: str, line: int | None, state: str | None, tunnel_options: Any
+) -> Any:
+    """The connection's CustomerGatewayConfiguration read (a Document), None when there is none
+    but TunnelOptions can stand in, :data:`_SKIPPED` for a deleted connection without one."""
     raw = _str(c, _CGC, where)
     cfg = _unescape(raw) if raw is not None else None
-    doc = None
     if cfg is None or _ONLY_DECLARATION.match(cfg):
         if state in _DEAD:
             report.warn(
@@ -241,7 +271,7 @@ def _connection(
                 field=f"{where}State",
                 code="state-skipped",
             )
-            return None
+            return _SKIPPED
         if cfg is None and tunnel_options:
             report.warn(
                 f"{name}: no CustomerGatewayConfiguration; tunnels built from Options.TunnelOptions alone",
@@ -269,13 +299,12 @@ def _connection(
             )
         if state in _DEAD:
             report.warn(f"{name} is in state {state}", line=line, field=f"{where}State", code="state")
-        doc = read_embedded(cfg, report, name, _CGC, fixed_line=line)
-    ids = {
-        "vpn_connection_id": cid,
-        "customer_gateway_id": to_id(_str(c, "CustomerGatewayId", where), field=f"{where}CustomerGatewayId", line=line),
-        "vpn_gateway_id": to_id(_str(c, "VpnGatewayId", where), field=f"{where}VpnGatewayId", line=line),
-        "transit_gateway_id": to_id(_str(c, "TransitGatewayId", where), field=f"{where}TransitGatewayId", line=line),
-    }
+        return read_embedded(cfg, report, name, _CGC, fixed_line=line)
+    return None
+
+
+def _routes(c: dict[str, Any], report: Report, name: str, where: str, line: int | None) -> list[str]:
+    """The connection's static routes (Routes[].DestinationCidrBlock) but deleted ones."""
     routes = []
     raw_routes = c.get("Routes") or []
     if not isinstance(raw_routes, list):
@@ -296,17 +325,7 @@ def _connection(
             )
             continue
         routes.append(cidr)
-    return assemble(
-        doc,
-        report,
-        wrapper_ids=ids,
-        static_routes_only=sro,
-        routes=routes,
-        tunnel_options=tunnel_options,
-        options_path="Options.TunnelOptions",
-        line=line,
-        option_lines=option_lines,
-    )
+    return routes
 
 
 def unwrap(text: str) -> Embedded | None:
