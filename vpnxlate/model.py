@@ -16,7 +16,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Callable, Iterable
-from typing import Any, Literal, cast
+from typing import Any, Literal, TypeVar, cast
 
 import attrs
 
@@ -50,6 +50,8 @@ _NETWORK_TYPES: tuple[type[ipaddress.IPv4Network], type[ipaddress.IPv6Network]] 
     ipaddress.IPv4Network,
     ipaddress.IPv6Network,
 )
+
+T = TypeVar("T")
 
 # The EC2 TunnelOptions keys that hold algorithm lists (see Tunnel.stated_tunnel_options).
 TUNNEL_OPTION_LISTS: tuple[str, ...] = (
