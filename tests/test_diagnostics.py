@@ -66,7 +66,8 @@ def _warn_calls() -> list[tuple[str, int, ast.Call]]:
 FORWARDED = {
     ("vpnxlate/emitters/_aws.py", "code"),  # Picker.warn -> unsupported()
     ("vpnxlate/emitters/_base.py", "code"),  # unsupported() -> report.warn
-    ("vpnxlate/parsers/ec2_json.py", "d.code"),  # the embedded sample's warnings, re-reported
+    ("vpnxlate/detect.py", "d.code"),  # an embedded download's warnings, re-reported by the wrapper
+    ("vpnxlate/__init__.py", "d.code"),  # the lint warnings of several inputs, each given once
     ("vpnxlate/lint.py", "_CODE_OF_FIELD[field]"),
 }
 

@@ -26,7 +26,9 @@ from vpnxlate.model import VpnConnection
 
 from .conftest import fixture_text
 
-MAX_RATIO = 40.0  # for 16x the size; linear is 16, quadratic 256
+MAX_RATIO = (
+    64.0  # for 16x the size; linear is 16, quadratic 256 (CI a loaded machine measured 40.9 for a linear parser)
+)
 EARLY_RATIO = 13.0  # for 4x the size (linear 4, quadratic 16): stop before the 16x run
 
 

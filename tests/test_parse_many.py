@@ -143,18 +143,18 @@ def test_cli_two_inputs_print_each_warning_once(tmp_path: Path) -> None:
     d.write_text(_other_connection(), encoding="utf-8")
     proc = run_cli("convert", str(a), str(d), "--to", "json")
     assert proc.returncode == 0, proc.stderr
-    assert proc.stderr.splitlines() == [
-        f"vpnxlate: warning: {a}: {ZERO_PSK}",
-        f"vpnxlate: warning: {d}: {ZERO_PSK.replace('89:', '80:').replace('113.22', '113.32')}",
-        *(f"vpnxlate: warning: {m}" for m in CIDRS),
+    assert proc.stderr.splitlines() == [  # the CLI's lines end with the warning's code
+        f"vpnxlate: warning: {a}: {ZERO_PSK} [lint-psk]",
+        f"vpnxlate: warning: {d}: {ZERO_PSK.replace('89:', '80:').replace('113.22', '113.32')} [lint-psk]",
+        *(f"vpnxlate: warning: {m} [lint-inside-overlap]" for m in CIDRS),
     ]
     proc = run_cli("convert", str(a), str(c), "--to", "json")
     assert proc.returncode == 0, proc.stderr
     lines = proc.stderr.splitlines()
     assert lines == [
-        f"vpnxlate: warning: {a}: {ZERO_PSK}",
+        f"vpnxlate: warning: {a}: {ZERO_PSK} [lint-psk]",
         f"vpnxlate: warning: connection vpn-0c0ffee0123456789 appears twice with the same content ({a} and {c}); "
-        "keeping one",
+        "keeping one [duplicate-connection]",
     ]
     assert len(lines) == len(set(lines))
     # the CLI's output is the API's

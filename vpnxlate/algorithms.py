@@ -20,15 +20,29 @@ from .errors import ValidationError, describe_value
 from .vocab import vyatta as _vyatta
 
 # The model's names and AWS's accepted defaults live in the AWS vocabulary (re-exported here).
-from .vocab.aws import (  # noqa: F401
-    AWS_DEFAULTS,
-    DH_GROUPS,
-    ENCRYPTIONS,
-    GCM_ENCRYPTIONS,
-    IKE_VERSIONS,
-    INTEGRITIES,
-    PHASE1_DH_GROUPS,
-    PHASE2_DH_GROUPS,
+from .vocab.aws import (
+    AWS_DEFAULTS as AWS_DEFAULTS,
+)
+from .vocab.aws import (
+    DH_GROUPS as DH_GROUPS,
+)
+from .vocab.aws import (
+    ENCRYPTIONS as ENCRYPTIONS,
+)
+from .vocab.aws import (
+    GCM_ENCRYPTIONS as GCM_ENCRYPTIONS,
+)
+from .vocab.aws import (
+    IKE_VERSIONS as IKE_VERSIONS,
+)
+from .vocab.aws import (
+    INTEGRITIES as INTEGRITIES,
+)
+from .vocab.aws import (
+    PHASE1_DH_GROUPS as PHASE1_DH_GROUPS,
+)
+from .vocab.aws import (
+    PHASE2_DH_GROUPS as PHASE2_DH_GROUPS,
 )
 
 

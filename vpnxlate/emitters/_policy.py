@@ -430,7 +430,7 @@ def build_policy(
     if opts.prefer is not None and not opts.advertise:
         raise EmitError("--prefer-tunnel with BGP needs --advertise (the prepend goes on the advertised prefixes)")
     _check_asns(bgp)
-    asns = sorted({t.bgp.cgw_asn for c in bgp for t in c.tunnels if t.bgp})
+    asns = sorted({t.bgp.cgw_asn for c in bgp for t in c.tunnels if t.bgp and t.bgp.cgw_asn is not None})
     router_asn = opts.router_asn if opts.router_asn is not None else asns[0]
     router_id = _router_id(router_addresses)
     origins = _origins(opts, report, router_addresses, derived_next_hop, next_hop_hint)

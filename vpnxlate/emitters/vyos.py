@@ -144,7 +144,7 @@ class Commands:
             parts.append(p)
         line = "set " + " ".join(parts)  # type: ignore[arg-type]
         if value is not None:
-            line += " " + quote(self._ips.get(value, value) if value.__class__ is ipaddress.IPv4Address else value)  # type: ignore[call-overload]
+            line += " " + quote(self._ips.get(value, value) if value.__class__ is ipaddress.IPv4Address else value)
         self.lines.setdefault(line, None)
 
     def __iter__(self) -> Any:
