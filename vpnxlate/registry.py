@@ -79,6 +79,7 @@ CONTAINS: dict[str, str] = {
 
 OUTPUTS: dict[str, str] = {
     "json": "vpnxlate.emitters.vpnxlate_json",
+    "jsonl": "vpnxlate.emitters.vpnxlate_jsonl",
     "aws-generic": "vpnxlate.emitters.aws_generic",
     "aws-vyatta": "vpnxlate.emitters.aws_vyatta",
     "aws-xml": "vpnxlate.emitters.aws_xml",
