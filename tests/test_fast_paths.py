@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 
 import vpnxlate
-from vpnxlate import detect, registry
+from vpnxlate import OutputFile, detect, registry
 from vpnxlate.errors import Diagnostic, ParseError, VpnxlateError
+from vpnxlate.options import Option
 from vpnxlate.parsers._common import ip_address, ip_interface, to_int, to_interface, to_ip
-from vpnxlate.registry import Option, OutputFile
 
 from .conftest import FIXTURES, fixture_text
 

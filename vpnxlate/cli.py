@@ -24,6 +24,7 @@ from .errors import EmitError, Report, VpnxlateError
 
 if TYPE_CHECKING:
     from .diagnostics import Policy
+    from .options import Option
 
 PROG = "vpnxlate"
 EXIT_OK, EXIT_INPUT, EXIT_INTERNAL = 0, 2, 3
@@ -47,11 +48,11 @@ class _Parser(argparse.ArgumentParser):
     _target: str | None = None
 
 
-def _target_options(targets: Sequence[str] | None = None) -> dict[str, tuple[registry.Option, list[str]]]:
+def _target_options(targets: Sequence[str] | None = None) -> dict[str, tuple[Option, list[str]]]:
     """Target options (of every target, or of ``targets``), with the targets that take each."""
     from .options import cli_options
 
-    out: dict[str, tuple[registry.Option, list[str]]] = {}
+    out: dict[str, tuple[Option, list[str]]] = {}
     for name in targets if targets is not None else registry.output_names():
         for opt in cli_options(registry.output_module(name).Options):
             if opt.dest in out:

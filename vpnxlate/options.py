@@ -31,7 +31,42 @@ import attrs
 
 from .errors import EmitError, Report, describe_value
 from .model import IPAddress, check_address
-from .registry import Option
+from .record import Record
+
+
+class Option(Record):
+    """A target option: ``--flag VALUE`` on the CLI, ``dest=VALUE`` in :func:`vpnxlate.emit` (immutable)."""
+
+    _fields = ("flag", "help", "kind", "choices", "default", "metavar")  # constructor order
+    __slots__ = _fields
+    flag: str
+    help: str
+    kind: str  # "str", "int", "flag" (boolean switch), "list" (repeatable)
+    choices: tuple[str, ...] | None
+    default: Any
+    metavar: str | None
+
+    def __init__(
+        self,
+        flag: str,
+        help: str,
+        kind: str = "str",
+        choices: tuple[str, ...] | None = None,
+        default: Any = None,
+        metavar: str | None = None,
+    ) -> None:
+        init = object.__setattr__
+        init(self, "flag", flag)
+        init(self, "help", help)
+        init(self, "kind", kind)
+        init(self, "choices", choices)
+        init(self, "default", default)
+        init(self, "metavar", metavar)
+
+    @property
+    def dest(self) -> str:
+        return self.flag.lstrip("-").replace("-", "_")
+
 
 #: The metadata key of a field's command-line form.
 CLI = "vpnxlate.cli"

@@ -42,8 +42,6 @@ import importlib
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
-from .record import Record
-
 # The order is the order of `vpnxlate formats`; detection (vpnxlate/detect.py) does not depend on it.
 INPUTS: dict[str, str] = {
     "json": "vpnxlate.parsers.vpnxlate_json",
@@ -93,44 +91,11 @@ OUTPUTS: dict[str, str] = {
 SYNC_TARGETS: tuple[str, ...] = ("vyos", "strongswan", "swanctl")
 
 
-class Option(Record):
-    """A target option: ``--flag VALUE`` on the CLI, ``dest=VALUE`` in :func:`vpnxlate.emit` (immutable)."""
-
-    _fields = ("flag", "help", "kind", "choices", "default", "metavar")  # constructor order
-    __slots__ = _fields
-    flag: str
-    help: str
-    kind: str  # "str", "int", "flag" (boolean switch), "list" (repeatable)
-    choices: tuple[str, ...] | None
-    default: Any
-    metavar: str | None
-
-    def __init__(
-        self,
-        flag: str,
-        help: str,
-        kind: str = "str",
-        choices: tuple[str, ...] | None = None,
-        default: Any = None,
-        metavar: str | None = None,
-    ) -> None:
-        init = object.__setattr__
-        init(self, "flag", flag)
-        init(self, "help", help)
-        init(self, "kind", kind)
-        init(self, "choices", choices)
-        init(self, "default", default)
-        init(self, "metavar", metavar)
-
-    @property
-    def dest(self) -> str:
-        return self.flag.lstrip("-").replace("-", "_")
-
-
 # OutputFile lives in the emitter layer (vpnxlate.emitters._base); ``from vpnxlate.registry import
 # OutputFile`` keeps working (resolved on first use).
 if TYPE_CHECKING:
     from .emitters._base import OutputFile as OutputFile
+    from .options import Option as Option
 
 
 def __getattr__(name: str) -> Any:
@@ -138,6 +103,10 @@ def __getattr__(name: str) -> Any:
         from .emitters._base import OutputFile
 
         return OutputFile
+    if name == "Option":  # lives with the typed options (vpnxlate.options)
+        from .options import Option
+
+        return Option
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
