@@ -215,21 +215,46 @@ def describe(
     include_pending: bool = False,
 ) -> Fetched:
     """Call ``DescribeVpnConnections``; every failure is one :class:`AwsError` naming what to fix."""
+    session = _session(profile, region)
+    region = session.region_name
+    if not region:
+        raise AwsError("no AWS region: give --region or set AWS_REGION (or a region in the profile)", source=PREFIX)
+    scrub = _Scrubber(session)
+    where = f"{PREFIX}{region}"
+    client = _ec2_client(session, region, scrub, where)
+    endpoint = client.meta.endpoint_url
+    check_endpoint(endpoint)
+    kwargs: dict[str, Any] = {}
+    if ids:
+        kwargs["VpnConnectionIds"] = list(ids)
+    if filters:
+        kwargs["Filters"] = list(filters)
+    response = _call(client, kwargs, endpoint, region, ids, scrub, where)
+    selected, skipped = _by_state(response.get("VpnConnections") or [], include_pending)
+    return Fetched(region=region, endpoint=endpoint, selected=tuple(selected), skipped=tuple(skipped))
+
+
+def _session(profile: str | None, region: str | None) -> Any:
+    """The boto3 session for ``profile`` and ``region``."""
     boto3 = _boto3()
-    import botocore.config
     import botocore.exceptions as bx
 
     try:
-        session = boto3.session.Session(profile_name=profile, region_name=region)
+        return boto3.session.Session(profile_name=profile, region_name=region)
     except bx.ProfileNotFound:
         raise AwsError(
             f"AWS profile {profile!r} not found (check --profile / AWS_PROFILE and ~/.aws/config)", source=PREFIX
         ) from None
     except bx.BotoCoreError as e:
         raise AwsError(f"cannot set up the AWS session: {type(e).__name__}", source=PREFIX) from None
-    region = session.region_name
-    if not region:
-        raise AwsError("no AWS region: give --region or set AWS_REGION (or a region in the profile)", source=PREFIX)
+
+
+def _ec2_client(session: Any, region: str, scrub: _Scrubber, where: str) -> Any:
+    """The EC2 client: our user agent, timeouts, and standard retries unless the environment
+    configures them."""
+    import botocore.config
+    import botocore.exceptions as bx
+
     from . import __version__
 
     settings: dict[str, Any] = {
@@ -240,21 +265,26 @@ def describe(
     if not os.environ.get("AWS_MAX_ATTEMPTS") and not os.environ.get("AWS_RETRY_MODE"):
         # throttling (RequestLimitExceeded) and transient errors are retried with backoff
         settings["retries"] = {"mode": "standard", "max_attempts": 5}
-    scrub = _Scrubber(session)
-    where = f"{PREFIX}{region}"
     try:
-        client = session.client("ec2", config=botocore.config.Config(**settings))
+        return session.client("ec2", config=botocore.config.Config(**settings))
     except bx.BotoCoreError as e:
         raise AwsError(f"cannot create the EC2 client for {region}: {scrub(str(e))}", source=where) from None
-    endpoint = client.meta.endpoint_url
-    check_endpoint(endpoint)
-    kwargs: dict[str, Any] = {}
-    if ids:
-        kwargs["VpnConnectionIds"] = list(ids)
-    if filters:
-        kwargs["Filters"] = list(filters)
+
+
+def _call(
+    client: Any,
+    kwargs: dict[str, Any],
+    endpoint: str,
+    region: str,
+    ids: Sequence[str],
+    scrub: _Scrubber,
+    where: str,
+) -> Any:
+    """``DescribeVpnConnections`` itself; each failure becomes one :class:`AwsError`."""
+    import botocore.exceptions as bx
+
     try:
-        response = client.describe_vpn_connections(**kwargs)
+        return client.describe_vpn_connections(**kwargs)
     except bx.NoCredentialsError:
         raise AwsError(
             "no AWS credentials found: set AWS_PROFILE (or --profile), AWS_ACCESS_KEY_ID and "
@@ -273,7 +303,12 @@ def describe(
         raise _client_error(e, region, ids, scrub) from None
     except bx.BotoCoreError as e:
         raise AwsError(f"EC2 API call failed: {type(e).__name__}: {scrub(str(e))}", source=where) from None
-    raw = response.get("VpnConnections") or []
+
+
+def _by_state(
+    raw: Iterable[dict[str, Any]], include_pending: bool
+) -> tuple[list[dict[str, Any]], list[tuple[str, str]]]:
+    """The connections in a translated state (and pending ones if asked), and (id, state) of the rest."""
     wanted = set(TRANSLATED) | ({PENDING} if include_pending else set())
     selected, skipped = [], []
     for c in raw:
@@ -282,7 +317,7 @@ def describe(
             selected.append(c)
         else:
             skipped.append((str(c.get("VpnConnectionId") or "?"), state or "unknown"))
-    return Fetched(region=region, endpoint=endpoint, selected=tuple(selected), skipped=tuple(skipped))
+    return selected, skipped
 
 
 def to_connections(

@@ -310,26 +310,9 @@ def sync(
 
     ``options``: the target's options object, or keyword values turned into it at every call (the
     CLI's: ``--router-config`` is read again at every poll)."""
-    from . import _emit_report as emit_report  # CLI terms in messages
     from .emitters.vpnxlate_json import connection_dict
-    from .io import write_files
-    from .options import TargetOptions
-    from .vyos_delta import commands, delta
 
-    if target not in TARGETS:
-        raise SyncError(f"sync writes --to {', '.join(TARGETS)}, not --to {target}")
-    typed: TargetOptions | None = None
-    opts: dict[str, Any] = {}
-    if isinstance(options, TargetOptions):
-        typed = options
-    else:
-        opts = dict(options or {})
-    if target == "vyos" and (getattr(typed, "cloud_init", False) or opts.get("cloud_init")):
-        raise SyncError("sync --to vyos writes set-commands and their delta; --cloud-init is for convert")
-    files, report = emit_report(connections, target, typed, report=report, **opts)
-    for f in files:
-        if f.name in (STATE_FILE, DELTA_FILE):
-            raise SyncError(f"--to {target} writes a file named {f.name}, which sync uses itself")
+    files = _emit(connections, target, report, options)
     new_files = {f.name: f.content for f in files}
     new_conns = sorted((connection_dict(c) for c in connections), key=_key)
     tunnels = sum(len(c.tunnels) for c in connections)
@@ -342,33 +325,10 @@ def sync(
                 False, (), len(connections), tunnels, current, tuple(new_files), None, RELOAD[target], False
             )
         changes = compare(previous.connections if previous else [], new_conns)
-        out: list[OutputFile] = list(files)
-        lines: tuple[str, ...] | None = None
-        if target == "vyos":
-            old_text = previous.files.get("vyos.txt", "") if previous else ""
-            lines = tuple(delta(commands(old_text), commands(new_files["vyos.txt"])))
-            out.append(OutputFile(DELTA_FILE, "".join(line + "\n" for line in lines), secret=True))
-        state = {"vpnxlate_sync": STATE_VERSION, "target": target, "files": list(new_files), "connections": new_conns}
-        out.append(OutputFile(STATE_FILE, json.dumps(state, indent=1) + "\n", secret=True))
-        generation = _new_generation(state_dir)
-        try:
-            write_files(out, os.path.join(state_dir, generation))
-            _swap(state_dir, generation)
-        except (OSError, OutputError) as e:
-            _remove(os.path.join(state_dir, generation))
-            raise SyncError(
-                f"cannot write the new state: {getattr(e, 'strerror', None) or e}", source=state_dir
-            ) from None
+        out, lines = _state_files(files, target, previous, new_files, new_conns)
+        generation = _write_generation(state_dir, out)
         if apply:
-            env = {"VPNXLATE_SYNC_DIR": current, "VPNXLATE_SYNC_TARGET": target}
-            if lines is not None:
-                env["VPNXLATE_SYNC_DELTA"] = os.path.join(current, DELTA_FILE)
-            try:
-                run_apply(apply, env)
-            except SyncError:
-                _swap(state_dir, previous.generation if previous else None)
-                _remove(os.path.join(state_dir, generation))
-                raise
+            _apply(apply, state_dir, target, generation, previous, with_delta=lines is not None)
         _prune(state_dir, [generation] + ([previous.generation] if previous else []))
     return SyncResult(
         True,
@@ -381,6 +341,85 @@ def sync(
         RELOAD[target],
         previous is None,
     )
+
+
+def _emit(
+    connections: Sequence[VpnConnection],
+    target: str,
+    report: Report | None,
+    options: TargetOptions | Mapping[str, Any] | None,
+) -> list[OutputFile]:
+    """The target's files for ``connections``; SyncError for what sync cannot write."""
+    from . import _emit_report as emit_report  # CLI terms in messages
+    from .options import TargetOptions
+
+    if target not in TARGETS:
+        raise SyncError(f"sync writes --to {', '.join(TARGETS)}, not --to {target}")
+    typed: TargetOptions | None = None
+    opts: dict[str, Any] = {}
+    if isinstance(options, TargetOptions):
+        typed = options
+    else:
+        opts = dict(options or {})
+    if target == "vyos" and (getattr(typed, "cloud_init", False) or opts.get("cloud_init")):
+        raise SyncError("sync --to vyos writes set-commands and their delta; --cloud-init is for convert")
+    files, _ = emit_report(connections, target, typed, report=report, **opts)
+    for f in files:
+        if f.name in (STATE_FILE, DELTA_FILE):
+            raise SyncError(f"--to {target} writes a file named {f.name}, which sync uses itself")
+    return files
+
+
+def _state_files(
+    files: Sequence[OutputFile],
+    target: str,
+    previous: _Previous | None,
+    new_files: dict[str, str],
+    new_conns: list[dict[str, Any]],
+) -> tuple[list[OutputFile], tuple[str, ...] | None]:
+    """The new generation's files: the target's, the VyOS delta from the previous state (its
+    lines too; None for other targets) and the state file."""
+    from .vyos_delta import commands, delta
+
+    out: list[OutputFile] = list(files)
+    lines: tuple[str, ...] | None = None
+    if target == "vyos":
+        old_text = previous.files.get("vyos.txt", "") if previous else ""
+        lines = tuple(delta(commands(old_text), commands(new_files["vyos.txt"])))
+        out.append(OutputFile(DELTA_FILE, "".join(line + "\n" for line in lines), secret=True))
+    state = {"vpnxlate_sync": STATE_VERSION, "target": target, "files": list(new_files), "connections": new_conns}
+    out.append(OutputFile(STATE_FILE, json.dumps(state, indent=1) + "\n", secret=True))
+    return out, lines
+
+
+def _write_generation(state_dir: str, out: Sequence[OutputFile]) -> str:
+    """Write ``out`` into a new generation directory and make it current; its name."""
+    from .io import write_files
+
+    generation = _new_generation(state_dir)
+    try:
+        write_files(out, os.path.join(state_dir, generation))
+        _swap(state_dir, generation)
+    except (OSError, OutputError) as e:
+        _remove(os.path.join(state_dir, generation))
+        raise SyncError(f"cannot write the new state: {getattr(e, 'strerror', None) or e}", source=state_dir) from None
+    return generation
+
+
+def _apply(
+    command: str, state_dir: str, target: str, generation: str, previous: _Previous | None, *, with_delta: bool
+) -> None:
+    """Run ``--apply`` on the new current state; when it fails, the previous state is current again."""
+    current = os.path.join(state_dir, CURRENT)
+    env = {"VPNXLATE_SYNC_DIR": current, "VPNXLATE_SYNC_TARGET": target}
+    if with_delta:
+        env["VPNXLATE_SYNC_DELTA"] = os.path.join(current, DELTA_FILE)
+    try:
+        run_apply(command, env)
+    except SyncError:
+        _swap(state_dir, previous.generation if previous else None)
+        _remove(os.path.join(state_dir, generation))
+        raise
 
 
 # ------------------------------------------------------------------ --interval

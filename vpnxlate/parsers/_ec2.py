@@ -428,6 +428,11 @@ def assemble(
         raise relocate(e, context=name, line=line) from None
 
 
+def _wire_name(key: str, camel: bool) -> str:
+    """The wrapper's name for a JSON ``key``: the XML wrapper uses the lowerCamel form."""
+    return key[0].lower() + key[1:] if camel else key
+
+
 def _assemble(
     doc: Document | None,
     report: Report,
@@ -441,57 +446,10 @@ def _assemble(
     camel: bool,
     option_lines: OptionLines | None,
 ) -> VpnConnection:
-    def wname(key: str) -> str:
-        return key[0].lower() + key[1:] if camel else key
-
-    fields: dict[str, Any] = {}
-    for attr, key, element in _ID_KEYS:
-        mine = wrapper_ids.get(attr)
-        theirs = getattr(doc, attr) if doc else None
-        if mine and theirs and mine != theirs:
-            report.warn(
-                f"{name}: the wrapper's {wname(key)} {mine} differs from the document's {element} "
-                f"{theirs}; using {mine}",
-                line=line,
-                field=wname(key),
-                code="wrapper-mismatch",
-            )
-        fields[attr] = mine or theirs
-    if fields["vpn_gateway_id"] and fields["transit_gateway_id"]:
-        # one side came from the document only: the wrapper's gateway wins
-        drop = "vpn_gateway_id" if wrapper_ids.get("transit_gateway_id") else "transit_gateway_id"
-        if not wrapper_ids.get(drop):
-            report.warn(
-                f"{name}: the document names {fields[drop]} but the wrapper has "
-                f"{fields['transit_gateway_id' if drop == 'vpn_gateway_id' else 'vpn_gateway_id']}; "
-                f"ignoring {fields[drop]}",
-                line=line,
-                field=drop,
-                code="wrapper-mismatch",
-            )
-            fields[drop] = None
-
+    fields = _ids(doc, report, name, wrapper_ids, line, camel)
     tunnels = list(doc.tunnels) if doc else []
     tunnel_lines = list(doc.tunnel_lines) if doc else []
-    routing: Routing = doc.routing if doc else ("static" if static_routes_only else "bgp")
-    sro = wname("Options") + "." + wname("StaticRoutesOnly")
-    if static_routes_only is True and routing == "bgp":
-        report.warn(
-            f"{name}: {sro} is true but the document has BGP settings; reading a static connection and ignoring them",
-            line=line,
-            field=sro,
-            code="routing-conflict",
-        )
-        routing = "static"
-        tunnels = [attrs.evolve(t, bgp=None) for t in tunnels]
-    elif static_routes_only is False and routing == "static" and doc is not None and doc.tunnels:
-        report.warn(
-            f"{name}: {sro} is false but the document has no BGP settings"
-            f"{' (NoBGPVPNConnection)' if doc.no_bgp_attribute else ''}; reading a static connection",
-            line=line,
-            field=sro,
-            code="routing-conflict",
-        )
+    routing, tunnels = _routing(doc, tunnels, report, name, static_routes_only, line, camel)
     fields["routing"] = routing
 
     if tunnel_options:
@@ -514,6 +472,78 @@ def _assemble(
     return build(tunnels, report, tunnel_lines=tuple(tunnel_lines), line=line, **fields)
 
 
+def _ids(
+    doc: Document | None,
+    report: Report,
+    name: str,
+    wrapper_ids: Mapping[str, str | None],
+    line: int | None,
+    camel: bool,
+) -> dict[str, Any]:
+    """The connection's ids: the wrapper's win over the document's (warning where they differ),
+    and a gateway the document names is dropped when the wrapper names the other kind."""
+    fields: dict[str, Any] = {}
+    for attr, key, element in _ID_KEYS:
+        mine = wrapper_ids.get(attr)
+        theirs = getattr(doc, attr) if doc else None
+        if mine and theirs and mine != theirs:
+            report.warn(
+                f"{name}: the wrapper's {_wire_name(key, camel)} {mine} differs from the document's {element} "
+                f"{theirs}; using {mine}",
+                line=line,
+                field=_wire_name(key, camel),
+                code="wrapper-mismatch",
+            )
+        fields[attr] = mine or theirs
+    if fields["vpn_gateway_id"] and fields["transit_gateway_id"]:
+        # one side came from the document only: the wrapper's gateway wins
+        drop = "vpn_gateway_id" if wrapper_ids.get("transit_gateway_id") else "transit_gateway_id"
+        if not wrapper_ids.get(drop):
+            report.warn(
+                f"{name}: the document names {fields[drop]} but the wrapper has "
+                f"{fields['transit_gateway_id' if drop == 'vpn_gateway_id' else 'vpn_gateway_id']}; "
+                f"ignoring {fields[drop]}",
+                line=line,
+                field=drop,
+                code="wrapper-mismatch",
+            )
+            fields[drop] = None
+    return fields
+
+
+def _routing(
+    doc: Document | None,
+    tunnels: list[Tunnel],
+    report: Report,
+    name: str,
+    static_routes_only: bool | None,
+    line: int | None,
+    camel: bool,
+) -> tuple[Routing, list[Tunnel]]:
+    """The routing the document states, reconciled with the wrapper's ``StaticRoutesOnly``
+    (which wins towards static: the tunnels then lose their BGP settings)."""
+    routing: Routing = doc.routing if doc else ("static" if static_routes_only else "bgp")
+    sro = _wire_name("Options", camel) + "." + _wire_name("StaticRoutesOnly", camel)
+    if static_routes_only is True and routing == "bgp":
+        report.warn(
+            f"{name}: {sro} is true but the document has BGP settings; reading a static connection and ignoring them",
+            line=line,
+            field=sro,
+            code="routing-conflict",
+        )
+        routing = "static"
+        tunnels = [attrs.evolve(t, bgp=None) for t in tunnels]
+    elif static_routes_only is False and routing == "static" and doc is not None and doc.tunnels:
+        report.warn(
+            f"{name}: {sro} is false but the document has no BGP settings"
+            f"{' (NoBGPVPNConnection)' if doc.no_bgp_attribute else ''}; reading a static connection",
+            line=line,
+            field=sro,
+            code="routing-conflict",
+        )
+    return routing, tunnels
+
+
 def _merge_options(
     tunnels: list[Tunnel],
     tunnel_lines: list[int | None],
@@ -529,22 +559,9 @@ def _merge_options(
     seen: set[IPAddress] = set()
     for i, opts in enumerate(tunnel_options):
         where = f"{path}[{i}]"
-        if not isinstance(opts, Mapping):
-            raise ParseError("a TunnelOptions entry must be an object", field=where)
-        raw_ip = opts.get("OutsideIpAddress")
-        if not raw_ip:
-            report.warn(
-                f"{name}: {where} has no OutsideIpAddress; it cannot be matched to a tunnel and is ignored",
-                line=line,
-                field=where,
-                code="tunnel-options-ignored",
-            )
+        ip = _option_ip(opts, where, report, name, line)
+        if ip is None:
             continue
-        if not isinstance(raw_ip, str):
-            raise ParseError(
-                f"expected an IP address string, got {describe_value(raw_ip)}", field=f"{where}.OutsideIpAddress"
-            )
-        ip = to_ip(raw_ip, field=f"{where}.OutsideIpAddress")
         if ip in seen:
             report.warn(
                 f"{name}: {path} lists tunnel {ip} twice; using the first entry",
@@ -555,15 +572,16 @@ def _merge_options(
             continue
         seen.add(ip)
         matches = [n for n, t in enumerate(out) if t.aws_outside_ip == ip]
-        if not matches:
-            if from_document:
-                report.warn(
-                    f"{name}: {where} is for outside IP {ip}, which no tunnel of the embedded document has; ignored",
-                    line=line,
-                    field=where,
-                    code="tunnel-options-ignored",
-                )
-                continue
+        if matches:
+            _apply_to_matches(out, matches, opts, ip, where, report, name, path, line, option_lines)
+        elif from_document:
+            report.warn(
+                f"{name}: {where} is for outside IP {ip}, which no tunnel of the embedded document has; ignored",
+                line=line,
+                field=where,
+                code="tunnel-options-ignored",
+            )
+        else:
             tunnel = _tunnel_from_options(opts, ip, where, report, line, option_lines)
             if tunnel is None:
                 report.warn(
@@ -576,17 +594,52 @@ def _merge_options(
                 continue
             out.append(tunnel)
             tunnel_lines.append(None)
-            continue
-        for n in matches:  # identical duplicates collapse later; each gets the same options
-            merged, diffs = _apply_options(out[n], opts, where, report, line, option_lines)
-            if diffs:
-                report.warn(
-                    f"{name}: tunnel {ip}: {path} disagree with the embedded "
-                    f"CustomerGatewayConfiguration in {'; '.join(diffs)}; using TunnelOptions "
-                    "(AWS does not update the document when tunnel options change)",
-                    line=line,
-                    field=where,
-                    code="tunnel-options",
-                )
-            out[n] = merged
     return out
+
+
+def _option_ip(opts: Any, where: str, report: Report, name: str, line: int | None) -> IPAddress | None:
+    """A TunnelOptions entry's ``OutsideIpAddress`` (the key it is matched by); None, with a
+    warning, when the entry has none."""
+    if not isinstance(opts, Mapping):
+        raise ParseError("a TunnelOptions entry must be an object", field=where)
+    raw_ip = opts.get("OutsideIpAddress")
+    if not raw_ip:
+        report.warn(
+            f"{name}: {where} has no OutsideIpAddress; it cannot be matched to a tunnel and is ignored",
+            line=line,
+            field=where,
+            code="tunnel-options-ignored",
+        )
+        return None
+    if not isinstance(raw_ip, str):
+        raise ParseError(
+            f"expected an IP address string, got {describe_value(raw_ip)}", field=f"{where}.OutsideIpAddress"
+        )
+    return to_ip(raw_ip, field=f"{where}.OutsideIpAddress")
+
+
+def _apply_to_matches(
+    out: list[Tunnel],
+    matches: list[int],
+    opts: Mapping[str, Any],
+    ip: IPAddress,
+    where: str,
+    report: Report,
+    name: str,
+    path: str,
+    line: int | None,
+    option_lines: OptionLines | None,
+) -> None:
+    """Merge one TunnelOptions entry into the document's tunnels with its outside IP, in place."""
+    for n in matches:  # identical duplicates collapse later; each gets the same options
+        merged, diffs = _apply_options(out[n], opts, where, report, line, option_lines)
+        if diffs:
+            report.warn(
+                f"{name}: tunnel {ip}: {path} disagree with the embedded "
+                f"CustomerGatewayConfiguration in {'; '.join(diffs)}; using TunnelOptions "
+                "(AWS does not update the document when tunnel options change)",
+                line=line,
+                field=where,
+                code="tunnel-options",
+            )
+        out[n] = merged

@@ -286,6 +286,28 @@ def _tunnel(
         f.set("clear_df_bit", df[0][0] == "clear", df[1])
     bind = _first(vpn, "bind-interface")
     unit = bind[0][0] if bind and bind[0] else None
+    gw = _gateway(objs, f, vpn_name, ike_ref, first_line, comments, report)
+    _ike_policy(objs, f, vpn_name, gw, report)
+    _ipsec_policy(objs, f, vpn_name, ipsec_ref, report)
+    if unit is not None:
+        _unit_facts(objs, f, unit)
+    if objs.mss is not None:
+        f.set("tcp_mss", objs.mss[0], objs.mss[1])
+    _bgp(objs, f)
+    ident = id_from_name(vpn_name)
+    return (ident[0] if ident else None), f, unit
+
+
+def _gateway(
+    objs: _Objects,
+    f: Facts,
+    vpn_name: str,
+    ike_ref: tuple[list[str], int] | None,
+    first_line: int,
+    comments: list[tuple[int, str]],
+    report: Report,
+) -> dict[str, list[tuple[list[str], int]]]:
+    """The vpn's IKE gateway, with its facts (outside addresses, IKE version, DPD) set on ``f``."""
     _, gw = _resolve(objs, ("ike", "gateway"), vpn_name, "gw-", ike_ref, report)
     if gw is None:
         raise ParseError(f"ipsec vpn {vpn_name!r} has no IKE gateway", field="aws_outside_ip", line=first_line)
@@ -297,6 +319,7 @@ def _tunnel(
     if local and local[0]:
         f.set("cgw_outside_ip", to_ip(local[0][0], field="cgw_outside_ip", line=local[1]), local[1])
     else:
+        # no local-address: AWS's comment before the gateway names the customer's address
         gw_line = min(line for entries in gw.values() for _, line in entries)
         before = [c for c in comments if c[0] < gw_line]
         if before:
@@ -312,42 +335,55 @@ def _tunnel(
         for key, field in (("interval", "dpd_interval_s"), ("threshold", "dpd_retries")):
             if key in words[:-1]:
                 f.set(field, to_int(words[words.index(key) + 1], field=field, line=line), line)
+    return gw
+
+
+def _ike_policy(
+    objs: _Objects, f: Facts, vpn_name: str, gw: dict[str, list[tuple[list[str], int]]], report: Report
+) -> None:
+    """The gateway's IKE policy: mode, pre-shared key and proposal."""
     pol_ref = _first(gw, "ike-policy")
     _, policy = _resolve(objs, ("ike", "policy"), vpn_name, "ike-pol-", pol_ref, report)
-    if policy is not None:
-        mode = _first(policy, "mode")
-        if mode and mode[0]:
-            f.set("ike.mode", mode[0][0], mode[1])
-        psk = _first(policy, "pre-shared-key")
-        if psk and len(psk[0]) >= 2:
-            if psk[0][1].startswith("$9$"):
-                raise ParseError(
-                    "the pre-shared key is encrypted by JunOS ($9$…); use the plain key "
-                    "(AWS's download, or the VPN console)",
-                    field="psk",
-                    line=psk[1],
-                )
-            f.set("psk", to_psk(psk[0][1], line=psk[1]), psk[1])
-        _, prop = _resolve(objs, ("ike", "proposal"), vpn_name, "ike-prop-", _first(policy, "proposals"), report)
-        _proposal(f, "ike", prop)
+    if policy is None:
+        return
+    mode = _first(policy, "mode")
+    if mode and mode[0]:
+        f.set("ike.mode", mode[0][0], mode[1])
+    psk = _first(policy, "pre-shared-key")
+    if psk and len(psk[0]) >= 2:
+        if psk[0][1].startswith("$9$"):
+            raise ParseError(
+                "the pre-shared key is encrypted by JunOS ($9$…); use the plain key "
+                "(AWS's download, or the VPN console)",
+                field="psk",
+                line=psk[1],
+            )
+        f.set("psk", to_psk(psk[0][1], line=psk[1]), psk[1])
+    _, prop = _resolve(objs, ("ike", "proposal"), vpn_name, "ike-prop-", _first(policy, "proposals"), report)
+    _proposal(f, "ike", prop)
+
+
+def _ipsec_policy(
+    objs: _Objects, f: Facts, vpn_name: str, ipsec_ref: tuple[list[str], int] | None, report: Report
+) -> None:
+    """The vpn's IPsec policy: PFS group and proposal."""
     _, ipol = _resolve(objs, ("ipsec", "policy"), vpn_name, "ipsec-pol-", ipsec_ref, report)
-    if ipol is not None:
-        pfs = _first(ipol, "perfect-forward-secrecy")
-        if pfs and len(pfs[0]) >= 2 and pfs[0][0] == "keys":
-            f.set("ipsec.pfs_dh_groups", algos(dh_group, [pfs[0][1]], field="ipsec.pfs_dh_groups", line=pfs[1]), pfs[1])
-        _, iprop = _resolve(objs, ("ipsec", "proposal"), vpn_name, "ipsec-prop-", _first(ipol, "proposals"), report)
-        _proposal(f, "ipsec", iprop)
-    if unit is not None:
-        for words, line in objs.units.get(unit, []):
-            if words[:3] == ["family", "inet", "address"] and len(words) >= 4:
-                f.set("cgw_inside", to_interface(words[3], field="cgw_inside", line=line), line)
-            elif words[:3] == ["family", "inet", "mtu"] and len(words) >= 4:
-                f.set("mtu", to_int(words[3], field="mtu", line=line), line)
-    if objs.mss is not None:
-        f.set("tcp_mss", objs.mss[0], objs.mss[1])
-    _bgp(objs, f)
-    ident = id_from_name(vpn_name)
-    return (ident[0] if ident else None), f, unit
+    if ipol is None:
+        return
+    pfs = _first(ipol, "perfect-forward-secrecy")
+    if pfs and len(pfs[0]) >= 2 and pfs[0][0] == "keys":
+        f.set("ipsec.pfs_dh_groups", algos(dh_group, [pfs[0][1]], field="ipsec.pfs_dh_groups", line=pfs[1]), pfs[1])
+    _, iprop = _resolve(objs, ("ipsec", "proposal"), vpn_name, "ipsec-prop-", _first(ipol, "proposals"), report)
+    _proposal(f, "ipsec", iprop)
+
+
+def _unit_facts(objs: _Objects, f: Facts, unit: str) -> None:
+    """The bound st0 unit's inside address and MTU."""
+    for words, line in objs.units.get(unit, []):
+        if words[:3] == ["family", "inet", "address"] and len(words) >= 4:
+            f.set("cgw_inside", to_interface(words[3], field="cgw_inside", line=line), line)
+        elif words[:3] == ["family", "inet", "mtu"] and len(words) >= 4:
+            f.set("mtu", to_int(words[3], field="mtu", line=line), line)
 
 
 def _proposal(f: Facts, part: str, prop: dict[str, Any] | None) -> None:

@@ -633,12 +633,41 @@ def read_document(
     where = _Where(line_offset, fixed_line)
     root = parse_xml(text, line_offset=line_offset, fixed_line=fixed_line, what="the XML document")
     r = _Paths(root, where, deep=False)
+    cid, ids, no_bgp, aline = _connection_header(r, root, report)
+
+    tunnels: list[Tunnel] = []
+    lines: list[int | None] = []
+    with_bgp: list[int] = []
+    for n, el in enumerate(root.iterchildren("ipsec_tunnel"), 1):
+        tunnel, has_bgp = _read_tunnel(where, el, n, report)
+        tunnels.append(tunnel)
+        lines.append(r.line(el))
+        if has_bgp:
+            with_bgp.append(n - 1)
+
+    routing: Routing = "bgp" if with_bgp and not no_bgp else "static"
+    tunnels = _reconcile_bgp(cid or "connection", tunnels, lines, with_bgp, no_bgp, aline, report)
+    return Document(
+        tunnels=tuple(tunnels),
+        tunnel_lines=tuple(lines),
+        vpn_connection_id=cid,
+        routing=routing,
+        no_bgp_attribute=no_bgp,
+        line=r.line(root),
+        **ids,
+    )
+
+
+def _connection_header(
+    r: _Paths, root: Any, report: Report
+) -> tuple[str | None, dict[str, str | None], bool, int | None]:
+    """The root element's connection id, gateway ids, type and attributes: (id, gateway ids,
+    whether the attributes say NoBGPVPNConnection, the attributes' line)."""
     tag = str(root.tag)  # an element's tag (parse_xml removes namespaces): the text name
     if tag != "vpn_connection":
         hint = " (use --from ec2-xml)" if tag.endswith("Response") else ""
         raise ParseError(f"the root element is <{tag}>, not <vpn_connection>{hint}", line=r.line(root))
-    rline = r.line(root)
-    cid = to_id(root.get("id"), field="vpn_connection/@id", line=rline)
+    cid = to_id(root.get("id"), field="vpn_connection/@id", line=r.line(root))
     ids: dict[str, str | None] = {}
     for key in ("customer_gateway_id", "vpn_gateway_id", "transit_gateway_id"):
         value, line = r.text(key)
@@ -660,19 +689,20 @@ def read_document(
             field="vpn_connection_attributes",
             code="connection-attributes",
         )
+    return cid, ids, no_bgp, aline
 
-    tunnels: list[Tunnel] = []
-    lines: list[int | None] = []
-    with_bgp: list[int] = []
-    for n, el in enumerate(root.iterchildren("ipsec_tunnel"), 1):
-        tunnel, has_bgp = _read_tunnel(where, el, n, report)
-        tunnels.append(tunnel)
-        lines.append(r.line(el))
-        if has_bgp:
-            with_bgp.append(n - 1)
 
-    routing: Routing = "bgp" if with_bgp and not no_bgp else "static"
-    name = cid or "connection"
+def _reconcile_bgp(
+    name: str,
+    tunnels: list[Tunnel],
+    lines: list[int | None],
+    with_bgp: list[int],
+    no_bgp: bool,
+    aline: int | None,
+    report: Report,
+) -> list[Tunnel]:
+    """Warn where the tunnels' ``<bgp>`` elements disagree with the attributes or each other;
+    NoBGPVPNConnection wins (the tunnels lose their BGP settings)."""
     if no_bgp and with_bgp:
         report.warn(
             f"{name}: vpn_connection_attributes says NoBGPVPNConnection but tunnels carry <bgp> "
@@ -681,8 +711,8 @@ def read_document(
             field="vpn_connection_attributes",
             code="routing-conflict",
         )
-        tunnels = [attrs.evolve(t, bgp=None) for t in tunnels]
-    elif with_bgp and len(with_bgp) != len(tunnels):
+        return [attrs.evolve(t, bgp=None) for t in tunnels]
+    if with_bgp and len(with_bgp) != len(tunnels):
         for i, t in enumerate(tunnels):
             if i not in with_bgp:
                 report.warn(
@@ -691,15 +721,7 @@ def read_document(
                     field=f"ipsec_tunnel[{i + 1}]/bgp",
                     code="bgp-partial",
                 )
-    return Document(
-        tunnels=tuple(tunnels),
-        tunnel_lines=tuple(lines),
-        vpn_connection_id=cid,
-        routing=routing,
-        no_bgp_attribute=no_bgp,
-        line=rline,
-        **ids,
-    )
+    return tunnels
 
 
 def parse_document(

@@ -72,6 +72,40 @@ def _connection(item: Any, report: Report, n: int) -> VpnConnection | None:
     cid = to_id(_text(item, "vpnConnectionId"), field="vpnConnectionId", line=line)
     name = cid or f"connection #{n}"
     state = (_text(item, "state") or "").lower() or None
+    embedded = _embedded(item, report, name, state, line)
+    if embedded is None:
+        return None
+    inner, cline = embedded
+    if state in _DEAD:
+        report.warn(f"{name} is in state {state}", line=line, field="state", code="state")
+    doc = read_embedded(inner, report, name, "customerGatewayConfiguration", line_offset=cline - 1)
+    ids = {
+        "vpn_connection_id": cid,
+        "customer_gateway_id": to_id(_text(item, "customerGatewayId"), field="customerGatewayId", line=line),
+        "vpn_gateway_id": to_id(_text(item, "vpnGatewayId"), field="vpnGatewayId", line=line),
+        "transit_gateway_id": to_id(_text(item, "transitGatewayId"), field="transitGatewayId", line=line),
+    }
+    sro_text = _text(item, "options/staticRoutesOnly")
+    sro = to_bool(sro_text, field="options/staticRoutesOnly", line=line) if sro_text else None
+    routes = _routes(item, report, name)
+    option_lines: dict[int, dict[str, int]] = {}
+    return assemble(
+        doc,
+        report,
+        wrapper_ids=ids,
+        static_routes_only=sro,
+        routes=routes,
+        tunnel_options=_tunnel_options(item, option_lines) or None,
+        options_path="options/tunnelOptionSet",
+        line=line,
+        camel=True,
+        option_lines=option_lines,
+    )
+
+
+def _embedded(item: Any, report: Report, name: str, state: str | None, line: int | None) -> tuple[str, int] | None:
+    """The ``customerGatewayConfiguration`` document (unescaped once more if AWS escaped it
+    twice) and its element's line; None, with a warning, for a dead connection without one."""
     cfg_el = item.find("customerGatewayConfiguration")
     inner = (cfg_el.text or "") if cfg_el is not None else ""
     if _ONLY_DECLARATION.match(inner):
@@ -109,17 +143,11 @@ def _connection(item: Any, report: Report, n: int) -> VpnConnection | None:
             field="customerGatewayConfiguration",
             line=cline,
         )
-    if state in _DEAD:
-        report.warn(f"{name} is in state {state}", line=line, field="state", code="state")
-    doc = read_embedded(inner, report, name, "customerGatewayConfiguration", line_offset=cline - 1)
-    ids = {
-        "vpn_connection_id": cid,
-        "customer_gateway_id": to_id(_text(item, "customerGatewayId"), field="customerGatewayId", line=line),
-        "vpn_gateway_id": to_id(_text(item, "vpnGatewayId"), field="vpnGatewayId", line=line),
-        "transit_gateway_id": to_id(_text(item, "transitGatewayId"), field="transitGatewayId", line=line),
-    }
-    sro_text = _text(item, "options/staticRoutesOnly")
-    sro = to_bool(sro_text, field="options/staticRoutesOnly", line=line) if sro_text else None
+    return inner, cline
+
+
+def _routes(item: Any, report: Report, name: str) -> list[str]:
+    """The wrapper's static routes, leaving out (with a warning) those in a dead state."""
     routes: list[str] = []
     for r in item.findall("routes/item"):
         cidr = _text(r, "destinationCidrBlock")
@@ -135,19 +163,7 @@ def _connection(item: Any, report: Report, n: int) -> VpnConnection | None:
             )
             continue
         routes.append(cidr)
-    option_lines: dict[int, dict[str, int]] = {}
-    return assemble(
-        doc,
-        report,
-        wrapper_ids=ids,
-        static_routes_only=sro,
-        routes=routes,
-        tunnel_options=_tunnel_options(item, option_lines) or None,
-        options_path="options/tunnelOptionSet",
-        line=line,
-        camel=True,
-        option_lines=option_lines,
-    )
+    return routes
 
 
 def parse(text: str, report: Report) -> list[VpnConnection]:
