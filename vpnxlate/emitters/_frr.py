@@ -101,7 +101,6 @@ def render_frr_conf(policy: RoutingPolicy, links: Iterable[TunnelLink] = (), *, 
     if policy.router_asn is None or not policy.neighbors:
         raise EmitError("no BGP neighbor: nothing for FRR to do")
     w = frr_word
-    ifnames = {link.ref: link.ifname for link in links}
     out = [
         "! frr.conf written by vpnxlate: BGP over the AWS Site-to-Site VPN tunnels",
         "! Install as /etc/frr/frr.conf (with the daemons file as /etc/frr/daemons), then",
@@ -110,10 +109,32 @@ def render_frr_conf(policy: RoutingPolicy, links: Iterable[TunnelLink] = (), *, 
         "frr defaults traditional",
         "log syslog informational",
         "!",
+        *_neighbor_comments(policy, {link.ref: link.ifname for link in links}),
+        "!",
+        *_filters(policy),
     ]
+    for o in policy.origins:
+        target = w(o.next_hop) if o.next_hop is not None else "blackhole"
+        out.append(f"ip route {w(o.prefix)} {target}" + (f" {o.distance}" if o.distance is not None else ""))
+    if policy.origins:
+        out.append("!")
+    out.append(f"router bgp {policy.router_asn}")
+    if policy.router_id is not None:
+        out.append(f" bgp router-id {w(policy.router_id)}")
+    out.append(" bgp log-neighbor-changes")
+    for n in policy.neighbors:
+        out += _neighbor(n)
+    out += _address_family(policy)
+    out += ["exit", "!"]
+    return "\n".join(out) + "\n"
+
+
+def _neighbor_comments(policy: RoutingPolicy, ifnames: dict[tuple[str, str], str]) -> list[str]:
+    """One comment line per neighbor: tunnel interface, inside addresses, ASNs."""
+    out = []
     for n in policy.neighbors:
         ifname = ifnames.get(n.ref)
-        via = f" over {w(ifname)}" if ifname else ""
+        via = f" over {frr_word(ifname)}" if ifname else ""
         local_as = f", local-as {n.local_as}" if n.local_as is not None else ""
         out.append(
             "! "
@@ -122,7 +143,13 @@ def render_frr_conf(policy: RoutingPolicy, links: Iterable[TunnelLink] = (), *, 
                 f"AS {n.local_asn} <-> AS {n.remote_asn}{local_as}"
             )
         )
-    out.append("!")
+    return out
+
+
+def _filters(policy: RoutingPolicy) -> list[str]:
+    """The prefix lists and route-maps of the policy."""
+    w = frr_word
+    out = []
     for pl in policy.prefix_lists:
         for r in pl.rules:
             le = f" le {r.le}" if r.le is not None else ""
@@ -139,19 +166,13 @@ def render_frr_conf(policy: RoutingPolicy, links: Iterable[TunnelLink] = (), *, 
                 out.append(f" set local-preference {rule.local_preference}")
             out.append("exit")
         out.append("!")
-    for o in policy.origins:
-        target = w(o.next_hop) if o.next_hop is not None else "blackhole"
-        out.append(f"ip route {w(o.prefix)} {target}" + (f" {o.distance}" if o.distance is not None else ""))
-    if policy.origins:
-        out.append("!")
-    out.append(f"router bgp {policy.router_asn}")
-    if policy.router_id is not None:
-        out.append(f" bgp router-id {w(policy.router_id)}")
-    out.append(" bgp log-neighbor-changes")
-    for n in policy.neighbors:
-        out += _neighbor(n)
-    out += [" !", " address-family ipv4 unicast"]
-    out += [f"  network {w(net)}" for net in policy.advertise]
+    return out
+
+
+def _address_family(policy: RoutingPolicy) -> list[str]:
+    """``address-family ipv4 unicast``: the advertised networks and each neighbor's limits and route-maps."""
+    w = frr_word
+    out = [" !", " address-family ipv4 unicast", *(f"  network {w(net)}" for net in policy.advertise)]
     for n in policy.neighbors:
         a = w(n.address)
         out += [
@@ -160,8 +181,7 @@ def render_frr_conf(policy: RoutingPolicy, links: Iterable[TunnelLink] = (), *, 
             f"  neighbor {a} route-map {w(n.import_map)} in",
             f"  neighbor {a} route-map {w(n.export_map)} out",
         ]
-    out += [" exit-address-family", "exit", "!"]
-    return "\n".join(out) + "\n"
+    return [*out, " exit-address-family"]
 
 
 def _neighbor(n: Neighbor) -> list[str]:

@@ -112,19 +112,9 @@ def _pfs(group: int) -> str:
     return "Diffie-Hellman Group 2" if group == 2 else f"group{group}"
 
 
-def _tunnel(conn: VpnConnection, number: int, t: Tunnel, report: Report, options: Options | None) -> list[str]:
-    p = Picker(report, NAME, conn, number, t, options)
-    p.unsupported_all(_aws.API_ONLY_FIELDS)
-    p.unsupported("cgw_inside_v6", "IPv6 inside addresses")
-    p.unsupported("aws_inside_v6", "IPv6 inside addresses")
-    version = p.one("ike.versions")
-    psk = p.value("psk")
-    cgw_outside = p.value("cgw_outside_ip")
-    cgw_inside = p.value("cgw_inside")
-    aws_inside = p.value("aws_inside")
-    lines = [
-        f"IPSec Tunnel #{number}",
-        RULE,
+def _ike(p: Picker, version: Any, psk: Any) -> list[str]:
+    """#1: the IKE SA (version, key, algorithms, lifetime, mode, DH group)."""
+    return [
         "#1: Internet Key Exchange Configuration",
         TAB * 2,
         "Configure the IKE SA as follows:",
@@ -138,6 +128,12 @@ def _tunnel(conn: VpnConnection, number: int, t: Tunnel, report: Report, options
         f"  - Phase 1 Negotiation Mode : {_s(p.value('ike.mode'))}",
         f"  - Diffie-Hellman           : Group {_s(p.one('ike.dh_groups'))}",
         "",
+    ]
+
+
+def _ipsec(p: Picker) -> list[str]:
+    """#2: the IPsec SA, DPD and the packet settings (TCP MSS, DF bit, fragmentation)."""
+    return [
         "#2: IPSec Configuration",
         "",
         "Configure the IPSec SA as follows:",
@@ -164,12 +160,18 @@ def _tunnel(conn: VpnConnection, number: int, t: Tunnel, report: Report, options
         "  - Fragmentation            : "
         + ("Before encryption" if p.value("fragmentation_before_encryption") else "After encryption"),
         "",
+    ]
+
+
+def _interface(p: Picker, cgw_outside: Any, cgw_inside: Any, aws_inside: Any) -> list[str]:
+    """#3: the tunnel interface (outside and inside addresses, MTU)."""
+    return [
         "#3: Tunnel Interface Configuration",
         "",
         *_TUNNEL_PROSE,
         "Outside IP Addresses:",
         f"  - Customer Gateway {TAB}{TAB}        : {_s(cgw_outside)} ",
-        f"  - Virtual Private Gateway{TAB}        : {_s(t.aws_outside_ip)}",
+        f"  - Virtual Private Gateway{TAB}        : {_s(p.tunnel.aws_outside_ip)}",
         TAB * 2,
         "Inside IP Addresses",
         f"  - Customer Gateway         {TAB}{TAB}: {_s(cgw_inside)}",
@@ -180,52 +182,78 @@ def _tunnel(conn: VpnConnection, number: int, t: Tunnel, report: Report, options
         "    ",
         "",
     ]
+
+
+def _bgp(p: Picker, aws_inside_ip: Any) -> list[str]:
+    """#4 of a BGP connection: the ASNs, the neighbor (AWS's inside address by default), hold time."""
+    t = p.tunnel
+    if t.bgp is None:
+        p.warn(
+            "bgp",
+            f"a BGP connection without BGP values; {NAME} requires the ASNs, left empty",
+            code="no-bgp-values",
+        )
+    neighbor = t.bgp.neighbor_ip if t.bgp is not None else None
+    if neighbor is None:
+        neighbor = p.value("bgp.neighbor_ip", aws_inside_ip)
+    return [
+        "#4: Border Gateway Protocol (BGP) Configuration:",
+        "",
+        "The Border Gateway Protocol (BGPv4) is used within the tunnel, between the inside",
+        "IP addresses, to exchange routes from the VPC to your home network. Each",
+        "BGP router has an Autonomous System Number (ASN). Your ASN was provided ",
+        "to AWS when the Customer Gateway was created.",
+        "",
+        "BGP Configuration Options:",
+        f"  - Customer Gateway ASN{TAB}          : {_s(t.bgp.cgw_asn if t.bgp else None)} ",
+        f"  - Virtual Private  Gateway ASN          : {_s(t.bgp.aws_asn if t.bgp else None)}",
+        f"  - Neighbor IP Address     {TAB}{TAB}  : {_s(neighbor)}",
+        f"  - Neighbor Hold Time       : {_s(p.value('bgp.hold_time') if t.bgp else 30)}",
+        "",
+        "Configure BGP to announce routes to the Virtual Private Gateway. The gateway",
+        "will announce prefixes to your customer gateway based upon the prefix you",
+        "assigned to the VPC at creation time.",
+    ]
+
+
+def _static(p: Picker, aws_inside_ip: Any) -> list[str]:
+    """#4 of a static connection: the next hop (AWS's inside address)."""
+    p.unsupported("bgp", "BGP values on a static connection")
+    return [
+        "#4: Static Routing Configuration:",
+        "",
+        "To route traffic between your internal network and your VPC, ",
+        "you will need a static route added to your router.",
+        "",
+        "Static Route Configuration Options:",
+        "",
+        f"  - Next hop       : {_s(aws_inside_ip)}",
+        "  ",
+        "You should add static routes towards your internal network on the VGW.",
+        "The VGW will then send traffic towards your internal network over ",
+        "the tunnels.",
+    ]
+
+
+def _tunnel(conn: VpnConnection, number: int, t: Tunnel, report: Report, options: Options | None) -> list[str]:
+    p = Picker(report, NAME, conn, number, t, options)
+    p.unsupported_all(_aws.API_ONLY_FIELDS)
+    p.unsupported("cgw_inside_v6", "IPv6 inside addresses")
+    p.unsupported("aws_inside_v6", "IPv6 inside addresses")
+    version = p.one("ike.versions")
+    psk = p.value("psk")
+    cgw_outside = p.value("cgw_outside_ip")
+    cgw_inside = p.value("cgw_inside")
+    aws_inside = p.value("aws_inside")
+    lines = [
+        f"IPSec Tunnel #{number}",
+        RULE,
+        *_ike(p, version, psk),
+        *_ipsec(p),
+        *_interface(p, cgw_outside, cgw_inside, aws_inside),
+    ]
     aws_inside_ip = aws_inside.ip if aws_inside is not None else None
-    if conn.routing == "bgp":
-        if t.bgp is None:
-            p.warn(
-                "bgp",
-                f"a BGP connection without BGP values; {NAME} requires the ASNs, left empty",
-                code="no-bgp-values",
-            )
-        neighbor = t.bgp.neighbor_ip if t.bgp is not None else None
-        if neighbor is None:
-            neighbor = p.value("bgp.neighbor_ip", aws_inside_ip)
-        lines += [
-            "#4: Border Gateway Protocol (BGP) Configuration:",
-            "",
-            "The Border Gateway Protocol (BGPv4) is used within the tunnel, between the inside",
-            "IP addresses, to exchange routes from the VPC to your home network. Each",
-            "BGP router has an Autonomous System Number (ASN). Your ASN was provided ",
-            "to AWS when the Customer Gateway was created.",
-            "",
-            "BGP Configuration Options:",
-            f"  - Customer Gateway ASN{TAB}          : {_s(t.bgp.cgw_asn if t.bgp else None)} ",
-            f"  - Virtual Private  Gateway ASN          : {_s(t.bgp.aws_asn if t.bgp else None)}",
-            f"  - Neighbor IP Address     {TAB}{TAB}  : {_s(neighbor)}",
-            f"  - Neighbor Hold Time       : {_s(p.value('bgp.hold_time') if t.bgp else 30)}",
-            "",
-            "Configure BGP to announce routes to the Virtual Private Gateway. The gateway",
-            "will announce prefixes to your customer gateway based upon the prefix you",
-            "assigned to the VPC at creation time.",
-        ]
-    else:
-        p.unsupported("bgp", "BGP values on a static connection")
-        lines += [
-            "#4: Static Routing Configuration:",
-            "",
-            "To route traffic between your internal network and your VPC, ",
-            "you will need a static route added to your router.",
-            "",
-            "Static Route Configuration Options:",
-            "",
-            f"  - Next hop       : {_s(aws_inside_ip)}",
-            "  ",
-            "You should add static routes towards your internal network on the VGW.",
-            "The VGW will then send traffic towards your internal network over ",
-            "the tunnels.",
-        ]
-    return lines
+    return lines + (_bgp(p, aws_inside_ip) if conn.routing == "bgp" else _static(p, aws_inside_ip))
 
 
 def render(conn: VpnConnection, report: Report, options: Options | None = None) -> str:

@@ -20,7 +20,7 @@ from typing import Any
 import attrs
 
 from ..errors import NOT_STATED_HINT, EmitError, Report, describe_value
-from ..model import Tunnel, VpnConnection
+from ..model import Bgp, Tunnel, VpnConnection
 from ..options import TargetOptions, cli_options
 from ..registry import OutputFile
 from ..vocab import vyatta
@@ -180,6 +180,88 @@ _FOOTER = [
 ]
 
 
+def _interface(vti: str, number: int, cgw_inside: Any, mtu: Any) -> list[str]:
+    """#3: the vti interface (inside address, description, MTU)."""
+    return [
+        *_TUNNEL_PROSE,
+        f"set interfaces vti {_w(vti)} address {_q(cgw_inside)}",
+        f"set interfaces vti {_w(vti)} description {_q(f'VPC tunnel {number}')}",
+        f"set interfaces vti {_w(vti)} mtu {_q(mtu)}",
+        "",
+    ]
+
+
+def _bgp(p: Picker, b: Bgp, neighbor: Any) -> list[str]:
+    """#4 of a tunnel with BGP values: the neighbor (the AWS inside address), timers, network."""
+    if b.neighbor_ip is not None and b.neighbor_ip != neighbor:
+        p.warn(
+            "bgp.neighbor_ip",
+            f"{NAME} states the BGP neighbor only as the AWS inside address; neighbor {b.neighbor_ip} left out",
+            code="unsupported",
+        )
+    hold = p.value("bgp.hold_time")
+    for attr in ("cgw_asn", "aws_asn"):
+        if getattr(b, attr) is None:
+            raise EmitError(
+                f"{p.where}: the input does not state the BGP ASN bgp.{attr}, which {NAME} "
+                f"writes in its commands; {NOT_STATED_HINT}",
+                field=f"bgp.{attr}",
+            )
+    bgp = f"set protocols bgp {_w(b.cgw_asn)}"
+    nb = f"{bgp} neighbor {_w(neighbor)}"
+    return [
+        SEPARATOR,
+        "! #4: Border Gateway Protocol (BGP) Configuration",
+        "! ",
+        "! BGP is used within the tunnel to exchange prefixes between the",
+        "! Virtual Private Gateway and your Customer Gateway. The Virtual Private Gateway",
+        "! will announce the prefix corresponding to your VPC.",
+        "!",
+        "! Your Customer Gateway may announce a default route (0.0.0.0/0),",
+        "! which can be done with the 'network' statement.",
+        "!",
+        "! The BGP timers are adjusted to provide more rapid detection of outages.",
+        "!",
+        f"! The local BGP Autonomous System Number (ASN) ({_aws.value_text(b.cgw_asn)}) is configured",
+        "! as part of your Customer Gateway. If the ASN must be changed, the ",
+        "! Customer Gateway and VPN Connection will need to be recreated with AWS.",
+        "!",
+        f"{nb} remote-as {_q(b.aws_asn)}",
+        f"{nb} soft-reconfiguration 'inbound'",
+        f"{nb} timers holdtime {_q(hold)}",
+        f"{nb} timers keepalive {_q(hold // 3 if hold >= 3 else hold)}",
+        "",
+        "! To advertise additional prefixes to Amazon VPC, add these prefixes to the 'network'",
+        "! statement and identify a prefix you wish to advertise. Make sure the prefix is present",
+        "! in the routing table of the device with a valid next-hop.  For example, the following",
+        "! will advertise the 192.168.0.0/16 prefix to Amazon VPC.",
+        "!",
+        f"{bgp} network 0.0.0.0/0",
+        "!",
+        "",
+    ]
+
+
+def _static(p: Picker, vti: str) -> list[str]:
+    """#4 without BGP values: the example static route over the vti interface."""
+    if p.conn.routing == "bgp":
+        p.warn("bgp", f"a BGP connection without BGP values; {NAME} writes no BGP commands", code="no-bgp-values")
+    else:
+        p.unsupported("bgp", "BGP values on a static connection")
+    p.unsupported("aws_inside", "the AWS inside address of a static connection (only a BGP neighbor line states it)")
+    return [
+        SEPARATOR,
+        "! #4: Static Route Configuration",
+        "!",
+        "! Your Customer Gateway needs to set a static route for the prefix corresponding to your",
+        "! VPC to send traffic over the tunnel interface.",
+        "! An example for a VPC with the prefix 10.0.0.0/16 is provided below:",
+        f"! set protocols static interface-route 10.0.0.0/16 next-hop-interface {_w(vti)}",
+        "!",
+        "",
+    ]
+
+
 def _tunnel(
     conn: VpnConnection,
     number: int,
@@ -220,82 +302,12 @@ def _tunnel(
         *_DPD_PROSE,
         *(f"set vpn ipsec ike-group {_w(group)} {line}" for line in dpd),
         "",
-        *_TUNNEL_PROSE,
-        f"set interfaces vti {_w(vti)} address {_q(cgw_inside)}",
-        f"set interfaces vti {_w(vti)} description {_q(f'VPC tunnel {number}')}",
-        f"set interfaces vti {_w(vti)} mtu {_q(mtu)}",
-        "",
+        *_interface(vti, number, cgw_inside, mtu),
     ]
     neighbor = aws_inside.ip if aws_inside is not None else None
     if conn.routing == "bgp" and t.bgp is not None:
-        b = t.bgp
-        if b.neighbor_ip is not None and b.neighbor_ip != neighbor:
-            p.warn(
-                "bgp.neighbor_ip",
-                f"{NAME} states the BGP neighbor only as the AWS inside address; neighbor {b.neighbor_ip} left out",
-                code="unsupported",
-            )
-        hold = p.value("bgp.hold_time")
-        for attr in ("cgw_asn", "aws_asn"):
-            if getattr(b, attr) is None:
-                raise EmitError(
-                    f"{p.where}: the input does not state the BGP ASN bgp.{attr}, which {NAME} "
-                    f"writes in its commands; {NOT_STATED_HINT}",
-                    field=f"bgp.{attr}",
-                )
-        bgp = f"set protocols bgp {_w(b.cgw_asn)}"
-        nb = f"{bgp} neighbor {_w(neighbor)}"
-        lines += [
-            SEPARATOR,
-            "! #4: Border Gateway Protocol (BGP) Configuration",
-            "! ",
-            "! BGP is used within the tunnel to exchange prefixes between the",
-            "! Virtual Private Gateway and your Customer Gateway. The Virtual Private Gateway",
-            "! will announce the prefix corresponding to your VPC.",
-            "!",
-            "! Your Customer Gateway may announce a default route (0.0.0.0/0),",
-            "! which can be done with the 'network' statement.",
-            "!",
-            "! The BGP timers are adjusted to provide more rapid detection of outages.",
-            "!",
-            f"! The local BGP Autonomous System Number (ASN) ({_aws.value_text(b.cgw_asn)}) is configured",
-            "! as part of your Customer Gateway. If the ASN must be changed, the ",
-            "! Customer Gateway and VPN Connection will need to be recreated with AWS.",
-            "!",
-            f"{nb} remote-as {_q(b.aws_asn)}",
-            f"{nb} soft-reconfiguration 'inbound'",
-            f"{nb} timers holdtime {_q(hold)}",
-            f"{nb} timers keepalive {_q(hold // 3 if hold >= 3 else hold)}",
-            "",
-            "! To advertise additional prefixes to Amazon VPC, add these prefixes to the 'network'",
-            "! statement and identify a prefix you wish to advertise. Make sure the prefix is present",
-            "! in the routing table of the device with a valid next-hop.  For example, the following",
-            "! will advertise the 192.168.0.0/16 prefix to Amazon VPC.",
-            "!",
-            f"{bgp} network 0.0.0.0/0",
-            "!",
-            "",
-        ]
-    else:
-        if conn.routing == "bgp":
-            p.warn("bgp", f"a BGP connection without BGP values; {NAME} writes no BGP commands", code="no-bgp-values")
-        else:
-            p.unsupported("bgp", "BGP values on a static connection")
-        p.unsupported(
-            "aws_inside", "the AWS inside address of a static connection (only a BGP neighbor line states it)"
-        )
-        lines += [
-            SEPARATOR,
-            "! #4: Static Route Configuration",
-            "!",
-            "! Your Customer Gateway needs to set a static route for the prefix corresponding to your",
-            "! VPC to send traffic over the tunnel interface.",
-            "! An example for a VPC with the prefix 10.0.0.0/16 is provided below:",
-            f"! set protocols static interface-route 10.0.0.0/16 next-hop-interface {_w(vti)}",
-            "!",
-            "",
-        ]
-    return lines
+        return lines + _bgp(p, t.bgp, neighbor)
+    return lines + _static(p, vti)
 
 
 def render(conn: VpnConnection, report: Report, options: Options | None = None) -> str:

@@ -214,6 +214,10 @@ class _Opts:
         return [*self.accept_all, *self.accept_by.get(conn.vpn_connection_id or "", [])]
 
 
+# (connection, tunnel index in it, Tunnel<n> number, tunnel) of every tunnel written, in order
+_Planned = list[tuple[VpnConnection, int, int, Tunnel]]
+
+
 def _prefix(text: object, flag: str) -> ipaddress.IPv4Network:
     try:
         return ipaddress.IPv4Network(str(text).strip())
@@ -261,9 +265,23 @@ def _group(p: _aws.Picker, field: str) -> int | None:
     return int(values[0])
 
 
-def _tunnel(lines: list[str], conn: VpnConnection, k: int, n: int, t: Tunnel, opts: _Opts, report: Report) -> None:
-    p = _aws.Picker(report, NAME, conn, k + 1, t)
-    p.unsupported_all(NOT_IN_IOS)
+@attrs.frozen
+class _Peer:
+    """The checked values of one tunnel that its IKE, IPsec and interface sections share, as IOS words."""
+
+    p: _aws.Picker
+    sfx: str  # suffix of the tunnel's keyring / profile / transform-set names
+    aws: str  # AWS outside address
+    local: str | None  # the router's address for IKE (--local-address or the customer gateway's)
+    psk: str = attrs.field(repr=False)
+    v2: bool
+    lifetime: int | None  # IKE SA lifetime
+    dpd: int | None
+    group: int | None  # IKE Diffie-Hellman group
+
+
+def _peer(conn: VpnConnection, k: int, n: int, t: Tunnel, opts: _Opts, p: _aws.Picker) -> _Peer:
+    """Checks the tunnel's addresses, key, IKE version, lifetime, DPD interval and DH group."""
     sfx = _suffix(conn, k, n)
     aws = word(t.aws_outside_ip, "aws_outside_ip")
     if t.aws_outside_ip.version != 4:
@@ -285,83 +303,86 @@ def _tunnel(lines: list[str], conn: VpnConnection, k: int, n: int, t: Tunnel, op
     if dpd is not None:
         _in_range(dpd, *DPD_RANGE, "dpd_interval_s", p.where)
     group = _group(p, "ike.dh_groups")
+    return _Peer(p, sfx, aws, local_w, psk, v2, lifetime, dpd, group)
+
+
+def _ikev2(lines: list[str], peer: _Peer, t: Tunnel) -> str:
+    """IKEv2 proposal, policy, keyring and profile; returns the IPsec profile's line naming the profile."""
+    p, sfx, aws = peer.p, peer.sfx, peer.aws
+    enc = _one(p, "ike.encryption", IKEV2_ENCRYPTION, "IKEv2 proposal")
+    integ = _one(p, "ike.integrity", IKEV2_INTEGRITY, "IKEv2 proposal")
+    gcm = bool(enc and "gcm" in enc)
+    if p.get("ike.mode") is not None:
+        p.unsupported("ike.mode", "an IKEv2 phase 1 mode")
+    lines.append(f"crypto ikev2 proposal ikev2-prop-{sfx}")
+    if enc:
+        lines.append(f"  encryption {enc}")
+    if integ:
+        lines.append(f"  {'prf' if gcm else 'integrity'} {integ}")
+    if peer.group is not None:
+        lines.append(f"  group {peer.group}")
+    lines += ["exit", f"crypto ikev2 policy ikev2-policy-{sfx}"]
+    if peer.local:
+        lines.append(f"  match address local {peer.local}")
     lines += [
-        "! " + "-" * 80,
-        f"! IPSec Tunnel #{k + 1} of {conn.name} (interface Tunnel{n})",
-        "! " + "-" * 80,
-        "! #1: Internet Key Exchange (IKE) Configuration",
-        "!",
+        f"  proposal ikev2-prop-{sfx}",
+        "exit",
+        f"crypto ikev2 keyring keyring-{sfx}",
+        f"  peer {aws}",
+        f"    address {aws}",
+        f"    pre-shared-key {peer.psk}",
+        "  exit",
+        "exit",
+        f"crypto ikev2 profile ikev2-{sfx}",
+        f"  match identity remote address {aws} 255.255.255.255",
     ]
-    profile_line: str
-    if v2:
-        enc = _one(p, "ike.encryption", IKEV2_ENCRYPTION, "IKEv2 proposal")
-        integ = _one(p, "ike.integrity", IKEV2_INTEGRITY, "IKEv2 proposal")
-        gcm = bool(enc and "gcm" in enc)
-        if p.get("ike.mode") is not None:
-            p.unsupported("ike.mode", "an IKEv2 phase 1 mode")
-        lines.append(f"crypto ikev2 proposal ikev2-prop-{sfx}")
-        if enc:
-            lines.append(f"  encryption {enc}")
-        if integ:
-            lines.append(f"  {'prf' if gcm else 'integrity'} {integ}")
-        if group is not None:
-            lines.append(f"  group {group}")
-        lines += ["exit", f"crypto ikev2 policy ikev2-policy-{sfx}"]
-        if local_w:
-            lines.append(f"  match address local {local_w}")
-        lines += [
-            f"  proposal ikev2-prop-{sfx}",
-            "exit",
-            f"crypto ikev2 keyring keyring-{sfx}",
-            f"  peer {aws}",
-            f"    address {aws}",
-            f"    pre-shared-key {psk}",
-            "  exit",
-            "exit",
-            f"crypto ikev2 profile ikev2-{sfx}",
-            f"  match identity remote address {aws} 255.255.255.255",
-        ]
-        if t.cgw_outside_ip is not None:
-            lines.append(f"  identity local address {word(t.cgw_outside_ip, 'cgw_outside_ip')}")
-        lines += [
-            "  authentication remote pre-share",
-            "  authentication local pre-share",
-            f"  keyring local keyring-{sfx}",
-        ]
-        if lifetime is not None:
-            lines.append(f"  lifetime {lifetime}")
-        if dpd is not None:
-            lines.append(f"  dpd {dpd} {min(max(dpd, 2), 60)} on-demand")
-        lines.append("exit")
-        profile_line = f"  set ikev2-profile ikev2-{sfx}"
-    else:
-        enc = _one(p, "ike.encryption", IKE_ENCRYPTION, "ISAKMP policy (IKEv1 has no AES-GCM on IOS)")
-        integ = _one(p, "ike.integrity", IKE_HASH, "ISAKMP policy")
-        number = 199 + n
-        lines.append(f"crypto isakmp policy {number}")
-        if enc:
-            lines.append(f"  encryption {enc}")
-        lines.append("  authentication pre-share")
-        if group is not None:
-            lines.append(f"  group {group}")
-        if lifetime is not None:
-            lines.append(f"  lifetime {lifetime}")
-        if integ:
-            lines.append(f"  hash {integ}")
-        lines += ["exit", f"crypto keyring keyring-{sfx}"]
-        if local_w:
-            lines.append(f"  local-address {local_w}")
-        lines += [f"  pre-shared-key address {aws} key {psk}", "exit", f"crypto isakmp profile isakmp-{sfx}"]
-        if local_w:
-            lines.append(f"  local-address {local_w}")
-        lines += [f"  match identity address {aws}", f"  keyring keyring-{sfx}"]
-        if dpd is not None:
-            lines.append(f"  keepalive {dpd} retry {min(max(dpd, 2), 60)}")
-        if t.ike.mode == "aggressive":
-            lines.append("  initiate mode aggressive")
-        lines.append("exit")
-        profile_line = f"  set isakmp-profile isakmp-{sfx}"
-    lines += ["!", "! #2: IPSec Configuration", "!"]
+    if t.cgw_outside_ip is not None:
+        lines.append(f"  identity local address {word(t.cgw_outside_ip, 'cgw_outside_ip')}")
+    lines += [
+        "  authentication remote pre-share",
+        "  authentication local pre-share",
+        f"  keyring local keyring-{sfx}",
+    ]
+    if peer.lifetime is not None:
+        lines.append(f"  lifetime {peer.lifetime}")
+    if peer.dpd is not None:
+        lines.append(f"  dpd {peer.dpd} {min(max(peer.dpd, 2), 60)} on-demand")
+    lines.append("exit")
+    return f"  set ikev2-profile ikev2-{sfx}"
+
+
+def _ikev1(lines: list[str], peer: _Peer, t: Tunnel, n: int) -> str:
+    """ISAKMP policy, keyring and ISAKMP profile; returns the IPsec profile's line naming the profile."""
+    p, sfx = peer.p, peer.sfx
+    enc = _one(p, "ike.encryption", IKE_ENCRYPTION, "ISAKMP policy (IKEv1 has no AES-GCM on IOS)")
+    integ = _one(p, "ike.integrity", IKE_HASH, "ISAKMP policy")
+    lines.append(f"crypto isakmp policy {199 + n}")
+    if enc:
+        lines.append(f"  encryption {enc}")
+    lines.append("  authentication pre-share")
+    if peer.group is not None:
+        lines.append(f"  group {peer.group}")
+    if peer.lifetime is not None:
+        lines.append(f"  lifetime {peer.lifetime}")
+    if integ:
+        lines.append(f"  hash {integ}")
+    lines += ["exit", f"crypto keyring keyring-{sfx}"]
+    if peer.local:
+        lines.append(f"  local-address {peer.local}")
+    lines += [f"  pre-shared-key address {peer.aws} key {peer.psk}", "exit", f"crypto isakmp profile isakmp-{sfx}"]
+    if peer.local:
+        lines.append(f"  local-address {peer.local}")
+    lines += [f"  match identity address {peer.aws}", f"  keyring keyring-{sfx}"]
+    if peer.dpd is not None:
+        lines.append(f"  keepalive {peer.dpd} retry {min(max(peer.dpd, 2), 60)}")
+    if t.ike.mode == "aggressive":
+        lines.append("  initiate mode aggressive")
+    lines.append("exit")
+    return f"  set isakmp-profile isakmp-{sfx}"
+
+
+def _transforms(p: _aws.Picker) -> str:
+    """The ESP transforms of the transform set (AWS's default when the model states none)."""
     esp_enc = _one(p, "ipsec.encryption", ESP_ENCRYPTION, "transform set")
     esp_int = _one(p, "ipsec.integrity", ESP_INTEGRITY, "transform set")
     if esp_enc and "gcm" in esp_enc and esp_int:
@@ -374,7 +395,13 @@ def _tunnel(lines: list[str], conn: VpnConnection, k: int, n: int, t: Tunnel, op
             "no ESP algorithms stated; writing AWS's default esp-aes 128 esp-sha-hmac",
             code="aws-default",
         )
-    lines += [f"crypto ipsec transform-set ipsec-prop-{sfx} {transforms}"]
+    return transforms
+
+
+def _ipsec(lines: list[str], peer: _Peer, t: Tunnel, profile_line: str) -> None:
+    """Transform set and IPsec profile (PFS, SA lifetime, replay window, the IKE profile)."""
+    p, sfx = peer.p, peer.sfx
+    lines += [f"crypto ipsec transform-set ipsec-prop-{sfx} {_transforms(p)}"]
     if t.ipsec.mode is not None:
         lines.append(f"  mode {word(t.ipsec.mode, 'ipsec.mode')}")
     lines += ["exit", f"crypto ipsec profile ipsec-{sfx}"]
@@ -396,15 +423,13 @@ def _tunnel(lines: list[str], conn: VpnConnection, k: int, n: int, t: Tunnel, op
                 f"not {t.replay_window}; left out",
                 code="unsupported",
             )
-    lines += [
-        f"  set transform-set ipsec-prop-{sfx}",
-        profile_line,
-        "exit",
-        "!",
-        "! #3: Tunnel Interface Configuration",
-        "!",
-        f"interface Tunnel{n}",
-    ]
+    lines += [f"  set transform-set ipsec-prop-{sfx}", profile_line, "exit"]
+
+
+def _interface(lines: list[str], peer: _Peer, t: Tunnel, n: int, opts: _Opts) -> None:
+    """``interface Tunnel<n>``: inside address, MTU, source and destination, protection, DF bit,
+    fragmentation, TCP MSS."""
+    lines.append(f"interface Tunnel{n}")
     if t.cgw_inside is not None:
         lines.append(f"  ip address {_mask(t.cgw_inside)}")
     if t.mtu is not None:
@@ -412,12 +437,12 @@ def _tunnel(lines: list[str], conn: VpnConnection, k: int, n: int, t: Tunnel, op
     lines.append("  ip virtual-reassembly")
     if opts.source_interface:
         lines.append(f"  tunnel source {opts.source_interface}")
-    elif local_w:
-        lines.append(f"  tunnel source {local_w}")
+    elif peer.local:
+        lines.append(f"  tunnel source {peer.local}")
     lines += [
-        f"  tunnel destination {aws}",
+        f"  tunnel destination {peer.aws}",
         "  tunnel mode ipsec ipv4",
-        f"  tunnel protection ipsec profile ipsec-{sfx}",
+        f"  tunnel protection ipsec profile ipsec-{peer.sfx}",
     ]
     if t.clear_df_bit is not None:
         lines.append(f"  crypto ipsec df-bit {'clear' if t.clear_df_bit else 'copy'}")
@@ -426,21 +451,34 @@ def _tunnel(lines: list[str], conn: VpnConnection, k: int, n: int, t: Tunnel, op
             f"  crypto ipsec fragmentation {'before' if t.fragmentation_before_encryption else 'after'}-encryption"
         )
     if t.tcp_mss is not None:
-        lines.append(f"  ip tcp adjust-mss {_in_range(t.tcp_mss, *MSS_RANGE, 'tcp_mss', p.where)}")
-    lines += ["  no shutdown", "exit", "!"]
+        lines.append(f"  ip tcp adjust-mss {_in_range(t.tcp_mss, *MSS_RANGE, 'tcp_mss', peer.p.where)}")
+    lines += ["  no shutdown", "exit"]
 
 
-def _bgp(lines: list[str], planned: list[tuple[VpnConnection, int, int, Tunnel]], opts: _Opts, report: Report) -> None:
-    bgp = [(c, k, n, t) for c, k, n, t in planned if c.routing == "bgp" and t.bgp is not None]
-    if not bgp:
-        if opts.advertise:
-            unsupported(
-                report, None, "--advertise applies to BGP connections only", field="advertise", code="advertise-static"
-            )
-        return
+def _tunnel(lines: list[str], conn: VpnConnection, k: int, n: int, t: Tunnel, opts: _Opts, report: Report) -> None:
+    p = _aws.Picker(report, NAME, conn, k + 1, t)
+    p.unsupported_all(NOT_IN_IOS)
+    peer = _peer(conn, k, n, t, opts, p)
+    lines += [
+        "! " + "-" * 80,
+        f"! IPSec Tunnel #{k + 1} of {conn.name} (interface Tunnel{n})",
+        "! " + "-" * 80,
+        "! #1: Internet Key Exchange (IKE) Configuration",
+        "!",
+    ]
+    profile_line = _ikev2(lines, peer, t) if peer.v2 else _ikev1(lines, peer, t, n)
+    lines += ["!", "! #2: IPSec Configuration", "!"]
+    _ipsec(lines, peer, t, profile_line)
+    lines += ["!", "! #3: Tunnel Interface Configuration", "!"]
+    _interface(lines, peer, t, n, opts)
+    lines.append("!")
+
+
+def _bgp_asn(bgp: _Planned) -> int:
+    """The one customer ASN of the BGP tunnels (IOS runs one BGP process)."""
     asns: list[int] = []
     for c, k, _, t in bgp:
-        assert t.bgp is not None  # kept by the filter above
+        assert t.bgp is not None  # kept by the caller's filter
         if t.bgp.cgw_asn is None:  # "router bgp None" is not a configuration
             raise EmitError(
                 f"{c.name} tunnel {k + 1} ({t.aws_outside_ip}): the input does not state the customer gateway "
@@ -455,21 +493,26 @@ def _bgp(lines: list[str], planned: list[tuple[VpnConnection, int, int, Tunnel]]
             f"{', '.join(map(str, asns))} (write them for separate routers)",
             field="bgp.cgw_asn",
         )
-    if opts.prefer is not None and not opts.advertise:
-        raise EmitError("--prefer-tunnel with BGP needs --advertise (the prepend goes on the advertised prefixes)")
-    lines += ["! " + "-" * 80, "! #4: Border Gateway Protocol (BGP) Configuration", "!"]
-    if opts.advertise:
-        for net in opts.advertise:
-            lines.append(f"ip prefix-list VPNXLATE-OUT permit {net}")
-        lines.append("route-map VPNXLATE-OUT permit 10")
-        lines += ["  match ip address prefix-list VPNXLATE-OUT", "exit"]
-        if opts.prefer is not None:
-            lines += [
-                "route-map VPNXLATE-OUT-BACKUP permit 10",
-                "  match ip address prefix-list VPNXLATE-OUT",
-                f"  set as-path prepend {asns[0]} {asns[0]}",
-                "exit",
-            ]
+    return asns[0]
+
+
+def _export_policy(lines: list[str], opts: _Opts, asn: int) -> None:
+    """Prefix list and route-maps of --advertise (with the AS-path prepend of --prefer-tunnel)."""
+    for net in opts.advertise:
+        lines.append(f"ip prefix-list VPNXLATE-OUT permit {net}")
+    lines.append("route-map VPNXLATE-OUT permit 10")
+    lines += ["  match ip address prefix-list VPNXLATE-OUT", "exit"]
+    if opts.prefer is not None:
+        lines += [
+            "route-map VPNXLATE-OUT-BACKUP permit 10",
+            "  match ip address prefix-list VPNXLATE-OUT",
+            f"  set as-path prepend {asn} {asn}",
+            "exit",
+        ]
+
+
+def _accept_lists(lines: list[str], bgp: _Planned, opts: _Opts) -> dict[str, str]:
+    """One prefix list per distinct --accept set; returns connection id (or ``all``) -> list name."""
     accept_lists: dict[str, str] = {}
     for c, _, _, _ in bgp:
         nets = opts.accepts(c)
@@ -479,7 +522,11 @@ def _bgp(lines: list[str], planned: list[tuple[VpnConnection, int, int, Tunnel]]
             accept_lists[key] = name
             for net in nets:
                 lines.append(f"ip prefix-list {name} permit {net} le 32")
-    lines += [f"router bgp {asns[0]}", "  bgp log-neighbor-changes"]
+    return accept_lists
+
+
+def _neighbors(lines: list[str], bgp: _Planned, report: Report) -> list[tuple[VpnConnection, int, str]]:
+    """The ``neighbor … remote-as`` / ``timers`` lines; returns (connection, tunnel index, neighbor word)."""
     neighbors = []
     for c, k, _, t in bgp:
         assert t.bgp is not None
@@ -506,6 +553,13 @@ def _bgp(lines: list[str], planned: list[tuple[VpnConnection, int, int, Tunnel]]
             hold = t.bgp.hold_time
             keepalive = 0 if hold == 0 else max(1, min(10, hold // 3))
             lines.append(f"  neighbor {nb} timers {keepalive} {hold} {hold}" if hold else f"  neighbor {nb} timers 0 0")
+    return neighbors
+
+
+def _address_family(
+    lines: list[str], neighbors: list[tuple[VpnConnection, int, str]], accept_lists: dict[str, str], opts: _Opts
+) -> None:
+    """``address-family ipv4 unicast``: the neighbors' activation and policies, the advertised networks."""
     lines.append("  address-family ipv4 unicast")
     for c, k, nb in neighbors:
         lines += [f"    neighbor {nb} activate", f"    neighbor {nb} soft-reconfiguration inbound"]
@@ -518,6 +572,26 @@ def _bgp(lines: list[str], planned: list[tuple[VpnConnection, int, int, Tunnel]]
     for net in opts.advertise:
         lines.append(f"    network {net.network_address} mask {net.netmask}")
     lines += ["  exit-address-family", "exit"]
+
+
+def _bgp(lines: list[str], planned: _Planned, opts: _Opts, report: Report) -> None:
+    bgp = [(c, k, n, t) for c, k, n, t in planned if c.routing == "bgp" and t.bgp is not None]
+    if not bgp:
+        if opts.advertise:
+            unsupported(
+                report, None, "--advertise applies to BGP connections only", field="advertise", code="advertise-static"
+            )
+        return
+    asn = _bgp_asn(bgp)
+    if opts.prefer is not None and not opts.advertise:
+        raise EmitError("--prefer-tunnel with BGP needs --advertise (the prepend goes on the advertised prefixes)")
+    lines += ["! " + "-" * 80, "! #4: Border Gateway Protocol (BGP) Configuration", "!"]
+    if opts.advertise:
+        _export_policy(lines, opts, asn)
+    accept_lists = _accept_lists(lines, bgp, opts)
+    lines += [f"router bgp {asn}", "  bgp log-neighbor-changes"]
+    neighbors = _neighbors(lines, bgp, report)
+    _address_family(lines, neighbors, accept_lists, opts)
     for net in opts.advertise:
         lines.append(f"ip route {net.network_address} {net.netmask} Null0 254")
     if not opts.advertise:
@@ -531,9 +605,7 @@ def _bgp(lines: list[str], planned: list[tuple[VpnConnection, int, int, Tunnel]]
     lines.append("!")
 
 
-def _static(
-    lines: list[str], planned: list[tuple[VpnConnection, int, int, Tunnel]], opts: _Opts, report: Report
-) -> None:
+def _static(lines: list[str], planned: _Planned, opts: _Opts, report: Report) -> None:
     static = [(c, k, n, t) for c, k, n, t in planned if c.routing == "static" or t.bgp is None]
     if not static:
         return
@@ -575,7 +647,7 @@ def _static(
     lines.append("!")
 
 
-def _ikev2_selection(planned: list[tuple[VpnConnection, int, int, Tunnel]], opts: _Opts, report: Report) -> None:
+def _ikev2_selection(planned: _Planned, opts: _Opts, report: Report) -> None:
     """IOS picks an IKEv2 policy by local address, not per peer: tunnels that share a local address
     but not their IKE proposal would all get the first one."""
     seen: dict[Any, tuple[Any, str]] = {}
@@ -617,7 +689,7 @@ def _header(conn: VpnConnection) -> list[str]:
 def emit(connections: list[VpnConnection], report: Report, options: Options) -> list[OutputFile]:
     opts = _Opts(connections, options)
     lines: list[str] = []
-    planned: list[tuple[VpnConnection, int, int, Tunnel]] = []
+    planned: _Planned = []
     n = opts.first
     for conn in _aws.ordered(connections):
         lines += _header(conn)

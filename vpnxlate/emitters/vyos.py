@@ -528,6 +528,44 @@ def vti_number(t: Tunnel, tag: str, first: int) -> tuple[int, bool]:
     return first + HASH_VTI_BASE + h % HASH_VTI_BASE, False
 
 
+def _check_tunnel(t: Tunnel, where: str, report: Report) -> None:
+    """What a vti tunnel needs (IPv4 inside address, pre-shared key); IPv6 inside addresses are warned about."""
+    if t.cgw_inside is None:
+        raise EmitError(
+            f"{where}: no IPv4 inside address (169.254.x.y/30); the VyOS target needs it for the vti interface"
+        )
+    if t.cgw_inside_v6 is not None:
+        unsupported(
+            report,
+            where,
+            "the IPv6 inside addresses are not written (IPv4 VTI only)",
+            field="cgw_inside_v6",
+            code="ipv6-inside",
+        )
+    if t.psk is None:
+        raise EmitError(f"{where}: no pre-shared key in the input; {NOT_STATED_HINT}", field="psk")
+
+
+def _number_hashed(
+    hashed: list[tuple[str, Tunnel, int, VpnConnection, str]], used: dict[int, str], first_vti: int
+) -> dict[tuple[str, str], int]:
+    """vti numbers of the tunnels without an inside /30 in the block: their hashed numbers, probing
+    upwards on collision in a fixed order (by tag, AWS IP); ``(tag, AWS IP) -> number``."""
+    if len(hashed) > HASH_VTI_BASE:
+        raise EmitError(
+            f"{len(hashed)} tunnels have no inside /30 in {INSIDE_BLOCK}; one router numbers at "
+            f"most {HASH_VTI_BASE} such vti interfaces"
+        )
+    fixed: dict[tuple[str, str], int] = {}
+    for where, t, number, _c, tag in sorted(hashed, key=lambda h: (h[4], address_key(h[1].aws_outside_ip))):
+        n = number
+        while n in used:
+            n = first_vti + HASH_VTI_BASE + (n - first_vti - HASH_VTI_BASE + 1) % HASH_VTI_BASE
+        used[n] = where
+        fixed[(tag, str(t.aws_outside_ip))] = n
+    return fixed
+
+
 def _plan(connections: list[VpnConnection], opts: Settings, report: Report) -> list[Planned]:
     conns = sorted(connections, key=lambda c: (conn_tag(c), address_key(c.tunnels[0].aws_outside_ip)))
     tags = [conn_tag(c) for c in conns]
@@ -543,20 +581,8 @@ def _plan(connections: list[VpnConnection], opts: Settings, report: Report) -> l
     for c, tag in zip(conns, tags, strict=True):
         for i, t in enumerate(c.tunnels, 1):
             where = f"{c.name} tunnel {i} ({t.aws_outside_ip})"
-            if t.cgw_inside is None:
-                raise EmitError(
-                    f"{where}: no IPv4 inside address (169.254.x.y/30); the VyOS target needs it for the vti interface"
-                )
-            if t.cgw_inside_v6 is not None:
-                unsupported(
-                    report,
-                    where,
-                    "the IPv6 inside addresses are not written (IPv4 VTI only)",
-                    field="cgw_inside_v6",
-                    code="ipv6-inside",
-                )
-            if t.psk is None:
-                raise EmitError(f"{where}: no pre-shared key in the input; {NOT_STATED_HINT}", field="psk")
+            _check_tunnel(t, where, report)
+            assert t.cgw_inside is not None  # refused by _check_tunnel
             peer = str(t.aws_outside_ip)
             if peer in peers:
                 raise EmitError(f"{where}: AWS outside IP {peer} is also used by {peers[peer]}")
@@ -575,19 +601,7 @@ def _plan(connections: list[VpnConnection], opts: Settings, report: Report) -> l
             else:
                 hashed.append((where, t, number, c, tag))
                 out.append(Planned(c, tag, i, t, -1, ike, esp))
-    # hashed numbers: probe upwards on collision, in a fixed order (by tag, AWS IP)
-    if len(hashed) > HASH_VTI_BASE:
-        raise EmitError(
-            f"{len(hashed)} tunnels have no inside /30 in {INSIDE_BLOCK}; one router numbers at "
-            f"most {HASH_VTI_BASE} such vti interfaces"
-        )
-    fixed: dict[tuple[str, str], int] = {}
-    for where, t, number, _c, tag in sorted(hashed, key=lambda h: (h[4], address_key(h[1].aws_outside_ip))):
-        n = number
-        while n in used:
-            n = opts.first_vti + HASH_VTI_BASE + (n - opts.first_vti - HASH_VTI_BASE + 1) % HASH_VTI_BASE
-        used[n] = where
-        fixed[(tag, str(t.aws_outside_ip))] = n
+    fixed = _number_hashed(hashed, used, opts.first_vti)
     return [
         p if p.vti_number >= 0 else attrs.evolve(p, vti_number=fixed[(p.tag, str(p.tunnel.aws_outside_ip))])
         for p in out
