@@ -200,6 +200,5 @@ def test_body_lines_leaves_out_the_docstring() -> None:
     assert body_lines(func) == 3
 
 
-@pytest.mark.xfail(strict=False, reason="issue 10 point 6: the lead removes this after the merge")
 def test_no_function_is_longer_than_60_lines() -> None:
     assert long_functions() == []
