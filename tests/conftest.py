@@ -75,6 +75,9 @@ def fixtures_dir() -> Path:
 #: Live-lab test modules are named so (tests/test_tooling.py checks that every swanlab-marked
 #: module is): the xdist scheduler below sends all of them to one worker.
 LAB_MODULE_PREFIX = "test_swanlab"
+#: The longest property-test modules (no module-scoped fixtures): spread test by test over the
+#: workers instead of one module per worker, which made test_roundtrip.py the long pole.
+SPREAD_MODULES = frozenset({"test_roundtrip.py", "test_hostile.py", "test_injection.py"})
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -95,8 +98,11 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     class ModulesLabTogether(LoadScopeScheduling):
         def _split_scope(self, nodeid: str) -> str:
             module = nodeid.split("::", 1)[0]
-            if module.rpartition("/")[2].startswith(LAB_MODULE_PREFIX):
+            name = module.rpartition("/")[2]
+            if name.startswith(LAB_MODULE_PREFIX):
                 return "swanlab"
+            if name in SPREAD_MODULES:
+                return nodeid  # no module-scoped fixture: each test may go to either worker
             return module
 
     return ModulesLabTogether(config, log)
