@@ -206,3 +206,10 @@ def test_json_newer_version_cli_one_line(tmp_path: Path) -> None:
         f"vpnxlate: error: {path}: vpnxlate_json: schema version 2 is not supported (written by a newer "
         "vpnxlate?); this vpnxlate reads version 1"
     )
+
+
+def test_json_tunnel_key_groups_are_schema_keys_and_leave_out_only_identity_key_and_options() -> None:
+    groups = schema.TUNNEL_ADDRESSES + schema.TUNNEL_BGP + schema.TUNNEL_PROPOSALS
+    assert len(set(groups)) == len(groups) and set(groups) <= set(schema.TUNNEL)
+    # every address-valued key but the tunnel's identity is an address key
+    assert {k for k in schema.TUNNEL if k.endswith(("_ip", "_cidr"))} - set(groups) == {"aws_outside_ip"}

@@ -33,6 +33,7 @@ from .errors import OutputError, Report
 from .model import VpnConnection
 from .registry import SYNC_TARGETS as TARGETS
 from .registry import OutputFile
+from .vocab import vpnxlate_json as schema
 
 if TYPE_CHECKING:
     from .options import TargetOptions
@@ -46,18 +47,9 @@ RELOAD = {
     "strongswan": "ipsec rereadsecrets && ipsec update",
     "swanctl": "swanctl --load-all",
 }
-_ADDRESS_KEYS = (
-    "cgw_outside_ip",
-    "cgw_inside_cidr",
-    "aws_inside_ip",
-    "aws_inside_cidr",
-    "cgw_inside_ipv6_cidr",
-    "aws_inside_ipv6_ip",
-    "aws_inside_ipv6_cidr",
-    "bgp_neighbor_ip",
-)
-_PROPOSAL_KEYS = ("ike", "ipsec")
-_BGP_KEYS = ("cgw_asn", "aws_asn", "bgp_hold_time")
+_ADDRESS_KEYS = schema.TUNNEL_ADDRESSES  # the JSON keys, from the format's vocabulary
+_PROPOSAL_KEYS = schema.TUNNEL_PROPOSALS
+_BGP_KEYS = schema.TUNNEL_BGP
 
 
 class SyncError(OutputError):

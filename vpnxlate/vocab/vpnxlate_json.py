@@ -74,6 +74,21 @@ IPSEC: dict[str, type] = {
     "mode": str,
 }
 
+# A tunnel's keys by what they describe (``vpnxlate sync`` reports changes so): the addresses
+# besides the tunnel's identity (``aws_outside_ip``), the BGP peering, the proposals.
+TUNNEL_ADDRESSES: tuple[str, ...] = (
+    "cgw_outside_ip",
+    "cgw_inside_cidr",
+    "aws_inside_ip",
+    "aws_inside_cidr",
+    "cgw_inside_ipv6_cidr",
+    "aws_inside_ipv6_ip",
+    "aws_inside_ipv6_cidr",
+    "bgp_neighbor_ip",
+)
+TUNNEL_BGP: tuple[str, ...] = ("cgw_asn", "aws_asn", "bgp_hold_time")
+TUNNEL_PROPOSALS: tuple[str, ...] = ("ike", "ipsec")
+
 # Keys whose value is not the model attribute of the same name (addresses with their prefix, the
 # BGP peering, the nested option objects); every other key of TUNNEL / CONNECTION is one.
 TUNNEL_DERIVED = frozenset(
