@@ -68,14 +68,21 @@ CERTAIN = 4
 _DOCUMENT_START = ("{", "<")
 
 
+#: how much of a text the CONTAINS hints look at: every format with such a hint reads only the
+#: first 200,000 characters in its ``detect()`` and finds its string there or scores NO (a
+#: search of a whole large JSON document for each hint cost as much as parsing it)
+_HINT_HEAD = 200_000
+
+
 def candidates(text: str) -> list[str]:
     """Input formats worth asking ``detect()`` about (the registry's hints), in registry order."""
     first = _first_character(text)
+    head = text[:_HINT_HEAD]
     return [
         n
         for n in registry.INPUTS
         if (n not in registry.STARTS_WITH or (first != "" and first in registry.STARTS_WITH[n]))
-        and (n not in registry.CONTAINS or registry.CONTAINS[n] in text)
+        and (n not in registry.CONTAINS or registry.CONTAINS[n] in head)
     ]
 
 
