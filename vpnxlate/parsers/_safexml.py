@@ -51,11 +51,20 @@ def _parser() -> XMLParser:
     return parser
 
 
-def parse_xml(text: str | bytes, *, line_offset: int = 0, fixed_line: int | None = None, what: str = "XML") -> _Element:
+def parse_xml(
+    text: str | bytes,
+    *,
+    line_offset: int = 0,
+    fixed_line: int | None = None,
+    what: str = "XML",
+    nesting_checked: bool = False,
+) -> _Element:
     """Parse untrusted XML safely; returns the root element with namespaces removed from tags.
 
     Line numbers in errors are ``line + line_offset`` (or ``fixed_line`` when given).
     Raises :class:`ParseError` for DTDs/entities, syntax errors, deep nesting, huge text.
+    ``nesting_checked``: the caller has proven the text's elements nested no deeper than
+    :data:`MAX_DEPTH` (a template of a checked shape matched it); the depth walk is skipped.
     """
     from lxml import etree
 
@@ -103,7 +112,7 @@ def parse_xml(text: str | bytes, *, line_offset: int = 0, fixed_line: int | None
         # lxml refuses any leading '<?xml…' with an encoding pseudo-attribute that our
         # declaration pattern did not take for a declaration (e.g. '<?xml0 … encoding=…?>')
         raise ParseError("invalid XML: malformed XML declaration", line=where(1)) from None
-    _check_tree(root, where, huge=len(text) > MAX_TEXT, namespaced="xmlns" in text)
+    _check_tree(root, where, huge=len(text) > MAX_TEXT, namespaced="xmlns" in text, deep=not nesting_checked)
     return root
 
 
@@ -118,11 +127,13 @@ def _too_deep() -> Any:
     return xpath
 
 
-def _check_tree(root: _Element, where: Callable[[int | None], int | None], *, huge: bool, namespaced: bool) -> None:
-    deep = _too_deep()(root)
-    if deep:
+def _check_tree(
+    root: _Element, where: Callable[[int | None], int | None], *, huge: bool, namespaced: bool, deep: bool = True
+) -> None:
+    too_deep = _too_deep()(root) if deep else None
+    if too_deep:
         raise ParseError(
-            f"the XML is nested deeper than {MAX_DEPTH} elements; refusing it", line=where(deep[0].sourceline)
+            f"the XML is nested deeper than {MAX_DEPTH} elements; refusing it", line=where(too_deep[0].sourceline)
         )
     if huge:
         # one XPath (C, linear) finds whether any value is too long; only then are the elements

@@ -40,6 +40,7 @@ from ._common import (
     dh_group,
     encryption,
     integrity,
+    normalize_newlines,
     to_asn,
     to_bool,
     to_id,
@@ -581,9 +582,16 @@ def _fast_tunnel(el: Any) -> tuple[Tunnel, bool] | None:
     plan = _SHAPES.get(shape)
     if plan is None:
         plan = _bounded(_SHAPES, 64)[shape] = _shape(el, elems)
-    unique_at, common_at = plan
     texts = list(map(_text, elems))
     texts.append(None)  # position -1: absent
+    return _tunnel_of_texts(texts, *plan)
+
+
+def _tunnel_of_texts(
+    texts: list[str | None] | tuple[str | None, ...], unique_at: tuple[int, ...], common_at: tuple[int, ...]
+) -> tuple[Tunnel, bool] | None:
+    """:func:`_fast_tunnel` on the texts of a tunnel's elements (``texts[-1]`` is None, for
+    absent ones; an empty element may be None or ``""``): the tunnel, or None / an exception."""
     raw = tuple([texts[i] for i in common_at])
     common = _COMMON.get(raw)
     if common is None:
@@ -622,6 +630,161 @@ def _read_tunnel(where: _Where, el: Any, n: int, report: Report) -> tuple[Tunnel
     return fast if fast is not None else _tunnel(where, el, n, report)
 
 
+# ------------------------------------------------------------------ the template path
+
+# A document in a shape seen before (AWS writes every document of a batch alike) is read from
+# one regular expression over its text instead of from lxml's element objects (building one
+# Python object per element was most of the cost of a document).  The expression is built from
+# the elements of an earlier document of that shape (read and checked the plain way): the
+# literal tags and attributes, XML white space between elements, and one group for each leaf's
+# text and the root's ``id``.  A group holds no ``<`` and no ``&``, so a text the expression
+# matches has exactly those elements, nested exactly so (lxml still parses every document: it
+# refuses what is not well-formed, with its own message; the expression only tells which
+# element each text belongs to).  The shape's nesting passed the depth check once, so
+# :func:`parse_xml` need not walk the tree for it again.
+_SPACE = "[ \t\n]*"
+_LEAF = "([^<&]*)"
+_ATTRIBUTE = '[^"<&\t\n]*'
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*")
+_HEADER_TEXTS = ("customer_gateway_id", "vpn_gateway_id", "transit_gateway_id")
+_HEADER_VALUES = ("vpn_connection_type", "vpn_connection_attributes")
+
+
+class _Template:
+    """The expression of one document shape and where each value the reader needs is in its
+    groups (-1: the document has no such element, or it is not a leaf: no text)."""
+
+    __slots__ = ("header", "regex", "root_id", "tunnels")
+
+    def __init__(self, regex: re.Pattern[str], root_id: int, header: tuple[int, ...], tunnels: tuple[Any, ...]):
+        self.regex = regex
+        self.root_id = root_id
+        self.header = header  # _HEADER_TEXTS, then _HEADER_VALUES
+        self.tunnels = tunnels  # (unique_at, common_at) of each <ipsec_tunnel>
+
+
+# number of "<" in a document -> the templates of shapes with that many (bounded)
+_TEMPLATES: dict[int, list[_Template]] = {}
+# shape of a document read the plain way -> how often seen (a template is built on the second)
+_SEEN: dict[tuple[Any, ...], int] = {}
+
+
+def _pattern(el: Any, groups: dict[int, int], out: list[str]) -> bool:
+    """Append the expression of ``el`` (recording the group of each leaf by ``id()``); False
+    for anything a template does not express (namespaces, odd names)."""
+    tag = el.tag
+    if not isinstance(tag, str) or not _NAME.fullmatch(tag):
+        return False
+    out.append("<" + tag)
+    is_root = el.getparent() is None
+    for name in el.attrib:
+        if not isinstance(name, str) or not _NAME.fullmatch(name):
+            return False
+        if is_root and name == "id":
+            groups[-2] = len(groups)  # (key -2: the root's id)
+            out.append(f' {name}="({_ATTRIBUTE})"')
+        else:
+            out.append(f' {name}="{_ATTRIBUTE}"')
+    out.append(">")
+    if len(el):
+        out.append(_SPACE)
+        for child in el:
+            if not _pattern(child, groups, out):
+                return False
+            out.append(_SPACE)
+    else:
+        groups[id(el)] = len(groups)
+        out.append(_LEAF)
+    out.append(f"</{tag}>")
+    return True
+
+
+def _template(root: Any, text: str) -> _Template | None:
+    """The template of ``root``'s shape, if it reads ``text`` (the document ``root`` was parsed from)."""
+    groups: dict[int, int] = {}
+    alive = list(root.iter())  # (lxml makes a new proxy object, with a new id(), for an element no one holds)
+    out = [_SPACE, "(?:<\\?xml[ \t\n][^<>&]*\\?>)?", _SPACE]
+    if root.tag != "vpn_connection" or not _pattern(root, groups, out):
+        return None
+    out.append(_SPACE)
+    regex = re.compile("".join(out))
+    if regex.fullmatch(text) is None:
+        return None
+
+    def at(found: Any) -> int:
+        return -1 if found is None else groups.get(id(found), -1)
+
+    top = _Paths(root, _Where(), deep=False).paths
+    header = tuple(at(top.get(key)) for key in (*_HEADER_TEXTS, *_HEADER_VALUES))
+    tunnels = []
+    for el in root.iterchildren("ipsec_tunnel"):
+        paths = _Paths(el, _Where()).paths
+        tunnels.append(
+            (tuple(at(paths.get(f)) for f in _UNIQUE_FIELDS), tuple(at(paths.get(f)) for f in _COMMON_FIELDS))
+        )
+    del alive
+    return _Template(regex, groups.get(-2, -1), header, tuple(tunnels))
+
+
+def _learn(root: Any, text: str) -> None:
+    """After a document was read the plain way: a template for its shape once it recurs."""
+    shape = tuple(f"{el.tag}/{len(el)}/{len(el.attrib)}" for el in root.iter())
+    seen = _bounded(_SEEN, 256).get(shape, 0) + 1
+    _SEEN[shape] = seen
+    if seen != 2:
+        return
+    template = _template(root, text)
+    if template is not None:
+        if sum(map(len, _TEMPLATES.values())) >= 16:
+            _TEMPLATES.clear()
+        _TEMPLATES.setdefault(text.count("<"), []).append(template)
+
+
+def _match(text: str) -> tuple[_Template, tuple[str | None, ...]] | None:
+    """(template, its groups with None appended) of a document in a known shape, or None."""
+    for template in _TEMPLATES.get(text.count("<"), ()):
+        m = template.regex.fullmatch(text)
+        if m is not None:
+            return template, (*m.groups(), None)
+    return None
+
+
+def _templated(found: tuple[_Template, tuple[str | None, ...]], root: Any, where: _Where) -> Document | None:
+    """:func:`read_document` of a document its template matched; None (or an exception) for
+    anything that needs a message, a warning or a closer look: then the plain way reads it."""
+    template, g = found
+    h = template.header
+    cid = to_id(g[template.root_id], field="")
+    ids = {key: to_id(g[h[i]], field="") for i, key in enumerate(_HEADER_TEXTS)}
+    ctype, attributes = _stripped(g[h[3]]), _stripped(g[h[4]])
+    if ctype not in (None, "ipsec.1") or attributes not in (None, "NoBGPVPNConnection"):
+        return None  # a warning to give
+    no_bgp = attributes == "NoBGPVPNConnection"
+    tunnels: list[Tunnel] = []
+    with_bgp = 0
+    for unique_at, common_at in template.tunnels:
+        fast = _tunnel_of_texts(g, unique_at, common_at)
+        if fast is None:
+            return None
+        tunnels.append(fast[0])
+        with_bgp += fast[1]
+    if with_bgp and (no_bgp or with_bgp != len(tunnels)):
+        return None  # warnings to give
+    if where.fixed is None:
+        lines = tuple(where.of(el) for el in root.iterchildren("ipsec_tunnel"))
+    else:
+        lines = (where.fixed,) * len(tunnels)
+    return Document(
+        tunnels=tuple(tunnels),
+        tunnel_lines=lines,
+        vpn_connection_id=cid,
+        routing="bgp" if with_bgp and not no_bgp else "static",
+        no_bgp_attribute=no_bgp,
+        line=where.of(root),
+        **ids,
+    )
+
+
 def read_document(
     text: str | bytes, report: Report, *, line_offset: int = 0, fixed_line: int | None = None
 ) -> Document:
@@ -631,7 +794,27 @@ def read_document(
     larger input); ``fixed_line`` replaces them (a document inside one JSON string).
     """
     where = _Where(line_offset, fixed_line)
-    root = parse_xml(text, line_offset=line_offset, fixed_line=fixed_line, what="the XML document")
+    if isinstance(text, str):
+        text = normalize_newlines(text)
+    found = _match(text) if isinstance(text, str) and _TEMPLATES else None
+    root = parse_xml(
+        text, line_offset=line_offset, fixed_line=fixed_line, what="the XML document", nesting_checked=found is not None
+    )
+    if found is not None:
+        try:
+            doc = _templated(found, root, where)
+        except Exception:  # anything wrong: the plain way says exactly what
+            doc = None
+        if doc is not None:
+            return doc
+    doc = _read_tree(root, where, report)
+    if isinstance(text, str) and found is None:
+        _learn(root, text)
+    return doc
+
+
+def _read_tree(root: Any, where: _Where, report: Report) -> Document:
+    """:func:`read_document` from lxml's elements (every message and warning located)."""
     r = _Paths(root, where, deep=False)
     cid, ids, no_bgp, aline = _connection_header(r, root, report)
 
