@@ -14,6 +14,7 @@ A pre-shared key never shows in ``repr``/``str`` of these objects.
 from __future__ import annotations
 
 import ipaddress
+import operator
 import re
 from collections.abc import Callable, Iterable
 from typing import Any, Literal, TypeVar, cast
@@ -613,9 +614,18 @@ def _trusted_evolve(inst: T, changes: dict[str, Any]) -> T:
     if not changes:
         return inst
     cls: Any = type(inst)
-    values = {f.name: getattr(inst, f.name) for f in attrs.fields(cls)}
+    names = _NAMES.get(cls)
+    if names is None:
+        fields = tuple(f.name for f in attrs.fields(cls))
+        get = operator.attrgetter(*fields) if len(fields) > 1 else (lambda obj: (getattr(obj, fields[0]),))
+        names = _NAMES[cls] = (fields, get)
+    values = dict(zip(names[0], names[1](inst), strict=True))
     values.update(changes)
     return _trusted(cls, values)  # type: ignore[no-any-return]
+
+
+# class -> (its field names, a getter of all of them at once)
+_NAMES: dict[type, tuple[Any, ...]] = {}
 
 
 # ------------------------------------------------------------------ building with identity rules

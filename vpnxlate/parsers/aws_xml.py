@@ -541,7 +541,7 @@ def _inside4(texts: list[str | None]) -> tuple[Any, Any]:
 def _interfaces_sharing(a: int, b: int, prefix: int) -> tuple[ipaddress.IPv4Interface, ipaddress.IPv4Interface]:
     """``IPv4Interface((a, prefix)), IPv4Interface((b, prefix))`` with one network object: what
     the constructor stores (checked against it at import; see :data:`_interfaces`)."""
-    net = ipaddress.IPv4Network((a, prefix), strict=False)
+    net = _network(a, prefix) if prefix < 31 else ipaddress.IPv4Network((a, prefix), strict=False)
     out = []
     for ip in (a, b):
         iface: Any = object.__new__(ipaddress.IPv4Interface)
@@ -551,6 +551,17 @@ def _interfaces_sharing(a: int, b: int, prefix: int) -> tuple[ipaddress.IPv4Inte
         iface._prefixlen = net.prefixlen
         out.append(iface)
     return out[0], out[1]
+
+
+def _network(a: int, prefix: int) -> ipaddress.IPv4Network:
+    """``IPv4Network((a, prefix), strict=False)`` for a prefix below 31 (the constructor sets
+    ``hosts`` for /31 and /32): what the constructor stores, without parsing its argument."""
+    netmask, prefixlen = ipaddress.IPv4Network._make_netmask(prefix)  # type: ignore[attr-defined]
+    net: Any = object.__new__(ipaddress.IPv4Network)
+    net.network_address = ipaddress.IPv4Address(a & int(netmask))
+    net.netmask = netmask
+    net._prefixlen = prefixlen
+    return net  # type: ignore[no-any-return]
 
 
 def _interfaces_plain(a: int, b: int, prefix: int) -> tuple[ipaddress.IPv4Interface, ipaddress.IPv4Interface]:
@@ -565,7 +576,12 @@ def _sharing_works() -> bool:
         return False
     plain = _interfaces_plain(0xA9FE1502, 0xA9FE1501, 30)
     return all(
-        type(m) is type(p) and m == p and vars(m) == vars(p) and int(m) == int(p) and str(m) == str(p)
+        type(m) is type(p)
+        and m == p
+        and vars(m) == vars(p)
+        and vars(m.network) == vars(p.network)
+        and int(m) == int(p)
+        and str(m) == str(p)
         for m, p in zip(made, plain, strict=True)
     )
 
