@@ -486,7 +486,8 @@ class Tunnel:
 
     def __attrs_post_init__(self) -> None:
         for mine, other in ((self.cgw_inside, self.aws_inside), (self.cgw_inside_v6, self.aws_inside_v6)):
-            if mine is not None and other is not None and mine.ip == other.ip:
+            # (int() of two interfaces of one family compares their addresses without making them)
+            if mine is not None and other is not None and int(mine) == int(other) and mine.ip == other.ip:
                 raise _fail("inside addresses", f"customer and AWS inside addresses are both {mine.ip}")
 
     @property
