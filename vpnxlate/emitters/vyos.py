@@ -18,7 +18,7 @@ import ipaddress
 import re
 from collections import Counter
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 import attrs
 
@@ -59,6 +59,7 @@ HASH_VTI_BASE = 16384  # tunnels without an IPv4 inside /30 in 169.254.0.0/16 ge
 MAX_FIRST_VTI = 1_000_000
 STATIC_BACKUP_DISTANCE = 10  # the non-preferred tunnel's static routes (the preferred one: 1)
 
+_G = TypeVar("_G")
 _SAFE_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/@|-]*")  # fullmatch: "$" would let a final "\n" through
 
 
@@ -118,34 +119,46 @@ def word(value: object) -> str:
 
 
 class Commands:
-    """An ordered set of ``set`` lines: a repeated identical line is written once."""
+    """An ordered set of ``set`` lines: a repeated identical line is written once.
+
+    Writers build each line from text made safe once per distinct value: :meth:`word` checks a path
+    element taken from the input (:func:`word`), :meth:`value` quotes a value (:func:`quote`),
+    :meth:`text` is an address's text.  Literal path elements are the writers' own words."""
 
     def __init__(self) -> None:
         self.lines: dict[str, None] = {}
-        self._words: set[object] = set()  # path elements already checked by word()
-        self._ips: dict[ipaddress.IPv4Address, str] = {}  # IPv4 addresses as words (str() is slow)
+        self._words: dict[tuple[type, object], str] = {}  # keyed by class too: 1 == True == 1.0
+        self._values: dict[tuple[type, object], str] = {}
+        self._texts: dict[tuple[type, object], str] = {}  # str() of an ipaddress object is slow; many recur
+
+    def add(self, line: str) -> None:
+        self.lines[line] = None  # an existing line keeps its place
+
+    def word(self, value: object) -> str:
+        key = (value.__class__, value)
+        text = self._words.get(key)
+        if text is None:
+            text = self._words[key] = word(value)
+        return text
+
+    def value(self, value: object) -> str:
+        key = (value.__class__, value)
+        text = self._values.get(key)
+        if text is None:
+            text = self._values[key] = quote(value)
+        return text
+
+    def text(self, value: object) -> str:
+        key = (value.__class__, value)
+        text = self._texts.get(key)
+        if text is None:
+            text = self._texts[key] = str(value)
+        return text
 
     def set(self, path: Iterable[object], value: object | None = None) -> None:
-        words = self._words
-        parts = []
-        for p in path:
-            cls = p.__class__
-            if cls is str:
-                if p not in words:  # most elements repeat on every line
-                    word(p)
-                    words.add(p)
-            elif cls is ipaddress.IPv4Address:
-                text = self._ips.get(p)  # type: ignore[call-overload]
-                if text is None:
-                    text = self._ips[p] = word(p)  # type: ignore[index]
-                p = text
-            else:
-                p = word(p)
-            parts.append(p)
-        line = "set " + " ".join(parts)  # type: ignore[arg-type]
-        if value is not None:
-            line += " " + quote(self._ips.get(value, value) if value.__class__ is ipaddress.IPv4Address else value)
-        self.lines.setdefault(line, None)
+        """``set PATH [VALUE]``: every path element checked (:meth:`word`), the value quoted."""
+        line = "set " + " ".join([self.word(p) for p in path])
+        self.lines[line if value is None else line + " " + self.value(value)] = None
 
     def __iter__(self) -> Any:
         return iter(self.lines)
@@ -492,15 +505,21 @@ def _write_esp(cmds: Commands, g: EspGroup, syntax: Syntax, report: Report) -> N
 # ------------------------------------------------------------------ tunnel plan
 
 
-@attrs.frozen
-class Planned:
+class Planned(NamedTuple):
+    """One tunnel as written (its texts computed once)."""
+
     conn: VpnConnection
     tag: str
-    index: int  # 1 / 2: position in the model (sorted by AWS outside IP)
+    position: int  # 1 / 2: position in the model (sorted by AWS outside IP)
     tunnel: Tunnel
     vti_number: int
     ike: IkeGroup
     esp: EspGroup
+    aws: str  # the AWS outside IP
+    inside: str  # the customer inside address (the vti's)
+    where: str  # for messages: "vpn-… tunnel 1 (AWS IP)"
+    ike_name: str
+    esp_name: str
 
     @property
     def vti(self) -> str:
@@ -508,22 +527,24 @@ class Planned:
 
     @property
     def peer_name(self) -> str:
-        return marks.peer_name(self.tag, self.index)
-
-    @property
-    def where(self) -> str:
-        return f"{self.conn.name} tunnel {self.index} ({self.tunnel.aws_outside_ip})"
+        return marks.peer_name(self.tag, self.position)
 
     @property
     def description(self) -> str:
-        return marks.description(self.conn.name, self.index)
+        return marks.description(self.conn.name, self.position)
+
+
+_INSIDE_FIRST = int(INSIDE_BLOCK.network_address)
+_INSIDE_LAST = int(INSIDE_BLOCK.broadcast_address)
 
 
 def vti_number(t: Tunnel, tag: str, first: int) -> tuple[int, bool]:
     """(number, derived from the inside address?) — see the module docstring."""
     inside = t.cgw_inside
-    if inside is not None and inside.network.subnet_of(INSIDE_BLOCK) and inside.network.prefixlen >= 30:
-        return first + (int(inside.network.network_address) - int(INSIDE_BLOCK.network_address)) // 4, True
+    if inside is not None and inside.network.prefixlen >= 30:  # a /30 (or smaller) lies in the block or not
+        start = int(inside.network.network_address)
+        if _INSIDE_FIRST <= start <= _INSIDE_LAST:
+            return first + (start - _INSIDE_FIRST) // 4, True
     h = int(hashlib.sha256(f"{tag}|{t.aws_outside_ip}".encode()).hexdigest(), 16)
     return first + HASH_VTI_BASE + h % HASH_VTI_BASE, False
 
@@ -546,30 +567,46 @@ def _check_tunnel(t: Tunnel, where: str, report: Report) -> None:
         raise EmitError(f"{where}: no pre-shared key in the input; {NOT_STATED_HINT}", field="psk")
 
 
-def _number_hashed(
-    hashed: list[tuple[str, Tunnel, int, VpnConnection, str]], used: dict[int, str], first_vti: int
-) -> dict[tuple[str, str], int]:
+def _groups(
+    t: Tunnel, where: str, report: Report, cache: dict[tuple[object, ...], tuple[IkeGroup, EspGroup, str, str]]
+) -> tuple[IkeGroup, EspGroup, str, str]:
+    """(ike-group, esp-group, their names) of a tunnel; made once per distinct set of proposal values
+    that needs no warning (a few distinct sets serve thousands of tunnels)."""
+    key = (t.ike, t.ipsec, t.dpd_interval_s, t.dpd_timeout_s, t.dpd_retries)  # what the two groups depend on
+    found = cache.get(key)
+    if found is None:
+        before = len(report.diagnostics)
+        ike = _ike_group(t, where, report)
+        esp = _esp_group(t, ike, where, report)
+        found = (ike, esp, ike.name, esp.name)
+        if len(report.diagnostics) == before:  # a warning names the tunnel: made again for the next one
+            cache[key] = found
+    return found
+
+
+def _number_hashed(hashed: list[Planned], used: dict[int, str], first_vti: int) -> dict[tuple[str, int], int]:
     """vti numbers of the tunnels without an inside /30 in the block: their hashed numbers, probing
-    upwards on collision in a fixed order (by tag, AWS IP); ``(tag, AWS IP) -> number``."""
+    upwards on collision in a fixed order (by tag, AWS IP); ``(tag, tunnel index) -> number``."""
     if len(hashed) > HASH_VTI_BASE:
         raise EmitError(
             f"{len(hashed)} tunnels have no inside /30 in {INSIDE_BLOCK}; one router numbers at "
             f"most {HASH_VTI_BASE} such vti interfaces"
         )
-    fixed: dict[tuple[str, str], int] = {}
-    for where, t, number, _c, tag in sorted(hashed, key=lambda h: (h[4], address_key(h[1].aws_outside_ip))):
-        n = number
+    fixed: dict[tuple[str, int], int] = {}
+    for p in sorted(hashed, key=lambda p: (p.tag, address_key(p.tunnel.aws_outside_ip))):
+        n = p.vti_number
         while n in used:
             n = first_vti + HASH_VTI_BASE + (n - first_vti - HASH_VTI_BASE + 1) % HASH_VTI_BASE
-        used[n] = where
-        fixed[(tag, str(t.aws_outside_ip))] = n
+        used[n] = p.where
+        fixed[(p.tag, p.position)] = n
     return fixed
 
 
 def _plan(connections: list[VpnConnection], opts: Settings, report: Report) -> list[Planned]:
-    conns = sorted(connections, key=lambda c: (conn_tag(c), address_key(c.tunnels[0].aws_outside_ip)))
-    tags = [conn_tag(c) for c in conns]
-    dup = sorted(t for t, k in Counter(tags).items() if k > 1)
+    pairs = sorted(
+        ((conn_tag(c), c) for c in connections), key=lambda p: (p[0], address_key(p[1].tunnels[0].aws_outside_ip))
+    )
+    dup = sorted(t for t, k in Counter(tag for tag, _c in pairs).items() if k > 1)
     if dup:
         raise EmitError(
             f"two connections map to the same VyOS names (AWS-{dup[0]}-…); give them distinct connection ids"
@@ -577,109 +614,112 @@ def _plan(connections: list[VpnConnection], opts: Settings, report: Report) -> l
     out: list[Planned] = []
     used: dict[int, str] = {}
     peers: dict[str, str] = {}
-    hashed: list[tuple[str, Tunnel, int, VpnConnection, str]] = []
-    for c, tag in zip(conns, tags, strict=True):
+    hashed: list[Planned] = []
+    groups: dict[tuple[object, ...], tuple[IkeGroup, EspGroup, str, str]] = {}
+    for tag, c in pairs:
         for i, t in enumerate(c.tunnels, 1):
-            where = f"{c.name} tunnel {i} ({t.aws_outside_ip})"
+            aws = str(t.aws_outside_ip)
+            where = f"{c.name} tunnel {i} ({aws})"
             _check_tunnel(t, where, report)
             assert t.cgw_inside is not None  # refused by _check_tunnel
-            peer = str(t.aws_outside_ip)
-            if peer in peers:
-                raise EmitError(f"{where}: AWS outside IP {peer} is also used by {peers[peer]}")
-            peers[peer] = where
-            ike = _ike_group(t, where, report)
-            esp = _esp_group(t, ike, where, report)
+            if aws in peers:
+                raise EmitError(f"{where}: AWS outside IP {aws} is also used by {peers[aws]}")
+            peers[aws] = where
+            ike, esp, ike_name, esp_name = _groups(t, where, report, groups)
             number, by_inside = vti_number(t, tag, opts.first_vti)
-            if by_inside:
-                if number in used:
-                    raise EmitError(
-                        f"{where}: inside network {t.cgw_inside.network} is also used by "
-                        f"{used[number]}; one router cannot hold both"
-                    )
-                used[number] = where
-                out.append(Planned(c, tag, i, t, number, ike, esp))
+            p = Planned(c, tag, i, t, number, ike, esp, aws, str(t.cgw_inside), where, ike_name, esp_name)
+            out.append(p)
+            if not by_inside:
+                hashed.append(p)
+            elif number in used:
+                raise EmitError(
+                    f"{where}: inside network {t.cgw_inside.network} is also used by "
+                    f"{used[number]}; one router cannot hold both"
+                )
             else:
-                hashed.append((where, t, number, c, tag))
-                out.append(Planned(c, tag, i, t, -1, ike, esp))
+                used[number] = where
+    if not hashed:
+        return out
     fixed = _number_hashed(hashed, used, opts.first_vti)
-    return [
-        p if p.vti_number >= 0 else attrs.evolve(p, vti_number=fixed[(p.tag, str(p.tunnel.aws_outside_ip))])
-        for p in out
-    ]
+    return [p if (p.tag, p.position) not in fixed else p._replace(vti_number=fixed[(p.tag, p.position)]) for p in out]
 
 
 # ------------------------------------------------------------------ rendering
 
 
-def _identity(p: Planned, opts: Settings) -> tuple[str | None, str]:
+def _identity(p: Planned, opts: Settings, cmds: Commands) -> tuple[str | None, str]:
     """(IKE identity = public customer gateway IP, local-address)."""
-    public = str(p.tunnel.cgw_outside_ip) if p.tunnel.cgw_outside_ip else None
+    cgw = p.tunnel.cgw_outside_ip
+    public = cmds.text(cgw) if cgw else None
     if opts.local_address is not None:
-        if p.tunnel.cgw_outside_ip is not None and opts.local_address.version != p.tunnel.cgw_outside_ip.version:
+        if cgw is not None and opts.local_address.version != cgw.version:
             raise EmitError(
-                f"{p.where}: local address {opts.local_address} and customer gateway "
-                f"{p.tunnel.cgw_outside_ip} are not the same IP version"
+                f"{p.where}: local address {opts.local_address} and customer gateway {cgw} are not the same IP version"
             )
-        return public, str(opts.local_address)
+        return public, cmds.text(opts.local_address)
     return public, public or "any"
 
 
 def _write_tunnel(cmds: Commands, p: Planned, opts: Settings, report: Report) -> None:
-    s, t = opts.syntax, p.tunnel
-    public, local = _identity(p, opts)
-    aws = str(t.aws_outside_ip)
-    vti = ("interfaces", "vti", p.vti)
-    cmds.set((*vti, "address"), t.cgw_inside)
-    cmds.set((*vti, "description"), p.description)
-    cmds.set((*vti, "mtu"), _clamp(t.mtu or DEFAULT_MTU, 68, 9000 if s.legacy else 16000, "vti MTU", s, report))
+    s, t, add, value = opts.syntax, p.tunnel, cmds.add, cmds.value
+    public, local = _identity(p, opts, cmds)
+    aws, vti = quote(p.aws), word(p.vti)
+    vti_path = f"set interfaces vti {vti}"
+    add(f"{vti_path} address {quote(p.inside)}")
+    add(f"{vti_path} description {(description := quote(p.description))}")
+    add(f"{vti_path} mtu {value(_clamp(t.mtu or DEFAULT_MTU, 68, 9000 if s.legacy else 16000, 'vti MTU', s, report))}")
     if not s.legacy and t.tcp_mss:
-        cmds.set((*vti, "ip", "adjust-mss"), _clamp(t.tcp_mss, 536, 65535, "TCP MSS", s, report))
-    name = aws if s.legacy else p.peer_name
-    peer = ("vpn", "ipsec", "site-to-site", "peer", name)
+        add(f"{vti_path} ip adjust-mss {value(_clamp(t.tcp_mss, 536, 65535, 'TCP MSS', s, report))}")
     if s.legacy:
+        peer = f"set vpn ipsec site-to-site peer {word(p.aws)}"
         if public:
-            cmds.set((*peer, "authentication", "id"), public)
-        cmds.set((*peer, "authentication", "mode"), "pre-shared-secret")
-        cmds.set((*peer, "authentication", "pre-shared-secret"), opts.options.secret(t.psk))
-        cmds.set((*peer, "authentication", "remote-id"), aws)
+            add(f"{peer} authentication id {value(public)}")
+        add(f"{peer} authentication mode {value('pre-shared-secret')}")
+        add(f"{peer} authentication pre-shared-secret {quote(opts.options.secret(t.psk))}")
+        add(f"{peer} authentication remote-id {aws}")
     else:
-        psk = ("vpn", "ipsec", "authentication", "psk", p.peer_name)
-        cmds.set((*psk, "id"), public or local)
-        cmds.set((*psk, "id"), aws)
-        cmds.set((*psk, "secret"), opts.options.secret(t.psk))
+        name = word(p.peer_name)
+        peer = f"set vpn ipsec site-to-site peer {name}"
+        psk = f"set vpn ipsec authentication psk {name}"
+        add(f"{psk} id {value(public or local)}")
+        add(f"{psk} id {aws}")
+        add(f"{psk} secret {quote(opts.options.secret(t.psk))}")
         if public:
-            cmds.set((*peer, "authentication", "local-id"), public)
-        cmds.set((*peer, "authentication", "mode"), "pre-shared-secret")
-        cmds.set((*peer, "authentication", "remote-id"), aws)
-    cmds.set((*peer, "connection-type"), "initiate")
-    cmds.set((*peer, "description"), p.description)
-    cmds.set((*peer, "ike-group"), p.ike.name)
-    cmds.set((*peer, "local-address"), local)
+            add(f"{peer} authentication local-id {value(public)}")
+        add(f"{peer} authentication mode {value('pre-shared-secret')}")
+        add(f"{peer} authentication remote-id {aws}")
+    add(f"{peer} connection-type {value('initiate')}")
+    add(f"{peer} description {description}")
+    add(f"{peer} ike-group {value(p.ike_name)}")
+    add(f"{peer} local-address {value(local)}")
     if not s.legacy:
-        cmds.set((*peer, "remote-address"), aws)
-    cmds.set((*peer, "vti", "bind"), p.vti)
-    cmds.set((*peer, "vti", "esp-group"), p.esp.name)
+        add(f"{peer} remote-address {aws}")
+    add(f"{peer} vti bind {quote(vti)}")
+    add(f"{peer} vti esp-group {value(p.esp_name)}")
 
 
 def _route_map(cmds: Commands, rm: _policy.RouteMap, syntax: Syntax) -> None:
-    base = ("policy", "route-map", rm.name)
+    base = f"set policy route-map {cmds.word(rm.name)} rule"
+    prepend = "set as-path-prepend" if syntax.legacy else "set as-path prepend"
     for r in rm.rules:
-        cmds.set((*base, "rule", r.seq, "action"), r.action)
+        rule = f"{base} {cmds.word(r.seq)}"
+        cmds.add(f"{rule} action {cmds.value(r.action)}")
         if r.match_prefix_list:
-            cmds.set((*base, "rule", r.seq, "match", "ip", "address", "prefix-list"), r.match_prefix_list)
+            cmds.add(f"{rule} match ip address prefix-list {cmds.value(r.match_prefix_list)}")
         if r.prepend:
-            path = ("set", "as-path-prepend") if syntax.legacy else ("set", "as-path", "prepend")
-            cmds.set((*base, "rule", r.seq, *path), " ".join(str(a) for a in r.prepend))
+            cmds.add(f"{rule} {prepend} {cmds.value(' '.join(str(a) for a in r.prepend))}")
         if r.local_preference is not None:
-            cmds.set((*base, "rule", r.seq, "set", "local-preference"), r.local_preference)
+            cmds.add(f"{rule} set local-preference {cmds.value(r.local_preference)}")
 
 
 def _prefix_list(cmds: Commands, pl: _policy.PrefixList) -> None:
+    base = f"set policy prefix-list {cmds.word(pl.name)} rule"
     for r in pl.rules:
-        cmds.set(("policy", "prefix-list", pl.name, "rule", r.seq, "action"), r.action)
-        cmds.set(("policy", "prefix-list", pl.name, "rule", r.seq, "prefix"), r.prefix)
+        rule = f"{base} {cmds.word(r.seq)}"
+        cmds.add(f"{rule} action {cmds.value(r.action)}")
+        cmds.add(f"{rule} prefix {cmds.value(r.prefix)}")
         if r.le is not None:
-            cmds.set(("policy", "prefix-list", pl.name, "rule", r.seq, "le"), r.le)
+            cmds.add(f"{rule} le {cmds.value(r.le)}")
 
 
 def _write_policies(cmds: Commands, policy: _policy.RoutingPolicy, syntax: Syntax) -> None:
@@ -696,13 +736,14 @@ def _write_policies(cmds: Commands, policy: _policy.RoutingPolicy, syntax: Synta
 
 
 def _write_neighbor(
-    cmds: Commands, n: _policy.Neighbor, p: Planned, root: tuple[object, ...], asn: int, s: Syntax, report: Report
+    cmds: Commands, n: _policy.Neighbor, p: Planned, root: str, asn: int, s: Syntax, report: Report
 ) -> None:
     """One BGP neighbor (an AWS tunnel) with its address family settings."""
-    nb = (*root, "neighbor", n.address)
-    af = (*nb, "address-family", "ipv4-unicast") if s.afi else nb
-    cmds.set((*nb, "description"), p.description)
-    cmds.set((*nb, "remote-as"), n.remote_asn)
+    add, value = cmds.add, cmds.value
+    nb = f"{root} neighbor {word(n.address)}"
+    af = f"{nb} address-family ipv4-unicast" if s.afi else nb
+    add(f"{nb} description {quote(p.description)}")
+    add(f"{nb} remote-as {value(n.remote_asn)}")
     if n.local_as is not None:
         if s.version == "1.1":
             unsupported(
@@ -713,13 +754,13 @@ def _write_neighbor(
                 field="bgp",
                 code="vyos-local-as",
             )
-            cmds.set((*nb, "local-as", n.local_as, "no-prepend"))
+            add(f"{nb} local-as {cmds.word(n.local_as)} no-prepend")
         else:
-            cmds.set((*nb, "local-as", n.local_as, "no-prepend", "replace-as"))
-    cmds.set((*af, "maximum-prefix"), n.max_prefix)
-    cmds.set((*af, "route-map", "export"), n.export_map)
-    cmds.set((*af, "route-map", "import"), n.import_map)
-    cmds.set((*af, "soft-reconfiguration", "inbound"))
+            add(f"{nb} local-as {cmds.word(n.local_as)} no-prepend replace-as")
+    add(f"{af} maximum-prefix {value(n.max_prefix)}")
+    add(f"{af} route-map export {value(n.export_map)}")
+    add(f"{af} route-map import {value(n.import_map)}")
+    add(f"{af} soft-reconfiguration inbound")
     if n.hold_time is not None:
         hold = n.hold_time
         if s.legacy and 0 < hold < 4:
@@ -731,10 +772,10 @@ def _write_neighbor(
                 code="vyos-hold-time",
             )
             hold = 4
-        cmds.set((*nb, "timers", "holdtime"), hold)
+        add(f"{nb} timers holdtime {value(hold)}")
         if hold:
-            cmds.set((*nb, "timers", "keepalive"), max(1, hold // 3))
-    cmds.set((*nb, "timers", "connect"), n.connect_retry)
+            add(f"{nb} timers keepalive {value(max(1, hold // 3))}")
+    add(f"{nb} timers connect {value(n.connect_retry)}")
 
 
 def _write_bgp(
@@ -752,9 +793,10 @@ def _write_bgp(
         cmds.set(("protocols", "bgp", "system-as"), asn)
     if policy.router_id is not None:
         cmds.set((*root, "parameters", "router-id"), policy.router_id)
-    where = {(p.tag, str(p.tunnel.aws_outside_ip)): p for p in bgp}
+    where = {(p.tag, p.position): p for p in bgp}
+    root_text = "set " + " ".join([cmds.word(r) for r in root])
     for n in policy.neighbors:
-        _write_neighbor(cmds, n, where[n.ref], root, asn, s, report)
+        _write_neighbor(cmds, n, where[(n.tag, n.index)], root_text, asn, s, report)
     for net in policy.advertise:
         cmds.set((*root, *(("address-family", "ipv4-unicast") if s.afi else ()), "network", net))
     for o in policy.origins:
@@ -771,25 +813,22 @@ def _router_addresses(plan: list[Planned], opts: Settings) -> tuple[IPAddress, .
     return tuple(sorted({p.tunnel.cgw_outside_ip for p in plan if p.tunnel.cgw_outside_ip}, key=address_key))
 
 
+def _publics(plan: list[Planned], cmds: Commands) -> list[str]:
+    """The customer gateway IPs of the tunnels, sorted as text."""
+    return sorted({cmds.text(ip) for ip in {p.tunnel.cgw_outside_ip for p in plan} if ip})
+
+
 def _write_static(cmds: Commands, static: list[Planned], policy: _policy.RoutingPolicy, opts: Settings) -> None:
-    s = opts.syntax
+    legacy = opts.syntax.legacy
     for p in static:
+        vti = word(p.vti)
         for r in policy.routes_for(p.tag, p.tunnel.aws_outside_ip):
-            if s.legacy:
-                path: tuple[object, ...] = (
-                    "protocols",
-                    "static",
-                    "interface-route",
-                    r.prefix,
-                    "next-hop-interface",
-                    p.vti,
-                )
+            prefix = cmds.word(r.prefix)
+            if legacy:
+                path = f"set protocols static interface-route {prefix} next-hop-interface {vti}"
             else:
-                path = ("protocols", "static", "route", r.prefix, "interface", p.vti)
-            if r.preferred:
-                cmds.set(path)
-            else:
-                cmds.set((*path, "distance"), STATIC_BACKUP_DISTANCE)
+                path = f"set protocols static route {prefix} interface {vti}"
+            cmds.add(path if r.preferred else f"{path} distance {cmds.value(STATIC_BACKUP_DISTANCE)}")
 
 
 def _notes(connections: list[VpnConnection], report: Report, syntax: Syntax) -> None:
@@ -813,7 +852,7 @@ def _notes(connections: list[VpnConnection], report: Report, syntax: Syntax) -> 
         )
 
 
-def _header(plan: list[Planned], opts: Settings, connections: list[VpnConnection]) -> list[str]:
+def _header(plan: list[Planned], opts: Settings, publics: list[str]) -> list[str]:
     from .. import __version__
 
     s = opts.syntax
@@ -821,21 +860,19 @@ def _header(plan: list[Planned], opts: Settings, connections: list[VpnConnection
         marks.header(s.version, __version__, opts.role),
         "# Paste in configuration mode ('configure'), then 'commit' and 'save'.",
     ]
-    by_conn: dict[int, list[Planned]] = {}
-    for p in plan:
-        by_conn.setdefault(id(p.conn), []).append(p)
-    for c in sorted(connections, key=conn_tag):
-        lines.append(
-            marks.connection_line(
-                c.vpn_connection_id, c.vpn_gateway_id, c.transit_gateway_id, c.customer_gateway_id, c.routing
-            )
-        )
-        for p in by_conn.get(id(c), ()):
+    conn = None
+    for p in plan:  # by connection tag (each connection's tunnels in a row)
+        c = p.conn
+        if c is not conn:
+            conn = c
             lines.append(
-                f"#   tunnel {p.index}: AWS {p.tunnel.aws_outside_ip}, {p.vti} {p.tunnel.cgw_inside}"
-                + ("" if s.legacy else f", peer {p.peer_name}")
+                marks.connection_line(
+                    c.vpn_connection_id, c.vpn_gateway_id, c.transit_gateway_id, c.customer_gateway_id, c.routing
+                )
             )
-    publics = sorted({str(p.tunnel.cgw_outside_ip) for p in plan if p.tunnel.cgw_outside_ip})
+        lines.append(
+            f"#   tunnel {p.position}: AWS {p.aws}, {p.vti} {p.inside}" + ("" if s.legacy else f", peer {p.peer_name}")
+        )
     if opts.local_address is not None:
         lines.append(
             f"# local address {opts.local_address} from {opts.local_source} (NAT fix-up); IKE identity "
@@ -848,19 +885,19 @@ def render(connections: list[VpnConnection], report: Report, opts: Settings) -> 
     """(header comment lines, set commands)."""
     s = opts.syntax
     plan = _plan(connections, opts, report)
+    cmds = Commands()
+    publics = _publics(plan, cmds)
     if opts.local_address is None:
-        publics = ", ".join(sorted({str(p.tunnel.cgw_outside_ip) for p in plan if p.tunnel.cgw_outside_ip}))
         unsupported(
             report,
             None,
             f"no --local-address or --router-config: local-address is the public customer gateway IP "
-            f"as AWS prints it ({publics or 'any'}); behind NAT (EC2, most clouds) give the router's "
+            f"as AWS prints it ({', '.join(publics) or 'any'}); behind NAT (EC2, most clouds) give the router's "
             "private address",
             field="local_address",
             code="vyos-no-local-address",
         )
     _notes(connections, report, s)
-    cmds = Commands()
     if s.legacy:
         cmds.set(("vpn", "ipsec", "ipsec-interfaces", "interface"), opts.interface)
         if s.version == "1.1" and opts.local_address is not None:
@@ -870,9 +907,9 @@ def render(connections: list[VpnConnection], report: Report, opts: Settings) -> 
         cmds.set(("vpn", "ipsec", "interface"), opts.interface)
     if s.version != "1.1":
         cmds.set(("vpn", "ipsec", "options", "disable-route-autoinstall"))
-    for g in sorted({p.ike for p in plan}, key=lambda g: g.name):
+    for g in sorted(_distinct(p.ike for p in plan), key=lambda g: g.name):
         _write_ike(cmds, g, s, report)
-    for e in sorted({p.esp for p in plan}, key=lambda e: e.name):
+    for e in sorted(_distinct(p.esp for p in plan), key=lambda e: e.name):
         _write_esp(cmds, e, s, report)
     for p in plan:
         _write_tunnel(cmds, p, opts, report)
@@ -889,7 +926,12 @@ def render(connections: list[VpnConnection], report: Report, opts: Settings) -> 
     _write_static(cmds, static, policy, opts)
     if bgp:
         _write_bgp(cmds, bgp, policy, opts, report)
-    return [comment(line) for line in _header(plan, opts, connections)], list(cmds)
+    return [comment(line) for line in _header(plan, opts, publics)], list(cmds)
+
+
+def _distinct(groups: Iterable[_G]) -> set[_G]:
+    """The distinct groups (equal by value); the plan shares one object among the tunnels of each."""
+    return set({id(g): g for g in groups}.values())
 
 
 def cloud_config(header: list[str], commands: list[str]) -> str:
