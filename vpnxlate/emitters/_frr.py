@@ -26,7 +26,7 @@ What it writes and why (docs/strongswan.md, "Routing"):
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 import attrs
 
@@ -96,11 +96,27 @@ def frr_text(value: object, field: str = "frr") -> str:
     return text
 
 
+def _words() -> Callable[[object], str]:
+    """:func:`frr_word`, remembering the words it has written (names and addresses recur)."""
+    seen: dict[tuple[type, object], str] = {}
+
+    def word(value: object) -> str:
+        key = (value.__class__, value)
+        text = seen.get(key)
+        if text is None:
+            text = seen[key] = frr_word(value)
+        return text
+
+    return word
+
+
 def render_frr_conf(policy: RoutingPolicy, links: Iterable[TunnelLink] = (), *, header: Sequence[str] = ()) -> str:
     """The frr.conf text of the BGP part of ``policy`` (``links`` name the tunnel interfaces)."""
     if policy.router_asn is None or not policy.neighbors:
         raise EmitError("no BGP neighbor: nothing for FRR to do")
-    w = frr_word
+    w = _words()
+    # each neighbor's address (an IPv4 address: always a word) and description (checked where written)
+    neighbors = [(n, w(n.address), n.description) for n in policy.neighbors]
     out = [
         "! frr.conf written by vpnxlate: BGP over the AWS Site-to-Site VPN tunnels",
         "! Install as /etc/frr/frr.conf (with the daemons file as /etc/frr/daemons), then",
@@ -109,9 +125,9 @@ def render_frr_conf(policy: RoutingPolicy, links: Iterable[TunnelLink] = (), *, 
         "frr defaults traditional",
         "log syslog informational",
         "!",
-        *_neighbor_comments(policy, {link.ref: link.ifname for link in links}),
+        *_neighbor_comments(neighbors, {link.ref: link.ifname for link in links}),
         "!",
-        *_filters(policy),
+        *_filters(policy, w),
     ]
     for o in policy.origins:
         target = w(o.next_hop) if o.next_hop is not None else "blackhole"
@@ -122,33 +138,34 @@ def render_frr_conf(policy: RoutingPolicy, links: Iterable[TunnelLink] = (), *, 
     if policy.router_id is not None:
         out.append(f" bgp router-id {w(policy.router_id)}")
     out.append(" bgp log-neighbor-changes")
-    for n in policy.neighbors:
-        out += _neighbor(n)
-    out += _address_family(policy)
+    for n, a, description in neighbors:
+        out.append(_neighbor(n, a, description))
+    out += _address_family(policy, neighbors, w)
     out += ["exit", "!"]
     return "\n".join(out) + "\n"
 
 
-def _neighbor_comments(policy: RoutingPolicy, ifnames: dict[tuple[str, str], str]) -> list[str]:
+_Checked = Sequence[tuple[Neighbor, str, str]]  # (neighbor, its address as a word, its description)
+
+
+def _neighbor_comments(neighbors: _Checked, ifnames: dict[tuple[str, str], str]) -> list[str]:
     """One comment line per neighbor: tunnel interface, inside addresses, ASNs."""
     out = []
-    for n in policy.neighbors:
+    for n, a, description in neighbors:
         ifname = ifnames.get(n.ref)
         via = f" over {frr_word(ifname)}" if ifname else ""
         local_as = f", local-as {n.local_as}" if n.local_as is not None else ""
         out.append(
             "! "
             + frr_text(
-                f"{n.description}{via}: {n.local_inside} <-> {n.address}, "
-                f"AS {n.local_asn} <-> AS {n.remote_asn}{local_as}"
+                f"{description}{via}: {n.local_inside} <-> {a}, AS {n.local_asn} <-> AS {n.remote_asn}{local_as}"
             )
         )
     return out
 
 
-def _filters(policy: RoutingPolicy) -> list[str]:
+def _filters(policy: RoutingPolicy, w: Callable[[object], str]) -> list[str]:
     """The prefix lists and route-maps of the policy."""
-    w = frr_word
     out = []
     for pl in policy.prefix_lists:
         for r in pl.rules:
@@ -169,30 +186,26 @@ def _filters(policy: RoutingPolicy) -> list[str]:
     return out
 
 
-def _address_family(policy: RoutingPolicy) -> list[str]:
+def _address_family(policy: RoutingPolicy, neighbors: _Checked, w: Callable[[object], str]) -> list[str]:
     """``address-family ipv4 unicast``: the advertised networks and each neighbor's limits and route-maps."""
-    w = frr_word
     out = [" !", " address-family ipv4 unicast", *(f"  network {w(net)}" for net in policy.advertise)]
-    for n in policy.neighbors:
-        a = w(n.address)
-        out += [
-            f"  neighbor {a} soft-reconfiguration inbound",
-            f"  neighbor {a} maximum-prefix {n.max_prefix}",
-            f"  neighbor {a} route-map {w(n.import_map)} in",
-            f"  neighbor {a} route-map {w(n.export_map)} out",
-        ]
+    for n, a, _ in neighbors:
+        out.append(
+            f"  neighbor {a} soft-reconfiguration inbound\n"
+            f"  neighbor {a} maximum-prefix {n.max_prefix}\n"
+            f"  neighbor {a} route-map {w(n.import_map)} in\n"
+            f"  neighbor {a} route-map {w(n.export_map)} out"
+        )
     return [*out, " exit-address-family"]
 
 
-def _neighbor(n: Neighbor) -> list[str]:
-    a = frr_word(n.address)
-    lines = [f" neighbor {a} remote-as {n.remote_asn}", f" neighbor {a} description {frr_text(n.description)}"]
+def _neighbor(n: Neighbor, a: str, description: str) -> str:
+    text = f" neighbor {a} remote-as {n.remote_asn}\n neighbor {a} description {frr_text(description)}"
     if n.local_as is not None:
-        lines.append(f" neighbor {a} local-as {n.local_as} no-prepend replace-as")
+        text += f"\n neighbor {a} local-as {n.local_as} no-prepend replace-as"
     if n.hold_time is not None:
-        lines.append(f" neighbor {a} timers {n.keepalive} {n.hold_time}")
-    lines.append(f" neighbor {a} timers connect {n.connect_retry}")
-    return lines
+        text += f"\n neighbor {a} timers {n.keepalive} {n.hold_time}"
+    return text + f"\n neighbor {a} timers connect {n.connect_retry}"
 
 
 def frr_files(

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import ipaddress
+import operator
 import re
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -138,7 +139,7 @@ _NAME_CHARS = re.compile(r"[^A-Za-z0-9_-]+")
 
 def safe(value: object, field: str) -> str:
     """``value`` as text, refused (EmitError) if it could add a line, a setting or a shell word."""
-    text = str(value)
+    text = value if value.__class__ is str else str(value)
     if not text or not _SAFE_VALUE.fullmatch(text):
         raise EmitError(
             f"refusing to write {describe_value(text)}: it contains characters that could change "
@@ -205,27 +206,17 @@ class TunnelPlan:
     source: Tunnel | None = attrs.field(default=None, repr=False)
 
     def updown(self, script: str, interface: str) -> str:
-        """The updown command line (no quotes; every word validated)."""
-        words = [
-            script,
-            "-ln",
-            self.ifname,
-            "-ll",
-            self.inside_local,
-            "-lr",
-            self.inside_remote,
-            "-m",
-            str(self.mark),
-            "-mtu",
-            str(self.mtu),
-            "-mss",
-            str(self.mss),
-        ]
+        """The updown command line (no quotes; every word that is not a constant validated)."""
+        line = (
+            f"{safe(script, 'updown')} -ln {safe(self.ifname, 'updown')} -ll {safe(self.inside_local, 'updown')}"
+            f" -lr {safe(self.inside_remote, 'updown')} -m {safe(self.mark, 'updown')}"
+            f" -mtu {safe(self.mtu, 'updown')} -mss {safe(self.mss, 'updown')}"
+        )
         if interface == "xfrm":
-            words += ["-t", "xfrm"]
+            line += " -t xfrm"
         if self.routes:
-            words += ["-r", ",".join(self.routes), "-rm", str(self.route_metric)]
-        return " ".join(safe(w, "updown") for w in words)
+            line += f" -r {safe(','.join(self.routes), 'updown')} -rm {safe(self.route_metric, 'updown')}"
+        return line
 
 
 def split_aead(enc: Sequence[str]) -> list[tuple[bool, list[str]]]:
@@ -263,10 +254,15 @@ def ike_proposals(
     t: Tunnel, version: int, enc: Sequence[str], integ: Sequence[str], dh: Sequence[int], report: Report, label: str
 ) -> tuple[str, ...]:
     """strongSwan IKE proposals: AEAD (GCM + PRF) and non-AEAD (cipher + integrity) kept apart."""
+    return _ike_texts(ike_ciphers(version, enc, report, label), integ, dh)
+
+
+def _ike_texts(enc: Sequence[str], integ: Sequence[str], dh: Sequence[int]) -> tuple[str, ...]:
+    """The IKE proposals of ciphers usable with the IKE version (:func:`ike_ciphers`)."""
     dh_kw = [DH_KW[g] for g in dh]
     return tuple(
         "-".join([ENCRYPTION_KW[e] for e in ciphers] + [(PRF_KW if aead else INTEGRITY_KW)[i] for i in integ] + dh_kw)
-        for aead, ciphers in split_aead(ike_ciphers(version, enc, report, label))
+        for aead, ciphers in split_aead(enc)
     )
 
 
@@ -287,13 +283,13 @@ def connection_key(conn: VpnConnection) -> str:
     return "aws-" + hashlib.sha256(ips.encode()).hexdigest()[:10]
 
 
-def tunnel_mark(conn_key: str, aws_ip: IPAddress) -> int:
-    """A mark (and XFRM if_id) from the connection key and the AWS outside IP: 9 decimal digits."""
+def tunnel_mark(conn_key: str, aws_ip: IPAddress | str) -> int:
+    """A mark (and XFRM if_id) from the connection key and the AWS outside IP (or its text): 9 decimal digits."""
     digest = hashlib.sha256(f"vpnxlate-strongswan|{conn_key}|{aws_ip}".encode()).digest()
     return MARK_MIN + int.from_bytes(digest[:8], "big") % MARK_SPAN
 
 
-def _ip_slug(ip: IPAddress) -> str:
+def _ip_slug(ip: IPAddress | str) -> str:
     return str(ip).replace(".", "-").replace(":", "-")
 
 
@@ -314,9 +310,10 @@ def _choose_version(t: Tunnel, forced: int | None, label: str, defaults: list[st
     return 2 if allowed == ("ikev2",) else 1
 
 
-def _rekey_margin(t: Tunnel, lifetimes: Iterable[int], report: Report, label: str, defaults: list[str]) -> int:
+def _rekey_margin(t: Tunnel, lifetimes: Iterable[int]) -> tuple[int, str | None]:
     """Our rekey margin: AWS rekeys ``margin .. margin*(1+fuzz)`` before expiry, strongSwan (fuzz 100 %)
-    ``m .. 2m`` before; ``m = margin*(1+fuzz)`` makes us rekey first."""
+    ``m .. 2m`` before; ``m = margin*(1+fuzz)`` makes us rekey first.  With the warning to give
+    when the lifetimes are too short for it (then a quarter of the shortest)."""
     # No download format states these two (only EC2 TunnelOptions do), so AWS's documented
     # defaults are the AWS side's real values when they are absent: no warning for them.
     aws_margin = AWS_REKEY_MARGIN if t.rekey_margin_s is None else t.rekey_margin_s
@@ -325,17 +322,11 @@ def _rekey_margin(t: Tunnel, lifetimes: Iterable[int], report: Report, label: st
     shortest = min(lifetimes)
     if 2 * margin >= shortest:
         clamped = max(shortest // 4, 1)
-        unsupported(
-            report,
-            label,
+        return clamped, (
             f"rekeying before AWS would need a margin of {margin} s, too long for a lifetime "
-            f"of {shortest} s; using {clamped} s (AWS may rekey first)",
-            field="rekey_margin_s",
-            code="rekey-margin",
-            error=EmitError,
+            f"of {shortest} s; using {clamped} s (AWS may rekey first)"
         )
-        margin = clamped
-    return margin
+    return margin, None
 
 
 def plan_tunnels(
@@ -360,15 +351,15 @@ def plan_tunnels(
             f"--local-address: {local} is not an IPv4 address (the tunnels are IPv4)", field="local_address"
         )
     setup = _Setup(local, opts.ike_version, interface, ifname_prefix, dpd_timeout_always, opts)
-    plans: list[TunnelPlan] = []
-    public_ips: set[str] = set()
-    for conn in sorted(connections, key=connection_key):
-        key = connection_key(conn)
+    keyed: list[tuple[tuple[str, int], TunnelPlan]] = []
+    for key, conn in sorted(((connection_key(c), c) for c in connections), key=_first):
         conn_label = conn.vpn_connection_id or f"connection {key} (no VPN connection id)"
+        conn_note = _conn_note(conn)
         for index, t in enumerate(conn.tunnels):
-            plans.append(_plan_one(conn, key, conn_label, index, t, report, setup))
-            public_ips.add(plans[-1].local_id)
+            plan = _plan_one(key, conn_label, conn_note, index, t, report, setup)
+            keyed.append(((key, int(t.aws_outside_ip)), plan))  # IPv4 only (_check_tunnel)
     if local is None:
+        public_ips = {plan.local_id for _, plan in keyed}
         ips = ", ".join(sorted(public_ips, key=lambda ip: ipaddress.ip_address(ip).packed))
         unsupported(
             report,
@@ -380,21 +371,59 @@ def plan_tunnels(
             code="no-local-address",
             error=EmitError,
         )
-    plans.sort(key=lambda p: (p.conn_key, ipaddress.ip_address(p.remote).version, int(ipaddress.ip_address(p.remote))))
+    keyed.sort(key=_first)
+    plans = [plan for _, plan in keyed]
     _check_unique(plans)
     return plans
 
 
-@attrs.frozen
-class _Setup:
-    """What every tunnel's plan takes from the options."""
+def _first(item: tuple[Any, Any]) -> Any:
+    return item[0]
 
-    local: ipaddress.IPv4Address | None
-    forced: int | None  # --ike-version
-    interface: str
-    ifname_prefix: str | None
-    dpd_timeout_always: bool
-    options: TargetOptions  # redaction
+
+class _Setup:
+    """What every tunnel's plan takes from the options, and what the plans of one call share:
+    the text of repeated values (``str`` of an address is slow) and the values, proposals and
+    warnings of each distinct set of tunnel options."""
+
+    def __init__(
+        self,
+        local: ipaddress.IPv4Address | None,
+        forced: int | None,  # --ike-version
+        interface: str,
+        ifname_prefix: str | None,
+        dpd_timeout_always: bool,
+        options: TargetOptions,  # redaction
+    ) -> None:
+        self.local = local
+        self.forced = forced
+        self.interface = interface
+        self.ifname_prefix = ifname_prefix
+        self.dpd_timeout_always = dpd_timeout_always
+        self.options = options
+        self.prefix = ifname_prefix or ("xfrm" if interface == "xfrm" else "vti")
+        self.local_text = None if local is None else safe(local, "local_address")
+        self._texts: dict[Any, str] = {}
+        self._values: dict[tuple[Any, ...], _Values] = {}
+
+    def text(self, value: IPAddress, field: str) -> str:
+        """``safe(value, field)`` of a value that recurs across tunnels (the customer gateway IP)."""
+        text = self._texts.get(value)
+        if text is None:
+            text = self._texts[value] = safe(value, field)
+        return text
+
+    def values(self, t: Tunnel, version: int) -> _Values:
+        key = (version, t.ike, t.ipsec, *_TIMERS(t))
+        v = self._values.get(key)
+        if v is None:
+            v = self._values[key] = _values(t, version, self)
+        return v
+
+
+_TIMERS = operator.attrgetter(
+    "dpd_interval_s", "dpd_timeout_s", "dpd_retries", "mtu", "tcp_mss", "rekey_margin_s", "rekey_fuzz_pct"
+)
 
 
 def _check_unique(plans: Sequence[TunnelPlan]) -> None:
@@ -464,7 +493,9 @@ def _check_tunnel(t: Tunnel, label: str, report: Report) -> None:
 
 @attrs.frozen
 class _Values:
-    """A tunnel's algorithms and timers: the model's values, AWS's defaults where it states none."""
+    """A tunnel's algorithms and timers: the model's values, AWS's defaults where it states none;
+    the defaults taken and the rekey-margin warning (given for each tunnel), and the proposals
+    (``ike_proposals`` None: IKEv1 with AES-GCM, which warns for each tunnel)."""
 
     ike: tuple[tuple[str, ...], tuple[str, ...], tuple[int, ...]]
     esp: tuple[tuple[str, ...], tuple[str, ...], tuple[int, ...]]
@@ -475,11 +506,16 @@ class _Values:
     mtu: int
     mss: int
     margin: int
+    defaults: tuple[str, ...]
+    margin_note: str | None
+    ike_proposals: tuple[str, ...] | None
+    esp_proposals: tuple[str, ...]
 
 
-def _values(t: Tunnel, version: int, setup: _Setup, report: Report, label: str, defaults: list[str]) -> _Values:
+def _values(t: Tunnel, version: int, setup: _Setup) -> _Values:
     """The tunnel's values; each default taken is named in ``defaults`` (one warning per tunnel)."""
     ike, ipsec, dflt = t.ike, t.ipsec, algorithms.AWS_DEFAULTS
+    defaults: list[str] = []
 
     def pick(value: tuple[Any, ...] | None, default: tuple[Any, ...], what: str) -> tuple[Any, ...]:
         if value is not None:
@@ -511,10 +547,13 @@ def _values(t: Tunnel, version: int, setup: _Setup, report: Report, label: str, 
             dpd_timeout = dpd_delay * stated(t.dpd_retries, DEFAULT_DPD_RETRIES, "DPD retries ({})")
     mtu = stated(t.mtu, DEFAULT_MTU, "tunnel interface MTU ({})")
     mss = stated(t.tcp_mss, DEFAULT_MSS, "TCP MSS ({})")
-    margin = _rekey_margin(t, (ike_life, child_life), report, label, defaults)
+    margin, margin_note = _rekey_margin(t, (ike_life, child_life))
+    ike_v = (tuple(ike_enc), tuple(ike_int), tuple(ike_dh))
+    esp_v = (tuple(esp_enc), tuple(esp_int), tuple(pfs))
+    warns = version == 1 and any(algorithms.is_gcm(e) for e in ike_enc)  # ike_ciphers warns (per tunnel)
     return _Values(
-        (tuple(ike_enc), tuple(ike_int), tuple(ike_dh)),
-        (tuple(esp_enc), tuple(esp_int), tuple(pfs)),
+        ike_v,
+        esp_v,
         ike_life,
         child_life,
         dpd_delay,
@@ -522,46 +561,68 @@ def _values(t: Tunnel, version: int, setup: _Setup, report: Report, label: str, 
         mtu,
         mss,
         margin,
+        tuple(defaults),
+        margin_note,
+        None if warns else _safe_proposals(_ike_texts(*ike_v), "ike.proposals"),
+        _safe_proposals(esp_proposals(*esp_v), "ipsec.proposals"),
     )
 
 
-def _tunnel_comment(conn: VpnConnection, t: Tunnel, conn_label: str, ifname: str, local: str, remote: str) -> str:
-    text = f"{conn_label}, tunnel {t.aws_outside_ip}: {ifname} {local} <-> {remote}"
+def _safe_proposals(proposals: Iterable[str], field: str) -> tuple[str, ...]:
+    return tuple(safe(p, field) for p in proposals)
+
+
+def _conn_note(conn: VpnConnection) -> str:
+    """What every tunnel comment of a static connection ends with (its static routes)."""
+    if conn.routing == "static" and conn.static_routes:
+        return f", static (AWS routes {', '.join(safe(n, 'static_routes') for n in conn.static_routes)} here)"
+    return ""
+
+
+def _tunnel_comment(t: Tunnel, conn_label: str, conn_note: str, remote: str, ifname: str, local: str, aws: str) -> str:
+    text = f"{conn_label}, tunnel {remote}: {ifname} {local} <-> {aws}"
     if t.bgp is not None:
-        neighbor = t.bgp.neighbor_ip or (t.aws_inside.ip if t.aws_inside is not None else None)
+        neighbor = aws if t.bgp.neighbor_ip is None else str(t.bgp.neighbor_ip)  # aws: the AWS inside IP
         text += f", BGP AS {t.bgp.cgw_asn or '?'} <-> AS {t.bgp.aws_asn or '?'} (neighbor {neighbor})"
-    elif conn.routing == "static" and conn.static_routes:
-        text += f", static (AWS routes {', '.join(safe(n, 'static_routes') for n in conn.static_routes)} here)"
+    else:
+        text += conn_note
     return comment(text)
 
 
 def _plan_one(
-    conn: VpnConnection, key: str, conn_label: str, index: int, t: Tunnel, report: Report, setup: _Setup
+    key: str, conn_label: str, conn_note: str, index: int, t: Tunnel, report: Report, setup: _Setup
 ) -> TunnelPlan:
-    label = f"{conn_label} tunnel {t.aws_outside_ip}"
+    remote = str(t.aws_outside_ip)
+    label = f"{conn_label} tunnel {remote}"
     _check_tunnel(t, label, report)
     assert t.psk is not None and t.cgw_inside is not None and t.aws_inside is not None  # _check_tunnel
+    assert t.cgw_outside_ip is not None
     defaults: list[str] = []
     version = _choose_version(t, setup.forced, label, defaults)
-    v = _values(t, version, setup, report, label, defaults)
-    if defaults:
+    v = setup.values(t, version)
+    if v.margin_note is not None:
+        unsupported(report, label, v.margin_note, field="rekey_margin_s", code="rekey-margin", error=EmitError)
+    if defaults or v.defaults:
         unsupported(
             report,
             label,
-            f"not stated in the input, using AWS's defaults: {'; '.join(defaults)}",
+            f"not stated in the input, using AWS's defaults: {'; '.join([*defaults, *v.defaults])}",
             field="tunnels",
             code="aws-default",
             error=EmitError,
         )
-    mark = tunnel_mark(key, t.aws_outside_ip)
-    ifname = (setup.ifname_prefix or ("xfrm" if setup.interface == "xfrm" else "vti")) + str(mark)
+    mark = tunnel_mark(key, remote)
+    ifname = setup.prefix + str(mark)
     if len(ifname) > IFNAME_MAX:  # cannot happen with 9-digit marks; kept as a guard
         raise EmitError(f"{label}: interface name {ifname} is longer than {IFNAME_MAX} characters", field="name")
-    name = section_name(f"{key}-{_ip_slug(t.aws_outside_ip)}")
-    public = safe(t.cgw_outside_ip, "cgw_outside_ip")
-    inside_local = safe(t.cgw_inside, "cgw_inside")
-    inside_remote = safe(t.aws_inside.ip, "aws_inside")
-    comment_text = _tunnel_comment(conn, t, conn_label, ifname, inside_local, inside_remote)
+    name = section_name(f"{key}-{_ip_slug(remote)}")
+    public = setup.text(t.cgw_outside_ip, "cgw_outside_ip")
+    inside_local = safe(str(t.cgw_inside), "cgw_inside")
+    inside_remote = safe(str(t.aws_inside.ip), "aws_inside")
+    comment_text = _tunnel_comment(t, conn_label, conn_note, remote, ifname, inside_local, inside_remote)
+    ike = v.ike_proposals
+    if ike is None:
+        ike = _safe_proposals(ike_proposals(t, version, *v.ike, report, label), "ike.proposals")
     return TunnelPlan(
         conn_key=key,
         conn_label=conn_label,
@@ -569,16 +630,16 @@ def _plan_one(
         mark=mark,
         ifname=ifname,
         version=version,
-        ike_proposals=tuple(safe(p, "ike.proposals") for p in ike_proposals(t, version, *v.ike, report, label)),
-        esp_proposals=tuple(safe(p, "ipsec.proposals") for p in esp_proposals(*v.esp)),
+        ike_proposals=ike,
+        esp_proposals=v.esp_proposals,
         ike_lifetime=v.ike_life,
         child_lifetime=v.child_life,
         margin=v.margin,
         dpd_delay=v.dpd_delay,
         dpd_timeout=v.dpd_timeout,
-        local_addr=safe(setup.local if setup.local is not None else t.cgw_outside_ip, "local_address"),
+        local_addr=public if setup.local_text is None else setup.local_text,
         local_id=public,
-        remote=safe(t.aws_outside_ip, "aws_outside_ip"),
+        remote=safe(remote, "aws_outside_ip"),
         inside_local=inside_local,
         inside_remote=inside_remote,
         mtu=v.mtu,
@@ -605,23 +666,28 @@ def routing(
     ``daemons`` (:mod:`._frr`).  Always: ``99-vpnxlate-forwarding.conf`` for /etc/sysctl.d."""
     local = options.local_address
     addresses: list[IPAddress] = [local] if local is not None else []
-    addresses += sorted({ipaddress.ip_address(p.local_id) for p in plans}, key=lambda a: (a.version, int(a)))
+    public = {ipaddress.ip_address(text) for text in {p.local_id for p in plans}}
+    addresses += sorted(public, key=lambda a: (a.version, int(a)))
     policy = _policy.build_policy(connections, options, report, router_addresses=addresses, require_asns=False)
     by_ref: dict[tuple[str, str], TunnelPlan] = {(p.conn_key, p.remote): p for p in plans}
+    routes_by_ref: dict[tuple[str, str], list[_policy.StaticRoute]] = {}
+    for r in policy.static_routes:
+        routes_by_ref.setdefault(r.ref, []).append(r)
     links: list[_frr.TunnelLink] = []
     updated: dict[tuple[str, str], TunnelPlan] = {}
     for conn in connections:
         key, tag = connection_key(conn), _policy.conn_tag(conn)
         for t in conn.tunnels:
-            plan = by_ref[(key, str(t.aws_outside_ip))]
-            links.append(_frr.TunnelLink(tag, str(t.aws_outside_ip), plan.ifname))
-            routes = policy.routes_for(tag, t.aws_outside_ip)
+            remote = str(t.aws_outside_ip)
+            plan = by_ref[(key, remote)]
+            links.append(_frr.TunnelLink(tag, remote, plan.ifname))
+            routes = routes_by_ref.get((tag, remote))
             if routes:
                 metric = METRIC_PREFERRED if routes[0].preferred else METRIC_BACKUP
                 nets = tuple(safe(r.prefix, "accept") for r in routes)
                 comment = f"{plan.comment}, routes {', '.join(nets)} (metric {metric})"
                 updated[(key, plan.remote)] = attrs.evolve(plan, routes=nets, route_metric=metric, comment=comment)
-    plans = [updated.get((p.conn_key, p.remote), p) for p in plans]
+    plans = [updated.get((p.conn_key, p.remote), p) for p in plans] if updated else plans
     files = _frr.frr_files(policy, links, report)
     files.append(OutputFile(SYSCTL_NAME, SYSCTL_CONF))
     return plans, files

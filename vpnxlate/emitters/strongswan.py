@@ -10,7 +10,9 @@ in with ``also =`` when connections differ in proposals, lifetimes or DPD.  See 
 from __future__ import annotations
 
 import hashlib
+import operator
 from collections.abc import Sequence
+from typing import Any
 
 from ..errors import Report
 from ..model import VpnConnection
@@ -91,26 +93,53 @@ def _section(header: str, items: list[tuple[str, str]], comments: Sequence[str] 
     return "\n".join(lines) + "\n"
 
 
+#: the plan fields :func:`_settings` reads: plans equal in these share one settings dict
+_SETTINGS_KEY = operator.attrgetter(
+    "version",
+    "ike_proposals",
+    "esp_proposals",
+    "ike_lifetime",
+    "child_lifetime",
+    "margin",
+    "dpd_delay",
+    "dpd_timeout",
+    "replay_window",
+    "local_addr",
+    "local_id",
+)
+
+
 def render_ipsec_conf(plans: list[ss.TunnelPlan]) -> str:
-    per = [_settings(p) for p in plans]
+    by_key: dict[tuple[Any, ...], dict[str, str]] = {}
+    per = []
+    for p in plans:
+        key = _SETTINGS_KEY(p)
+        s = by_key.get(key)
+        if s is None:
+            s = by_key[key] = _settings(p)
+        per.append(s)
+    distinct = list(by_key.values())
     common: dict[str, str] = {}
     for k in _KEY_ORDER:
-        values = {s.get(k) for s in per}
+        values = {s.get(k) for s in distinct}
         if len(values) == 1 and None not in values:
-            common[k] = per[0][k]
-    rest = [{k: v for k, v in s.items() if k not in common and k not in _IDENTITY} for s in per]
+            common[k] = distinct[0][k]
+    # the settings of each distinct dict that are not common: its profile (None: no profile)
+    profile_names: dict[int, str | None] = {}
     profiles: dict[str, dict[str, str]] = {}
-    profile_of: list[str | None] = []
+    for s in distinct:
+        r = {k: v for k, v in s.items() if k not in common and k not in _IDENTITY}
+        name = None
+        if r:
+            text = "\n".join(f"{k}={v}" for k, v in r.items())
+            name = "profile-" + hashlib.sha256(text.encode()).hexdigest()[:8]
+            profiles[name] = r
+        profile_names[id(s)] = name
+    profile_of = [profile_names[id(s)] for s in per]
     users: dict[str, set[str]] = {}
-    for p, r in zip(plans, rest, strict=True):
-        if not r:
-            profile_of.append(None)
-            continue
-        text = "\n".join(f"{k}={v}" for k, v in r.items())
-        name = "profile-" + hashlib.sha256(text.encode()).hexdigest()[:8]
-        profiles[name] = r
-        profile_of.append(name)
-        users.setdefault(name, set()).add(p.conn_label)
+    for p, prof in zip(plans, profile_of, strict=True):
+        if prof is not None:
+            users.setdefault(prof, set()).add(p.conn_label)
     if profiles:
         common.pop("auto", None)
 
@@ -126,15 +155,17 @@ def render_ipsec_conf(plans: list[ss.TunnelPlan]) -> str:
     for name in sorted(profiles):
         shared = [(k, v) for k, v in profiles[name].items() if k != "auto"] + [("auto", "ignore")]
         out.append(_section(f"conn {name}", shared, [f"shared by {', '.join(sorted(users[name]))}"]))
+    identity = [k for k in _IDENTITY if k not in common]
     for p, s, prof in zip(plans, per, profile_of, strict=True):
-        items: list[tuple[str, str]] = []
+        text = f"# {ss.comment(p.comment)}\nconn {p.name}\n"
         if prof:
-            items.append(("also", prof))
-        items += [(k, s[k]) for k in _IDENTITY if k not in common]
-        items += [("right", p.remote), ("mark", str(p.mark)), ("leftupdown", f'"{p.updown(UPDOWN_PATH, "vti")}"')]
+            text += f"    also = {prof}\n"
+        for k in identity:
+            text += f"    {k} = {s[k]}\n"
+        text += f'    right = {p.remote}\n    mark = {p.mark}\n    leftupdown = "{p.updown(UPDOWN_PATH, "vti")}"\n'
         if prof:
-            items.append(("auto", "start"))
-        out.append(_section(f"conn {p.name}", items, [p.comment]))
+            text += "    auto = start\n"
+        out.append(text)
     return "\n".join(out)
 
 

@@ -31,53 +31,51 @@ OPTIONS = cli_options(Options)
 UPDOWN_PATH = "/etc/swanctl/aws-updown.sh"
 
 
-def _connection(p: ss.TunnelPlan, interface: str) -> list[str]:
-    ind = "    "
-    lines = [f"{ind}# {ss.comment(p.comment)}", f"{ind}{p.name} {{"]
-    body = [
-        f"version = {p.version}",
-        f"local_addrs = {p.local_addr}",
-        f"remote_addrs = {p.remote}",
-        f"proposals = {', '.join(p.ike_proposals)}",
-        f"rekey_time = {p.ike_lifetime - p.margin}s",
-        f"over_time = {p.margin}s",
-        f"rand_time = {p.margin}s",
-        f"dpd_delay = {p.dpd_delay}s",
-    ]
-    if p.dpd_timeout is not None:
-        body.append(f"dpd_timeout = {p.dpd_timeout}s")
-    body += [
-        "keyingtries = 0",
-        "local {",
-        f"{ind}auth = psk",
-        f"{ind}id = {p.local_id}",
-        "}",
-        "remote {",
-        f"{ind}auth = psk",
-        f"{ind}id = {p.remote}",
-        "}",
-        "children {",
-    ]
-    child = [
-        "local_ts = 0.0.0.0/0",
-        "remote_ts = 0.0.0.0/0",
-        f"esp_proposals = {', '.join(p.esp_proposals)}",
-        f"life_time = {p.child_lifetime}s",
-        f"rekey_time = {p.child_lifetime - p.margin}s",
-        f"rand_time = {p.margin}s",
-    ]
-    if p.replay_window is not None:
-        child.append(f"replay_window = {p.replay_window}")
-    child += ["dpd_action = restart", "start_action = start"]
-    if interface == "xfrm":
-        child += [f"if_id_in = {p.mark}", f"if_id_out = {p.mark}"]
-    else:
-        child += [f"mark_in = {p.mark}", f"mark_out = {p.mark}"]
-    child.append(f"updown = {p.updown(UPDOWN_PATH, interface)}")
-    body += [f"{ind}{p.name} {{", *(f"{ind}{ind}{c}" for c in child), f"{ind}}}", "}"]
-    lines += [f"{ind}{ind}{b}" for b in body]
-    lines.append(f"{ind}}}")
-    return lines
+def _connection(p: ss.TunnelPlan, interface: str) -> str:
+    """The connection block of one tunnel (without a final newline)."""
+    dpd_timeout = "" if p.dpd_timeout is None else f"        dpd_timeout = {p.dpd_timeout}s\n"
+    replay = "" if p.replay_window is None else f"                replay_window = {p.replay_window}\n"
+    kind = "if_id" if interface == "xfrm" else "mark"
+    margin = p.margin
+    return (
+        f"    # {ss.comment(p.comment)}\n"
+        f"    {p.name} {{\n"
+        f"        version = {p.version}\n"
+        f"        local_addrs = {p.local_addr}\n"
+        f"        remote_addrs = {p.remote}\n"
+        f"        proposals = {', '.join(p.ike_proposals)}\n"
+        f"        rekey_time = {p.ike_lifetime - margin}s\n"
+        f"        over_time = {margin}s\n"
+        f"        rand_time = {margin}s\n"
+        f"        dpd_delay = {p.dpd_delay}s\n"
+        f"{dpd_timeout}"
+        "        keyingtries = 0\n"
+        "        local {\n"
+        "            auth = psk\n"
+        f"            id = {p.local_id}\n"
+        "        }\n"
+        "        remote {\n"
+        "            auth = psk\n"
+        f"            id = {p.remote}\n"
+        "        }\n"
+        "        children {\n"
+        f"            {p.name} {{\n"
+        "                local_ts = 0.0.0.0/0\n"
+        "                remote_ts = 0.0.0.0/0\n"
+        f"                esp_proposals = {', '.join(p.esp_proposals)}\n"
+        f"                life_time = {p.child_lifetime}s\n"
+        f"                rekey_time = {p.child_lifetime - margin}s\n"
+        f"                rand_time = {margin}s\n"
+        f"{replay}"
+        "                dpd_action = restart\n"
+        "                start_action = start\n"
+        f"                {kind}_in = {p.mark}\n"
+        f"                {kind}_out = {p.mark}\n"
+        f"                updown = {p.updown(UPDOWN_PATH, interface)}\n"
+        "            }\n"
+        "        }\n"
+        "    }"
+    )
 
 
 def render_swanctl_conf(plans: list[ss.TunnelPlan], interface: str) -> str:
@@ -87,20 +85,21 @@ def render_swanctl_conf(plans: list[ss.TunnelPlan], interface: str) -> str:
         f"# Route based: one {kind}, made by aws-updown.sh; all tunnels are up at once.",
         f"# Install as /etc/swanctl/swanctl.conf (mode 0600), the script as {UPDOWN_PATH}.",
         "connections {",
+        "\n\n".join([_connection(p, interface) for p in plans]),
+        "}",
+        "",
+        "secrets {",
     ]
-    for n, p in enumerate(plans):
-        if n:
-            out.append("")
-        out += _connection(p, interface)
-    out += ["}", "", "secrets {"]
+    if not plans:
+        del out[4]
     for p in plans:
-        out += [
-            f"    ike-{p.name} {{",
-            f"        id-local = {p.local_id}",
-            f"        id-remote = {p.remote}",
-            f"        secret = {ss.quote_secret(p.psk, 'psk')}",
-            "    }",
-        ]
+        out.append(
+            f"    ike-{p.name} {{\n"
+            f"        id-local = {p.local_id}\n"
+            f"        id-remote = {p.remote}\n"
+            f"        secret = {ss.quote_secret(p.psk, 'psk')}\n"
+            "    }"
+        )
     out.append("}")
     return "\n".join(out) + "\n"
 
