@@ -15,6 +15,7 @@ stderr.  Warnings go to stderr as ``vpnxlate: warning: ... [CODE]``; stdout carr
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -30,7 +31,34 @@ PROG = "vpnxlate"
 EXIT_OK, EXIT_INPUT, EXIT_INTERNAL = 0, 2, 3
 
 
+def _terminal_columns() -> int:
+    """``shutil.get_terminal_size().columns`` without importing shutil (and with it zlib, bz2 and
+    lzma): $COLUMNS, else the width of the terminal on standard output, else 80."""
+    try:
+        columns = int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+    return columns or 80
+
+
+class _Formatter(argparse.HelpFormatter):
+    """argparse's help formatter; the width computed as argparse does, without shutil (argparse
+    makes a formatter for every argument it is given, to check its metavar)."""
+
+    def __init__(self, prog: str, indent_increment: int = 2, max_help_position: int = 24, width: int | None = None):
+        super().__init__(prog, indent_increment, max_help_position, _terminal_columns() - 2 if width is None else width)
+
+
 class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _Formatter)
+        super().__init__(*args, **kwargs)
+
     def error(self, message: str) -> NoReturn:
         if message.startswith("unrecognized arguments:") and self._target:
             # a target option given for another target: say so (imports every emitter, error path only)
@@ -91,6 +119,23 @@ def build_parser(target: str | None = None, command: str | None = None) -> argpa
     top._target = target
     top.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     sub = top.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    if command in (None, "convert"):
+        _add_convert_parser(sub, target)
+    if command in (None, "fetch"):
+        _add_fetch_parser(sub)
+    if command in (None, "sync"):
+        _add_sync_parser(sub, target)
+    if command in (None, "formats"):
+        fmts = sub.add_parser("formats", help="list input formats and output targets")
+        fmts.add_argument("--json", action="store_true", help="machine-readable list")
+    if command in (None, "codes"):
+        codes = sub.add_parser("codes", help="list the warning codes (for --error-on and --ignore)")
+        codes._sub = "codes"
+        codes.add_argument("--json", action="store_true", help="machine-readable list")
+    return top
+
+
+def _add_convert_parser(sub: Any, target: str | None) -> None:
     conv = sub.add_parser("convert", help="convert AWS VPN configuration to a target")
     conv._target = target
     conv.add_argument(
@@ -133,16 +178,6 @@ def build_parser(target: str | None = None, command: str | None = None) -> argpa
     conv.add_argument("-q", "--quiet", action="store_true", help="do not print warnings")
     _add_aws_options(conv)
     _add_target_options(conv, [target] if target else None)
-    if command in (None, "fetch"):
-        _add_fetch_parser(sub)
-    if command in (None, "sync"):
-        _add_sync_parser(sub, target)
-    fmts = sub.add_parser("formats", help="list input formats and output targets")
-    fmts.add_argument("--json", action="store_true", help="machine-readable list")
-    codes = sub.add_parser("codes", help="list the warning codes (for --error-on and --ignore)")
-    codes._sub = "codes"
-    codes.add_argument("--json", action="store_true", help="machine-readable list")
-    return top
 
 
 def _add_policy_options(p: argparse.ArgumentParser) -> None:
@@ -456,8 +491,29 @@ def _codes(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line ``argv``; None: the process's own (``vpnxlate``, ``python -m vpnxlate``),
+    which then ends with this call (see :func:`_program`)."""
+    if argv is None:
+        return _program()
+    return _main(argv)
+
+
+def _program() -> int:
+    """:func:`main` as the program.  The cyclic garbage collector never looks at the objects made
+    so far (modules, classes: all alive until exit), nor, at interpreter exit, at any object left:
+    traversing them once more is a good part of a short run's start-up and shut-down."""
+    import gc
+
+    gc.freeze()
     try:
-        args_list = list(sys.argv[1:] if argv is None else argv)
+        return _main(sys.argv[1:])
+    finally:
+        gc.freeze()
+
+
+def _main(argv: Sequence[str]) -> int:
+    try:
+        args_list = list(argv)
         target = _peek_target(args_list)
         wants_help = any(a in ("-h", "--help") for a in args_list)
         parser = build_parser(
