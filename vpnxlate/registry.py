@@ -45,6 +45,7 @@ from typing import TYPE_CHECKING, Any
 # The order is the order of `vpnxlate formats`; detection (vpnxlate/detect.py) does not depend on it.
 INPUTS: dict[str, str] = {
     "json": "vpnxlate.parsers.vpnxlate_json",
+    "jsonl": "vpnxlate.parsers.vpnxlate_jsonl",
     "ec2-json": "vpnxlate.parsers.ec2_json",
     "ec2-xml": "vpnxlate.parsers.ec2_xml",
     "aws-xml": "vpnxlate.parsers.aws_xml",
@@ -62,7 +63,7 @@ INPUTS: dict[str, str] = {
 # Optional detection hints, read by vpnxlate/detect.py.  Formats whose text always starts (after
 # white space and '#' comment lines) with one of these characters: detection skips importing
 # them for other texts, which keeps `vpnxlate convert` start-up short.
-STARTS_WITH: dict[str, str] = {"json": "{", "ec2-json": "{[", "ec2-xml": "<", "aws-xml": "<"}
+STARTS_WITH: dict[str, str] = {"json": "{", "jsonl": "{", "ec2-json": "{[", "ec2-xml": "<", "aws-xml": "<"}
 # Formats whose detect() accepts only a text containing this string (set-commands): the same
 # shortcut for texts without it, such as a Generic download.  Keep in step with detect().
 CONTAINS: dict[str, str] = {
