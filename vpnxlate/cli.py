@@ -296,7 +296,7 @@ def _convert(args: argparse.Namespace) -> int:
 
 def _streamed(args: argparse.Namespace) -> bool:
     """``--to jsonl`` (to standard output or -o) of directories and JSON Lines files: streamed."""
-    from .stream import is_streamed
+    from .io import is_streamed
 
     if args.target != "jsonl" or args.out_dir or any(p.startswith("aws:") for p in args.inputs):
         return False
@@ -359,7 +359,7 @@ def _read_inputs(args: argparse.Namespace, report: Report) -> list[Any]:
         report.extend(rep)
         read.append((conns, "aws:"))
     files = [p for p in args.inputs if not p.startswith("aws:")]
-    from .stream import is_streamed
+    from .io import is_streamed
 
     if any(is_streamed(p, args.input_format) for p in files):  # directories, JSON Lines: item by item
         from .stream import chunks, collect

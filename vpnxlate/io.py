@@ -18,6 +18,21 @@ from .registry import OutputFile
 MAX_INPUT_BYTES = 50 * 1024 * 1024
 
 
+#: file names read line by line as JSON Lines, of any size (vpnxlate.stream), unless another
+#: format is given
+JSONL_SUFFIXES = (".jsonl", ".ndjson")
+
+
+def is_jsonl(path: str, format: str | None) -> bool:
+    """True for an input read line by line as JSON Lines (``-`` with ``--from jsonl`` too)."""
+    return format == "jsonl" or (format is None and path.endswith(JSONL_SUFFIXES))
+
+
+def is_streamed(path: str, format: str | None) -> bool:
+    """True for an input read item by item (:mod:`vpnxlate.stream`): a directory, or JSON Lines."""
+    return is_jsonl(path, format) or (path != "-" and os.path.isdir(path))
+
+
 def decode(data: bytes, source: str) -> str:
     """Bytes -> text: UTF-8 (with or without BOM) or UTF-16 with BOM; anything else is refused."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):

@@ -29,8 +29,9 @@ from typing import IO, TYPE_CHECKING, Any
 
 from . import registry
 from .errors import EmitError, InputError, ParseError, Report, VpnxlateError
+from .io import is_jsonl
 
-if TYPE_CHECKING:  # (the CLI imports this module for every convert: nothing heavy at import)
+if TYPE_CHECKING:
     from .diagnostics import Policy
     from .emitters._base import OutputFile
     from .model import VpnConnection
@@ -39,17 +40,6 @@ if TYPE_CHECKING:  # (the CLI imports this module for every convert: nothing hea
     Item = str | os.PathLike[str] | tuple[str, Any] | IO[Any]
     #: one item read: its source, its connections, their warnings
     Chunk = tuple[str, list[VpnConnection], Report]
-
-
-#: file names read line by line as JSON Lines (unless another format is given)
-JSONL_SUFFIXES = (".jsonl", ".ndjson")
-
-
-def is_streamed(path: str, format: str | None) -> bool:
-    """True for a path read item by item: a directory, or JSON Lines."""
-    if format == "jsonl" or (format is None and path.endswith(JSONL_SUFFIXES)):
-        return True
-    return path != "-" and os.path.isdir(path)
 
 
 def per_connection(target: str) -> bool:
@@ -81,9 +71,12 @@ def _path(path: str, format: str | None, policy: Policy | None) -> Iterator[Chun
 
         yield from _lines(sys.stdin.buffer, "<stdin>", policy)
     elif path != "-" and os.path.isdir(path):
-        for name in _directory(path):
+        names = _directory(path)
+        if not names:
+            raise InputError("is a directory without files (names starting with '.' are skipped)", source=path)
+        for name in names:
             yield from _path(os.path.join(path, name), format, policy)
-    elif format == "jsonl" or (format is None and path.endswith(JSONL_SUFFIXES)):
+    elif is_jsonl(path, format):
         try:
             f = open(path, "rb")  # noqa: SIM115 (closed below, also when the consumer stops early)
         except OSError:
@@ -120,7 +113,7 @@ def _lines(stream: IO[Any], source: str, policy: Policy | None) -> Iterator[Chun
     from .lint import lint
     from .parsers.vpnxlate_jsonl import parse
 
-    number = 0
+    number, found = 0, False
     while raw := stream.readline(MAX_INPUT_BYTES + 1):
         number += 1
         if len(raw) > MAX_INPUT_BYTES:
@@ -134,13 +127,18 @@ def _lines(stream: IO[Any], source: str, policy: Policy | None) -> Iterator[Chun
             raise
         if not text.strip():
             continue
-        report = Report(source, policy=policy)
+        report, linted = Report(source, policy=policy), Report(source, policy=policy)
         try:
             connections = parse(text, report, first_line=number)
-            lint(connections, report)
+            lint(connections, linted)
         except VpnxlateError as e:
-            raise e.located(source=source) from None
+            raise e.located(source=source, line=number) from None
+        for d in linted.diagnostics:  # named by the line too
+            report.warn(d.message, line=number, field=d.field, code=d.code)
+        found = True
         yield source, connections, report
+    if not found:
+        raise ParseError("no VPN connection found (no line holds one)", source=source)
 
 
 def collect(stream: Iterable[Chunk], report: Report) -> list[tuple[list[VpnConnection], str]]:
