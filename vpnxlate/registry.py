@@ -30,7 +30,8 @@ An **emitter module** (``vpnxlate/emitters/``) defines::
     def emit(connections: list[VpnConnection], report: Report, options: Options) -> list[OutputFile]
 
 The emitter does no I/O (a file an option names is read when the options are built) and writes a
-pre-shared key through ``options.secret(psk)`` (``--redact``).
+pre-shared key through ``options.secret(psk)`` (``--redact``).  ``PER_CONNECTION = True``
+(optional): each connection's output stands alone, so :mod:`vpnxlate.stream` may convert one at a time.
 
 Heavy modules (lxml, ciscoconfparse) are imported inside the functions that need them, so
 ``vpnxlate convert x.txt --to json`` never loads them.
