@@ -97,11 +97,12 @@ def _tunnel_options(tunnels: list[tuple[str, str, str]]) -> list[dict[str, Any]]
     ]
 
 
-def build_entries(n: int, tunnel_options: bool = False) -> list[dict[str, Any]]:
-    """n distinct DescribeVpnConnections entries (own ids, outside IPs and inside /30s)."""
+def build_entries(n: int, tunnel_options: bool = False, start: int = 0) -> list[dict[str, Any]]:
+    """n distinct DescribeVpnConnections entries (own ids, outside IPs and inside /30s), the
+    connections ``start`` .. ``start + n - 1`` of the series."""
     xml = TEMPLATE.read_text(encoding="utf-8")
     conns = []
-    for i in range(n):
+    for i in range(start, start + n):
         hexid = f"{i:017x}"
         a, b = divmod(i, 250)
         # inside /30s as distinct as 169.254.10.0-169.254.255.255 allows (AWS keeps them unique
@@ -148,6 +149,42 @@ def build_entries(n: int, tunnel_options: bool = False) -> list[dict[str, Any]]:
 def build_describe(n: int, tunnel_options: bool = False) -> str:
     """A describe-vpn-connections JSON document (the CLI's output) with n connections."""
     return json.dumps({"VpnConnections": build_entries(n, tunnel_options)}, indent=4)
+
+
+def _inside(s: int) -> tuple[str, str]:
+    """The AWS and customer inside addresses of the s-th /30 from 169.254.0.0 (as build_entries)."""
+    return f"169.254.{s // 64}.{s % 64 * 4 + 1}", f"169.254.{s // 64}.{s % 64 * 4 + 2}"
+
+
+def write_describe(path: Path, n: int) -> None:
+    """A describe-vpn-connections JSON document of n connections written in chunks (100k
+    connections are ~500 MB of text: never held whole here)."""
+    with path.open("w", encoding="utf-8") as f:
+        f.write('{\n    "VpnConnections": [\n')
+        for start in range(0, n, 1000):
+            entries = build_entries(min(1000, n - start), start=start)
+            f.write(("," if start else "") + ",\n".join(json.dumps(e, indent=4) for e in entries))
+        f.write("\n    ]\n}\n")
+
+
+def write_jsonl(path: Path, n: int) -> None:
+    """The ``--to jsonl`` lines of the n connections of build_entries, made from the first one's
+    line by replacing its ids and addresses (parsing them all would take minutes)."""
+    import vpnxlate
+
+    first = vpnxlate.emit(parse(build_describe(1)), "jsonl").rstrip("\n")
+    marks = (("0" * 17, "@H"), ("198.18.0.1", "@A1"), ("198.19.0.1", "@A2"))
+    marks += tuple((a, f"@{k}.{j}") for k, s in ((1, 640), (2, 641)) for j, a in enumerate(_inside(s), 1))
+    for old, mark in marks:
+        assert first.count(old), old
+        first = first.replace(old, mark)
+    with path.open("w", encoding="utf-8") as f:
+        for i in range(n):
+            a, b = divmod(i, 250)
+            (i11, i12), (i21, i22) = _inside((2 * i) % 15744 + 640), _inside((2 * i + 1) % 15744 + 640)
+            line = first.replace("@H", f"{i:017x}").replace("@A1", f"198.18.{a % 256}.{b + 1}")
+            line = line.replace("@A2", f"198.19.{a % 256}.{b + 1}").replace("@1.1", i11).replace("@1.2", i12)
+            f.write(line.replace("@2.1", i21).replace("@2.2", i22) + "\n")
 
 
 def build_describe_xml(n: int) -> str:
@@ -242,25 +279,38 @@ def headline(n: int, repeat: int) -> dict[str, Any]:
     return out
 
 
-def curve(sizes: list[int], budget: float) -> dict[str, dict[int, float | None]]:
-    """us/connection of every multi-connection parser and every emitter at each size."""
+def one_router_sizes(sizes: list[int]) -> list[int]:
+    """The curve sizes of the one-router targets: capped at VYOS_MAX (100, 1k, 7.8k by default)."""
+    return sorted({min(n, VYOS_MAX) for n in sizes})
+
+
+def curve(sizes: list[int], budget: float | None) -> dict[str, dict[int, float | None]]:
+    """us/connection of every multi-connection parser and every emitter at each size (the
+    one-router targets, and the parse of the vyos output, at :func:`one_router_sizes`)."""
     rows: dict[str, dict[int, float | None]] = {}
     last: dict[str, tuple[int, float]] = {}
 
     def measure(label: str, n: int, fn: Callable[[], Any]) -> Any:
         prev = last.get(label)
-        if prev is not None and prev[1] * (n / prev[0]) ** 2 > budget * 4 and prev[1] * n / prev[0] > budget:
+        if (
+            budget is not None
+            and prev is not None
+            and prev[1] * (n / prev[0]) ** 2 > budget * 4
+            and prev[1] * n / prev[0] > budget
+        ):
             rows.setdefault(label, {})[n] = None  # predicted to take far too long: skipped
             return None
-        repeat = max(1, min(5, 2_000 // n))
+        repeat = max(1, min(5, 2_000 // n))  # large sizes once: CPU time of seconds is stable
         t, result = cpu(fn, repeat)
         rows.setdefault(label, {})[n] = t / n * 1e6
-        if t > budget / 4:
+        if budget is None:
+            pass
+        elif t * 2 > budget:  # the next (larger) size would blow the budget even if linear
+            last[label] = (n, budget * 10)
+        elif t > budget / 4:
             last[label] = (n, t)
         else:
             last.pop(label, None)
-        if t * 2 > budget:  # the next (larger) size would blow the budget even if linear
-            last[label] = (n, budget * 10)
         return result
 
     import vpnxlate
@@ -280,26 +330,87 @@ def curve(sizes: list[int], budget: float) -> dict[str, dict[int, float | None]]
             conns = parse(build_describe(n))
         texts = {}
         for label, target, options in TARGETS:
-            part = conns[:VYOS_MAX] if target in ONE_ROUTER else conns
-            files = measure(f"emit {label}", n, lambda t=target, o=options, p=part: emit(p, t, o))  # type: ignore[misc]
-            if files is not None and len(part) < n:  # per connection of what was written
-                rows[f"emit {label}"][n] = rows[f"emit {label}"][n] * n / len(part)  # type: ignore[operator]
+            m = min(n, VYOS_MAX) if target in ONE_ROUTER else n
+            if m in rows.get(f"emit {label}", {}):
+                continue  # a one-router target over VYOS_MAX: measured at VYOS_MAX already
+            part = conns[:m]
+            files = measure(f"emit {label}", m, lambda t=target, o=options, p=part: emit(p, t, o))  # type: ignore[misc]
             if files is not None and label in ("json", "vyos"):
-                texts[label] = vpnxlate.render(files)
+                texts[label] = (m, vpnxlate.render(files))
         for label in ("json", "vyos"):
             if label in texts:
-                text = texts.pop(label)
-                measure(f"parse {label}", n, lambda text=text: parse(text))  # type: ignore[misc]
-            else:
+                m, text = texts.pop(label)
+                measure(f"parse {label}", m, lambda text=text: parse(text))  # type: ignore[misc]
+            elif label == "json" or n <= VYOS_MAX:
                 rows.setdefault(f"parse {label}", {})[n] = None
         del conns, texts
         gc.collect()
     return rows
 
 
+def print_curve(rows: dict[str, dict[int, float | None]], sizes: list[int]) -> None:
+    capped = one_router_sizes(sizes)
+    one_router = {f"emit {label}" for label, target, _ in TARGETS if target in ONE_ROUTER} | {"parse vyos"}
+    for title, labels, columns in (
+        ("linearity, us/connection", [k for k in rows if k not in one_router], sizes),
+        ("one router (vyos, strongswan, swanctl)", [k for k in rows if k in one_router], capped),
+    ):
+        if not labels:
+            continue
+        print(f"{title:38}{''.join(f'{s:>9}' for s in columns)}   last/first (target <= 1.25)")
+        for label in labels:
+            row = rows[label]
+            cells = "".join(f"{row[s]:9.1f}" if row.get(s) is not None else f"{'skip':>9}" for s in columns)
+            done = [row[s] for s in columns if row.get(s) is not None]
+            ratio = f"{done[-1] / done[0]:.2f}" if len(done) > 1 and done[0] else "-"  # type: ignore[operator]
+            if len(done) < len(columns):
+                ratio += " (incomplete)"
+            print(f"  {label:36}{cells}   {ratio}")
+    if capped != sorted(sizes):
+        print(
+            f"  one router: measured up to {VYOS_MAX} connections, about the most one router can hold: each "
+            "connection takes two distinct inside /30s of 169.254.0.0/16 (one vti / BGP neighbor each), the "
+            "bench draws them from 169.254.10.0-169.254.255.255 (15,744 /30s: 7,872 connections; AWS reserves "
+            "blocks below) and over that they repeat, which one router refuses; parse vyos reads that output"
+        )
+
+
 def _cli() -> list[str]:
     exe = Path(sys.executable).with_name("vpnxlate")
     return [str(exe)] if exe.exists() else [sys.executable, "-m", "vpnxlate"]
+
+
+#: runs ``sys.argv[1]`` (Python code) with the rest as its argv, then prints the process's peak
+#: RSS in KB: VmHWM of its own memory map, not ru_maxrss, which on Linux also counts the pages the
+#: child shared with this (large) parent between fork and exec
+_MEASURED = """import sys
+code, sys.argv = sys.argv[1], sys.argv[1:]
+try:
+    exec(compile(code, "<bench child>", "exec"), {"__name__": "__bench__"})
+finally:
+    sys.stdout.flush()
+    try:
+        kb = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM:"))
+    except OSError:  # no /proc: ru_maxrss (KB on Linux, bytes on macOS)
+        import resource
+        kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // (1024 if sys.platform == "darwin" else 1)
+    sys.stderr.write(f"\\nbench-peak-kb {kb}\\n")
+"""
+
+#: the CLI in the measured child (``python -m vpnxlate`` without runpy's extra module)
+_CLI_CHILD = "import sys; from vpnxlate.cli import main; rc = main(sys.argv[1:]); assert rc == 0, rc"
+
+
+def child_rss(code: str, argv: list[str], what: str) -> float:
+    """Peak RSS (MB) of the Python ``code`` run with ``argv`` in a child process."""
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}  # (no warnings expected; none printed)
+    proc = subprocess.run(
+        [sys.executable, "-c", _MEASURED, code, *argv], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env
+    )
+    err = proc.stderr.decode(errors="replace")
+    if proc.returncode != 0 or "bench-peak-kb " not in err:
+        raise SystemExit(f"{what} failed: {err.strip()[-2000:]}")
+    return int(err.rsplit("bench-peak-kb ", 1)[1].split()[0]) / 1024
 
 
 def peak_rss(n: int) -> dict[str, float]:
@@ -312,28 +423,64 @@ def peak_rss(n: int) -> dict[str, float]:
         vyos_src = Path(tmp) / "describe-vyos.json"
         vyos_src.write_text(build_describe(min(n, VYOS_MAX)), encoding="utf-8")
         for target, extra in (("json", []), ("vyos", ["--local-address", "192.0.2.1"])):
-            dest = Path(tmp) / f"out-{target}"
-            proc = subprocess.Popen(
-                [
-                    *_cli(),
-                    "convert",
-                    str(vyos_src if target == "vyos" else src),
-                    "--to",
-                    target,
-                    "-o",
-                    str(dest),
-                    "-q",
-                    *extra,
-                ],
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.PIPE,
-            )
-            _pid, status, usage = os.wait4(proc.pid, 0)
-            proc.returncode = os.waitstatus_to_exitcode(status)
-            err = proc.stderr.read().decode() if proc.stderr else ""
-            if proc.returncode != 0:
-                raise SystemExit(f"vpnxlate convert --to {target} failed: {err.strip()}")
-            out[target] = usage.ru_maxrss / 1024  # KB on Linux
+            given = vyos_src if target == "vyos" else src
+            argv = ["convert", str(given), "--to", target, "-o", str(Path(tmp) / f"out-{target}"), "-q", *extra]
+            out[target] = child_rss(_CLI_CHILD, argv, f"vpnxlate convert --to {target}")
+    return out
+
+
+#: the children of :func:`api_memory`: argv = input, output (and the sizes are the files')
+_API_CHILD = {
+    # the whole DescribeVpnConnections JSON read, parsed and written as --to json (vpnxlate.convert)
+    "loaded": "import vpnxlate, sys; t = open(sys.argv[1], encoding='utf-8').read(); "
+    "open(sys.argv[2], 'w').write(vpnxlate.convert(t, 'json'))",
+    # the JSON Lines connections as one list (iter_parse), then written at once (emit --to jsonl)
+    "jsonl-list": "import vpnxlate, sys; c = list(vpnxlate.iter_parse(sys.argv[1])); "
+    "open(sys.argv[2], 'w').write(vpnxlate.emit(c, 'jsonl'))",
+    # streamed: each line parsed, converted and written in turn (iter_convert)
+    "streamed": "import vpnxlate, sys; f = open(sys.argv[2], 'w')\n"
+    "for out in vpnxlate.iter_convert(sys.argv[1], 'jsonl'): f.write(out.content)",
+}
+
+
+def api_memory(n: int) -> dict[str, Any]:
+    """Peak RSS (MB) of n connections through the API in child processes: a DescribeVpnConnections
+    JSON loaded whole; JSON Lines loaded as a list; JSON Lines streamed (n and n/10, to show that
+    it does not grow); and ``vpnxlate convert N.jsonl --to jsonl`` (streamed, past the 50 MB cap)."""
+    out: dict[str, Any] = {"connections": n}
+    small = max(1, n // 10)
+    with tempfile.TemporaryDirectory() as tmp:
+        describe, lines, few = Path(tmp) / "describe.json", Path(tmp) / "vpn.jsonl", Path(tmp) / "few.jsonl"
+        write_describe(describe, n)
+        write_jsonl(lines, n)
+        write_jsonl(few, small)
+        out["describe_mb"] = describe.stat().st_size / 2**20
+        out["jsonl_mb"] = lines.stat().st_size / 2**20
+        dest = str(Path(tmp) / "out")
+        runs = (
+            ("loaded", describe, _API_CHILD["loaded"]),
+            ("jsonl_list", lines, _API_CHILD["jsonl-list"]),
+            ("streamed_small", few, _API_CHILD["streamed"]),
+            ("streamed", lines, _API_CHILD["streamed"]),
+            ("cli_streamed", lines, _CLI_CHILD),
+        )
+        out["streamed_small_connections"] = small
+        for key, src, code in runs:
+            count = small if src is few else n
+            print(f"  memory: {key}, {count} connections ...", file=sys.stderr, flush=True)
+            argv = ["convert", "-q", "--to", "jsonl", "-o", dest, str(src)] if code is _CLI_CHILD else [str(src), dest]
+            try:
+                out[key] = child_rss(code, argv, key)
+            except SystemExit as e:  # e.g. a vpnxlate without the streaming path (before/after runs)
+                print(f"  memory: {key}: {e}", file=sys.stderr)
+                out[key] = None
+                continue
+            if key != "loaded":
+                with open(dest, "rb") as f:
+                    written = sum(1 for _ in f)
+                if written != count:
+                    raise SystemExit(f"{key}: wrote {written} lines, not {count}")
+            os.unlink(dest)
     return out
 
 
@@ -370,16 +517,20 @@ def main() -> int:
     ap.add_argument(
         "--memory-connections", type=int, default=10_000, help="connections of the peak-RSS figure (default 10,000)"
     )
+    ap.add_argument(
+        "--api-connections",
+        type=int,
+        help="connections of the API memory figures (default 100,000; --quick 20,000)",
+    )
     ap.add_argument("--repeat", type=int, help="repetitions of each headline timing, best taken (default 3)")
     ap.add_argument("--runs", type=int, help="interleaved cold-start runs (default 30)")
     ap.add_argument("--sizes", help="comma-separated curve sizes (default 100,1000,10000,50000)")
     ap.add_argument(
         "--budget",
         type=float,
-        default=60.0,
-        help="skip a curve step predicted to take longer than this many CPU seconds",
+        help="skip a curve step predicted to take longer than this many CPU seconds (default: none; --quick: 60)",
     )
-    ap.add_argument("--skip", default="", help="comma-separated sections to leave out: headline,curve,memory,start")
+    ap.add_argument("--skip", default="", help="comma-separated sections to leave out: headline,curve,memory,api,start")
     ap.add_argument("--json", help="also write the figures here")
     ap.add_argument(
         "--no-compile", action="store_true", help="do not byte-compile vpnxlate before timing the cold start"
@@ -408,22 +559,9 @@ def main() -> int:
         for label, ratio in h["parse_emit_x_floor"].items():
             print(f"parse + emit {label:13} {ratio:5.2f} x floor  (target <= 5)")
     if "curve" not in skip:
-        rows = result["curve"] = curve(sizes, args.budget)
-        print(f"linearity, us/connection    {''.join(f'{s:>9}' for s in sizes)}   last/first (target <= 1.25)")
-        for label, row in rows.items():
-            cells = "".join(f"{row[s]:9.1f}" if row.get(s) is not None else f"{'skip':>9}" for s in sizes)
-            if label.startswith(tuple(f"emit {t}" for t in ONE_ROUTER)) and sizes[-1] > VYOS_MAX:
-                label += "*"
-            done = [row[s] for s in sizes if row.get(s) is not None]
-            ratio = f"{done[-1] / done[0]:.2f}" if len(done) > 1 and done[0] else "-"
-            if len(done) < len(sizes):
-                ratio += " (incomplete)"
-            print(f"  {label:27}{cells}   {ratio}")
-        if sizes[-1] > VYOS_MAX:
-            print(
-                f"  * vyos, strongswan, swanctl: at sizes over {VYOS_MAX} the first {VYOS_MAX} connections "
-                "(one router holds one vti per distinct inside /30 of 169.254.0.0/16)"
-            )
+        budget = args.budget if args.budget is not None else 60.0 if args.quick else None
+        rows = result["curve"] = curve(sizes, budget)
+        print_curve(rows, sizes)
     if "memory" not in skip:
         m = args.memory_connections
         mem = result["memory_mb"] = peak_rss(m)
@@ -431,6 +569,19 @@ def main() -> int:
             f"peak RSS, vpnxlate convert of {m} connections (vyos: {min(m, VYOS_MAX)}): "
             + ", ".join(f"--to {t} {mb:.0f} MB" for t, mb in mem.items())
             + "  (target <= 300 MB)"
+        )
+    if "api" not in skip:
+        a = result["api_memory_mb"] = api_memory(args.api_connections or (20_000 if args.quick else 100_000))
+
+        def mb(key: str) -> str:
+            return "n/a" if a[key] is None else f"{a[key]:.0f} MB"
+
+        print(
+            f"peak RSS, {a['connections']} connections through the API: describe JSON "
+            f"({a['describe_mb']:.0f} MB) loaded, vpnxlate.convert --to json {mb('loaded')}; JSON Lines "
+            f"({a['jsonl_mb']:.0f} MB) loaded as a list {mb('jsonl_list')}, streamed (iter_convert --to jsonl) "
+            f"{mb('streamed')} ({a['streamed_small_connections']}: {mb('streamed_small')}); "
+            f"vpnxlate convert N.jsonl --to jsonl {mb('cli_streamed')}"
         )
     if "start" not in skip:
         c = result["cold_start"] = cold_start(runs, not args.no_compile)

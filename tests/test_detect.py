@@ -288,7 +288,7 @@ def test_the_messages_when_no_format_scores() -> None:
 
 def test_candidates_are_the_registry_hints() -> None:
     assert detect.candidates(fixture_text("canonical/generic.txt")) == ["aws-generic"]
-    assert detect.candidates("# c\n\n  {") == ["json", "ec2-json", "aws-generic"]
+    assert detect.candidates("# c\n\n  {") == ["json", "jsonl", "ec2-json", "aws-generic"]
     assert detect.candidates("<x/>") == ["ec2-xml", "aws-xml", "aws-generic"]
     assert set(detect.scores("<x/>")) == {"ec2-xml", "aws-xml", "aws-generic"}
 

@@ -77,6 +77,7 @@ def _load_seeds() -> dict[str, list[str]]:
     static = vpnxlate.parse_report((FIXTURES / "canonical" / "static.xml").read_text(), lint=False)[0]
     for conns in (canonical, static):
         seeds["json"].append(vpnxlate.emit(conns, "json"))
+        seeds["jsonl"].append(vpnxlate.emit(conns, "jsonl"))
         for version in ("1.1", "1.4"):
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")

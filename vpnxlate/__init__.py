@@ -5,6 +5,7 @@
     >>> print(vpnxlate.emit(conns, "json"))
     >>> vpnxlate.convert(text, "json", redact=True)
     >>> conns = vpnxlate.parse_many(["tunnel1.txt", ("t2", text2)])  # merged as the CLI merges
+    >>> for conn in vpnxlate.iter_parse("vpns.jsonl"): ...      # any size: one line at a time
     >>> vpnxlate.formats()
 
 Warnings (Terraform's lint rules, duplicate tunnels, options a target cannot express) are
@@ -73,6 +74,8 @@ __all__ = [
     "emit_report",
     "fetch",
     "formats",
+    "iter_convert",
+    "iter_parse",
     "parse",
     "parse_many",
     "parse_many_report",
@@ -431,17 +434,8 @@ def _emit_report(
 ) -> tuple[list[OutputFile], Report]:
     """:func:`emit_report` for the CLI: messages in CLI terms.  ``policy`` replaces the one of
     ``report`` (or makes that of the new report)."""
-    from .options import check_keywords, from_kwargs
-
     module = registry.output_module(target)
-    cls = module.Options
-    if options is None:
-        check_keywords(cls, kwargs, target)
-    elif kwargs:
-        flags = ", ".join("--" + k.replace("_", "-") for k in sorted(kwargs))
-        raise EmitError(f"give the options of --to {target} as an options object or as {flags}, not both")
-    elif not isinstance(options, cls):
-        raise EmitError(f"--to {target} takes {cls.__module__}.Options, not {type(options).__name__}")
+    _check_options(target, options, kwargs)
     conns = list(connections)
     if not conns:
         raise EmitError("nothing to write: no VPN connection")
@@ -449,15 +443,40 @@ def _emit_report(
         report = Report(f"--to {target}", strict=strict, policy=policy)
     elif policy is not None:
         report.policy = policy
-    if options is None:
-        options = from_kwargs(cls, kwargs, target=target, report=report, redact=redact)
-    elif redact and not options.redact:
-        options = _attrs.evolve(options, redact=True)
+    options = _target_options(target, options, kwargs, report, redact)
     with _gc_paused():
         files = module.emit(conns, report, options)
     if options.redact:
         files = [OutputFile(f.name, f.content, f.mode, secret=False) for f in files]
     return files, report
+
+
+def _check_options(target: str, options: TargetOptions | None, kwargs: dict[str, Any]) -> None:
+    """The options of ``target``: an options object of its class, or keyword arguments it takes."""
+    from .options import check_keywords
+
+    cls = registry.output_module(target).Options
+    if options is None:
+        check_keywords(cls, kwargs, target)
+    elif kwargs:
+        flags = ", ".join("--" + k.replace("_", "-") for k in sorted(kwargs))
+        raise EmitError(f"give the options of --to {target} as an options object or as {flags}, not both")
+    elif not isinstance(options, cls):
+        raise EmitError(f"--to {target} takes {cls.__module__}.Options, not {type(options).__name__}")
+
+
+def _target_options(
+    target: str, options: TargetOptions | None, kwargs: dict[str, Any], report: Report, redact: bool
+) -> TargetOptions:
+    """The options object of ``target`` (checked by :func:`_check_options`), ``redact`` applied."""
+    from .options import from_kwargs
+
+    if options is None:
+        built: TargetOptions = from_kwargs(
+            registry.output_module(target).Options, kwargs, target=target, report=report, redact=redact
+        )
+        return built
+    return _attrs.evolve(options, redact=True) if redact and not options.redact else options
 
 
 def render(files: Sequence[OutputFile]) -> str:
@@ -531,3 +550,64 @@ def convert(
         raise in_api_terms(e) from None
     _issue(report.in_api_terms())
     return render(files)
+
+
+def iter_parse(
+    inputs: Any,
+    format: str | None = None,
+    *,
+    strict: bool = False,
+    level: ErrorLevel | str | None = None,
+    error_on: Codes = (),
+    ignore: Codes = (),
+) -> Iterator[VpnConnection]:
+    """The connections of ``inputs`` one item at a time, in bounded memory (see
+    :mod:`vpnxlate.stream`): ``inputs`` is a path or an iterable of paths, ``(source, text)``
+    pairs and open files.  A JSON Lines file (``.jsonl``, ``format="jsonl"``, an open file) is read
+    line by line, a directory file by file; each item is at most 50 MB, the whole of any size.
+    Connections are not merged across items; warnings are issued item by item."""
+    from .stream import chunks
+
+    policy = _policy(strict, level, error_on, ignore)
+    try:
+        for _source, connections, report in chunks(inputs, format, policy=policy):
+            report.check()
+            _issue(report.in_api_terms())
+            yield from connections
+    except VpnxlateError as e:
+        raise in_api_terms(e) from None
+
+
+def iter_convert(
+    inputs: Any,
+    to: str,
+    options: TargetOptions | None = None,
+    *,
+    format: str | None = None,
+    redact: bool = False,
+    strict: bool = False,
+    level: ErrorLevel | str | None = None,
+    error_on: Codes = (),
+    ignore: Codes = (),
+    **kwargs: Any,
+) -> Iterator[OutputFile]:
+    """:func:`iter_parse` of ``inputs``, each connection written alone as it is read: the files
+    of a target that writes each connection on its own (``jsonl``: one line each; ``aws-*``: one
+    file each), in bounded memory.  Targets that need every connection at once (vyos,
+    strongswan, json, ...) are refused: use ``emit(iter_parse(inputs), to)``."""
+    from .stream import chunks, emit_each
+
+    policy = _policy(strict, level, error_on, ignore)
+
+    def warn(report: Report) -> None:
+        report.check()
+        _issue(report.in_api_terms())
+
+    try:
+        _check_options(to, options, kwargs)
+        report = Report(f"--to {to}", policy=policy)
+        built = _target_options(to, options, kwargs, report, redact)
+        warn(report)
+        yield from emit_each(chunks(inputs, format, policy=policy), to, built, policy, warn)
+    except VpnxlateError as e:
+        raise in_api_terms(e) from None

@@ -301,6 +301,8 @@ def _convert(args: argparse.Namespace) -> int:
     from .options import from_namespace
 
     report = Report(None, policy=_policy(args))
+    if _streamed(args):
+        return _convert_streamed(args, report)
     connections = _read_inputs(args, report)
     options = from_namespace(
         registry.output_module(args.target).Options, args, target=args.target, report=report, redact=args.redact
@@ -324,6 +326,40 @@ def _convert(args: argparse.Namespace) -> int:
     _warn(report, args.quiet)
     sys.stdout.write(render(files))
     sys.stdout.flush()
+    return EXIT_OK
+
+
+def _streamed(args: argparse.Namespace) -> bool:
+    """``--to jsonl`` (to standard output or -o) of directories and JSON Lines files: streamed."""
+    from .io import is_streamed
+
+    if args.target != "jsonl" or args.out_dir or any(p.startswith("aws:") for p in args.inputs):
+        return False
+    return any(is_streamed(p, args.input_format) for p in args.inputs)
+
+
+def _convert_streamed(args: argparse.Namespace, report: Report) -> int:
+    """Each connection read, converted and written in turn (vpnxlate.stream), warnings as they come."""
+    from .io import write_file
+    from .options import from_namespace
+    from .stream import chunks, emit_each
+
+    def warn(rep: Report) -> None:
+        rep.check()
+        _warn(rep, args.quiet)
+
+    options = from_namespace(
+        registry.output_module(args.target).Options, args, target=args.target, report=report, redact=args.redact
+    )
+    warn(report)
+    stream = chunks(args.inputs, args.input_format, policy=report.policy)
+    texts = (f.content for f in emit_each(stream, args.target, options, report.policy, warn))
+    if args.output and args.output != "-":  # 0600 unless --redact: a key may come in any line
+        write_file(args.output, texts, mode=0o644 if args.redact else 0o600, force=args.force)
+    else:
+        for text in texts:
+            sys.stdout.write(text)
+        sys.stdout.flush()
     return EXIT_OK
 
 
@@ -358,6 +394,13 @@ def _read_inputs(args: argparse.Namespace, report: Report) -> list[Any]:
         report.extend(rep)
         read.append((conns, "aws:"))
     files = [p for p in args.inputs if not p.startswith("aws:")]
+    from .io import is_streamed
+
+    if any(is_streamed(p, args.input_format) for p in files):  # directories, JSON Lines: item by item
+        from .stream import chunks, collect
+
+        read.extend(collect(chunks(files, args.input_format, policy=report.policy), report))
+        files, several = [], True
     connections, _ = parse_many_report(
         files, args.input_format, policy=report.policy, report=report, read=read, merge=several
     )

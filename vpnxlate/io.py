@@ -7,7 +7,7 @@ import errno
 import os
 import stat
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import BinaryIO
 
 from .errors import InputError, OutputError
@@ -16,6 +16,21 @@ from .registry import OutputFile
 #: Inputs larger than this are refused before they are read (a DescribeVpnConnections dump of
 #: 10,000 connections is about 40 MB).
 MAX_INPUT_BYTES = 50 * 1024 * 1024
+
+
+#: file names read line by line as JSON Lines, of any size (vpnxlate.stream), unless another
+#: format is given
+JSONL_SUFFIXES = (".jsonl", ".ndjson")
+
+
+def is_jsonl(path: str, format: str | None) -> bool:
+    """True for an input read line by line as JSON Lines (``-`` with ``--from jsonl`` too)."""
+    return format == "jsonl" or (format is None and path.endswith(JSONL_SUFFIXES))
+
+
+def is_streamed(path: str, format: str | None) -> bool:
+    """True for an input read item by item (:mod:`vpnxlate.stream`): a directory, or JSON Lines."""
+    return is_jsonl(path, format) or (path != "-" and os.path.isdir(path))
 
 
 def decode(data: bytes, source: str) -> str:
@@ -164,9 +179,10 @@ def _temp_name() -> str:
     return _TEMP_PREFIX + os.urandom(8).hex()
 
 
-def _create_temp(dfd: int, data: bytes, mode: int) -> tuple[str, int]:
-    """A new file (O_EXCL, never through a link) in the directory holding ``data``, mode ``mode``
-    set before any byte is written; returns its name and inode number."""
+def _create_temp(dfd: int, data: bytes | Iterable[bytes], mode: int) -> tuple[str, int]:
+    """A new file (O_EXCL, never through a link) in the directory holding ``data`` (bytes, or
+    chunks written as they come), mode ``mode`` set before any byte is written; returns its name
+    and inode number."""
     while True:
         tmp = _temp_name()
         try:
@@ -176,9 +192,10 @@ def _create_temp(dfd: int, data: bytes, mode: int) -> tuple[str, int]:
         break
     try:
         os.fchmod(fd, mode)
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view) :]
+        for chunk in (data,) if isinstance(data, bytes) else data:
+            view = memoryview(chunk)
+            while view:
+                view = view[os.write(fd, view) :]
         os.fsync(fd)
         ino = os.fstat(fd).st_ino
     except BaseException:
@@ -260,7 +277,17 @@ def _roll_back(staged: list[_Staged], dfd: int) -> None:
                 _unlink(name, dfd)
 
 
-def _write_set(dfd: int, items: list[tuple[str, str, str, int]], force: bool) -> None:
+def _encoded(content: str, source: str) -> bytes:
+    try:
+        return content.encode("utf-8")
+    except UnicodeEncodeError as e:
+        raise OutputError(
+            f"cannot encode the output as UTF-8 (U+{ord(e.object[e.start]):04X} at character {e.start + 1})",
+            source=source,
+        ) from None
+
+
+def _write_set(dfd: int, items: Sequence[tuple[str, str, str | Iterable[str], int]], force: bool) -> None:
     """Write ``(name, source, content, mode)`` into the directory ``dfd`` as one set: every
     target checked, every file staged under a temporary name, then all placed; on any failure
     (any exception) the old set is restored and no temporary file remains."""
@@ -269,13 +296,11 @@ def _write_set(dfd: int, items: list[tuple[str, str, str, int]], force: bool) ->
     staged: list[_Staged] = []
     try:
         for name, source, content, mode in items:
-            try:
-                data = content.encode("utf-8")
-            except UnicodeEncodeError as e:
-                raise OutputError(
-                    f"cannot encode the output as UTF-8 (U+{ord(e.object[e.start]):04X} at character {e.start + 1})",
-                    source=source,
-                ) from None
+            data = (
+                _encoded(content, source)
+                if isinstance(content, str)
+                else (_encoded(chunk, source) for chunk in content)  # streamed (vpnxlate.stream)
+            )
             tmp, ino = _create_temp(dfd, data, mode)
             staged.append(_Staged(name, source, tmp, ino))
         for s in staged:
@@ -320,9 +345,10 @@ def write_files(files: Iterable[OutputFile], out_dir: str, *, force: bool = Fals
     return [source for _, source, _, _ in items]
 
 
-def write_file(path: str, content: str, *, mode: int = 0o644, force: bool = False) -> None:
+def write_file(path: str, content: str | Iterable[str], *, mode: int = 0o644, force: bool = False) -> None:
     """Write one file atomically; refuses to replace an existing file without ``force`` and
-    anything but a regular file (device, FIFO, symbolic link, directory) even with it."""
+    anything but a regular file (device, FIFO, symbolic link, directory) even with it.
+    ``content`` may be an iterable of chunks, written as they come (nothing is placed if it fails)."""
     directory, name = os.path.split(path)
     if not name:
         raise OutputError("not a file name (ends with /)", source=path)

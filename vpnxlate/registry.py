@@ -30,7 +30,8 @@ An **emitter module** (``vpnxlate/emitters/``) defines::
     def emit(connections: list[VpnConnection], report: Report, options: Options) -> list[OutputFile]
 
 The emitter does no I/O (a file an option names is read when the options are built) and writes a
-pre-shared key through ``options.secret(psk)`` (``--redact``).
+pre-shared key through ``options.secret(psk)`` (``--redact``).  ``PER_CONNECTION = True``
+(optional): each connection's output stands alone, so :mod:`vpnxlate.stream` may convert one at a time.
 
 Heavy modules (lxml, ciscoconfparse) are imported inside the functions that need them, so
 ``vpnxlate convert x.txt --to json`` never loads them.
@@ -45,6 +46,7 @@ from typing import TYPE_CHECKING, Any
 # The order is the order of `vpnxlate formats`; detection (vpnxlate/detect.py) does not depend on it.
 INPUTS: dict[str, str] = {
     "json": "vpnxlate.parsers.vpnxlate_json",
+    "jsonl": "vpnxlate.parsers.vpnxlate_jsonl",
     "ec2-json": "vpnxlate.parsers.ec2_json",
     "ec2-xml": "vpnxlate.parsers.ec2_xml",
     "aws-xml": "vpnxlate.parsers.aws_xml",
@@ -62,7 +64,7 @@ INPUTS: dict[str, str] = {
 # Optional detection hints, read by vpnxlate/detect.py.  Formats whose text always starts (after
 # white space and '#' comment lines) with one of these characters: detection skips importing
 # them for other texts, which keeps `vpnxlate convert` start-up short.
-STARTS_WITH: dict[str, str] = {"json": "{", "ec2-json": "{[", "ec2-xml": "<", "aws-xml": "<"}
+STARTS_WITH: dict[str, str] = {"json": "{", "jsonl": "{", "ec2-json": "{[", "ec2-xml": "<", "aws-xml": "<"}
 # Formats whose detect() accepts only a text containing this string (set-commands): the same
 # shortcut for texts without it, such as a Generic download.  Keep in step with detect().
 CONTAINS: dict[str, str] = {

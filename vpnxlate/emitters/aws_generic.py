@@ -23,6 +23,8 @@ from ._aws import Picker
 
 NAME = "aws-generic"
 DESCRIPTION = "AWS's Generic (vendor agnostic) text download, one file per connection"
+#: each connection is written on its own (vpnxlate.stream converts one at a time, in bounded memory)
+PER_CONNECTION = True
 
 
 @attrs.frozen(kw_only=True, slots=False)

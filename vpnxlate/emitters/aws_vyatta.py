@@ -29,6 +29,8 @@ from ._aws import Picker
 
 NAME = "aws-vyatta"
 DESCRIPTION = "AWS's Vyatta Network OS download (set commands), one file per connection"
+#: each connection is written on its own (vpnxlate.stream converts one at a time, in bounded memory)
+PER_CONNECTION = True
 
 
 @attrs.frozen(kw_only=True, slots=False)

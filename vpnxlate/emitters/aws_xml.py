@@ -26,6 +26,8 @@ from ._aws import Picker
 
 NAME = "aws-xml"
 DESCRIPTION = "AWS's CustomerGatewayConfiguration XML document, one <vpn id>.xml per connection"
+#: each connection is written on its own (vpnxlate.stream converts one at a time, in bounded memory)
+PER_CONNECTION = True
 
 
 @attrs.frozen(kw_only=True, slots=False)

@@ -23,6 +23,8 @@ from .vpnxlate_json import connection_dict
 
 NAME = "jsonl"
 DESCRIPTION = "the neutral model as JSON Lines: one connection object per line (keys as --to json)"
+#: each connection is written on its own (vpnxlate.stream converts one at a time, in bounded memory)
+PER_CONNECTION = True
 
 
 @attrs.frozen(kw_only=True, slots=False)

@@ -106,26 +106,26 @@ def parse(text: str, report: Report) -> list[VpnConnection]:
         schema.check_version(doc)  # first: another version may hold its connections otherwise
     if not isinstance(doc, dict) or not isinstance(doc.get(schema.CONNECTIONS_KEY), list):
         raise ParseError("expected an object with a 'connections' list", field=schema.CONNECTIONS_KEY)
-    out = []
-    for i, c in enumerate(doc[schema.CONNECTIONS_KEY]):
-        where = f"connections[{i}]."
-        try:
-            if not isinstance(c, dict):
-                raise ParseError("a connection must be an object", field=where.rstrip("."))
-            tunnels_raw = _get(c, "tunnels", where, list, True)
-            tunnels = [_tunnel(t, f"{where}tunnels[{j}].") for j, t in enumerate(tunnels_raw)]
-            routes = _get(c, "static_routes", where, list)
-            out.append(
-                build_connection(
-                    tunnels,
-                    report,
-                    routing=_get(c, "routing", where, str) or "bgp",
-                    static_routes=routes,
-                    **{key: _get(c, key, where, schema.CONNECTION[key]) for key in _CONNECTION_PLAIN},
-                )
-            )
-        except VpnxlateError as e:
-            raise relocate(e, parent=where, sep="", name_unnamed=False) from None
-        except (TypeError, ValueError) as e:
-            raise ValidationError(f"invalid value: {describe_value(e)}", field=where.rstrip(".")) from None
-    return out
+    return [connection(c, f"connections[{i}].", report) for i, c in enumerate(doc[schema.CONNECTIONS_KEY])]
+
+
+def connection(c: Any, where: str, report: Report) -> VpnConnection:
+    """One connection object of the format (``where``: its JSON path, ``connections[0].``, or
+    ``""`` for a line of JSON Lines), errors naming the field under it."""
+    try:
+        if not isinstance(c, dict):
+            raise ParseError("a connection must be an object", field=where.rstrip(".") or None)
+        tunnels_raw = _get(c, "tunnels", where, list, True)
+        tunnels = [_tunnel(t, f"{where}tunnels[{j}].") for j, t in enumerate(tunnels_raw)]
+        routes = _get(c, "static_routes", where, list)
+        return build_connection(
+            tunnels,
+            report,
+            routing=_get(c, "routing", where, str) or "bgp",
+            static_routes=routes,
+            **{key: _get(c, key, where, schema.CONNECTION[key]) for key in _CONNECTION_PLAIN},
+        )
+    except VpnxlateError as e:
+        raise relocate(e, parent=where, sep="", name_unnamed=False) from None
+    except (TypeError, ValueError) as e:
+        raise ValidationError(f"invalid value: {describe_value(e)}", field=where.rstrip(".") or None) from None
