@@ -17,6 +17,19 @@ from ..model import VpnConnection
 from ..options import cli_options
 from ..registry import OutputFile
 from . import _strongswan as ss
+from ._strongswan import (  # the strongSwan family's public building blocks (shared with swanctl, libreswan)
+    DH_KW,
+    ENCRYPTION_KW,
+    INTEGRITY_KW,
+    PRF_KW,
+    UPDOWN_SCRIPT,
+    comment,
+    connection_key,
+    esp_proposals,
+    safe,
+    section_name,
+    tunnel_mark,
+)
 
 NAME = "strongswan"
 DESCRIPTION = "strongSwan 5.x ipsec.conf + ipsec.secrets, route based (VTI + marks), all tunnels up"
