@@ -17,24 +17,28 @@ from ..model import VpnConnection
 from ..options import cli_options
 from ..registry import OutputFile
 from . import _strongswan as ss
-from ._strongswan import (  # the strongSwan family's public building blocks (shared with swanctl, libreswan)
-    DH_KW,
-    ENCRYPTION_KW,
-    INTEGRITY_KW,
-    PRF_KW,
-    UPDOWN_SCRIPT,
-    comment,
-    connection_key,
-    esp_proposals,
-    safe,
-    section_name,
-    tunnel_mark,
-)
 
 NAME = "strongswan"
 DESCRIPTION = "strongSwan 5.x ipsec.conf + ipsec.secrets, route based (VTI + marks), all tunnels up"
 Options = ss.SwanOptions
 OPTIONS = cli_options(Options)
+
+# The strongSwan family's public building blocks (shared with swanctl and libreswan): the naming
+# scheme (connection key, mark/if_id, section names), the quoting functions, the proposal keywords.
+connection_key, tunnel_mark, section_name, safe, comment = (
+    ss.connection_key,
+    ss.tunnel_mark,
+    ss.section_name,
+    ss.safe,
+    ss.comment,
+)
+esp_proposals, ENCRYPTION_KW, INTEGRITY_KW, PRF_KW, DH_KW = (
+    ss.esp_proposals,
+    ss.ENCRYPTION_KW,
+    ss.INTEGRITY_KW,
+    ss.PRF_KW,
+    ss.DH_KW,
+)
 
 UPDOWN_PATH = "/etc/ipsec.d/aws-updown.sh"
 
