@@ -34,7 +34,7 @@ from hypothesis import strategies as st
 
 from vpnxlate import algorithms
 from vpnxlate.model import Bgp, IkeOptions, IpsecOptions, Tunnel, VpnConnection
-from vpnxlate.parsers._common import PLACEHOLDER_RE
+from vpnxlate.parsers import find_placeholder
 
 settings.register_profile(
     "ci", max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
@@ -70,7 +70,7 @@ ULA = ipaddress.IPv6Network("fd00::/8")
 
 
 def _psk_ok(key: str) -> bool:
-    return not key.startswith("0") and not PLACEHOLDER_RE.search(key)
+    return not key.startswith("0") and find_placeholder(key) is None
 
 
 psks = st.text(PSK_ALPHABET, min_size=8, max_size=64).filter(_psk_ok)

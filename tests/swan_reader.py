@@ -15,6 +15,8 @@ injected newline or brace in a value shows up as a test failure).
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 
@@ -150,6 +152,54 @@ def swanctl_secrets(doc: dict[str, Any]) -> dict[tuple[str, ...], str]:
             continue
         ids = tuple(v for k, v in sorted(block.items()) if k.startswith("id"))
         out[ids] = block["secret"]
+    return out
+
+
+@dataclass(frozen=True)
+class TunnelNaming:
+    """What the emitted configuration calls one tunnel."""
+
+    section: str  # the conn / connection name
+    mark: int  # the CHILD_SA mark (VTI key) or XFRM if_id
+    interface: str  # the tunnel interface the updown script makes (its -ln argument)
+
+
+_LN = re.compile(r"(?:^|\s)-ln (\S+)")
+
+
+def _interface(updown: str) -> str:
+    m = _LN.search(updown)
+    if not m:
+        raise SwanSyntaxError(f"updown without -ln: {updown[:40]!r}")
+    return m.group(1)
+
+
+def tunnel_naming(files: Mapping[str, str]) -> dict[str, TunnelNaming]:
+    """By AWS outside IP: the name, mark and interface the emitted files give each tunnel, read
+    from every ``*.conf`` among them: ipsec.conf (strongSwan) and Libreswan's ``aws-*.conf`` (a
+    conn's ``right``, ``mark``, the ``-ln`` of ``leftupdown``) and swanctl.conf (a connection's
+    ``remote_addrs``, its child's ``mark_in`` or ``if_id_in`` and the ``-ln`` of ``updown``)."""
+    out: dict[str, TunnelNaming] = {}
+
+    def add(aws_ip: str, naming: TunnelNaming) -> None:
+        if aws_ip in out:
+            raise SwanSyntaxError(f"two tunnels to {aws_ip}")
+        out[aws_ip] = naming
+
+    for name, text in files.items():
+        if name == "swanctl.conf":
+            for section, conn in parse_swanctl(text).get("connections", {}).items():
+                ((child_name, child),) = conn["children"].items()
+                mark = child.get("mark_in", child.get("if_id_in"))
+                if child_name != section or mark is None or mark != child.get("mark_out", child.get("if_id_out")):
+                    raise SwanSyntaxError(f"swanctl.conf: connection {section}: child or mark does not match")
+                add(conn["remote_addrs"], TunnelNaming(section, int(mark), _interface(child["updown"])))
+        elif name.endswith(".conf") and re.search(r"^conn ", text, re.M):
+            for key, settings in parse_ipsec_conf(text).items():
+                kind, _, section = key.partition(" ")
+                if kind == "conn" and "right" in settings and "mark" in settings:
+                    mark = int(settings["mark"].split("/")[0])
+                    add(settings["right"], TunnelNaming(section, mark, _interface(settings["leftupdown"])))
     return out
 
 

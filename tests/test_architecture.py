@@ -202,3 +202,115 @@ def test_body_lines_leaves_out_the_docstring() -> None:
 
 def test_no_function_is_longer_than_60_lines() -> None:
     assert long_functions() == []
+
+
+# ------------------------------------------------------------------ tests use the public API
+
+TESTS = Path(__file__).resolve().parent
+# TEMPORARY: the `parse` helper reworks these three files this session (they test fast paths
+# through private helpers today); the lead removes this exemption after merging its branch.
+PRIVATE_IMPORTS_EXEMPT = frozenset({"test_trusted.py", "test_perf_paths.py", "test_fast_paths.py"})
+# calls whose string argument names a module or an attribute: import_module("vpnxlate._x"),
+# setattr(module, "_x", ...), monkeypatch.setattr("vpnxlate.x._y", ...)
+_NAMING_CALLS = frozenset({"import_module", "setattr", "getattr", "delattr", "hasattr", "setitem"})
+
+
+def _private(part: str) -> bool:
+    """A private module or name: one leading underscore (``_strongswan``, ``_q``), not a dunder."""
+    return part.startswith("_") and not (part.startswith("__") and part.endswith("__"))
+
+
+def _private_path(dotted: str) -> bool:
+    parts = dotted.split(".")
+    return parts[0] == "vpnxlate" and any(_private(p) for p in parts)
+
+
+def private_uses(source: str) -> list[tuple[int, str]]:
+    """(line, what) of every private vpnxlate module or name a test file uses: imported
+    (``from vpnxlate.emitters import _aws``, ``from vpnxlate.lint import _CODES``, ``import
+    vpnxlate.parsers._common``), reached as an attribute of an imported vpnxlate module or name
+    (``aws_vyatta._q``, ``vpnxlate.model._ID_RE``) or named by a string in an import or a
+    (monkeypatch) setattr/getattr call."""
+    tree = ast.parse(source)
+    bound: dict[str, str] = {}  # local name -> the vpnxlate module or name it stands for
+    out: list[tuple[int, str]] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name.split(".")[0] == "vpnxlate":
+                    if _private_path(alias.name):
+                        out.append((node.lineno, f"import {alias.name}"))
+                    bound[alias.asname or "vpnxlate"] = alias.name if alias.asname else "vpnxlate"
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and (node.module or "").split(".")[0] == "vpnxlate":
+            for alias in node.names:
+                full = f"{node.module}.{alias.name}"
+                if _private_path(full):
+                    out.append((node.lineno, f"from {node.module} import {alias.name}"))
+                bound[alias.asname or alias.name] = full
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and _private(node.attr):
+            base: ast.expr = node.value
+            chain: list[str] = []
+            while isinstance(base, ast.Attribute):
+                chain.insert(0, base.attr)
+                base = base.value
+            if isinstance(base, ast.Name) and base.id in bound:
+                out.append((node.lineno, ".".join([bound[base.id], *chain, node.attr])))
+        elif isinstance(node, ast.Call):
+            func = node.func
+            name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+            if name not in _NAMING_CALLS:
+                continue
+            strings = [a.value for a in node.args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
+            target = node.args[0] if node.args else None
+            on_vpnxlate = isinstance(target, ast.Name | ast.Attribute) and ast.unparse(target).split(".")[0] in bound
+            for text in strings:
+                if _private_path(text) or (on_vpnxlate and _private(text)):
+                    out.append((node.lineno, f"{name}(... {text!r} ...)"))
+    return sorted(set(out))
+
+
+def test_private_uses_finds_every_form() -> None:
+    """The checker itself: each way of reaching a private helper is found, public uses are not."""
+    source = (
+        "import vpnxlate\n"
+        "import vpnxlate.parsers._common\n"
+        "from vpnxlate.emitters import _aws, aws_vyatta, vyos\n"
+        "from vpnxlate.emitters._strongswan import tunnel_mark\n"
+        "from vpnxlate.lint import _CODES as codes\n"
+        "from vpnxlate import model as m\n"
+        "from .conftest import _helper\n"
+        "def f(monkeypatch):\n"
+        "    import vpnxlate.emitters as em\n"
+        "    aws_vyatta._q('x'); vyos.quote('x'); m._ID_RE; vpnxlate.model._trusted; em._base\n"
+        "    vpnxlate.__version__; vpnxlate.parse('x'); _helper._x\n"
+        "    monkeypatch.setattr(vyos, '_word', None); monkeypatch.setattr(vyos, 'word', None)\n"
+        "    monkeypatch.setattr('vpnxlate.emitters._policy.X', 1)\n"
+        "    __import__('importlib').import_module('vpnxlate.parsers._safexml')\n"
+    )
+    assert {what for _, what in private_uses(source)} == {
+        "import vpnxlate.parsers._common",
+        "from vpnxlate.emitters import _aws",
+        "from vpnxlate.emitters._strongswan import tunnel_mark",
+        "from vpnxlate.lint import _CODES",
+        "vpnxlate.emitters.aws_vyatta._q",
+        "vpnxlate.model._ID_RE",
+        "vpnxlate.model._trusted",
+        "vpnxlate.emitters._base",
+        "setattr(... '_word' ...)",
+        "setattr(... 'vpnxlate.emitters._policy.X' ...)",
+        "import_module(... 'vpnxlate.parsers._safexml' ...)",
+    }
+
+
+def test_tests_use_no_private_module_or_name_of_the_package() -> None:
+    """Tests go through the public API (``vpnxlate.parse``/``emit``, the CLI, the emitted files) or
+    through the documented public building blocks (docs/architecture.md), never through a private
+    module or name (``_x``): a private helper may change without a test noticing the API did."""
+    bad = [
+        f"tests/{path.name}:{line}: {what}"
+        for path in sorted(TESTS.glob("*.py"))
+        if path.name not in PRIVATE_IMPORTS_EXEMPT
+        for line, what in private_uses(path.read_text(encoding="utf-8"))
+    ]
+    assert bad == []

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import types
 
+import attrs
 import pytest
 
 import vpnxlate
@@ -219,7 +220,7 @@ def _fake_parser(monkeypatch: pytest.MonkeyPatch, score: int) -> None:
     module.DESCRIPTION = "a parser that claims every text"  # type: ignore[attr-defined]
     module.detect = lambda text: score  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, module.__name__, module)
-    monkeypatch.setattr(registry, "INPUTS", {**registry.INPUTS, "fake": module.__name__})
+    monkeypatch.setattr(registry, "INPUTS", {**registry.INPUTS, "fake": registry.Input(module.__name__)})
 
 
 def test_a_tie_is_an_error_naming_both_formats(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -291,6 +292,37 @@ def test_candidates_are_the_registry_hints() -> None:
     assert detect.candidates("# c\n\n  {") == ["json", "jsonl", "ec2-json", "aws-generic"]
     assert detect.candidates("<x/>") == ["ec2-xml", "aws-xml", "aws-generic"]
     assert set(detect.scores("<x/>")) == {"ec2-xml", "aws-xml", "aws-generic"}
+
+
+def test_each_input_line_carries_its_own_hints() -> None:
+    """The hints live on the format's one registry line (no second table to keep in step)."""
+    assert all(isinstance(entry, registry.Input) for entry in registry.INPUTS.values())
+    assert not hasattr(registry, "STARTS_WITH") and not hasattr(registry, "CONTAINS")
+    assert registry.INPUTS["ec2-json"] == registry.Input("vpnxlate.parsers.ec2_json", starts_with="{[")
+    assert registry.INPUTS["aws-juniper"].contains == "st0" and registry.INPUTS["aws-juniper"].starts_with is None
+    assert registry.INPUTS["aws-generic"] == registry.Input("vpnxlate.parsers.aws_generic")  # asked about every text
+    with pytest.raises(ValueError, match="non-empty"):
+        registry.Input("m", contains="")
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        registry.INPUTS["json"].contains = "x"  # type: ignore[misc]
+
+
+def test_a_format_its_hints_leave_out_scores_no_on_every_fixture() -> None:
+    """A hint may only skip a parser whose detect() would have said NO anyway."""
+    texts = _texts()
+    skipped = 0
+    for rel, text in texts:
+        asked = set(detect.candidates(text))
+        for name in registry.INPUTS:
+            if name not in asked:
+                skipped += 1
+                assert registry.input_module(name).detect(text) == NO, (rel, name)
+    assert skipped > len(texts)  # the hints do skip parsers
+
+
+def test_a_format_without_hints_is_asked_about_every_text(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(registry, "INPUTS", {n: registry.Input(e.module) for n, e in registry.INPUTS.items()})
+    assert detect.candidates("<x/>") == list(registry.INPUTS)
 
 
 # ------------------------------------------------------------------ wrappers

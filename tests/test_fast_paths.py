@@ -134,7 +134,11 @@ def test_detection_shortcut_never_changes_the_detected_format(monkeypatch: pytes
     for path in files:
         text = path.read_text(encoding="utf-8", errors="replace")
         with monkeypatch.context() as m:
-            m.setattr(registry, "CONTAINS", {})
+            m.setattr(
+                registry,
+                "INPUTS",
+                {n: registry.Input(e.module, starts_with=e.starts_with) for n, e in registry.INPUTS.items()},
+            )
             try:
                 expected: str = vpnxlate.detect_format(text)
             except VpnxlateError as e:

@@ -26,7 +26,7 @@ import pytest
 
 import vpnxlate
 from vpnxlate import ValidationError, VpnxlateError, registry
-from vpnxlate.emitters import _aws, _strongswan, aws_vyatta, aws_xml, vyos
+from vpnxlate.emitters import aws_generic, aws_vyatta, aws_xml, strongswan, vyos
 from vpnxlate.errors import could_be_key, describe_value, escape_text, unsafe_character
 from vpnxlate.model import Bgp, Tunnel, VpnConnection, check_address, check_id, check_network, check_text
 
@@ -266,25 +266,25 @@ def test_every_target_refuses_or_neutralises_planted_values(target: str, case: i
 
 
 def test_aws_vyatta_peer_address_goes_through_its_word_function() -> None:
-    assert aws_vyatta._w(ipaddress.IPv4Address("203.0.113.5")) == "203.0.113.5"
+    assert aws_vyatta.word(ipaddress.IPv4Address("203.0.113.5")) == "203.0.113.5"
     for bad in (SCOPE_PAYLOAD, "2001:db8::1%x y", "a;b", "203.0.113.5\n"):
         with pytest.raises(VpnxlateError):
-            aws_vyatta._w(bad)
-    assert aws_vyatta._q("AES") == "'AES'" and aws_vyatta._q(None) == "''"
+            aws_vyatta.word(bad)
+    assert aws_vyatta.quote("AES") == "'AES'" and aws_vyatta.quote(None) == "''"
     for bad in ("it's", "a\nb", "a\rb", "a\x00b", "a\u2028b"):
         with pytest.raises(VpnxlateError):
-            aws_vyatta._q(bad)
+            aws_vyatta.quote(bad)
 
 
 @pytest.mark.parametrize(("name", "char"), BAD_CHARS)
 def test_target_quoting_functions_refuse_or_escape_every_bad_character(name: str, char: str) -> None:
     value = f"x{char}y"
     refusing: list[Callable[[Any], str]] = [
-        _aws.value_text,
+        aws_generic.value_text,
         aws_xml.text,
         aws_xml.attribute,
-        aws_vyatta._q,
-        aws_vyatta._w,
+        aws_vyatta.quote,
+        aws_vyatta.word,
         vyos.quote,
         vyos.word,
     ]
@@ -292,8 +292,8 @@ def test_target_quoting_functions_refuse_or_escape_every_bad_character(name: str
         with pytest.raises(VpnxlateError):
             fn(value)
     with pytest.raises(VpnxlateError):
-        _strongswan.safe(value, "f")
-    for comment in (_strongswan.comment(value), vyos.comment(value)):
+        strongswan.safe(value, "f")
+    for comment in (strongswan.comment(value), vyos.comment(value)):
         assert unsafe_character(comment) is None and "\n" not in comment and "\r" not in comment
     # JSON: ensure_ascii writes every non-ASCII / control character as an escape
     out = vpnxlate.emit([_plant(_canonical()[0], customer_gateway_id=value)], "json")
@@ -302,7 +302,7 @@ def test_target_quoting_functions_refuse_or_escape_every_bad_character(name: str
 
 def test_final_newline_is_refused_by_word_checks() -> None:
     """``re.match`` with ``$`` matches before a final newline: every check uses fullmatch."""
-    for fn in (vyos.word, aws_vyatta._w, lambda v: _strongswan.safe(v, "f"), lambda v: check_id(v, "f")):
+    for fn in (vyos.word, aws_vyatta.word, lambda v: strongswan.safe(v, "f"), lambda v: check_id(v, "f")):
         with pytest.raises(VpnxlateError):
             fn("vpn-123\n")
 
@@ -628,11 +628,18 @@ def test_all_and_dir_agree() -> None:
 
 
 def test_placeholder_shaped_psk_not_echoed_but_other_fields_are() -> None:
-    from vpnxlate.parsers._common import check_placeholder
-
+    generic = fixture_text("canonical/generic.txt")
+    psk = re.search(r"Pre-Shared Key\s*: (\S+)", generic)
+    assert psk
     with pytest.raises(vpnxlate.PlaceholderError) as e:
-        check_placeholder("YOUR_SECRET_KEY", field="tunnel1.psk", line=3)
-    assert "YOUR_SECRET" not in str(e.value)
-    assert str(e.value).startswith("<input>:3: tunnel1.psk: placeholder (a documentation placeholder of 15 characters)")
-    with pytest.raises(vpnxlate.PlaceholderError, match="placeholder 'YOUR_UPLINK_ADDRESS' instead of a value"):
-        check_placeholder("YOUR_UPLINK_ADDRESS", field="tunnel1.cgw_outside_ip")
+        vpnxlate.parse(generic.replace(psk.group(1), "YOUR_SECRET_KEY", 1))
+    assert "YOUR_SECRET" not in str(e.value) and e.value.field == "tunnel1.psk"
+    line = generic[: psk.start()].count("\n") + 1
+    assert str(e.value).startswith(
+        f"<input>:{line}: tunnel1.psk: placeholder (a documentation placeholder of 15 characters)"
+    )
+    cgw = re.search(r"- Customer Gateway\s*: (\S+)", generic)
+    assert cgw
+    with pytest.raises(vpnxlate.PlaceholderError, match="placeholder 'YOUR_UPLINK_ADDRESS' instead of a value") as e:
+        vpnxlate.parse(generic.replace(cgw.group(1), "YOUR_UPLINK_ADDRESS", 1))
+    assert e.value.field == "tunnel1.cgw_outside_ip"

@@ -18,8 +18,8 @@ import attrs
 import pytest
 
 import vpnxlate
-from vpnxlate.emitters import _strongswan as ss
 from vpnxlate.emitters import libreswan as lsw
+from vpnxlate.emitters import strongswan as ss
 from vpnxlate.errors import EmitError, Report
 from vpnxlate.model import IkeOptions, IpsecOptions, VpnConnection
 

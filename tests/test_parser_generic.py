@@ -417,7 +417,7 @@ def test_detect_plain_text() -> None:
 
 
 def test_registered() -> None:
-    assert registry.INPUTS["aws-generic"] == "vpnxlate.parsers.aws_generic"
+    assert registry.INPUTS["aws-generic"].module == "vpnxlate.parsers.aws_generic"
     assert aws_generic.NAME == "aws-generic"
     assert aws_generic.DESCRIPTION
 

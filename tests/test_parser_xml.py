@@ -13,10 +13,10 @@ import attrs
 import pytest
 
 from tests.conftest import FIXTURES, ROOT, SHARED, assert_one_line_error, fixture_text, run_cli
-from vpnxlate import detect_format, parse_report
+from vpnxlate import detect_format, parse_report, safexml
 from vpnxlate.errors import ParseError, PlaceholderError, Report, ValidationError
 from vpnxlate.model import Bgp, IkeOptions, IpsecOptions, Tunnel, VpnConnection
-from vpnxlate.parsers import _safexml, aws_xml
+from vpnxlate.parsers import aws_xml
 
 IKE = IkeOptions(encryption=("AES128",), integrity=("SHA1",), dh_groups=(2,), lifetime_s=28800, mode="main")
 IPSEC = IpsecOptions(
@@ -455,7 +455,7 @@ def test_xxe_with_marker_file_never_read(tmp_path: Path) -> None:
     # defence in depth: even without the pre-check, the parser configuration resolves nothing
     from lxml import etree
 
-    root = etree.fromstring(text.split("\n", 1)[1].encode(), _safexml._parser())
+    root = etree.fromstring(text.split("\n", 1)[1].encode(), safexml.xml_parser())
     assert marker not in etree.tostring(root, encoding="unicode")
 
 

@@ -1,4 +1,5 @@
-"""The shared routing policy (vpnxlate/emitters/_policy.py) and its FRR writer (_frr.py)."""
+"""The shared routing policy and its FRR writer, through their public face vpnxlate.routing
+(implemented in vpnxlate/emitters/_policy.py and _frr.py)."""
 
 from __future__ import annotations
 
@@ -7,9 +8,8 @@ import ipaddress
 import pytest
 
 import vpnxlate
-from vpnxlate import Bgp, EmitError, Report, Tunnel, VpnConnection
-from vpnxlate.emitters import _frr, _policy
-from vpnxlate.emitters._policy import build_policy
+from vpnxlate import Bgp, EmitError, Report, Tunnel, VpnConnection, routing
+from vpnxlate.routing import build_policy
 
 from .conftest import fixture_text
 
@@ -37,7 +37,7 @@ def bgp_conn(cid: str, asn: int, third: int, aws_asn: int = 64512) -> VpnConnect
     return VpnConnection(tunnels=tunnels, vpn_connection_id=cid, routing="bgp")
 
 
-def policy(conns: list[VpnConnection], report: Report | None = None, **options: object) -> _policy.RoutingPolicy:
+def policy(conns: list[VpnConnection], report: Report | None = None, **options: object) -> routing.RoutingPolicy:
     return build_policy(
         conns,
         options,
@@ -54,12 +54,12 @@ def test_spoke_out_and_in_policy() -> None:
     assert pol.router_asn == 65010 and pol.router_id == ipaddress.ip_address("10.0.1.5")
     lists = {pl.name: pl.rules for pl in pol.prefix_lists}
     net = ipaddress.ip_network
-    assert lists[f"AWS-{TAG}-OUT"] == (_policy.PrefixRule(10, "permit", net("192.0.2.64/26")),)
+    assert lists[f"AWS-{TAG}-OUT"] == (routing.PrefixRule(10, "permit", net("192.0.2.64/26")),)
     # without --accept: everything but a default route and our own prefixes
     assert lists[f"AWS-{TAG}-IN"] == (
-        _policy.PrefixRule(10, "deny", net("0.0.0.0/0")),
-        _policy.PrefixRule(20, "deny", net("192.0.2.64/26"), le=32),
-        _policy.PrefixRule(30, "permit", net("0.0.0.0/0"), le=32),
+        routing.PrefixRule(10, "deny", net("0.0.0.0/0")),
+        routing.PrefixRule(20, "deny", net("192.0.2.64/26"), le=32),
+        routing.PrefixRule(30, "permit", net("0.0.0.0/0"), le=32),
     )
     assert [
         (
@@ -78,7 +78,7 @@ def test_spoke_out_and_in_policy() -> None:
         (1, "169.254.22.1", 64512, None, 30, 10, f"AWS-{TAG}-OUT", f"AWS-{TAG}-IN", 1000),
         (2, "169.254.21.1", 64512, None, 30, 10, f"AWS-{TAG}-OUT", f"AWS-{TAG}-IN", 1000),
     ]
-    assert pol.origins == (_policy.Origin(net("192.0.2.64/26"), None, 254),)
+    assert pol.origins == (routing.Origin(net("192.0.2.64/26"), None, 254),)
 
 
 def test_allow_default_and_accept_and_max_prefix() -> None:
@@ -108,7 +108,7 @@ def test_allow_default_and_accept_and_max_prefix() -> None:
 def test_no_advertise_denies_all_out() -> None:
     report = Report("test")
     pol = policy(parsed("canonical/generic.txt"), report)
-    assert {rm.name: rm.rules for rm in pol.route_maps}[f"AWS-{TAG}-OUT"] == (_policy.RouteMapRule(10, "deny"),)
+    assert {rm.name: rm.rules for rm in pol.route_maps}[f"AWS-{TAG}-OUT"] == (routing.RouteMapRule(10, "deny"),)
     assert pol.origins == () and pol.advertise == ()
     assert [d.code for d in report.diagnostics] == ["no-advertise"]
 
@@ -120,12 +120,12 @@ def test_prefer_tunnel_steers_both_directions() -> None:
     # out: the other tunnel's announcements carry our ASN twice more
     assert (one.export_map, two.export_map) == (f"AWS-{TAG}-OUT-PREPEND", f"AWS-{TAG}-OUT")
     assert maps[f"AWS-{TAG}-OUT-PREPEND"] == (
-        _policy.RouteMapRule(10, "permit", f"AWS-{TAG}-OUT", prepend=(65010, 65010)),
-        _policy.RouteMapRule(20, "deny"),
+        routing.RouteMapRule(10, "permit", f"AWS-{TAG}-OUT", prepend=(65010, 65010)),
+        routing.RouteMapRule(20, "deny"),
     )
     # in: the preferred tunnel's routes win locally, so we also send through it
     assert (one.import_map, two.import_map) == (f"AWS-{TAG}-IN", f"AWS-{TAG}-IN-PREFERRED")
-    assert maps[f"AWS-{TAG}-IN-PREFERRED"][0] == _policy.RouteMapRule(
+    assert maps[f"AWS-{TAG}-IN-PREFERRED"][0] == routing.RouteMapRule(
         10, "permit", f"AWS-{TAG}-IN", local_preference=200
     )
     with pytest.raises(EmitError, match="--prefer-tunnel with BGP needs --advertise"):
@@ -166,7 +166,7 @@ def test_router_inside_advertised_prefix_needs_a_next_hop() -> None:
     ):
         policy(conns, advertise=["10.0.0.0/16"])
     pol = policy(conns, advertise=["10.0.0.0/16"], advertise_next_hop="10.0.1.1")
-    assert pol.origins == (_policy.Origin(ipaddress.ip_network("10.0.0.0/16"), ipaddress.ip_address("10.0.1.1"), None),)
+    assert pol.origins == (routing.Origin(ipaddress.ip_network("10.0.0.0/16"), ipaddress.ip_address("10.0.1.1"), None),)
     report = Report("test")
     pol = build_policy(
         conns,
@@ -211,8 +211,8 @@ def test_static_routes_are_the_accept_prefixes_preferred_first() -> None:
 def test_frr_conf_exact_for_a_spoke() -> None:
     conns = parsed("canonical/generic.txt")
     pol = policy(conns, advertise=["192.0.2.64/26"], prefer_tunnel="1")
-    links = [_frr.TunnelLink(TAG, "203.0.113.21", "vti1"), _frr.TunnelLink(TAG, "203.0.113.22", "vti2")]
-    text = _frr.render_frr_conf(pol, links)
+    links = [routing.TunnelLink(TAG, "203.0.113.21", "vti1"), routing.TunnelLink(TAG, "203.0.113.22", "vti2")]
+    text = routing.render_frr_conf(pol, links)
     body = text[text.index("frr defaults") :]
     assert body.splitlines() == [
         "frr defaults traditional",
@@ -286,7 +286,7 @@ def test_frr_conf_exact_for_a_spoke() -> None:
 def test_frr_local_as_and_next_hop_origin() -> None:
     conns = [bgp_conn("vpn-0000000000000000a", 65001, 40), bgp_conn("vpn-0000000000000000b", 65002, 50)]
     pol = policy(conns, role="hub", advertise=["10.0.0.0/16"], advertise_next_hop="10.0.1.1")
-    text = _frr.render_frr_conf(pol)
+    text = routing.render_frr_conf(pol)
     assert " neighbor 169.254.50.1 local-as 65002 no-prepend replace-as" in text.splitlines()
     assert " neighbor 169.254.40.1 local-as" not in text
     assert "ip route 10.0.0.0/16 10.0.1.1" in text.splitlines()
@@ -295,8 +295,8 @@ def test_frr_local_as_and_next_hop_origin() -> None:
 
 def test_frr_files_only_with_bgp() -> None:
     report = Report("test")
-    assert _frr.frr_files(policy(parsed("canonical/static-generic.txt"), accept=["192.0.2.0/26"]), [], report) == []
-    files = _frr.frr_files(policy(parsed("canonical/generic.txt"), advertise=["192.0.2.64/26"]), [], report)
+    assert routing.frr_files(policy(parsed("canonical/static-generic.txt"), accept=["192.0.2.0/26"]), [], report) == []
+    files = routing.frr_files(policy(parsed("canonical/generic.txt"), advertise=["192.0.2.64/26"]), [], report)
     assert [(f.name, f.file_mode) for f in files] == [("frr.conf", 0o644), ("daemons", 0o644)]
     daemons = dict(
         line.split("=", 1) for line in files[1].content.splitlines() if "=" in line and not line.startswith("#")
@@ -308,7 +308,7 @@ def test_frr_files_only_with_bgp() -> None:
 @pytest.mark.parametrize("bad", ["a b", "x\nrouter bgp 1", "!comment", ""])
 def test_frr_word_refuses_what_could_add_a_line(bad: str) -> None:
     with pytest.raises(EmitError, match="refusing to write"):
-        _frr.frr_word(bad)
+        routing.frr_word(bad)
 
 
 def test_options_are_shared_by_every_routing_target() -> None:
@@ -316,4 +316,4 @@ def test_options_are_shared_by_every_routing_target() -> None:
 
     for target in ("strongswan", "swanctl", "vyos"):
         opts = registry.output_module(target).OPTIONS
-        assert all(any(o is r for o in opts) for r in _policy.ROUTING_OPTIONS), target
+        assert all(any(o is r for o in opts) for r in routing.ROUTING_OPTIONS), target

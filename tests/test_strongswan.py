@@ -13,7 +13,7 @@ import attrs
 import pytest
 
 import vpnxlate
-from vpnxlate.emitters import _strongswan as ss
+from vpnxlate.emitters import strongswan as ss
 from vpnxlate.errors import EmitError, Report, ValidationError, VpnxlateError
 from vpnxlate.model import Bgp, IkeOptions, IpsecOptions, Tunnel, VpnConnection
 
@@ -282,10 +282,27 @@ def test_connection_without_id_gets_a_name_from_its_outside_ips() -> None:
     assert text == emit([c2, c1])[0]["ipsec.conf"]
 
 
-def test_mark_collision_is_an_error(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(ss, "tunnel_mark", lambda key, ip: 123456789)
-    with pytest.raises(EmitError, match="would get the same mark 123456789"):
-        emit(load(BGP_JSON))
+def _colliding_ids(aws: str) -> tuple[str, str, int]:
+    """Two connection ids whose tunnels to ``aws`` get the same mark (a birthday search over the
+    9-digit marks: about 17,000 ids)."""
+    ip = vpnxlate.model.ipaddress.ip_address(aws)
+    seen: dict[int, str] = {}
+    for i in range(1, 500_000):
+        cid = f"vpn-{i:017x}"
+        mark = ss.tunnel_mark(cid, ip)
+        if mark in seen:
+            return seen[mark], cid, mark
+        seen[mark] = cid
+    raise AssertionError("no collision found")
+
+
+def test_mark_collision_is_an_error() -> None:
+    first, second, mark = _colliding_ids("203.0.113.5")
+    a, b = conn(first, tunnel("203.0.113.5", 5)), conn(second, tunnel("203.0.113.5", 6))
+    for target in ("strongswan", "swanctl"):
+        with pytest.raises(EmitError, match=f"would get the same mark {mark}"):
+            emit([a, b], target)
+        emit([a], target)  # each alone is fine
 
 
 def test_name_collision_is_an_error() -> None:
@@ -534,8 +551,11 @@ def test_redacted_output_holds_no_key() -> None:
 def test_no_key_in_messages_or_repr() -> None:
     _, report = emit(load(BGP_JSON))
     assert not any("FAKE_" in m for m in report.messages())
-    plans = ss.plan_tunnels(load(BGP_JSON), Report(), local_address="192.0.2.130")
-    assert all(p.psk.startswith("FAKE_") for p in plans)
+    # the keys are kept, in the secrets file only
+    files, _ = emit(load(BGP_JSON), local_address="192.0.2.130")
+    keys = re.findall(r'^[\d.]+ [\d.]+ : PSK "([^"]*)"$', files["ipsec.secrets"], re.M)
+    assert len(keys) == 2 and all(k.startswith("FAKE_") for k in keys)
+    assert not any("FAKE_" in text for name, text in files.items() if name != "ipsec.secrets")
 
 
 # ------------------------------------------------------------------ CLI

@@ -21,9 +21,8 @@ from typing import Any
 import attrs
 import pytest
 
-from vpnxlate.emitters._strongswan import tunnel_mark
-
 from .conftest import FIXTURES, SWANLAB, run_cli
+from .swan_reader import tunnel_naming
 
 pytestmark = pytest.mark.swanlab
 
@@ -169,6 +168,7 @@ def test_both_tunnels_up(lab_results: dict[str, dict[str, Any]], name: str) -> N
     assert res["errors"] == []
     tunnels = res["tunnels"]
     assert len(tunnels) == 2
+    naming = tunnel_naming(r["config"])  # what vpnxlate wrote for each tunnel
     for t in tunnels:
         assert t["pass"] is True
         assert t["ike_up"] is True and t["child_up"] is True
@@ -176,9 +176,11 @@ def test_both_tunnels_up(lab_results: dict[str, dict[str, Any]], name: str) -> N
         assert t["ping_inside"]["plaintext_icmp_on_wire"] == 0
         assert t["ping_vpc"]["ok"] is True
         assert t["ike"]["version"] == case.ike_version
-        # the tunnel interface is the one vpnxlate named, keyed with the mark it derived
-        mark = tunnel_mark(case.conn_id, ipaddress.ip_address(t["aws_outside_ip"]))
-        assert t["cgw_interface"] == f"vti{mark}"
+        # the tunnel interface is the one vpnxlate named, keyed with the mark it wrote
+        named = naming[t["aws_outside_ip"]]
+        mark = named.mark
+        assert named.section.startswith(case.conn_id + "-")
+        assert t["cgw_interface"] == named.interface == f"vti{mark}"
         assert t["cgw_interface_kind"] == "vti"
         assert t["cgw_vti"]["ikey"] == t["cgw_vti"]["okey"] == _vti_key(mark)
         assert t["cgw_vti"]["local"] == (NAT_PRIVATE if case.nat else "198.51.100.10")

@@ -24,9 +24,8 @@ from typing import Any
 import attrs
 import pytest
 
-from vpnxlate.emitters._strongswan import tunnel_mark
-
 from .conftest import FIXTURES, SWANLAB, run_cli
+from .swan_reader import tunnel_naming
 from .test_swanlab import (
     CANONICAL,
     CANONICAL_ID,
@@ -146,7 +145,8 @@ def _run_case(name: str, case: Case, base: Path) -> dict[str, Any]:
         for log in ("cgw-net-final.txt", "cgw-pluto.log"):
             path = Path(run["result"]["rundir"]) / "logs" / log
             logs[log] = path.read_text(errors="replace") if path.exists() else ""
-    return {"name": name, **run, "logs": logs, "files": sorted(p.name for p in out.iterdir())}
+    config = {p.name: p.read_text() for p in out.iterdir() if p.suffix == ".conf"}
+    return {"name": name, **run, "logs": logs, "files": sorted(p.name for p in out.iterdir()), "config": config}
 
 
 @pytest.fixture(scope="module")
@@ -172,20 +172,22 @@ def test_both_tunnels_up_with_libreswan(lab_results: dict[str, dict[str, Any]], 
     assert res["nat"] is case.nat
     assert len(res["tunnels"]) == 2
     net = r["logs"]["cgw-net-final.txt"]
+    naming = tunnel_naming(r["config"])  # what vpnxlate wrote for each tunnel
     for t in res["tunnels"]:
         assert t["pass"] is True and t["ike_up"] is True and t["child_up"] is True, t["name"]
         assert t["ike"]["version"] == case.ike_version
         ping = t["ping_inside"]
         assert ping["ok"] is True and ping["received"] == ping["sent"] > 0 and ping["plaintext_icmp_on_wire"] == 0
-        # the VTI is the one vpnxlate named, keyed with the mark it derived, made by Libreswan's updown
-        mark = tunnel_mark(case.conn_id, ipaddress.ip_address(t["aws_outside_ip"]))
-        assert t["cgw_interface"] == f"vti{mark}" and t["cgw_interface_kind"] == "vti"
+        # the VTI is the one vpnxlate named, keyed with the mark it wrote, made by Libreswan's updown
+        named = naming[t["aws_outside_ip"]]
+        mark = named.mark
+        assert t["cgw_interface"] == named.interface == f"vti{mark}" and t["cgw_interface_kind"] == "vti"
         assert t["cgw_vti"]["ikey"] == t["cgw_vti"]["okey"] == _vti_key(mark)
         assert t["cgw_vti"]["local"] == (NAT_PRIVATE if case.nat else t["ike"]["remote-host"])
         assert t["ike"]["remote-id"] in ("198.51.100.10", "192.0.2.50")  # the public IP, NAT or not
         # the customer's own view: pluto's conn for this tunnel carried the traffic
         cgw = t["cgw_view"]["libreswan_trafficstatus_end"]
-        assert cgw["conn"] == f"{case.conn_id}-{t['aws_outside_ip'].replace('.', '-')}"
+        assert cgw["conn"] == named.section == f"{case.conn_id}-{t['aws_outside_ip'].replace('.', '-')}"
         assert cgw["in_bytes"] > 0 and cgw["out_bytes"] > 0
         # what our updown adds on top of Libreswan's: MTU and the TCP MSS clamp
         assert re.search(rf"vti{mark}@NONE: <[^>]*UP[^>]*> mtu 1436 ", net), t["name"]
@@ -241,8 +243,8 @@ def test_routing_with_libreswan(lab_results: dict[str, dict[str, Any]], name: st
         for t, metric in zip(
             sorted(res["tunnels"], key=lambda t: ipaddress.ip_address(t["aws_outside_ip"])), (100, 200), strict=True
         ):
-            mark = tunnel_mark(case.conn_id, ipaddress.ip_address(t["aws_outside_ip"]))
-            assert f"{VPC} dev vti{mark} scope link metric {metric}" in net, (t["name"], metric)
+            interface = tunnel_naming(r["config"])[t["aws_outside_ip"]].interface
+            assert f"{VPC} dev {interface} scope link metric {metric}" in net, (t["name"], metric)
 
 
 FAILOVER = [n for n, c in CASES.items() if c.failover]

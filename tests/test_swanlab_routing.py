@@ -26,6 +26,7 @@ import attrs
 import pytest
 
 from .conftest import FIXTURES, SHARED, SWANLAB, run_cli
+from .swan_reader import tunnel_naming
 from .test_swanlab import (
     IKEV2_AWS,
     IKEV2_INPUT,
@@ -187,14 +188,16 @@ echo "REPLACEMENT: ping=$n/3"
 """
 
 
-def _replacement_cmd(conn_id: str, aws_ip: str, aws_inside: str) -> str:
-    import ipaddress
-
-    from vpnxlate.emitters._strongswan import section_name, tunnel_mark
-
-    name = section_name(f"{conn_id}-{aws_ip.replace('.', '-')}")
-    ifname = f"vti{tunnel_mark(conn_id, ipaddress.ip_address(aws_ip))}"
-    return REPLACEMENT_CHECK.replace("IFNAME", ifname).replace("NAME", name).replace("AWSINSIDE", aws_inside)
+def _replacement_cmd(cfg: Path, conn_id: str, aws_ip: str, aws_inside: str) -> str:
+    """The check for the tunnel to ``aws_ip``, by the connection name and interface the generated
+    swanctl.conf in ``cfg`` gives it."""
+    named = tunnel_naming({"swanctl.conf": (cfg / "swanctl.conf").read_text()})[aws_ip]
+    assert named.section.startswith(conn_id + "-"), named
+    return (
+        REPLACEMENT_CHECK.replace("IFNAME", named.interface)
+        .replace("NAME", named.section)
+        .replace("AWSINSIDE", aws_inside)
+    )
 
 
 def _generate(case: Case, cfg: Path, work: Path) -> str | None:
@@ -257,7 +260,7 @@ def _run_case(name: str, case: Case, base: Path) -> dict[str, Any]:
     if case.nat:
         cmd.append("--nat")
     if case.replacement_check:
-        cmd += ["--debug-cmd", _replacement_cmd(*case.replacement_check)]
+        cmd += ["--debug-cmd", _replacement_cmd(cfg, *case.replacement_check)]
     timeout = FAILOVER_TIMEOUT if case.failover else RUN_TIMEOUT
     return {"name": name, **run_swanlab(cmd, work, timeout), "files": sorted(p.name for p in cfg.iterdir())}
 

@@ -5,14 +5,12 @@ download).  Reuses tests/test_swanlab.py's helpers; two lab runs, two at a time.
 
 from __future__ import annotations
 
-import ipaddress
 from typing import Any
 
 import pytest
 
-from vpnxlate.emitters._strongswan import tunnel_mark
-
 from .conftest import FIXTURES
+from .swan_reader import tunnel_naming
 from .test_swanlab import CANONICAL, CANONICAL_ID, NAT_PRIVATE, Case, _describe, lab_cases
 
 pytestmark = pytest.mark.swanlab
@@ -51,7 +49,8 @@ def test_both_tunnels_up_from_a_vendor_download(lab_results: dict[str, dict[str,
         assert (t["ike"]["encr-alg"], t["ike"]["encr-keysize"]) == ("AES_CBC", "128")
         assert t["ike"]["integ-alg"] == "HMAC_SHA1_96"
         assert t["child"]["dh-group"] == "MODP_1024"
-        mark = tunnel_mark(case.conn_id, ipaddress.ip_address(t["aws_outside_ip"]))
-        assert t["cgw_interface"] == f"vti{mark}"
+        named = tunnel_naming(r["config"])[t["aws_outside_ip"]]  # what vpnxlate wrote for the tunnel
+        assert named.section.startswith(case.conn_id + "-")
+        assert t["cgw_interface"] == named.interface == f"vti{named.mark}"
         assert t["cgw_vti"]["local"] == (NAT_PRIVATE if case.nat else "198.51.100.10")
         assert t["ike"]["remote-id"] == "198.51.100.10"

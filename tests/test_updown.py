@@ -14,7 +14,26 @@ from pathlib import Path
 
 import pytest
 
-from vpnxlate.emitters._strongswan import UPDOWN_SCRIPT
+import vpnxlate
+
+from .conftest import fixture_text
+
+
+def _updown_script() -> str:
+    """aws-updown.sh as ``--to strongswan`` writes it (swanctl writes the same script)."""
+    conns = vpnxlate.parse(fixture_text("canonical/generic.txt"))
+    scripts = {
+        target: [
+            f for f in vpnxlate.emit_report(conns, target, local_address="192.0.2.130")[0] if f.name == "aws-updown.sh"
+        ]
+        for target in ("strongswan", "swanctl")
+    }
+    (strongswan,), (swanctl,) = scripts["strongswan"], scripts["swanctl"]
+    assert strongswan.file_mode == 0o755 and swanctl.content == strongswan.content
+    return strongswan.content
+
+
+UPDOWN_SCRIPT = _updown_script()
 
 MARK = 123456789
 IFNAME = f"vti{MARK}"

@@ -31,9 +31,10 @@ The rules, in this order:
 3. No format: another vendor's name in prose, a documentation placeholder, AWS's words
    (:func:`looks_like_aws`) or nothing at all make the message.
 
-Cheap hints keep start-up short: a format declared in ``registry.STARTS_WITH`` (its text starts,
-after white space and ``#`` comment lines, with one of those characters) or ``registry.CONTAINS``
-(its ``detect()`` needs that substring) is not even imported for other texts.
+Cheap hints keep start-up short: a format whose ``registry.INPUTS`` line declares
+``starts_with`` (its text starts, after white space and ``#`` comment lines, with one of those
+characters) or ``contains`` (its ``detect()`` needs that substring) is not even imported for
+other texts.
 
 A parser module may also define ``unwrap(text) -> Embedded | None``: the text is a wrapper
 around a download in another format (``get-vpn-connection-device-sample-configuration``
@@ -68,21 +69,21 @@ CERTAIN = 4
 _DOCUMENT_START = ("{", "<")
 
 
-#: how much of a text the CONTAINS hints look at: every format with such a hint reads only the
+#: how much of a text the ``contains`` hints look at: every format with such a hint reads only the
 #: first 200,000 characters in its ``detect()`` and finds its string there or scores NO (a
 #: search of a whole large JSON document for each hint cost as much as parsing it)
 _HINT_HEAD = 200_000
 
 
 def candidates(text: str) -> list[str]:
-    """Input formats worth asking ``detect()`` about (the registry's hints), in registry order."""
+    """Input formats worth asking ``detect()`` about (the hints of their registry lines), in registry order."""
     first = _first_character(text)
     head = text[:_HINT_HEAD]
     return [
-        n
-        for n in registry.INPUTS
-        if (n not in registry.STARTS_WITH or (first != "" and first in registry.STARTS_WITH[n]))
-        and (n not in registry.CONTAINS or registry.CONTAINS[n] in head)
+        name
+        for name, entry in registry.INPUTS.items()
+        if (entry.starts_with is None or (first != "" and first in entry.starts_with))
+        and (entry.contains is None or entry.contains in head)
     ]
 
 

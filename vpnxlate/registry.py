@@ -13,8 +13,8 @@ A **parser module** (``vpnxlate/parsers/``) defines::
 
 ``detect`` scores the text from the format's own grammar only (never stepping aside for a
 sibling); :mod:`vpnxlate.detect` asks every candidate and takes the highest score (a tie is an
-error).  ``STARTS_WITH``/``CONTAINS`` below are optional hints that spare importing a parser for
-texts it can never score.  ``unwrap`` returns the download embedded in a wrapper document;
+error).  The optional ``starts_with``/``contains`` hints of a format's :class:`Input` line spare
+importing its parser for texts it can never score.  ``unwrap`` returns the download embedded in a wrapper document;
 :func:`vpnxlate.detect.read` detects and parses it (a parser never calls back into the package).
 
 ``parse`` raises :class:`~vpnxlate.errors.VpnxlateError` subclasses with ``line``/``field``
@@ -30,8 +30,7 @@ An **emitter module** (``vpnxlate/emitters/``) defines::
     def emit(connections: list[VpnConnection], report: Report, options: Options) -> list[OutputFile]
 
 The emitter does no I/O (a file an option names is read when the options are built) and writes a
-pre-shared key through ``options.secret(psk)`` (``--redact``).  ``PER_CONNECTION = True``
-(optional): each connection's output stands alone, so :mod:`vpnxlate.stream` may convert one at a time.
+pre-shared key through ``options.secret(psk)`` (``--redact``).
 
 Heavy modules (lxml, ciscoconfparse) are imported inside the functions that need them, so
 ``vpnxlate convert x.txt --to json`` never loads them.
@@ -43,38 +42,52 @@ import importlib
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
-# The order is the order of `vpnxlate formats`; detection (vpnxlate/detect.py) does not depend on it.
-INPUTS: dict[str, str] = {
-    "json": "vpnxlate.parsers.vpnxlate_json",
-    "jsonl": "vpnxlate.parsers.vpnxlate_jsonl",
-    "ec2-json": "vpnxlate.parsers.ec2_json",
-    "ec2-xml": "vpnxlate.parsers.ec2_xml",
-    "aws-xml": "vpnxlate.parsers.aws_xml",
-    # vendor downloads (their modules set VENDOR: the other-vendor check does not refuse them)
-    "aws-cisco-asa": "vpnxlate.parsers.aws_cisco_asa",
-    "aws-cisco-ios": "vpnxlate.parsers.aws_cisco_ios",
-    "aws-juniper": "vpnxlate.parsers.aws_juniper",
-    "aws-strongswan": "vpnxlate.parsers.aws_strongswan",
-    "aws-openswan": "vpnxlate.parsers.aws_openswan",
-    "vyos": "vpnxlate.parsers.vyos",
-    "aws-vyatta": "vpnxlate.parsers.aws_vyatta",
-    "aws-generic": "vpnxlate.parsers.aws_generic",
-}
+from .record import Record
 
-# Optional detection hints, read by vpnxlate/detect.py.  Formats whose text always starts (after
-# white space and '#' comment lines) with one of these characters: detection skips importing
-# them for other texts, which keeps `vpnxlate convert` start-up short.
-STARTS_WITH: dict[str, str] = {"json": "{", "jsonl": "{", "ec2-json": "{[", "ec2-xml": "<", "aws-xml": "<"}
-# Formats whose detect() accepts only a text containing this string (set-commands): the same
-# shortcut for texts without it, such as a Generic download.  Keep in step with detect().
-CONTAINS: dict[str, str] = {
-    "vyos": "set",
-    "aws-vyatta": "set",
-    "aws-cisco-asa": "tunnel-group",
-    "aws-cisco-ios": "protection",
-    "aws-juniper": "st0",
-    "aws-strongswan": "right",
-    "aws-openswan": "right",
+
+class Input(Record):
+    """One input format: its parser module and the optional detection hints (vpnxlate/detect.py).
+
+    The hints spare importing a parser for texts it can never score, which keeps `vpnxlate
+    convert` start-up short:
+
+    * ``starts_with``: the format's text always starts (after white space and '#' comment lines)
+      with one of these characters;
+    * ``contains``: the format's ``detect()`` accepts only a text containing this string (keep it
+      in step with ``detect()``; tests/test_detect.py checks every fixture).
+    """
+
+    _fields = ("module", "starts_with", "contains")
+    __slots__ = _fields
+    module: str
+    starts_with: str | None
+    contains: str | None
+
+    def __init__(self, module: str, *, starts_with: str | None = None, contains: str | None = None) -> None:
+        if starts_with == "" or contains == "":
+            raise ValueError("a detection hint is None or a non-empty string")
+        init = object.__setattr__
+        init(self, "module", module)
+        init(self, "starts_with", starts_with)
+        init(self, "contains", contains)
+
+
+# The order is the order of `vpnxlate formats`; detection (vpnxlate/detect.py) does not depend on it.
+INPUTS: dict[str, Input] = {
+    "json": Input("vpnxlate.parsers.vpnxlate_json", starts_with="{"),
+    "jsonl": Input("vpnxlate.parsers.vpnxlate_jsonl", starts_with="{"),
+    "ec2-json": Input("vpnxlate.parsers.ec2_json", starts_with="{["),
+    "ec2-xml": Input("vpnxlate.parsers.ec2_xml", starts_with="<"),
+    "aws-xml": Input("vpnxlate.parsers.aws_xml", starts_with="<"),
+    # vendor downloads (their modules set VENDOR: the other-vendor check does not refuse them)
+    "aws-cisco-asa": Input("vpnxlate.parsers.aws_cisco_asa", contains="tunnel-group"),
+    "aws-cisco-ios": Input("vpnxlate.parsers.aws_cisco_ios", contains="protection"),
+    "aws-juniper": Input("vpnxlate.parsers.aws_juniper", contains="st0"),
+    "aws-strongswan": Input("vpnxlate.parsers.aws_strongswan", contains="right"),
+    "aws-openswan": Input("vpnxlate.parsers.aws_openswan", contains="right"),
+    "vyos": Input("vpnxlate.parsers.vyos", contains="set"),
+    "aws-vyatta": Input("vpnxlate.parsers.aws_vyatta", contains="set"),
+    "aws-generic": Input("vpnxlate.parsers.aws_generic"),
 }
 
 OUTPUTS: dict[str, str] = {
@@ -112,16 +125,16 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-def _load(table: dict[str, str], name: str, kind: str) -> ModuleType:
+def _load(table: dict[str, str] | dict[str, Input], name: str, kind: str) -> ModuleType:
     from .errors import EmitError, FormatError
 
     try:
-        path = table[name]
+        entry = table[name]
     except KeyError:
         known = ", ".join(sorted(table))
         err = FormatError if kind == "input" else EmitError
         raise err(f"unknown {kind} format {name!r} (known: {known})") from None
-    return importlib.import_module(path)
+    return importlib.import_module(entry if isinstance(entry, str) else entry.module)
 
 
 def input_module(name: str) -> ModuleType:

@@ -109,6 +109,10 @@ def _s(value: Any) -> str:
     return _aws.value_text(value)
 
 
+#: The one value-to-text function of the AWS-format targets (aws-generic, aws-vyatta, aws-xml), public.
+value_text = _aws.value_text
+
+
 def _pfs(group: int) -> str:
     # AWS's XSLT maps group2 to "Diffie-Hellman Group 2" and prints other values raw (groupN)
     return "Diffie-Hellman Group 2" if group == 2 else f"group{group}"

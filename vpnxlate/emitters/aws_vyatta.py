@@ -66,6 +66,11 @@ def _w(value: Any) -> str:
     return text
 
 
+# The target's quoting functions, public (as vyos.quote / vyos.word): tests and tools use these names.
+quote = _q
+word = _w
+
+
 def _groups(conn: VpnConnection, t: Tunnel, report: Report, number: int) -> tuple[list[str], list[str], Any]:
     """(ike-group lines, esp-group lines, dpd lines) of a tunnel, before naming."""
     p = Picker(report, NAME, conn, number, t)

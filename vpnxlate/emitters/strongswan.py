@@ -25,6 +25,23 @@ DESCRIPTION = "strongSwan 5.x ipsec.conf + ipsec.secrets, route based (VTI + mar
 Options = ss.SwanOptions
 OPTIONS = cli_options(Options)
 
+# The strongSwan family's public building blocks (shared with swanctl and libreswan): the naming
+# scheme (connection key, mark/if_id, section names), the quoting functions, the proposal keywords.
+connection_key, tunnel_mark, section_name, safe, comment = (
+    ss.connection_key,
+    ss.tunnel_mark,
+    ss.section_name,
+    ss.safe,
+    ss.comment,
+)
+esp_proposals, ENCRYPTION_KW, INTEGRITY_KW, PRF_KW, DH_KW = (
+    ss.esp_proposals,
+    ss.ENCRYPTION_KW,
+    ss.INTEGRITY_KW,
+    ss.PRF_KW,
+    ss.DH_KW,
+)
+
 UPDOWN_PATH = "/etc/ipsec.d/aws-updown.sh"
 
 # Order of the settings in every section.

@@ -210,7 +210,7 @@ def score(text: str, marker: re.Pattern[str], *, marked: int, unmarked: int) -> 
     """An AWS strongSwan/Openswan download: ``marked`` with the download's marker, ``unmarked``
     for a conn block with right= and a PSK line alone, else NO (a score of vpnxlate.detect)."""
     head = text[:200_000]
-    if "right" not in head:  # no tunnel without right= (registry.CONTAINS relies on it)
+    if "right" not in head:  # no tunnel without right= (the registry's contains= hint relies on it)
         return NO
     if marker.search(head):
         return marked

@@ -68,7 +68,7 @@ _BRACE_VPN = re.compile(r"^[ \t]*(?:ike|ipsec)[ \t]*\{", re.MULTILINE)
 def detect(text: str) -> int:
     """STRONG for JunOS security statements (set or brace form) with an ``st0`` interface."""
     head = text[:_DETECT_LIMIT]
-    if "st0" not in head:  # AWS's JunOS configuration is route-based (registry.CONTAINS relies on it)
+    if "st0" not in head:  # AWS's JunOS configuration is route-based (the registry's contains= hint relies on it)
         return NO
     if _SET.search(head):
         return STRONG
