@@ -97,31 +97,12 @@ def distinct(n: int) -> list[str]:
 
 
 def aws_options(ip: str, cidr: str, psk: str) -> dict[str, Any]:
-    """One TunnelOptions entry as AWS returns it for a tunnel created with default options."""
+    """One TunnelOptions entry as AWS returns it for a tunnel created with default options (the
+    benchmark's), for the tunnel with outside IP ``ip``."""
+    import bench
 
-    def values(*v: Any) -> list[dict[str, Any]]:
-        return [{"Value": x} for x in v]
-
-    return {
-        "OutsideIpAddress": ip,
-        "TunnelInsideCidr": cidr,
-        "PreSharedKey": psk,
-        "Phase1LifetimeSeconds": 28800,
-        "Phase2LifetimeSeconds": 3600,
-        "Phase1EncryptionAlgorithms": values("AES128"),
-        "Phase2EncryptionAlgorithms": values("AES128"),
-        "Phase1IntegrityAlgorithms": values("SHA1"),
-        "Phase2IntegrityAlgorithms": values("SHA1"),
-        "Phase1DHGroupNumbers": values(2),
-        "Phase2DHGroupNumbers": values(2),
-        "IkeVersions": values("ikev1", "ikev2"),
-        "DpdTimeoutSeconds": 30,
-        "DpdTimeoutAction": "clear",
-        "StartupAction": "add",
-        "RekeyMarginTimeSeconds": 540,
-        "RekeyFuzzPercentage": 100,
-        "ReplayWindowSize": 1024,
-    }
+    entry = bench.build_entries(1, tunnel_options=True)[0]["Options"]["TunnelOptions"][0]
+    return {**entry, "OutsideIpAddress": ip, "TunnelInsideCidr": cidr, "PreSharedKey": psk}
 
 
 def expected_canonical() -> VpnConnection:

@@ -1,18 +1,22 @@
-"""The trusted constructor and the caches of issue 13 against the validating code they stand in for.
+"""The trusted construction and the caches of issue 13 against the validating code they stand in
+for, through the public API only.
 
-* ``model._trusted`` / ``model._trusted_evolve`` give what the validating constructor / ``attrs.evolve``
-  give for values that constructor stores (generated model objects), and still run the
-  cross-field checks;
-* every parse gives the same connections, warnings and errors with the fast paths turned off
-  (``aws_xml._fast_tunnel`` declining, the TunnelOptions cache missing) on the generated and
-  mutated documents of ``tests/differential.py``;
-* the shortcuts for AWS-shaped ids and for IPv4 inside interfaces sharing one network agree with
-  the long checks.
+* every object a parse builds on a fast path (values validated once, cached, the object made
+  without running the validators again) is what the validating constructor builds from the same
+  values: equal, the same ``repr`` and hash, and frozen;
+* the cross-field checks still run on the fast paths (inside addresses equal, a virtual private
+  and a transit gateway): the template path and the element path give the same error;
+* a TunnelOptions batch (the merge cached per distinct combination) gives what ``attrs.evolve`` of
+  the document's tunnels gives;
+* the shortcuts for AWS-shaped ids and for IPv4 inside interfaces sharing one network give what
+  the long checks and ``ipaddress``'s constructors give.
 """
 
 from __future__ import annotations
 
 import ipaddress
+import json
+import re
 import warnings
 from typing import Any
 
@@ -23,20 +27,10 @@ from hypothesis import strategies as st
 
 import vpnxlate
 from vpnxlate.errors import PlaceholderError, ValidationError, VpnxlateError
-from vpnxlate.model import (
-    AWS_ID_RE,
-    Bgp,
-    IkeOptions,
-    IpsecOptions,
-    Tunnel,
-    VpnConnection,
-    _trusted,
-    _trusted_evolve,
-    check_id,
-)
-from vpnxlate.parsers import _common, _ec2, aws_xml
+from vpnxlate.model import VpnConnection, check_id
 
 from . import differential
+from .test_perf_paths import CANONICAL, aws_options, batch, both_paths, charref, distinct, outcome
 
 
 def _values(obj: Any) -> dict[str, Any]:
@@ -46,11 +40,12 @@ def _values(obj: Any) -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def parsed() -> list[VpnConnection]:
     """The connections of every case of tests/differential.py that parses (fixtures of every
-    format, generated and mutated describe-vpn-connections documents with varied TunnelOptions)."""
+    format, generated and mutated describe-vpn-connections documents with varied TunnelOptions),
+    and of a batch long enough for the template path."""
     out: list[VpnConnection] = []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        for _name, text in differential.cases():
+        for _name, text in [*differential.cases(), ("batch", batch(distinct(20)))]:
             try:
                 out += vpnxlate.parse(text)
             except VpnxlateError:
@@ -58,7 +53,7 @@ def parsed() -> list[VpnConnection]:
     return out
 
 
-def test_trusted_builds_what_the_validating_constructor_builds(parsed: list[VpnConnection]) -> None:
+def test_parsed_objects_are_what_the_validating_constructor_builds(parsed: list[VpnConnection]) -> None:
     objects: list[Any] = []
     for c in parsed:
         objects.append(c)
@@ -67,72 +62,59 @@ def test_trusted_builds_what_the_validating_constructor_builds(parsed: list[VpnC
     assert len(objects) > 1000
     for obj in objects:
         cls = type(obj)
-        built = _trusted(cls, _values(obj))
+        built = cls(**_values(obj))
         assert built == obj and repr(built) == repr(obj) and hash(built) == hash(obj)
-        assert built == cls(**_values(obj))
+        with pytest.raises(attrs.exceptions.FrozenInstanceError):
+            setattr(obj, attrs.fields(cls)[0].name, None)
 
 
-def test_trusted_evolve_is_evolve(parsed: list[VpnConnection]) -> None:
-    tunnels = [t for c in parsed for t in c.tunnels]
-    names = ("psk", "ike", "ipsec", "bgp", "rekey_margin_s", "dpd_timeout_action", "stated_tunnel_options", "tcp_mss")
-    for a, b in zip(tunnels, tunnels[7:] + tunnels[:7], strict=True):  # values validated on another tunnel
-        assert _trusted_evolve(a, {}) is a
-        for name in names:
-            change = {name: getattr(b, name)}
-            assert _trusted_evolve(a, change) == attrs.evolve(a, **change)
-    with pytest.raises(attrs.exceptions.FrozenInstanceError):
-        _trusted_evolve(tunnels[0], {"psk": "FAKE_other.key"}).psk = "x"  # type: ignore[misc]
+def test_cross_field_checks_run_on_the_fast_paths() -> None:
+    docs = distinct(4)
+    same = docs[3].replace("169.254.10.26<", "169.254.10.25<", 1)  # the customer's inside address is AWS's
+    assert same != docs[3]
+    fast, plain = both_paths([*docs[:3], same])
+    assert fast == plain and fast[0] == "error"
+    assert "customer and AWS inside addresses are both 169.254.10.25" in fast[2]
+    both = CANONICAL.replace("<vpn_gateway_id>", "<transit_gateway_id>tgw-0123</transit_gateway_id><vpn_gateway_id>")
+    for text in (both, charref(both)):
+        got = outcome(text)
+        assert got[0] == "error" and "not both" in got[2], got
 
 
-def test_trusted_defaults_and_cross_field_checks() -> None:
-    ip = ipaddress.IPv4Address("192.0.2.1")
-    assert _trusted(Tunnel, {"aws_outside_ip": ip}) == Tunnel(aws_outside_ip=ip)
-    assert _trusted(IkeOptions, {}) == IkeOptions() and _trusted(IpsecOptions, {}) == IpsecOptions()
-    assert _trusted(Bgp, {"cgw_asn": 1, "aws_asn": 2}) == Bgp(cgw_asn=1, aws_asn=2)
-    same = ipaddress.IPv4Interface("169.254.10.1/30")
-    with pytest.raises(ValidationError, match=r"both 169\.254\.10\.1"):
-        _trusted(Tunnel, {"aws_outside_ip": ip, "cgw_inside": same, "aws_inside": same})
-    with pytest.raises(ValidationError, match="not both"):
-        _trusted(
-            VpnConnection,
-            {"tunnels": (Tunnel(aws_outside_ip=ip),), "vpn_gateway_id": "vgw-1", "transit_gateway_id": "tgw-1"},
+def test_tunnel_options_batch_is_evolve_of_the_document() -> None:
+    docs = distinct(6)
+    plain = vpnxlate.parse(batch(docs))
+    options = []
+    for c in plain:
+        options.append(
+            [
+                {**aws_options(str(t.aws_outside_ip), str(t.cgw_inside.network), t.psk or ""), "ReplayWindowSize": 64}
+                for t in c.tunnels
+                if t.cgw_inside is not None
+            ]
         )
-    with pytest.raises(TypeError, match="unknown fields"):
-        _trusted(Tunnel, {"aws_outside_ip": ip, "colour": "red"})
-
-
-# ------------------------------------------------------------------ whole parses, fast paths off
-
-
-def _outcome(text: str) -> Any:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        try:
-            connections, report = vpnxlate.parse_report(text)
-        except VpnxlateError as e:
-            return ("error", type(e).__name__, str(e))
-    return connections, [(d.message, d.field, d.line, d.code) for d in report.diagnostics]
-
-
-def test_parses_agree_with_the_fast_paths_off(monkeypatch: pytest.MonkeyPatch) -> None:
-    cases = [(name, text) for name, text in differential.cases() if name.startswith("describe") or "xml" in name]
-    fast = [_outcome(text) for _name, text in cases]
-    monkeypatch.setattr(aws_xml, "_fast_tunnel", lambda el: None)
-    monkeypatch.setattr(_ec2, "_recurring_key", lambda tunnel, opts: None)
-    plain = [_outcome(text) for _name, text in cases]
-    differ = [name for (name, _t), f, p in zip(cases, fast, plain, strict=True) if f != p]
-    assert not differ, differ[:5]
-    parsed = sum(1 for f in fast if f[0] != "error")
-    assert parsed > 100 and len(fast) - parsed > 50, (parsed, len(fast))
-
-
-def test_the_tunnel_options_cache_is_used() -> None:
-    import bench  # (tests/differential.py put benchmarks/ on sys.path)
-
-    _ec2._RECURRING.clear()
-    connections = vpnxlate.parse(bench.build_describe(5, tunnel_options=True))
-    assert len(connections) == 5 and len(_ec2._RECURRING) == 1
-    assert all(t.stated_tunnel_options and t.rekey_margin_s == 540 for c in connections for t in c.tunnels)
+        merged = vpnxlate.parse(batch(docs, options))
+        merged_plain = vpnxlate.parse(batch([charref(d) for d in docs], options))
+    assert merged == merged_plain
+    stated = tuple(sorted(k for k in options[0][0] if k.endswith(("Algorithms", "Numbers", "Versions"))))
+    for before, after in zip(plain, merged, strict=True):
+        want = tuple(
+            attrs.evolve(
+                t,
+                ike=attrs.evolve(t.ike, versions=("ikev1", "ikev2")),
+                rekey_margin_s=540,
+                rekey_fuzz_pct=100,
+                replay_window=64,
+                dpd_timeout_s=30,
+                dpd_timeout_action="clear",
+                startup_action="add",
+                stated_tunnel_options=stated,
+            )
+            for t in before.tunnels
+        )
+        assert after.tunnels == want and repr(after) == repr(attrs.evolve(before, tunnels=want))
 
 
 # ------------------------------------------------------------------ shortcuts
@@ -145,44 +127,69 @@ _AWS_IDS = st.builds(
 )
 
 
+def _with_gateway_id(value: str) -> Any:
+    """The customer gateway id a describe entry naming ``value`` parses to, or the error's type."""
+    entry = {"CustomerGatewayConfiguration": CANONICAL, "CustomerGatewayId": value}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            return vpnxlate.parse(json.dumps({"VpnConnections": [entry]}))[0].customer_gateway_id
+        except (PlaceholderError, ValidationError) as e:
+            return type(e)
+
+
 @given(_AWS_IDS)
-def test_aws_shaped_ids_need_no_long_checks(text: str) -> None:
-    assert AWS_ID_RE.fullmatch(text)
-    assert _common.PLACEHOLDER_RE.search(text) is None
-    assert _common.to_id(text, field="x") == check_id(text, "x") == text
-    assert vpnxlate.model._ID_RE.fullmatch(text)
+def test_aws_shaped_ids_are_taken_as_they_are(text: str) -> None:
+    assert check_id(text, "x") == text
+    assert _with_gateway_id(text) == text
 
 
 @given(st.text(alphabet="vpngwc-0123456789abcdefXYZ_ .\n", max_size=24))
-def test_to_id_shortcut_changes_no_answer(text: str) -> None:
+def test_ids_are_checked_the_long_way(text: str) -> None:
     def long_way() -> Any:
         stripped = text.strip()
         if not stripped:
-            return None
-        _common.check_placeholder(stripped, field="x")
-        vpnxlate.model.check_text(stripped, "x")
-        if not vpnxlate.model._ID_RE.fullmatch(stripped):
-            raise ValidationError("bad", field="x")
-        return stripped
+            return "cgw-0c0ffee0123456789"  # (none: the document's)
+        if re.fullmatch("X{6,}", stripped):  # the only documentation placeholder this alphabet spells
+            return PlaceholderError
+        try:
+            return check_id(stripped, "x")
+        except ValidationError:
+            return ValidationError
 
-    try:
-        expected: Any = long_way()
-    except (PlaceholderError, ValidationError) as e:
-        expected = type(e)
-    try:
-        got: Any = _common.to_id(text, field="x")
-    except (PlaceholderError, ValidationError) as e:
-        got = type(e)
-    assert got == expected
+    assert _with_gateway_id(text) == long_way()
 
 
-@given(st.integers(0, 2**32 - 1), st.integers(0, 2**32 - 1), st.integers(0, 32))
-def test_interfaces_sharing_a_network_are_the_constructors(a: int, b: int, prefix: int) -> None:
-    assert aws_xml._sharing_works()
-    if not aws_xml._same_network(a, b, prefix):
-        b = a
-    made = aws_xml._interfaces_sharing(a, b, prefix)
-    plain = (ipaddress.IPv4Interface((a, prefix)), ipaddress.IPv4Interface((b, prefix)))
-    for m, p in zip(made, plain, strict=True):
-        assert type(m) is type(p) and m == p and hash(m) == hash(p) and str(m) == str(p)
-        assert m.network == p.network and m.ip == p.ip and m.netmask == p.netmask and m.hostmask == p.hostmask
+def _inside(a: int, b: int, prefix: int) -> str:
+    mask = ipaddress.IPv4Network((0, prefix)).netmask
+    doc = CANONICAL
+    for old, ip in (("169.254.21.2", a), ("169.254.21.1", b)):
+        doc = doc.replace(
+            f"<ip_address>{old}</ip_address>\n        <network_mask>255.255.255.252</network_mask>\n"
+            "        <network_cidr>30</network_cidr>",
+            f"<ip_address>{ipaddress.IPv4Address(ip)}</ip_address>\n        <network_mask>{mask}</network_mask>\n"
+            f"        <network_cidr>{prefix}</network_cidr>",
+        )
+    assert doc.count(f"<network_cidr>{prefix}</network_cidr>") >= 2
+    return doc
+
+
+@given(st.integers(0xA9FE0000, 0xA9FEFFFF), st.integers(0, 2**16 - 1), st.integers(16, 30))
+def test_inside_interfaces_sharing_a_network_are_the_constructors(a: int, offset: int, prefix: int) -> None:
+    b = (a & ~((1 << (32 - prefix)) - 1)) | (offset & ((1 << (32 - prefix)) - 1))  # on a's network
+    doc = _inside(a, b, prefix)
+    fast, plain = both_paths([doc, doc, doc])
+    assert fast == plain
+    if fast[0] == "error":
+        assert a == b, fast
+        return
+    tunnel = next(t for t in fast[0][0].tunnels if str(t.aws_outside_ip) == "203.0.113.22")
+    made = (tunnel.cgw_inside, tunnel.aws_inside)
+    want = (ipaddress.IPv4Interface((a, prefix)), ipaddress.IPv4Interface((b, prefix)))
+    for m, p in zip(made, want, strict=True):
+        assert type(m) is type(p) and m == p and hash(m) == hash(p) and str(m) == str(p) and vars(m) == vars(p)
+        assert m.network == p.network and m.ip == p.ip and hash(m.network) == hash(p.network)
+        for attr in ("network_address", "netmask", "_prefixlen"):  # (what the constructor stores)
+            assert getattr(m.network, attr) == getattr(p.network, attr), attr
+        assert ("hosts" in vars(m.network)) == ("hosts" in vars(p.network))
+        assert m.netmask == p.netmask and m.hostmask == p.hostmask
