@@ -118,6 +118,12 @@ def word(value: object) -> str:
     return text
 
 
+def _key(value: object) -> object:
+    """A cache key of ``value`` that tells apart values equal across types (1 == True == 1.0)."""
+    cls = value.__class__
+    return value if cls is str or cls is int else (cls, value)
+
+
 class Commands:
     """An ordered set of ``set`` lines: a repeated identical line is written once.
 
@@ -136,9 +142,9 @@ class Commands:
         self.lines: list[str] = []  # in the order first written
         self._seen: set[str] = set()  # the lines of add / set
         self._prefixes: set[str] = set()  # of the blocks
-        self._words: dict[tuple[type, object], str] = {}  # keyed by class too: 1 == True == 1.0
-        self._values: dict[tuple[type, object], str] = {}
-        self._texts: dict[tuple[type, object], str] = {}  # str() of an ipaddress object is slow; many recur
+        self._words: dict[object, str] = {}  # keys: _key
+        self._values: dict[object, str] = {}
+        self._texts: dict[object, str] = {}  # str() of an ipaddress object is slow; many recur
 
     def add(self, line: str) -> None:
         if line not in self._seen:
@@ -156,21 +162,21 @@ class Commands:
         self.lines += dict.fromkeys(lines)
 
     def word(self, value: object) -> str:
-        key = (value.__class__, value)
+        key = _key(value)
         text = self._words.get(key)
         if text is None:
             text = self._words[key] = word(value)
         return text
 
     def value(self, value: object) -> str:
-        key = (value.__class__, value)
+        key = _key(value)
         text = self._values.get(key)
         if text is None:
             text = self._values[key] = quote(value)
         return text
 
     def text(self, value: object) -> str:
-        key = (value.__class__, value)
+        key = _key(value)
         text = self._texts.get(key)
         if text is None:
             text = self._texts[key] = str(value)
@@ -539,6 +545,7 @@ class Planned(NamedTuple):
     aws: str  # the AWS outside IP
     inside: str  # the customer inside address (the vti's)
     where: str  # for messages: "vpn-… tunnel 1 (AWS IP)"
+    description: str  # of the vti, the peer and the BGP neighbor
     ike_name: str
     esp_name: str
 
@@ -549,10 +556,6 @@ class Planned(NamedTuple):
     @property
     def peer_name(self) -> str:
         return marks.peer_name(self.tag, self.position)
-
-    @property
-    def description(self) -> str:
-        return marks.description(self.conn.name, self.position)
 
 
 _INSIDE_FIRST = int(INSIDE_BLOCK.network_address)
@@ -638,9 +641,10 @@ def _plan(connections: list[VpnConnection], opts: Settings, report: Report) -> l
     hashed: list[Planned] = []
     groups: dict[tuple[object, ...], tuple[IkeGroup, EspGroup, str, str]] = {}
     for tag, c in pairs:
+        name = c.name
         for i, t in enumerate(c.tunnels, 1):
             aws = str(t.aws_outside_ip)
-            where = f"{c.name} tunnel {i} ({aws})"
+            where = f"{name} tunnel {i} ({aws})"
             _check_tunnel(t, where, report)
             assert t.cgw_inside is not None  # refused by _check_tunnel
             if aws in peers:
@@ -648,7 +652,8 @@ def _plan(connections: list[VpnConnection], opts: Settings, report: Report) -> l
             peers[aws] = where
             ike, esp, ike_name, esp_name = _groups(t, where, report, groups)
             number, by_inside = vti_number(t, tag, opts.first_vti)
-            p = Planned(c, tag, i, t, number, ike, esp, aws, str(t.cgw_inside), where, ike_name, esp_name)
+            description = marks.description(name, i)
+            p = Planned(c, tag, i, t, number, ike, esp, aws, str(t.cgw_inside), where, description, ike_name, esp_name)
             out.append(p)
             if not by_inside:
                 hashed.append(p)
@@ -683,17 +688,18 @@ def _identity(p: Planned, opts: Settings, cmds: Commands) -> tuple[str | None, s
 
 def _write_tunnel(cmds: Commands, p: Planned, opts: Settings, report: Report) -> None:
     s, t, value = opts.syntax, p.tunnel, cmds.value
+    legacy = s.legacy
     public, local = _identity(p, opts, cmds)
     aws, vti = quote(p.aws), word(p.vti)
     iface = f"set interfaces vti {vti}"
     lines = [f"{iface} address {quote(p.inside)}", f"{iface} description {(description := quote(p.description))}"]
     lines.append(
-        f"{iface} mtu {value(_clamp(t.mtu or DEFAULT_MTU, 68, 9000 if s.legacy else 16000, 'vti MTU', s, report))}"
+        f"{iface} mtu {value(_clamp(t.mtu or DEFAULT_MTU, 68, 9000 if legacy else 16000, 'vti MTU', s, report))}"
     )
-    if not s.legacy and t.tcp_mss:
+    if not legacy and t.tcp_mss:
         lines.append(f"{iface} ip adjust-mss {value(_clamp(t.tcp_mss, 536, 65535, 'TCP MSS', s, report))}")
     cmds.block(iface, lines)
-    if s.legacy:
+    if legacy:
         peer = f"set vpn ipsec site-to-site peer {word(p.aws)}"
         lines = [f"{peer} authentication id {value(public)}"] if public else []
         lines.append(f"{peer} authentication mode {value('pre-shared-secret')}")
@@ -716,7 +722,7 @@ def _write_tunnel(cmds: Commands, p: Planned, opts: Settings, report: Report) ->
     lines.append(f"{peer} description {description}")
     lines.append(f"{peer} ike-group {value(p.ike_name)}")
     lines.append(f"{peer} local-address {value(local)}")
-    if not s.legacy:
+    if not legacy:
         lines.append(f"{peer} remote-address {aws}")
     lines.append(f"{peer} vti bind {quote(vti)}")
     lines.append(f"{peer} vti esp-group {value(p.esp_name)}")
@@ -889,7 +895,7 @@ def _header(plan: list[Planned], opts: Settings, publics: list[str]) -> list[str
         marks.header(s.version, __version__, opts.role),
         "# Paste in configuration mode ('configure'), then 'commit' and 'save'.",
     ]
-    conn = None
+    conn, legacy = None, s.legacy
     for p in plan:  # by connection tag (each connection's tunnels in a row)
         c = p.conn
         if c is not conn:
@@ -900,7 +906,7 @@ def _header(plan: list[Planned], opts: Settings, publics: list[str]) -> list[str
                 )
             )
         lines.append(
-            f"#   tunnel {p.position}: AWS {p.aws}, {p.vti} {p.inside}" + ("" if s.legacy else f", peer {p.peer_name}")
+            f"#   tunnel {p.position}: AWS {p.aws}, {p.vti} {p.inside}" + ("" if legacy else f", peer {p.peer_name}")
         )
     if opts.local_address is not None:
         lines.append(
