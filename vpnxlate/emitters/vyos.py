@@ -151,25 +151,28 @@ class Commands:
             self._seen.add(line)
             self.lines.append(line)
 
-    def block(self, prefix: str, lines: list[str]) -> None:
-        """``lines``, each ``prefix`` + " " + the rest (see the class)."""
+    def block(self, prefix: str, lines: list[str], *, distinct: bool = False) -> None:
+        """``lines``, each ``prefix`` + " " + the rest (see the class); ``distinct``: no two of them
+        can be equal (each writes another path)."""
         if prefix in self._prefixes:  # the plan gives every name one block; exact all the same
             start = prefix + " "
             done = {line for line in self.lines if line.startswith(start)}
             lines = [line for line in lines if line not in done]
         else:
             self._prefixes.add(prefix)
-        self.lines += dict.fromkeys(lines)
+        self.lines += lines if distinct else dict.fromkeys(lines)
 
     def word(self, value: object) -> str:
-        key = _key(value)
+        cls = value.__class__
+        key = value if cls is str or cls is int else (cls, value)  # _key, inline: called for most lines
         text = self._words.get(key)
         if text is None:
             text = self._words[key] = word(value)
         return text
 
     def value(self, value: object) -> str:
-        key = _key(value)
+        cls = value.__class__
+        key = value if cls is str or cls is int else (cls, value)  # _key, inline
         text = self._values.get(key)
         if text is None:
             text = self._values[key] = quote(value)
@@ -698,7 +701,7 @@ def _write_tunnel(cmds: Commands, p: Planned, opts: Settings, report: Report) ->
     )
     if not legacy and t.tcp_mss:
         lines.append(f"{iface} ip adjust-mss {value(_clamp(t.tcp_mss, 536, 65535, 'TCP MSS', s, report))}")
-    cmds.block(iface, lines)
+    cmds.block(iface, lines, distinct=True)
     if legacy:
         peer = f"set vpn ipsec site-to-site peer {word(p.aws)}"
         lines = [f"{peer} authentication id {value(public)}"] if public else []
@@ -726,7 +729,7 @@ def _write_tunnel(cmds: Commands, p: Planned, opts: Settings, report: Report) ->
         lines.append(f"{peer} remote-address {aws}")
     lines.append(f"{peer} vti bind {quote(vti)}")
     lines.append(f"{peer} vti esp-group {value(p.esp_name)}")
-    cmds.block(peer, lines)
+    cmds.block(peer, lines, distinct=True)
 
 
 def _route_map(cmds: Commands, rm: _policy.RouteMap, syntax: Syntax) -> None:
@@ -810,7 +813,7 @@ def _write_neighbor(
         if hold:
             lines.append(f"{nb} timers keepalive {value(max(1, hold // 3))}")
     lines.append(f"{nb} timers connect {value(n.connect_retry)}")
-    cmds.block(nb, lines)
+    cmds.block(nb, lines, distinct=True)
 
 
 def _write_bgp(
