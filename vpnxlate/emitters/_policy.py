@@ -52,6 +52,7 @@ MAX_ASN = 4294967295
 DEFAULT_ROUTE = ipaddress.IPv4Network("0.0.0.0/0")
 
 Net = ipaddress.IPv4Network
+_NOT_IN_TAG = re.compile(r"[^A-Za-z0-9-]")
 
 
 # ------------------------------------------------------------------ the model
@@ -157,10 +158,20 @@ class RoutingPolicy:
     route_maps: tuple[RouteMap, ...]
     neighbors: tuple[Neighbor, ...]
     static_routes: tuple[StaticRoute, ...]
+    _routes_by_tunnel: dict[tuple[str, IPAddress], tuple[StaticRoute, ...]] = attrs.field(
+        init=False, eq=False, repr=False
+    )
+
+    @_routes_by_tunnel.default
+    def _index_routes(self) -> dict[tuple[str, IPAddress], tuple[StaticRoute, ...]]:
+        by_tunnel: dict[tuple[str, IPAddress], list[StaticRoute]] = {}
+        for r in self.static_routes:
+            by_tunnel.setdefault((r.tag, r.aws_outside_ip), []).append(r)
+        return {k: tuple(v) for k, v in by_tunnel.items()}
 
     def routes_for(self, tag: str, aws_outside_ip: IPAddress) -> tuple[StaticRoute, ...]:
-        ref = (tag, str(aws_outside_ip))
-        return tuple(r for r in self.static_routes if r.ref == ref)
+        """The static routes into one tunnel (in policy order)."""
+        return self._routes_by_tunnel.get((tag, aws_outside_ip), ())
 
 
 # ------------------------------------------------------------------ helpers
@@ -173,7 +184,7 @@ def conn_tag(c: VpnConnection) -> str:
         raw = raw[4:] if raw.startswith("vpn-") and len(raw) > 4 else raw
     else:
         raw = "ip-" + str(c.tunnels[0].aws_outside_ip)
-    return re.sub(r"[^A-Za-z0-9-]", "-", raw)
+    return _NOT_IN_TAG.sub("-", raw)
 
 
 def parse_prefix(text: object, flag: str) -> Net:
@@ -460,8 +471,11 @@ def _split_connections(
     connections: Sequence[VpnConnection], report: Report, require_asns: bool
 ) -> tuple[list[VpnConnection], list[VpnConnection]]:
     """(BGP, static) connections, sorted; without ``require_asns`` a BGP one without ASNs is left out (a warning)."""
-    conns = sorted(connections, key=lambda c: (conn_tag(c), address_key(c.tunnels[0].aws_outside_ip)))
-    seen = Counter(conn_tag(c) for c in conns)
+    tagged = sorted(
+        ((conn_tag(c), c) for c in connections), key=lambda p: (p[0], address_key(p[1].tunnels[0].aws_outside_ip))
+    )
+    conns = [c for _tag, c in tagged]
+    seen = Counter(tag for tag, _c in tagged)
     clash = min((t for t, n in seen.items() if n > 1), default=None)
     if clash is not None:
         raise EmitError(
@@ -509,6 +523,7 @@ class _Maps:
         self.hub = opts.role == "hub"
         self.prefix_lists: dict[str, PrefixList] = {}
         self.route_maps: dict[str, RouteMap] = {}
+        self._accept_all: tuple[PrefixRule, ...] | None = None  # the same rules for every connection
 
     def out_map(self, owner: str, asn: int, prepend: bool, mixed: bool) -> str:
         name = f"AWS-{owner}-OUT"
@@ -546,7 +561,9 @@ class _Maps:
                         field="accept",
                         code="accept-all",
                     )
-                rules = _accept_all_rules(self.opts)
+                if self._accept_all is None:
+                    self._accept_all = _accept_all_rules(self.opts)
+                rules = self._accept_all
             self.prefix_lists[name] = PrefixList(name, rules)
             self.route_maps[name] = _match_map(name, name)
         if not preferred:
@@ -560,18 +577,23 @@ class _Maps:
         return pref
 
 
+def _where(c: VpnConnection, i: int, t: Tunnel) -> str:
+    """The tunnel as messages name it (made only for a message)."""
+    return f"{c.name} tunnel {i} ({t.aws_outside_ip})"
+
+
 def _neighbors(bgp: Sequence[VpnConnection], opts: RoutingOptions, maps: _Maps, router_asn: int) -> list[Neighbor]:
     """One BGP neighbor per tunnel, with the route-maps it uses."""
     neighbors: list[Neighbor] = []
     owners_asns: dict[str, set[int]] = {}
-    for c, tag in ((c, conn_tag(c)) for c in bgp):
+    tagged = [(c, conn_tag(c)) for c in bgp]
+    for c, tag in tagged:
         owner = "HUB" if maps.hub else tag
         owners_asns.setdefault(owner, set()).update(
             t.bgp.cgw_asn for t in c.tunnels if t.bgp and t.bgp.cgw_asn is not None
         )
-    seen_ips: dict[str, str] = {}
-    for c in bgp:
-        tag = conn_tag(c)
+    seen_ips: dict[ipaddress.IPv4Address, tuple[VpnConnection, int, Tunnel]] = {}
+    for c, tag in tagged:
         owner = "HUB" if maps.hub else tag
         two = len(c.tunnels) > 1
         for i, t in enumerate(c.tunnels, 1):
@@ -579,15 +601,16 @@ def _neighbors(bgp: Sequence[VpnConnection], opts: RoutingOptions, maps: _Maps, 
             assert b is not None
             cgw_asn, aws_asn = b.cgw_asn, b.aws_asn
             assert cgw_asn is not None and aws_asn is not None  # a BGP tunnel without both ASNs is refused above
-            where = f"{c.name} tunnel {i} ({t.aws_outside_ip})"
             ip = b.neighbor_ip or (t.aws_inside.ip if t.aws_inside else None)
             if not isinstance(ip, ipaddress.IPv4Address) or t.cgw_inside is None:
-                raise EmitError(f"{where}: no IPv4 BGP neighbor address (AWS inside IP) in the input")
-            if str(ip) in seen_ips:
-                raise EmitError(f"{where}: BGP neighbor {ip} is also the neighbor of {seen_ips[str(ip)]}")
-            seen_ips[str(ip)] = where
+                raise EmitError(f"{_where(c, i, t)}: no IPv4 BGP neighbor address (AWS inside IP) in the input")
+            if ip in seen_ips:
+                raise EmitError(f"{_where(c, i, t)}: BGP neighbor {ip} is also the neighbor of {_where(*seen_ips[ip])}")
+            seen_ips[ip] = (c, i, t)
             if b.cgw_asn == b.aws_asn:
-                raise EmitError(f"{where}: the customer ASN and the AWS ASN are both {b.aws_asn}; AWS needs eBGP")
+                raise EmitError(
+                    f"{_where(c, i, t)}: the customer ASN and the AWS ASN are both {b.aws_asn}; AWS needs eBGP"
+                )
             prepend = opts.prefer is not None and two and i != opts.prefer
             preferred = opts.prefer is not None and two and i == opts.prefer
             hold = b.hold_time

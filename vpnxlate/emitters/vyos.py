@@ -118,38 +118,68 @@ def word(value: object) -> str:
     return text
 
 
+def _key(value: object) -> object:
+    """A cache key of ``value`` that tells apart values equal across types (1 == True == 1.0)."""
+    cls = value.__class__
+    return value if cls is str or cls is int else (cls, value)
+
+
 class Commands:
     """An ordered set of ``set`` lines: a repeated identical line is written once.
 
     Writers build each line from text made safe once per distinct value: :meth:`word` checks a path
     element taken from the input (:func:`word`), :meth:`value` quotes a value (:func:`quote`),
-    :meth:`text` is an address's text.  Literal path elements are the writers' own words."""
+    :meth:`text` is an address's text.  Literal path elements are the writers' own words.
+
+    The lines of one vti, peer, BGP neighbor or policy go in as a :meth:`block`: they all begin with
+    the same prefix, ``set``, literal words and one checked word naming that object.  A line of
+    another prefix cannot equal one of them (the two differ in a word: a checked word holds no
+    blank), so a block is deduplicated against the lines of its own prefix only; one set of every
+    line would be the slowest part of a large output.  :meth:`add` / :meth:`set`: any other line,
+    deduplicated against every such line."""
 
     def __init__(self) -> None:
-        self.lines: dict[str, None] = {}
-        self._words: dict[tuple[type, object], str] = {}  # keyed by class too: 1 == True == 1.0
-        self._values: dict[tuple[type, object], str] = {}
-        self._texts: dict[tuple[type, object], str] = {}  # str() of an ipaddress object is slow; many recur
+        self.lines: list[str] = []  # in the order first written
+        self._seen: set[str] = set()  # the lines of add / set
+        self._prefixes: set[str] = set()  # of the blocks
+        self._words: dict[object, str] = {}  # keys: _key
+        self._values: dict[object, str] = {}
+        self._texts: dict[object, str] = {}  # str() of an ipaddress object is slow; many recur
 
     def add(self, line: str) -> None:
-        self.lines[line] = None  # an existing line keeps its place
+        if line not in self._seen:
+            self._seen.add(line)
+            self.lines.append(line)
+
+    def block(self, prefix: str, lines: list[str], *, distinct: bool = False) -> None:
+        """``lines``, each ``prefix`` + " " + the rest (see the class); ``distinct``: no two of them
+        can be equal (each writes another path)."""
+        if prefix in self._prefixes:  # the plan gives every name one block; exact all the same
+            start = prefix + " "
+            done = {line for line in self.lines if line.startswith(start)}
+            lines = [line for line in lines if line not in done]
+        else:
+            self._prefixes.add(prefix)
+        self.lines += lines if distinct else dict.fromkeys(lines)
 
     def word(self, value: object) -> str:
-        key = (value.__class__, value)
+        cls = value.__class__
+        key = value if cls is str or cls is int else (cls, value)  # _key, inline: called for most lines
         text = self._words.get(key)
         if text is None:
             text = self._words[key] = word(value)
         return text
 
     def value(self, value: object) -> str:
-        key = (value.__class__, value)
+        cls = value.__class__
+        key = value if cls is str or cls is int else (cls, value)  # _key, inline
         text = self._values.get(key)
         if text is None:
             text = self._values[key] = quote(value)
         return text
 
     def text(self, value: object) -> str:
-        key = (value.__class__, value)
+        key = _key(value)
         text = self._texts.get(key)
         if text is None:
             text = self._texts[key] = str(value)
@@ -158,7 +188,7 @@ class Commands:
     def set(self, path: Iterable[object], value: object | None = None) -> None:
         """``set PATH [VALUE]``: every path element checked (:meth:`word`), the value quoted."""
         line = "set " + " ".join([self.word(p) for p in path])
-        self.lines[line if value is None else line + " " + self.value(value)] = None
+        self.add(line if value is None else line + " " + self.value(value))
 
     def __iter__(self) -> Any:
         return iter(self.lines)
@@ -518,6 +548,7 @@ class Planned(NamedTuple):
     aws: str  # the AWS outside IP
     inside: str  # the customer inside address (the vti's)
     where: str  # for messages: "vpn-… tunnel 1 (AWS IP)"
+    description: str  # of the vti, the peer and the BGP neighbor
     ike_name: str
     esp_name: str
 
@@ -528,10 +559,6 @@ class Planned(NamedTuple):
     @property
     def peer_name(self) -> str:
         return marks.peer_name(self.tag, self.position)
-
-    @property
-    def description(self) -> str:
-        return marks.description(self.conn.name, self.position)
 
 
 _INSIDE_FIRST = int(INSIDE_BLOCK.network_address)
@@ -617,9 +644,10 @@ def _plan(connections: list[VpnConnection], opts: Settings, report: Report) -> l
     hashed: list[Planned] = []
     groups: dict[tuple[object, ...], tuple[IkeGroup, EspGroup, str, str]] = {}
     for tag, c in pairs:
+        name = c.name
         for i, t in enumerate(c.tunnels, 1):
             aws = str(t.aws_outside_ip)
-            where = f"{c.name} tunnel {i} ({aws})"
+            where = f"{name} tunnel {i} ({aws})"
             _check_tunnel(t, where, report)
             assert t.cgw_inside is not None  # refused by _check_tunnel
             if aws in peers:
@@ -627,7 +655,8 @@ def _plan(connections: list[VpnConnection], opts: Settings, report: Report) -> l
             peers[aws] = where
             ike, esp, ike_name, esp_name = _groups(t, where, report, groups)
             number, by_inside = vti_number(t, tag, opts.first_vti)
-            p = Planned(c, tag, i, t, number, ike, esp, aws, str(t.cgw_inside), where, ike_name, esp_name)
+            description = marks.description(name, i)
+            p = Planned(c, tag, i, t, number, ike, esp, aws, str(t.cgw_inside), where, description, ike_name, esp_name)
             out.append(p)
             if not by_inside:
                 hashed.append(p)
@@ -661,65 +690,74 @@ def _identity(p: Planned, opts: Settings, cmds: Commands) -> tuple[str | None, s
 
 
 def _write_tunnel(cmds: Commands, p: Planned, opts: Settings, report: Report) -> None:
-    s, t, add, value = opts.syntax, p.tunnel, cmds.add, cmds.value
+    s, t, value = opts.syntax, p.tunnel, cmds.value
+    legacy = s.legacy
     public, local = _identity(p, opts, cmds)
     aws, vti = quote(p.aws), word(p.vti)
-    vti_path = f"set interfaces vti {vti}"
-    add(f"{vti_path} address {quote(p.inside)}")
-    add(f"{vti_path} description {(description := quote(p.description))}")
-    add(f"{vti_path} mtu {value(_clamp(t.mtu or DEFAULT_MTU, 68, 9000 if s.legacy else 16000, 'vti MTU', s, report))}")
-    if not s.legacy and t.tcp_mss:
-        add(f"{vti_path} ip adjust-mss {value(_clamp(t.tcp_mss, 536, 65535, 'TCP MSS', s, report))}")
-    if s.legacy:
+    iface = f"set interfaces vti {vti}"
+    lines = [f"{iface} address {quote(p.inside)}", f"{iface} description {(description := quote(p.description))}"]
+    lines.append(
+        f"{iface} mtu {value(_clamp(t.mtu or DEFAULT_MTU, 68, 9000 if legacy else 16000, 'vti MTU', s, report))}"
+    )
+    if not legacy and t.tcp_mss:
+        lines.append(f"{iface} ip adjust-mss {value(_clamp(t.tcp_mss, 536, 65535, 'TCP MSS', s, report))}")
+    cmds.block(iface, lines, distinct=True)
+    if legacy:
         peer = f"set vpn ipsec site-to-site peer {word(p.aws)}"
-        if public:
-            add(f"{peer} authentication id {value(public)}")
-        add(f"{peer} authentication mode {value('pre-shared-secret')}")
-        add(f"{peer} authentication pre-shared-secret {quote(opts.options.secret(t.psk))}")
-        add(f"{peer} authentication remote-id {aws}")
+        lines = [f"{peer} authentication id {value(public)}"] if public else []
+        lines.append(f"{peer} authentication mode {value('pre-shared-secret')}")
+        lines.append(f"{peer} authentication pre-shared-secret {quote(opts.options.secret(t.psk))}")
     else:
         name = word(p.peer_name)
-        peer = f"set vpn ipsec site-to-site peer {name}"
-        psk = f"set vpn ipsec authentication psk {name}"
-        add(f"{psk} id {value(public or local)}")
-        add(f"{psk} id {aws}")
-        add(f"{psk} secret {quote(opts.options.secret(t.psk))}")
-        if public:
-            add(f"{peer} authentication local-id {value(public)}")
-        add(f"{peer} authentication mode {value('pre-shared-secret')}")
-        add(f"{peer} authentication remote-id {aws}")
-    add(f"{peer} connection-type {value('initiate')}")
-    add(f"{peer} description {description}")
-    add(f"{peer} ike-group {value(p.ike_name)}")
-    add(f"{peer} local-address {value(local)}")
-    if not s.legacy:
-        add(f"{peer} remote-address {aws}")
-    add(f"{peer} vti bind {quote(vti)}")
-    add(f"{peer} vti esp-group {value(p.esp_name)}")
+        peer, psk = f"set vpn ipsec site-to-site peer {name}", f"set vpn ipsec authentication psk {name}"
+        cmds.block(
+            psk,
+            [
+                f"{psk} id {value(public or local)}",
+                f"{psk} id {aws}",
+                f"{psk} secret {quote(opts.options.secret(t.psk))}",
+            ],
+        )
+        lines = [f"{peer} authentication local-id {value(public)}"] if public else []
+        lines.append(f"{peer} authentication mode {value('pre-shared-secret')}")
+    lines.append(f"{peer} authentication remote-id {aws}")
+    lines.append(f"{peer} connection-type {value('initiate')}")
+    lines.append(f"{peer} description {description}")
+    lines.append(f"{peer} ike-group {value(p.ike_name)}")
+    lines.append(f"{peer} local-address {value(local)}")
+    if not legacy:
+        lines.append(f"{peer} remote-address {aws}")
+    lines.append(f"{peer} vti bind {quote(vti)}")
+    lines.append(f"{peer} vti esp-group {value(p.esp_name)}")
+    cmds.block(peer, lines, distinct=True)
 
 
 def _route_map(cmds: Commands, rm: _policy.RouteMap, syntax: Syntax) -> None:
-    base = f"set policy route-map {cmds.word(rm.name)} rule"
+    base = f"set policy route-map {cmds.word(rm.name)}"
     prepend = "set as-path-prepend" if syntax.legacy else "set as-path prepend"
+    lines = []
     for r in rm.rules:
-        rule = f"{base} {cmds.word(r.seq)}"
-        cmds.add(f"{rule} action {cmds.value(r.action)}")
+        rule = f"{base} rule {cmds.word(r.seq)}"
+        lines.append(f"{rule} action {cmds.value(r.action)}")
         if r.match_prefix_list:
-            cmds.add(f"{rule} match ip address prefix-list {cmds.value(r.match_prefix_list)}")
+            lines.append(f"{rule} match ip address prefix-list {cmds.value(r.match_prefix_list)}")
         if r.prepend:
-            cmds.add(f"{rule} {prepend} {cmds.value(' '.join(str(a) for a in r.prepend))}")
+            lines.append(f"{rule} {prepend} {cmds.value(' '.join(str(a) for a in r.prepend))}")
         if r.local_preference is not None:
-            cmds.add(f"{rule} set local-preference {cmds.value(r.local_preference)}")
+            lines.append(f"{rule} set local-preference {cmds.value(r.local_preference)}")
+    cmds.block(base, lines)
 
 
 def _prefix_list(cmds: Commands, pl: _policy.PrefixList) -> None:
-    base = f"set policy prefix-list {cmds.word(pl.name)} rule"
+    base = f"set policy prefix-list {cmds.word(pl.name)}"
+    lines = []
     for r in pl.rules:
-        rule = f"{base} {cmds.word(r.seq)}"
-        cmds.add(f"{rule} action {cmds.value(r.action)}")
-        cmds.add(f"{rule} prefix {cmds.value(r.prefix)}")
+        rule = f"{base} rule {cmds.word(r.seq)}"
+        lines.append(f"{rule} action {cmds.value(r.action)}")
+        lines.append(f"{rule} prefix {cmds.value(r.prefix)}")
         if r.le is not None:
-            cmds.add(f"{rule} le {cmds.value(r.le)}")
+            lines.append(f"{rule} le {cmds.value(r.le)}")
+    cmds.block(base, lines)
 
 
 def _write_policies(cmds: Commands, policy: _policy.RoutingPolicy, syntax: Syntax) -> None:
@@ -739,11 +777,10 @@ def _write_neighbor(
     cmds: Commands, n: _policy.Neighbor, p: Planned, root: str, asn: int, s: Syntax, report: Report
 ) -> None:
     """One BGP neighbor (an AWS tunnel) with its address family settings."""
-    add, value = cmds.add, cmds.value
+    value = cmds.value
     nb = f"{root} neighbor {word(n.address)}"
     af = f"{nb} address-family ipv4-unicast" if s.afi else nb
-    add(f"{nb} description {quote(p.description)}")
-    add(f"{nb} remote-as {value(n.remote_asn)}")
+    lines = [f"{nb} description {quote(p.description)}", f"{nb} remote-as {value(n.remote_asn)}"]
     if n.local_as is not None:
         if s.version == "1.1":
             unsupported(
@@ -754,13 +791,13 @@ def _write_neighbor(
                 field="bgp",
                 code="vyos-local-as",
             )
-            add(f"{nb} local-as {cmds.word(n.local_as)} no-prepend")
+            lines.append(f"{nb} local-as {cmds.word(n.local_as)} no-prepend")
         else:
-            add(f"{nb} local-as {cmds.word(n.local_as)} no-prepend replace-as")
-    add(f"{af} maximum-prefix {value(n.max_prefix)}")
-    add(f"{af} route-map export {value(n.export_map)}")
-    add(f"{af} route-map import {value(n.import_map)}")
-    add(f"{af} soft-reconfiguration inbound")
+            lines.append(f"{nb} local-as {cmds.word(n.local_as)} no-prepend replace-as")
+    lines.append(f"{af} maximum-prefix {value(n.max_prefix)}")
+    lines.append(f"{af} route-map export {value(n.export_map)}")
+    lines.append(f"{af} route-map import {value(n.import_map)}")
+    lines.append(f"{af} soft-reconfiguration inbound")
     if n.hold_time is not None:
         hold = n.hold_time
         if s.legacy and 0 < hold < 4:
@@ -772,10 +809,11 @@ def _write_neighbor(
                 code="vyos-hold-time",
             )
             hold = 4
-        add(f"{nb} timers holdtime {value(hold)}")
+        lines.append(f"{nb} timers holdtime {value(hold)}")
         if hold:
-            add(f"{nb} timers keepalive {value(max(1, hold // 3))}")
-    add(f"{nb} timers connect {value(n.connect_retry)}")
+            lines.append(f"{nb} timers keepalive {value(max(1, hold // 3))}")
+    lines.append(f"{nb} timers connect {value(n.connect_retry)}")
+    cmds.block(nb, lines, distinct=True)
 
 
 def _write_bgp(
@@ -860,7 +898,7 @@ def _header(plan: list[Planned], opts: Settings, publics: list[str]) -> list[str
         marks.header(s.version, __version__, opts.role),
         "# Paste in configuration mode ('configure'), then 'commit' and 'save'.",
     ]
-    conn = None
+    conn, legacy = None, s.legacy
     for p in plan:  # by connection tag (each connection's tunnels in a row)
         c = p.conn
         if c is not conn:
@@ -871,7 +909,7 @@ def _header(plan: list[Planned], opts: Settings, publics: list[str]) -> list[str
                 )
             )
         lines.append(
-            f"#   tunnel {p.position}: AWS {p.aws}, {p.vti} {p.inside}" + ("" if s.legacy else f", peer {p.peer_name}")
+            f"#   tunnel {p.position}: AWS {p.aws}, {p.vti} {p.inside}" + ("" if legacy else f", peer {p.peer_name}")
         )
     if opts.local_address is not None:
         lines.append(
@@ -926,7 +964,7 @@ def render(connections: list[VpnConnection], report: Report, opts: Settings) -> 
     _write_static(cmds, static, policy, opts)
     if bgp:
         _write_bgp(cmds, bgp, policy, opts, report)
-    return [comment(line) for line in _header(plan, opts, publics)], list(cmds)
+    return [comment(line) for line in _header(plan, opts, publics)], cmds.lines
 
 
 def _distinct(groups: Iterable[_G]) -> set[_G]:
@@ -937,7 +975,8 @@ def _distinct(groups: Iterable[_G]) -> set[_G]:
 def cloud_config(header: list[str], commands: list[str]) -> str:
     lines = [marks.CLOUD_CONFIG, *header, marks.CLOUD_CONFIG_KEY]
     lines += [marks.cloud_config_item(c) for c in commands]
-    return "\n".join(lines) + "\n"
+    lines.append("")  # the final newline, without copying the text once more
+    return "\n".join(lines)
 
 
 def emit(connections: list[VpnConnection], report: Report, options: Options) -> list[OutputFile]:
@@ -945,4 +984,4 @@ def emit(connections: list[VpnConnection], report: Report, options: Options) -> 
     header, commands = render(connections, report, opts)
     if opts.cloud_init:
         return [OutputFile("vyos-cloud-init.yaml", cloud_config(header, commands), secret=True)]
-    return [OutputFile("vyos.txt", "\n".join([*header, *commands]) + "\n", secret=True)]
+    return [OutputFile("vyos.txt", "\n".join([*header, *commands, ""]), secret=True)]
