@@ -350,9 +350,9 @@ class Report:
 
     def in_api_terms(self) -> Report:
         """Rewrite the warnings (message and source) in API terms (see :func:`api_terms`); returns self."""
+        sources = {s: None if s is None else api_terms(s) for s in {d.source for d in self.diagnostics}}  # few
         self.diagnostics = [
-            Diagnostic(api_terms(d.message), None if d.source is None else api_terms(d.source), d.line, d.field, d.code)
-            for d in self.diagnostics
+            Diagnostic(api_terms(d.message), sources[d.source], d.line, d.field, d.code) for d in self.diagnostics
         ]
         self._seen = set(self.diagnostics)
         if self.source is not None:
