@@ -97,6 +97,8 @@ def show(field: str, value: Any) -> str:
     return describe_value(value)
 
 
+_describe_default = functools.lru_cache(maxsize=256, typed=True)(describe_value)  # AWS's few defaults
+
 _GETTERS: dict[str, Callable[[Any], Any]] = {}  # dotted field -> its getter (a few dozen fields)
 
 
@@ -118,11 +120,14 @@ class Picker:
         self.conn = conn
         self.tunnel = tunnel
         self.number = number
+        self._where: str | None = None
 
-    @functools.cached_property
+    @property
     def where(self) -> str:
         """What the warnings concern (made when the first is given)."""
-        return f"{self.conn.name}: tunnel {self.number} ({self.tunnel.aws_outside_ip})"
+        if self._where is None:
+            self._where = f"{self.conn.name}: tunnel {self.number} ({self.tunnel.aws_outside_ip})"
+        return self._where
 
     def warn(self, field: str, message: str, *, code: str) -> None:
         unsupported(self.report, self.where, f"{field}: {message}", field=field, code=code, error=EmitError)
@@ -149,7 +154,7 @@ class Picker:
             if default is None:
                 self.warn(field, f"not stated; {self.target} requires it, left empty", code="not-stated")
             else:
-                self.warn(field, f"not stated; writing AWS's default {describe_value(default)}", code="aws-default")
+                self.warn(field, f"not stated; writing AWS's default {_describe_default(default)}", code="aws-default")
             return default
         if field == "psk" and self.options is not None:
             return self.options.secret(value)
