@@ -329,8 +329,10 @@ class Report:
         self._add(Diagnostic(message, source or self.source, line, field, code))
 
     def _add(self, diag: Diagnostic) -> None:
-        if diag not in self._seen:
-            self._seen.add(diag)
+        seen = self._seen
+        n = len(seen)
+        seen.add(diag)  # one hash: a new warning is the one that makes the set grow
+        if len(seen) != n:
             self.diagnostics.append(diag)
 
     def extend(self, other: Report) -> None:
@@ -350,8 +352,11 @@ class Report:
 
     def in_api_terms(self) -> Report:
         """Rewrite the warnings (message and source) in API terms (see :func:`api_terms`); returns self."""
+        sources = {s: None if s is None else api_terms(s) for s in {d.source for d in self.diagnostics}}  # few
         self.diagnostics = [
-            Diagnostic(api_terms(d.message), None if d.source is None else api_terms(d.source), d.line, d.field, d.code)
+            d
+            if "--" not in d.message and sources[d.source] is d.source  # nothing to rewrite (api_terms)
+            else Diagnostic(api_terms(d.message), sources[d.source], d.line, d.field, d.code)
             for d in self.diagnostics
         ]
         self._seen = set(self.diagnostics)

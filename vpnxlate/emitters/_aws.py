@@ -6,7 +6,9 @@ hold and warns about everything a format cannot express (never dropping it silen
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import functools
+import operator
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from ..errors import EmitError, Report, describe_value, unsafe_character
@@ -50,7 +52,9 @@ def value_text(value: Any, field: str | None = None) -> str:
     quoting (Vyatta quotes, XML escaping) is applied to this text."""
     if value is None:
         return ""
-    text = str(value)
+    if value.__class__ is int:
+        return int.__repr__(value)  # digits and a sign: nothing to refuse
+    text = value if value.__class__ is str else str(value)
     bad = unsafe_character(text)
     if bad is not None:
         raise EmitError(
@@ -93,6 +97,11 @@ def show(field: str, value: Any) -> str:
     return describe_value(value)
 
 
+_describe_default = functools.lru_cache(maxsize=256, typed=True)(describe_value)  # AWS's few defaults
+
+_GETTERS: dict[str, Callable[[Any], Any]] = {}  # dotted field -> its getter (a few dozen fields)
+
+
 class Picker:
     """Reads the values of one tunnel for a format, warning about what the format cannot hold."""
 
@@ -110,16 +119,31 @@ class Picker:
         self.target = target
         self.conn = conn
         self.tunnel = tunnel
-        self.where = f"{conn.name}: tunnel {number} ({tunnel.aws_outside_ip})"
+        self.number = number
+        self._where: str | None = None
+
+    @property
+    def where(self) -> str:
+        """What the warnings concern (made when the first is given)."""
+        if self._where is None:
+            self._where = f"{self.conn.name}: tunnel {self.number} ({self.tunnel.aws_outside_ip})"
+        return self._where
 
     def warn(self, field: str, message: str, *, code: str) -> None:
         unsupported(self.report, self.where, f"{field}: {message}", field=field, code=code, error=EmitError)
 
     def get(self, field: str) -> Any:
-        obj: Any = self.tunnel
-        for part in field.split("."):
-            obj = None if obj is None else getattr(obj, part)
-        return obj
+        """The tunnel's value of a dotted field (None when a part of the path is None)."""
+        getter = _GETTERS.get(field)
+        if getter is None:
+            getter = _GETTERS[field] = operator.attrgetter(field)
+        try:
+            return getter(self.tunnel)
+        except AttributeError:  # a part of the path is None (bgp), or no such field (raised below)
+            obj: Any = self.tunnel
+            for part in field.split("."):
+                obj = None if obj is None else getattr(obj, part)
+            return obj
 
     def value(self, field: str, default: Any = None) -> Any:
         """A value the format requires: AWS's default (with a warning) when the model has none."""
@@ -130,7 +154,7 @@ class Picker:
             if default is None:
                 self.warn(field, f"not stated; {self.target} requires it, left empty", code="not-stated")
             else:
-                self.warn(field, f"not stated; writing AWS's default {describe_value(default)}", code="aws-default")
+                self.warn(field, f"not stated; writing AWS's default {_describe_default(default)}", code="aws-default")
             return default
         if field == "psk" and self.options is not None:
             return self.options.secret(value)

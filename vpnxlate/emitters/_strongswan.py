@@ -589,17 +589,8 @@ def _tunnel_comment(t: Tunnel, conn_label: str, conn_note: str, remote: str, ifn
     return comment(text)
 
 
-def _plan_one(
-    key: str, conn_label: str, conn_note: str, index: int, t: Tunnel, report: Report, setup: _Setup
-) -> TunnelPlan:
-    remote = str(t.aws_outside_ip)
-    label = f"{conn_label} tunnel {remote}"
-    _check_tunnel(t, label, report)
-    assert t.psk is not None and t.cgw_inside is not None and t.aws_inside is not None  # _check_tunnel
-    assert t.cgw_outside_ip is not None
-    defaults: list[str] = []
-    version = _choose_version(t, setup.forced, label, defaults)
-    v = setup.values(t, version)
+def _warn_values(v: _Values, defaults: list[str], report: Report, label: str) -> None:
+    """The tunnel's warnings about its values: the rekey margin, AWS's defaults taken (with ``defaults``)."""
     if v.margin_note is not None:
         unsupported(report, label, v.margin_note, field="rekey_margin_s", code="rekey-margin", error=EmitError)
     if defaults or v.defaults:
@@ -611,6 +602,20 @@ def _plan_one(
             code="aws-default",
             error=EmitError,
         )
+
+
+def _plan_one(
+    key: str, conn_label: str, conn_note: str, index: int, t: Tunnel, report: Report, setup: _Setup
+) -> TunnelPlan:
+    remote = str(t.aws_outside_ip)
+    label = f"{conn_label} tunnel {remote}"
+    _check_tunnel(t, label, report)
+    assert t.psk is not None and t.cgw_inside is not None and t.aws_inside is not None  # _check_tunnel
+    assert t.cgw_outside_ip is not None
+    defaults: list[str] = []
+    version = _choose_version(t, setup.forced, label, defaults)
+    v = setup.values(t, version)
+    _warn_values(v, defaults, report, label)
     mark = tunnel_mark(key, remote)
     ifname = setup.prefix + str(mark)
     if len(ifname) > IFNAME_MAX:  # cannot happen with 9-digit marks; kept as a guard

@@ -103,6 +103,12 @@ _FOOTER = [
 ]
 
 
+# the prose, each block written as one piece
+_IKE_PROSE_TEXT, _IPSEC_PROSE_TEXT, _TUNNEL_PROSE_TEXT, _HEADER_TEXT, _FOOTER_TEXT = map(
+    "\n".join, (_IKE_PROSE, _IPSEC_PROSE, _TUNNEL_PROSE, _HEADER, _FOOTER)
+)
+
+
 def _s(value: Any) -> str:
     """Every model value written into the text goes through here (empty for None; a control
     character, which would add a line, is refused)."""
@@ -124,7 +130,7 @@ def _ike(p: Picker, version: Any, psk: Any) -> list[str]:
         "#1: Internet Key Exchange Configuration",
         TAB * 2,
         "Configure the IKE SA as follows:",
-        *_IKE_PROSE,
+        _IKE_PROSE_TEXT,
         f"  - IKE version              : {'IKEv2' if version == 'ikev2' else 'IKEv1'} ",
         "  - Authentication Method    : Pre-Shared Key ",
         f"  - Pre-Shared Key           : {_s(psk)}",
@@ -143,7 +149,7 @@ def _ipsec(p: Picker) -> list[str]:
         "#2: IPSec Configuration",
         "",
         "Configure the IPSec SA as follows:",
-        *_IPSEC_PROSE,
+        _IPSEC_PROSE_TEXT,
         f"  - Protocol                 : {_s(p.value('ipsec.protocol'))}",
         f"  - Authentication Algorithm : {_s(_aws.ESP_INTEGRITY_TEXT[p.one('ipsec.integrity')])}",
         f"  - Encryption Algorithm     : {_s(_aws.ENCRYPTION_TEXT[p.one('ipsec.encryption')])}",
@@ -174,7 +180,7 @@ def _interface(p: Picker, cgw_outside: Any, cgw_inside: Any, aws_inside: Any) ->
     return [
         "#3: Tunnel Interface Configuration",
         "",
-        *_TUNNEL_PROSE,
+        _TUNNEL_PROSE_TEXT,
         "Outside IP Addresses:",
         f"  - Customer Gateway {TAB}{TAB}        : {_s(cgw_outside)} ",
         f"  - Virtual Private Gateway{TAB}        : {_s(p.tunnel.aws_outside_ip)}",
@@ -265,7 +271,7 @@ def _tunnel(conn: VpnConnection, number: int, t: Tunnel, report: Report, options
 def render(conn: VpnConnection, report: Report, options: Options | None = None) -> str:
     _aws.check_connection(report, NAME, conn, "left empty")
     lines = [
-        *_HEADER,
+        _HEADER_TEXT,
         f"Your VPN Connection ID{TAB}{TAB}         : {_s(conn.vpn_connection_id)}",
         f"Your Virtual Private Gateway ID          : {_s(conn.vpn_gateway_id)}",
         f"Your Customer Gateway ID    {TAB}{TAB} : {_s(conn.customer_gateway_id)}",
@@ -277,7 +283,7 @@ def render(conn: VpnConnection, report: Report, options: Options | None = None) 
     for number, t in enumerate(conn.tunnels, 1):
         lines += [TAB * 2, TAB * 4] if number > 1 else [TAB * 4]
         lines += _tunnel(conn, number, t, report, options)
-    lines += ["", "", *_FOOTER]
+    lines += ["", "", _FOOTER_TEXT]
     return "\n".join(lines) + "\n"
 
 

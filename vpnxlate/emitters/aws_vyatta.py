@@ -187,13 +187,29 @@ _FOOTER = [
 ]
 
 
+def _strip(line: str) -> str:
+    """A line as written: a set-command without trailing blanks."""
+    return line.rstrip() if line.startswith("set ") else line
+
+
+def _block(lines: list[str]) -> str:
+    """Lines of prose written as one piece (each line as :func:`_strip` writes it)."""
+    return "\n".join([_strip(line) for line in lines])
+
+
+_HEADER_TEXT, _IKE_PROSE_TEXT, _IPSEC_PROSE_TEXT, _DPD_PROSE_TEXT, _TUNNEL_PROSE_TEXT, _FOOTER_TEXT = map(
+    _block, (_HEADER, _IKE_PROSE, _IPSEC_PROSE, _DPD_PROSE, _TUNNEL_PROSE, _FOOTER)
+)
+
+
 def _interface(vti: str, number: int, cgw_inside: Any, mtu: Any) -> list[str]:
     """#3: the vti interface (inside address, description, MTU)."""
+    iface = f"set interfaces vti {_w(vti)}"
     return [
-        *_TUNNEL_PROSE,
-        f"set interfaces vti {_w(vti)} address {_q(cgw_inside)}",
-        f"set interfaces vti {_w(vti)} description {_q(f'VPC tunnel {number}')}",
-        f"set interfaces vti {_w(vti)} mtu {_q(mtu)}",
+        _TUNNEL_PROSE_TEXT,
+        f"{iface} address {_q(cgw_inside)}",
+        f"{iface} description {_q(f'VPC tunnel {number}')}",
+        f"{iface} mtu {_q(mtu)}",
         "",
     ]
 
@@ -217,36 +233,52 @@ def _bgp(p: Picker, b: Bgp, neighbor: Any) -> list[str]:
     bgp = f"set protocols bgp {_w(b.cgw_asn)}"
     nb = f"{bgp} neighbor {_w(neighbor)}"
     return [
-        SEPARATOR,
-        "! #4: Border Gateway Protocol (BGP) Configuration",
-        "! ",
-        "! BGP is used within the tunnel to exchange prefixes between the",
-        "! Virtual Private Gateway and your Customer Gateway. The Virtual Private Gateway",
-        "! will announce the prefix corresponding to your VPC.",
-        "!",
-        "! Your Customer Gateway may announce a default route (0.0.0.0/0),",
-        "! which can be done with the 'network' statement.",
-        "!",
-        "! The BGP timers are adjusted to provide more rapid detection of outages.",
-        "!",
+        _BGP_PROSE_TEXT,
         f"! The local BGP Autonomous System Number (ASN) ({_aws.value_text(b.cgw_asn)}) is configured",
-        "! as part of your Customer Gateway. If the ASN must be changed, the ",
-        "! Customer Gateway and VPN Connection will need to be recreated with AWS.",
-        "!",
+        _BGP_ASN_PROSE_TEXT,
         f"{nb} remote-as {_q(b.aws_asn)}",
         f"{nb} soft-reconfiguration 'inbound'",
         f"{nb} timers holdtime {_q(hold)}",
         f"{nb} timers keepalive {_q(hold // 3 if hold >= 3 else hold)}",
         "",
-        "! To advertise additional prefixes to Amazon VPC, add these prefixes to the 'network'",
-        "! statement and identify a prefix you wish to advertise. Make sure the prefix is present",
-        "! in the routing table of the device with a valid next-hop.  For example, the following",
-        "! will advertise the 192.168.0.0/16 prefix to Amazon VPC.",
-        "!",
+        _BGP_NETWORK_PROSE_TEXT,
         f"{bgp} network 0.0.0.0/0",
         "!",
         "",
     ]
+
+
+_BGP_PROSE_TEXT, _BGP_ASN_PROSE_TEXT, _BGP_NETWORK_PROSE_TEXT = map(
+    _block,
+    (
+        [
+            SEPARATOR,
+            "! #4: Border Gateway Protocol (BGP) Configuration",
+            "! ",
+            "! BGP is used within the tunnel to exchange prefixes between the",
+            "! Virtual Private Gateway and your Customer Gateway. The Virtual Private Gateway",
+            "! will announce the prefix corresponding to your VPC.",
+            "!",
+            "! Your Customer Gateway may announce a default route (0.0.0.0/0),",
+            "! which can be done with the 'network' statement.",
+            "!",
+            "! The BGP timers are adjusted to provide more rapid detection of outages.",
+            "!",
+        ],
+        [
+            "! as part of your Customer Gateway. If the ASN must be changed, the ",
+            "! Customer Gateway and VPN Connection will need to be recreated with AWS.",
+            "!",
+        ],
+        [
+            "! To advertise additional prefixes to Amazon VPC, add these prefixes to the 'network'",
+            "! statement and identify a prefix you wish to advertise. Make sure the prefix is present",
+            "! in the routing table of the device with a valid next-hop.  For example, the following",
+            "! will advertise the 192.168.0.0/16 prefix to Amazon VPC.",
+            "!",
+        ],
+    ),
+)
 
 
 def _static(p: Picker, vti: str) -> list[str]:
@@ -288,26 +320,31 @@ def _tunnel(
     cgw_outside = p.value("cgw_outside_ip")
     psk = p.value("psk")
     mtu = p.value("mtu")
+    ike_group, esp_group, quoted = (
+        f"set vpn ipsec ike-group {_w(group)} ",
+        f"set vpn ipsec esp-group {_w(group)} ",
+        _q(group),
+    )
     lines = [
         SEPARATOR,
         f"! IPSec Tunnel #{number}",
         SEPARATOR,
-        *_IKE_PROSE,
-        *(f"set vpn ipsec ike-group {_w(group)} {line}" for line in ike),
+        _IKE_PROSE_TEXT,
+        *(ike_group + line for line in ike),
         f"{peer} authentication mode 'pre-shared-secret'",
         f"{peer} authentication pre-shared-secret {_q(psk)}",
         f"{peer} description {_q(f'VPC tunnel {number}')}",
-        f"{peer} ike-group {_q(group)}",
+        f"{peer} ike-group {quoted}",
         f"{peer} local-address {_q(cgw_outside)}",
         f"{peer} vti bind {_q(vti)}",
-        f"{peer} vti esp-group {_q(group)}",
+        f"{peer} vti esp-group {quoted}",
         "",
-        *_IPSEC_PROSE,
+        _IPSEC_PROSE_TEXT,
         "set vpn ipsec ipsec-interfaces interface 'eth0'",
-        *(f"set vpn ipsec esp-group {_w(group)} {line}" for line in esp),
+        *(esp_group + line for line in esp),
         "",
-        *_DPD_PROSE,
-        *(f"set vpn ipsec ike-group {_w(group)} {line}" for line in dpd),
+        _DPD_PROSE_TEXT,
+        *(ike_group + line for line in dpd),
         "",
         *_interface(vti, number, cgw_inside, mtu),
     ]
@@ -322,7 +359,7 @@ def render(conn: VpnConnection, report: Report, options: Options | None = None) 
     parts = [_groups(conn, t, report, n) for n, t in enumerate(conn.tunnels, 1)]
     shared = all(p[:2] == parts[0][:2] and p[2] == parts[0][2] for p in parts)
     lines = [
-        *_HEADER,
+        _HEADER_TEXT,
         f"! Your VPN Connection ID                  : {_aws.value_text(conn.vpn_connection_id)}",
         f"! Your Virtual Private Gateway ID         : {_aws.value_text(conn.vpn_gateway_id)}",
         f"! Your Customer Gateway ID                : {_aws.value_text(conn.customer_gateway_id)}",
@@ -335,8 +372,8 @@ def render(conn: VpnConnection, report: Report, options: Options | None = None) 
     for number, t in enumerate(conn.tunnels, 1):
         group = "AWS" if shared else f"AWS{number}"
         lines += _tunnel(conn, number, t, report, group, parts[number - 1], options)
-    lines += _FOOTER
-    return "\n".join(line.rstrip() if line.startswith("set ") else line for line in lines) + "\n"
+    lines.append(_FOOTER_TEXT)
+    return "\n".join([line.rstrip() if line.startswith("set ") else line for line in lines]) + "\n"  # as _strip
 
 
 def emit(connections: list[VpnConnection], report: Report, options: Options) -> list[OutputFile]:

@@ -41,23 +41,33 @@ OPTIONS = cli_options(Options)
 class _Writer:
     def __init__(self) -> None:
         self.lines: list[str] = []
-        self.depth = 0
+        self.pad = ""  # two spaces per open element
+
+    @property
+    def depth(self) -> int:
+        return len(self.pad) // 2
+
+    @depth.setter
+    def depth(self, value: int) -> None:
+        self.pad = "  " * value
 
     def open(self, tag: str) -> None:
-        self.lines.append(f"{'  ' * self.depth}<{tag}>")
-        self.depth += 1
+        self.lines.append(f"{self.pad}<{tag}>")
+        self.pad += "  "
 
     def close(self, tag: str) -> None:
-        self.depth -= 1
-        self.lines.append(f"{'  ' * self.depth}</{tag}>")
+        self.pad = self.pad[:-2]
+        self.lines.append(f"{self.pad}</{tag}>")
 
     def leaf(self, tag: str, value: Any) -> None:
-        self.lines.append(f"{'  ' * self.depth}<{tag}>{text(value)}</{tag}>")
+        self.lines.append(f"{self.pad}<{tag}>{text(value)}</{tag}>")
 
 
 def text(value: Any) -> str:
     """Every value written into the document, as XML character data (``""`` for None): refused if it
     holds a control/format character (ESC, NUL are not XML characters), else ``&<>`` escaped."""
+    if value.__class__ is int:
+        return int.__repr__(value)  # digits and a sign: nothing to escape
     return escape(_aws.value_text(value))
 
 
