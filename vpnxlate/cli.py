@@ -118,7 +118,7 @@ def build_parser(target: str | None = None, command: str | None = None) -> argpa
     top._sub = "convert" if target else ""
     top._target = target
     top.add_argument("--version", action="version", version=f"{PROG} {__version__}")
-    sub = top.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub = top.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser, prog=PROG)
     if command in (None, "convert"):
         _add_convert_parser(sub, target)
     if command in (None, "fetch"):
