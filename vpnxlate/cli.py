@@ -14,66 +14,21 @@ stderr.  Warnings go to stderr as ``vpnxlate: warning: ... [CODE]``; stdout carr
 
 from __future__ import annotations
 
-import argparse
-import os
 import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any, cast
 
 from . import registry
 from .errors import EmitError, Report, VpnxlateError
 
 if TYPE_CHECKING:
+    import argparse
+
     from .diagnostics import Policy
     from .options import Option
 
 PROG = "vpnxlate"
 EXIT_OK, EXIT_INPUT, EXIT_INTERNAL = 0, 2, 3
-
-
-def _terminal_columns() -> int:
-    """``shutil.get_terminal_size().columns`` without importing shutil (and with it zlib, bz2 and
-    lzma): $COLUMNS, else the width of the terminal on standard output, else 80."""
-    try:
-        columns = int(os.environ["COLUMNS"])
-    except (KeyError, ValueError):
-        columns = 0
-    if columns <= 0:
-        try:
-            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
-        except (AttributeError, ValueError, OSError):
-            columns = 0
-    return columns or 80
-
-
-class _Formatter(argparse.HelpFormatter):
-    """argparse's help formatter; the width computed as argparse does, without shutil (argparse
-    makes a formatter for every argument it is given, to check its metavar)."""
-
-    def __init__(self, prog: str, indent_increment: int = 2, max_help_position: int = 24, width: int | None = None):
-        super().__init__(prog, indent_increment, max_help_position, _terminal_columns() - 2 if width is None else width)
-
-
-class _Parser(argparse.ArgumentParser):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("formatter_class", _Formatter)
-        super().__init__(*args, **kwargs)
-
-    def error(self, message: str) -> NoReturn:
-        if message.startswith("unrecognized arguments:") and self._target:
-            # a target option given for another target: say so (imports every emitter, error path only)
-            for word in message.split(":", 1)[1].split():
-                flag = word.split("=", 1)[0]
-                targets = _target_options().get(flag.lstrip("-").replace("-", "_"), (None, []))[1]
-                if targets:
-                    message = f"option {flag} does not apply to --to {self._target} (it is for {', '.join(targets)})"
-                    break
-        # one line, like every other error (argparse's usage block stays out of scripts' logs)
-        see = f"{PROG} {self._sub} --help" if self._sub else f"{PROG} --help"
-        self.exit(EXIT_INPUT, f"{PROG}: error: {_one_line(message)} (see '{see}')\n")
-
-    _sub = "convert"
-    _target: str | None = None
 
 
 def _target_options(targets: Sequence[str] | None = None) -> dict[str, tuple[Option, list[str]]]:
@@ -109,16 +64,87 @@ def _peek_command(argv: Sequence[str]) -> str | None:
     return word if word in _COMMANDS else None
 
 
+# The flags of convert that _quick_args reads (dest of each); every other command line (another
+# flag, --help, an abbreviation, --flag=value, a repeated or a missing value, any error) goes to
+# argparse.  tests/test_cli_quick.py checks that both read every command line alike.
+_QUICK_VALUES = {
+    "--from": "input_format",
+    "--to": "target",
+    "-o": "output",
+    "--output": "output",
+    "--out-dir": "out_dir",
+    "--region": "region",
+    "--profile": "profile",
+}
+_QUICK_SWITCHES = {
+    "--force": "force",
+    "--redact": "redact",
+    "--strict": "strict",
+    "-q": "quiet",
+    "--quiet": "quiet",
+    "--include-pending": "include_pending",
+}
+_QUICK_LISTS = {"--error-on": "error_on", "--ignore": "ignore", "--filter": "filters"}
+
+
+def _quick_args(argv: Sequence[str]) -> argparse.Namespace | None:
+    """``convert INPUT... --to TARGET`` with only the plain flags above, read as argparse reads it
+    without importing argparse (start-up); None for any other command line."""
+    if len(argv) < 4 or argv[0] != "convert":
+        return None
+    values: dict[str, Any] = dict.fromkeys(_QUICK_VALUES.values())
+    values.update(dict.fromkeys(_QUICK_SWITCHES.values(), False))
+    values.update({dest: [] for dest in _QUICK_LISTS.values()})
+    inputs: list[str] = []
+    given: set[str] = set()
+    i, last_input = 1, 0
+    while i < len(argv):
+        arg = argv[i]
+        if arg == "-" or not arg.startswith("-"):  # an input: they come in one run, as argparse takes them
+            if inputs and last_input != i - 1:
+                return None
+            inputs.append(arg)
+            last_input = i
+        elif arg in _QUICK_SWITCHES:
+            values[_QUICK_SWITCHES[arg]] = True
+        elif arg in _QUICK_VALUES or arg in _QUICK_LISTS:
+            if i + 1 == len(argv) or (argv[i + 1] != "-" and argv[i + 1].startswith("-")):
+                return None
+            i += 1
+            if arg in _QUICK_LISTS:
+                values[_QUICK_LISTS[arg]].append(argv[i])
+            elif _QUICK_VALUES[arg] in given:
+                return None
+            else:
+                given.add(_QUICK_VALUES[arg])
+                values[_QUICK_VALUES[arg]] = argv[i]
+        else:
+            return None
+        i += 1
+    target, fmt = values["target"], values["input_format"]
+    if not inputs or target not in registry.OUTPUTS or (fmt is not None and fmt not in registry.INPUTS):
+        return None
+    if values["output"] is not None and values["out_dir"] is not None:
+        return None
+    from types import SimpleNamespace
+
+    from .options import cli_options
+
+    values.update(dict.fromkeys(o.dest for o in cli_options(registry.output_module(target).Options)))
+    return cast("argparse.Namespace", SimpleNamespace(command="convert", inputs=inputs, **values))
+
+
 def build_parser(target: str | None = None, command: str | None = None) -> argparse.ArgumentParser:
     """The argument parser; with ``target``, only that target's options, with ``command`` only
     that sub-command's parser in full (fast start-up)."""
     from . import __version__
+    from ._cliparser import Parser as _Parser
 
     top = _Parser(prog=PROG, description="Turn AWS Site-to-Site VPN configuration into router configuration.")
     top._sub = "convert" if target else ""
     top._target = target
     top.add_argument("--version", action="version", version=f"{PROG} {__version__}")
-    sub = top.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub = top.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser, prog=PROG)
     if command in (None, "convert"):
         _add_convert_parser(sub, target)
     if command in (None, "fetch"):
@@ -557,13 +583,15 @@ def _program() -> int:
 def _main(argv: Sequence[str]) -> int:
     try:
         args_list = list(argv)
-        target = _peek_target(args_list)
-        wants_help = any(a in ("-h", "--help") for a in args_list)
-        parser = build_parser(
-            target if target in registry.OUTPUTS and not wants_help else None,
-            None if wants_help else _peek_command(args_list),
-        )
-        args = parser.parse_args(args_list)
+        args = _quick_args(args_list)
+        if args is None:
+            target = _peek_target(args_list)
+            wants_help = any(a in ("-h", "--help") for a in args_list)
+            parser = build_parser(
+                target if target in registry.OUTPUTS and not wants_help else None,
+                None if wants_help else _peek_command(args_list),
+            )
+            args = parser.parse_args(args_list)
         if args.command == "convert":
             return _convert(args)
         if args.command == "formats":

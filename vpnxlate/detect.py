@@ -209,41 +209,67 @@ def _read_embedded(embedded: Embedded, wrapper: str, report: Report) -> list[Vpn
 
 # ------------------------------------------------------------------ other vendors
 
-# (vendor, pattern, structural).  Structural patterns are configuration statements no AWS
+# (vendor, pattern, structural, needles).  Structural patterns are configuration statements no AWS
 # Generic/Vyatta/XML download contains; they refuse a text no vendor-download parser claims
 # (rule 2).  The others (vendor names in prose) are only consulted when no parser accepted the
 # text.  (Compiled when first used, through re's cache: most runs never need the prose patterns.)
-_VENDORS: tuple[tuple[str, str, bool], ...] = (
-    ("Openswan", r"tested for Openswan|^[^\S\n]*phase2alg=", True),
-    ("strongSwan", r"^[^\S\n]*IPSEC Tunnel #\d|^[^\S\n]*conn Tunnel\d|: PSK \"|tested for Strongswan", True),
-    ("Cisco", r"^[^\S\n]*crypto (isakmp|ikev1|ikev2|keyring|ipsec)\b|^[^\S\n]*tunnel protection ipsec", True),
-    ("Juniper ScreenOS", r"^[^\S\n]*set ike (p1-proposal|p2-proposal|gateway)\b", True),
-    ("Juniper", r"^[^\S\n]*set security (ike|ipsec)\b|^[^\S\n]*set interfaces st0\b", True),
-    ("Palo Alto", r"^[^\S\n]*set network (ike|tunnel)\b", True),
-    ("Fortinet", r"^[^\S\n]*config vpn ipsec phase1-interface", True),
-    ("MikroTik", r"^[^\S\n]*/ip ipsec\b", True),
-    ("Windows Server", r"New-VpnS2SInterface|Add-VpnS2SInterface", True),
-    ("Yamaha", r"^[^\S\n]*ipsec ike (pre-shared-key|local address)", True),
-    ("pfSense", r"pfSense|pfsense", False),
-    ("Palo Alto", r"Palo Alto", False),
-    ("Fortinet", r"FortiGate", False),
-    ("MikroTik", r"MikroTik|RouterOS", False),
-    ("Check Point", r"Check Point|CheckPoint|SmartDashboard", False),
-    ("SonicWall", r"SonicWall|SonicOS", False),
-    ("WatchGuard", r"WatchGuard|Fireware", False),
-    ("Windows Server", r"Windows Server", False),
-    ("Sophos", r"Sophos|Cyberoam", False),
-    ("Zyxel", r"Zyxel|ZyWALL", False),
-    ("Barracuda", r"Barracuda", False),
-    ("F5", r"\bF5 Networks|BIG-IP", False),
+# Every match of a structural pattern contains one of its needles: a text holding none is not
+# searched (a substring test costs far less than searching a text for a line-anchored pattern).
+_VENDORS: tuple[tuple[str, str, bool, tuple[str, ...]], ...] = (
+    ("Openswan", r"tested for Openswan|^[^\S\n]*phase2alg=", True, ("tested for Openswan", "phase2alg=")),
+    (
+        "strongSwan",
+        r"^[^\S\n]*IPSEC Tunnel #\d|^[^\S\n]*conn Tunnel\d|: PSK \"|tested for Strongswan",
+        True,
+        ("IPSEC Tunnel #", "conn Tunnel", ': PSK "', "tested for Strongswan"),
+    ),
+    (
+        "Cisco",
+        r"^[^\S\n]*crypto (isakmp|ikev1|ikev2|keyring|ipsec)\b|^[^\S\n]*tunnel protection ipsec",
+        True,
+        ("crypto ", "tunnel protection ipsec"),
+    ),
+    ("Juniper ScreenOS", r"^[^\S\n]*set ike (p1-proposal|p2-proposal|gateway)\b", True, ("set ike ",)),
+    (
+        "Juniper",
+        r"^[^\S\n]*set security (ike|ipsec)\b|^[^\S\n]*set interfaces st0\b",
+        True,
+        ("set security ", "set interfaces st0"),
+    ),
+    ("Palo Alto", r"^[^\S\n]*set network (ike|tunnel)\b", True, ("set network ",)),
+    ("Fortinet", r"^[^\S\n]*config vpn ipsec phase1-interface", True, ("config vpn ipsec phase1-interface",)),
+    ("MikroTik", r"^[^\S\n]*/ip ipsec\b", True, ("/ip ipsec",)),
+    (
+        "Windows Server",
+        r"New-VpnS2SInterface|Add-VpnS2SInterface",
+        True,
+        ("New-VpnS2SInterface", "Add-VpnS2SInterface"),
+    ),
+    ("Yamaha", r"^[^\S\n]*ipsec ike (pre-shared-key|local address)", True, ("ipsec ike ",)),
+    ("pfSense", r"pfSense|pfsense", False, ()),
+    ("Palo Alto", r"Palo Alto", False, ()),
+    ("Fortinet", r"FortiGate", False, ()),
+    ("MikroTik", r"MikroTik|RouterOS", False, ()),
+    ("Check Point", r"Check Point|CheckPoint|SmartDashboard", False, ()),
+    ("SonicWall", r"SonicWall|SonicOS", False, ()),
+    ("WatchGuard", r"WatchGuard|Fireware", False, ()),
+    ("Windows Server", r"Windows Server", False, ()),
+    ("Sophos", r"Sophos|Cyberoam", False, ()),
+    ("Zyxel", r"Zyxel|ZyWALL", False, ()),
+    ("Barracuda", r"Barracuda", False, ()),
+    ("F5", r"\bF5 Networks|BIG-IP", False, ()),
 )
 
 
 def sniff_vendor(text: str, *, structural_only: bool = False) -> str | None:
     """The vendor an AWS download that vpnxlate does not read looks like, if any."""
     head = text[:200_000]
-    for vendor, pattern, strong in _VENDORS:
-        if (strong or not structural_only) and re.search(pattern, head, re.MULTILINE):
+    for vendor, pattern, strong, needles in _VENDORS:
+        if structural_only and not strong:
+            continue
+        if needles and not any(n in head for n in needles):
+            continue  # the pattern cannot match
+        if re.search(pattern, head, re.MULTILINE):
             return vendor
     return None
 

@@ -65,9 +65,10 @@ def escape_text(text: str) -> str:
 # ([A-Za-z0-9._]).  Not keys: words of lower-case letters only, hex digits, numbers and dotted
 # quads (digits and dots only), AWS's upper-case placeholder names (YOUR_UPLINK_ADDRESS), and
 # algorithm keywords of up to 16 characters (modp1024, aes256gcm16, hmacsha256) -- a real key
-# is seldom that short and that regular.
-_KEY_LIKE_RE = re.compile(r"[A-Za-z0-9._]{8,}")
-_NOT_A_KEY_RE = re.compile(
+# is seldom that short and that regular.  (Compiled when first used, through re's cache: only
+# messages need them.)
+_KEY_LIKE = r"[A-Za-z0-9._]{8,}"
+_NOT_A_KEY = (
     r"[0-9.]+|[0-9a-f]+|YOUR_[A-Z_]+|(?i:(?:aes|sha|modp|ecp|group|dh|hmac|ike|md5|prf|3?des"
     r"|camellia|chacha|curve|x25519|x448|cast|blowfish)[a-z0-9_]{0,13})"
 )
@@ -78,8 +79,8 @@ def could_be_key(text: str) -> bool:
     8 or more characters of AWS's key alphabet, not only lower-case letters (a word such as
     ``authentication``), not a number or dotted quad, hex digits (the ids' ``0c0ffee…``), placeholder
     name or algorithm keyword -- alone or as one word of a longer value (``Group <key>``)."""
-    for token in _KEY_LIKE_RE.findall(text):  # a key is one token of its alphabet, maybe inside more text
-        if not (token.isalpha() and token.islower()) and _NOT_A_KEY_RE.fullmatch(token) is None:
+    for token in re.findall(_KEY_LIKE, text):  # a key is one token of its alphabet, maybe inside more text
+        if not (token.isalpha() and token.islower()) and re.fullmatch(_NOT_A_KEY, token) is None:
             return True
     return False
 
@@ -183,7 +184,8 @@ class OutputError(VpnxlateError):
 
 # Messages name options as the command line spells them (``--local-address``, ``--to vyos``);
 # the Python API renders them in its own terms (``local_address``, ``target vyos``), see api_terms().
-_FLAG_RE = re.compile(r"(?<![\w-])--(?:(to|from) ([a-z0-9-]+)|([a-z][a-z0-9]*(?:-[a-z0-9]+)*))\b")
+# (Compiled when first used, through re's cache.)
+_FLAG = r"(?<![\w-])--(?:(to|from) ([a-z0-9-]+)|([a-z][a-z0-9]*(?:-[a-z0-9]+)*))\b"
 _API_WORD = {"to": "target", "from": "format"}
 
 
@@ -199,7 +201,7 @@ def api_terms(text: str) -> str:
             return f"{_API_WORD[m.group(1)]} {m.group(2)}"
         return m.group(3).replace("-", "_")
 
-    return _FLAG_RE.sub(sub, text)
+    return re.sub(_FLAG, sub, text)
 
 
 def in_api_terms(error: VpnxlateError) -> VpnxlateError:

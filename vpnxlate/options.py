@@ -21,17 +21,19 @@ no I/O.  ``excludes=`` names a field that may not be given together with it.
 
 from __future__ import annotations
 
-import argparse
 import importlib
 import ipaddress
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any, TypeVar, overload
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 import attrs
 
 from .errors import EmitError, Report, describe_value
 from .model import IPAddress, check_address
 from .record import Record
+
+if TYPE_CHECKING:
+    import argparse
 
 
 class Option(Record):

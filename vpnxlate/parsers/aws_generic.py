@@ -49,11 +49,11 @@ _HEAD = 200_000
 # "IPSec Tunnel #1" / "IPsec Tunnel #1" alone on a line: strongSwan/Openswan write "IPSEC",
 # Vyatta/Cisco "! IPSec Tunnel #1", Juniper "# IPSec Tunnel #1".
 _DETECT_TUNNEL = re.compile(r"^[ \t]*IP[Ss]ec Tunnel #\d+[ \t]*\r?$", re.MULTILINE)
-_DETECT_TITLE = re.compile(r"^[ \t]*VPN Connection Configuration[ \t]*\r?$", re.MULTILINE)
-_DETECT_ID = re.compile(
+# (These two compiled when first used, through re's cache: only a text without tunnels needs them.)
+_DETECT_TITLE = r"^[ \t]*VPN Connection Configuration[ \t]*\r?$"
+_DETECT_ID = (
     r"^[ \t]*Your (?:VPN Connection|Virtual Private Gateway|VPN Gateway|Customer Gateway)"
-    r"[ \t]+ID\b",
-    re.MULTILINE,
+    r"[ \t]+ID\b"
 )
 # Lines of other AWS downloads that share the header or the tunnel headings: never Generic lines
 _DETECT_OTHER = re.compile(
@@ -71,7 +71,9 @@ def detect(text: str) -> int:
         return NO
     if _DETECT_TUNNEL.search(head):
         return STRONG
-    return WEAK if _DETECT_TITLE.search(head) and _DETECT_ID.search(head) else NO
+    if not re.search(_DETECT_TITLE, head, re.MULTILINE):
+        return NO
+    return WEAK if re.search(_DETECT_ID, head, re.MULTILINE) else NO
 
 
 # ------------------------------------------------------------------ line grammar
