@@ -22,7 +22,7 @@ import gc as _gc
 import os as _os
 import warnings as _warnings
 from collections.abc import Iterable, Iterator, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import attrs as _attrs
 
@@ -98,6 +98,8 @@ def _policy(strict: bool, level: ErrorLevel | str | None, error_on: Codes, ignor
 
 #: one input of :func:`parse_many`: a file path (``-`` = standard input), or ``(source name, text)``
 Input = str | _os.PathLike[str] | tuple[str, Text]
+#: one input of :func:`iter_parse`: an :data:`Input`, or an open file read as JSON Lines
+StreamInput = Input | IO[Any]
 
 
 def __dir__() -> list[str]:
@@ -573,7 +575,7 @@ def convert(
 
 
 def iter_parse(
-    inputs: Any,
+    inputs: StreamInput | Iterable[StreamInput],
     format: str | None = None,
     *,
     strict: bool = False,
@@ -599,7 +601,7 @@ def iter_parse(
 
 
 def iter_convert(
-    inputs: Any,
+    inputs: StreamInput | Iterable[StreamInput],
     to: str,
     options: TargetOptions | None = None,
     *,
