@@ -403,9 +403,19 @@ _CLI_CHILD = "import sys; from vpnxlate.cli import main; rc = main(sys.argv[1:])
 
 def child_rss(code: str, argv: list[str], what: str) -> float:
     """Peak RSS (MB) of the Python ``code`` run with ``argv`` in a child process."""
-    env = {**os.environ, "PYTHONWARNINGS": "ignore"}  # (no warnings expected; none printed)
+    import vpnxlate
+
+    # the child imports the vpnxlate this process measures (``python -c`` would put the current
+    # directory first on its path: a checkout there would win over PYTHONPATH)
+    here = str(Path(vpnxlate.__file__).resolve().parent.parent)
+    path = os.pathsep.join(filter(None, (here, os.environ.get("PYTHONPATH"))))
+    env = {**os.environ, "PYTHONWARNINGS": "ignore", "PYTHONPATH": path}  # (no warnings expected)
     proc = subprocess.run(
-        [sys.executable, "-c", _MEASURED, code, *argv], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env
+        [sys.executable, "-c", _MEASURED, code, *argv],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env=env,
+        cwd=tempfile.gettempdir(),
     )
     err = proc.stderr.decode(errors="replace")
     if proc.returncode != 0 or "bench-peak-kb " not in err:

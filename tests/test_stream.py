@@ -168,6 +168,18 @@ def test_iter_convert_refuses_the_targets_that_need_every_connection(tmp_path: P
     assert vyos == vpnxlate.emit(_conns(), "vyos", local_address="192.0.2.1", ignore=["all"])
 
 
+def test_parse_many_reads_directories_and_json_lines_as_the_cli_does(tmp_path: Path) -> None:
+    shutil.copy(DESCRIBE, tmp_path / "describe.json")
+    shutil.copy(GENERIC, tmp_path / "generic.txt")
+    by_dir, rep_dir = vpnxlate.parse_many_report([tmp_path])
+    by_files, rep_files = vpnxlate.parse_many_report([str(tmp_path / "describe.json"), str(tmp_path / "generic.txt")])
+    assert vpnxlate.to_dict(by_dir) == vpnxlate.to_dict(by_files) and rep_dir.messages() == rep_files.messages()
+    # the same connection twice in a JSON Lines file is merged, as two files are
+    line = next(x for x in _lines() if GENERIC_ID in x)
+    (conn,) = vpnxlate.parse_many([_write(tmp_path / "twice.jsonl", [line, line])], ignore=["all"])
+    assert vpnxlate.to_dict(conn) == json.loads(line)
+
+
 # ------------------------------------------------------------------ the CLI
 
 
@@ -182,6 +194,14 @@ def test_cli_directory_is_read_as_its_files_are(tmp_path: Path) -> None:
     assert by_dir.returncode == 0, by_dir.stderr
     assert (by_dir.stdout, by_dir.stderr) == (by_files.stdout, by_files.stderr)
     assert "set interfaces vti" in by_dir.stdout
+    # a lint warning of a JSON Lines line is given once (named by its line), not again for the merged list
+    first, second = _lines()
+    path = _write(tmp_path / "v.jsonl", [first, _mixed_bgp(second)])
+    proc = run_cli("convert", str(path), "--to", "json")
+    assert proc.returncode == 0, proc.stderr
+    assert [x for x in proc.stderr.splitlines() if "lint-bgp-mixed" in x] == [
+        f"vpnxlate: warning: {path}:2: {GENERIC_ID}: some tunnels have BGP settings and others do not [lint-bgp-mixed]"
+    ]
 
 
 def test_cli_streams_jsonl_in_input_order(tmp_path: Path) -> None:

@@ -22,7 +22,7 @@ import gc as _gc
 import os as _os
 import warnings as _warnings
 from collections.abc import Iterable, Iterator, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import attrs as _attrs
 
@@ -98,6 +98,8 @@ def _policy(strict: bool, level: ErrorLevel | str | None, error_on: Codes, ignor
 
 #: one input of :func:`parse_many`: a file path (``-`` = standard input), or ``(source name, text)``
 Input = str | _os.PathLike[str] | tuple[str, Text]
+#: one input of :func:`iter_parse`: an :data:`Input`, or an open file read as JSON Lines
+StreamInput = Input | IO[Any]
 
 
 def __dir__() -> list[str]:
@@ -233,7 +235,8 @@ def parse_many_report(
     ignore: Codes = (),
 ) -> tuple[list[VpnConnection], Report]:
     """Parse several inputs as the CLI's ``convert A B`` does: each read (a path like the CLI's
-    files, a ``(source, text)`` pair as it is) and parsed, then the connections merged (the same
+    files, a ``(source, text)`` pair as it is; a directory file by file and JSON Lines line by
+    line, each item at most 50 MB, as :func:`iter_parse` reads them) and parsed, then the connections merged (the same
     connection in two inputs collapses; two stated values that differ are an error naming both
     inputs) and linted once.  Returns the connections and the warnings, in API terms.
     ``level``/``error_on``/``ignore`` as for :func:`parse_report`."""
@@ -305,6 +308,16 @@ def _parse_many_report(
         sources.extend([source] * len(conns))
     given = {_lint_key(d) for d in report.diagnostics}
     for item in inputs:
+        if _streams(item, format):  # a directory or JSON Lines: item by item (vpnxlate.stream), linted each
+            from .stream import chunks
+
+            several = True
+            for source, conns, rep in chunks(item, format, policy=policy):
+                report.extend(rep)
+                given.update(_lint_key(d) for d in rep.diagnostics)
+                connections.extend(conns)
+                sources.extend([source] * len(conns))
+            continue
         source, text = _read(item)
         conns, rep = _parse_report(text, format, source=source, lint=False, policy=policy)
         report.extend(rep)
@@ -323,11 +336,20 @@ def _parse_many_report(
     return connections, report
 
 
-def _lint_key(d: Diagnostic) -> tuple[str, int | None, str | None, str]:
-    return d.message, d.line, d.field, d.code
+def _streams(item: Input, format: str | None) -> bool:
+    """True for a path read item by item: a directory, or JSON Lines (:mod:`vpnxlate.stream`)."""
+    from .io import is_streamed
+
+    return isinstance(item, str | _os.PathLike) and is_streamed(_os.fspath(item), format)
 
 
-def _add_new(report: Report, linted: Report, given: set[tuple[str, int | None, str | None, str]]) -> None:
+def _lint_key(d: Diagnostic) -> tuple[str, str | None, str]:
+    """A lint warning is given once: the same message of a JSON Lines line (named by its line)
+    and of the merged connections is one warning."""
+    return d.message, d.field, d.code
+
+
+def _add_new(report: Report, linted: Report, given: set[tuple[str, str | None, str]]) -> None:
     """The warnings of ``linted`` that no input gave already (whatever their source) go to ``report``."""
     for d in linted.diagnostics:
         if _lint_key(d) not in given:
@@ -553,7 +575,7 @@ def convert(
 
 
 def iter_parse(
-    inputs: Any,
+    inputs: StreamInput | Iterable[StreamInput],
     format: str | None = None,
     *,
     strict: bool = False,
@@ -579,7 +601,7 @@ def iter_parse(
 
 
 def iter_convert(
-    inputs: Any,
+    inputs: StreamInput | Iterable[StreamInput],
     to: str,
     options: TargetOptions | None = None,
     *,

@@ -420,13 +420,6 @@ def _read_inputs(args: argparse.Namespace, report: Report) -> list[Any]:
         report.extend(rep)
         read.append((conns, "aws:"))
     files = [p for p in args.inputs if not p.startswith("aws:")]
-    from .io import is_streamed
-
-    if any(is_streamed(p, args.input_format) for p in files):  # directories, JSON Lines: item by item
-        from .stream import chunks, collect
-
-        read.extend(collect(chunks(files, args.input_format, policy=report.policy), report))
-        files, several = [], True
     connections, _ = parse_many_report(
         files, args.input_format, policy=report.policy, report=report, read=read, merge=several
     )

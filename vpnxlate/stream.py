@@ -141,17 +141,6 @@ def _lines(stream: IO[Any], source: str, policy: Policy | None) -> Iterator[Chun
         raise ParseError("no VPN connection found (no line holds one)", source=source)
 
 
-def collect(stream: Iterable[Chunk], report: Report) -> list[tuple[list[VpnConnection], str]]:
-    """The connections of every item with its source (for a merge), their warnings added to ``report``."""
-    out = []
-    for source, connections, rep in stream:
-        report.extend(rep)
-        out.append((connections, source))
-    if not out:
-        raise ParseError("no VPN connection found")
-    return out
-
-
 def emit_each(
     stream: Iterable[Chunk], target: str, options: Any, policy: Policy | None, warn: Callable[[Report], None]
 ) -> Iterator[OutputFile]:
