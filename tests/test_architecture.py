@@ -207,9 +207,6 @@ def test_no_function_is_longer_than_60_lines() -> None:
 # ------------------------------------------------------------------ tests use the public API
 
 TESTS = Path(__file__).resolve().parent
-# TEMPORARY: the `parse` helper reworks these three files this session (they test fast paths
-# through private helpers today); the lead removes this exemption after merging its branch.
-PRIVATE_IMPORTS_EXEMPT = frozenset({"test_trusted.py", "test_perf_paths.py", "test_fast_paths.py"})
 # calls whose string argument names a module or an attribute: import_module("vpnxlate._x"),
 # setattr(module, "_x", ...), monkeypatch.setattr("vpnxlate.x._y", ...)
 _NAMING_CALLS = frozenset({"import_module", "setattr", "getattr", "delattr", "hasattr", "setitem"})
@@ -310,7 +307,6 @@ def test_tests_use_no_private_module_or_name_of_the_package() -> None:
     bad = [
         f"tests/{path.name}:{line}: {what}"
         for path in sorted(TESTS.glob("*.py"))
-        if path.name not in PRIVATE_IMPORTS_EXEMPT
         for line, what in private_uses(path.read_text(encoding="utf-8"))
     ]
     assert bad == []
