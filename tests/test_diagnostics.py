@@ -69,6 +69,8 @@ FORWARDED = {
     ("vpnxlate/detect.py", "d.code"),  # an embedded download's warnings, re-reported by the wrapper
     ("vpnxlate/__init__.py", "d.code"),  # the lint warnings of several inputs, each given once
     ("vpnxlate/lint.py", "_CODE_OF_FIELD[field]"),
+    ("vpnxlate/parsers/vpnxlate_jsonl.py", "d.code"),  # a JSON Lines line's warnings, named by the line
+    ("vpnxlate/stream.py", "d.code"),  # the lint warnings of a JSON Lines line, named by the line
 }
 
 
