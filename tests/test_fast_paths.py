@@ -149,7 +149,7 @@ def test_detection_shortcut_never_changes_the_detected_format(monkeypatch: pytes
 def test_generic_text_does_not_ask_the_set_command_parsers() -> None:
     text = fixture_text("canonical/generic.txt")
     assert detect.candidates(text) == ["aws-generic"]
-    assert detect.candidates("# c\n\n  {") == ["json", "ec2-json", "aws-generic"]
+    assert detect.candidates("# c\n\n  {") == ["json", "jsonl", "ec2-json", "aws-generic"]
     assert detect.candidates("\ufeff set vpn") == ["vyos", "aws-vyatta", "aws-generic"]
 
 
