@@ -348,3 +348,26 @@ def test_json_document_text_is_json_dumps_of_the_document(cases: list[tuple[str,
                 written += 1
     assert written > 20
     assert json_out.document_text([], []) == json.dumps(json_out.document([], []), indent=2)
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("pre_shared_key>", "pre.shared_key>"),  # a "." in a name is not a wildcard of the template
+        ("<ike>", "<i.e>"),
+        ("</ike>", "</i.e>"),
+        ('<vpn_connection id="', '<vpn.connection id="'),
+    ],
+)
+def test_a_template_reads_only_its_own_names(old: str, new: str) -> None:
+    """A shape learned from documents with a "." in an element name must not read a document
+    that has another character there (it would read the PSK or a proposal from nowhere)."""
+    alone = vpnxlate.parse(CANONICAL, source="alone.xml")
+    odd = CANONICAL.replace(old, new)
+    assert odd != CANONICAL
+    for i in range(3):  # the second read of a shape builds its template
+        with contextlib.suppress(VpnxlateError):
+            vpnxlate.parse(odd, source=f"odd{i}.xml")
+    again = vpnxlate.parse(CANONICAL, source="alone.xml")
+    assert again == alone
+    assert [t.psk is not None for t in again[0].tunnels] == [True, True]

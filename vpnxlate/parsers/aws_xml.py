@@ -691,16 +691,16 @@ def _pattern(el: Any, groups: dict[int, int], out: list[str]) -> bool:
     tag = el.tag
     if not isinstance(tag, str) or not _NAME.fullmatch(tag):
         return False
-    out.append("<" + tag)
+    out.append("<" + re.escape(tag))  # (a name may hold "."; escaped, it matches only itself)
     is_root = el.getparent() is None
     for name in el.attrib:
         if not isinstance(name, str) or not _NAME.fullmatch(name):
             return False
         if is_root and name == "id":
             groups[-2] = len(groups)  # (key -2: the root's id)
-            out.append(f' {name}="({_ATTRIBUTE})"')
+            out.append(f' {re.escape(name)}="({_ATTRIBUTE})"')
         else:
-            out.append(f' {name}="{_ATTRIBUTE}"')
+            out.append(f' {re.escape(name)}="{_ATTRIBUTE}"')
     out.append(">")
     if len(el):
         out.append(_SPACE)
@@ -711,7 +711,7 @@ def _pattern(el: Any, groups: dict[int, int], out: list[str]) -> bool:
     else:
         groups[id(el)] = len(groups)
         out.append(_LEAF)
-    out.append(f"</{tag}>")
+    out.append(f"</{re.escape(tag)}>")
     return True
 
 
