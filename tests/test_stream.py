@@ -225,10 +225,13 @@ def test_cli_streamed_error_names_the_line_and_writes_nothing(tmp_path: Path) ->
     line = assert_one_line_error(run_cli("convert", str(path), "--to", "jsonl", "-o", str(out)))
     assert line == f"vpnxlate: error: {path}:3: routing must be 'bgp' or 'static', not xbgp"
     assert sorted(os.listdir(tmp_path)) == ["v.jsonl"]  # no output, no temporary file
+    to_stdout = run_cli("convert", str(path), "--to", "jsonl")  # standard output: all or nothing too
+    assert assert_one_line_error(to_stdout) == line and to_stdout.stdout == ""
     _write(path, [first, _mixed_bgp(second)])
     line = assert_one_line_error(run_cli("convert", str(path), "--to", "jsonl", "--strict", "-o", str(out)))
     assert line == f"vpnxlate: error: {path}:2: bgp: {GENERIC_ID}: some tunnels have BGP settings and others do not"
     assert sorted(os.listdir(tmp_path)) == ["v.jsonl"]
+    assert run_cli("convert", str(path), "--to", "jsonl", "--strict").stdout == ""
     warned = run_cli("convert", str(path), "--to", "jsonl")
     assert warned.stderr.splitlines() == [
         f"vpnxlate: warning: {path}:2: {GENERIC_ID}: some tunnels have BGP settings and others do not [lint-bgp-mixed]"
@@ -271,3 +274,23 @@ def test_streamed_memory_does_not_grow_with_the_connections(tmp_path: Path) -> N
     # 3,000 connections held as a list take tens of MB more; streamed, they take what 200 take
     assert list_kb - big_kb > 15 * 1024, (small_kb, big_kb, list_kb)
     assert big_kb - small_kb < 6 * 1024, (small_kb, big_kb, list_kb)
+
+
+def test_a_repeated_connection_is_refused_when_streamed(tmp_path: Path) -> None:
+    """Streamed, connections are not merged: the same id again (here with another key) is an
+    error, not a second file of the same name or a second line."""
+    first, second = _lines()
+    other_key = first.replace('"psk":"', '"psk":"FAKE_other', 1)
+    assert other_key != first
+    path = _write(tmp_path / "v.jsonl", [first, second, other_key])
+    first_id = json.loads(first)["vpn_connection_id"]
+    with pytest.raises(EmitError, match=f"{first_id} comes again: streamed conversion does not merge"):
+        list(vpnxlate.iter_convert(str(path), "aws-xml"))
+    proc = run_cli("convert", str(path), "--to", "jsonl")
+    assert assert_one_line_error(proc).startswith(f"vpnxlate: error: {path}: {first_id} comes again")
+    assert proc.stdout == ""
+
+
+def test_an_invalid_jsonl_file_name_is_an_input_error() -> None:
+    with pytest.raises(InputError, match="not a valid file name"):
+        list(vpnxlate.iter_parse("a\x00.jsonl"))

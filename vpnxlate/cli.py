@@ -382,9 +382,15 @@ def _convert_streamed(args: argparse.Namespace, report: Report) -> int:
     texts = (f.content for f in emit_each(stream, args.target, options, report.policy, warn))
     if args.output and args.output != "-":  # 0600 unless --redact: a key may come in any line
         write_file(args.output, texts, mode=0o644 if args.redact else 0o600, force=args.force)
-    else:
-        for text in texts:
-            sys.stdout.write(text)
+    else:  # all or nothing here too: spooled (memory, then a 0600 temporary file) until the last line
+        import shutil
+        import tempfile
+
+        with tempfile.SpooledTemporaryFile(max_size=8 << 20, mode="w+", encoding="utf-8", newline="") as spool:
+            for text in texts:
+                spool.write(text)
+            spool.seek(0)
+            shutil.copyfileobj(spool, sys.stdout)
         sys.stdout.flush()
     return EXIT_OK
 

@@ -14,7 +14,7 @@ is split into **items**, each read, parsed and linted on its own, at most 50 MB 
 Targets that write one file per connection (``PER_CONNECTION = True`` in their module: jsonl,
 aws-generic, aws-vyatta, aws-xml) convert that way with bounded memory (:func:`iter_convert`;
 the CLI's ``--to jsonl``).  Streamed, connections are neither merged nor sorted (a connection
-given twice is written twice; lines come in input order) and the cross-connection lint (inside
+id that comes again is an error; lines come in input order) and the cross-connection lint (inside
 CIDRs used twice) does not run.  The router targets (vyos, strongswan, swanctl, libreswan,
 cisco-ios) and json need every connection at once (one router: duplicate and colliding inside
 addresses, one document); for them the items are collected and merged as ``parse_many`` merges
@@ -79,10 +79,10 @@ def _path(path: str, format: str | None, policy: Policy | None) -> Iterator[Chun
     elif is_jsonl(path, format):
         try:
             f = open(path, "rb")  # noqa: SIM115 (closed below, also when the consumer stops early)
-        except OSError:
+        except (OSError, ValueError):  # (ValueError: a NUL in the name)
             from .io import read_input
 
-            read_input(path)  # the CLI's message for a missing or unreadable file
+            read_input(path)  # the CLI's message for a missing, unreadable or invalid file name
             raise
         with f:
             yield from _lines(f, path, policy)
@@ -153,11 +153,19 @@ def emit_each(
             f"--to {target} needs every connection at once (one router or one document); streamed "
             "conversion writes only the targets that write each connection on its own (jsonl, aws-*)"
         )
-    empty = True
-    for _source, connections, rep in stream:
+    empty, seen = True, set()  # (the ids written: a repeat is refused, not merged, not written twice)
+    for source, connections, rep in stream:
         warn(rep)
         for c in connections:
             empty = False
+            if c.vpn_connection_id is not None:
+                if c.vpn_connection_id in seen:
+                    raise EmitError(
+                        f"{c.vpn_connection_id} comes again: streamed conversion does not merge connections "
+                        "(remove the repeat, or convert to a target that needs every connection at once)",
+                        source=source,
+                    )
+                seen.add(c.vpn_connection_id)
             files, emitted = _emit_report([c], target, options, report=Report(f"--to {target}", policy=policy))
             warn(emitted)
             yield from files
