@@ -75,6 +75,9 @@ def _attached(argv: list[str]) -> list[str]:
     i = 0
     while i < len(argv):
         arg = argv[i]
+        if arg == "--":  # the rest are inputs, whatever they look like: left as they are
+            out += argv[i:]
+            break
         value = argv[i + 1] if i + 1 < len(argv) else "-x"  # (a flag: not a value argparse would take)
         takes = value == "-" or not value.startswith("-")
         if takes and arg in (*_VALUES, *_LISTS, "--to", "--output", "--out-dir"):
@@ -117,7 +120,8 @@ def test_quick_reading_matches_argparse(argv: list[str]) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         attached = _attached(argv)
-        assert attached != argv or "--to" not in argv[:-1]
+        head = argv[: argv.index("--")] if "--" in argv else argv  # (after "--": inputs only)
+        assert attached != argv or "--to" not in head[:-1]
         assert _run(argv, work) == _run(attached, work)
 
 
