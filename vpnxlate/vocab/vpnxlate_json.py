@@ -91,24 +91,7 @@ TUNNEL_PROPOSALS: tuple[str, ...] = ("ike", "ipsec")
 
 # Keys whose value is not the model attribute of the same name (addresses with their prefix, the
 # BGP peering, the nested option objects); every other key of TUNNEL / CONNECTION is one.
-TUNNEL_DERIVED = frozenset(
-    {
-        "aws_outside_ip",
-        "cgw_outside_ip",
-        "cgw_inside_cidr",
-        "aws_inside_ip",
-        "aws_inside_cidr",
-        "cgw_inside_ipv6_cidr",
-        "aws_inside_ipv6_ip",
-        "aws_inside_ipv6_cidr",
-        "cgw_asn",
-        "aws_asn",
-        "bgp_neighbor_ip",
-        "bgp_hold_time",
-        "ike",
-        "ipsec",
-    }
-)
+TUNNEL_DERIVED = frozenset({"aws_outside_ip", *TUNNEL_ADDRESSES, *TUNNEL_BGP, *TUNNEL_PROPOSALS})
 CONNECTION_DERIVED = frozenset({"routing", "static_routes", "tunnels"})
 
 
