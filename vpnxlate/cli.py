@@ -559,17 +559,18 @@ def _codes(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line ``argv``; None: the process's own (``vpnxlate``, ``python -m vpnxlate``),
-    which then ends with this call (see :func:`_program`)."""
-    if argv is None:
-        return _program()
-    return _main(argv)
+    """Run the command line ``argv`` (None: ``sys.argv[1:]``) and return the exit status.  Safe to
+    call from a host program: it leaves the garbage collector as it found it (the installed
+    ``vpnxlate`` command and ``python -m vpnxlate`` run :func:`program`)."""
+    return _main(sys.argv[1:] if argv is None else argv)
 
 
-def _program() -> int:
-    """:func:`main` as the program.  The cyclic garbage collector never looks at the objects made
-    so far (modules, classes: all alive until exit), nor, at interpreter exit, at any object left:
-    traversing them once more is a good part of a short run's start-up and shut-down."""
+def program() -> int:
+    """The ``vpnxlate`` command (console script) and ``python -m vpnxlate``: :func:`main` of the
+    process's own command line, in a process that ends with this call.  The cyclic garbage
+    collector never looks at the objects made so far (modules, classes: all alive until exit),
+    nor, at interpreter exit, at any object left: traversing them once more is a good part of a
+    short run's start-up and shut-down.  (Not for a host program: its heap would stay frozen.)"""
     import gc
 
     gc.freeze()
