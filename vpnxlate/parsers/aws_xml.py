@@ -6,8 +6,9 @@ wrappers (``ec2-xml``, ``ec2-json``) embed; :func:`parse_document` is their entr
 
 Security: the XML is parsed by :func:`vpnxlate.parsers._safexml.parse_xml` (entity resolution,
 DTD loading and network access off; ``<!DOCTYPE``/``<!ENTITY`` refused; nesting deeper than
-:data:`MAX_DEPTH` elements and text over :data:`MAX_TEXT` characters refused).  lxml is imported
-only when a document is parsed.
+:data:`MAX_DEPTH` elements and text over :data:`MAX_TEXT` characters refused; a document that a
+template of an already checked shape matches may be read without lxml: see the template path).
+lxml is imported only when a document is parsed.
 """
 
 from __future__ import annotations
@@ -654,10 +655,28 @@ def _read_tunnel(where: _Where, el: Any, n: int, report: Report) -> tuple[Tunnel
 # the elements of an earlier document of that shape (read and checked the plain way): the
 # literal tags and attributes, XML white space between elements, and one group for each leaf's
 # text and the root's ``id``.  A group holds no ``<`` and no ``&``, so a text the expression
-# matches has exactly those elements, nested exactly so (lxml still parses every document: it
-# refuses what is not well-formed, with its own message; the expression only tells which
-# element each text belongs to).  The shape's nesting passed the depth check once, so
-# :func:`parse_xml` need not walk the tree for it again.
+# matches has exactly those elements, nested exactly so; the shape's nesting passed the depth
+# check once, so :func:`parse_xml` need not walk the tree for it again.
+#
+# A document inside a JSON string (``fixed_line``: every line is that string's) is then not
+# parsed by lxml at all when :func:`_well_formed` passes, because a match proves lxml would
+# accept it and read the same texts.  The template's document was parsed by lxml and passed
+# parse_xml's checks; a match differs from it only in leaf texts and attribute values (and XML
+# white space between elements), and those are free of ``<`` and ``&``: so no comment, CDATA,
+# PI, DOCTYPE or entity (nothing parse_xml refuses before lxml), no reference (the texts are
+# the values lxml gives; an attribute group also holds no tab or newline, which lxml would turn
+# into spaces), the same names in the same nesting.  What XML still refuses in such text is
+# checked once per document, in C: a character outside XML's Char production (C0 controls but
+# tab and newline, surrogates, U+FFFE/U+FFFF; no CR is left after newline normalization), the
+# sequence ``]]>`` (anywhere: in an attribute it is allowed, and such a document only takes the
+# lxml way), and a text over MAX_TEXT (any document longer than that takes the lxml way).  The
+# XML declaration the expression accepts (``<?xml`` + white space + no ``<>&`` up to ``?>``) is
+# exactly what parse_xml's declaration pattern blanks out before lxml parses, so lxml never sees
+# it either way.  Anything that fails a check, or that :func:`_templated` declines, is parsed by
+# lxml as before (its error, message and line are today's).  tests/test_template_wellformed.py
+# mutates matched documents with each of these and requires what lxml's reading gives.  With
+# ``line_offset`` (aws-xml files, ec2-xml) the tunnel lines come from lxml's ``sourceline``, so
+# lxml still parses those documents.
 _SPACE = "[ \t\n]*"
 _LEAF = "([^<&]*)"
 _ATTRIBUTE = '[^"<&\t\n]*'
@@ -767,6 +786,18 @@ def _match(text: str) -> tuple[_Template, tuple[str | None, ...]] | None:
     return None
 
 
+# What XML's Char production refuses (XML 1.0: #x9 #xA #xD #x20-#xD7FF #xE000-#xFFFD
+# #x10000-#x10FFFF); the text is newline-normalized, so no #xD is left either way.
+_NOT_XML_CHAR = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _well_formed(text: str) -> bool:
+    """Whether lxml accepts a document a template matched (the checks the expression does not
+    make; see the comment above the template machinery): no character XML refuses, no
+    ``]]>``, and no text over :data:`MAX_TEXT` (the whole document is no longer)."""
+    return len(text) <= MAX_TEXT and "]]>" not in text and _NOT_XML_CHAR.search(text) is None
+
+
 def _templated(found: tuple[_Template, tuple[str | None, ...]], root: Any, where: _Where) -> Document | None:
     """:func:`read_document` of a document its template matched; None (or an exception) for
     anything that needs a message, a warning or a closer look: then the plain way reads it."""
@@ -815,9 +846,15 @@ def read_document(
     if isinstance(text, str):
         text = normalize_newlines(text)
     found = _match(text) if isinstance(text, str) and _TEMPLATES else None
-    root = parse_xml(
-        text, line_offset=line_offset, fixed_line=fixed_line, what="the XML document", nesting_checked=found is not None
-    )
+
+    def parsed() -> Any:
+        return parse_xml(
+            text, line_offset=line_offset, fixed_line=fixed_line, what="the XML document", nesting_checked=bool(found)
+        )
+
+    # (no lxml for a matched document in a JSON string that passes _well_formed: see the template path)
+    skip = found is not None and fixed_line is not None and isinstance(text, str) and _well_formed(text)
+    root = None if skip else parsed()
     if found is not None:
         try:
             doc = _templated(found, root, where)
@@ -825,6 +862,8 @@ def read_document(
             doc = None
         if doc is not None:
             return doc
+    if root is None:
+        root = parsed()
     doc = _read_tree(root, where, report)
     if isinstance(text, str) and found is None:
         _learn(root, text)
