@@ -16,8 +16,8 @@ from __future__ import annotations
 import ipaddress
 import operator
 import re
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, cast
 
 import attrs
 
@@ -406,11 +406,20 @@ _COMMON_FIELDS = (
     "ipsec/fragmentation_before_encryption",
     *(element for _attr, element, _conv in _IKE_FIELDS + _IPSEC_FIELDS),
 )
+# (the texts of _UNIQUE_FIELDS, the texts of _COMMON_FIELDS) of a tunnel, from the texts of its
+# elements (position -1: None, absent): one C call each
+_Plan = tuple[Callable[[Sequence[str | None]], tuple[str | None, ...]], ...]
+
+
+def _plan(unique_at: list[int], common_at: list[int]) -> _Plan:
+    return operator.itemgetter(*unique_at), operator.itemgetter(*common_at)
+
+
 # A tunnel element's shape (the tags of every node in ``el.iter()`` order, then the number of
 # children of each, which together fix the tree) -> where, in that order, the element each path
 # names sits (-1: absent).  AWS's documents have one or two shapes, so _Paths (path strings for
 # every element) runs once per shape, not once per tunnel.
-_SHAPES: dict[tuple[Any, ...], tuple[tuple[int, ...], tuple[int, ...]]] = {}
+_SHAPES: dict[tuple[Any, ...], _Plan] = {}
 # raw texts of _COMMON_FIELDS -> their conversions, validated (only successes; bounded)
 _COMMON: dict[tuple[str | None, ...], _Common] = {}
 _tag = operator.attrgetter("tag")
@@ -442,10 +451,10 @@ def _bounded(cache: dict[Any, Any], limit: int) -> dict[Any, Any]:
     return cache
 
 
-def _shape(el: Any, elems: list[Any]) -> tuple[tuple[int, ...], tuple[int, ...]]:
+def _shape(el: Any, elems: list[Any]) -> _Plan:
     position = {id(e): i for i, e in enumerate(elems)}
     paths = {path: position[id(found)] for path, found in _Paths(el, _Where()).paths.items()}
-    return (tuple(paths.get(f, -1) for f in _UNIQUE_FIELDS), tuple(paths.get(f, -1) for f in _COMMON_FIELDS))
+    return _plan([paths.get(f, -1) for f in _UNIQUE_FIELDS], [paths.get(f, -1) for f in _COMMON_FIELDS])
 
 
 def _stripped(text: str | None) -> str | None:
@@ -511,15 +520,39 @@ def _quad_inside(ip: str | None, prefix: str | None, mask: str | None) -> tuple[
     :func:`_fast_inside` reads it as); None for anything else."""
     if ip is None:
         return None
+    key = (prefix, mask)
+    length = _PREFIX_OF.get(key, _UNKNOWN)
+    if length is _UNKNOWN:
+        length = _bounded(_PREFIX_OF, 64)[key] = _prefix_of(prefix, mask)
+    if length is None:
+        return None
+    # (_quad of "ip/prefix" matches exactly when ip is a dotted quad without "/" and prefix a
+    # valid length: the expression has one "/"; the prefix was checked by _prefix_of)
+    quad = _quad(ip)
+    if quad is None:
+        return None
+    if length == -1:  # no prefix stated: the address's own, or /30
+        return quad[0], 30 if quad[1] is None else quad[1]
+    return None if quad[1] is not None else (quad[0], length)
+
+
+# (network_cidr text, network_mask text) -> what _prefix_of says (bounded)
+_PREFIX_OF: dict[tuple[str | None, str | None], int | None] = {}
+_UNKNOWN: Any = object()
+
+
+def _prefix_of(prefix: str | None, mask: str | None) -> int | None:
+    """The prefix length an inside address's cidr and mask texts give (-1: none stated), or None
+    when :func:`_fast_inside` refuses them or reads them the long way."""
     if mask is not None:
         mask_len = _mask_prefix(mask)
         if mask_len is None or (prefix is not None and prefix != str(mask_len)):
-            return None  # _fast_inside refuses it, or reads it the long way
+            return None
         prefix = str(mask_len)
-    quad = _quad(ip if prefix is None else f"{ip}/{prefix}")
-    if quad is None:
-        return None
-    return quad[0], 30 if quad[1] is None else quad[1]
+    if prefix is None:
+        return -1
+    quad = _quad(f"0.0.0.0/{prefix}")
+    return None if quad is None else quad[1]
 
 
 def _same_network(ip: int, other: int, prefix: int) -> bool:
@@ -605,18 +638,20 @@ def _fast_tunnel(el: Any) -> tuple[Tunnel, bool] | None:
 
 
 def _tunnel_of_texts(
-    texts: list[str | None] | tuple[str | None, ...], unique_at: tuple[int, ...], common_at: tuple[int, ...]
+    texts: Sequence[str | None],
+    unique_at: Callable[[Sequence[str | None]], tuple[str | None, ...]],
+    common_at: Callable[[Sequence[str | None]], tuple[str | None, ...]],
 ) -> tuple[Tunnel, bool] | None:
     """:func:`_fast_tunnel` on the texts of a tunnel's elements (``texts[-1]`` is None, for
     absent ones; an empty element may be None or ``""``): the tunnel, or None / an exception."""
-    raw = tuple([texts[i] for i in common_at])
+    raw = common_at(texts)
     common = _COMMON.get(raw)
     if common is None:
         common = _common(raw)
         if common is None:
             return None
         _bounded(_COMMON, 256)[raw] = common
-    aws_out, psk_text, *inside = [texts[i] for i in unique_at]
+    aws_out, psk_text, *inside = unique_at(texts)
     aws_quad = _quad(aws_out.strip()) if aws_out else None
     if aws_quad is None or aws_quad[1] is not None:
         return None  # not a dotted quad (absent, IPv6, invalid): _tunnel
@@ -666,10 +701,12 @@ def _read_tunnel(where: _Where, el: Any, n: int, report: Report) -> tuple[Tunnel
 # PI, DOCTYPE or entity (nothing parse_xml refuses before lxml), no reference (the texts are
 # the values lxml gives; an attribute group also holds no tab or newline, which lxml would turn
 # into spaces), the same names in the same nesting.  What XML still refuses in such text is
-# checked once per document, in C: a character outside XML's Char production (C0 controls but
-# tab and newline, surrogates, U+FFFE/U+FFFF; no CR is left after newline normalization), the
-# sequence ``]]>`` (anywhere: in an attribute it is allowed, and such a document only takes the
-# lxml way), and a text over MAX_TEXT (any document longer than that takes the lxml way).  The
+# checked once per document, in C, over the groups' texts (everything else is the template's
+# own markup, which lxml accepted, and XML white space): a character outside XML's Char
+# production (C0 controls but tab and newline, surrogates, U+FFFE/U+FFFF; no CR is left after
+# newline normalization), the sequence ``]]>`` (in any group: in an attribute it is allowed, and
+# such a document only takes the lxml way), and a text over MAX_TEXT (any document longer than
+# that takes the lxml way).  The
 # XML declaration the expression accepts (``<?xml`` + white space + no ``<>&`` up to ``?>``) is
 # exactly what parse_xml's declaration pattern blanks out before lxml parses, so lxml never sees
 # it either way.  Anything that fails a check, or that :func:`_templated` declines, is parsed by
@@ -677,9 +714,11 @@ def _read_tunnel(where: _Where, el: Any, n: int, report: Report) -> tuple[Tunnel
 # mutates matched documents with each of these and requires what lxml's reading gives.  With
 # ``line_offset`` (aws-xml files, ec2-xml) the tunnel lines come from lxml's ``sourceline``, so
 # lxml still parses those documents.
-_SPACE = "[ \t\n]*"
-_LEAF = "([^<&]*)"
-_ATTRIBUTE = '[^"<&\t\n]*'
+# (possessive: what a run takes, the next token, "<" or '"', can never take; the same matches,
+# without the engine saving a backtracking point for every character)
+_SPACE = "[ \t\n]*+"
+_LEAF = "([^<&]*+)"
+_ATTRIBUTE = '[^"<&\t\n]*+'
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*")
 _HEADER_TEXTS = ("customer_gateway_id", "vpn_gateway_id", "transit_gateway_id")
 _HEADER_VALUES = ("vpn_connection_type", "vpn_connection_attributes")
@@ -754,9 +793,7 @@ def _template(root: Any, text: str) -> _Template | None:
     tunnels = []
     for el in root.iterchildren("ipsec_tunnel"):
         paths = _Paths(el, _Where()).paths
-        tunnels.append(
-            (tuple(at(paths.get(f)) for f in _UNIQUE_FIELDS), tuple(at(paths.get(f)) for f in _COMMON_FIELDS))
-        )
+        tunnels.append(_plan([at(paths.get(f)) for f in _UNIQUE_FIELDS], [at(paths.get(f)) for f in _COMMON_FIELDS]))
     del alive
     return _Template(regex, groups.get(-2, -1), header, tuple(tunnels))
 
@@ -791,11 +828,15 @@ def _match(text: str) -> tuple[_Template, tuple[str | None, ...]] | None:
 _NOT_XML_CHAR = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
-def _well_formed(text: str) -> bool:
+def _well_formed(text: str, groups: tuple[str | None, ...]) -> bool:
     """Whether lxml accepts a document a template matched (the checks the expression does not
-    make; see the comment above the template machinery): no character XML refuses, no
-    ``]]>``, and no text over :data:`MAX_TEXT` (the whole document is no longer)."""
-    return len(text) <= MAX_TEXT and "]]>" not in text and _NOT_XML_CHAR.search(text) is None
+    make; see the comment above the template machinery): no character XML refuses and no ``]]>``
+    in the texts the groups hold (the rest is the template's own markup and XML white space), and
+    no text over :data:`MAX_TEXT` (the whole document is no longer)."""
+    if len(text) > MAX_TEXT:
+        return False
+    values = "<".join(cast("tuple[str, ...]", groups[:-1]))  # (the last is _match's None; "<" makes no "]]>")
+    return "]]>" not in values and _NOT_XML_CHAR.search(values) is None
 
 
 def _templated(found: tuple[_Template, tuple[str | None, ...]], root: Any, where: _Where) -> Document | None:
@@ -853,7 +894,7 @@ def read_document(
         )
 
     # (no lxml for a matched document in a JSON string that passes _well_formed: see the template path)
-    skip = found is not None and fixed_line is not None and isinstance(text, str) and _well_formed(text)
+    skip = found is not None and fixed_line is not None and isinstance(text, str) and _well_formed(text, found[1])
     root = None if skip else parsed()
     if found is not None:
         try:
