@@ -25,6 +25,7 @@ from ..detect import NO, STRONG
 from ..diagnostics import relocate
 from ..errors import ParseError, Report, VpnxlateError, describe_value
 from ..model import (
+    AWS_ID_RE,
     Bgp,
     IkeOptions,
     IpsecOptions,
@@ -114,11 +115,36 @@ def build(
     line_of = {n: ln for n, ln in enumerate(tunnel_lines) if ln is not None}
     try:
         merged = merge_tunnels(tunnels, report, context=context, line_of=line_of)
-        return VpnConnection(tunnels=merged, **fields)
+        return _connection_of(merged, fields)
     except VpnxlateError as e:
         if e.field == "tunnels" and "at least one tunnel" in e.message:
             e.message = f"{context}the document has no <ipsec_tunnel> with an outside address"
         raise e.located(line=line) from None
+
+
+_ID_FIELDS = ("vpn_connection_id", "vpn_gateway_id", "transit_gateway_id", "customer_gateway_id")
+_PLAIN_FIELDS = frozenset((*_ID_FIELDS, "routing", "static_routes"))
+
+
+def _connection_of(merged: tuple[Tunnel, ...], fields: dict[str, Any]) -> VpnConnection:
+    """``VpnConnection(tunnels=merged, **fields)``: through the trusted constructor when every
+    value is one its validators accept as it is (merge_tunnels's tuple: Tunnels sorted by
+    address, one per address; ids of AWS's own shape, which check_id accepts unchanged; a
+    routing word; no static routes), else the validating one (which says what is wrong)."""
+    if (
+        merged
+        and fields.get("static_routes") is None
+        and fields.keys() <= _PLAIN_FIELDS
+        and fields.get("routing", "bgp") in ("bgp", "static")
+        and all(type(t) is Tunnel for t in merged)
+    ):
+        for name in _ID_FIELDS:
+            value = fields.get(name)
+            if value is not None and not (type(value) is str and AWS_ID_RE.fullmatch(value)):
+                break
+        else:
+            return _trusted(VpnConnection, {"tunnels": merged, **fields})
+    return VpnConnection(tunnels=merged, **fields)
 
 
 class _Where:
