@@ -16,6 +16,7 @@ from __future__ import annotations
 import ipaddress
 import operator
 import re
+import types
 from collections.abc import Callable, Iterable
 from typing import Any, Literal, TypeVar, cast
 
@@ -579,15 +580,22 @@ def _make_trusted(cls: type) -> Any:
         "    get = values.get",
     ]
     for i, f in enumerate(fields):
+        # a slot's own descriptor stores what object.__setattr__ stores, in less time
+        slot = next((k.__dict__[f.name] for k in cls.__mro__ if f.name in k.__dict__), None)
+        if isinstance(slot, types.MemberDescriptorType):
+            env[f"_slot{i}"] = slot.__set__
+            store = f"_slot{i}(obj, "
+        else:
+            store = f"_set(obj, {f.name!r}, "
         if f.default is attrs.NOTHING:
-            lines.append(f"    _set(obj, {f.name!r}, values[{f.name!r}])")
+            lines.append(f"    {store}values[{f.name!r}])")
         elif isinstance(f.default, attrs.Factory):  # type: ignore[arg-type]
             env[f"_factory{i}"] = f.default.factory
             lines.append(f"    v = get({f.name!r}, _ABSENT)")
-            lines.append(f"    _set(obj, {f.name!r}, _factory{i}() if v is _ABSENT else v)")
+            lines.append(f"    {store}_factory{i}() if v is _ABSENT else v)")
         else:
             env[f"_default{i}"] = f.default
-            lines.append(f"    _set(obj, {f.name!r}, get({f.name!r}, _default{i}))")
+            lines.append(f"    {store}get({f.name!r}, _default{i}))")
     if hasattr(cls, "__attrs_post_init__"):
         lines.append("    obj.__attrs_post_init__()")
     lines.append("    return obj")

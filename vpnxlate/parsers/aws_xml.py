@@ -588,7 +588,7 @@ def _same_network(ip: int, other: int, prefix: int) -> bool:
 def _inside4(texts: list[str | None]) -> tuple[Any, Any]:
     """The customer and AWS IPv4 inside interfaces from their six texts (ip, cidr, mask each),
     one :class:`ipaddress.IPv4Network` shared by both when they are on the same network."""
-    cgw_ip, cgw_cidr, cgw_mask, aws_ip, aws_cidr, aws_mask = map(_stripped, texts)
+    cgw_ip, cgw_cidr, cgw_mask, aws_ip, aws_cidr, aws_mask = [(t.strip() or None) if t else None for t in texts]
     cgw, aws = _quad_inside(cgw_ip, cgw_cidr, cgw_mask), _quad_inside(aws_ip, aws_cidr, aws_mask)
     if cgw is not None and aws is not None and cgw[1] == aws[1] and _same_network(cgw[0], aws[0], cgw[1]):
         return _interfaces(cgw[0], aws[0], cgw[1])
@@ -602,23 +602,30 @@ def _interfaces_sharing(a: int, b: int, prefix: int) -> tuple[ipaddress.IPv4Inte
     """``IPv4Interface((a, prefix)), IPv4Interface((b, prefix))`` with one network object: what
     the constructor stores (checked against it at import; see :data:`_interfaces`)."""
     net = _network(a, prefix) if prefix < 31 else ipaddress.IPv4Network((a, prefix), strict=False)
-    out = []
-    for ip in (a, b):
-        iface: Any = object.__new__(ipaddress.IPv4Interface)
-        iface._ip = ip
-        iface.network = net
-        iface.netmask = net.netmask
-        iface._prefixlen = net.prefixlen
-        out.append(iface)
-    return out[0], out[1]
+    shared = {"network": net, "netmask": net.netmask, "_prefixlen": net.prefixlen}  # (the constructor's order)
+    cgw: Any = object.__new__(ipaddress.IPv4Interface)
+    cgw._ip = a
+    cgw.__dict__.update(shared)
+    aws: Any = object.__new__(ipaddress.IPv4Interface)
+    aws._ip = b
+    aws.__dict__.update(shared)
+    return cgw, aws
+
+
+# prefix length -> (the netmask object _make_netmask shares, the prefix length, the mask as an int)
+_NETMASKS: dict[int, tuple[ipaddress.IPv4Address, int, int]] = {}
 
 
 def _network(a: int, prefix: int) -> ipaddress.IPv4Network:
     """``IPv4Network((a, prefix), strict=False)`` for a prefix below 31 (the constructor sets
     ``hosts`` for /31 and /32): what the constructor stores, without parsing its argument."""
-    netmask, prefixlen = ipaddress.IPv4Network._make_netmask(prefix)  # type: ignore[attr-defined]
+    known = _NETMASKS.get(prefix)
+    if known is None:  # (at most 31 entries: prefix lengths 0..30)
+        netmask, prefixlen = ipaddress.IPv4Network._make_netmask(prefix)  # type: ignore[attr-defined]
+        known = _NETMASKS[prefix] = (netmask, prefixlen, int(netmask))
+    netmask, prefixlen, bits = known
     net: Any = object.__new__(ipaddress.IPv4Network)
-    net.network_address = ipaddress.IPv4Address(a & int(netmask))
+    net.network_address = ipaddress.IPv4Address(a & bits)
     net.netmask = netmask
     net._prefixlen = prefixlen
     return net  # type: ignore[no-any-return]
