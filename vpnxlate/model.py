@@ -16,6 +16,7 @@ from __future__ import annotations
 import ipaddress
 import operator
 import re
+import types
 from collections.abc import Callable, Iterable
 from typing import Any, Literal, TypeVar, cast
 
@@ -526,7 +527,8 @@ class VpnConnection:
             if not isinstance(t, Tunnel):
                 raise _fail("tunnels", f"expected Tunnel objects, got {type(t).__name__}")
         ips = [t.aws_outside_ip for t in value]
-        if len(set(ips)) != len(ips):
+        # (two tunnels, the usual number: one comparison costs what hashing one address costs)
+        if ips[0] == ips[1] if len(ips) == 2 else len(set(ips)) != len(ips):
             dup = next(ip for ip in ips if ips.count(ip) > 1)
             raise _fail("tunnels", f"two tunnels with the AWS outside IP {dup} (use build_connection to merge)")
 
@@ -578,15 +580,22 @@ def _make_trusted(cls: type) -> Any:
         "    get = values.get",
     ]
     for i, f in enumerate(fields):
+        # a slot's own descriptor stores what object.__setattr__ stores, in less time
+        slot = next((k.__dict__[f.name] for k in cls.__mro__ if f.name in k.__dict__), None)
+        if isinstance(slot, types.MemberDescriptorType):
+            env[f"_slot{i}"] = slot.__set__
+            store = f"_slot{i}(obj, "
+        else:
+            store = f"_set(obj, {f.name!r}, "
         if f.default is attrs.NOTHING:
-            lines.append(f"    _set(obj, {f.name!r}, values[{f.name!r}])")
+            lines.append(f"    {store}values[{f.name!r}])")
         elif isinstance(f.default, attrs.Factory):  # type: ignore[arg-type]
             env[f"_factory{i}"] = f.default.factory
             lines.append(f"    v = get({f.name!r}, _ABSENT)")
-            lines.append(f"    _set(obj, {f.name!r}, _factory{i}() if v is _ABSENT else v)")
+            lines.append(f"    {store}_factory{i}() if v is _ABSENT else v)")
         else:
             env[f"_default{i}"] = f.default
-            lines.append(f"    _set(obj, {f.name!r}, get({f.name!r}, _default{i}))")
+            lines.append(f"    {store}get({f.name!r}, _default{i}))")
     if hasattr(cls, "__attrs_post_init__"):
         lines.append("    obj.__attrs_post_init__()")
     lines.append("    return obj")
@@ -689,17 +698,20 @@ def merge_tunnels(
     that differ (a different PSK, inside CIDR, ...) are a :class:`ValidationError` naming the
     fields (and, with ``sources``, the inputs each came from; never the key).
     """
-    by_ip: dict[IPAddress, Tunnel] = {}
-    src_of: dict[IPAddress, str | None] = {}
+    # (keyed by address_key: equal exactly when the addresses are, and a tuple of two ints
+    # hashes in C where an address hashes in Python)
+    by_ip: dict[tuple[int, int], Tunnel] = {}
+    src_of: dict[tuple[int, int], str | None] = {}
     for n, t in enumerate(tunnels):
         src = sources[n] if sources is not None else None
-        seen = by_ip.get(t.aws_outside_ip)
+        key = t.key
+        seen = by_ip.get(key)
         if seen is None:
-            by_ip[t.aws_outside_ip] = t
-            src_of[t.aws_outside_ip] = src
+            by_ip[key] = t
+            src_of[key] = src
             continue
         line = (line_of or {}).get(n)
-        first = src_of[t.aws_outside_ip]
+        first = src_of[key]
         inputs = f" ({first} and {src})" if first is not None and src is not None and first != src else ""
         if seen == t:
             report.warn(
@@ -737,8 +749,8 @@ def merge_tunnels(
                 field="tunnels",
                 code="duplicate-tunnel",
             )
-        by_ip[t.aws_outside_ip] = merged
-    return tuple(sorted(by_ip.values(), key=lambda t: t.key))
+        by_ip[key] = merged
+    return tuple([by_ip[key] for key in sorted(by_ip)])
 
 
 def build_connection(tunnels: Iterable[Tunnel], report: Report, **fields: Any) -> VpnConnection:
@@ -759,24 +771,26 @@ def merge_connections(
     Two stated values that differ are an error naming the field (and both inputs)."""
     out: list[VpnConnection] = []
     out_src: list[str | None] = []
-    tunnel_src: list[dict[IPAddress, str | None]] = []
+    # (addresses by address_key, as merge_tunnels keys them)
+    tunnel_src: list[dict[tuple[int, int], str | None]] = []
     by_id: dict[str, int] = {}
-    by_ip: dict[IPAddress, int] = {}
+    by_ip: dict[tuple[int, int], int] = {}
     for i, c in enumerate(connections):
         src = sources[i] if sources is not None else None
         pos = by_id.get(c.vpn_connection_id) if c.vpn_connection_id is not None else None
+        keys = [t.key for t in c.tunnels]
         if pos is None:
-            hits = {by_ip[t.aws_outside_ip] for t in c.tunnels if t.aws_outside_ip in by_ip}
+            hits = {by_ip[key] for key in keys if key in by_ip}
             hits = {h for h in hits if out[h].vpn_connection_id is None or c.vpn_connection_id is None}
             pos = hits.pop() if len(hits) == 1 else None
         if pos is None:
             if c.vpn_connection_id is not None:
                 by_id[c.vpn_connection_id] = len(out)
-            for t in c.tunnels:
-                by_ip.setdefault(t.aws_outside_ip, len(out))
+            for key in keys:
+                by_ip.setdefault(key, len(out))
             out.append(c)
             out_src.append(src)
-            tunnel_src.append({t.aws_outside_ip: src for t in c.tunnels})
+            tunnel_src.append(dict.fromkeys(keys, src))
             continue
         seen, first = out[pos], out_src[pos]
         inputs = f" ({first} and {src})" if first is not None and src is not None and first != src else ""
@@ -798,7 +812,7 @@ def merge_connections(
                 field="connections",
                 source=src if inputs else None,
             )
-        srcs = [tunnel_src[pos].get(t.aws_outside_ip, first) for t in seen.tunnels] + [src] * len(c.tunnels)
+        srcs = [tunnel_src[pos].get(t.key, first) for t in seen.tunnels] + [src] * len(c.tunnels)
         tunnels = merge_tunnels(seen.tunnels + c.tunnels, report, context=f"{name}: ", sources=srcs)
         if filled:
             report.warn(
@@ -810,7 +824,7 @@ def merge_connections(
         out[pos] = merged = attrs.evolve(fields, tunnels=tunnels)
         if merged.vpn_connection_id is not None:
             by_id.setdefault(merged.vpn_connection_id, pos)
-        for t in c.tunnels:
-            by_ip.setdefault(t.aws_outside_ip, pos)
-            tunnel_src[pos].setdefault(t.aws_outside_ip, src)
+        for key in keys:
+            by_ip.setdefault(key, pos)
+            tunnel_src[pos].setdefault(key, src)
     return out

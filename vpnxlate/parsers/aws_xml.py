@@ -6,8 +6,9 @@ wrappers (``ec2-xml``, ``ec2-json``) embed; :func:`parse_document` is their entr
 
 Security: the XML is parsed by :func:`vpnxlate.parsers._safexml.parse_xml` (entity resolution,
 DTD loading and network access off; ``<!DOCTYPE``/``<!ENTITY`` refused; nesting deeper than
-:data:`MAX_DEPTH` elements and text over :data:`MAX_TEXT` characters refused).  lxml is imported
-only when a document is parsed.
+:data:`MAX_DEPTH` elements and text over :data:`MAX_TEXT` characters refused; a document that a
+template of an already checked shape matches may be read without lxml: see the template path).
+lxml is imported only when a document is parsed.
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ from __future__ import annotations
 import ipaddress
 import operator
 import re
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, cast
 
 import attrs
 
@@ -24,6 +25,7 @@ from ..detect import NO, STRONG
 from ..diagnostics import relocate
 from ..errors import ParseError, Report, VpnxlateError, describe_value
 from ..model import (
+    AWS_ID_RE,
     Bgp,
     IkeOptions,
     IpsecOptions,
@@ -113,11 +115,36 @@ def build(
     line_of = {n: ln for n, ln in enumerate(tunnel_lines) if ln is not None}
     try:
         merged = merge_tunnels(tunnels, report, context=context, line_of=line_of)
-        return VpnConnection(tunnels=merged, **fields)
+        return _connection_of(merged, fields)
     except VpnxlateError as e:
         if e.field == "tunnels" and "at least one tunnel" in e.message:
             e.message = f"{context}the document has no <ipsec_tunnel> with an outside address"
         raise e.located(line=line) from None
+
+
+_ID_FIELDS = ("vpn_connection_id", "vpn_gateway_id", "transit_gateway_id", "customer_gateway_id")
+_PLAIN_FIELDS = frozenset((*_ID_FIELDS, "routing", "static_routes"))
+
+
+def _connection_of(merged: tuple[Tunnel, ...], fields: dict[str, Any]) -> VpnConnection:
+    """``VpnConnection(tunnels=merged, **fields)``: through the trusted constructor when every
+    value is one its validators accept as it is (merge_tunnels's tuple: Tunnels sorted by
+    address, one per address; ids of AWS's own shape, which check_id accepts unchanged; a
+    routing word; no static routes), else the validating one (which says what is wrong)."""
+    if (
+        merged
+        and fields.get("static_routes") is None
+        and fields.keys() <= _PLAIN_FIELDS
+        and fields.get("routing", "bgp") in ("bgp", "static")
+        and all(type(t) is Tunnel for t in merged)
+    ):
+        for name in _ID_FIELDS:
+            value = fields.get(name)
+            if value is not None and not (type(value) is str and AWS_ID_RE.fullmatch(value)):
+                break
+        else:
+            return _trusted(VpnConnection, {"tunnels": merged, **fields})
+    return VpnConnection(tunnels=merged, **fields)
 
 
 class _Where:
@@ -405,11 +432,20 @@ _COMMON_FIELDS = (
     "ipsec/fragmentation_before_encryption",
     *(element for _attr, element, _conv in _IKE_FIELDS + _IPSEC_FIELDS),
 )
+# (the texts of _UNIQUE_FIELDS, the texts of _COMMON_FIELDS) of a tunnel, from the texts of its
+# elements (position -1: None, absent): one C call each
+_Plan = tuple[Callable[[Sequence[str | None]], tuple[str | None, ...]], ...]
+
+
+def _plan(unique_at: list[int], common_at: list[int]) -> _Plan:
+    return operator.itemgetter(*unique_at), operator.itemgetter(*common_at)
+
+
 # A tunnel element's shape (the tags of every node in ``el.iter()`` order, then the number of
 # children of each, which together fix the tree) -> where, in that order, the element each path
 # names sits (-1: absent).  AWS's documents have one or two shapes, so _Paths (path strings for
 # every element) runs once per shape, not once per tunnel.
-_SHAPES: dict[tuple[Any, ...], tuple[tuple[int, ...], tuple[int, ...]]] = {}
+_SHAPES: dict[tuple[Any, ...], _Plan] = {}
 # raw texts of _COMMON_FIELDS -> their conversions, validated (only successes; bounded)
 _COMMON: dict[tuple[str | None, ...], _Common] = {}
 _tag = operator.attrgetter("tag")
@@ -441,10 +477,10 @@ def _bounded(cache: dict[Any, Any], limit: int) -> dict[Any, Any]:
     return cache
 
 
-def _shape(el: Any, elems: list[Any]) -> tuple[tuple[int, ...], tuple[int, ...]]:
+def _shape(el: Any, elems: list[Any]) -> _Plan:
     position = {id(e): i for i, e in enumerate(elems)}
     paths = {path: position[id(found)] for path, found in _Paths(el, _Where()).paths.items()}
-    return (tuple(paths.get(f, -1) for f in _UNIQUE_FIELDS), tuple(paths.get(f, -1) for f in _COMMON_FIELDS))
+    return _plan([paths.get(f, -1) for f in _UNIQUE_FIELDS], [paths.get(f, -1) for f in _COMMON_FIELDS])
 
 
 def _stripped(text: str | None) -> str | None:
@@ -510,15 +546,39 @@ def _quad_inside(ip: str | None, prefix: str | None, mask: str | None) -> tuple[
     :func:`_fast_inside` reads it as); None for anything else."""
     if ip is None:
         return None
+    key = (prefix, mask)
+    length = _PREFIX_OF.get(key, _UNKNOWN)
+    if length is _UNKNOWN:
+        length = _bounded(_PREFIX_OF, 64)[key] = _prefix_of(prefix, mask)
+    if length is None:
+        return None
+    # (_quad of "ip/prefix" matches exactly when ip is a dotted quad without "/" and prefix a
+    # valid length: the expression has one "/"; the prefix was checked by _prefix_of)
+    quad = _quad(ip)
+    if quad is None:
+        return None
+    if length == -1:  # no prefix stated: the address's own, or /30
+        return quad[0], 30 if quad[1] is None else quad[1]
+    return None if quad[1] is not None else (quad[0], length)
+
+
+# (network_cidr text, network_mask text) -> what _prefix_of says (bounded)
+_PREFIX_OF: dict[tuple[str | None, str | None], int | None] = {}
+_UNKNOWN: Any = object()
+
+
+def _prefix_of(prefix: str | None, mask: str | None) -> int | None:
+    """The prefix length an inside address's cidr and mask texts give (-1: none stated), or None
+    when :func:`_fast_inside` refuses them or reads them the long way."""
     if mask is not None:
         mask_len = _mask_prefix(mask)
         if mask_len is None or (prefix is not None and prefix != str(mask_len)):
-            return None  # _fast_inside refuses it, or reads it the long way
+            return None
         prefix = str(mask_len)
-    quad = _quad(ip if prefix is None else f"{ip}/{prefix}")
-    if quad is None:
-        return None
-    return quad[0], 30 if quad[1] is None else quad[1]
+    if prefix is None:
+        return -1
+    quad = _quad(f"0.0.0.0/{prefix}")
+    return None if quad is None else quad[1]
 
 
 def _same_network(ip: int, other: int, prefix: int) -> bool:
@@ -528,7 +588,7 @@ def _same_network(ip: int, other: int, prefix: int) -> bool:
 def _inside4(texts: list[str | None]) -> tuple[Any, Any]:
     """The customer and AWS IPv4 inside interfaces from their six texts (ip, cidr, mask each),
     one :class:`ipaddress.IPv4Network` shared by both when they are on the same network."""
-    cgw_ip, cgw_cidr, cgw_mask, aws_ip, aws_cidr, aws_mask = map(_stripped, texts)
+    cgw_ip, cgw_cidr, cgw_mask, aws_ip, aws_cidr, aws_mask = [(t.strip() or None) if t else None for t in texts]
     cgw, aws = _quad_inside(cgw_ip, cgw_cidr, cgw_mask), _quad_inside(aws_ip, aws_cidr, aws_mask)
     if cgw is not None and aws is not None and cgw[1] == aws[1] and _same_network(cgw[0], aws[0], cgw[1]):
         return _interfaces(cgw[0], aws[0], cgw[1])
@@ -542,23 +602,30 @@ def _interfaces_sharing(a: int, b: int, prefix: int) -> tuple[ipaddress.IPv4Inte
     """``IPv4Interface((a, prefix)), IPv4Interface((b, prefix))`` with one network object: what
     the constructor stores (checked against it at import; see :data:`_interfaces`)."""
     net = _network(a, prefix) if prefix < 31 else ipaddress.IPv4Network((a, prefix), strict=False)
-    out = []
-    for ip in (a, b):
-        iface: Any = object.__new__(ipaddress.IPv4Interface)
-        iface._ip = ip
-        iface.network = net
-        iface.netmask = net.netmask
-        iface._prefixlen = net.prefixlen
-        out.append(iface)
-    return out[0], out[1]
+    shared = {"network": net, "netmask": net.netmask, "_prefixlen": net.prefixlen}  # (the constructor's order)
+    cgw: Any = object.__new__(ipaddress.IPv4Interface)
+    cgw._ip = a
+    cgw.__dict__.update(shared)
+    aws: Any = object.__new__(ipaddress.IPv4Interface)
+    aws._ip = b
+    aws.__dict__.update(shared)
+    return cgw, aws
+
+
+# prefix length -> (the netmask object _make_netmask shares, the prefix length, the mask as an int)
+_NETMASKS: dict[int, tuple[ipaddress.IPv4Address, int, int]] = {}
 
 
 def _network(a: int, prefix: int) -> ipaddress.IPv4Network:
     """``IPv4Network((a, prefix), strict=False)`` for a prefix below 31 (the constructor sets
     ``hosts`` for /31 and /32): what the constructor stores, without parsing its argument."""
-    netmask, prefixlen = ipaddress.IPv4Network._make_netmask(prefix)  # type: ignore[attr-defined]
+    known = _NETMASKS.get(prefix)
+    if known is None:  # (at most 31 entries: prefix lengths 0..30)
+        netmask, prefixlen = ipaddress.IPv4Network._make_netmask(prefix)  # type: ignore[attr-defined]
+        known = _NETMASKS[prefix] = (netmask, prefixlen, int(netmask))
+    netmask, prefixlen, bits = known
     net: Any = object.__new__(ipaddress.IPv4Network)
-    net.network_address = ipaddress.IPv4Address(a & int(netmask))
+    net.network_address = ipaddress.IPv4Address(a & bits)
     net.netmask = netmask
     net._prefixlen = prefixlen
     return net  # type: ignore[no-any-return]
@@ -604,18 +671,20 @@ def _fast_tunnel(el: Any) -> tuple[Tunnel, bool] | None:
 
 
 def _tunnel_of_texts(
-    texts: list[str | None] | tuple[str | None, ...], unique_at: tuple[int, ...], common_at: tuple[int, ...]
+    texts: Sequence[str | None],
+    unique_at: Callable[[Sequence[str | None]], tuple[str | None, ...]],
+    common_at: Callable[[Sequence[str | None]], tuple[str | None, ...]],
 ) -> tuple[Tunnel, bool] | None:
     """:func:`_fast_tunnel` on the texts of a tunnel's elements (``texts[-1]`` is None, for
     absent ones; an empty element may be None or ``""``): the tunnel, or None / an exception."""
-    raw = tuple([texts[i] for i in common_at])
+    raw = common_at(texts)
     common = _COMMON.get(raw)
     if common is None:
         common = _common(raw)
         if common is None:
             return None
         _bounded(_COMMON, 256)[raw] = common
-    aws_out, psk_text, *inside = [texts[i] for i in unique_at]
+    aws_out, psk_text, *inside = unique_at(texts)
     aws_quad = _quad(aws_out.strip()) if aws_out else None
     if aws_quad is None or aws_quad[1] is not None:
         return None  # not a dotted quad (absent, IPv6, invalid): _tunnel
@@ -654,13 +723,35 @@ def _read_tunnel(where: _Where, el: Any, n: int, report: Report) -> tuple[Tunnel
 # the elements of an earlier document of that shape (read and checked the plain way): the
 # literal tags and attributes, XML white space between elements, and one group for each leaf's
 # text and the root's ``id``.  A group holds no ``<`` and no ``&``, so a text the expression
-# matches has exactly those elements, nested exactly so (lxml still parses every document: it
-# refuses what is not well-formed, with its own message; the expression only tells which
-# element each text belongs to).  The shape's nesting passed the depth check once, so
-# :func:`parse_xml` need not walk the tree for it again.
-_SPACE = "[ \t\n]*"
-_LEAF = "([^<&]*)"
-_ATTRIBUTE = '[^"<&\t\n]*'
+# matches has exactly those elements, nested exactly so; the shape's nesting passed the depth
+# check once, so :func:`parse_xml` need not walk the tree for it again.
+#
+# A document inside a JSON string (``fixed_line``: every line is that string's) is then not
+# parsed by lxml at all when :func:`_well_formed` passes, because a match proves lxml would
+# accept it and read the same texts.  The template's document was parsed by lxml and passed
+# parse_xml's checks; a match differs from it only in leaf texts and attribute values (and XML
+# white space between elements), and those are free of ``<`` and ``&``: so no comment, CDATA,
+# PI, DOCTYPE or entity (nothing parse_xml refuses before lxml), no reference (the texts are
+# the values lxml gives; an attribute group also holds no tab or newline, which lxml would turn
+# into spaces), the same names in the same nesting.  What XML still refuses in such text is
+# checked once per document, in C, over the groups' texts (everything else is the template's
+# own markup, which lxml accepted, and XML white space): a character outside XML's Char
+# production (C0 controls but tab and newline, surrogates, U+FFFE/U+FFFF; no CR is left after
+# newline normalization), the sequence ``]]>`` (in any group: in an attribute it is allowed, and
+# such a document only takes the lxml way), and a text over MAX_TEXT (any document longer than
+# that takes the lxml way).  The
+# XML declaration the expression accepts (``<?xml`` + white space + no ``<>&`` up to ``?>``) is
+# exactly what parse_xml's declaration pattern blanks out before lxml parses, so lxml never sees
+# it either way.  Anything that fails a check, or that :func:`_templated` declines, is parsed by
+# lxml as before (its error, message and line are today's).  tests/test_template_wellformed.py
+# mutates matched documents with each of these and requires what lxml's reading gives.  With
+# ``line_offset`` (aws-xml files, ec2-xml) the tunnel lines come from lxml's ``sourceline``, so
+# lxml still parses those documents.
+# (possessive: what a run takes, the next token, "<" or '"', can never take; the same matches,
+# without the engine saving a backtracking point for every character)
+_SPACE = "[ \t\n]*+"
+_LEAF = "([^<&]*+)"
+_ATTRIBUTE = '[^"<&\t\n]*+'
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*")
 _HEADER_TEXTS = ("customer_gateway_id", "vpn_gateway_id", "transit_gateway_id")
 _HEADER_VALUES = ("vpn_connection_type", "vpn_connection_attributes")
@@ -735,9 +826,7 @@ def _template(root: Any, text: str) -> _Template | None:
     tunnels = []
     for el in root.iterchildren("ipsec_tunnel"):
         paths = _Paths(el, _Where()).paths
-        tunnels.append(
-            (tuple(at(paths.get(f)) for f in _UNIQUE_FIELDS), tuple(at(paths.get(f)) for f in _COMMON_FIELDS))
-        )
+        tunnels.append(_plan([at(paths.get(f)) for f in _UNIQUE_FIELDS], [at(paths.get(f)) for f in _COMMON_FIELDS]))
     del alive
     return _Template(regex, groups.get(-2, -1), header, tuple(tunnels))
 
@@ -765,6 +854,22 @@ def _match(text: str) -> tuple[_Template, tuple[str | None, ...]] | None:
         if m is not None:
             return template, (*m.groups(), None)
     return None
+
+
+# What XML's Char production refuses (XML 1.0: #x9 #xA #xD #x20-#xD7FF #xE000-#xFFFD
+# #x10000-#x10FFFF); the text is newline-normalized, so no #xD is left either way.
+_NOT_XML_CHAR = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _well_formed(text: str, groups: tuple[str | None, ...]) -> bool:
+    """Whether lxml accepts a document a template matched (the checks the expression does not
+    make; see the comment above the template machinery): no character XML refuses and no ``]]>``
+    in the texts the groups hold (the rest is the template's own markup and XML white space), and
+    no text over :data:`MAX_TEXT` (the whole document is no longer)."""
+    if len(text) > MAX_TEXT:
+        return False
+    values = "<".join(cast("tuple[str, ...]", groups[:-1]))  # (the last is _match's None; "<" makes no "]]>")
+    return "]]>" not in values and _NOT_XML_CHAR.search(values) is None
 
 
 def _templated(found: tuple[_Template, tuple[str | None, ...]], root: Any, where: _Where) -> Document | None:
@@ -815,9 +920,15 @@ def read_document(
     if isinstance(text, str):
         text = normalize_newlines(text)
     found = _match(text) if isinstance(text, str) and _TEMPLATES else None
-    root = parse_xml(
-        text, line_offset=line_offset, fixed_line=fixed_line, what="the XML document", nesting_checked=found is not None
-    )
+
+    def parsed() -> Any:
+        return parse_xml(
+            text, line_offset=line_offset, fixed_line=fixed_line, what="the XML document", nesting_checked=bool(found)
+        )
+
+    # (no lxml for a matched document in a JSON string that passes _well_formed: see the template path)
+    skip = found is not None and fixed_line is not None and isinstance(text, str) and _well_formed(text, found[1])
+    root = None if skip else parsed()
     if found is not None:
         try:
             doc = _templated(found, root, where)
@@ -825,6 +936,8 @@ def read_document(
             doc = None
         if doc is not None:
             return doc
+    if root is None:
+        root = parsed()
     doc = _read_tree(root, where, report)
     if isinstance(text, str) and found is None:
         _learn(root, text)
