@@ -269,6 +269,9 @@ class Diagnostic(Record):
     def _values(self) -> tuple[str, str | None, int | None, str | None, str]:
         return self.message, self.source, self.line, self.field, self.code  # (the hot path)
 
+    def __hash__(self) -> int:  # Record's, one call less (every warning is hashed once, by Report)
+        return hash((self.message, self.source, self.line, self.field, self.code))
+
     def __str__(self) -> str:
         return _locate(self.source, self.line, self.message)
 
@@ -353,13 +356,15 @@ class Report:
     def in_api_terms(self) -> Report:
         """Rewrite the warnings (message and source) in API terms (see :func:`api_terms`); returns self."""
         sources = {s: None if s is None else api_terms(s) for s in {d.source for d in self.diagnostics}}  # few
-        self.diagnostics = [
+        rewritten = [
             d
             if "--" not in d.message and sources[d.source] is d.source  # nothing to rewrite (api_terms)
             else Diagnostic(api_terms(d.message), sources[d.source], d.line, d.field, d.code)
             for d in self.diagnostics
         ]
-        self._seen = set(self.diagnostics)
+        if any(new is not old for new, old in zip(rewritten, self.diagnostics, strict=True)):
+            self.diagnostics = rewritten
+            self._seen = set(rewritten)
         if self.source is not None:
             self.source = api_terms(self.source)
         return self
