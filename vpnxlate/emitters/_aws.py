@@ -48,7 +48,7 @@ API_ONLY_FIELDS = (
 
 #: written as they are: an IPv4 value's text is digits, dots and a slash (an IPv6 one may carry a
 #: ``%scope`` of any characters, so it is checked)
-_ADDRESS_TYPES = frozenset((ipaddress.IPv4Address, ipaddress.IPv4Interface, ipaddress.IPv4Network))
+ADDRESS_TYPES = frozenset((ipaddress.IPv4Address, ipaddress.IPv4Interface, ipaddress.IPv4Network))
 
 
 def value_text(value: Any, field: str | None = None) -> str:
@@ -61,7 +61,7 @@ def value_text(value: Any, field: str | None = None) -> str:
     cls = value.__class__
     if cls is int:
         return int.__repr__(value)  # digits and a sign: nothing to refuse
-    if cls in _ADDRESS_TYPES:
+    if cls in ADDRESS_TYPES:
         return cls.__str__(value)  # nothing to refuse
     text = value if cls is str else str(value)
     bad = unsafe_character(text)
@@ -214,6 +214,43 @@ class Recorder(Picker):
 
     def warn(self, field: str, message: str, *, code: str) -> None:
         self.recorded.append((field, f"{field}: {message}", code))
+
+
+class Shared:
+    """Per call: what tunnels with the same options objects and the same ``rest`` values share,
+    made once by ``make``.  Looked up by the identity of the options first (the parsers give
+    equal options one object; hashing them is the dearer part), then by their values."""
+
+    def __init__(self, make: Callable[..., Any]) -> None:
+        self._make = make
+        self._by_id: dict[tuple[int, int, Any], tuple[Any, Any, Any]] = {}
+        self._by_value: dict[tuple[Any, Any, Any], Any] = {}
+
+    def get(self, ike: Any, ipsec: Any, rest: Any, *args: Any) -> Any:
+        hit = self._by_id.get((id(ike), id(ipsec), rest))
+        if hit is not None and hit[0] is ike and hit[1] is ipsec:  # (the objects are held: ids not reused)
+            return hit[2]
+        value = self._by_value.get((ike, ipsec, rest), _MISSING)
+        if value is _MISSING:
+            value = self._by_value[ike, ipsec, rest] = self._make(*args)
+        self._by_id[id(ike), id(ipsec), rest] = (ike, ipsec, value)
+        return value
+
+
+_MISSING = object()
+
+
+def recorded(
+    target: str, report: Report, conn: VpnConnection, number: int, t: Tunnel, checks: Callable[[Recorder], Any]
+) -> tuple[Any, list[Recorded]]:
+    """(what ``checks`` returns, the warnings it gave) for a tunnel, recorded; if it raises, its
+    warnings so far are given first (as the plain path would have given them)."""
+    rec = Recorder(target, conn, number, t)
+    try:
+        return checks(rec), rec.recorded
+    except BaseException:
+        give(report, where(conn, number, t), rec.recorded)
+        raise
 
 
 def give(report: Report, where: str, recorded: Iterable[Recorded]) -> None:

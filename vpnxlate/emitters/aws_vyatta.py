@@ -106,33 +106,29 @@ _Parts = tuple[list[str], list[str], list[str]]
 class _Plans:
     """What the tunnels of one call that share their values share: the group lines and the
     warnings of :func:`_groups` per phase 1 / phase 2 options, and the warnings and defaults of
-    the checks of a BGP tunnel (:func:`_checked`) per the values they read.  Made once by the plain
-    code with a :class:`_aws.Recorder`, given again for every tunnel with its own ``WHERE``; a tunnel
-    outside the common case (no BGP values, a value missing) takes the plain path of :func:`_tunnel`."""
+    the checks of a BGP tunnel (:func:`_bgp_checks`) per the values they read.  Made once by the
+    plain code with a :class:`_aws.Recorder`, given again for every tunnel with its own ``WHERE``; a
+    tunnel outside the common case (no BGP values, a value missing) takes the plain path of :func:`_tunnel`."""
 
     def __init__(self) -> None:
-        self.groups: dict[Any, tuple[Any, Any, _Parts, list[_aws.Recorded]]] = {}
-        self.groups_by_value: dict[Any, tuple[_Parts, list[_aws.Recorded]]] = {}
+        self.groups = _aws.Shared(functools.partial(_aws.recorded, NAME, checks=_groups))
         self.checks: dict[Any, tuple[list[_aws.Recorded], Any, list[_aws.Recorded], Any]] = {}
 
     def parts(self, report: Report, conn: VpnConnection, number: int, t: Tunnel) -> _Parts:
         """:func:`_groups` of the tunnel, its warnings given."""
-        ike, ipsec = t.ike, t.ipsec
-        hit = self.groups.get((id(ike), id(ipsec)))  # the parsers share equal options: one object
-        if hit is None or hit[0] is not ike or hit[1] is not ipsec:
-            known = self.groups_by_value.get((ike, ipsec))
-            if known is None:
-                rec = _aws.Recorder(NAME, conn, number, t)
-                try:
-                    known = _groups(rec), rec.recorded
-                except BaseException:
-                    _aws.give(report, _aws.where(conn, number, t), rec.recorded)  # as the plain path
-                    raise
-                self.groups_by_value[ike, ipsec] = known
-            hit = self.groups[id(ike), id(ipsec)] = (ike, ipsec, *known)
-        if hit[3]:
-            _aws.give(report, _aws.where(conn, number, t), hit[3])
-        return hit[2]
+        parts, recorded = self.groups.get(t.ike, t.ipsec, None, report, conn, number, t)
+        if recorded:
+            _aws.give(report, _aws.where(conn, number, t), recorded)
+        return parts  # type: ignore[no-any-return]
+
+
+def _bgp_checks(p: _aws.Recorder) -> tuple[Any, int, Any]:
+    """The checks of :func:`_tunnel` for a BGP tunnel with every value (only the MTU and the hold time
+    can be missing): (MTU, the number of warnings before the BGP section's, hold time)."""
+    _warn_unsupported(p)
+    mtu = p.value("mtu")
+    split = len(p.recorded)
+    return mtu, split, p.value("bgp.hold_time")
 
 
 _CHECKED = operator.attrgetter(
@@ -401,16 +397,8 @@ def _bgp_tunnel(
     key = (_CHECKED(t), t.cgw_inside_v6 is None, t.aws_inside_v6 is None, b.hold_time)
     plan = plans.checks.get(key)
     if plan is None:
-        rec = _aws.Recorder(NAME, conn, number, t)
-        try:
-            _warn_unsupported(rec)  # then the values of the plain path: only the MTU can be missing
-            mtu = rec.value("mtu")
-            before, rec.recorded = rec.recorded, []
-            hold = rec.value("bgp.hold_time")
-        except BaseException:
-            _aws.give(report, _aws.where(conn, number, t), rec.recorded)  # as the plain path
-            raise
-        plan = plans.checks[key] = (before, mtu, rec.recorded, hold)
+        (mtu, split, hold), recorded = _aws.recorded(NAME, report, conn, number, t, _bgp_checks)
+        plan = plans.checks[key] = (recorded[:split], mtu, recorded[split:], hold)
     before, mtu, after, hold = plan
     where = _aws.where(conn, number, t) if before or after else ""
     if before:
