@@ -62,7 +62,7 @@ def value_text(value: Any, field: str | None = None) -> str:
     if cls is int:
         return int.__repr__(value)  # digits and a sign: nothing to refuse
     if cls in ADDRESS_TYPES:
-        return cls.__str__(value)  # nothing to refuse
+        return str(value)  # nothing to refuse
     text = value if cls is str else str(value)
     bad = unsafe_character(text)
     if bad is not None:

@@ -72,7 +72,7 @@ def text(value: Any) -> str:
     if cls is int:
         return int.__repr__(value)  # digits and a sign: nothing to escape
     if cls in _aws.ADDRESS_TYPES:
-        return cls.__str__(value)  # (IPv4: digits, dots and a slash)
+        return str(value)  # (IPv4: digits, dots and a slash)
     return escape(_aws.value_text(value))
 
 
