@@ -38,6 +38,7 @@ from .errors import (
     PlaceholderError,
     ValidationError,
     VpnxlateError,
+    api_terms,
     in_api_terms,
 )
 from .model import Bgp, IkeOptions, IpsecOptions, Tunnel, VpnConnection
@@ -433,6 +434,8 @@ def emit_report(
     error_on, ignore = tuple(error_on), tuple(ignore)
     given = strict or level is not None or bool(error_on) or bool(ignore)
     policy = _policy(strict, level, error_on, ignore) if report is None or given else None
+    if report is None:  # named in API terms at once: in_api_terms has no warning to make again
+        report = Report(api_terms(f"--to {target}"), policy=policy)
     try:
         files, report = _emit_report(
             connections, target, options, redact=redact, report=report, policy=policy, **kwargs

@@ -7,6 +7,7 @@ hold and warns about everything a format cannot express (never dropping it silen
 from __future__ import annotations
 
 import functools
+import ipaddress
 import operator
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -45,6 +46,11 @@ API_ONLY_FIELDS = (
 )
 
 
+#: written as they are: an IPv4 value's text is digits, dots and a slash (an IPv6 one may carry a
+#: ``%scope`` of any characters, so it is checked)
+ADDRESS_TYPES = frozenset((ipaddress.IPv4Address, ipaddress.IPv4Interface, ipaddress.IPv4Network))
+
+
 def value_text(value: Any, field: str | None = None) -> str:
     """The text of a value written into an AWS-format file (``""`` for None); refused
     (EmitError) if it holds a control or format character, which could add a line (Generic,
@@ -52,9 +58,12 @@ def value_text(value: Any, field: str | None = None) -> str:
     quoting (Vyatta quotes, XML escaping) is applied to this text."""
     if value is None:
         return ""
-    if value.__class__ is int:
+    cls = value.__class__
+    if cls is int:
         return int.__repr__(value)  # digits and a sign: nothing to refuse
-    text = value if value.__class__ is str else str(value)
+    if cls in ADDRESS_TYPES:
+        return str(value)  # nothing to refuse
+    text = value if cls is str else str(value)
     bad = unsafe_character(text)
     if bad is not None:
         raise EmitError(
@@ -126,7 +135,7 @@ class Picker:
     def where(self) -> str:
         """What the warnings concern (made when the first is given)."""
         if self._where is None:
-            self._where = f"{self.conn.name}: tunnel {self.number} ({self.tunnel.aws_outside_ip})"
+            self._where = where(self.conn, self.number, self.tunnel)
         return self._where
 
     def warn(self, field: str, message: str, *, code: str) -> None:
@@ -183,6 +192,71 @@ class Picker:
     def unsupported_all(self, fields: Iterable[str]) -> None:
         for f in fields:
             self.unsupported(f)
+
+
+#: A warning of a tunnel without its ``WHERE: `` (:func:`where`): (field, ``FIELD: MESSAGE``, code).
+Recorded = tuple[str, str, str]
+
+
+def where(conn: VpnConnection, number: int, tunnel: Tunnel) -> str:
+    """What a tunnel's warnings concern: ``CONNECTION: tunnel N (AWS OUTSIDE IP)``."""
+    return f"{conn.name}: tunnel {number} ({tunnel.aws_outside_ip})"
+
+
+class Recorder(Picker):
+    """A :class:`Picker` that records its warnings (:data:`Recorded`) instead of giving them: the
+    warnings of checks that depend only on values many tunnels share are made once per distinct
+    values and given again (:func:`give`) for each tunnel, with its own ``WHERE``."""
+
+    def __init__(self, target: str, conn: VpnConnection, number: int, tunnel: Tunnel) -> None:
+        super().__init__(None, target, conn, number, tunnel)  # type: ignore[arg-type]  # never reports
+        self.recorded: list[Recorded] = []
+
+    def warn(self, field: str, message: str, *, code: str) -> None:
+        self.recorded.append((field, f"{field}: {message}", code))
+
+
+class Shared:
+    """Per call: what tunnels with the same options objects and the same ``rest`` values share,
+    made once by ``make``.  Looked up by the identity of the options first (the parsers give
+    equal options one object; hashing them is the dearer part), then by their values."""
+
+    def __init__(self, make: Callable[..., Any]) -> None:
+        self._make = make
+        self._by_id: dict[tuple[int, int, Any], tuple[Any, Any, Any]] = {}
+        self._by_value: dict[tuple[Any, Any, Any], Any] = {}
+
+    def get(self, ike: Any, ipsec: Any, rest: Any, *args: Any) -> Any:
+        hit = self._by_id.get((id(ike), id(ipsec), rest))
+        if hit is not None and hit[0] is ike and hit[1] is ipsec:  # (the objects are held: ids not reused)
+            return hit[2]
+        value = self._by_value.get((ike, ipsec, rest), _MISSING)
+        if value is _MISSING:
+            value = self._by_value[ike, ipsec, rest] = self._make(*args)
+        self._by_id[id(ike), id(ipsec), rest] = (ike, ipsec, value)
+        return value
+
+
+_MISSING = object()
+
+
+def recorded(
+    target: str, report: Report, conn: VpnConnection, number: int, t: Tunnel, checks: Callable[[Recorder], Any]
+) -> tuple[Any, list[Recorded]]:
+    """(what ``checks`` returns, the warnings it gave) for a tunnel, recorded; if it raises, its
+    warnings so far are given first (as the plain path would have given them)."""
+    rec = Recorder(target, conn, number, t)
+    try:
+        return checks(rec), rec.recorded
+    except BaseException:
+        give(report, where(conn, number, t), rec.recorded)
+        raise
+
+
+def give(report: Report, where: str, recorded: Iterable[Recorded]) -> None:
+    """The recorded warnings, for one tunnel: as :meth:`Picker.warn` gives them."""
+    for field, text, code in recorded:
+        report.warn(f"{where}: {text}", field=field, code=code, error=EmitError)
 
 
 def check_connection(report: Report, target: str, conn: VpnConnection, missing_id: str) -> None:

@@ -10,6 +10,8 @@ none of the EC2-API-only tunnel options; those are reported as warnings.
 
 from __future__ import annotations
 
+import functools
+import operator
 from typing import Any
 
 import attrs
@@ -126,6 +128,10 @@ def _pfs(group: int) -> str:
 
 def _ike(p: Picker, version: Any, psk: Any) -> list[str]:
     """#1: the IKE SA (version, key, algorithms, lifetime, mode, DH group)."""
+    return [*_ike_head(version), f"  - Pre-Shared Key           : {_s(psk)}", *_ike_rest(p)]
+
+
+def _ike_head(version: Any) -> list[str]:
     return [
         "#1: Internet Key Exchange Configuration",
         TAB * 2,
@@ -133,7 +139,11 @@ def _ike(p: Picker, version: Any, psk: Any) -> list[str]:
         _IKE_PROSE_TEXT,
         f"  - IKE version              : {'IKEv2' if version == 'ikev2' else 'IKEv1'} ",
         "  - Authentication Method    : Pre-Shared Key ",
-        f"  - Pre-Shared Key           : {_s(psk)}",
+    ]
+
+
+def _ike_rest(p: Picker) -> list[str]:
+    return [
         f"  - Authentication Algorithm : {_s(_aws.IKE_INTEGRITY_TEXT[p.one('ike.integrity')])}",
         f"  - Encryption Algorithm     : {_s(_aws.ENCRYPTION_TEXT[p.one('ike.encryption')])}",
         f"  - Lifetime                 : {_s(p.value('ike.lifetime_s'))} seconds",
@@ -175,25 +185,21 @@ def _ipsec(p: Picker) -> list[str]:
     ]
 
 
-def _interface(p: Picker, cgw_outside: Any, cgw_inside: Any, aws_inside: Any) -> list[str]:
+def _interface(t: Tunnel, cgw_outside: Any, cgw_inside: Any, aws_inside: Any, mtu: Any) -> str:
     """#3: the tunnel interface (outside and inside addresses, MTU)."""
-    return [
-        "#3: Tunnel Interface Configuration",
-        "",
-        _TUNNEL_PROSE_TEXT,
-        "Outside IP Addresses:",
-        f"  - Customer Gateway {TAB}{TAB}        : {_s(cgw_outside)} ",
-        f"  - Virtual Private Gateway{TAB}        : {_s(p.tunnel.aws_outside_ip)}",
-        TAB * 2,
-        "Inside IP Addresses",
-        f"  - Customer Gateway         {TAB}{TAB}: {_s(cgw_inside)}",
-        f"  - Virtual Private Gateway             : {_s(aws_inside)}",
-        "",
-        "Configure your tunnel to fragment at the optimal size:",
-        f"  - Tunnel interface MTU     : {_s(p.value('mtu'))} bytes",
-        "    ",
-        "",
-    ]
+    return (
+        f"#3: Tunnel Interface Configuration\n\n{_TUNNEL_PROSE_TEXT}\nOutside IP Addresses:\n"
+        f"  - Customer Gateway {TAB}{TAB}        : {_s(cgw_outside)} \n"
+        f"  - Virtual Private Gateway{TAB}        : {_s(t.aws_outside_ip)}\n"
+        f"{TAB * 2}\n"
+        "Inside IP Addresses\n"
+        f"  - Customer Gateway         {TAB}{TAB}: {_s(cgw_inside)}\n"
+        f"  - Virtual Private Gateway             : {_s(aws_inside)}\n"
+        "\n"
+        "Configure your tunnel to fragment at the optimal size:\n"
+        f"  - Tunnel interface MTU     : {_s(mtu)} bytes\n"
+        "    \n"
+    )
 
 
 def _bgp(p: Picker, aws_inside_ip: Any) -> list[str]:
@@ -247,28 +253,78 @@ def _static(p: Picker, aws_inside_ip: Any) -> list[str]:
     ]
 
 
-def _tunnel(conn: VpnConnection, number: int, t: Tunnel, report: Report, options: Options | None) -> list[str]:
-    p = Picker(report, NAME, conn, number, t, options)
+def _unsupported(p: Picker) -> None:
     p.unsupported_all(_aws.API_ONLY_FIELDS)
     p.unsupported("cgw_inside_v6", "IPv6 inside addresses")
     p.unsupported("aws_inside_v6", "IPv6 inside addresses")
+
+
+def _tunnel(
+    conn: VpnConnection,
+    number: int,
+    t: Tunnel,
+    report: Report,
+    options: Options | None,
+    plans: _aws.Shared | None = None,
+) -> list[str]:
+    p = Picker(report, NAME, conn, number, t, options)
+    if (
+        plans is not None
+        and t.psk is not None
+        and t.cgw_outside_ip is not None
+        and t.cgw_inside is not None
+        and t.aws_inside is not None
+    ):  # the common case: the values whose checks the cached warnings leave out are there
+        rest = (_MORE(t), t.cgw_inside_v6 is None, t.aws_inside_v6 is None)
+        (head, settings, mtu), recorded = plans.get(t.ike, t.ipsec, rest, report, conn, number, t)
+        if recorded:
+            _aws.give(report, p.where, recorded)
+        psk = t.psk if options is None else options.secret(t.psk)
+        lines = [
+            f"IPSec Tunnel #{number}\n{RULE}\n{head}\n  - Pre-Shared Key           : {_s(psk)}\n{settings}",
+            _interface(t, t.cgw_outside_ip, t.cgw_inside, t.aws_inside, mtu),
+        ]
+        return lines + _section4(p, conn, t.aws_inside.ip)
+    _unsupported(p)
     version = p.one("ike.versions")
     psk = p.value("psk")
     cgw_outside = p.value("cgw_outside_ip")
     cgw_inside = p.value("cgw_inside")
     aws_inside = p.value("aws_inside")
-    lines = [
-        f"IPSec Tunnel #{number}",
-        RULE,
-        *_ike(p, version, psk),
-        *_ipsec(p),
-        *_interface(p, cgw_outside, cgw_inside, aws_inside),
-    ]
-    aws_inside_ip = aws_inside.ip if aws_inside is not None else None
-    return lines + (_bgp(p, aws_inside_ip) if conn.routing == "bgp" else _static(p, aws_inside_ip))
+    lines = [f"IPSec Tunnel #{number}", RULE, *_ike(p, version, psk), *_ipsec(p)]
+    lines.append(_interface(t, cgw_outside, cgw_inside, aws_inside, p.value("mtu")))
+    return lines + _section4(p, conn, aws_inside.ip if aws_inside is not None else None)
 
 
-def render(conn: VpnConnection, report: Report, options: Options | None = None) -> str:
+def _section4(p: Picker, conn: VpnConnection, aws_inside_ip: Any) -> list[str]:
+    return _bgp(p, aws_inside_ip) if conn.routing == "bgp" else _static(p, aws_inside_ip)
+
+
+def _settings(p: Picker) -> tuple[str, str, Any]:
+    """What the text of a tunnel with every address and key holds besides them, with the warnings
+    (in the plain path's order: none about those values comes between): (#1 up to the key, the rest
+    of #1 and #2, the MTU)."""
+    _unsupported(p)
+    version = p.one("ike.versions")
+    head = "\n".join(_ike_head(version))
+    return head, "\n".join([*_ike_rest(p), *_ipsec(p)]), p.value("mtu")
+
+
+_MORE = operator.attrgetter(
+    *_aws.API_ONLY_FIELDS,
+    "dpd_interval_s",
+    "dpd_retries",
+    "tcp_mss",
+    "clear_df_bit",
+    "fragmentation_before_encryption",
+    "mtu",
+)
+
+
+def render(
+    conn: VpnConnection, report: Report, options: Options | None = None, plans: _aws.Shared | None = None
+) -> str:
+    """The file of one connection.  ``plans``: what the tunnels of one call share (:func:`_settings`)."""
     _aws.check_connection(report, NAME, conn, "left empty")
     lines = [
         _HEADER_TEXT,
@@ -282,13 +338,18 @@ def render(conn: VpnConnection, report: Report, options: Options | None = None) 
     ]
     for number, t in enumerate(conn.tunnels, 1):
         lines += [TAB * 2, TAB * 4] if number > 1 else [TAB * 4]
-        lines += _tunnel(conn, number, t, report, options)
+        lines += _tunnel(conn, number, t, report, options, plans)
     lines += ["", "", _FOOTER_TEXT]
     return "\n".join(lines) + "\n"
 
 
+def _plans() -> _aws.Shared:
+    return _aws.Shared(functools.partial(_aws.recorded, NAME, checks=_settings))
+
+
 def emit(connections: list[VpnConnection], report: Report, options: Options) -> list[OutputFile]:
+    plans = _plans()
     return [
-        OutputFile(f"{_aws.file_stem(c)}.txt", render(c, report, options), secret=_aws.has_secret([c]))
+        OutputFile(f"{_aws.file_stem(c)}.txt", render(c, report, options, plans), secret=_aws.has_secret([c]))
         for c in _aws.ordered(connections)
     ]

@@ -14,6 +14,8 @@ no static routes and none of the EC2-API-only tunnel options; those are reported
 
 from __future__ import annotations
 
+import functools
+import operator
 import re
 from typing import Any
 
@@ -71,9 +73,8 @@ quote = _q
 word = _w
 
 
-def _groups(conn: VpnConnection, t: Tunnel, report: Report, number: int) -> tuple[list[str], list[str], Any]:
+def _groups(p: Picker) -> tuple[list[str], list[str], list[str]]:
     """(ike-group lines, esp-group lines, dpd lines) of a tunnel, before naming."""
-    p = Picker(report, NAME, conn, number, t)
     dh = p.one("ike.dh_groups")
     pfs = p.one("ipsec.pfs_dh_groups")
     ike = [
@@ -90,12 +91,58 @@ def _groups(conn: VpnConnection, t: Tunnel, report: Report, number: int) -> tupl
         f"proposal 1 encryption {_q(vyatta.ENCRYPTION[p.one('ipsec.encryption')])}",
         f"proposal 1 hash {_q(vyatta.INTEGRITY[p.one('ipsec.integrity')])}",
     ]
-    dpd = [
-        "dead-peer-detection action 'restart'",
-        f"dead-peer-detection interval {_q(DPD_INTERVAL)}",
-        f"dead-peer-detection timeout {_q(DPD_TIMEOUT)}",
-    ]
-    return ike, esp, dpd
+    return ike, esp, _DPD
+
+
+_DPD = [
+    "dead-peer-detection action 'restart'",
+    f"dead-peer-detection interval {_q(DPD_INTERVAL)}",
+    f"dead-peer-detection timeout {_q(DPD_TIMEOUT)}",
+]
+
+_Parts = tuple[list[str], list[str], list[str]]
+
+
+class _Plans:
+    """What the tunnels of one call that share their values share: the group lines and the
+    warnings of :func:`_groups` per phase 1 / phase 2 options, and the warnings and defaults of
+    the checks of a BGP tunnel (:func:`_bgp_checks`) per the values they read.  Made once by the
+    plain code with a :class:`_aws.Recorder`, given again for every tunnel with its own ``WHERE``; a
+    tunnel outside the common case (no BGP values, a value missing) takes the plain path of :func:`_tunnel`."""
+
+    def __init__(self) -> None:
+        self.groups = _aws.Shared(functools.partial(_aws.recorded, NAME, checks=_groups))
+        self.checks: dict[Any, tuple[list[_aws.Recorded], Any, list[_aws.Recorded], Any]] = {}
+
+    def parts(self, report: Report, conn: VpnConnection, number: int, t: Tunnel) -> _Parts:
+        """:func:`_groups` of the tunnel, its warnings given."""
+        parts, recorded = self.groups.get(t.ike, t.ipsec, None, report, conn, number, t)
+        if recorded:
+            _aws.give(report, _aws.where(conn, number, t), recorded)
+        return parts  # type: ignore[no-any-return]
+
+
+def _bgp_checks(p: _aws.Recorder) -> tuple[Any, int, Any]:
+    """The checks of :func:`_tunnel` for a BGP tunnel with every value (only the MTU and the hold time
+    can be missing): (MTU, the number of warnings before the BGP section's, hold time)."""
+    _warn_unsupported(p)
+    mtu = p.value("mtu")
+    split = len(p.recorded)
+    return mtu, split, p.value("bgp.hold_time")
+
+
+_CHECKED = operator.attrgetter(
+    "ike.versions",
+    "ike.mode",
+    "ipsec.protocol",
+    *_aws.API_ONLY_FIELDS,
+    "dpd_interval_s",
+    "dpd_retries",
+    "tcp_mss",
+    "clear_df_bit",
+    "fragmentation_before_encryption",
+    "mtu",
+)
 
 
 def _warn_unsupported(p: Picker) -> None:
@@ -202,26 +249,19 @@ _HEADER_TEXT, _IKE_PROSE_TEXT, _IPSEC_PROSE_TEXT, _DPD_PROSE_TEXT, _TUNNEL_PROSE
 )
 
 
-def _interface(vti: str, number: int, cgw_inside: Any, mtu: Any) -> list[str]:
-    """#3: the vti interface (inside address, description, MTU)."""
-    iface = f"set interfaces vti {_w(vti)}"
-    return [
-        _TUNNEL_PROSE_TEXT,
-        f"{iface} address {_q(cgw_inside)}",
-        f"{iface} description {_q(f'VPC tunnel {number}')}",
-        f"{iface} mtu {_q(mtu)}",
-        "",
-    ]
-
-
-def _bgp(p: Picker, b: Bgp, neighbor: Any) -> list[str]:
-    """#4 of a tunnel with BGP values: the neighbor (the AWS inside address), timers, network."""
+def _neighbor(p: Picker, b: Bgp, neighbor: Any) -> None:
+    """The warning for a BGP neighbor other than the AWS inside address (which is written instead)."""
     if b.neighbor_ip is not None and b.neighbor_ip != neighbor:
         p.warn(
             "bgp.neighbor_ip",
             f"{NAME} states the BGP neighbor only as the AWS inside address; neighbor {b.neighbor_ip} left out",
             code="unsupported",
         )
+
+
+def _bgp(p: Picker, b: Bgp, neighbor: Any) -> list[str]:
+    """#4 of a tunnel with BGP values: the neighbor (the AWS inside address), timers, network."""
+    _neighbor(p, b, neighbor)
     hold = p.value("bgp.hold_time")
     for attr in ("cgw_asn", "aws_asn"):
         if getattr(b, attr) is None:
@@ -230,21 +270,24 @@ def _bgp(p: Picker, b: Bgp, neighbor: Any) -> list[str]:
                 f"writes in its commands; {NOT_STATED_HINT}",
                 field=f"bgp.{attr}",
             )
+    return _bgp_lines(b, neighbor, hold)
+
+
+def _bgp_lines(b: Bgp, neighbor: Any, hold: Any) -> list[str]:
     bgp = f"set protocols bgp {_w(b.cgw_asn)}"
     nb = f"{bgp} neighbor {_w(neighbor)}"
     return [
-        _BGP_PROSE_TEXT,
-        f"! The local BGP Autonomous System Number (ASN) ({_aws.value_text(b.cgw_asn)}) is configured",
-        _BGP_ASN_PROSE_TEXT,
-        f"{nb} remote-as {_q(b.aws_asn)}",
-        f"{nb} soft-reconfiguration 'inbound'",
-        f"{nb} timers holdtime {_q(hold)}",
-        f"{nb} timers keepalive {_q(hold // 3 if hold >= 3 else hold)}",
-        "",
-        _BGP_NETWORK_PROSE_TEXT,
-        f"{bgp} network 0.0.0.0/0",
-        "!",
-        "",
+        f"{_BGP_PROSE_TEXT}\n"
+        f"! The local BGP Autonomous System Number (ASN) ({_aws.value_text(b.cgw_asn)}) is configured\n"
+        f"{_BGP_ASN_PROSE_TEXT}\n"
+        f"{nb} remote-as {_q(b.aws_asn)}\n"
+        f"{nb} soft-reconfiguration 'inbound'\n"
+        f"{nb} timers holdtime {_q(hold)}\n"
+        f"{nb} timers keepalive {_q(hold // 3 if hold >= 3 else hold)}\n"
+        "\n"
+        f"{_BGP_NETWORK_PROSE_TEXT}\n"
+        f"{bgp} network 0.0.0.0/0\n"
+        "!\n"
     ]
 
 
@@ -307,37 +350,99 @@ def _tunnel(
     t: Tunnel,
     report: Report,
     group: str,
-    parts: tuple[list[str], list[str], list[str]],
+    parts: _Parts,
     options: Options | None = None,
+    plans: _Plans | None = None,
 ) -> list[str]:
+    b = t.bgp
+    if (
+        plans is not None
+        and conn.routing == "bgp"
+        and b is not None
+        and b.cgw_asn is not None
+        and b.aws_asn is not None
+        and t.cgw_inside is not None
+        and t.aws_inside is not None
+        and t.cgw_outside_ip is not None
+        and t.psk is not None
+    ):  # the common case: every value the checks could find missing is there
+        return _bgp_tunnel(conn, number, t, b, report, group, parts, options, plans)
     p = Picker(report, NAME, conn, number, t, options)
     _warn_unsupported(p)
-    ike, esp, dpd = parts
-    peer = f"set vpn ipsec site-to-site peer {_w(t.aws_outside_ip)}"
-    vti = f"vti{number - 1}"
     cgw_inside = p.value("cgw_inside")
     aws_inside = p.value("aws_inside") if conn.routing == "bgp" else t.aws_inside
     cgw_outside = p.value("cgw_outside_ip")
     psk = p.value("psk")
     mtu = p.value("mtu")
-    ike_group, esp_group, quoted = (
-        f"set vpn ipsec ike-group {_w(group)} ",
-        f"set vpn ipsec esp-group {_w(group)} ",
-        _q(group),
-    )
-    lines = [
-        SEPARATOR,
-        f"! IPSec Tunnel #{number}",
-        SEPARATOR,
-        _IKE_PROSE_TEXT,
-        *(ike_group + line for line in ike),
-        f"{peer} authentication mode 'pre-shared-secret'",
-        f"{peer} authentication pre-shared-secret {_q(psk)}",
-        f"{peer} description {_q(f'VPC tunnel {number}')}",
-        f"{peer} ike-group {quoted}",
-        f"{peer} local-address {_q(cgw_outside)}",
-        f"{peer} vti bind {_q(vti)}",
-        f"{peer} vti esp-group {quoted}",
+    lines = _lines(number, t, group, parts, psk, cgw_outside, cgw_inside, mtu)
+    neighbor = aws_inside.ip if aws_inside is not None else None
+    if conn.routing == "bgp" and b is not None:
+        return lines + _bgp(p, b, neighbor)
+    return lines + _static(p, f"vti{number - 1}")
+
+
+def _bgp_tunnel(
+    conn: VpnConnection,
+    number: int,
+    t: Tunnel,
+    b: Bgp,
+    report: Report,
+    group: str,
+    parts: _Parts,
+    options: Options | None,
+    plans: _Plans,
+) -> list[str]:
+    """:func:`_tunnel` of a BGP tunnel with every value: the warnings of its checks and its
+    defaults made once per distinct values (as the plain path makes them, by a Recorder)."""
+    key = (_CHECKED(t), t.cgw_inside_v6 is None, t.aws_inside_v6 is None, b.hold_time)
+    plan = plans.checks.get(key)
+    if plan is None:
+        (mtu, split, hold), recorded = _aws.recorded(NAME, report, conn, number, t, _bgp_checks)
+        plan = plans.checks[key] = (recorded[:split], mtu, recorded[split:], hold)
+    before, mtu, after, hold = plan
+    where = _aws.where(conn, number, t) if before or after else ""
+    if before:
+        _aws.give(report, where, before)
+    psk = t.psk if options is None else options.secret(t.psk)
+    lines = _lines(number, t, group, parts, psk, t.cgw_outside_ip, t.cgw_inside, mtu)
+    neighbor = t.aws_inside.ip  # type: ignore[union-attr]  # (not None: the common case)
+    if b.neighbor_ip is not None and b.neighbor_ip != neighbor:
+        _neighbor(Picker(report, NAME, conn, number, t, options), b, neighbor)
+    if after:
+        _aws.give(report, where, after)
+    return lines + _bgp_lines(b, neighbor, hold)
+
+
+def _lines(
+    number: int, t: Tunnel, group: str, parts: _Parts, psk: Any, cgw_outside: Any, cgw_inside: Any, mtu: Any
+) -> list[str]:
+    """#1-#3 of a tunnel: IKE group, peer, ESP group, DPD, vti interface (one piece)."""
+    head, middle, iface, description, quoted, vti = _fixed(number, group, parts)
+    peer = f"set vpn ipsec site-to-site peer {_w(t.aws_outside_ip)}"
+    return [
+        f"{head}\n"
+        f"{peer} authentication mode 'pre-shared-secret'\n"
+        f"{peer} authentication pre-shared-secret {_q(psk)}\n"
+        f"{peer} description {description}\n"
+        f"{peer} ike-group {quoted}\n"
+        f"{peer} local-address {_q(cgw_outside)}\n"
+        f"{peer} vti bind {vti}\n"
+        f"{peer} vti esp-group {quoted}\n"
+        f"{middle}\n"
+        f"{iface} address {_q(cgw_inside)}\n"
+        f"{iface} description {description}\n"
+        f"{iface} mtu {_q(mtu)}\n"
+    ]
+
+
+@functools.lru_cache(maxsize=64)
+def _fixed_lines(
+    number: int, group: str, ike: tuple[str, ...], esp: tuple[str, ...], dpd: tuple[str, ...]
+) -> tuple[str, ...]:
+    vti = f"vti{number - 1}"
+    ike_group, esp_group = f"set vpn ipsec ike-group {_w(group)} ", f"set vpn ipsec esp-group {_w(group)} "
+    head = [SEPARATOR, f"! IPSec Tunnel #{number}", SEPARATOR, _IKE_PROSE_TEXT, *(ike_group + line for line in ike)]
+    middle = [
         "",
         _IPSEC_PROSE_TEXT,
         "set vpn ipsec ipsec-interfaces interface 'eth0'",
@@ -346,18 +451,32 @@ def _tunnel(
         _DPD_PROSE_TEXT,
         *(ike_group + line for line in dpd),
         "",
-        *_interface(vti, number, cgw_inside, mtu),
+        _TUNNEL_PROSE_TEXT,
     ]
-    neighbor = aws_inside.ip if aws_inside is not None else None
-    if conn.routing == "bgp" and t.bgp is not None:
-        return lines + _bgp(p, t.bgp, neighbor)
-    return lines + _static(p, vti)
+    return (
+        "\n".join(head),
+        "\n".join(middle),
+        f"set interfaces vti {_w(vti)}",
+        _q(f"VPC tunnel {number}"),
+        _q(group),
+        _q(vti),
+    )
 
 
-def render(conn: VpnConnection, report: Report, options: Options | None = None) -> str:
+def _fixed(number: int, group: str, parts: _Parts) -> tuple[str, ...]:
+    """The text of a tunnel that depends only on its number, group name and group lines."""
+    ike, esp, dpd = parts
+    return _fixed_lines(number, group, tuple(ike), tuple(esp), tuple(dpd))
+
+
+def render(conn: VpnConnection, report: Report, options: Options | None = None, plans: _Plans | None = None) -> str:
+    """The file of one connection.  ``plans``: what the connections of one call share (made here
+    when not given)."""
+    if plans is None:
+        plans = _Plans()
     _aws.check_connection(report, NAME, conn, "left empty")
-    parts = [_groups(conn, t, report, n) for n, t in enumerate(conn.tunnels, 1)]
-    shared = all(p[:2] == parts[0][:2] and p[2] == parts[0][2] for p in parts)
+    parts = [plans.parts(report, conn, n, t) for n, t in enumerate(conn.tunnels, 1)]
+    shared = all(p == parts[0] for p in parts)
     lines = [
         _HEADER_TEXT,
         f"! Your VPN Connection ID                  : {_aws.value_text(conn.vpn_connection_id)}",
@@ -371,13 +490,14 @@ def render(conn: VpnConnection, report: Report, options: Options | None = None) 
     ]
     for number, t in enumerate(conn.tunnels, 1):
         group = "AWS" if shared else f"AWS{number}"
-        lines += _tunnel(conn, number, t, report, group, parts[number - 1], options)
+        lines += _tunnel(conn, number, t, report, group, parts[number - 1], options, plans)
     lines.append(_FOOTER_TEXT)
-    return "\n".join([line.rstrip() if line.startswith("set ") else line for line in lines]) + "\n"  # as _strip
+    return "\n".join(lines) + "\n"  # (no set-command ends in a blank: every one ends in a quoted or plain word)
 
 
 def emit(connections: list[VpnConnection], report: Report, options: Options) -> list[OutputFile]:
+    plans = _Plans()
     return [
-        OutputFile(f"{_aws.file_stem(c)}.txt", render(c, report, options), secret=_aws.has_secret([c]))
+        OutputFile(f"{_aws.file_stem(c)}.txt", render(c, report, options, plans), secret=_aws.has_secret([c]))
         for c in _aws.ordered(connections)
     ]

@@ -12,6 +12,8 @@ no static routes and none of the EC2-API-only tunnel options; those are reported
 
 from __future__ import annotations
 
+import functools
+import operator
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
@@ -66,8 +68,11 @@ class _Writer:
 def text(value: Any) -> str:
     """Every value written into the document, as XML character data (``""`` for None): refused if it
     holds a control/format character (ESC, NUL are not XML characters), else ``&<>`` escaped."""
-    if value.__class__ is int:
+    cls = value.__class__
+    if cls is int:
         return int.__repr__(value)  # digits and a sign: nothing to escape
+    if cls in _aws.ADDRESS_TYPES:
+        return str(value)  # (IPv4: digits, dots and a slash)
     return escape(_aws.value_text(value))
 
 
@@ -83,41 +88,50 @@ def _bool(value: bool) -> str:
 def _side(
     w: _Writer, tag: str, outside: Any, inside: Any, inside6: Any, asn: int | None, hold: int | None, bgp: bool
 ) -> None:
-    w.open(tag)
-    w.open("tunnel_outside_address")
-    w.leaf("ip_address", outside)
-    w.close("tunnel_outside_address")
+    pad = w.pad
+    lines = w.lines
+    lines.append(
+        f"{pad}<{tag}>\n{pad}  <tunnel_outside_address>\n"
+        f"{pad}    <ip_address>{text(outside)}</ip_address>\n{pad}  </tunnel_outside_address>"
+    )
     if inside is not None:
-        w.open("tunnel_inside_address")
-        w.leaf("ip_address", inside.ip)
-        w.leaf("network_mask", inside.network.netmask)
-        w.leaf("network_cidr", inside.network.prefixlen)
-        w.close("tunnel_inside_address")
+        network = inside.network
+        lines.append(
+            f"{pad}  <tunnel_inside_address>\n"
+            f"{pad}    <ip_address>{text(inside.ip)}</ip_address>\n"
+            f"{pad}    <network_mask>{text(network.netmask)}</network_mask>\n"
+            f"{pad}    <network_cidr>{text(network.prefixlen)}</network_cidr>\n"
+            f"{pad}  </tunnel_inside_address>"
+        )
     if inside6 is not None:
         # the element names of AWS's documents for TunnelInsideIpVersion=ipv6
-        w.open("tunnel_inside_ipv6_address")
-        w.leaf("ip_address", inside6.ip)
-        w.leaf("prefix_length", inside6.network.prefixlen)
-        w.close("tunnel_inside_ipv6_address")
+        lines.append(
+            f"{pad}  <tunnel_inside_ipv6_address>\n"
+            f"{pad}    <ip_address>{text(inside6.ip)}</ip_address>\n"
+            f"{pad}    <prefix_length>{text(inside6.network.prefixlen)}</prefix_length>\n"
+            f"{pad}  </tunnel_inside_ipv6_address>"
+        )
     if bgp:
-        w.open("bgp")
-        w.leaf("asn", asn)
-        w.leaf("hold_time", hold)
-        w.close("bgp")
-    w.close(tag)
+        lines.append(
+            f"{pad}  <bgp>\n{pad}    <asn>{text(asn)}</asn>\n"
+            f"{pad}    <hold_time>{text(hold)}</hold_time>\n{pad}  </bgp>"
+        )
+    lines.append(f"{pad}</{tag}>")
 
 
-def _tunnel(w: _Writer, conn: VpnConnection, number: int, t: Tunnel, report: Report, options: Options | None) -> None:
-    p = Picker(report, NAME, conn, number, t, options)
+def _checks(p: Picker) -> tuple[Any, Any, Any]:
+    """The checks of a tunnel before its BGP values: (customer outside, customer inside, AWS inside)."""
     p.unsupported_all(_aws.API_ONLY_FIELDS)
     p.unsupported("ike.versions", "the IKE version")
     p.unsupported("mtu", "the tunnel interface MTU")
-    cgw_outside = p.value("cgw_outside_ip")
-    cgw_inside = p.value("cgw_inside")
-    aws_inside = p.value("aws_inside")
-    bgp = conn.routing == "bgp"
+    return p.value("cgw_outside_ip"), p.value("cgw_inside"), p.value("aws_inside")
+
+
+def _bgp_checks(p: Picker, aws_inside: Any) -> Any:
+    """The BGP checks of a tunnel (its hold time, None for a static connection)."""
+    t = p.tunnel
     hold = None
-    if bgp:
+    if p.conn.routing == "bgp":
         if t.bgp is None:
             p.warn(
                 "bgp",
@@ -135,17 +149,26 @@ def _tunnel(w: _Writer, conn: VpnConnection, number: int, t: Tunnel, report: Rep
                 )
     else:
         p.unsupported("bgp", "BGP values on a static connection")
-    w.open("ipsec_tunnel")
-    _side(w, "customer_gateway", cgw_outside, cgw_inside, t.cgw_inside_v6, t.bgp.cgw_asn if t.bgp else None, hold, bgp)
-    _side(w, "vpn_gateway", t.aws_outside_ip, aws_inside, t.aws_inside_v6, t.bgp.aws_asn if t.bgp else None, hold, bgp)
+    return hold
+
+
+def _ike(p: Picker) -> list[str]:
+    """The <ike> element up to the pre-shared key."""
+    w = _Writer()
+    w.depth = 2
     w.open("ike")
     w.leaf("authentication_protocol", _aws.IKE_INTEGRITY_TEXT[p.one("ike.integrity")])
     w.leaf("encryption_protocol", _aws.ENCRYPTION_TEXT[p.one("ike.encryption")])
     w.leaf("lifetime", p.value("ike.lifetime_s"))
     w.leaf("perfect_forward_secrecy", f"group{p.one('ike.dh_groups')}")
     w.leaf("mode", p.value("ike.mode"))
-    w.leaf("pre_shared_key", p.value("psk"))
-    w.close("ike")
+    return w.lines
+
+
+def _ipsec(p: Picker) -> list[str]:
+    """The <ipsec> element."""
+    w = _Writer()
+    w.depth = 2
     w.open("ipsec")
     w.leaf("protocol", p.value("ipsec.protocol"))
     w.leaf("authentication_protocol", _aws.ESP_INTEGRITY_TEXT[p.one("ipsec.integrity")])
@@ -161,10 +184,82 @@ def _tunnel(w: _Writer, conn: VpnConnection, number: int, t: Tunnel, report: Rep
     w.leaf("retries", p.value("dpd_retries"))
     w.close("dead_peer_detection")
     w.close("ipsec")
+    return w.lines
+
+
+def _blocks(p: Picker) -> tuple[str, str]:
+    """The <ike> element up to the key and the <ipsec> element, as text (for a tunnel with a key:
+    no warning about it comes between their warnings)."""
+    return "\n".join(_ike(p)), "\n".join(_ipsec(p))
+
+
+class _Plans:
+    """What the tunnels of one call that share their values share: the warnings of the checks
+    before the BGP values (:func:`_checks`, for a tunnel with every address and key) and the text
+    and warnings of the <ike> and <ipsec> elements, made once by the plain code with a
+    :class:`_aws.Recorder` and given again for every tunnel with its own ``WHERE``."""
+
+    def __init__(self) -> None:
+        self.checks: dict[Any, list[_aws.Recorded]] = {}
+        self.blocks = _aws.Shared(functools.partial(_aws.recorded, NAME, checks=_blocks))
+
+
+_CHECKED = operator.attrgetter(*_aws.API_ONLY_FIELDS, "ike.versions", "mtu")
+
+
+def _tunnel(
+    w: _Writer,
+    conn: VpnConnection,
+    number: int,
+    t: Tunnel,
+    report: Report,
+    options: Options | None,
+    plans: _Plans | None = None,
+) -> None:
+    p = Picker(report, NAME, conn, number, t, options)
+    fast = (
+        plans is not None
+        and t.cgw_outside_ip is not None
+        and t.cgw_inside is not None
+        and t.aws_inside is not None
+        and t.psk is not None
+    )  # the common case: the values whose checks the cached warnings leave out are there
+    if fast:
+        assert plans is not None
+        key = _CHECKED(t)
+        recorded = plans.checks.get(key)
+        if recorded is None:
+            recorded = plans.checks[key] = _aws.recorded(NAME, report, conn, number, t, _checks)[1]
+        if recorded:
+            _aws.give(report, p.where, recorded)
+        cgw_outside, cgw_inside, aws_inside = t.cgw_outside_ip, t.cgw_inside, t.aws_inside
+    else:
+        cgw_outside, cgw_inside, aws_inside = _checks(p)
+    hold = _bgp_checks(p, aws_inside)
+    bgp = conn.routing == "bgp"
+    w.open("ipsec_tunnel")
+    _side(w, "customer_gateway", cgw_outside, cgw_inside, t.cgw_inside_v6, t.bgp.cgw_asn if t.bgp else None, hold, bgp)
+    _side(w, "vpn_gateway", t.aws_outside_ip, aws_inside, t.aws_inside_v6, t.bgp.aws_asn if t.bgp else None, hold, bgp)
+    if fast:
+        assert plans is not None
+        (ike, ipsec), recorded = plans.blocks.get(t.ike, t.ipsec, _IPSEC_MORE(t), report, conn, number, t)
+        if recorded:
+            _aws.give(report, p.where, recorded)  # (no key warning between: the key is there)
+        psk = p.value("psk")
+    else:
+        ike = "\n".join(_ike(p))
+        psk = p.value("psk")
+        ipsec = "\n".join(_ipsec(p))
+    w.lines.append(f"{ike}\n      <pre_shared_key>{text(psk)}</pre_shared_key>\n    </ike>\n{ipsec}")
     w.close("ipsec_tunnel")
 
 
-def render(conn: VpnConnection, report: Report, options: Options | None = None) -> str:
+_IPSEC_MORE = operator.attrgetter(
+    "clear_df_bit", "fragmentation_before_encryption", "tcp_mss", "dpd_interval_s", "dpd_retries"
+)
+
+
+def render(conn: VpnConnection, report: Report, options: Options | None = None, plans: _Plans | None = None) -> str:
     _aws.check_connection(report, NAME, conn, "left out")
     w = _Writer()
     w.lines.append('<?xml version="1.0" encoding="UTF-8"?>')
@@ -179,13 +274,14 @@ def render(conn: VpnConnection, report: Report, options: Options | None = None) 
     if conn.routing == "static":
         w.leaf("vpn_connection_attributes", "NoBGPVPNConnection")
     for number, t in enumerate(conn.tunnels, 1):
-        _tunnel(w, conn, number, t, report, options)
+        _tunnel(w, conn, number, t, report, options, plans)
     w.close("vpn_connection")
     return "\n".join(w.lines)  # AWS writes no newline after </vpn_connection>
 
 
 def emit(connections: list[VpnConnection], report: Report, options: Options) -> list[OutputFile]:
+    plans = _Plans()
     return [
-        OutputFile(f"{_aws.file_stem(c)}.xml", render(c, report, options), secret=_aws.has_secret([c]))
+        OutputFile(f"{_aws.file_stem(c)}.xml", render(c, report, options, plans), secret=_aws.has_secret([c]))
         for c in _aws.ordered(connections)
     ]
