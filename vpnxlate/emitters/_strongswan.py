@@ -29,7 +29,7 @@ from ..options import LocalAddressOptions, TargetOptions, from_kwargs, option
 from ..registry import OutputFile
 from ..vocab import aws
 from . import _frr, _policy
-from ._base import unsupported
+from ._base import ip_text, unsupported
 
 # ------------------------------------------------------------------ AWS's defaults
 
@@ -289,16 +289,7 @@ def tunnel_mark(conn_key: str, aws_ip: IPAddress | str) -> int:
     return MARK_MIN + int.from_bytes(digest[:8], "big") % MARK_SPAN
 
 
-def _text(ip: Any) -> str:
-    """``str(ip)`` of an address or interface, quicker for IPv4 (``ipaddress`` formats in Python)."""
-    cls = ip.__class__
-    if cls is ipaddress.IPv4Address:
-        a, b, c, d = ip.packed
-        return f"{a}.{b}.{c}.{d}"
-    if cls is ipaddress.IPv4Interface:
-        a, b, c, d = ip.packed
-        return f"{a}.{b}.{c}.{d}/{ip.network.prefixlen}"
-    return str(ip)
+_text = ip_text  # str() of an address or interface, quicker for IPv4
 
 
 def _ip_slug(ip: IPAddress | str) -> str:
