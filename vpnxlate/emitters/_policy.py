@@ -42,6 +42,7 @@ import attrs
 from ..errors import NOT_STATED_HINT, EmitError, Report, describe_value, escape_text
 from ..model import IPAddress, Tunnel, VpnConnection, address_key
 from ..options import TargetOptions, cli_options, from_kwargs, option, to_flag
+from ._base import ip_text
 
 DEFAULT_MAX_PREFIX = 1000
 MAX_PREFIX_LIMIT = 4294967295
@@ -118,7 +119,7 @@ class Neighbor:
 
     @property
     def ref(self) -> tuple[str, str]:
-        return (self.tag, str(self.aws_outside_ip))
+        return (self.tag, ip_text(self.aws_outside_ip))
 
     @property
     def local_as(self) -> int | None:
@@ -143,7 +144,7 @@ class StaticRoute:
 
     @property
     def ref(self) -> tuple[str, str]:
-        return (self.tag, str(self.aws_outside_ip))
+        return (self.tag, ip_text(self.aws_outside_ip))
 
 
 @attrs.frozen

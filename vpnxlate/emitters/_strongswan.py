@@ -153,6 +153,8 @@ def comment(text: str) -> str:
     """Text for a ``#`` comment line of ipsec.conf/swanctl.conf: every control and format character
     escaped (strongSwan ends a comment at a newline and, in swanctl.conf, at a carriage return, so
     either would turn the rest of the text into configuration)."""
+    if text.isascii() and text.isprintable():
+        return text  # nothing to escape (the usual text): escape_text would return it as it is
     return escape_text(text)
 
 
@@ -292,6 +294,14 @@ def tunnel_mark(conn_key: str, aws_ip: IPAddress | str) -> int:
 _text = ip_text  # str() of an address or interface, quicker for IPv4
 
 
+def _address_text(iface: ipaddress.IPv4Interface | ipaddress.IPv6Interface) -> str:
+    """``str(iface.ip)``, without making the address object for IPv4 (its bytes are the address's)."""
+    if iface.__class__ is ipaddress.IPv4Interface:
+        a, b, c, d = iface.packed
+        return f"{a}.{b}.{c}.{d}"
+    return _text(iface.ip)
+
+
 def _ip_slug(ip: IPAddress | str) -> str:
     return str(ip).replace(".", "-").replace(":", "-")
 
@@ -408,19 +418,33 @@ class _Setup:
         self.local_text = None if local is None else safe(local, "local_address")
         self._texts: dict[Any, str] = {}
         self._values: dict[tuple[Any, ...], _Values] = {}
+        # the same by the identity of the model's objects first (the parsers share one object among
+        # the tunnels with equal values); each entry holds its objects, so their ids stay theirs
+        self._texts_by_id: dict[int, tuple[object, str]] = {}
+        self._values_by_id: dict[tuple[Any, ...], tuple[_Values, object, object]] = {}
 
     def text(self, value: IPAddress, field: str) -> str:
         """``safe(value, field)`` of a value that recurs across tunnels (the customer gateway IP)."""
+        known = self._texts_by_id.get(id(value))
+        if known is not None:
+            return known[1]
         text = self._texts.get(value)
         if text is None:
             text = self._texts[value] = safe(value, field)
+        self._texts_by_id[id(value)] = (value, text)
         return text
 
     def values(self, t: Tunnel, version: int) -> _Values:
-        key = (version, t.ike, t.ipsec, *_TIMERS(t))
+        ike, ipsec, timers = t.ike, t.ipsec, _TIMERS(t)
+        by_id = (version, id(ike), id(ipsec), *timers)
+        known = self._values_by_id.get(by_id)
+        if known is not None:
+            return known[0]
+        key = (version, ike, ipsec, *timers)
         v = self._values.get(key)
         if v is None:
             v = self._values[key] = _values(t, version, self)
+        self._values_by_id[by_id] = (v, ike, ipsec)
         return v
 
 
@@ -585,7 +609,7 @@ def _conn_note(conn: VpnConnection) -> str:
 def _tunnel_comment(t: Tunnel, conn_label: str, conn_note: str, remote: str, ifname: str, local: str, aws: str) -> str:
     text = f"{conn_label}, tunnel {remote}: {ifname} {local} <-> {aws}"
     if t.bgp is not None:
-        neighbor = aws if t.bgp.neighbor_ip is None else str(t.bgp.neighbor_ip)  # aws: the AWS inside IP
+        neighbor = aws if t.bgp.neighbor_ip is None else _text(t.bgp.neighbor_ip)  # aws: the AWS inside IP
         text += f", BGP AS {t.bgp.cgw_asn or '?'} <-> AS {t.bgp.aws_asn or '?'} (neighbor {neighbor})"
     else:
         text += conn_note
@@ -626,7 +650,7 @@ def _plan_one(
     name = section_name(f"{key}-{_ip_slug(remote)}")
     public = setup.text(t.cgw_outside_ip, "cgw_outside_ip")
     inside_local = safe(_text(t.cgw_inside), "cgw_inside")
-    inside_remote = safe(_text(t.aws_inside.ip), "aws_inside")
+    inside_remote = safe(_address_text(t.aws_inside), "aws_inside")
     comment_text = _tunnel_comment(t, conn_label, conn_note, remote, ifname, inside_local, inside_remote)
     ike = v.ike_proposals
     if ike is None:
