@@ -13,6 +13,7 @@ The two emitters only format the plans.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import ipaddress
 import operator
@@ -172,7 +173,7 @@ def section_name(text: str) -> str:
 # ------------------------------------------------------------------ the plan of one tunnel
 
 
-@attrs.frozen
+@attrs.frozen(slots=False)  # a dict, so that _new_plan can fill it at once
 class TunnelPlan:
     """Everything a strongSwan config needs for one tunnel (all values already validated)."""
 
@@ -209,16 +210,35 @@ class TunnelPlan:
 
     def updown(self, script: str, interface: str) -> str:
         """The updown command line (no quotes; every word that is not a constant validated)."""
+        start, end = _updown_parts(script, self.mtu, self.mss, interface == "xfrm")
         line = (
-            f"{safe(script, 'updown')} -ln {safe(self.ifname, 'updown')} -ll {safe(self.inside_local, 'updown')}"
-            f" -lr {safe(self.inside_remote, 'updown')} -m {safe(self.mark, 'updown')}"
-            f" -mtu {safe(self.mtu, 'updown')} -mss {safe(self.mss, 'updown')}"
+            f"{start}{safe(self.ifname, 'updown')} -ll {safe(self.inside_local, 'updown')}"
+            f" -lr {safe(self.inside_remote, 'updown')} -m {safe(self.mark, 'updown')}{end}"
         )
-        if interface == "xfrm":
-            line += " -t xfrm"
         if self.routes:
             line += f" -r {safe(','.join(self.routes), 'updown')} -rm {safe(self.route_metric, 'updown')}"
         return line
+
+
+@functools.lru_cache(maxsize=64, typed=True)
+def _updown_parts(script: str, mtu: int, mss: int, xfrm: bool) -> tuple[str, str]:
+    """The updown command line's words before the interface name and after the mark (the same
+    for most tunnels)."""
+    start = f"{safe(script, 'updown')} -ln "
+    return start, f" -mtu {safe(mtu, 'updown')} -mss {safe(mss, 'updown')}" + (" -t xfrm" if xfrm else "")
+
+
+_PLAN_FIELDS = frozenset(f.name for f in attrs.fields(TunnelPlan))
+
+
+def _new_plan(**values: Any) -> TunnelPlan:
+    """``TunnelPlan(**values)`` with every field given, without a setattr per field: the class has
+    no converter, validator or default to apply, so its ``__dict__`` is exactly ``values``."""
+    if values.keys() != _PLAN_FIELDS:
+        raise TypeError(f"TunnelPlan: fields {sorted(values.keys() ^ _PLAN_FIELDS)} missing or unknown")
+    plan = object.__new__(TunnelPlan)
+    plan.__dict__.update(values)
+    return plan
 
 
 def split_aead(enc: Sequence[str]) -> list[tuple[bool, list[str]]]:
@@ -368,8 +388,11 @@ def plan_tunnels(
     for key, conn in sorted(((connection_key(c), c) for c in connections), key=_first):
         conn_label = conn.vpn_connection_id or f"connection {key} (no VPN connection id)"
         conn_note = _conn_note(conn)
+        # section_name(f"{key}-{slug}") is this + "-" + slug without leading "-": the slug of an
+        # IPv4 address (the only kind planned) is digits and "-", a digit first and last
+        head = _NAME_CHARS.sub("-", key)
         for index, t in enumerate(conn.tunnels):
-            plan = _plan_one(key, conn_label, conn_note, index, t, report, setup)
+            plan = _plan_one(key, head, conn_label, conn_note, index, t, report, setup)
             keyed.append(((key, int(t.aws_outside_ip)), plan))  # IPv4 only (_check_tunnel)
     if local is None:
         public_ips = {plan.local_id for _, plan in keyed}
@@ -632,7 +655,7 @@ def _warn_values(v: _Values, defaults: list[str], report: Report, label: str) ->
 
 
 def _plan_one(
-    key: str, conn_label: str, conn_note: str, index: int, t: Tunnel, report: Report, setup: _Setup
+    key: str, head: str, conn_label: str, conn_note: str, index: int, t: Tunnel, report: Report, setup: _Setup
 ) -> TunnelPlan:
     remote = _text(t.aws_outside_ip)
     label = f"{conn_label} tunnel {remote}"
@@ -647,7 +670,7 @@ def _plan_one(
     ifname = setup.prefix + str(mark)
     if len(ifname) > IFNAME_MAX:  # cannot happen with 9-digit marks; kept as a guard
         raise EmitError(f"{label}: interface name {ifname} is longer than {IFNAME_MAX} characters", field="name")
-    name = section_name(f"{key}-{_ip_slug(remote)}")
+    name = f"{head}-{_ip_slug(remote)}".lstrip("-")  # section_name(f"{key}-{slug}"): see plan_tunnels
     public = setup.text(t.cgw_outside_ip, "cgw_outside_ip")
     inside_local = safe(_text(t.cgw_inside), "cgw_inside")
     inside_remote = safe(_address_text(t.aws_inside), "aws_inside")
@@ -655,7 +678,7 @@ def _plan_one(
     ike = v.ike_proposals
     if ike is None:
         ike = _safe_proposals(ike_proposals(t, version, *v.ike, report, label), "ike.proposals")
-    return TunnelPlan(
+    return _new_plan(
         conn_key=key,
         conn_label=conn_label,
         name=safe(name, "name"),
@@ -701,24 +724,21 @@ def routing(
     public = {ipaddress.ip_address(text) for text in {p.local_id for p in plans}}
     addresses += sorted(public, key=lambda a: (a.version, int(a)))
     policy = _policy.build_policy(connections, options, report, router_addresses=addresses, require_asns=False)
-    by_ref: dict[tuple[str, str], TunnelPlan] = {(p.conn_key, p.remote): p for p in plans}
     routes_by_ref: dict[tuple[str, str], list[_policy.StaticRoute]] = {}
     for r in policy.static_routes:
         routes_by_ref.setdefault(r.ref, []).append(r)
     links: list[_frr.TunnelLink] = []
     updated: dict[tuple[str, str], TunnelPlan] = {}
-    for conn in connections:
-        key, tag = connection_key(conn), _policy.conn_tag(conn)
-        for t in conn.tunnels:
-            remote = _text(t.aws_outside_ip)
-            plan = by_ref[(key, remote)]
-            links.append(_frr.TunnelLink(tag, remote, plan.ifname))
-            routes = routes_by_ref.get((tag, remote))
-            if routes:
-                metric = METRIC_PREFERRED if routes[0].preferred else METRIC_BACKUP
-                nets = tuple(safe(r.prefix, "accept") for r in routes)
-                comment = f"{plan.comment}, routes {', '.join(nets)} (metric {metric})"
-                updated[(key, plan.remote)] = attrs.evolve(plan, routes=nets, route_metric=metric, comment=comment)
+    tags = {connection_key(c): _policy.conn_tag(c) for c in connections}  # a plan per tunnel, names unique
+    for plan in plans:
+        tag, remote = tags[plan.conn_key], plan.remote  # remote: the AWS outside IP's text
+        links.append(_frr.TunnelLink(tag, remote, plan.ifname))
+        routes = routes_by_ref.get((tag, remote))
+        if routes:
+            metric = METRIC_PREFERRED if routes[0].preferred else METRIC_BACKUP
+            nets = tuple(safe(r.prefix, "accept") for r in routes)
+            comment = f"{plan.comment}, routes {', '.join(nets)} (metric {metric})"
+            updated[(plan.conn_key, remote)] = attrs.evolve(plan, routes=nets, route_metric=metric, comment=comment)
     plans = [updated.get((p.conn_key, p.remote), p) for p in plans] if updated else plans
     files = _frr.frr_files(policy, links, report)
     files.append(OutputFile(SYSCTL_NAME, SYSCTL_CONF))
