@@ -379,7 +379,7 @@ def parse_options(o: RoutingTargetOptions | Mapping[str, Any], connections: Sequ
     if not isinstance(o, RoutingTargetOptions):
         o = from_kwargs(RoutingTargetOptions, o, target="routing")
     ids: dict[str, str] = {}
-    for c in connections:
+    for c in connections if any(cid is not None for cid, _net in o.accept) else ():  # only for CONN_ID=PREFIX
         tag = conn_tag(c)
         ids[tag] = tag
         if c.vpn_connection_id:
@@ -509,6 +509,8 @@ def _split_connections(
 
 
 def _check_asns(bgp: _Tagged) -> None:
+    if all(t.bgp and t.bgp.cgw_asn is not None and t.bgp.aws_asn is not None for _tag, c in bgp for t in c.tunnels):
+        return  # the usual case; else the first tunnel without them is named below
     for _tag, c in bgp:
         for i, t in enumerate(c.tunnels, 1):
             if t.bgp is None:

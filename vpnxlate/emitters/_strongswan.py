@@ -317,7 +317,7 @@ _text = ip_text  # str() of an address or interface, quicker for IPv4
 def _address_text(iface: ipaddress.IPv4Interface | ipaddress.IPv6Interface) -> str:
     """``str(iface.ip)``, without making the address object for IPv4 (its bytes are the address's)."""
     if iface.__class__ is ipaddress.IPv4Interface:
-        a, b, c, d = iface.packed
+        a, b, c, d = iface._ip.to_bytes(4, "big")  # type: ignore[attr-defined]  # as _text (ip_text)
         return f"{a}.{b}.{c}.{d}"
     return _text(iface.ip)
 
@@ -477,6 +477,9 @@ _TIMERS = operator.attrgetter(
 
 
 def _check_unique(plans: Sequence[TunnelPlan]) -> None:
+    n = len(plans)
+    if len({p.name for p in plans}) == len({p.mark for p in plans}) == len({p.ifname for p in plans}) == n:
+        return  # the usual case; else the first clash is found and named below
     for attr in ("name", "mark", "ifname"):
         seen: dict[Any, TunnelPlan] = {}
         for p in plans:

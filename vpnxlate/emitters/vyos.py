@@ -743,63 +743,95 @@ class _Fixed(NamedTuple):
     mtu_max: int
     mode: str  # the quoted values written for every tunnel
     initiate: str
+    shapes: dict[tuple[object, ...], _Shape]  # see _shape
 
 
 def _fixed(cmds: Commands, syntax: Syntax) -> _Fixed:
     legacy = syntax.legacy
-    return _Fixed(legacy, 9000 if legacy else 16000, cmds.value("pre-shared-secret"), cmds.value("initiate"))
+    return _Fixed(legacy, 9000 if legacy else 16000, cmds.value("pre-shared-secret"), cmds.value("initiate"), {})
+
+
+class _Shape(NamedTuple):
+    """The quoted values a tunnel shares with many others (None: the line is not written)."""
+
+    mtu: str
+    mss: str | None
+    public: str | None  # the IKE identity
+    psk_id: str  # the identity the PSK is for (1.4+)
+    ike: str
+    local: str
+    esp: str
+
+
+def _shape(cmds: Commands, key: tuple[Any, ...]) -> _Shape:
+    """``key``: (public IP text or None, local address text, MTU, TCP MSS, ike-group, esp-group)."""
+    public, local, mtu, mss, ike, esp = key
+    value = cmds.value
+    return _Shape(
+        value(mtu),
+        value(mss) if mss else None,
+        value(public) if public else None,
+        value(public or local),
+        value(ike),
+        value(local),
+        value(esp),
+    )
 
 
 def _write_tunnel(cmds: Commands, p: Planned, opts: Settings, report: Report, k: _Fixed) -> None:
-    t, value, legacy = p.tunnel, cmds.value, k.legacy
+    t, legacy = p.tunnel, k.legacy
     public, local = _identity(p, opts, cmds)
     aws, vti = quote(p.aws), word(p.vti)
-    iface = "set interfaces vti " + vti
     mtu = t.mtu or DEFAULT_MTU
     if not 68 <= mtu <= k.mtu_max:
         mtu = _clamp(mtu, 68, k.mtu_max, "vti MTU", opts.syntax, report)
+    mss = None if legacy else t.tcp_mss  # 1.1-1.3: in the firewall tree (a note for all tunnels)
+    if mss and not 536 <= mss <= 65535:
+        mss = _clamp(mss, 536, 65535, "TCP MSS", opts.syntax, report)
+    key = (public, local, mtu, mss, p.ike_name, p.esp_name)
+    shape = k.shapes.get(key)
+    if shape is None:
+        shape = k.shapes[key] = _shape(cmds, key)
+    iface = "set interfaces vti " + vti
     lines = [
         f"{iface} address {quote(p.inside)}",
         f"{iface} description {(description := quote(p.description))}",
-        f"{iface} mtu {value(mtu)}",
+        f"{iface} mtu {shape.mtu}",
     ]
-    mss = t.tcp_mss
-    if not legacy and mss:
-        if not 536 <= mss <= 65535:
-            mss = _clamp(mss, 536, 65535, "TCP MSS", opts.syntax, report)
-        lines.append(f"{iface} ip adjust-mss {value(mss)}")
+    if shape.mss is not None:
+        lines.append(f"{iface} ip adjust-mss {shape.mss}")
     cmds.block(iface, lines, distinct=True)
     secret = quote(opts.options.secret(t.psk))
     if legacy:
         peer = "set vpn ipsec site-to-site peer " + word(p.aws)
-        lines = [f"{peer} authentication id {value(public)}"] if public else []
-        lines.append(f"{peer} authentication mode {k.mode}")
-        lines.append(f"{peer} authentication pre-shared-secret {secret}")
+        lines = [f"{peer} authentication id {shape.public}"] if shape.public is not None else []
         lines += [
+            f"{peer} authentication mode {k.mode}",
+            f"{peer} authentication pre-shared-secret {secret}",
             f"{peer} authentication remote-id {aws}",
             f"{peer} connection-type {k.initiate}",
             f"{peer} description {description}",
-            f"{peer} ike-group {value(p.ike_name)}",
-            f"{peer} local-address {value(local)}",
+            f"{peer} ike-group {shape.ike}",
+            f"{peer} local-address {shape.local}",
             f"{peer} vti bind {quote(vti)}",
-            f"{peer} vti esp-group {value(p.esp_name)}",
+            f"{peer} vti esp-group {shape.esp}",
         ]
         cmds.block(peer, lines, distinct=True)
         return
     name = word(p.peer_name)
     peer, psk = "set vpn ipsec site-to-site peer " + name, "set vpn ipsec authentication psk " + name
-    cmds.block(psk, [f"{psk} id {value(public or local)}", f"{psk} id {aws}", f"{psk} secret {secret}"])
-    lines = [f"{peer} authentication local-id {value(public)}"] if public else []
+    cmds.block(psk, [f"{psk} id {shape.psk_id}", f"{psk} id {aws}", f"{psk} secret {secret}"])
+    lines = [f"{peer} authentication local-id {shape.public}"] if shape.public is not None else []
     lines += [
         f"{peer} authentication mode {k.mode}",
         f"{peer} authentication remote-id {aws}",
         f"{peer} connection-type {k.initiate}",
         f"{peer} description {description}",
-        f"{peer} ike-group {value(p.ike_name)}",
-        f"{peer} local-address {value(local)}",
+        f"{peer} ike-group {shape.ike}",
+        f"{peer} local-address {shape.local}",
         f"{peer} remote-address {aws}",
         f"{peer} vti bind {quote(vti)}",
-        f"{peer} vti esp-group {value(p.esp_name)}",
+        f"{peer} vti esp-group {shape.esp}",
     ]
     cmds.block(peer, lines, distinct=True)
 
