@@ -10,7 +10,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import ipaddress
+from typing import TYPE_CHECKING, Any
 
 from ..errors import ValidationError, VpnxlateError
 from ..record import Record
@@ -62,3 +63,16 @@ def unsupported(
     :class:`EmitError`; the default is :meth:`Report.warn`'s, kept where a target always had it).
     """
     report.warn(message if where is None else f"{where}: {message}", field=field, code=code, error=error)
+
+
+def ip_text(ip: Any) -> str:
+    """``str(ip)`` of an address or interface, quicker for IPv4 (``ipaddress`` formats in Python,
+    through three calls per address: here its integer's bytes are formatted at once)."""
+    cls = ip.__class__
+    if cls is ipaddress.IPv4Address:
+        a, b, c, d = ip._ip.to_bytes(4, "big")
+        return f"{a}.{b}.{c}.{d}"
+    if cls is ipaddress.IPv4Interface:  # the interface's address, and its network's prefix length
+        a, b, c, d = ip._ip.to_bytes(4, "big")
+        return f"{a}.{b}.{c}.{d}/{ip._prefixlen}"
+    return str(ip)

@@ -32,8 +32,8 @@ import attrs
 
 from ..errors import EmitError, Report, describe_value
 from ..registry import OutputFile
-from ._base import unsupported
-from ._policy import Neighbor, RoutingPolicy
+from ._base import ip_text, unsupported
+from ._policy import Neighbor, RouteMapRule, RoutingPolicy
 
 # A word in frr.conf: no whitespace, no comment character, nothing that could end a line.
 _WORD = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/-]*$")
@@ -116,7 +116,7 @@ def render_frr_conf(policy: RoutingPolicy, links: Iterable[TunnelLink] = (), *, 
         raise EmitError("no BGP neighbor: nothing for FRR to do")
     w = _words()
     # each neighbor's address (an IPv4 address: always a word) and description (checked where written)
-    neighbors = [(n, w(n.address), n.description) for n in policy.neighbors]
+    neighbors = [(n, frr_word(ip_text(n.address)), n.description) for n in policy.neighbors]
     out = [
         "! frr.conf written by vpnxlate: BGP over the AWS Site-to-Site VPN tunnels",
         "! Install as /etc/frr/frr.conf (with the daemons file as /etc/frr/daemons), then",
@@ -154,35 +154,52 @@ def _neighbor_comments(neighbors: _Checked, ifnames: dict[tuple[str, str], str])
     for n, a, description in neighbors:
         ifname = ifnames.get(n.ref)
         via = f" over {frr_word(ifname)}" if ifname else ""
-        local_as = f", local-as {n.local_as}" if n.local_as is not None else ""
+        local_as = n.local_as
+        more = "" if local_as is None else f", local-as {local_as}"
+        inside = ip_text(n.local_inside)
         out.append(
-            "! "
-            + frr_text(
-                f"{description}{via}: {n.local_inside} <-> {a}, AS {n.local_asn} <-> AS {n.remote_asn}{local_as}"
-            )
+            "! " + frr_text(f"{description}{via}: {inside} <-> {a}, AS {n.local_asn} <-> AS {n.remote_asn}{more}")
         )
     return out
 
 
 def _filters(policy: RoutingPolicy, w: Callable[[object], str]) -> list[str]:
     """The prefix lists and route-maps of the policy."""
+    # the text of each rule after its list's / map's name, made once per rule object (the policy
+    # shares one object among the lists and maps with that rule; an entry holds its rule)
+    texts: dict[int, tuple[object, str, list[str]]] = {}
     out = []
     for pl in policy.prefix_lists:
+        start = "ip prefix-list " + w(pl.name)
         for r in pl.rules:
-            le = f" le {r.le}" if r.le is not None else ""
-            out.append(f"ip prefix-list {w(pl.name)} seq {r.seq} {r.action} {w(r.prefix)}{le}")
+            found = texts.get(id(r))
+            if found is None:
+                le = f" le {r.le}" if r.le is not None else ""
+                found = texts[id(r)] = (r, f" seq {r.seq} {r.action} {w(r.prefix)}{le}", [])
+            out.append(start + found[1])
         out.append("!")
     for rm in policy.route_maps:
+        start = "route-map " + w(rm.name)
         for rule in rm.rules:
-            out.append(f"route-map {w(rm.name)} {rule.action} {rule.seq}")
-            if rule.match_prefix_list:
-                out.append(f" match ip address prefix-list {w(rule.match_prefix_list)}")
-            if rule.prepend:
-                out.append(" set as-path prepend " + " ".join(str(a) for a in rule.prepend))
-            if rule.local_preference is not None:
-                out.append(f" set local-preference {rule.local_preference}")
-            out.append("exit")
+            found = texts.get(id(rule))
+            if found is None:
+                found = texts[id(rule)] = (rule, f" {rule.action} {rule.seq}", _route_map_lines(rule, w))
+            out.append(start + found[1])
+            out += found[2]
         out.append("!")
+    return out
+
+
+def _route_map_lines(rule: RouteMapRule, w: Callable[[object], str]) -> list[str]:
+    """A route-map rule's lines after its first."""
+    out = []
+    if rule.match_prefix_list:
+        out.append(f" match ip address prefix-list {w(rule.match_prefix_list)}")
+    if rule.prepend:
+        out.append(" set as-path prepend " + " ".join(str(a) for a in rule.prepend))
+    if rule.local_preference is not None:
+        out.append(f" set local-preference {rule.local_preference}")
+    out.append("exit")
     return out
 
 

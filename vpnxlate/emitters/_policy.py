@@ -42,6 +42,7 @@ import attrs
 from ..errors import NOT_STATED_HINT, EmitError, Report, describe_value, escape_text
 from ..model import IPAddress, Tunnel, VpnConnection, address_key
 from ..options import TargetOptions, cli_options, from_kwargs, option, to_flag
+from ._base import ip_text
 
 DEFAULT_MAX_PREFIX = 1000
 MAX_PREFIX_LIMIT = 4294967295
@@ -118,7 +119,7 @@ class Neighbor:
 
     @property
     def ref(self) -> tuple[str, str]:
-        return (self.tag, str(self.aws_outside_ip))
+        return (self.tag, ip_text(self.aws_outside_ip))
 
     @property
     def local_as(self) -> int | None:
@@ -143,7 +144,7 @@ class StaticRoute:
 
     @property
     def ref(self) -> tuple[str, str]:
-        return (self.tag, str(self.aws_outside_ip))
+        return (self.tag, ip_text(self.aws_outside_ip))
 
 
 @attrs.frozen
@@ -367,7 +368,10 @@ class RoutingOptions:
     router_asn: int | None
 
     def accepts(self, tag: str) -> tuple[Net, ...]:
-        return sorted_nets((*self.accept_all, *self.accept_by_conn.get(tag, ())))
+        own = self.accept_by_conn.get(tag)
+        if not own:
+            return self.accept_all  # sorted and distinct already (parse_options)
+        return sorted_nets((*self.accept_all, *own))
 
 
 def parse_options(o: RoutingTargetOptions | Mapping[str, Any], connections: Sequence[VpnConnection]) -> RoutingOptions:
@@ -375,7 +379,7 @@ def parse_options(o: RoutingTargetOptions | Mapping[str, Any], connections: Sequ
     if not isinstance(o, RoutingTargetOptions):
         o = from_kwargs(RoutingTargetOptions, o, target="routing")
     ids: dict[str, str] = {}
-    for c in connections:
+    for c in connections if any(cid is not None for cid, _net in o.accept) else ():  # only for CONN_ID=PREFIX
         tag = conn_tag(c)
         ids[tag] = tag
         if c.vpn_connection_id:
@@ -441,7 +445,7 @@ def build_policy(
     if opts.prefer is not None and not opts.advertise:
         raise EmitError("--prefer-tunnel with BGP needs --advertise (the prepend goes on the advertised prefixes)")
     _check_asns(bgp)
-    asns = sorted({t.bgp.cgw_asn for c in bgp for t in c.tunnels if t.bgp and t.bgp.cgw_asn is not None})
+    asns = sorted({t.bgp.cgw_asn for _tag, c in bgp for t in c.tunnels if t.bgp and t.bgp.cgw_asn is not None})
     router_asn = opts.router_asn if opts.router_asn is not None else asns[0]
     router_id = _router_id(router_addresses)
     origins = _origins(opts, report, router_addresses, derived_next_hop, next_hop_hint)
@@ -467,28 +471,32 @@ def build_policy(
     )
 
 
+_Tagged = list[tuple[str, VpnConnection]]  # (connection tag, connection)
+
+
 def _split_connections(
     connections: Sequence[VpnConnection], report: Report, require_asns: bool
-) -> tuple[list[VpnConnection], list[VpnConnection]]:
-    """(BGP, static) connections, sorted; without ``require_asns`` a BGP one without ASNs is left out (a warning)."""
+) -> tuple[_Tagged, _Tagged]:
+    """(BGP, static) connections with their tags, sorted; without ``require_asns`` a BGP one without
+    ASNs is left out (a warning)."""
     tagged = sorted(
         ((conn_tag(c), c) for c in connections), key=lambda p: (p[0], address_key(p[1].tunnels[0].aws_outside_ip))
     )
-    conns = [c for _tag, c in tagged]
     seen = Counter(tag for tag, _c in tagged)
     clash = min((t for t, n in seen.items() if n > 1), default=None)
     if clash is not None:
         raise EmitError(
             f"two connections map to the same policy names (AWS-{clash}-…); give them distinct connection ids"
         )
-    bgp = [c for c in conns if c.routing == "bgp"]
-    static = [c for c in conns if c.routing == "static"]
+    bgp = [p for p in tagged if p[1].routing == "bgp"]
+    static = [p for p in tagged if p[1].routing == "static"]
     if not require_asns:
-        for c in [
-            c
-            for c in bgp
-            if not all(t.bgp and t.bgp.cgw_asn is not None and t.bgp.aws_asn is not None for t in c.tunnels)
+        for pair in [
+            p
+            for p in bgp
+            if not all(t.bgp and t.bgp.cgw_asn is not None and t.bgp.aws_asn is not None for t in p[1].tunnels)
         ]:
+            c = pair[1]
             report.warn(
                 f"{c.name}: BGP routing, but the input names no ASNs for its tunnels; no BGP configuration "
                 "is written for it",
@@ -496,12 +504,14 @@ def _split_connections(
                 code="no-bgp-asn",
                 error=EmitError,
             )
-            bgp.remove(c)
+            bgp.remove(pair)
     return bgp, static
 
 
-def _check_asns(bgp: Sequence[VpnConnection]) -> None:
-    for c in bgp:
+def _check_asns(bgp: _Tagged) -> None:
+    if all(t.bgp and t.bgp.cgw_asn is not None and t.bgp.aws_asn is not None for _tag, c in bgp for t in c.tunnels):
+        return  # the usual case; else the first tunnel without them is named below
+    for _tag, c in bgp:
         for i, t in enumerate(c.tunnels, 1):
             if t.bgp is None:
                 raise EmitError(f"{c.name} tunnel {i} ({t.aws_outside_ip}): BGP routing but no ASNs in the input")
@@ -582,63 +592,77 @@ def _where(c: VpnConnection, i: int, t: Tunnel) -> str:
     return f"{c.name} tunnel {i} ({t.aws_outside_ip})"
 
 
-def _neighbors(bgp: Sequence[VpnConnection], opts: RoutingOptions, maps: _Maps, router_asn: int) -> list[Neighbor]:
+def _neighbors(bgp: _Tagged, opts: RoutingOptions, maps: _Maps, router_asn: int) -> list[Neighbor]:
     """One BGP neighbor per tunnel, with the route-maps it uses."""
     neighbors: list[Neighbor] = []
     owners_asns: dict[str, set[int]] = {}
-    tagged = [(c, conn_tag(c)) for c in bgp]
-    for c, tag in tagged:
-        owner = "HUB" if maps.hub else tag
+    hub = maps.hub
+    for tag, c in bgp:
+        owner = "HUB" if hub else tag
         owners_asns.setdefault(owner, set()).update(
             t.bgp.cgw_asn for t in c.tunnels if t.bgp and t.bgp.cgw_asn is not None
         )
     seen_ips: dict[ipaddress.IPv4Address, tuple[VpnConnection, int, Tunnel]] = {}
-    for c, tag in tagged:
-        owner = "HUB" if maps.hub else tag
+    prefer, max_prefix, append = opts.prefer, opts.max_prefix, neighbors.append
+    for tag, c in bgp:
+        owner = "HUB" if hub else tag
         two = len(c.tunnels) > 1
+        # without --prefer-tunnel both tunnels use the connection's two maps (made at its first tunnel)
+        maps_of_conn: tuple[str, str] | None = None
         for i, t in enumerate(c.tunnels, 1):
             b = t.bgp
             assert b is not None
             cgw_asn, aws_asn = b.cgw_asn, b.aws_asn
             assert cgw_asn is not None and aws_asn is not None  # a BGP tunnel without both ASNs is refused above
             ip = b.neighbor_ip or (t.aws_inside.ip if t.aws_inside else None)
-            if not isinstance(ip, ipaddress.IPv4Address) or t.cgw_inside is None:
+            local_inside = t.cgw_inside
+            if not isinstance(ip, ipaddress.IPv4Address) or local_inside is None:
                 raise EmitError(f"{_where(c, i, t)}: no IPv4 BGP neighbor address (AWS inside IP) in the input")
-            if ip in seen_ips:
-                raise EmitError(f"{_where(c, i, t)}: BGP neighbor {ip} is also the neighbor of {_where(*seen_ips[ip])}")
-            seen_ips[ip] = (c, i, t)
-            if b.cgw_asn == b.aws_asn:
+            this = (c, i, t)
+            first = seen_ips.setdefault(ip, this)
+            if first is not this:
+                raise EmitError(f"{_where(c, i, t)}: BGP neighbor {ip} is also the neighbor of {_where(*first)}")
+            if cgw_asn == aws_asn:
                 raise EmitError(
-                    f"{_where(c, i, t)}: the customer ASN and the AWS ASN are both {b.aws_asn}; AWS needs eBGP"
+                    f"{_where(c, i, t)}: the customer ASN and the AWS ASN are both {aws_asn}; AWS needs eBGP"
                 )
-            prepend = opts.prefer is not None and two and i != opts.prefer
-            preferred = opts.prefer is not None and two and i == opts.prefer
+            if prefer is None:
+                if maps_of_conn is None:
+                    maps_of_conn = (maps.out_map(owner, cgw_asn, False, False), maps.in_map(c, tag, False))
+                export_map, import_map = maps_of_conn
+            else:
+                export_map = maps.out_map(owner, cgw_asn, two and i != prefer, len(owners_asns[owner]) > 1)
+                import_map = maps.in_map(c, tag, two and i == prefer)
             hold = b.hold_time
-            neighbors.append(
+            append(
                 Neighbor(
-                    tag=tag,
-                    conn_name=c.name,
-                    index=i,
-                    aws_outside_ip=t.aws_outside_ip,
-                    address=ip,
-                    local_inside=t.cgw_inside,
-                    remote_asn=aws_asn,
-                    local_asn=cgw_asn,
-                    router_asn=router_asn,
-                    hold_time=hold,
-                    keepalive=None if hold is None else (max(1, hold // 3) if hold else 0),
-                    export_map=maps.out_map(owner, cgw_asn, prepend, len(owners_asns[owner]) > 1),
-                    import_map=maps.in_map(c, tag, preferred),
-                    max_prefix=opts.max_prefix,
+                    tag,
+                    c.name,
+                    i,
+                    t.aws_outside_ip,
+                    ip,
+                    local_inside,
+                    aws_asn,
+                    cgw_asn,
+                    router_asn,
+                    hold,
+                    None if hold is None else (max(1, hold // 3) if hold else 0),
+                    export_map,
+                    import_map,
+                    max_prefix,
                 )
             )
     return neighbors
 
 
+_DENY_ALL = (RouteMapRule(10, "deny"),)  # frozen: one object serves every map (equal by value)
+_DENY_REST = RouteMapRule(20, "deny")
+
+
 def _match_map(name: str, prefix_list: str | None) -> RouteMap:
     if prefix_list is None:
-        return RouteMap(name, (RouteMapRule(10, "deny"),))
-    return RouteMap(name, (RouteMapRule(10, "permit", prefix_list), RouteMapRule(20, "deny")))
+        return RouteMap(name, _DENY_ALL)
+    return RouteMap(name, (RouteMapRule(10, "permit", prefix_list), _DENY_REST))
 
 
 def _accept_all_rules(opts: RoutingOptions) -> tuple[PrefixRule, ...]:
@@ -702,10 +726,9 @@ def _origins(
     return tuple(out)
 
 
-def _static_routes(static: Sequence[VpnConnection], opts: RoutingOptions, report: Report) -> tuple[StaticRoute, ...]:
+def _static_routes(static: _Tagged, opts: RoutingOptions, report: Report) -> tuple[StaticRoute, ...]:
     out: list[StaticRoute] = []
-    for c in static:
-        tag = conn_tag(c)
+    for tag, c in static:
         nets = opts.accepts(tag)
         if not nets:
             report.warn(

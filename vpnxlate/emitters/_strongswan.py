@@ -13,6 +13,7 @@ The two emitters only format the plans.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import ipaddress
 import operator
@@ -29,7 +30,7 @@ from ..options import LocalAddressOptions, TargetOptions, from_kwargs, option
 from ..registry import OutputFile
 from ..vocab import aws
 from . import _frr, _policy
-from ._base import unsupported
+from ._base import ip_text, unsupported
 
 # ------------------------------------------------------------------ AWS's defaults
 
@@ -153,6 +154,8 @@ def comment(text: str) -> str:
     """Text for a ``#`` comment line of ipsec.conf/swanctl.conf: every control and format character
     escaped (strongSwan ends a comment at a newline and, in swanctl.conf, at a carriage return, so
     either would turn the rest of the text into configuration)."""
+    if text.isascii() and text.isprintable():
+        return text  # nothing to escape (the usual text): escape_text would return it as it is
     return escape_text(text)
 
 
@@ -170,7 +173,7 @@ def section_name(text: str) -> str:
 # ------------------------------------------------------------------ the plan of one tunnel
 
 
-@attrs.frozen
+@attrs.frozen(slots=False)  # a dict, so that _new_plan can fill it at once
 class TunnelPlan:
     """Everything a strongSwan config needs for one tunnel (all values already validated)."""
 
@@ -207,16 +210,35 @@ class TunnelPlan:
 
     def updown(self, script: str, interface: str) -> str:
         """The updown command line (no quotes; every word that is not a constant validated)."""
+        start, end = _updown_parts(script, self.mtu, self.mss, interface == "xfrm")
         line = (
-            f"{safe(script, 'updown')} -ln {safe(self.ifname, 'updown')} -ll {safe(self.inside_local, 'updown')}"
-            f" -lr {safe(self.inside_remote, 'updown')} -m {safe(self.mark, 'updown')}"
-            f" -mtu {safe(self.mtu, 'updown')} -mss {safe(self.mss, 'updown')}"
+            f"{start}{safe(self.ifname, 'updown')} -ll {safe(self.inside_local, 'updown')}"
+            f" -lr {safe(self.inside_remote, 'updown')} -m {safe(self.mark, 'updown')}{end}"
         )
-        if interface == "xfrm":
-            line += " -t xfrm"
         if self.routes:
             line += f" -r {safe(','.join(self.routes), 'updown')} -rm {safe(self.route_metric, 'updown')}"
         return line
+
+
+@functools.lru_cache(maxsize=64, typed=True)
+def _updown_parts(script: str, mtu: int, mss: int, xfrm: bool) -> tuple[str, str]:
+    """The updown command line's words before the interface name and after the mark (the same
+    for most tunnels)."""
+    start = f"{safe(script, 'updown')} -ln "
+    return start, f" -mtu {safe(mtu, 'updown')} -mss {safe(mss, 'updown')}" + (" -t xfrm" if xfrm else "")
+
+
+_PLAN_FIELDS = frozenset(f.name for f in attrs.fields(TunnelPlan))
+
+
+def _new_plan(**values: Any) -> TunnelPlan:
+    """``TunnelPlan(**values)`` with every field given, without a setattr per field: the class has
+    no converter, validator or default to apply, so its ``__dict__`` is exactly ``values``."""
+    if values.keys() != _PLAN_FIELDS:
+        raise TypeError(f"TunnelPlan: fields {sorted(values.keys() ^ _PLAN_FIELDS)} missing or unknown")
+    plan = object.__new__(TunnelPlan)
+    plan.__dict__.update(values)
+    return plan
 
 
 def split_aead(enc: Sequence[str]) -> list[tuple[bool, list[str]]]:
@@ -289,16 +311,15 @@ def tunnel_mark(conn_key: str, aws_ip: IPAddress | str) -> int:
     return MARK_MIN + int.from_bytes(digest[:8], "big") % MARK_SPAN
 
 
-def _text(ip: Any) -> str:
-    """``str(ip)`` of an address or interface, quicker for IPv4 (``ipaddress`` formats in Python)."""
-    cls = ip.__class__
-    if cls is ipaddress.IPv4Address:
-        a, b, c, d = ip.packed
+_text = ip_text  # str() of an address or interface, quicker for IPv4
+
+
+def _address_text(iface: ipaddress.IPv4Interface | ipaddress.IPv6Interface) -> str:
+    """``str(iface.ip)``, without making the address object for IPv4 (its bytes are the address's)."""
+    if iface.__class__ is ipaddress.IPv4Interface:
+        a, b, c, d = iface._ip.to_bytes(4, "big")  # type: ignore[attr-defined]  # as _text (ip_text)
         return f"{a}.{b}.{c}.{d}"
-    if cls is ipaddress.IPv4Interface:
-        a, b, c, d = ip.packed
-        return f"{a}.{b}.{c}.{d}/{ip.network.prefixlen}"
-    return str(ip)
+    return _text(iface.ip)
 
 
 def _ip_slug(ip: IPAddress | str) -> str:
@@ -367,8 +388,11 @@ def plan_tunnels(
     for key, conn in sorted(((connection_key(c), c) for c in connections), key=_first):
         conn_label = conn.vpn_connection_id or f"connection {key} (no VPN connection id)"
         conn_note = _conn_note(conn)
+        # section_name(f"{key}-{slug}") is this + "-" + slug without leading "-": the slug of an
+        # IPv4 address (the only kind planned) is digits and "-", a digit first and last
+        head = _NAME_CHARS.sub("-", key)
         for index, t in enumerate(conn.tunnels):
-            plan = _plan_one(key, conn_label, conn_note, index, t, report, setup)
+            plan = _plan_one(key, head, conn_label, conn_note, index, t, report, setup)
             keyed.append(((key, int(t.aws_outside_ip)), plan))  # IPv4 only (_check_tunnel)
     if local is None:
         public_ips = {plan.local_id for _, plan in keyed}
@@ -417,19 +441,33 @@ class _Setup:
         self.local_text = None if local is None else safe(local, "local_address")
         self._texts: dict[Any, str] = {}
         self._values: dict[tuple[Any, ...], _Values] = {}
+        # the same by the identity of the model's objects first (the parsers share one object among
+        # the tunnels with equal values); each entry holds its objects, so their ids stay theirs
+        self._texts_by_id: dict[int, tuple[object, str]] = {}
+        self._values_by_id: dict[tuple[Any, ...], tuple[_Values, object, object]] = {}
 
     def text(self, value: IPAddress, field: str) -> str:
         """``safe(value, field)`` of a value that recurs across tunnels (the customer gateway IP)."""
+        known = self._texts_by_id.get(id(value))
+        if known is not None:
+            return known[1]
         text = self._texts.get(value)
         if text is None:
             text = self._texts[value] = safe(value, field)
+        self._texts_by_id[id(value)] = (value, text)
         return text
 
     def values(self, t: Tunnel, version: int) -> _Values:
-        key = (version, t.ike, t.ipsec, *_TIMERS(t))
+        ike, ipsec, timers = t.ike, t.ipsec, _TIMERS(t)
+        by_id = (version, id(ike), id(ipsec), *timers)
+        known = self._values_by_id.get(by_id)
+        if known is not None:
+            return known[0]
+        key = (version, ike, ipsec, *timers)
         v = self._values.get(key)
         if v is None:
             v = self._values[key] = _values(t, version, self)
+        self._values_by_id[by_id] = (v, ike, ipsec)
         return v
 
 
@@ -439,6 +477,9 @@ _TIMERS = operator.attrgetter(
 
 
 def _check_unique(plans: Sequence[TunnelPlan]) -> None:
+    n = len(plans)
+    if len({p.name for p in plans}) == len({p.mark for p in plans}) == len({p.ifname for p in plans}) == n:
+        return  # the usual case; else the first clash is found and named below
     for attr in ("name", "mark", "ifname"):
         seen: dict[Any, TunnelPlan] = {}
         for p in plans:
@@ -594,7 +635,7 @@ def _conn_note(conn: VpnConnection) -> str:
 def _tunnel_comment(t: Tunnel, conn_label: str, conn_note: str, remote: str, ifname: str, local: str, aws: str) -> str:
     text = f"{conn_label}, tunnel {remote}: {ifname} {local} <-> {aws}"
     if t.bgp is not None:
-        neighbor = aws if t.bgp.neighbor_ip is None else str(t.bgp.neighbor_ip)  # aws: the AWS inside IP
+        neighbor = aws if t.bgp.neighbor_ip is None else _text(t.bgp.neighbor_ip)  # aws: the AWS inside IP
         text += f", BGP AS {t.bgp.cgw_asn or '?'} <-> AS {t.bgp.aws_asn or '?'} (neighbor {neighbor})"
     else:
         text += conn_note
@@ -617,7 +658,7 @@ def _warn_values(v: _Values, defaults: list[str], report: Report, label: str) ->
 
 
 def _plan_one(
-    key: str, conn_label: str, conn_note: str, index: int, t: Tunnel, report: Report, setup: _Setup
+    key: str, head: str, conn_label: str, conn_note: str, index: int, t: Tunnel, report: Report, setup: _Setup
 ) -> TunnelPlan:
     remote = _text(t.aws_outside_ip)
     label = f"{conn_label} tunnel {remote}"
@@ -632,15 +673,15 @@ def _plan_one(
     ifname = setup.prefix + str(mark)
     if len(ifname) > IFNAME_MAX:  # cannot happen with 9-digit marks; kept as a guard
         raise EmitError(f"{label}: interface name {ifname} is longer than {IFNAME_MAX} characters", field="name")
-    name = section_name(f"{key}-{_ip_slug(remote)}")
+    name = f"{head}-{_ip_slug(remote)}".lstrip("-")  # section_name(f"{key}-{slug}"): see plan_tunnels
     public = setup.text(t.cgw_outside_ip, "cgw_outside_ip")
     inside_local = safe(_text(t.cgw_inside), "cgw_inside")
-    inside_remote = safe(_text(t.aws_inside.ip), "aws_inside")
+    inside_remote = safe(_address_text(t.aws_inside), "aws_inside")
     comment_text = _tunnel_comment(t, conn_label, conn_note, remote, ifname, inside_local, inside_remote)
     ike = v.ike_proposals
     if ike is None:
         ike = _safe_proposals(ike_proposals(t, version, *v.ike, report, label), "ike.proposals")
-    return TunnelPlan(
+    return _new_plan(
         conn_key=key,
         conn_label=conn_label,
         name=safe(name, "name"),
@@ -686,24 +727,21 @@ def routing(
     public = {ipaddress.ip_address(text) for text in {p.local_id for p in plans}}
     addresses += sorted(public, key=lambda a: (a.version, int(a)))
     policy = _policy.build_policy(connections, options, report, router_addresses=addresses, require_asns=False)
-    by_ref: dict[tuple[str, str], TunnelPlan] = {(p.conn_key, p.remote): p for p in plans}
     routes_by_ref: dict[tuple[str, str], list[_policy.StaticRoute]] = {}
     for r in policy.static_routes:
         routes_by_ref.setdefault(r.ref, []).append(r)
     links: list[_frr.TunnelLink] = []
     updated: dict[tuple[str, str], TunnelPlan] = {}
-    for conn in connections:
-        key, tag = connection_key(conn), _policy.conn_tag(conn)
-        for t in conn.tunnels:
-            remote = _text(t.aws_outside_ip)
-            plan = by_ref[(key, remote)]
-            links.append(_frr.TunnelLink(tag, remote, plan.ifname))
-            routes = routes_by_ref.get((tag, remote))
-            if routes:
-                metric = METRIC_PREFERRED if routes[0].preferred else METRIC_BACKUP
-                nets = tuple(safe(r.prefix, "accept") for r in routes)
-                comment = f"{plan.comment}, routes {', '.join(nets)} (metric {metric})"
-                updated[(key, plan.remote)] = attrs.evolve(plan, routes=nets, route_metric=metric, comment=comment)
+    tags = {connection_key(c): _policy.conn_tag(c) for c in connections}  # a plan per tunnel, names unique
+    for plan in plans:
+        tag, remote = tags[plan.conn_key], plan.remote  # remote: the AWS outside IP's text
+        links.append(_frr.TunnelLink(tag, remote, plan.ifname))
+        routes = routes_by_ref.get((tag, remote))
+        if routes:
+            metric = METRIC_PREFERRED if routes[0].preferred else METRIC_BACKUP
+            nets = tuple(safe(r.prefix, "accept") for r in routes)
+            comment = f"{plan.comment}, routes {', '.join(nets)} (metric {metric})"
+            updated[(plan.conn_key, remote)] = attrs.evolve(plan, routes=nets, route_metric=metric, comment=comment)
     plans = [updated.get((p.conn_key, p.remote), p) for p in plans] if updated else plans
     files = _frr.frr_files(policy, links, report)
     files.append(OutputFile(SYSCTL_NAME, SYSCTL_CONF))

@@ -30,7 +30,7 @@ from ..registry import OutputFile
 from ..vocab import aws, vyatta
 from ..vocab import vyos as marks
 from . import _policy
-from ._base import unsupported
+from ._base import ip_text, unsupported
 from ._policy import RoutingTargetOptions, conn_tag
 
 if TYPE_CHECKING:
@@ -107,7 +107,10 @@ def quote(value: object) -> str:
 def comment(line: str) -> str:
     """A ``#`` comment line as written: every control/format character escaped, so that it stays
     one comment line (a newline or CR would make the rest a command)."""
-    return escape_text(line if line.startswith("#") else "# " + line)
+    text = line if line.startswith("#") else "# " + line
+    if text.isascii() and text.isprintable():
+        return text  # nothing to escape (the usual line): escape_text would return it as it is
+    return escape_text(text)
 
 
 def word(value: object) -> str:
@@ -145,6 +148,12 @@ class Commands:
         self._words: dict[object, str] = {}  # keys: _key
         self._values: dict[object, str] = {}
         self._texts: dict[object, str] = {}  # str() of an ipaddress object is slow; many recur
+        # the texts of a policy rule after its map's prefix, by the rule object (the policy shares
+        # one rule object among the maps that have it); each entry holds its rule, so its id stays its own
+        self.rule_texts: dict[int, tuple[object, list[str]]] = {}
+        # a neighbor's lines after its prefix but for the route-maps, by what they are made of
+        self.neighbor_texts: dict[tuple[object, ...], tuple[list[str], list[str]]] = {}
+        self._ids: dict[int, tuple[object, str]] = {}  # text(): by the object, which the entry holds
 
     def add(self, line: str) -> None:
         if line not in self._seen:
@@ -184,6 +193,13 @@ class Commands:
         if text is None:
             text = self._texts[key] = str(value)
         return text
+
+    def text_of(self, value: object) -> str:
+        """:meth:`text` of an object of the model (its addresses recur as one object across tunnels)."""
+        found = self._ids.get(id(value))
+        if found is None:
+            found = self._ids[id(value)] = (value, self.text(value))
+        return found[1]
 
     def set(self, path: Iterable[object], value: object | None = None) -> None:
         """``set PATH [VALUE]``: every path element checked (:meth:`word`), the value quoted."""
@@ -551,14 +567,11 @@ class Planned(NamedTuple):
     description: str  # of the vti, the peer and the BGP neighbor
     ike_name: str
     esp_name: str
+    peer_name: str  # 1.4+: the peer's name
 
     @property
     def vti(self) -> str:
         return f"vti{self.vti_number}"
-
-    @property
-    def peer_name(self) -> str:
-        return marks.peer_name(self.tag, self.position)
 
 
 _INSIDE_FIRST = int(INSIDE_BLOCK.network_address)
@@ -594,20 +607,39 @@ def _check_tunnel(t: Tunnel, where: str, report: Report) -> None:
         raise EmitError(f"{where}: no pre-shared key in the input; {NOT_STATED_HINT}", field="psk")
 
 
-def _groups(
-    t: Tunnel, where: str, report: Report, cache: dict[tuple[object, ...], tuple[IkeGroup, EspGroup, str, str]]
-) -> tuple[IkeGroup, EspGroup, str, str]:
+_Found = tuple[IkeGroup, EspGroup, str, str]
+
+
+class _GroupCache:
+    """The groups of each distinct set of proposal values (a few serve thousands of tunnels): by the
+    option objects' identity first (the parsers share one object among the tunnels with equal
+    options; an entry holds its objects, so their ids stay theirs), by value else."""
+
+    def __init__(self) -> None:
+        self.by_value: dict[tuple[object, ...], _Found] = {}
+        self.by_id: dict[tuple[object, ...], tuple[_Found, object, object]] = {}
+
+
+def _groups(t: Tunnel, where: str, report: Report, cache: _GroupCache) -> _Found:
     """(ike-group, esp-group, their names) of a tunnel; made once per distinct set of proposal values
-    that needs no warning (a few distinct sets serve thousands of tunnels)."""
-    key = (t.ike, t.ipsec, t.dpd_interval_s, t.dpd_timeout_s, t.dpd_retries)  # what the two groups depend on
-    found = cache.get(key)
+    that needs no warning."""
+    ike_options, ipsec_options = t.ike, t.ipsec
+    timers = (t.dpd_interval_s, t.dpd_timeout_s, t.dpd_retries)
+    by_id = (id(ike_options), id(ipsec_options), *timers)
+    known = cache.by_id.get(by_id)
+    if known is not None:
+        return known[0]
+    key = (ike_options, ipsec_options, *timers)  # what the two groups depend on
+    found = cache.by_value.get(key)
     if found is None:
         before = len(report.diagnostics)
         ike = _ike_group(t, where, report)
         esp = _esp_group(t, ike, where, report)
         found = (ike, esp, ike.name, esp.name)
-        if len(report.diagnostics) == before:  # a warning names the tunnel: made again for the next one
-            cache[key] = found
+        if len(report.diagnostics) != before:  # a warning names the tunnel: made again for the next one
+            return found
+        cache.by_value[key] = found
+    cache.by_id[by_id] = (found, ike_options, ipsec_options)
     return found
 
 
@@ -642,31 +674,45 @@ def _plan(connections: list[VpnConnection], opts: Settings, report: Report) -> l
     used: dict[int, str] = {}
     peers: dict[str, str] = {}
     hashed: list[Planned] = []
-    groups: dict[tuple[object, ...], tuple[IkeGroup, EspGroup, str, str]] = {}
+    groups = _GroupCache()
+    first_vti, description, peer_name = opts.first_vti, marks.description, marks.peer_name
     for tag, c in pairs:
         name = c.name
         for i, t in enumerate(c.tunnels, 1):
-            aws = str(t.aws_outside_ip)
+            aws = ip_text(t.aws_outside_ip)
             where = f"{name} tunnel {i} ({aws})"
-            _check_tunnel(t, where, report)
-            assert t.cgw_inside is not None  # refused by _check_tunnel
-            if aws in peers:
+            inside = t.cgw_inside
+            if inside is None or t.cgw_inside_v6 is not None or t.psk is None:
+                _check_tunnel(t, where, report)
+            assert inside is not None  # refused by _check_tunnel
+            if peers.setdefault(aws, where) is not where:
                 raise EmitError(f"{where}: AWS outside IP {aws} is also used by {peers[aws]}")
-            peers[aws] = where
             ike, esp, ike_name, esp_name = _groups(t, where, report, groups)
-            number, by_inside = vti_number(t, tag, opts.first_vti)
-            description = marks.description(name, i)
-            p = Planned(c, tag, i, t, number, ike, esp, aws, str(t.cgw_inside), where, description, ike_name, esp_name)
+            number, by_inside = vti_number(t, tag, first_vti)
+            p = Planned(
+                c,
+                tag,
+                i,
+                t,
+                number,
+                ike,
+                esp,
+                aws,
+                ip_text(inside),
+                where,
+                description(name, i),
+                ike_name,
+                esp_name,
+                peer_name(tag, i),
+            )
             out.append(p)
             if not by_inside:
                 hashed.append(p)
-            elif number in used:
+            elif used.setdefault(number, where) is not where:
                 raise EmitError(
-                    f"{where}: inside network {t.cgw_inside.network} is also used by "
+                    f"{where}: inside network {inside.network} is also used by "
                     f"{used[number]}; one router cannot hold both"
                 )
-            else:
-                used[number] = where
     if not hashed:
         return out
     fixed = _number_hashed(hashed, used, opts.first_vti)
@@ -679,85 +725,158 @@ def _plan(connections: list[VpnConnection], opts: Settings, report: Report) -> l
 def _identity(p: Planned, opts: Settings, cmds: Commands) -> tuple[str | None, str]:
     """(IKE identity = public customer gateway IP, local-address)."""
     cgw = p.tunnel.cgw_outside_ip
-    public = cmds.text(cgw) if cgw else None
-    if opts.local_address is not None:
-        if cgw is not None and opts.local_address.version != cgw.version:
+    public = None if cgw is None else cmds.text_of(cgw)
+    local_address = opts.local_address
+    if local_address is not None:
+        if cgw is not None and local_address.version != cgw.version:
             raise EmitError(
-                f"{p.where}: local address {opts.local_address} and customer gateway {cgw} are not the same IP version"
+                f"{p.where}: local address {local_address} and customer gateway {cgw} are not the same IP version"
             )
-        return public, cmds.text(opts.local_address)
+        return public, cmds.text_of(local_address)
     return public, public or "any"
 
 
-def _write_tunnel(cmds: Commands, p: Planned, opts: Settings, report: Report) -> None:
-    s, t, value = opts.syntax, p.tunnel, cmds.value
-    legacy = s.legacy
+class _Fixed(NamedTuple):
+    """What every tunnel's lines take from the options (made once per render)."""
+
+    legacy: bool
+    mtu_max: int
+    mode: str  # the quoted values written for every tunnel
+    initiate: str
+    shapes: dict[tuple[object, ...], _Shape]  # see _shape
+
+
+def _fixed(cmds: Commands, syntax: Syntax) -> _Fixed:
+    legacy = syntax.legacy
+    return _Fixed(legacy, 9000 if legacy else 16000, cmds.value("pre-shared-secret"), cmds.value("initiate"), {})
+
+
+class _Shape(NamedTuple):
+    """The quoted values a tunnel shares with many others (None: the line is not written)."""
+
+    mtu: str
+    mss: str | None
+    public: str | None  # the IKE identity
+    psk_id: str  # the identity the PSK is for (1.4+)
+    ike: str
+    local: str
+    esp: str
+
+
+def _shape(cmds: Commands, key: tuple[Any, ...]) -> _Shape:
+    """``key``: (public IP text or None, local address text, MTU, TCP MSS, ike-group, esp-group)."""
+    public, local, mtu, mss, ike, esp = key
+    value = cmds.value
+    return _Shape(
+        value(mtu),
+        value(mss) if mss else None,
+        value(public) if public else None,
+        value(public or local),
+        value(ike),
+        value(local),
+        value(esp),
+    )
+
+
+def _write_tunnel(cmds: Commands, p: Planned, opts: Settings, report: Report, k: _Fixed) -> None:
+    t, legacy = p.tunnel, k.legacy
     public, local = _identity(p, opts, cmds)
     aws, vti = quote(p.aws), word(p.vti)
-    iface = f"set interfaces vti {vti}"
-    lines = [f"{iface} address {quote(p.inside)}", f"{iface} description {(description := quote(p.description))}"]
-    lines.append(
-        f"{iface} mtu {value(_clamp(t.mtu or DEFAULT_MTU, 68, 9000 if legacy else 16000, 'vti MTU', s, report))}"
-    )
-    if not legacy and t.tcp_mss:
-        lines.append(f"{iface} ip adjust-mss {value(_clamp(t.tcp_mss, 536, 65535, 'TCP MSS', s, report))}")
+    mtu = t.mtu or DEFAULT_MTU
+    if not 68 <= mtu <= k.mtu_max:
+        mtu = _clamp(mtu, 68, k.mtu_max, "vti MTU", opts.syntax, report)
+    mss = None if legacy else t.tcp_mss  # 1.1-1.3: in the firewall tree (a note for all tunnels)
+    if mss and not 536 <= mss <= 65535:
+        mss = _clamp(mss, 536, 65535, "TCP MSS", opts.syntax, report)
+    key = (public, local, mtu, mss, p.ike_name, p.esp_name)
+    shape = k.shapes.get(key)
+    if shape is None:
+        shape = k.shapes[key] = _shape(cmds, key)
+    iface = "set interfaces vti " + vti
+    lines = [
+        f"{iface} address {quote(p.inside)}",
+        f"{iface} description {(description := quote(p.description))}",
+        f"{iface} mtu {shape.mtu}",
+    ]
+    if shape.mss is not None:
+        lines.append(f"{iface} ip adjust-mss {shape.mss}")
     cmds.block(iface, lines, distinct=True)
+    secret = quote(opts.options.secret(t.psk))
     if legacy:
-        peer = f"set vpn ipsec site-to-site peer {word(p.aws)}"
-        lines = [f"{peer} authentication id {value(public)}"] if public else []
-        lines.append(f"{peer} authentication mode {value('pre-shared-secret')}")
-        lines.append(f"{peer} authentication pre-shared-secret {quote(opts.options.secret(t.psk))}")
-    else:
-        name = word(p.peer_name)
-        peer, psk = f"set vpn ipsec site-to-site peer {name}", f"set vpn ipsec authentication psk {name}"
-        cmds.block(
-            psk,
-            [
-                f"{psk} id {value(public or local)}",
-                f"{psk} id {aws}",
-                f"{psk} secret {quote(opts.options.secret(t.psk))}",
-            ],
-        )
-        lines = [f"{peer} authentication local-id {value(public)}"] if public else []
-        lines.append(f"{peer} authentication mode {value('pre-shared-secret')}")
-    lines.append(f"{peer} authentication remote-id {aws}")
-    lines.append(f"{peer} connection-type {value('initiate')}")
-    lines.append(f"{peer} description {description}")
-    lines.append(f"{peer} ike-group {value(p.ike_name)}")
-    lines.append(f"{peer} local-address {value(local)}")
-    if not legacy:
-        lines.append(f"{peer} remote-address {aws}")
-    lines.append(f"{peer} vti bind {quote(vti)}")
-    lines.append(f"{peer} vti esp-group {value(p.esp_name)}")
+        peer = "set vpn ipsec site-to-site peer " + word(p.aws)
+        lines = [f"{peer} authentication id {shape.public}"] if shape.public is not None else []
+        lines += [
+            f"{peer} authentication mode {k.mode}",
+            f"{peer} authentication pre-shared-secret {secret}",
+            f"{peer} authentication remote-id {aws}",
+            f"{peer} connection-type {k.initiate}",
+            f"{peer} description {description}",
+            f"{peer} ike-group {shape.ike}",
+            f"{peer} local-address {shape.local}",
+            f"{peer} vti bind {quote(vti)}",
+            f"{peer} vti esp-group {shape.esp}",
+        ]
+        cmds.block(peer, lines, distinct=True)
+        return
+    name = word(p.peer_name)
+    peer, psk = "set vpn ipsec site-to-site peer " + name, "set vpn ipsec authentication psk " + name
+    cmds.block(psk, [f"{psk} id {shape.psk_id}", f"{psk} id {aws}", f"{psk} secret {secret}"])
+    lines = [f"{peer} authentication local-id {shape.public}"] if shape.public is not None else []
+    lines += [
+        f"{peer} authentication mode {k.mode}",
+        f"{peer} authentication remote-id {aws}",
+        f"{peer} connection-type {k.initiate}",
+        f"{peer} description {description}",
+        f"{peer} ike-group {shape.ike}",
+        f"{peer} local-address {shape.local}",
+        f"{peer} remote-address {aws}",
+        f"{peer} vti bind {quote(vti)}",
+        f"{peer} vti esp-group {shape.esp}",
+    ]
     cmds.block(peer, lines, distinct=True)
 
 
+def _rule_texts(cmds: Commands, rule: object, make: Any) -> list[str]:
+    """``make(cmds, rule)``: a rule's lines after its map's prefix, made once per rule object."""
+    found = cmds.rule_texts.get(id(rule))
+    if found is None:
+        found = cmds.rule_texts[id(rule)] = (rule, make(cmds, rule))
+    return found[1]
+
+
+def _route_map_rule(cmds: Commands, r: _policy.RouteMapRule, prepend: str) -> list[str]:
+    rule = f" rule {cmds.word(r.seq)}"
+    lines = [f"{rule} action {cmds.value(r.action)}"]
+    if r.match_prefix_list:
+        lines.append(f"{rule} match ip address prefix-list {cmds.value(r.match_prefix_list)}")
+    if r.prepend:
+        lines.append(f"{rule} {prepend} {cmds.value(' '.join(str(a) for a in r.prepend))}")
+    if r.local_preference is not None:
+        lines.append(f"{rule} set local-preference {cmds.value(r.local_preference)}")
+    return lines
+
+
 def _route_map(cmds: Commands, rm: _policy.RouteMap, syntax: Syntax) -> None:
-    base = f"set policy route-map {cmds.word(rm.name)}"
+    base = "set policy route-map " + cmds.word(rm.name)
     prepend = "set as-path-prepend" if syntax.legacy else "set as-path prepend"
-    lines = []
-    for r in rm.rules:
-        rule = f"{base} rule {cmds.word(r.seq)}"
-        lines.append(f"{rule} action {cmds.value(r.action)}")
-        if r.match_prefix_list:
-            lines.append(f"{rule} match ip address prefix-list {cmds.value(r.match_prefix_list)}")
-        if r.prepend:
-            lines.append(f"{rule} {prepend} {cmds.value(' '.join(str(a) for a in r.prepend))}")
-        if r.local_preference is not None:
-            lines.append(f"{rule} set local-preference {cmds.value(r.local_preference)}")
-    cmds.block(base, lines)
+
+    def make(cmds: Commands, r: _policy.RouteMapRule) -> list[str]:
+        return _route_map_rule(cmds, r, prepend)
+
+    cmds.block(base, [base + text for r in rm.rules for text in _rule_texts(cmds, r, make)])
+
+
+def _prefix_rule(cmds: Commands, r: _policy.PrefixRule) -> list[str]:
+    rule = f" rule {cmds.word(r.seq)}"
+    lines = [f"{rule} action {cmds.value(r.action)}", f"{rule} prefix {cmds.value(r.prefix)}"]
+    if r.le is not None:
+        lines.append(f"{rule} le {cmds.value(r.le)}")
+    return lines
 
 
 def _prefix_list(cmds: Commands, pl: _policy.PrefixList) -> None:
-    base = f"set policy prefix-list {cmds.word(pl.name)}"
-    lines = []
-    for r in pl.rules:
-        rule = f"{base} rule {cmds.word(r.seq)}"
-        lines.append(f"{rule} action {cmds.value(r.action)}")
-        lines.append(f"{rule} prefix {cmds.value(r.prefix)}")
-        if r.le is not None:
-            lines.append(f"{rule} le {cmds.value(r.le)}")
-    cmds.block(base, lines)
+    base = "set policy prefix-list " + cmds.word(pl.name)
+    cmds.block(base, [base + text for r in pl.rules for text in _rule_texts(cmds, r, _prefix_rule)])
 
 
 def _write_policies(cmds: Commands, policy: _policy.RoutingPolicy, syntax: Syntax) -> None:
@@ -773,46 +892,64 @@ def _write_policies(cmds: Commands, policy: _policy.RoutingPolicy, syntax: Synta
         _prefix_list(cmds, pl)
 
 
+def _neighbor_texts(cmds: Commands, key: tuple[Any, ...], s: Syntax) -> tuple[list[str], list[str]]:
+    """A neighbor's lines after its prefix, before and after its route-maps, from ``key`` = (remote
+    ASN, local-as, maximum-prefix, hold time, connect retry): the same for many neighbors."""
+    remote_asn, local_as, max_prefix, hold, connect_retry = key
+    value = cmds.value
+    af = " address-family ipv4-unicast" if s.afi else ""
+    head = [f" remote-as {value(remote_asn)}"]
+    if local_as is not None:
+        replace = "" if s.version == "1.1" else " replace-as"
+        head.append(f" local-as {cmds.word(local_as)} no-prepend{replace}")
+    head.append(f"{af} maximum-prefix {value(max_prefix)}")
+    tail = [f"{af} soft-reconfiguration inbound"]
+    if hold is not None:
+        if s.legacy and 0 < hold < 4:
+            hold = 4  # warned for each neighbor (_write_neighbor)
+        tail.append(f" timers holdtime {value(hold)}")
+        if hold:
+            tail.append(f" timers keepalive {value(max(1, hold // 3))}")
+    tail.append(f" timers connect {value(connect_retry)}")
+    return head, tail
+
+
 def _write_neighbor(
     cmds: Commands, n: _policy.Neighbor, p: Planned, root: str, asn: int, s: Syntax, report: Report
 ) -> None:
     """One BGP neighbor (an AWS tunnel) with its address family settings."""
     value = cmds.value
-    nb = f"{root} neighbor {word(n.address)}"
+    nb = f"{root} neighbor {word(ip_text(n.address))}"
+    description = f"{nb} description {quote(p.description)}"
+    local_as, hold = n.local_as, n.hold_time
+    if local_as is not None and s.version == "1.1":
+        unsupported(
+            report,
+            p.where,
+            "VyOS 1.1 has no 'local-as ... replace-as': AWS sees the AS_PATH "
+            f"'{local_as} {asn} ...' (one AS longer than from the other connections)",
+            field="bgp",
+            code="vyos-local-as",
+        )
+    if hold is not None and 0 < hold < 4 and s.legacy:
+        unsupported(
+            report,
+            p.where,
+            f"VyOS {s.version} accepts a BGP hold time of 0 or 4..65535; writing 4",
+            field="bgp_hold_time",
+            code="vyos-hold-time",
+        )
+    key = (n.remote_asn, local_as, n.max_prefix, hold, n.connect_retry)
+    texts = cmds.neighbor_texts.get(key)
+    if texts is None:
+        texts = cmds.neighbor_texts[key] = _neighbor_texts(cmds, key, s)
+    head, tail = texts
     af = f"{nb} address-family ipv4-unicast" if s.afi else nb
-    lines = [f"{nb} description {quote(p.description)}", f"{nb} remote-as {value(n.remote_asn)}"]
-    if n.local_as is not None:
-        if s.version == "1.1":
-            unsupported(
-                report,
-                p.where,
-                "VyOS 1.1 has no 'local-as ... replace-as': AWS sees the AS_PATH "
-                f"'{n.local_as} {asn} ...' (one AS longer than from the other connections)",
-                field="bgp",
-                code="vyos-local-as",
-            )
-            lines.append(f"{nb} local-as {cmds.word(n.local_as)} no-prepend")
-        else:
-            lines.append(f"{nb} local-as {cmds.word(n.local_as)} no-prepend replace-as")
-    lines.append(f"{af} maximum-prefix {value(n.max_prefix)}")
+    lines = [description]
+    lines += [nb + text for text in head]
     lines.append(f"{af} route-map export {value(n.export_map)}")
     lines.append(f"{af} route-map import {value(n.import_map)}")
-    lines.append(f"{af} soft-reconfiguration inbound")
-    if n.hold_time is not None:
-        hold = n.hold_time
-        if s.legacy and 0 < hold < 4:
-            unsupported(
-                report,
-                p.where,
-                f"VyOS {s.version} accepts a BGP hold time of 0 or 4..65535; writing 4",
-                field="bgp_hold_time",
-                code="vyos-hold-time",
-            )
-            hold = 4
-        lines.append(f"{nb} timers holdtime {value(hold)}")
-        if hold:
-            lines.append(f"{nb} timers keepalive {value(max(1, hold // 3))}")
-    lines.append(f"{nb} timers connect {value(n.connect_retry)}")
+    lines += [nb + text for text in tail]
     cmds.block(nb, lines, distinct=True)
 
 
@@ -853,7 +990,7 @@ def _router_addresses(plan: list[Planned], opts: Settings) -> tuple[IPAddress, .
 
 def _publics(plan: list[Planned], cmds: Commands) -> list[str]:
     """The customer gateway IPs of the tunnels, sorted as text."""
-    return sorted({cmds.text(ip) for ip in {p.tunnel.cgw_outside_ip for p in plan} if ip})
+    return sorted({cmds.text_of(ip) for ip in _distinct(p.tunnel.cgw_outside_ip for p in plan) if ip})
 
 
 def _write_static(cmds: Commands, static: list[Planned], policy: _policy.RoutingPolicy, opts: Settings) -> None:
@@ -949,8 +1086,9 @@ def render(connections: list[VpnConnection], report: Report, opts: Settings) -> 
         _write_ike(cmds, g, s, report)
     for e in sorted(_distinct(p.esp for p in plan), key=lambda e: e.name):
         _write_esp(cmds, e, s, report)
+    fixed = _fixed(cmds, s)
     for p in plan:
-        _write_tunnel(cmds, p, opts, report)
+        _write_tunnel(cmds, p, opts, report, fixed)
     bgp = [p for p in plan if p.conn.routing == "bgp"]
     static = [p for p in plan if p.conn.routing == "static"]
     policy = _policy.build_policy(
