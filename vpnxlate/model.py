@@ -624,18 +624,37 @@ def _trusted_evolve(inst: T, changes: dict[str, Any]) -> T:
     if not changes:
         return inst
     cls: Any = type(inst)
-    names = _NAMES.get(cls)
-    if names is None:
-        fields = tuple(f.name for f in attrs.fields(cls))
-        get = operator.attrgetter(*fields) if len(fields) > 1 else (lambda obj: (getattr(obj, fields[0]),))
-        names = _NAMES[cls] = (fields, get)
-    values = dict(zip(names[0], names[1](inst), strict=True))
-    values.update(changes)
-    return _trusted(cls, values)  # type: ignore[no-any-return]
+    make = _EVOLVE.get(cls)
+    if make is None:
+        make = _EVOLVE[cls] = _make_evolve(cls)
+    return make(inst, changes)  # type: ignore[no-any-return]
 
 
-# class -> (its field names, a getter of all of them at once)
-_NAMES: dict[type, tuple[Any, ...]] = {}
+def _make_evolve(cls: type) -> Any:
+    """The trusted evolve of ``cls``: every field copied from the instance in one C-level read,
+    the changed ones taken from ``changes`` (straight-line code, as :func:`_make_trusted`)."""
+    names = [f.name for f in attrs.fields(cls)]
+    env: dict[str, Any] = {"_new": object.__new__, "_set": object.__setattr__, "_cls": cls}
+    env["_names"] = frozenset(names)
+    env["_get"] = operator.attrgetter(*names) if len(names) > 1 else (lambda obj: (getattr(obj, names[0]),))
+    lines = [
+        "def evolve(inst, changes):",
+        "    if not changes.keys() <= _names:",
+        "        raise TypeError(f'{_cls.__name__}: unknown fields {sorted(set(changes) - _names)}')",
+        "    obj = _new(_cls)",
+        "    get = changes.get",
+        f"    ({''.join(f'v{i}, ' for i in range(len(names)))}) = _get(inst)",
+        *(f"    _set(obj, {name!r}, get({name!r}, v{i}))" for i, name in enumerate(names)),
+    ]
+    if hasattr(cls, "__attrs_post_init__"):
+        lines.append("    obj.__attrs_post_init__()")
+    lines.append("    return obj")
+    exec("\n".join(lines), env)  # code built from the class's own field names
+    return env["evolve"]
+
+
+# class -> its trusted evolve (generated once)
+_EVOLVE: dict[type, Any] = {}
 
 
 # ------------------------------------------------------------------ building with identity rules

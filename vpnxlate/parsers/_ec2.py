@@ -223,22 +223,30 @@ _RECURRING_ATTRS = (
 _recurring_values = operator.attrgetter(*_RECURRING_ATTRS)
 
 
+_LIST_KEYS = tuple(_LISTS)
+_SCALAR_KEYS = (*_INTS, *_WORDS)
+_SCALAR_TYPES = frozenset({str, int, type(None)})
+
+
 def _recurring_key(tunnel: Tunnel, opts: Mapping[str, Any]) -> tuple[Any, ...] | None:
-    """The cache key of :data:`_RECURRING`; None when a value has no plain hashable form."""
+    """The cache key of :data:`_RECURRING`; None when a value has no plain hashable form.
+
+    Only the keys the merge reads count (:data:`_LISTS`, :data:`_INTS`, :data:`_WORDS`: any
+    other key is ignored by the plain path too; absent and ``null`` read alike), each list as the
+    tuple of its values (a str or an int: the two never compare equal, a bool or float declines)."""
     if type(opts) is not dict:
         return None
-    key: list[Any] = [_recurring_values(tunnel)]
-    for k, v in opts.items():
-        if k in _UNIQUE_OPTIONS:
-            continue
-        cls = type(v)
-        if cls is list:
-            v = _hashable(v)
-            if v is None:
+    get = opts.get
+    scalars = tuple(map(get, _SCALAR_KEYS))
+    if not _SCALAR_TYPES.issuperset(map(type, scalars)):
+        return None
+    key: list[Any] = [_recurring_values(tunnel), scalars]
+    for raw in map(get, _LIST_KEYS):
+        if raw is not None:
+            raw = _hashable(raw)
+            if raw is None:
                 return None
-        elif cls is not str and cls is not int:
-            return None
-        key += (k, cls, v)
+        key.append(raw)
     return tuple(key)
 
 
@@ -296,9 +304,12 @@ def _apply_unique(
 ) -> None:
     """The inside CIDRs and the key of one TunnelOptions entry (the values each tunnel has its own)."""
     cidr = opts.get("TunnelInsideCidr")
-    lines = (option_lines or {}).get(id(opts), {})
+
+    def line_of(key: str) -> int | None:  # (option_lines may be computed on first use)
+        return option_lines.get(id(opts), {}).get(key, line) if option_lines is not None else line
+
     if cidr and not _same_inside(tunnel.cgw_inside, cidr):
-        cgw, aws = _inside_pair(cidr, f"{where}.TunnelInsideCidr", 4, report, lines.get("TunnelInsideCidr", line))
+        cgw, aws = _inside_pair(cidr, f"{where}.TunnelInsideCidr", 4, report, line_of("TunnelInsideCidr"))
         if tunnel.cgw_inside is None or tunnel.cgw_inside.network != cgw.network:
             m.set(None, "cgw_inside", cgw, "TunnelInsideCidr")
             m.top["aws_inside"] = aws
@@ -306,9 +317,7 @@ def _apply_unique(
                 m.top["bgp"] = attrs.evolve(tunnel.bgp, neighbor_ip=aws.ip)
     cidr6 = opts.get("TunnelInsideIpv6Cidr")
     if cidr6:
-        cgw6, aws6 = _inside_pair(
-            cidr6, f"{where}.TunnelInsideIpv6Cidr", 6, report, lines.get("TunnelInsideIpv6Cidr", line)
-        )
+        cgw6, aws6 = _inside_pair(cidr6, f"{where}.TunnelInsideIpv6Cidr", 6, report, line_of("TunnelInsideIpv6Cidr"))
         if tunnel.cgw_inside_v6 is None or tunnel.cgw_inside_v6.network != cgw6.network:
             m.set(None, "cgw_inside_v6", cgw6, "TunnelInsideIpv6Cidr")
             m.top["aws_inside_v6"] = aws6
@@ -364,7 +373,8 @@ _ALGOS: dict[tuple[str, Any], tuple[Any, ...]] = {}
 
 
 def _hashable(raw: Any) -> Any:
-    """A list of {"Value": x} (or plain values; x a str or int) as a hashable key; None for other shapes."""
+    """A list of {"Value": x} (or plain values; x a str or int) as a hashable key (the tuple of
+    the values: a str never equals an int); None for other shapes."""
     if type(raw) is not list:
         return None
     out = []
@@ -376,7 +386,7 @@ def _hashable(raw: Any) -> Any:
         cls = type(item)
         if cls is not str and cls is not int:
             return None
-        out.append((cls, item))
+        out.append(item)
     return tuple(out) or None
 
 
@@ -554,6 +564,9 @@ def _merge_options(
     line: int | None,
     option_lines: OptionLines | None = None,
 ) -> list[Tunnel]:
+    fast = _merge_fast(tunnels, tunnel_options, path)
+    if fast is not None:
+        return fast
     from_document = bool(tunnels)
     out = list(tunnels)
     seen: set[IPAddress] = set()
@@ -594,6 +607,51 @@ def _merge_options(
                 continue
             out.append(tunnel)
             tunnel_lines.append(None)
+    return out
+
+
+def _merge_fast(tunnels: list[Tunnel], tunnel_options: Sequence[Any], path: str) -> list[Tunnel] | None:
+    """What :func:`_merge_options` gives for the usual batch (AWS's own TunnelOptions: each entry
+    an object for one IPv4 tunnel of the document, with its inside CIDR and key as the document
+    has them and the recurring values merged before without a disagreement), without a report;
+    None, having changed nothing, for anything else (the plain path then says what it says)."""
+    index: dict[int, int] = {}
+    for n, t in enumerate(tunnels):
+        if type(t.aws_outside_ip) is not ipaddress.IPv4Address:
+            return None
+        index[int(t.aws_outside_ip)] = n
+    if len(index) != len(tunnels) or not tunnels:
+        return None  # (two tunnels with one outside IP, or none: the plain path)
+    out = list(tunnels)
+    for i, opts in enumerate(tunnel_options):
+        if type(opts) is not dict:
+            return None
+        raw_ip = opts.get("OutsideIpAddress")
+        quad = _quad(raw_ip) if type(raw_ip) is str else None
+        at = index.pop(quad[0], None) if quad is not None and quad[1] is None else None
+        if at is None:
+            return None  # not a dotted quad, no such tunnel, or listed twice
+        t = tunnels[at]
+        cidr, psk = opts.get("TunnelInsideCidr"), opts.get("PreSharedKey")
+        if (cidr and not _same_inside(t.cgw_inside, cidr)) or opts.get("TunnelInsideIpv6Cidr"):
+            return None
+        if psk is not None and not (t.psk is not None and type(psk) is str and psk.strip() == t.psk):
+            return None
+        key = _recurring_key(t, opts)
+        if key is None:
+            return None
+        known = _RECURRING.get(key)
+        if known is None:
+            known = _recurring(t, opts, f"{path}[{i}]")
+            if known is None:
+                return None
+            _RECURRING[key] = known
+            if len(_RECURRING) > 256:
+                _RECURRING.clear()
+        changes, diffs = known
+        if diffs:
+            return None  # (a warning to give)
+        out[at] = _trusted_evolve(t, changes)
     return out
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from ..detect import NO, STRONG
@@ -153,6 +153,29 @@ def _find(doc: Any) -> list[tuple[str, Any]]:
     return out
 
 
+class _ValueLines(Mapping[int, Mapping[str, int]]):
+    """:func:`_value_lines`, computed on first use (only a message about an inside CIDR needs
+    them: a scan of the whole text for nothing otherwise)."""
+
+    def __init__(self, clean: str, items: list[tuple[str, Any]]) -> None:
+        self._args: tuple[str, list[tuple[str, Any]]] | None = (clean, items)  # (items keep the ids alive)
+        self._lines: dict[int, dict[str, int]] = {}
+
+    def _known(self) -> dict[int, dict[str, int]]:
+        if self._args is not None:
+            self._lines, self._args = _value_lines(*self._args), None
+        return self._lines
+
+    def __getitem__(self, key: int) -> Mapping[str, int]:
+        return self._known()[key]
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._known())
+
+    def __len__(self) -> int:
+        return len(self._known())
+
+
 def _value_lines(clean: str, items: list[tuple[str, Any]]) -> dict[int, dict[str, int]]:
     """Input line of each TunnelOptions inside CIDR, by ``id()`` of its entry (when the keys in
     the text and the entries found pair up one to one)."""
@@ -200,7 +223,7 @@ def parse_data(doc: Any, report: Report, clean: str | None = None) -> list[VpnCo
     cgc_lines = _key_lines(clean, _CGC) if clean is not None else []
     with_cgc = [i for i, (_, c) in enumerate(found) if isinstance(c, dict) and _CGC in c]
     line_of = dict(zip(with_cgc, cgc_lines, strict=False)) if len(with_cgc) == len(cgc_lines) else {}
-    option_lines = _value_lines(clean, found) if clean is not None else {}
+    option_lines: Mapping[int, Mapping[str, int]] = _ValueLines(clean, found) if clean is not None else {}
 
     out = []
     for i, (path, c) in enumerate(found):
@@ -211,7 +234,7 @@ def parse_data(doc: Any, report: Report, clean: str | None = None) -> list[VpnCo
 
 
 def _connection(
-    c: Any, report: Report, where: str, line: int | None, n: int, option_lines: dict[int, dict[str, int]]
+    c: Any, report: Report, where: str, line: int | None, n: int, option_lines: Mapping[int, Mapping[str, int]]
 ) -> VpnConnection | None:
     if not isinstance(c, dict):
         raise ParseError(f"a connection must be an object, not {type(c).__name__}", field=where.rstrip("."))
