@@ -237,3 +237,22 @@ def test_a_bad_document_after_good_ones_in_one_batch_is_located() -> None:
     assert str(e.value) == (
         f"<input>:{line}: connection #4: CustomerGatewayConfiguration: invalid XML: PCDATA invalid Char value 1"
     )
+
+
+@pytest.mark.parametrize("value", ["x\x01y", "\x0b", "\ud800", "\ufffe", "]]>", "ok", "a>b", "'"], ids=ascii)
+def test_an_attribute_the_reader_does_not_read(value: str) -> None:
+    """A shape whose elements carry attributes besides the root's id: their values are checked too
+    (lxml refuses a character XML refuses anywhere)."""
+    docs = [
+        d.replace("<ipsec_tunnel>", '<ipsec_tunnel n="1">').replace("<ike>", '<ike v="a" w="b">') for d in distinct(3)
+    ]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        vpnxlate.parse(batch(docs))
+    for old in ('n="1"', 'w="b"'):
+        mutated = docs[2].replace(old, old[:3] + value + '"', 1)
+        fast = outcome(batch([*docs[:2], mutated]))
+        plain = outcome(batch([*docs[:2], _twin(mutated)]))
+        assert fast == plain, (old, fast if fast[0] == "error" else fast[2])
+        if value.isprintable() and "]]>" not in value:
+            assert fast[0] != "error", fast

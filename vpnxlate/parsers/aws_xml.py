@@ -721,8 +721,8 @@ def _read_tunnel(where: _Where, el: Any, n: int, report: Report) -> tuple[Tunnel
 # one regular expression over its text instead of from lxml's element objects (building one
 # Python object per element was most of the cost of a document).  The expression is built from
 # the elements of an earlier document of that shape (read and checked the plain way): the
-# literal tags and attributes, XML white space between elements, and one group for each leaf's
-# text and the root's ``id``.  A group holds no ``<`` and no ``&``, so a text the expression
+# literal tags and attribute names, XML white space between elements, and one group for each leaf's
+# text and attribute value.  A group holds no ``<`` and no ``&``, so a text the expression
 # matches has exactly those elements, nested exactly so; the shape's nesting passed the depth
 # check once, so :func:`parse_xml` need not walk the tree for it again.
 #
@@ -787,11 +787,10 @@ def _pattern(el: Any, groups: dict[int, int], out: list[str]) -> bool:
     for name in el.attrib:
         if not isinstance(name, str) or not _NAME.fullmatch(name):
             return False
-        if is_root and name == "id":
-            groups[-2] = len(groups)  # (key -2: the root's id)
-            out.append(f' {re.escape(name)}="({_ATTRIBUTE})"')
-        else:
-            out.append(f' {re.escape(name)}="{_ATTRIBUTE}"')
+        # every value is a group (read or not, _well_formed checks what each holds); key -2 is
+        # the root's id, the others a key of their own below it (an id() is never negative)
+        groups[-2 if is_root and name == "id" else -3 - len(groups)] = len(groups)
+        out.append(f' {re.escape(name)}="({_ATTRIBUTE})"')
     out.append(">")
     if len(el):
         out.append(_SPACE)
