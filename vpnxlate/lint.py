@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Callable
 
 from .errors import Report
 from .model import Tunnel, VpnConnection
@@ -65,6 +66,20 @@ _CODE_OF_FIELD = {
 }
 
 
+_Warn = Callable[[str, str], None]
+_LINK_LOCAL_FIRST = _LINK_LOCAL_SPAN[0] >> 16
+_RESERVED_FIRSTS = frozenset(r_first for r, r_first, _r_last in _RESERVED_SPANS if r.prefixlen == 30)
+# the values :func:`_lint_values` reads, of tunnels that gave no warning (bounded): they recur
+# from tunnel to tunnel, so the rules run once per distinct set
+_QUIET_VALUES: set[tuple[object, ...]] = set()
+
+
+def _values_key(t: Tunnel) -> tuple[object, ...]:
+    bgp = t.bgp
+    asns = None if bgp is None else (bgp.cgw_asn, bgp.aws_asn)
+    return (t.ike.lifetime_s, t.ipsec.lifetime_s, t.rekey_margin_s, t.replay_window, t.dpd_timeout_s, asns)
+
+
 def lint_tunnel(t: Tunnel, report: Report, context: str) -> None:
     def warn(field: str, message: str) -> None:
         message = f"{context}tunnel {t.aws_outside_ip}: {field}: {message}"
@@ -82,15 +97,51 @@ def lint_tunnel(t: Tunnel, report: Report, context: str) -> None:
     if t.cgw_inside is not None:
         net = t.cgw_inside.network
         first, last = _span(net)
-        if net.prefixlen != 30:
-            warn("cgw_inside", f"inside CIDR {net} is not a /30")
-        if not (_LINK_LOCAL_SPAN[0] <= first and last <= _LINK_LOCAL_SPAN[1]):  # net.subnet_of(_LINK_LOCAL)
-            warn("cgw_inside", f"inside CIDR {net} is not inside 169.254.0.0/16")
-        for r, r_first, r_last in _RESERVED_SPANS:
-            if first <= r_last and r_first <= last:  # net.overlaps(r)
-                warn("cgw_inside", f"inside CIDR {net} overlaps the reserved block {r}")
-        if t.aws_inside is not None and not first <= int(t.aws_inside) <= last:  # aws_inside.ip in net
-            warn("aws_inside", f"AWS inside address {t.aws_inside.ip} is not inside the customer's {net}")
+        # (the usual case, where none of _lint_inside's rules warns: a /30 of 169.254.0.0/16 that
+        # is none of the reserved /30s, holding the AWS inside address)
+        usual = net.prefixlen == 30 and first >> 16 == _LINK_LOCAL_FIRST and first not in _RESERVED_FIRSTS
+        if not usual or (t.aws_inside is not None and not first <= int(t.aws_inside) <= last):
+            _lint_inside(t, net, first, last, warn)
+    key = _values_key(t)
+    if key not in _QUIET_VALUES:
+        warned: list[str] = []
+
+        def noted(field: str, message: str) -> None:
+            warned.append(field)  # (whatever the report then does with it: ignored codes too)
+            warn(field, message)
+
+        _lint_values(t, noted)
+        if not warned:
+            if len(_QUIET_VALUES) >= 256:
+                _QUIET_VALUES.clear()
+            _QUIET_VALUES.add(key)
+    if (
+        t.bgp is not None
+        and t.bgp.neighbor_ip is not None
+        and t.aws_inside is not None
+        and t.bgp.neighbor_ip != t.aws_inside.ip
+        and (t.aws_inside_v6 is None or t.bgp.neighbor_ip != t.aws_inside_v6.ip)
+    ):
+        warn("bgp.neighbor_ip", f"BGP neighbor {t.bgp.neighbor_ip} is not the AWS inside address {t.aws_inside.ip}")
+
+
+def _lint_inside(
+    t: Tunnel, net: ipaddress.IPv4Network | ipaddress.IPv6Network, first: int, last: int, warn: _Warn
+) -> None:
+    if net.prefixlen != 30:
+        warn("cgw_inside", f"inside CIDR {net} is not a /30")
+    if not (_LINK_LOCAL_SPAN[0] <= first and last <= _LINK_LOCAL_SPAN[1]):  # net.subnet_of(_LINK_LOCAL)
+        warn("cgw_inside", f"inside CIDR {net} is not inside 169.254.0.0/16")
+    for r, r_first, r_last in _RESERVED_SPANS:
+        if first <= r_last and r_first <= last:  # net.overlaps(r)
+            warn("cgw_inside", f"inside CIDR {net} overlaps the reserved block {r}")
+    if t.aws_inside is not None and not first <= int(t.aws_inside) <= last:  # aws_inside.ip in net
+        warn("aws_inside", f"AWS inside address {t.aws_inside.ip} is not inside the customer's {net}")
+
+
+def _lint_values(t: Tunnel, warn: _Warn) -> None:
+    """The rules on the values that recur from tunnel to tunnel (lifetimes, rekey margin, replay
+    window, DPD timeout, the ASNs): they read only :func:`_values_key`."""
     p1, p2 = t.ike.lifetime_s, t.ipsec.lifetime_s
     if p1 is not None and not 900 <= p1 <= 28800:
         warn("ike.lifetime_s", f"phase 1 lifetime {p1} s is outside AWS's 900..28800")
@@ -112,13 +163,6 @@ def lint_tunnel(t: Tunnel, report: Report, context: str) -> None:
             warn("bgp.cgw_asn", f"the customer ASN equals the AWS ASN ({t.bgp.aws_asn}); AWS refuses this")
         if t.bgp.cgw_asn in _AWS_RESERVED_ASNS:
             warn("bgp.cgw_asn", f"the customer ASN {t.bgp.cgw_asn} is reserved by AWS")
-        if (
-            t.bgp.neighbor_ip is not None
-            and t.aws_inside is not None
-            and t.bgp.neighbor_ip != t.aws_inside.ip
-            and (t.aws_inside_v6 is None or t.bgp.neighbor_ip != t.aws_inside_v6.ip)
-        ):
-            warn("bgp.neighbor_ip", f"BGP neighbor {t.bgp.neighbor_ip} is not the AWS inside address {t.aws_inside.ip}")
 
 
 def lint_connection(conn: VpnConnection, report: Report) -> None:
