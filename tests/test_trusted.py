@@ -163,10 +163,18 @@ def test_ids_are_checked_the_long_way(text: str) -> None:
 def _inside(a: int, b: int, prefix: int) -> str:
     mask = ipaddress.IPv4Network((0, prefix)).netmask
     doc = CANONICAL
-    for old, ip in (("169.254.21.2", a), ("169.254.21.1", b)):
+    # (both replaced at once: with a = 169.254.21.1, replacing one after the other would rewrite
+    # the customer's new address into b as well)
+    pairs = (("169.254.21.2", a, "\x00customer\x00"), ("169.254.21.1", b, "\x00aws\x00"))
+    for old, _ip, marker in pairs:
         doc = doc.replace(
             f"<ip_address>{old}</ip_address>\n        <network_mask>255.255.255.252</network_mask>\n"
             "        <network_cidr>30</network_cidr>",
+            marker,
+        )
+    for _old, ip, marker in pairs:
+        doc = doc.replace(
+            marker,
             f"<ip_address>{ipaddress.IPv4Address(ip)}</ip_address>\n        <network_mask>{mask}</network_mask>\n"
             f"        <network_cidr>{prefix}</network_cidr>",
         )
