@@ -211,9 +211,10 @@ class TunnelPlan:
     def updown(self, script: str, interface: str) -> str:
         """The updown command line (no quotes; every word that is not a constant validated)."""
         start, end = _updown_parts(script, self.mtu, self.mss, interface == "xfrm")
+        # the inside addresses were checked (safe) when the plan was made
         line = (
-            f"{start}{safe(self.ifname, 'updown')} -ll {safe(self.inside_local, 'updown')}"
-            f" -lr {safe(self.inside_remote, 'updown')} -m {safe(self.mark, 'updown')}{end}"
+            f"{start}{safe(self.ifname, 'updown')} -ll {self.inside_local}"
+            f" -lr {self.inside_remote} -m {safe(self.mark, 'updown')}{end}"
         )
         if self.routes:
             line += f" -r {safe(','.join(self.routes), 'updown')} -rm {safe(self.route_metric, 'updown')}"

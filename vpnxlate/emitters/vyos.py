@@ -154,6 +154,7 @@ class Commands:
         # a neighbor's lines after its prefix but for the route-maps, by what they are made of
         self.neighbor_texts: dict[tuple[object, ...], tuple[list[str], list[str]]] = {}
         self._ids: dict[int, tuple[object, str]] = {}  # text(): by the object, which the entry holds
+        self.identities: dict[int, tuple[object, str | None, str]] = {}  # vyos._identity
 
     def add(self, line: str) -> None:
         if line not in self._seen:
@@ -723,8 +724,16 @@ def _plan(connections: list[VpnConnection], opts: Settings, report: Report) -> l
 
 
 def _identity(p: Planned, opts: Settings, cmds: Commands) -> tuple[str | None, str]:
-    """(IKE identity = public customer gateway IP, local-address)."""
+    """(IKE identity = public customer gateway IP, local-address); once per customer gateway IP
+    object (an entry holds its object, so its id stays its own)."""
     cgw = p.tunnel.cgw_outside_ip
+    known = cmds.identities.get(id(cgw))
+    if known is None:
+        known = cmds.identities[id(cgw)] = (cgw, *_identity_of(cgw, p, opts, cmds))
+    return known[1], known[2]
+
+
+def _identity_of(cgw: IPAddress | None, p: Planned, opts: Settings, cmds: Commands) -> tuple[str | None, str]:
     public = None if cgw is None else cmds.text_of(cgw)
     local_address = opts.local_address
     if local_address is not None:
