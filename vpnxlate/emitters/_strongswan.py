@@ -230,22 +230,21 @@ def _updown_parts(script: str, mtu: int, mss: int, xfrm: bool) -> tuple[str, str
 
 
 _PLAN_FIELDS = frozenset(f.name for f in attrs.fields(TunnelPlan))
-# the fields that come from a tunnel's values (_Values), the same for every tunnel with those values
-_SHARED_FIELDS = frozenset(
-    (
-        "version",
-        "esp_proposals",
-        "ike_lifetime",
-        "child_lifetime",
-        "margin",
-        "dpd_delay",
-        "dpd_timeout",
-        "mtu",
-        "mss",
-        "ike_algorithms",
-        "esp_algorithms",
-    )
-)
+# plan field <- attribute of _Values: what every tunnel with the same values has (besides "version")
+_FROM_VALUES = {
+    "esp_proposals": "esp_proposals",
+    "ike_lifetime": "ike_life",
+    "child_lifetime": "child_life",
+    "margin": "margin",
+    "dpd_delay": "dpd_delay",
+    "dpd_timeout": "dpd_timeout",
+    "mtu": "mtu",
+    "mss": "mss",
+    "ike_algorithms": "ike",
+    "esp_algorithms": "esp",
+}
+_GET_VALUES = operator.attrgetter(*_FROM_VALUES.values())
+_SHARED_FIELDS = frozenset(("version", *_FROM_VALUES))
 _OWN_FIELDS = _PLAN_FIELDS - _SHARED_FIELDS
 
 
@@ -483,19 +482,8 @@ class _Setup:
         """The plan fields of a tunnel with the values ``v`` (made for IKE ``version``): :data:`_SHARED_FIELDS`."""
         known = self._plan_fields.get(id(v))
         if known is None:
-            fields = {
-                "version": version,
-                "esp_proposals": v.esp_proposals,
-                "ike_lifetime": v.ike_life,
-                "child_lifetime": v.child_life,
-                "margin": v.margin,
-                "dpd_delay": v.dpd_delay,
-                "dpd_timeout": v.dpd_timeout,
-                "mtu": v.mtu,
-                "mss": v.mss,
-                "ike_algorithms": v.ike,
-                "esp_algorithms": v.esp,
-            }
+            fields = dict(zip(_FROM_VALUES, _GET_VALUES(v), strict=True))
+            fields["version"] = version
             known = self._plan_fields[id(v)] = (v, fields)
         return known[1]
 

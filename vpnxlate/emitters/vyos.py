@@ -814,34 +814,23 @@ def _write_tunnel(cmds: Commands, p: Planned, opts: Settings, report: Report, k:
     if legacy:
         peer = "set vpn ipsec site-to-site peer " + word(p.aws)
         lines = [f"{peer} authentication id {shape.public}"] if shape.public is not None else []
-        lines += [
-            f"{peer} authentication mode {k.mode}",
-            f"{peer} authentication pre-shared-secret {secret}",
-            f"{peer} authentication remote-id {aws}",
-            f"{peer} connection-type {k.initiate}",
-            f"{peer} description {description}",
-            f"{peer} ike-group {shape.ike}",
-            f"{peer} local-address {shape.local}",
-            f"{peer} vti bind {quote(vti)}",
-            f"{peer} vti esp-group {shape.esp}",
-        ]
-        cmds.block(peer, lines, distinct=True)
-        return
-    name = word(p.peer_name)
-    peer, psk = "set vpn ipsec site-to-site peer " + name, "set vpn ipsec authentication psk " + name
-    cmds.block(psk, [f"{psk} id {shape.psk_id}", f"{psk} id {aws}", f"{psk} secret {secret}"])
-    lines = [f"{peer} authentication local-id {shape.public}"] if shape.public is not None else []
+        lines += [f"{peer} authentication mode {k.mode}", f"{peer} authentication pre-shared-secret {secret}"]
+    else:
+        name = word(p.peer_name)
+        peer, psk = "set vpn ipsec site-to-site peer " + name, "set vpn ipsec authentication psk " + name
+        cmds.block(psk, [f"{psk} id {shape.psk_id}", f"{psk} id {aws}", f"{psk} secret {secret}"])
+        lines = [f"{peer} authentication local-id {shape.public}"] if shape.public is not None else []
+        lines.append(f"{peer} authentication mode {k.mode}")
     lines += [
-        f"{peer} authentication mode {k.mode}",
         f"{peer} authentication remote-id {aws}",
         f"{peer} connection-type {k.initiate}",
         f"{peer} description {description}",
         f"{peer} ike-group {shape.ike}",
         f"{peer} local-address {shape.local}",
-        f"{peer} remote-address {aws}",
-        f"{peer} vti bind {quote(vti)}",
-        f"{peer} vti esp-group {shape.esp}",
     ]
+    if not legacy:
+        lines.append(f"{peer} remote-address {aws}")
+    lines += [f"{peer} vti bind {quote(vti)}", f"{peer} vti esp-group {shape.esp}"]
     cmds.block(peer, lines, distinct=True)
 
 
