@@ -359,7 +359,7 @@ class RoutingOptions:
 
     advertise: tuple[Net, ...]
     next_hop: ipaddress.IPv4Address | None
-    accept_all: tuple[Net, ...]
+    accept_all: tuple[Net, ...]  # sorted and distinct (sorted_nets): accepts() returns it as it is
     accept_by_conn: Mapping[str, tuple[Net, ...]]
     allow_default: bool
     max_prefix: int

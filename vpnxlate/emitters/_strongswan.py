@@ -211,9 +211,10 @@ class TunnelPlan:
     def updown(self, script: str, interface: str) -> str:
         """The updown command line (no quotes; every word that is not a constant validated)."""
         start, end = _updown_parts(script, self.mtu, self.mss, interface == "xfrm")
+        # the inside addresses were checked (safe) when the plan was made
         line = (
-            f"{start}{safe(self.ifname, 'updown')} -ll {safe(self.inside_local, 'updown')}"
-            f" -lr {safe(self.inside_remote, 'updown')} -m {safe(self.mark, 'updown')}{end}"
+            f"{start}{safe(self.ifname, 'updown')} -ll {self.inside_local}"
+            f" -lr {self.inside_remote} -m {safe(self.mark, 'updown')}{end}"
         )
         if self.routes:
             line += f" -r {safe(','.join(self.routes), 'updown')} -rm {safe(self.route_metric, 'updown')}"
@@ -229,15 +230,34 @@ def _updown_parts(script: str, mtu: int, mss: int, xfrm: bool) -> tuple[str, str
 
 
 _PLAN_FIELDS = frozenset(f.name for f in attrs.fields(TunnelPlan))
+# plan field <- attribute of _Values: what every tunnel with the same values has (besides "version")
+_FROM_VALUES = {
+    "esp_proposals": "esp_proposals",
+    "ike_lifetime": "ike_life",
+    "child_lifetime": "child_life",
+    "margin": "margin",
+    "dpd_delay": "dpd_delay",
+    "dpd_timeout": "dpd_timeout",
+    "mtu": "mtu",
+    "mss": "mss",
+    "ike_algorithms": "ike",
+    "esp_algorithms": "esp",
+}
+_GET_VALUES = operator.attrgetter(*_FROM_VALUES.values())
+_SHARED_FIELDS = frozenset(("version", *_FROM_VALUES))
+_OWN_FIELDS = _PLAN_FIELDS - _SHARED_FIELDS
 
 
-def _new_plan(**values: Any) -> TunnelPlan:
-    """``TunnelPlan(**values)`` with every field given, without a setattr per field: the class has
-    no converter, validator or default to apply, so its ``__dict__`` is exactly ``values``."""
-    if values.keys() != _PLAN_FIELDS:
-        raise TypeError(f"TunnelPlan: fields {sorted(values.keys() ^ _PLAN_FIELDS)} missing or unknown")
+def _new_plan(shared: dict[str, Any], **values: Any) -> TunnelPlan:
+    """``TunnelPlan(**shared, **values)`` with every field given (``shared``: :data:`_SHARED_FIELDS`,
+    ``values`` the others), without a setattr per field: the class has no converter, validator or
+    default to apply, so its ``__dict__`` is exactly their values."""
+    if values.keys() != _OWN_FIELDS or shared.keys() != _SHARED_FIELDS:
+        raise TypeError(f"TunnelPlan: fields {sorted((values.keys() | shared) ^ _PLAN_FIELDS)} missing or unknown")
     plan = object.__new__(TunnelPlan)
-    plan.__dict__.update(values)
+    fields = plan.__dict__
+    fields.update(shared)
+    fields.update(values)
     return plan
 
 
@@ -445,6 +465,7 @@ class _Setup:
         # the tunnels with equal values); each entry holds its objects, so their ids stay theirs
         self._texts_by_id: dict[int, tuple[object, str]] = {}
         self._values_by_id: dict[tuple[Any, ...], tuple[_Values, object, object]] = {}
+        self._plan_fields: dict[int, tuple[_Values, dict[str, Any]]] = {}  # by the values object (held)
 
     def text(self, value: IPAddress, field: str) -> str:
         """``safe(value, field)`` of a value that recurs across tunnels (the customer gateway IP)."""
@@ -456,6 +477,15 @@ class _Setup:
             text = self._texts[value] = safe(value, field)
         self._texts_by_id[id(value)] = (value, text)
         return text
+
+    def plan_fields(self, v: _Values, version: int) -> dict[str, Any]:
+        """The plan fields of a tunnel with the values ``v`` (made for IKE ``version``): :data:`_SHARED_FIELDS`."""
+        known = self._plan_fields.get(id(v))
+        if known is None:
+            fields = dict(zip(_FROM_VALUES, _GET_VALUES(v), strict=True))
+            fields["version"] = version
+            known = self._plan_fields[id(v)] = (v, fields)
+        return known[1]
 
     def values(self, t: Tunnel, version: int) -> _Values:
         ike, ipsec, timers = t.ike, t.ipsec, _TIMERS(t)
@@ -682,33 +712,23 @@ def _plan_one(
     if ike is None:
         ike = _safe_proposals(ike_proposals(t, version, *v.ike, report, label), "ike.proposals")
     return _new_plan(
+        setup.plan_fields(v, version),
         conn_key=key,
         conn_label=conn_label,
         name=safe(name, "name"),
         mark=mark,
         ifname=ifname,
-        version=version,
         ike_proposals=ike,
-        esp_proposals=v.esp_proposals,
-        ike_lifetime=v.ike_life,
-        child_lifetime=v.child_life,
-        margin=v.margin,
-        dpd_delay=v.dpd_delay,
-        dpd_timeout=v.dpd_timeout,
         local_addr=public if setup.local_text is None else setup.local_text,
         local_id=public,
         remote=safe(remote, "aws_outside_ip"),
         inside_local=inside_local,
         inside_remote=inside_remote,
-        mtu=v.mtu,
-        mss=v.mss,
         routes=(),
         route_metric=100 * (index + 1),
         psk=setup.options.secret(t.psk),
         replay_window=t.replay_window,
         comment=comment_text,
-        ike_algorithms=v.ike,
-        esp_algorithms=v.esp,
         source=t,
     )
 

@@ -154,6 +154,7 @@ class Commands:
         # a neighbor's lines after its prefix but for the route-maps, by what they are made of
         self.neighbor_texts: dict[tuple[object, ...], tuple[list[str], list[str]]] = {}
         self._ids: dict[int, tuple[object, str]] = {}  # text(): by the object, which the entry holds
+        self.identities: dict[int, tuple[object, str | None, str]] = {}  # vyos._identity
 
     def add(self, line: str) -> None:
         if line not in self._seen:
@@ -723,8 +724,16 @@ def _plan(connections: list[VpnConnection], opts: Settings, report: Report) -> l
 
 
 def _identity(p: Planned, opts: Settings, cmds: Commands) -> tuple[str | None, str]:
-    """(IKE identity = public customer gateway IP, local-address)."""
+    """(IKE identity = public customer gateway IP, local-address); once per customer gateway IP
+    object (an entry holds its object, so its id stays its own)."""
     cgw = p.tunnel.cgw_outside_ip
+    known = cmds.identities.get(id(cgw))
+    if known is None:
+        known = cmds.identities[id(cgw)] = (cgw, *_identity_of(cgw, p, opts, cmds))
+    return known[1], known[2]
+
+
+def _identity_of(cgw: IPAddress | None, p: Planned, opts: Settings, cmds: Commands) -> tuple[str | None, str]:
     public = None if cgw is None else cmds.text_of(cgw)
     local_address = opts.local_address
     if local_address is not None:
@@ -805,34 +814,23 @@ def _write_tunnel(cmds: Commands, p: Planned, opts: Settings, report: Report, k:
     if legacy:
         peer = "set vpn ipsec site-to-site peer " + word(p.aws)
         lines = [f"{peer} authentication id {shape.public}"] if shape.public is not None else []
-        lines += [
-            f"{peer} authentication mode {k.mode}",
-            f"{peer} authentication pre-shared-secret {secret}",
-            f"{peer} authentication remote-id {aws}",
-            f"{peer} connection-type {k.initiate}",
-            f"{peer} description {description}",
-            f"{peer} ike-group {shape.ike}",
-            f"{peer} local-address {shape.local}",
-            f"{peer} vti bind {quote(vti)}",
-            f"{peer} vti esp-group {shape.esp}",
-        ]
-        cmds.block(peer, lines, distinct=True)
-        return
-    name = word(p.peer_name)
-    peer, psk = "set vpn ipsec site-to-site peer " + name, "set vpn ipsec authentication psk " + name
-    cmds.block(psk, [f"{psk} id {shape.psk_id}", f"{psk} id {aws}", f"{psk} secret {secret}"])
-    lines = [f"{peer} authentication local-id {shape.public}"] if shape.public is not None else []
+        lines += [f"{peer} authentication mode {k.mode}", f"{peer} authentication pre-shared-secret {secret}"]
+    else:
+        name = word(p.peer_name)
+        peer, psk = "set vpn ipsec site-to-site peer " + name, "set vpn ipsec authentication psk " + name
+        cmds.block(psk, [f"{psk} id {shape.psk_id}", f"{psk} id {aws}", f"{psk} secret {secret}"])
+        lines = [f"{peer} authentication local-id {shape.public}"] if shape.public is not None else []
+        lines.append(f"{peer} authentication mode {k.mode}")
     lines += [
-        f"{peer} authentication mode {k.mode}",
         f"{peer} authentication remote-id {aws}",
         f"{peer} connection-type {k.initiate}",
         f"{peer} description {description}",
         f"{peer} ike-group {shape.ike}",
         f"{peer} local-address {shape.local}",
-        f"{peer} remote-address {aws}",
-        f"{peer} vti bind {quote(vti)}",
-        f"{peer} vti esp-group {shape.esp}",
     ]
+    if not legacy:
+        lines.append(f"{peer} remote-address {aws}")
+    lines += [f"{peer} vti bind {quote(vti)}", f"{peer} vti esp-group {shape.esp}"]
     cmds.block(peer, lines, distinct=True)
 
 
