@@ -156,6 +156,8 @@ def _apply(entry: dict[str, Any], mutation: dict[str, Any], other: dict[str, Any
         if value is ABSENT:
             entry.pop(key, None)
         elif key == "TunnelInsideCidr" and value == "+1":
+            if not isinstance(entry.get(key), str):
+                continue  # (changed before by another mutation of this entry)
             entry[key] = entry[key].replace(".0/30", ".1/30").replace("4/30", "5/30").replace("8/30", "9/30")
         elif key == "OutsideIpAddress" and value == "same as the other":
             entry[key] = other["OutsideIpAddress"]
