@@ -256,7 +256,7 @@ def recorded(
 def give(report: Report, where: str, recorded: Iterable[Recorded]) -> None:
     """The recorded warnings, for one tunnel: as :meth:`Picker.warn` gives them."""
     for field, text, code in recorded:
-        report.warn(f"{where}: {text}", field=field, code=code, error=EmitError)
+        unsupported(report, where, text, field=field, code=code, error=EmitError)
 
 
 def check_connection(report: Report, target: str, conn: VpnConnection, missing_id: str) -> None:

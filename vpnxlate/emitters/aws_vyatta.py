@@ -470,12 +470,13 @@ def _fixed(number: int, group: str, parts: _Parts) -> tuple[str, ...]:
 
 
 def render(conn: VpnConnection, report: Report, options: Options | None = None, plans: _Plans | None = None) -> str:
-    """The file of one connection.  ``plans``: what the connections of one call share (made here
-    when not given)."""
-    if plans is None:
-        plans = _Plans()
+    """The file of one connection.  ``plans``: what the connections of one call share (without:
+    every value picked and checked by the plain code)."""
     _aws.check_connection(report, NAME, conn, "left empty")
-    parts = [plans.parts(report, conn, n, t) for n, t in enumerate(conn.tunnels, 1)]
+    parts = [
+        _groups(Picker(report, NAME, conn, n, t)) if plans is None else plans.parts(report, conn, n, t)
+        for n, t in enumerate(conn.tunnels, 1)
+    ]
     shared = all(p == parts[0] for p in parts)
     lines = [
         _HEADER_TEXT,
