@@ -16,7 +16,7 @@ from ..errors import EmitError, Report, describe_value, unsafe_character
 from ..model import Tunnel, VpnConnection
 from ..options import REDACTED, TargetOptions
 from ..vocab import aws
-from ._base import unsupported
+from ._base import unsupported, unsupported_each
 
 # AWS spellings (Generic text / XML) of the TunnelOptions names used by the model.
 ENCRYPTION_TEXT = {
@@ -255,8 +255,7 @@ def recorded(
 
 def give(report: Report, where: str, recorded: Iterable[Recorded]) -> None:
     """The recorded warnings, for one tunnel: as :meth:`Picker.warn` gives them."""
-    for field, text, code in recorded:
-        unsupported(report, where, text, field=field, code=code, error=EmitError)
+    unsupported_each(report, where, recorded, error=EmitError)
 
 
 def check_connection(report: Report, target: str, conn: VpnConnection, missing_id: str) -> None:

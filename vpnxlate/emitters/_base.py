@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from ..errors import ValidationError, VpnxlateError
@@ -62,3 +63,17 @@ def unsupported(
     :class:`EmitError`; the default is :meth:`Report.warn`'s, kept where a target always had it).
     """
     report.warn(message if where is None else f"{where}: {message}", field=field, code=code, error=error)
+
+
+def unsupported_each(
+    report: Report,
+    where: str,
+    warnings: Iterable[tuple[str, str, str]],
+    *,
+    error: type[VpnxlateError] = ValidationError,
+) -> None:
+    """:func:`unsupported` for each (field, message, code) of ``warnings``, all about ``where`` (the
+    warnings an AWS-format writer made once for tunnels with the same values, given for one)."""
+    warn = report.warn
+    for field, message, code in warnings:
+        warn(f"{where}: {message}", field=field, code=code, error=error)
