@@ -51,6 +51,19 @@ API_ONLY_FIELDS = (
 ADDRESS_TYPES = frozenset((ipaddress.IPv4Address, ipaddress.IPv4Interface, ipaddress.IPv4Network))
 
 
+#: A tunnel's settings besides its addresses, key, options objects and BGP values (part of the keys
+#: of the values tunnels share: see :class:`Shared`)
+SETTINGS = (
+    *API_ONLY_FIELDS,
+    "dpd_interval_s",
+    "dpd_retries",
+    "tcp_mss",
+    "clear_df_bit",
+    "fragmentation_before_encryption",
+    "mtu",
+)
+
+
 def value_text(value: Any, field: str | None = None) -> str:
     """The text of a value written into an AWS-format file (``""`` for None); refused
     (EmitError) if it holds a control or format character, which could add a line (Generic,

@@ -136,18 +136,7 @@ def _bgp_checks(p: _aws.Recorder) -> tuple[Any, int, Any]:
     return mtu, split, p.value("bgp.hold_time")
 
 
-_CHECKED = operator.attrgetter(
-    "ike.versions",
-    "ike.mode",
-    "ipsec.protocol",
-    *_aws.API_ONLY_FIELDS,
-    "dpd_interval_s",
-    "dpd_retries",
-    "tcp_mss",
-    "clear_df_bit",
-    "fragmentation_before_encryption",
-    "mtu",
-)
+_CHECKED = operator.attrgetter("ike.versions", "ike.mode", "ipsec.protocol", *_aws.SETTINGS)
 
 
 def _warn_unsupported(p: Picker) -> None:
