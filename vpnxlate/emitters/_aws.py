@@ -16,7 +16,7 @@ from ..errors import EmitError, Report, describe_value, unsafe_character
 from ..model import Tunnel, VpnConnection
 from ..options import REDACTED, TargetOptions
 from ..vocab import aws
-from ._base import unsupported
+from ._base import unsupported, unsupported_each
 
 # AWS spellings (Generic text / XML) of the TunnelOptions names used by the model.
 ENCRYPTION_TEXT = {
@@ -49,6 +49,19 @@ API_ONLY_FIELDS = (
 #: written as they are: an IPv4 value's text is digits, dots and a slash (an IPv6 one may carry a
 #: ``%scope`` of any characters, so it is checked)
 ADDRESS_TYPES = frozenset((ipaddress.IPv4Address, ipaddress.IPv4Interface, ipaddress.IPv4Network))
+
+
+#: A tunnel's settings besides its addresses, key, options objects and BGP values (part of the keys
+#: of the values tunnels share: see :class:`Shared`)
+SETTINGS = (
+    *API_ONLY_FIELDS,
+    "dpd_interval_s",
+    "dpd_retries",
+    "tcp_mss",
+    "clear_df_bit",
+    "fragmentation_before_encryption",
+    "mtu",
+)
 
 
 def value_text(value: Any, field: str | None = None) -> str:
@@ -255,8 +268,7 @@ def recorded(
 
 def give(report: Report, where: str, recorded: Iterable[Recorded]) -> None:
     """The recorded warnings, for one tunnel: as :meth:`Picker.warn` gives them."""
-    for field, text, code in recorded:
-        report.warn(f"{where}: {text}", field=field, code=code, error=EmitError)
+    unsupported_each(report, where, recorded, error=EmitError)
 
 
 def check_connection(report: Report, target: str, conn: VpnConnection, missing_id: str) -> None:

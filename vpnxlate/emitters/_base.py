@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ValidationError, VpnxlateError
@@ -76,3 +77,17 @@ def ip_text(ip: Any) -> str:
         a, b, c, d = ip._ip.to_bytes(4, "big")
         return f"{a}.{b}.{c}.{d}/{ip._prefixlen}"
     return str(ip)
+
+
+def unsupported_each(
+    report: Report,
+    where: str,
+    warnings: Iterable[tuple[str, str, str]],
+    *,
+    error: type[VpnxlateError] = ValidationError,
+) -> None:
+    """:func:`unsupported` for each (field, message, code) of ``warnings``, all about ``where`` (the
+    warnings an AWS-format writer made once for tunnels with the same values, given for one)."""
+    warn = report.warn
+    for field, message, code in warnings:
+        warn(f"{where}: {message}", field=field, code=code, error=error)

@@ -310,15 +310,7 @@ def _settings(p: Picker) -> tuple[str, str, Any]:
     return head, "\n".join([*_ike_rest(p), *_ipsec(p)]), p.value("mtu")
 
 
-_MORE = operator.attrgetter(
-    *_aws.API_ONLY_FIELDS,
-    "dpd_interval_s",
-    "dpd_retries",
-    "tcp_mss",
-    "clear_df_bit",
-    "fragmentation_before_encryption",
-    "mtu",
-)
+_MORE = operator.attrgetter(*_aws.SETTINGS)
 
 
 def render(

@@ -62,6 +62,9 @@ def _q(value: Any) -> str:
 def _w(value: Any) -> str:
     """A path element written without quotes (AWS's template writes the peer and neighbor addresses
     and the ASN bare): it must be a plain word (address, number), else it is refused."""
+    cls = value.__class__
+    if cls in _aws.ADDRESS_TYPES or (cls is int and value >= 0):
+        return str(value)  # (IPv4 values and numbers are plain words)
     text = _aws.value_text(value)
     if not _WORD.fullmatch(text):
         raise EmitError(f"refusing to write {describe_value(text)} as a word of a Vyatta set-command")
@@ -73,34 +76,36 @@ quote = _q
 word = _w
 
 
-def _groups(p: Picker) -> tuple[list[str], list[str], list[str]]:
+#: (ike-group lines, esp-group lines, dpd lines) of a tunnel, before naming
+_Parts = tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]
+
+
+def _groups(p: Picker) -> _Parts:
     """(ike-group lines, esp-group lines, dpd lines) of a tunnel, before naming."""
     dh = p.one("ike.dh_groups")
     pfs = p.one("ipsec.pfs_dh_groups")
-    ike = [
+    ike = (
         f"lifetime {_q(p.value('ike.lifetime_s'))}",
         f"proposal 1 dh-group {_q(dh)}",
         f"proposal 1 encryption {_q(vyatta.ENCRYPTION[p.one('ike.encryption')])}",
         f"proposal 1 hash {_q(vyatta.INTEGRITY[p.one('ike.integrity')])}",
-    ]
-    esp = [
+    )
+    esp = (
         "compression 'disable'",
         f"lifetime {_q(p.value('ipsec.lifetime_s'))}",
         f"mode {_q(p.value('ipsec.mode'))}",
         f"pfs {_q('enable' if pfs == dh else f'dh-group{pfs}')}",
         f"proposal 1 encryption {_q(vyatta.ENCRYPTION[p.one('ipsec.encryption')])}",
         f"proposal 1 hash {_q(vyatta.INTEGRITY[p.one('ipsec.integrity')])}",
-    ]
+    )
     return ike, esp, _DPD
 
 
-_DPD = [
+_DPD = (
     "dead-peer-detection action 'restart'",
     f"dead-peer-detection interval {_q(DPD_INTERVAL)}",
     f"dead-peer-detection timeout {_q(DPD_TIMEOUT)}",
-]
-
-_Parts = tuple[list[str], list[str], list[str]]
+)
 
 
 class _Plans:
@@ -131,18 +136,7 @@ def _bgp_checks(p: _aws.Recorder) -> tuple[Any, int, Any]:
     return mtu, split, p.value("bgp.hold_time")
 
 
-_CHECKED = operator.attrgetter(
-    "ike.versions",
-    "ike.mode",
-    "ipsec.protocol",
-    *_aws.API_ONLY_FIELDS,
-    "dpd_interval_s",
-    "dpd_retries",
-    "tcp_mss",
-    "clear_df_bit",
-    "fragmentation_before_encryption",
-    "mtu",
-)
+_CHECKED = operator.attrgetter("ike.versions", "ike.mode", "ipsec.protocol", *_aws.SETTINGS)
 
 
 def _warn_unsupported(p: Picker) -> None:
@@ -436,9 +430,9 @@ def _lines(
 
 
 @functools.lru_cache(maxsize=64)
-def _fixed_lines(
-    number: int, group: str, ike: tuple[str, ...], esp: tuple[str, ...], dpd: tuple[str, ...]
-) -> tuple[str, ...]:
+def _fixed(number: int, group: str, parts: _Parts) -> tuple[str, ...]:
+    """The text of a tunnel that depends only on its number, group name and group lines."""
+    ike, esp, dpd = parts
     vti = f"vti{number - 1}"
     ike_group, esp_group = f"set vpn ipsec ike-group {_w(group)} ", f"set vpn ipsec esp-group {_w(group)} "
     head = [SEPARATOR, f"! IPSec Tunnel #{number}", SEPARATOR, _IKE_PROSE_TEXT, *(ike_group + line for line in ike)]
@@ -463,19 +457,14 @@ def _fixed_lines(
     )
 
 
-def _fixed(number: int, group: str, parts: _Parts) -> tuple[str, ...]:
-    """The text of a tunnel that depends only on its number, group name and group lines."""
-    ike, esp, dpd = parts
-    return _fixed_lines(number, group, tuple(ike), tuple(esp), tuple(dpd))
-
-
 def render(conn: VpnConnection, report: Report, options: Options | None = None, plans: _Plans | None = None) -> str:
-    """The file of one connection.  ``plans``: what the connections of one call share (made here
-    when not given)."""
-    if plans is None:
-        plans = _Plans()
+    """The file of one connection.  ``plans``: what the connections of one call share (without:
+    every value picked and checked by the plain code)."""
     _aws.check_connection(report, NAME, conn, "left empty")
-    parts = [plans.parts(report, conn, n, t) for n, t in enumerate(conn.tunnels, 1)]
+    parts = [
+        _groups(Picker(report, NAME, conn, n, t)) if plans is None else plans.parts(report, conn, n, t)
+        for n, t in enumerate(conn.tunnels, 1)
+    ]
     shared = all(p == parts[0] for p in parts)
     lines = [
         _HEADER_TEXT,
