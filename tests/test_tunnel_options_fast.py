@@ -160,6 +160,8 @@ def _apply(entry: dict[str, Any], mutation: dict[str, Any], other: dict[str, Any
                 continue  # (changed before by another mutation of this entry)
             entry[key] = entry[key].replace(".0/30", ".1/30").replace("4/30", "5/30").replace("8/30", "9/30")
         elif key == "OutsideIpAddress" and value == "same as the other":
+            if "OutsideIpAddress" not in other:
+                continue  # (the other entry's was removed by an earlier mutation)
             entry[key] = other["OutsideIpAddress"]
         elif key == "Unknown":
             entry[key] = [{"Value": "anything"}]
