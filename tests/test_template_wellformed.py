@@ -256,3 +256,27 @@ def test_an_attribute_the_reader_does_not_read(value: str) -> None:
         assert fast == plain, (old, fast if fast[0] == "error" else fast[2])
         if value.isprintable() and "]]>" not in value:
             assert fast[0] != "error", fast
+
+
+def test_a_matched_document_is_not_parsed_by_lxml_and_a_refused_character_is(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The template path really skips lxml (else every test above compares lxml with lxml)."""
+    from lxml import etree
+
+    _learned()
+    calls: list[int] = []
+    real = etree.fromstring
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(etree, "fromstring", counted)
+    fresh = distinct(6)[3:]  # (the canonical shape, values not seen yet)
+    got = outcome(batch(fresh))
+    assert got[0] != "error" and [c.vpn_connection_id for c in got[0]] == [f"vpn-{n:017x}" for n in (3, 4, 5)]
+    assert calls == []
+    bad = fresh[0].replace("<pre_shared_key>FAKE", "<pre_shared_key>FA\x01KE", 1)
+    assert outcome(batch([*fresh[1:], bad]))[0] == "error"
+    assert calls == [1]
+    assert outcome(batch([_twin(fresh[1])]))[0] != "error"
+    assert calls == [1, 1]
