@@ -66,17 +66,27 @@ def unsupported(
     report.warn(message if where is None else f"{where}: {message}", field=field, code=code, error=error)
 
 
+def _dotted(n: int) -> str:
+    a, b, c, d = n.to_bytes(4, "big")
+    return f"{a}.{b}.{c}.{d}"
+
+
 def ip_text(ip: Any) -> str:
     """``str(ip)`` of an address or interface, quicker for IPv4 (``ipaddress`` formats in Python,
     through three calls per address: here its integer's bytes are formatted at once)."""
     cls = ip.__class__
     if cls is ipaddress.IPv4Address:
-        a, b, c, d = ip._ip.to_bytes(4, "big")
-        return f"{a}.{b}.{c}.{d}"
+        return _dotted(ip._ip)
     if cls is ipaddress.IPv4Interface:  # the interface's address, and its network's prefix length
-        a, b, c, d = ip._ip.to_bytes(4, "big")
-        return f"{a}.{b}.{c}.{d}/{ip._prefixlen}"
+        return f"{_dotted(ip._ip)}/{ip._prefixlen}"
     return str(ip)
+
+
+def address_text(iface: Any) -> str:
+    """``str(iface.ip)`` of an interface, without making the address object for IPv4."""
+    if iface.__class__ is ipaddress.IPv4Interface:
+        return _dotted(iface._ip)  # type: ignore[attr-defined]  # (typeshed omits it; every IPv4 object has it)
+    return ip_text(iface.ip)
 
 
 def unsupported_each(

@@ -30,7 +30,7 @@ from ..options import LocalAddressOptions, TargetOptions, from_kwargs, option
 from ..registry import OutputFile
 from ..vocab import aws
 from . import _frr, _policy
-from ._base import ip_text, unsupported
+from ._base import address_text, ip_text, unsupported
 
 # ------------------------------------------------------------------ AWS's defaults
 
@@ -332,14 +332,6 @@ def tunnel_mark(conn_key: str, aws_ip: IPAddress | str) -> int:
 
 
 _text = ip_text  # str() of an address or interface, quicker for IPv4
-
-
-def _address_text(iface: ipaddress.IPv4Interface | ipaddress.IPv6Interface) -> str:
-    """``str(iface.ip)``, without making the address object for IPv4 (its bytes are the address's)."""
-    if iface.__class__ is ipaddress.IPv4Interface:
-        a, b, c, d = iface._ip.to_bytes(4, "big")  # type: ignore[attr-defined]  # as _text (ip_text)
-        return f"{a}.{b}.{c}.{d}"
-    return _text(iface.ip)
 
 
 def _ip_slug(ip: IPAddress | str) -> str:
@@ -706,7 +698,7 @@ def _plan_one(
     name = f"{head}-{_ip_slug(remote)}".lstrip("-")  # section_name(f"{key}-{slug}"): see plan_tunnels
     public = setup.text(t.cgw_outside_ip, "cgw_outside_ip")
     inside_local = safe(_text(t.cgw_inside), "cgw_inside")
-    inside_remote = safe(_address_text(t.aws_inside), "aws_inside")
+    inside_remote = safe(address_text(t.aws_inside), "aws_inside")
     comment_text = _tunnel_comment(t, conn_label, conn_note, remote, ifname, inside_local, inside_remote)
     ike = v.ike_proposals
     if ike is None:
